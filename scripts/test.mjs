@@ -1,0 +1,25 @@
+// Runs the uvu suites under tsx and ends with the one summary line CI reads: "N passed, N failed".
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pattern = process.argv[2] ?? '\\.test\\.ts$';
+const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+});
+let output = '';
+child.stdout.on('data', (chunk) => {
+  output += chunk;
+  process.stdout.write(chunk);
+});
+child.on('close', (code) => {
+  const count = (label) => Number(/* uvu prints e.g. "  Total:     42" */ new RegExp(`${label}:\\s+(\\d+)`).exec(output)?.[1] ?? 0);
+  const total = count('Total');
+  const passed = count('Passed');
+  const skipped = count('Skipped');
+  const failed = code === 0 ? total - passed - skipped : Math.max(1, total - passed - skipped);
+  process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  process.exitCode = code ?? 1;
+});

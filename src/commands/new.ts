@@ -1,0 +1,135 @@
+/**
+ * `pipelines-oidc new <name>`: answers → model → rendered files → written atomically → git.
+ * A plain async function taking an options object, so tests call it without the CLI.
+ */
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { QUESTIONS, type AnswerName, type Answers } from '../core/answers.js';
+import { buildRepoModel } from '../core/model.js';
+import { nextSteps } from '../core/next-steps.js';
+import { answersFromFile, askAnswers, resolveAnswers, type AnswerSources } from '../core/resolve.js';
+import { CancelledError, UsageError } from '../errors.js';
+import { repoActions } from '../generator.js';
+import { renderTemplate, type RenderedFile } from '../render/files.js';
+import { TEMPLATES_DIR, toolVersion } from '../paths.js';
+import { bold, dim, green, yellow } from '../io/style.js';
+import { assertWritable, writeRepository } from '../io/write.js';
+
+export interface NewOptions {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Answers given as flags (and the positional name). */
+  flags: Partial<Record<AnswerName, string>>;
+  answersFile?: string;
+  dir?: string;
+  git: boolean;
+  push?: string;
+  dryRun: boolean;
+  force: boolean;
+  /** Prompts are allowed (a terminal, and no --yes). */
+  interactive: boolean;
+  json: boolean;
+  out: (text: string) => void;
+}
+
+export interface NewResult {
+  dir: string;
+  files: string[];
+  roleArn: string;
+  next: string[];
+  written: boolean;
+  git: 'committed' | 'pushed' | 'skipped' | 'existing-repository';
+}
+
+function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, path), 'utf8');
+  } catch {
+    throw new UsageError(`--answers ${path}: cannot read the file`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--answers ${path}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  return { path, values: answersFromFile(path, parsed) };
+}
+
+function summary(answers: Answers, dir: string, opts: NewOptions): string {
+  const rows = QUESTIONS.map((q) => [q.message.replace(/ \(.*\)$/, ''), answers[q.name] || '(not set: the role trusts no pipeline yet)']);
+  rows.push(['Folder', dir], ['Git', opts.git ? (opts.push ? `commit and push to ${opts.push}` : 'init and commit') : 'no']);
+  const width = Math.max(...rows.map((r) => r[0]!.length));
+  return rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`).join('\n');
+}
+
+export async function runNew(opts: NewOptions): Promise<NewResult> {
+  if (opts.push !== undefined && !opts.git) throw new UsageError('--push needs git: drop --no-git');
+  if (opts.push !== undefined && !opts.push.trim()) throw new UsageError('--push: must be a git remote URL');
+  if (opts.dir !== undefined && !opts.dir.trim()) throw new UsageError('--dir: must be a folder path');
+  const sources: AnswerSources = {
+    flags: opts.flags,
+    file: opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile),
+    env: opts.env,
+  };
+  const answers = opts.interactive
+    ? await askAnswers(sources, async (q, suggested) => (await import('../io/prompt.js')).askQuestion(q, suggested))
+    : resolveAnswers(sources);
+
+  const dir = resolve(opts.cwd, opts.dir ?? answers.name);
+  const rel = relative(opts.cwd, dir);
+  const shownDir = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
+  const version = toolVersion();
+  const model = buildRepoModel(answers);
+  const files: RenderedFile[] = repoActions(model, dir, version, TEMPLATES_DIR).map((action) => ({
+    path: relative(dir, action.path),
+    content: renderTemplate(readFileSync(action.templateFile, 'utf8'), action.data),
+  }));
+  const paths = files.map((f) => f.path);
+
+  await assertWritable(dir, files, opts.force);
+  // git (and execa) load only when a commit will be made
+  const git = opts.git && !opts.dryRun ? await import('../io/git.js') : undefined;
+  const existingRepo = git ? await git.insideWorkTree(dir) : false;
+  if (git && !existingRepo) await git.assertCanCommit(opts.cwd);
+
+  if (opts.interactive) {
+    opts.out(`\n${bold('About to write')}\n${summary(answers, shownDir, opts)}\n`);
+    const { askConfirm } = await import('../io/prompt.js');
+    if (!(await askConfirm(`Write ${files.length} files to ${shownDir}?`))) throw new CancelledError();
+  }
+
+  const result: NewResult = { dir, files: paths, roleArn: model.roleArn, next: [], written: false, git: 'skipped' };
+  if (opts.dryRun) {
+    result.next = nextSteps(model, shownDir, false);
+    if (!opts.json) opts.out(`Would write ${files.length} files to ${shownDir} (dry run, nothing written):\n${paths.map((p) => `  ${p}`).join('\n')}\n`);
+    return result;
+  }
+
+  await writeRepository(dir, files);
+  result.written = true;
+  if (!opts.json) opts.out(`${green('✔')} Wrote ${files.length} files to ${shownDir}\n${paths.map((p) => dim(`  ${p}`)).join('\n')}\n`);
+
+  if (existingRepo) result.git = 'existing-repository';
+  else if (git) {
+    await git.initAndCommit(dir);
+    result.git = 'committed';
+    if (opts.push !== undefined) {
+      await git.push(dir, opts.push);
+      result.git = 'pushed';
+    }
+  }
+  result.next = nextSteps(model, shownDir, result.git === 'pushed');
+  if (!opts.json) {
+    const gitLine = {
+      committed: `${green('✔')} git: initialised ${shownDir} on main with one commit`,
+      pushed: `${green('✔')} git: committed and pushed main to ${opts.push}`,
+      skipped: dim('  git: skipped (--no-git)'),
+      'existing-repository': yellow(`  git: ${shownDir} is inside an existing repository; review and commit the changes yourself`),
+    }[result.git];
+    const warning = model.repoUuidMissing ? `\n${yellow('!')} No repository UUID yet: the role trusts no pipeline until you set it (first step below).\n` : '';
+    opts.out(`${gitLine}\n${warning}\n${bold('Next steps')}\n${result.next.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
+  }
+  return result;
+}

@@ -1,0 +1,75 @@
+/**
+ * Parametric values. Policies and resource names are built once, as data, with each answer that IaC
+ * receives as a variable left as a marker; the JSON files resolve the markers to the answers, Terraform
+ * turns them into `${var.…}` and CloudFormation into `!Sub "${…}"`. One value, three renderings.
+ */
+
+/** How one marker appears in each rendering. */
+export interface ParamSpec {
+  /** Key in `RepoModel.values`. */
+  name: string;
+  /** Terraform expression, e.g. `var.role_name`. */
+  terraform: string;
+  /**
+   * CloudFormation: a parameter or pseudo parameter name usable in `!Sub`/`!Ref`, or `literal` where
+   * CloudFormation cannot take a parameter (IAM condition keys contain it, and keys cannot be computed).
+   */
+  cloudformation: { ref: string } | 'literal';
+}
+
+// Private-use code points: answers are validated and never contain them, constants here never do.
+const OPEN = '\uE000';
+const CLOSE = '\uE001';
+const MARKER = /\uE000([A-Za-z][\w]*)\uE001/g;
+
+export const PARAMS = {
+  partition: { name: 'partition', terraform: 'data.aws_partition.current.partition', cloudformation: { ref: 'AWS::Partition' } },
+  account: { name: 'account', terraform: 'var.account_id', cloudformation: { ref: 'AWS::AccountId' } },
+  region: { name: 'region', terraform: 'var.aws_region', cloudformation: { ref: 'AWS::Region' } },
+  workspace: { name: 'workspace', terraform: 'var.workspace', cloudformation: 'literal' },
+  workspaceUuid: { name: 'workspaceUuid', terraform: 'var.workspace_uuid', cloudformation: { ref: 'WorkspaceUuid' } },
+  repoUuid: { name: 'repoUuid', terraform: 'var.repository_uuid', cloudformation: { ref: 'RepositoryUuid' } },
+  roleName: { name: 'roleName', terraform: 'var.role_name', cloudformation: { ref: 'RoleName' } },
+} as const satisfies Record<string, ParamSpec>;
+
+export type ParamName = keyof typeof PARAMS;
+
+/** The marker that stands for a parameter inside a string. */
+export function param(name: ParamName): string {
+  return OPEN + name + CLOSE;
+}
+
+export type Part = string | { param: ParamName };
+
+/** Splits a string into literal text and parameter references. */
+export function splitParams(s: string): Part[] {
+  const parts: Part[] = [];
+  let last = 0;
+  for (const m of s.matchAll(MARKER)) {
+    if (m.index > last) parts.push(s.slice(last, m.index));
+    const name = m[1] as string;
+    if (!(name in PARAMS)) throw new Error(`unknown parameter marker ${name}`);
+    parts.push({ param: name as ParamName });
+    last = m.index + m[0].length;
+  }
+  if (last < s.length) parts.push(s.slice(last));
+  return parts;
+}
+
+export function hasParams(s: string): boolean {
+  return s.includes(OPEN);
+}
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** Replaces every marker, in keys and values, by its value (the JSON files, the README). */
+export function resolveParams<T extends Json>(value: T, values: Readonly<Record<ParamName, string>>): T {
+  const str = (s: string) => s.replace(MARKER, (_, name: string) => values[name as ParamName]);
+  const walk = (v: Json): Json => {
+    if (typeof v === 'string') return str(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [str(k), walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}

@@ -1,0 +1,81 @@
+/**
+ * Input rules. Each rule takes raw text and returns the normalised value, or a string that says what
+ * is wrong (the caller adds the flag name). Pure: no I/O, usable by prompts, flags and answer files alike.
+ */
+export type Rule = (raw: string) => { value: string } | { error: string };
+
+const ok = (value: string) => ({ value });
+const bad = (error: string) => ({ error });
+
+/**
+ * Patterns of normalised values, shared with the Terraform validation blocks and the CloudFormation
+ * AllowedPattern of the generated files (written to work in JavaScript, RE2 and Java regex alike).
+ */
+export const PATTERN = {
+  repoSlug: '^[a-z0-9][a-z0-9._-]{0,61}$',
+  workspace: '^[a-z0-9][a-z0-9_-]{0,61}$',
+  uuid: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  account: '^[0-9]{12}$',
+  region: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$',
+  roleName: '^[A-Za-z0-9+=,.@_-]{1,64}$',
+} as const;
+
+const test = (pattern: string, s: string) => new RegExp(pattern).test(s);
+const UUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
+
+/** Bitbucket repository slug: lowercase letters, digits, `-`, `_`, `.`; starts with a letter or digit. */
+export const repoSlug: Rule = (raw) =>
+  test(PATTERN.repoSlug, raw)
+    ? ok(raw)
+    : bad('must be a Bitbucket repository slug: 1-62 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+/** Bitbucket workspace slug (the ID in bitbucket.org/<workspace>/), not the display name. */
+export const workspaceSlug: Rule = (raw) =>
+  test(PATTERN.workspace, raw)
+    ? ok(raw)
+    : bad('must be a Bitbucket workspace slug: 1-62 lowercase letters, digits, "_" or "-" (the ID in bitbucket.org/<workspace>/, not the display name)');
+
+/** A UUID as Bitbucket shows it, with or without braces; stored lowercase without braces. */
+export const uuid: Rule = (raw) => {
+  const trimmed = raw.trim();
+  const m = UUID.exec(trimmed);
+  const braces = trimmed.startsWith('{') === trimmed.endsWith('}');
+  return m?.[1] && braces
+    ? ok(m[1].toLowerCase())
+    : bad('must be a UUID like {2a1b3c4d-1111-4222-8333-444455556666} (braces optional)');
+};
+
+export const accountId: Rule = (raw) =>
+  test(PATTERN.account, raw) ? ok(raw) : bad('must be a 12-digit AWS account ID');
+
+export const region: Rule = (raw) =>
+  test(PATTERN.region, raw)
+    ? ok(raw)
+    : bad('must be an AWS region code such as eu-west-1 or us-east-1');
+
+/** IAM role name: 1-64 of letters, digits and `+=,.@_-`. */
+export const roleName: Rule = (raw) =>
+  test(PATTERN.roleName, raw)
+    ? ok(raw)
+    : bad('must be an IAM role name: 1-64 letters, digits or + = , . @ _ -');
+
+export const oneOf =
+  (choices: readonly string[]): Rule =>
+  (raw) =>
+    choices.includes(raw) ? ok(raw) : bad(`must be one of ${choices.join(', ')}`);
+
+export const nonEmpty: Rule = (raw) => (raw.trim() ? ok(raw.trim()) : bad('must not be empty'));
+
+/** The AWS partition a region belongs to: it appears in every ARN. */
+export function partitionOf(regionCode: string): string {
+  if (regionCode.startsWith('cn-')) return 'aws-cn';
+  if (regionCode.startsWith('us-gov-')) return 'aws-us-gov';
+  if (regionCode.startsWith('us-isob-')) return 'aws-iso-b';
+  if (regionCode.startsWith('us-iso-')) return 'aws-iso';
+  return 'aws';
+}
+
+/** A valid IAM role name derived from the repository slug (the default for --role-name). */
+export function roleNameFor(repo: string): string {
+  return `bitbucket-${repo}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}

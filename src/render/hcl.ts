@@ -1,0 +1,56 @@
+/**
+ * HCL serialisation of JSON-like values for the Terraform files. Strings are HCL templates: literal
+ * text is escaped (quotes, backslashes, control characters, and `${`/`%{` which would start an
+ * interpolation), parameter markers become `${var.…}` interpolations.
+ */
+import { PARAMS, splitParams, type Json } from '../core/params.js';
+
+function literal(text: string): string {
+  return text
+    .replace(/[\\"]/g, (c) => `\\${c}`)
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/\$\{/g, '$${')
+    .replace(/%\{/g, '%%{');
+}
+
+/** A quoted HCL string; markers become interpolations of their Terraform expressions. */
+export function hclString(s: string): string {
+  const body = splitParams(s)
+    .map((part) => (typeof part === 'string' ? literal(part) : `\${${PARAMS[part.param].terraform}}`))
+    .join('');
+  return `"${body}"`;
+}
+
+/** A string that is one marker and nothing else is written as the bare expression (`var.role_name`). */
+function hclValueString(s: string): string {
+  const parts = splitParams(s);
+  const only = parts.length === 1 ? parts[0] : undefined;
+  return only !== undefined && typeof only !== 'string' ? PARAMS[only.param].terraform : hclString(s);
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** An HCL expression for a value, objects and lists laid out over lines at the given indent. */
+export function hcl(value: Json, indent = ''): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return hclValueString(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => `${inner}${hcl(v, inner)},`).join('\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 0) return '{}';
+  const key = (k: string) => (IDENT.test(k) && !/^(null|true|false)$/.test(k) ? k : hclString(k));
+  return `{\n${entries.map(([k, v]) => `${inner}${key(k)} = ${hcl(v, inner)}`).join('\n')}\n${indent}}`;
+}
+
+/** A block label or attribute name we write ourselves (checked, never escaped). */
+export function hclIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not an HCL identifier: ${name}`);
+  return name;
+}
