@@ -3,11 +3,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// NO_COLOR alone: with FORCE_COLOR also set, Node warns on stderr in every child process
+const withoutForceColor = ({ FORCE_COLOR, ...env }) => env;
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  env: { ...withoutForceColor(process.env), NO_COLOR: '1' },
 });
 let output = '';
 child.stdout.on('data', (chunk) => {

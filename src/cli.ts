@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs({ args: command ? argv.slice(1) : argv, options: { ...GLOBAL, ...command?.options }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]?.replace(/^Unknown option '(.*)'.*$/, 'unknown option $1')} (see pipelines-oidc --help)`);
+    throw new UsageError(`${(e as Error).message.split('\n')[0]?.replace(/^Unknown option '([^']*)'.*$/, 'unknown option $1')} (see pipelines-oidc --help)`);
   }
   if (args.values['version']) {
     const { toolVersion } = await import('./paths.js');

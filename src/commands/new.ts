@@ -8,7 +8,7 @@ import { QUESTIONS, type AnswerName, type Answers } from '../core/answers.js';
 import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
 import { answersFromFile, askAnswers, resolveAnswers, type AnswerSources } from '../core/resolve.js';
-import { CancelledError, UsageError } from '../errors.js';
+import { CancelledError, RunError, UsageError } from '../errors.js';
 import { repoActions } from '../generator.js';
 import { renderTemplate, type RenderedFile } from '../render/files.js';
 import { TEMPLATES_DIR, toolVersion } from '../paths.js';
@@ -92,6 +92,9 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   // git (and execa) load only when a commit will be made
   const git = opts.git && !opts.dryRun ? await import('../io/git.js') : undefined;
   const existingRepo = git ? await git.insideWorkTree(dir) : false;
+  if (existingRepo && opts.push !== undefined) {
+    throw new RunError(`--push: ${shownDir} is inside an existing git repository; commit and push it yourself, or choose another --dir`);
+  }
   if (git && !existingRepo) await git.assertCanCommit(opts.cwd);
 
   if (opts.interactive) {

@@ -17,6 +17,8 @@ export type Ask = (question: Question, suggested: string | undefined, earlier: P
 
 export const flagLabel = (q: Question) => (q.name === 'name' ? '<name>' : `--${q.flag}`);
 
+const EXAMPLES = Object.fromEntries(QUESTIONS.map((q) => [q.name, q.example]));
+
 function shown(value: string): string {
   const s = JSON.stringify(value);
   return s.length > 60 ? `${s.slice(0, 57)}…"` : s;
@@ -61,8 +63,9 @@ export function resolveAnswers(sources: AnswerSources): Answers {
   for (const q of QUESTIONS) {
     const suggested = () => q.fallback?.(answers as Partial<Answers>, sources.env);
     const value = given(q, sources) ?? ifDefined(suggested(), (s) => check(q, s, `${flagLabel(q)} (default):`)) ?? (q.optional ? '' : undefined);
-    if (value === undefined) missing.push(flagLabel(q));
-    else answers[q.name] = value;
+    if (value !== undefined) answers[q.name] = value;
+    // a default that only waits for a missing earlier answer (the role name for <name>) is not required itself
+    else if (q.fallback?.({ ...EXAMPLES, ...answers } as Partial<Answers>, sources.env) === undefined) missing.push(flagLabel(q));
   }
   if (missing.length) {
     throw new UsageError(

@@ -72,6 +72,8 @@ export function partitionOf(regionCode: string): string {
   if (regionCode.startsWith('us-gov-')) return 'aws-us-gov';
   if (regionCode.startsWith('us-isob-')) return 'aws-iso-b';
   if (regionCode.startsWith('us-iso-')) return 'aws-iso';
+  if (regionCode.startsWith('eu-isoe-')) return 'aws-iso-e';
+  if (regionCode.startsWith('us-isof-')) return 'aws-iso-f';
   return 'aws';
 }
 

@@ -12,14 +12,20 @@ function literal(text: string): string {
     .replace(/\r/g, '\\r')
     .replace(/\t/g, '\\t')
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    .replace(/\$\{/g, '$${')
+    // a function: in a replacement string `$$` means one `$`, which would drop the escape
+    .replace(/\$\{/g, () => '$${')
     .replace(/%\{/g, '%%{');
 }
 
 /** A quoted HCL string; markers become interpolations of their Terraform expressions. */
 export function hclString(s: string): string {
-  const body = splitParams(s)
-    .map((part) => (typeof part === 'string' ? literal(part) : `\${${PARAMS[part.param].terraform}}`))
+  const parts = splitParams(s);
+  const body = parts
+    .map((part, i) => {
+      if (typeof part !== 'string') return `\${${PARAMS[part.param].terraform}}`;
+      // a `$` right before an interpolation would read as the escape `$${`: write it as an expression
+      return i + 1 < parts.length && part.endsWith('$') ? `${literal(part.slice(0, -1))}\${"$"}` : literal(part);
+    })
     .join('');
   return `"${body}"`;
 }

@@ -1,0 +1,218 @@
+/** `new` through the built CLI: what it writes, refuses to overwrite, reports, and never leaves behind. */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { toolVersion } from '../src/paths.ts';
+import { assertOneLineError, listFiles, onlyJson, readTree, runNew, stagingLeftovers } from './support/cli-helpers.ts';
+import { EXAMPLE, exampleFlags, renderRepo, tempDir } from './support/fixtures.ts';
+import { isolatedGitEnv } from './support/git-env.ts';
+
+const EXPECTED = renderRepo(EXAMPLE, toolVersion()).files;
+const EXPECTED_PATHS = [...EXPECTED.keys()].sort();
+const sorted = (files: Map<string, string>) => new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
+
+/** A temp folder to run in; `out` inside it is the target. */
+function withTemp(body: (root: string, out: string) => void): void {
+  const tmp = tempDir();
+  try {
+    body(tmp.path, join(tmp.path, 'out'));
+  } finally {
+    tmp.cleanup();
+  }
+}
+
+const newInto = (root: string, extra: string[] = [], flags = exampleFlags()) =>
+  runNew([...flags, '--dir', 'out', '--no-git', ...extra], root);
+
+interface JsonResult {
+  dir: string;
+  files: string[];
+  roleArn: string;
+  next: string[];
+}
+
+test('a fresh run writes exactly the rendered files, byte for byte', () => {
+  withTemp((root, out) => {
+    const r = newInto(root);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stderr, '');
+    assert.equal(readTree(out), sorted(EXPECTED));
+    assert.equal(readdirSync(root), ['out']);
+  });
+});
+
+test('a non-empty target is refused (exit 1) listing the files in the way, and nothing changes', () => {
+  withTemp((root, out) => {
+    mkdirSync(join(out, 'iam'), { recursive: true });
+    writeFileSync(join(out, 'README.md'), 'my notes\n');
+    writeFileSync(join(out, 'iam/trust-policy.json'), '{}\n');
+    writeFileSync(join(out, 'notes.txt'), 'keep me\n');
+    const before = readTree(out);
+    const r = newInto(root);
+    assertOneLineError(r, 1, ['is not empty', 'iam/trust-policy.json', 'README.md', '--force']);
+    assert.equal(readTree(out), before);
+    assert.equal(stagingLeftovers(root), []);
+  });
+});
+
+test('a target holding only other files is refused naming them', () => {
+  withTemp((root, out) => {
+    mkdirSync(out);
+    writeFileSync(join(out, 'notes.txt'), 'keep me\n');
+    assertOneLineError(newInto(root), 1, ['notes.txt', '--force']);
+    assert.equal(readTree(out), new Map([['notes.txt', 'keep me\n']]));
+  });
+});
+
+test('a target that is a file is refused', () => {
+  withTemp((root, out) => {
+    writeFileSync(out, 'a file\n');
+    const r = newInto(root);
+    assert.is(r.status, 1, r.stderr);
+    assert.is(readFileSync(out, 'utf8'), 'a file\n');
+    assert.equal(stagingLeftovers(root), []);
+  });
+});
+
+test('an empty target folder is used without --force', () => {
+  withTemp((root, out) => {
+    mkdirSync(out);
+    const r = newInto(root);
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(listFiles(out), EXPECTED_PATHS);
+  });
+});
+
+test('--force overwrites our files and leaves the user\'s other files alone', () => {
+  withTemp((root, out) => {
+    mkdirSync(join(out, 'terraform'), { recursive: true });
+    writeFileSync(join(out, 'README.md'), 'old readme\n');
+    writeFileSync(join(out, 'terraform/main.tf'), '# old\n');
+    writeFileSync(join(out, 'terraform/backend.tf'), 'terraform {}\n');
+    writeFileSync(join(out, 'notes.txt'), 'keep me\n');
+    const r = newInto(root, ['--force']);
+    assert.is(r.status, 0, r.stderr);
+    const after = readTree(out);
+    for (const [path, content] of EXPECTED) assert.is(after.get(path), content, path);
+    assert.is(after.get('notes.txt'), 'keep me\n');
+    assert.is(after.get('terraform/backend.tf'), 'terraform {}\n');
+    assert.equal(listFiles(out), [...EXPECTED_PATHS, 'notes.txt', 'terraform/backend.tf'].sort());
+    assert.equal(stagingLeftovers(root), []);
+  });
+});
+
+test('running twice into the same folder: refused without --force, done with it', () => {
+  withTemp((root, out) => {
+    assert.is(newInto(root).status, 0);
+    const first = readTree(out);
+    assertOneLineError(newInto(root), 1, ['is not empty', '--force']);
+    assert.equal(readTree(out), first);
+    const forced = newInto(root, ['--force']);
+    assert.is(forced.status, 0, forced.stderr);
+    assert.equal(readTree(out), first);
+    assert.equal(readdirSync(root), ['out']);
+  });
+});
+
+test('--dry-run lists every file and writes nothing', () => {
+  withTemp((root, out) => {
+    const r = newInto(root, ['--dry-run']);
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(r.stdout.includes('dry run, nothing written'), r.stdout);
+    const listed = r.stdout.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim());
+    assert.equal(listed.sort(), EXPECTED_PATHS);
+    assert.not.ok(existsSync(out));
+    assert.equal(readdirSync(root), []);
+  });
+});
+
+test('--dry-run into a non-empty folder still refuses (it says what a real run would do)', () => {
+  withTemp((root, out) => {
+    mkdirSync(out);
+    writeFileSync(join(out, 'README.md'), 'mine\n');
+    assertOneLineError(newInto(root, ['--dry-run']), 1, ['README.md']);
+    assert.equal(readTree(out), new Map([['README.md', 'mine\n']]));
+  });
+});
+
+test('--json prints one JSON object (dir, files, roleArn, next) and nothing else', () => {
+  withTemp((root, out) => {
+    const r = newInto(root, ['--json']);
+    const result = onlyJson(r) as JsonResult;
+    assert.equal(Object.keys(result).sort(), ['dir', 'files', 'next', 'roleArn']);
+    assert.is(result.dir, out);
+    assert.equal([...result.files].sort(), listFiles(out));
+    assert.equal([...result.files].sort(), EXPECTED_PATHS);
+    assert.is(result.roleArn, `arn:aws:iam::${EXAMPLE.account}:role/${EXAMPLE.roleName}`);
+    assert.ok(Array.isArray(result.next) && result.next.length > 0);
+    for (const step of result.next) assert.type(step, 'string');
+    assert.is(r.stderr, '');
+  });
+});
+
+test('--json with --dry-run reports the same files and writes nothing', () => {
+  withTemp((root, out) => {
+    const result = onlyJson(newInto(root, ['--json', '--dry-run'])) as JsonResult;
+    assert.equal([...result.files].sort(), EXPECTED_PATHS);
+    assert.not.ok(existsSync(out));
+  });
+});
+
+test('--json with git prints nothing but the JSON (git stays quiet)', () => {
+  withTemp((root, out) => {
+    const env = isolatedGitEnv(join(root, 'home'), true);
+    const r = runNew([...exampleFlags(), '--dir', 'out', '--json'], root, env);
+    const result = onlyJson(r) as JsonResult;
+    assert.is(result.dir, out);
+    assert.ok(existsSync(join(out, '.git')));
+  });
+});
+
+test('a write that fails midway leaves no staging folder behind', () => {
+  withTemp((root, out) => {
+    // a folder where a generated file must go: moving the file into place fails
+    mkdirSync(join(out, 'README.md'), { recursive: true });
+    writeFileSync(join(out, 'README.md', 'inside.txt'), 'x\n');
+    const r = newInto(root, ['--force']);
+    assert.is(r.status, 1, r.stderr);
+    assert.ok(r.stderr.startsWith('pipelines-oidc: '), r.stderr);
+    assert.equal(stagingLeftovers(root), []);
+    assert.is(readFileSync(join(out, 'README.md', 'inside.txt'), 'utf8'), 'x\n');
+  });
+});
+
+test('without --repo-uuid: the output says the role trusts no pipeline yet, and step 1 is the re-run command', () => {
+  withTemp((root, out) => {
+    const flags = exampleFlags().filter((a, i, all) => a !== '--repo-uuid' && all[i - 1] !== '--repo-uuid');
+    const text = newInto(root, [], flags);
+    assert.is(text.status, 0, text.stderr);
+    assert.ok(text.stdout.includes('the role trusts no pipeline'), text.stdout);
+    assert.ok(JSON.parse(readFileSync(join(out, 'iam/trust-policy.json'), 'utf8')), 'the trust policy is still valid JSON');
+
+    const json = onlyJson(newInto(root, ['--json', '--force'], flags)) as JsonResult;
+    const rerun = /run: pipelines-oidc (new .*?) \(until then the role trusts no pipeline\)/.exec(json.next[0] ?? '')?.[1];
+    assert.ok(rerun, `first step: ${json.next[0]}`);
+    assert.ok(text.stdout.includes(rerun), 'the printed steps hold the same command');
+
+    // the command works as printed, once the placeholder is replaced by the real UUID
+    const args = rerun.split(' ').map((a) => (a === `'{REPOSITORY-UUID}'` ? '{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}' : a));
+    assert.ok(args.includes('{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}'), rerun);
+    assert.is(args[0], 'new');
+    const again = runNew([...args.slice(1), '--no-git'], root);
+    assert.is(again.status, 0, again.stderr);
+    assert.not.ok(again.stdout.includes('trusts no pipeline'), again.stdout);
+    // the manifest carried every other answer: the result is the example, repository UUID included
+    assert.equal(readTree(out), sorted(EXPECTED));
+  });
+});
+
+test('with --repo-uuid there is no such warning nor re-run step', () => {
+  withTemp((root) => {
+    const r = newInto(root, ['--json']);
+    const result = onlyJson(r) as JsonResult;
+    assert.not.ok(result.next.some((s) => s.includes('--repo-uuid')), result.next.join('\n'));
+  });
+});
+
+test.run();

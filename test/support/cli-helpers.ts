@@ -1,0 +1,55 @@
+/** Helpers for suites that run the built CLI: what it wrote, and how it failed. */
+import type { SpawnSyncReturns } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import * as assert from 'uvu/assert';
+import { runCli } from './fixtures.ts';
+
+/**
+ * `pipelines-oidc new …` through the built CLI, with `env` over the test process's environment, less
+ * what would change the outcome: the machine's AWS region variables (`new` falls back to them), and
+ * FORCE_COLOR, which uvu sets: beside runCli's NO_COLOR it makes Node print a warning on stderr.
+ */
+export function runNew(args: string[], cwd: string, env: Record<string, string | undefined> = {}): SpawnSyncReturns<string> {
+  return runCli(['new', ...args], { cwd, env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, FORCE_COLOR: undefined, ...env } });
+}
+
+/** Every file under `dir` as sorted relative paths with `/`, the shape `--json` reports. */
+export function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort();
+}
+
+/** Every file under `dir`: relative path → bytes as text. */
+export function readTree(dir: string): Map<string, string> {
+  return new Map(listFiles(dir).map((p) => [p, readFileSync(join(dir, p), 'utf8')]));
+}
+
+/** Staging folders `write.ts` creates beside a target (`.<name>.pipelines-oidc-XXXXXX`) left in `parent`. */
+export function stagingLeftovers(parent: string): string[] {
+  return readdirSync(parent).filter((n) => /^\..*\.pipelines-oidc-/.test(n));
+}
+
+/**
+ * A failure as the CLI promises it: the exit code, exactly one stderr line `pipelines-oidc: …`
+ * containing every fragment, and nothing on stdout (unless the failure came after some work was done).
+ */
+export function assertOneLineError(r: SpawnSyncReturns<string>, exitCode: number, fragments: string[], { quiet = true } = {}): string {
+  assert.is(r.status, exitCode, `exit code (stderr: ${r.stderr})`);
+  if (quiet) assert.is(r.stdout, '', 'nothing on stdout');
+  const lines = r.stderr.split('\n');
+  assert.is(lines.length, 2, `one stderr line, got: ${r.stderr}`);
+  assert.is(lines[1], '', 'stderr ends with a newline');
+  const line = lines[0]!;
+  assert.ok(line.startsWith('pipelines-oidc: '), line);
+  for (const f of fragments) assert.ok(line.includes(f), `stderr names ${JSON.stringify(f)}: ${line}`);
+  return line;
+}
+
+/** Parses stdout that must be one JSON value and nothing else. */
+export function onlyJson(r: SpawnSyncReturns<string>): unknown {
+  assert.is(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as unknown;
+}

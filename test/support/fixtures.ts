@@ -1,0 +1,74 @@
+/** Shared test fixtures: example answers, pure rendering, throw-away folders, the built CLI. */
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Answers } from '../../src/core/answers.ts';
+import { buildRepoModel, type RepoModel } from '../../src/core/model.ts';
+import { resolveAnswers } from '../../src/core/resolve.ts';
+import { renderFiles } from '../../src/render/files.ts';
+import { templateContext } from '../../src/render/view.ts';
+import { PACKAGE_ROOT, TEMPLATES_DIR } from '../../src/paths.ts';
+
+export const ROOT = PACKAGE_ROOT;
+export const CLI = join(PACKAGE_ROOT, 'dist/cli.js');
+export const SHARED_REFERENCE = join(PACKAGE_ROOT, '..', 'shared', 'reference');
+export const EXAMPLE_ANSWERS_FILE = join(PACKAGE_ROOT, 'examples/phub-oidc-check.answers.json');
+
+/** The example's answers, normalised as the CLI would (braces stripped, and so on). */
+export const EXAMPLE: Answers = resolveAnswers({
+  flags: JSON.parse(readFileSync(EXAMPLE_ANSWERS_FILE, 'utf8')) as Record<string, string>,
+  env: {},
+});
+
+/** Normalised answers: the example with overrides (overrides are taken as given, not validated). */
+export function answers(overrides: Partial<Answers> = {}): Answers {
+  return { ...EXAMPLE, ...overrides };
+}
+
+/** Every generated file of a repository, rendered in memory: path → content. */
+export function renderRepo(a: Answers = EXAMPLE, version = '0.0.0-test'): { model: RepoModel; files: Map<string, string> } {
+  const model = buildRepoModel(a);
+  const rendered = renderFiles(model.files, templateContext(model, version), (p) => readFileSync(join(TEMPLATES_DIR, p), 'utf8'));
+  return { model, files: new Map(rendered.map((f) => [f.path, f.content])) };
+}
+
+export function tempDir(prefix = 'pipelines-oidc-test-'): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A git identity for tests that commit: CI machines may have none. */
+export const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Test Author',
+  GIT_AUTHOR_EMAIL: 'author@example.com',
+  GIT_COMMITTER_NAME: 'Test Committer',
+  GIT_COMMITTER_EMAIL: 'committer@example.com',
+};
+
+/** Runs the built CLI (npm test builds first) without a terminal. */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
+    encoding: 'utf8',
+    input: '',
+  });
+}
+
+export function git(cwd: string, args: string[], env: Record<string, string> = {}): string {
+  return execFileSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8' }).trim();
+}
+
+/** The example answers as CLI flags (name first). */
+export function exampleFlags(overrides: Record<string, string> = {}): string[] {
+  const raw = JSON.parse(readFileSync(EXAMPLE_ANSWERS_FILE, 'utf8')) as Record<string, string>;
+  const flag: Record<string, string> = {
+    workspace: 'workspace', workspaceUuid: 'workspace-uuid', account: 'account', region: 'region', repoUuid: 'repo-uuid',
+    roleName: 'role-name', iac: 'iac', auth: 'auth', target: 'target',
+  };
+  const merged = { ...raw, ...overrides };
+  const out = [merged['name'] ?? ''];
+  for (const [k, f] of Object.entries(flag)) if (merged[k] !== undefined) out.push(`--${f}`, merged[k]!);
+  return out;
+}
