@@ -1,0 +1,49 @@
+/**
+ * Validators built from the reference schemas beside the project (../shared/reference): Atlassian's
+ * schema of bitbucket-pipelines.yml and the CloudFormation registry schemas of the IAM resources.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHARED_REFERENCE } from './fixtures.ts';
+
+export const referencePresent = () => existsSync(SHARED_REFERENCE);
+
+const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(join(SHARED_REFERENCE, path), 'utf8')) as Record<string, unknown>;
+
+/** Atlassian's schema: draft-07, its definitions under `components`, entered through the root `$ref`. */
+export function pipelinesValidator(): ValidateFunction {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addVocabulary(['components', 'example']);
+  return ajv.compile(readJson('bitbucket/pipelines-configuration.schema.json'));
+}
+
+/** CloudFormation resource types → registry schema files. */
+const REGISTRY: Record<string, string> = {
+  'AWS::IAM::Role': 'cloudformation/aws-iam-role.json',
+  'AWS::IAM::OIDCProvider': 'cloudformation/aws-iam-oidcprovider.json',
+};
+
+export interface RegistrySchema {
+  validate: ValidateFunction;
+  /** Top-level properties CloudFormation sets itself (a template may not). */
+  readOnly: string[];
+}
+
+/** The registry schema of a resource type, or undefined when none is on file. */
+export function registrySchema(type: string): RegistrySchema | undefined {
+  const file = REGISTRY[type];
+  if (!file) return undefined;
+  // `$schema` names the registry's meta-schema, which Ajv does not have; the keywords used are draft-07
+  const { $schema: _metaSchema, ...schema } = readJson(file);
+  const readOnly = ((schema['readOnlyProperties'] as string[] | undefined) ?? []).map((p) => p.replace(/^\/properties\//, ''));
+  return { validate: new Ajv({ strict: false, allErrors: true }).compile(schema), readOnly };
+}
+
+/** Ajv errors, one per line, the most specific (deepest) first. */
+export function formatErrors(errors: readonly ErrorObject[] | null | undefined): string {
+  return [...(errors ?? [])]
+    .sort((x, y) => y.instancePath.split('/').length - x.instancePath.split('/').length)
+    .map((e) => `  ${e.instancePath || '/'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`)
+    .join('\n');
+}
