@@ -1,0 +1,112 @@
+// `npm run bench`: whole-process cost of `pipelines-oidc new` against two floors: Node starting and
+// exiting, and a plain-fs script writing the very same files. Reports medians; asserts nothing.
+// `--runs <n>` sets the timed runs per command (default 15, at least 10), after 2 warm-ups each.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const RUNS = Math.max(10, Number.parseInt(values.runs, 10) || 15);
+const WARMUPS = 2;
+const TARGET_RATIO = 2.5;
+const TIME = '/usr/bin/time';
+// GNU time's %M (peak resident set, KiB) needs -o to keep the child's own stderr apart
+const hasTime = existsSync(TIME) && spawnSync(TIME, ['-f', '%M', '-o', '/dev/null', 'true']).status === 0;
+
+const cli = join(root, 'dist/cli.js');
+if (!existsSync(cli)) {
+  console.error('bench: dist/cli.js is missing; run npm run bench (it builds first)');
+  process.exit(1);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'pipelines-oidc-bench-'));
+let fresh = 0;
+const freshDir = () => join(work, `out-${++fresh}`);
+const newArgs = (dir) => [cli, 'new', 'phub-oidc-check', '--answers', 'examples/phub-oidc-check.answers.json', '--dir', dir, '--yes', '--no-git', '--force'];
+
+/** Every file under `dir`: relative path (with /) → text. */
+function readTree(dir) {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  return Object.fromEntries(
+    files.map((e) => join(e.parentPath, e.name)).sort().map((p) => [relative(dir, p).split(sep).join('/'), readFileSync(p, 'utf8')]),
+  );
+}
+
+function run(argv) {
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench: ${argv.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
+}
+
+function peakRssKiB(argv) {
+  const out = join(work, 'time.txt');
+  run([TIME, '-f', '%M', '-o', out, ...argv]);
+  return Number(readFileSync(out, 'utf8').trim().split('\n').pop());
+}
+
+/**
+ * Wall times of every command: after the warm-ups, `RUNS` rounds that run each command once in turn, so
+ * a change in the machine's load falls on all of them alike. Then the largest peak RSS of 3 more runs.
+ */
+function measure(commands) {
+  for (const c of commands) for (let i = 0; i < WARMUPS; i++) run(c.argv());
+  const ms = commands.map(() => []);
+  for (let round = 0; round < RUNS; round++) {
+    commands.forEach((c, i) => {
+      const argv = c.argv(); // a fresh target folder is named before the clock starts
+      const start = process.hrtime.bigint();
+      run(argv);
+      ms[i].push(Number(process.hrtime.bigint() - start) / 1e6);
+    });
+  }
+  return commands.map((c, i) => {
+    const sorted = ms[i].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return {
+      label: c.label,
+      median: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2,
+      min: sorted[0],
+      max: sorted[sorted.length - 1],
+      rss: hasTime ? Math.max(...[1, 2, 3].map(() => peakRssKiB(c.argv()))) / 1024 : undefined,
+    };
+  });
+}
+
+try {
+  // the plain-fs script writes what the CLI writes: its output, captured once, as one JSON file
+  const reference = freshDir();
+  run([process.execPath, ...newArgs(reference)]);
+  const contents = join(work, 'contents.json');
+  writeFileSync(contents, JSON.stringify(readTree(reference)));
+  const plain = [process.execPath, join(root, 'bench/plain-fs.mjs'), contents];
+  const check = freshDir();
+  run([...plain, check]);
+  if (JSON.stringify(readTree(check)) !== JSON.stringify(readTree(reference))) throw new Error('bench: plain-fs output differs from the CLI output');
+
+  const rows = measure([
+    { label: 'node -e 0', argv: () => [process.execPath, '-e', '0'] },
+    { label: 'plain fs (bench/plain-fs.mjs)', argv: () => [...plain, freshDir()] },
+    { label: 'pipelines-oidc new (dist/cli.js)', argv: () => [process.execPath, ...newArgs(freshDir())] },
+  ]);
+
+  const fmt = (n) => n.toFixed(1);
+  const table = [
+    ['command', 'median ms', 'min ms', 'max ms', 'peak RSS MB'],
+    ...rows.map((r) => [r.label, fmt(r.median), fmt(r.min), fmt(r.max), r.rss === undefined ? 'n/a' : fmt(r.rss)]),
+  ];
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  const line = (row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+
+  console.log(`Node ${process.version} (${process.platform} ${process.arch}); ${RUNS} timed runs per command (taking turns) after ${WARMUPS} warm-ups`);
+  console.log(`${Object.keys(readTree(reference)).length} files per run${hasTime ? '' : `; peak RSS n/a (${TIME} not found)`}\n`);
+  for (const row of table) console.log(line(row));
+  const ratio = rows[2].median / rows[1].median;
+  console.log(`\nnew / plain fs (medians): ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'})`);
+  // minimums are the least disturbed by other load on the machine
+  console.log(`new / plain fs (minimums): ${(rows[2].min / rows[1].min).toFixed(2)}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
