@@ -3,7 +3,6 @@
  * The command table and the one exit point: every command is loaded only when it runs, and every
  * CliError becomes a one-line message and its exit code here.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError, UsageError } from './errors.js';
 
 const HELP = `pipelines-oidc: Bitbucket Pipelines → AWS with OpenID Connect, no access keys
@@ -11,72 +10,57 @@ const HELP = `pipelines-oidc: Bitbucket Pipelines → AWS with OpenID Connect, n
 Usage
   pipelines-oidc new <name> --workspace <slug> --workspace-uuid <uuid> --account <12 digits> --region <region>
       [--repo-uuid <uuid>] [--role-name <name>] [--iac terraform|cloudformation|both|none]
-      [--auth token-file|assume-role] [--target <id>] [--answers <file.json>] [--dir <path>]
+      [--auth token-file|assume-role] [--target <id>[,<id>…]] [--environment <name>[=<uuid>]]…
+      [--<target answer> <value>]… [--gallery <dir>] [--answers <file.json>] [--dir <path>]
       [--no-git] [--push <remote-url>] [--dry-run] [--force] [-y|--yes] [--json]
+  pipelines-oidc add <target> [--dir <repo>] [--<target answer> <value>]… [--diff] [--dry-run] [--force] [--json]
+  pipelines-oidc update [--dir <repo>] [--<answer> <value>]… [--diff] [--dry-run] [--force] [--json]
+  pipelines-oidc gallery [--gallery <dir>] [--json]
 
 Commands
   new       write a starter repository: pipeline, IAM policies, Terraform/CloudFormation, README
+  add       add a deploy target to a generated repository
+  update    re-render a generated repository with changed answers, keeping hand edits
+  gallery   list the deploy targets and the questions each asks
 
 Options
-  -h, --help       this help (also: pipelines-oidc new --help)
+  -h, --help       this help
   -v, --version    the version
       --verbose    show the stack of unexpected errors
 `;
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-const COMMANDS: Record<string, { options: Options; run: (args: ReturnType<typeof parseArgs>) => Promise<number> }> = {
-  new: {
-    options: {
-      workspace: { type: 'string' },
-      'workspace-uuid': { type: 'string' },
-      account: { type: 'string' },
-      region: { type: 'string' },
-      'repo-uuid': { type: 'string' },
-      'role-name': { type: 'string' },
-      iac: { type: 'string' },
-      auth: { type: 'string' },
-      target: { type: 'string' },
-      answers: { type: 'string' },
-      dir: { type: 'string' },
-      'no-git': { type: 'boolean' },
-      push: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      force: { type: 'boolean' },
-      yes: { type: 'boolean', short: 'y' },
-      json: { type: 'boolean' },
-    },
-    run: async (args) => (await import('./commands/new-cli.js')).newFromArgs(args),
-  },
-};
-
-const GLOBAL: Options = {
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-  verbose: { type: 'boolean' },
+const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number> }>> = {
+  new: () => import('./commands/new-cli.js'),
+  add: () => import('./commands/update-cli.js').then((m) => ({ run: m.runAdd })),
+  update: () => import('./commands/update-cli.js'),
+  gallery: () => import('./commands/gallery.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
-  const name = argv[0];
-  const command = name && !name.startsWith('-') ? COMMANDS[name] : undefined;
-  if (name && !name.startsWith('-') && !command) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
-  let args: ReturnType<typeof parseArgs>;
-  try {
-    args = parseArgs({ args: command ? argv.slice(1) : argv, options: { ...GLOBAL, ...command?.options }, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]?.replace(/^Unknown option '([^']*)'.*$/, 'unknown option $1')} (see pipelines-oidc --help)`);
-  }
-  if (args.values['version']) {
+  const [name, ...rest] = argv;
+  if (name === '-v' || name === '--version') {
     const { toolVersion } = await import('./paths.js');
     process.stdout.write(`${toolVersion()}\n`);
     return 0;
   }
-  if (!command || args.values['help']) {
+  if (name === undefined || name === '-h' || name === '--help') {
     process.stdout.write(HELP);
-    return command || args.values['help'] ? 0 : 2;
+    return name === undefined ? 2 : 0;
   }
-  return command.run(args);
+  const load = COMMANDS[name];
+  if (!load) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see pipelines-oidc --help)`);
+  if (rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  return (await load()).run(rest.filter((a) => a !== '--verbose'));
 }
+
+// `… | head` closes the pipe early: that is not an error of ours
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const verbose = process.argv.includes('--verbose');
 main(process.argv.slice(2)).then(

@@ -1,13 +1,14 @@
 /**
  * The `repo` generator in plop's shape: prompts and `add` actions. plopfile.ts registers it with plop,
- * and `pipelines-oidc new` runs the same actions through its own light renderer (no inquirer load on
+ * and `pipelines-oidc new` renders the same jobs through its own light renderer (no inquirer load on
  * the non-interactive path).
  */
-import { QUESTIONS, type Answers } from './core/answers.js';
+import { readFileSync } from 'node:fs';
+import { QUESTIONS } from './core/answers.js';
 import { buildRepoModel, type RepoModel } from './core/model.js';
 import { resolveAnswers } from './core/resolve.js';
-import { templatePathFor } from './render/files.js';
-import { templateContext, type TemplateContext } from './render/view.js';
+import { compileTemplates } from './render/compile.js';
+import { renderRepository, type FileJob } from './render/files.js';
 
 export const GENERATOR_NAME = 'repo';
 export const GENERATOR_DESCRIPTION = 'A Bitbucket Pipelines repository that deploys to AWS with OpenID Connect';
@@ -16,35 +17,29 @@ export interface AddAction {
   type: 'add';
   /** Destination path (absolute, or relative to plop's destination). */
   path: string;
-  /** Template path, relative to the templates folder. */
   templateFile: string;
-  data: TemplateContext;
+  data: FileJob['data'];
   abortOnFail: true;
 }
 
-/** One `add` action per generated file, all sharing the template context built from the answers. */
+/** One `add` action per generated file, each with the data its template is rendered with. */
 export function repoActions(model: RepoModel, destination: string, version: string, templatesDir: string): AddAction[] {
-  const data = templateContext(model, version);
-  return model.files.map((file) => ({
-    type: 'add',
-    path: `${destination}/${file}`,
-    templateFile: `${templatesDir}/${templatePathFor(file)}`,
-    data,
-    abortOnFail: true,
-  }));
+  const { jobs } = renderRepository(model, version, compileTemplates((t) => readFileSync(`${templatesDir}/${t}`, 'utf8')));
+  return jobs.map((job) => ({ type: 'add', path: `${destination}/${job.path}`, templateFile: `${templatesDir}/${job.template}`, data: job.data, abortOnFail: true }));
 }
 
 /** plop's (inquirer 9) questions, from the same definitions as our flags and prompts. */
 export function plopPrompts() {
   return QUESTIONS.map((q) => ({
-    type: q.choices ? 'list' : 'input',
+    type: q.multiple ? 'checkbox' : q.choices ? 'list' : 'input',
     name: q.name,
     message: q.message,
-    choices: q.choices?.map((c) => ({ name: `${c.value}: ${c.description}`, value: c.value })),
-    default: (earlier: Partial<Answers>) => q.fallback?.(earlier, process.env),
-    validate: (raw: string) => {
-      if (raw === '' && q.optional) return true;
-      const r = q.rule(raw);
+    choices: q.choices?.map((c) => ({ name: `${c.value}: ${c.description}`, value: c.value, checked: q.multiple && c.value === q.fallback?.({}, {}) })),
+    default: (earlier: Record<string, string>) => q.fallback?.(earlier, process.env),
+    validate: (raw: string | string[]) => {
+      const text = Array.isArray(raw) ? raw.join(',') : raw;
+      if (text === '' && q.optional) return true;
+      const r = q.rule(text);
       return 'error' in r ? `${q.message} ${r.error}` : true;
     },
   }));
@@ -56,7 +51,9 @@ export function plopGenerator(version: string, templatesDir: string) {
     description: GENERATOR_DESCRIPTION,
     prompts: plopPrompts(),
     actions: (raw?: Record<string, unknown>) => {
-      const flags = Object.fromEntries(Object.entries(raw ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+      const flags = Object.fromEntries(
+        Object.entries(raw ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]).filter(([, v]) => typeof v === 'string'),
+      ) as Record<string, string>;
       const answers = resolveAnswers({ flags, env: process.env });
       return repoActions(buildRepoModel(answers), answers.name, version, templatesDir);
     },

@@ -4,22 +4,27 @@
  */
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { QUESTIONS, type AnswerName, type Answers } from '../core/answers.js';
+import { QUESTIONS, type Answers } from '../core/answers.js';
+import type { Gallery } from '../core/targets/index.js';
 import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
 import { answersFromFile, askAnswers, resolveAnswers, type AnswerSources } from '../core/resolve.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
-import { repoActions } from '../generator.js';
-import { renderTemplate, type RenderedFile } from '../render/files.js';
-import { TEMPLATES_DIR, toolVersion } from '../paths.js';
+import { renderRepository } from '../render/files.js';
+import { loadTemplates } from '../io/templates.js';
+import { toolVersion } from '../paths.js';
 import { bold, dim, green, yellow } from '../io/style.js';
 import { assertWritable, writeRepository } from '../io/write.js';
 
 export interface NewOptions {
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
-  /** Answers given as flags (and the positional name). */
-  flags: Partial<Record<AnswerName, string>>;
+  /** Answers given as flags (and the positional name), by answer name; target answers included. */
+  flags: Record<string, string | undefined>;
+  /** Built-in targets plus any loaded with --gallery. */
+  gallery: Gallery;
+  /** The --gallery folder, if any, as given (relative to cwd): recorded in the manifest. */
+  galleryDir?: string;
   answersFile?: string;
   dir?: string;
   git: boolean;
@@ -58,7 +63,8 @@ function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
 }
 
 function summary(answers: Answers, dir: string, opts: NewOptions): string {
-  const rows = QUESTIONS.map((q) => [q.message.replace(/ \(.*\)$/, ''), answers[q.name] || '(not set: the role trusts no pipeline yet)']);
+  const rows = QUESTIONS.map((q) => [q.message.replace(/ \(.*\)$/, ''), answers[q.name] || (q.name === 'repoUuid' ? '(not set: the role trusts no pipeline yet)' : '(none)')]);
+  for (const [name, value] of Object.entries(answers.targetAnswers)) rows.push([name, value || '(none)']);
   rows.push(['Folder', dir], ['Git', opts.git ? (opts.push ? `commit and push to ${opts.push}` : 'init and commit') : 'no']);
   const width = Math.max(...rows.map((r) => r[0]!.length));
   return rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`).join('\n');
@@ -74,18 +80,15 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     env: opts.env,
   };
   const answers = opts.interactive
-    ? await askAnswers(sources, async (q, suggested) => (await import('../io/prompt.js')).askQuestion(q, suggested))
-    : resolveAnswers(sources);
+    ? await askAnswers(sources, async (q, suggested) => (await import('../io/prompt.js')).askQuestion(q, suggested), opts.gallery)
+    : resolveAnswers(sources, opts.gallery);
 
   const dir = resolve(opts.cwd, opts.dir ?? answers.name);
   const rel = relative(opts.cwd, dir);
   const shownDir = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   const version = toolVersion();
-  const model = buildRepoModel(answers);
-  const files: RenderedFile[] = repoActions(model, dir, version, TEMPLATES_DIR).map((action) => ({
-    path: relative(dir, action.path),
-    content: renderTemplate(readFileSync(action.templateFile, 'utf8'), action.data),
-  }));
+  const model = buildRepoModel(answers, opts.gallery);
+  const { files } = renderRepository(model, version, await loadTemplates(), opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.');
   const paths = files.map((f) => f.path);
 
   await assertWritable(dir, files, opts.force);
@@ -103,7 +106,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     if (!(await askConfirm(`Write ${files.length} files to ${shownDir}?`))) throw new CancelledError();
   }
 
-  const result: NewResult = { dir, files: paths, roleArn: model.roleArn, next: [], written: false, git: 'skipped' };
+  const result: NewResult = { dir, files: paths, roleArn: model.roles[0]!.concreteArn, next: [], written: false, git: 'skipped' };
   if (opts.dryRun) {
     result.next = nextSteps(model, shownDir, false);
     if (!opts.json) opts.out(`Would write ${files.length} files to ${shownDir} (dry run, nothing written):\n${paths.map((p) => `  ${p}`).join('\n')}\n`);

@@ -2,7 +2,7 @@
  * The questions `new` asks, defined once: the command-line flags, the answers file, the prompts of our
  * CLI and of plop are all derived from this list.
  */
-import { TARGETS } from './targets/index.js';
+import { BUILT_IN_TARGETS, type Gallery } from './targets/index.js';
 import * as rules from './validate.js';
 import type { Rule } from './validate.js';
 
@@ -20,10 +20,15 @@ export interface Answers {
   roleName: string;
   iac: (typeof IAC_CHOICES)[number];
   auth: (typeof AUTH_CHOICES)[number];
+  /** Target ids, comma-separated. */
   target: string;
+  /** Deployment environments, comma-separated `name` or `name=uuid` (UUID without braces); empty for none. */
+  environments: string;
+  /** Answers to the targets' own questions, by question name. */
+  targetAnswers: Record<string, string>;
 }
 
-export type AnswerName = keyof Answers;
+export type AnswerName = Exclude<keyof Answers, 'targetAnswers'>;
 
 export interface Choice {
   value: string;
@@ -39,8 +44,10 @@ export interface Question {
   example: string;
   rule: Rule;
   choices?: Choice[];
-  /** May be left empty (only the repository UUID: the repository may not exist yet). */
+  /** May be left empty (the repository UUID: the repository may not exist yet; environments). */
   optional?: boolean;
+  /** Several choices may be picked (asked with checkboxes, given comma-separated). */
+  multiple?: boolean;
   /** A default derived from earlier answers or the environment; none means the answer is required. */
   fallback?: (earlier: Partial<Answers>, env: Readonly<Record<string, string | undefined>>) => string | undefined;
 }
@@ -142,14 +149,33 @@ export const QUESTIONS: readonly Question[] = [
   {
     name: 'target',
     flag: 'target',
-    message: 'Deploy target',
-    description: 'What the pipeline does with the role (see `pipelines-oidc gallery`).',
+    message: 'Deploy targets',
+    description: 'What the pipeline does with the role: one or more gallery ids, comma-separated (see `pipelines-oidc gallery`).',
     example: 'sts-check',
-    rule: rules.oneOf(TARGETS.map((t) => t.id)),
-    choices: TARGETS.map((t) => ({ value: t.id, description: t.description })),
+    rule: rules.idList,
+    choices: targetChoices(BUILT_IN_TARGETS),
+    multiple: true,
     fallback: () => 'sts-check',
   },
+  {
+    name: 'environments',
+    flag: 'environment',
+    message: 'Deployment environments (e.g. test,production=<uuid>; empty for none)',
+    description: 'Bitbucket deployment environments, each with its own role scoped to it: name or name=uuid, repeatable.',
+    example: 'test,production',
+    rule: rules.environmentList,
+    optional: true,
+  },
 ];
+
+function targetChoices(gallery: Gallery): Choice[] {
+  return gallery.map((t) => ({ value: t.id, description: t.description }));
+}
+
+/** The questions with the target choices of a gallery (built-in targets plus a user's folder). */
+export function questionsFor(gallery: Gallery): Question[] {
+  return QUESTIONS.map((q) => (q.name === 'target' ? { ...q, choices: targetChoices(gallery) } : q));
+}
 
 export function questionFor(name: string): Question | undefined {
   return QUESTIONS.find((q) => q.name === name);

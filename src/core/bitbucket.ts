@@ -62,3 +62,6 @@ export const symbolic = {
   repositorySubPattern: repositorySubPattern(param('repoUuid')),
   roleArn: `arn:${param('partition')}:iam::${param('account')}:role/${param('roleName')}`,
 };
+
+/** Stands in for an environment UUID until it is known: like the repository placeholder, it matches no token. */
+export const ENVIRONMENT_UUID_PLACEHOLDER = 'ENVIRONMENT-UUID-NOT-SET';

@@ -4,62 +4,84 @@
  */
 import type { Answers } from './answers.js';
 import * as bitbucket from './bitbucket.js';
-import { param, resolveParams, type ParamName } from './params.js';
-import { buildPipeline, type PipelineDoc, REGION_VARIABLE, ROLE_VARIABLE } from './pipeline.js';
+import { param, resolveParams, splitParams, type Json, type ParamValues } from './params.js';
+import { credentialScript, pipelineItems, REGION_VARIABLE, ROLE_VARIABLE, verifyRoleScript, type PipelineDoc, type PipelineStep } from './pipeline.js';
 import { asJson, permissionsPolicy, trustPolicy, type PolicyDocument, type TrustPolicy } from './policy.js';
-import { targetById, type Target } from './targets/index.js';
-import { partitionOf } from './validate.js';
+import { shQuote } from './shell.js';
+import { targetScript, targetSetup, targetStatements } from './targets/definition.js';
+import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition } from './targets/index.js';
+import { parseEnvironments, partitionOf, PATTERN } from './validate.js';
 
 export interface RoleModel {
-  /** Terraform resource label and CloudFormation logical-ID stem. */
+  /** Terraform resource label and CloudFormation logical-ID stem: `pipeline`, or the environment. */
   key: string;
-  /** Role name, with markers. */
+  /** The deployment environment the role is scoped to, if any. */
+  environment?: string;
+  /** Role name and ARN, with markers. */
   name: string;
+  arn: string;
+  /** Concrete role ARN: the value of AWS_OIDC_ROLE_ARN for this role's steps. */
+  concreteArn: string;
   description: string;
   /** Name of the inline permissions policy. */
   policyName: string;
   trustPolicy: TrustPolicy;
   permissions: PolicyDocument;
+  /** The role's IAM JSON files. */
+  trustFile: string;
+  permissionsFile: string;
+}
+
+/** A Terraform variable / CloudFormation parameter beyond the fixed ones: a target answer or an environment UUID. */
+export interface ExtraVariable {
+  param: string;
+  description: string;
+  pattern: string;
+  example: string;
+  optional: boolean;
 }
 
 export interface RepoModel {
   answers: Answers;
   /** The concrete value of every parameter marker. */
-  values: Record<ParamName, string>;
-  /** True until the repository UUID is known: the trust policy then matches no token. */
+  values: ParamValues;
+  /** True until the repository UUID is known: the trust policies then match no token. */
   repoUuidMissing: boolean;
+  /** Environments whose UUID is not known yet: their role trusts no step until it is. */
+  environmentUuidsMissing: string[];
   provider: { url: string; hostPath: string; arn: string; clientIds: string[] };
   roles: RoleModel[];
-  targets: Target[];
+  targets: TargetDefinition[];
+  extraVariables: ExtraVariable[];
   pipeline: PipelineDoc;
-  /** Concrete role ARN: the value of the AWS_OIDC_ROLE_ARN repository variable. */
-  roleArn: string;
+  /** Variables to set in Bitbucket: per repository, and per deployment environment. */
   repositoryVariables: Array<{ name: string; value: string }>;
-  /** Generated files, relative paths, in the order they are written. */
-  files: string[];
+  deploymentVariables: Array<{ environment: string; name: string; value: string }>;
+  /** Generated files in the order they are written; `role` names the role a per-role file is for. */
+  files: Array<{ path: string; template: string; role?: string }>;
 }
+
+export const MANIFEST_FILE = '.pipelines-oidc.json';
 
 const TERRAFORM_FILES = ['terraform/versions.tf', 'terraform/variables.tf', 'terraform/main.tf', 'terraform/outputs.tf', 'terraform/terraform.tfvars'];
 const CLOUDFORMATION_FILES = ['cloudformation/oidc-role.yaml'];
 
-export const MANIFEST_FILE = '.pipelines-oidc.json';
+/** `.gitignore` ships as `_gitignore.hbs` (npm drops dot-files from packages). */
+const templateOf = (path: string) => `${path.replace(/(^|\/)\./, '$1_')}.hbs`;
 
-export function filesFor(iac: Answers['iac']): string[] {
-  return [
-    'bitbucket-pipelines.yml',
-    'iam/trust-policy.json',
-    'iam/inline-policy.json',
-    ...(iac === 'terraform' || iac === 'both' ? TERRAFORM_FILES : []),
-    ...(iac === 'cloudformation' || iac === 'both' ? CLOUDFORMATION_FILES : []),
-    'README.md',
-    '.gitignore',
-    MANIFEST_FILE,
-  ];
-}
+const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+export const environmentUuidParam = (environment: string) => `${camel(environment)}EnvironmentUuid`;
 
-export function buildRepoModel(answers: Answers): RepoModel {
+export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TARGETS): RepoModel {
   const repoUuidMissing = answers.repoUuid === '';
-  const values: Record<ParamName, string> = {
+  const environments = parseEnvironments(answers.environments);
+  const targets = answers.target.split(',').map((id) => {
+    const t = findTarget(gallery, id);
+    if (!t) throw new Error(`unknown target ${id}`);
+    return t;
+  });
+  const values: ParamValues = {
+    ...answers.targetAnswers,
     partition: partitionOf(answers.region),
     account: answers.account,
     region: answers.region,
@@ -67,42 +89,120 @@ export function buildRepoModel(answers: Answers): RepoModel {
     workspaceUuid: answers.workspaceUuid,
     repoUuid: repoUuidMissing ? bitbucket.REPO_UUID_PLACEHOLDER : answers.repoUuid,
     roleName: answers.roleName,
+    ...Object.fromEntries(environments.map((e) => [environmentUuidParam(e.name), e.uuid || bitbucket.ENVIRONMENT_UUID_PLACEHOLDER])),
   };
+  const given = (name: string) => Boolean(answers.targetAnswers[name]);
   const resolve = (s: string) => resolveParams(s, values);
-  const targets = [targetById(answers.target)];
-  const ctx = { roleArn: bitbucket.symbolic.roleArn, answers };
-  const roleArn = resolve(bitbucket.symbolic.roleArn);
-  const role: RoleModel = {
-    key: 'pipeline',
-    name: param('roleName'),
-    description: `Assumed by Bitbucket Pipelines of ${answers.workspace}/${answers.name} through OpenID Connect`,
-    policyName: 'pipelines-oidc-permissions',
-    trustPolicy: trustPolicy(),
-    permissions: permissionsPolicy(targets.flatMap((t) => t.statements(ctx))),
-  };
+
+  const scopes = environments.length ? environments.map((e) => ({ environment: e.name as string | undefined, key: e.name.replace(/-/g, '_') })) : [{ environment: undefined, key: 'pipeline' }];
+  const roles: RoleModel[] = scopes.map(({ environment, key }) => {
+    const name = environment ? `${param('roleName')}-${environment}` : param('roleName');
+    const arn = `arn:${param('partition')}:iam::${param('account')}:role/${name}`;
+    const placeholders: Record<string, string> = { roleArn: arn, roleName: name, account: param('account'), region: param('region'), partition: param('partition') };
+    const fill = (p: string) => placeholders[p] ?? param(p);
+    const dir = environment ? `iam/${environment}` : 'iam';
+    return {
+      key,
+      environment,
+      name,
+      arn,
+      concreteArn: resolve(arn),
+      description: `Assumed by Bitbucket Pipelines of ${answers.workspace}/${answers.name}${environment ? ` in the ${environment} environment` : ''} through OpenID Connect`,
+      policyName: 'pipelines-oidc-permissions',
+      trustPolicy: trustPolicy(environment ? bitbucket.environmentSubPattern(param('repoUuid'), param(environmentUuidParam(environment))) : bitbucket.symbolic.repositorySubPattern),
+      permissions: permissionsPolicy(targets.flatMap((t) => targetStatements(t, given, fill))),
+      trustFile: `${dir}/trust-policy.json`,
+      permissionsFile: `${dir}/inline-policy.json`,
+    };
+  });
+
+  const pipeline: PipelineDoc = { pipelines: {} };
+  for (const t of targets) {
+    const group = t.pipeline.trigger === 'custom' ? (pipeline.pipelines.custom ??= {}) : (pipeline.pipelines.branches ??= {});
+    group[t.pipeline.name] ??= [];
+  }
+  for (const [trigger, group] of Object.entries(pipeline.pipelines)) {
+    for (const name of Object.keys(group)) {
+      const members = targets.filter((t) => t.pipeline.trigger === (trigger === 'custom' ? 'custom' : 'branch') && t.pipeline.name === name);
+      group[name] = pipelineItems(roles.map((role) => ({ environment: role.environment, steps: members.map((t) => stepFor(t, role)) })));
+    }
+  }
+
+  function stepFor(t: TargetDefinition, role: RoleModel): PipelineStep {
+    const concrete: Record<string, string> = { roleArn: role.concreteArn, roleName: resolve(role.name), account: values.account, region: values.region, partition: values.partition };
+    const fill = (p: string) => shQuote(concrete[p] ?? values[p] ?? '');
+    return {
+      name: environments.length > 1 || role.environment ? `${t.step.name} (${role.environment})` : t.step.name,
+      image: t.step.image,
+      oidc: true,
+      ...(t.step.services ? { services: t.step.services } : {}),
+      script: [...targetSetup(t, fill), ...credentialScript(answers.auth), ...verifyRoleScript(role.concreteArn), ...targetScript(t, given, fill)],
+    };
+  }
+
   return {
     answers,
     values,
     repoUuidMissing,
+    environmentUuidsMissing: environments.filter((e) => !e.uuid).map((e) => e.name),
     provider: {
       url: bitbucket.symbolic.issuerUrl,
       hostPath: bitbucket.symbolic.issuerHostPath,
       arn: bitbucket.symbolic.providerArn,
       clientIds: [bitbucket.symbolic.audience],
     },
-    roles: [role],
+    roles,
     targets,
-    pipeline: buildPipeline(answers, roleArn, targets, ctx),
-    roleArn,
+    extraVariables: extraVariables(roles, targets, environments.map((e) => e.name)),
+    pipeline,
     repositoryVariables: [
-      { name: ROLE_VARIABLE, value: roleArn },
+      ...(environments.length ? [] : [{ name: ROLE_VARIABLE, value: roles[0]!.concreteArn }]),
       { name: REGION_VARIABLE, value: answers.region },
     ],
-    files: filesFor(answers.iac),
+    deploymentVariables: roles.filter((r) => r.environment).map((r) => ({ environment: r.environment!, name: ROLE_VARIABLE, value: r.concreteArn })),
+    files: filesFor(answers.iac, roles),
   };
 }
 
-/** The role's documents with every marker resolved: the content of the iam/*.json files. */
+/** Parameters the documents use beyond the fixed ones, each becoming a Terraform variable and CloudFormation parameter. */
+function extraVariables(roles: RoleModel[], targets: TargetDefinition[], environments: string[]): ExtraVariable[] {
+  const used = new Set<string>();
+  const collect = (v: Json): void => {
+    if (typeof v === 'string') for (const p of splitParams(v)) typeof p !== 'string' && used.add(p.param);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => (collect(k), collect(x)));
+  };
+  for (const r of roles) collect(asJson(r.permissions)), collect(asJson(r.trustPolicy));
+  const fromTargets = questionsOf(targets)
+    .filter((q) => used.has(q.name))
+    .map((q) => ({ param: q.name, description: q.description, pattern: q.pattern, example: q.example, optional: q.optional ?? false }));
+  const fromEnvironments = environments.map((e) => ({
+    param: environmentUuidParam(e),
+    description: `UUID of the ${e} deployment environment, without braces: only its steps may assume its role`,
+    pattern: PATTERN.uuid,
+    example: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
+    optional: false,
+  }));
+  return [...fromTargets, ...fromEnvironments];
+}
+
+export function filesFor(iac: Answers['iac'], roles: RoleModel[]): RepoModel['files'] {
+  const plain = (path: string) => ({ path, template: templateOf(path) });
+  return [
+    plain('bitbucket-pipelines.yml'),
+    ...roles.flatMap((r) => [
+      { path: r.trustFile, template: 'iam/trust-policy.json.hbs', role: r.key },
+      { path: r.permissionsFile, template: 'iam/inline-policy.json.hbs', role: r.key },
+    ]),
+    ...(iac === 'terraform' || iac === 'both' ? TERRAFORM_FILES.map(plain) : []),
+    ...(iac === 'cloudformation' || iac === 'both' ? CLOUDFORMATION_FILES.map(plain) : []),
+    plain('README.md'),
+    plain('.gitignore'),
+    plain(MANIFEST_FILE),
+  ];
+}
+
+/** The role's documents with every marker resolved: the content of its iam/*.json files. */
 export function concretePolicies(model: RepoModel, role: RoleModel) {
   return {
     trustPolicy: resolveParams(asJson(role.trustPolicy), model.values),

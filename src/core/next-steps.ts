@@ -9,7 +9,7 @@ export function nextSteps(model: RepoModel, dir: string, pushed: boolean): strin
   const steps: string[] = [];
   if (model.repoUuidMissing) {
     steps.push(
-      `Find the repository UUID (${WHERE_TO_FIND.repoUuid}), then run: pipelines-oidc new ${answers.name} --answers ${d}/.pipelines-oidc.json --dir ${d} --force --repo-uuid '{REPOSITORY-UUID}' (until then the role trusts no pipeline)`,
+      `Find the repository UUID (${WHERE_TO_FIND.repoUuid}), then run: pipelines-oidc update --dir ${d} --repo-uuid '{REPOSITORY-UUID}' (until then the role trusts no pipeline)`,
     );
   }
   if (!pushed) steps.push(`Create the repository ${answers.workspace}/${answers.name} in Bitbucket and push ${dir}`);
@@ -21,8 +21,15 @@ export function nextSteps(model: RepoModel, dir: string, pushed: boolean): strin
     steps.push(`Create the IAM side: deploy ${dir}/cloudformation/oidc-role.yaml (command in README.md)`);
   }
   if (answers.iac === 'none') steps.push('Create the IAM side from iam/trust-policy.json and iam/inline-policy.json (steps in README.md)');
-  steps.push(`Set the repository variables ${model.repositoryVariables.map((v) => `${v.name}=${v.value}`).join(' and ')}`);
+  for (const e of model.environmentUuidsMissing) {
+    steps.push(`Create the deployment environment ${e} (Repository settings → Deployments), then run: pipelines-oidc update --dir ${d} --environment ${e}=<UUID>`);
+  }
+  const repoVars = model.repositoryVariables;
+  steps.push(`Set the repository variable${repoVars.length > 1 ? 's' : ''} ${repoVars.map((v) => `${v.name}=${v.value}`).join(' and ')}`);
+  for (const v of model.deploymentVariables) steps.push(`Set the deployment variable ${v.name}=${v.value} in the ${v.environment} environment`);
   const custom = Object.keys(model.pipeline.pipelines.custom ?? {});
   if (custom.length) steps.push(`Run the custom pipeline ${custom.join(', ')}: Pipelines → Run pipeline`);
+  const branches = Object.keys(model.pipeline.pipelines.branches ?? {});
+  if (branches.length) steps.push(`Push to ${branches.join(', ')} to run the deploy pipeline`);
   return steps;
 }

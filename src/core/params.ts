@@ -20,7 +20,7 @@ export interface ParamSpec {
 // Private-use code points: answers are validated and never contain them, constants here never do.
 const OPEN = '\uE000';
 const CLOSE = '\uE001';
-const MARKER = /\uE000([A-Za-z][\w]*)\uE001/g;
+const MARKER = /\uE000([a-z][A-Za-z0-9]*)\uE001/g;
 
 export const PARAMS = {
   partition: { name: 'partition', terraform: 'data.aws_partition.current.partition', cloudformation: { ref: 'AWS::Partition' } },
@@ -32,7 +32,25 @@ export const PARAMS = {
   roleName: { name: 'roleName', terraform: 'var.role_name', cloudformation: { ref: 'RoleName' } },
 } as const satisfies Record<string, ParamSpec>;
 
-export type ParamName = keyof typeof PARAMS;
+/** Base parameters have the names above; target answers and environment UUIDs add their own. */
+export type ParamName = string;
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const pascal = (name: string) => name[0]!.toUpperCase() + name.slice(1);
+
+/**
+ * How a parameter appears in Terraform and CloudFormation: the base ones as listed, every other one by
+ * convention (`distributionId` → `var.distribution_id` and the CloudFormation parameter `DistributionId`).
+ */
+export function paramSpec(name: ParamName): ParamSpec {
+  return (PARAMS as Record<string, ParamSpec>)[name] ?? { name, terraform: `var.${snake(name)}`, cloudformation: { ref: pascal(name) } };
+}
+
+/** The value of every parameter: the base ones always, target answers and environment UUIDs as chosen. */
+export type ParamValues = Record<keyof typeof PARAMS, string> & Record<string, string>;
+
+/** A name that can be a parameter: camelCase letters and digits. */
+export const PARAM_NAME = /^[a-z][A-Za-z0-9]*$/;
 
 /** The marker that stands for a parameter inside a string. */
 export function param(name: ParamName): string {
@@ -47,9 +65,7 @@ export function splitParams(s: string): Part[] {
   let last = 0;
   for (const m of s.matchAll(MARKER)) {
     if (m.index > last) parts.push(s.slice(last, m.index));
-    const name = m[1] as string;
-    if (!(name in PARAMS)) throw new Error(`unknown parameter marker ${name}`);
-    parts.push({ param: name as ParamName });
+    parts.push({ param: m[1] as string });
     last = m.index + m[0].length;
   }
   if (last < s.length) parts.push(s.slice(last));
@@ -63,8 +79,13 @@ export function hasParams(s: string): boolean {
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** Replaces every marker, in keys and values, by its value (the JSON files, the README). */
-export function resolveParams<T extends Json>(value: T, values: Readonly<Record<ParamName, string>>): T {
-  const str = (s: string) => s.replace(MARKER, (_, name: string) => values[name as ParamName]);
+export function resolveParams<T extends Json>(value: T, values: Readonly<Record<string, string>>): T {
+  const str = (s: string) =>
+    s.replace(MARKER, (_, name: string) => {
+      const v = values[name];
+      if (v === undefined) throw new Error(`no value for parameter ${name}`);
+      return v;
+    });
   const walk = (v: Json): Json => {
     if (typeof v === 'string') return str(v);
     if (Array.isArray(v)) return v.map(walk);

@@ -1,21 +1,20 @@
 /**
- * `bitbucket-pipelines.yml` as data. Credentials come from the step's OIDC token; the role ARN and
- * region from the repository variables AWS_OIDC_ROLE_ARN and AWS_DEFAULT_REGION.
+ * `bitbucket-pipelines.yml` as data. Credentials come from the step's OIDC token; the role ARN from the
+ * variable AWS_OIDC_ROLE_ARN (a repository variable, or a deployment variable of each environment) and
+ * the region from the repository variable AWS_DEFAULT_REGION.
  */
 import type { Answers } from './answers.js';
 import { shQuote } from './shell.js';
-import type { Target, TargetContext } from './targets/index.js';
 
 export const ROLE_VARIABLE = 'AWS_OIDC_ROLE_ARN';
 export const REGION_VARIABLE = 'AWS_DEFAULT_REGION';
-export const IMAGE = 'amazon/aws-cli:latest';
 
 /** Session names show in CloudTrail: the build number ties a session to its pipeline run. */
 const SESSION_NAME = '"bitbucket-pipelines-$BITBUCKET_BUILD_NUMBER"';
 
 const requireVariables = [
   ': "${BITBUCKET_STEP_OIDC_TOKEN:?No OIDC token: this step needs oidc: true}"',
-  `: "\${${ROLE_VARIABLE}:?Set the repository variable ${ROLE_VARIABLE} (see README.md)}"`,
+  `: "\${${ROLE_VARIABLE}:?Set the variable ${ROLE_VARIABLE} (see README.md)}"`,
   `: "\${${REGION_VARIABLE}:?Set the repository variable ${REGION_VARIABLE} (see README.md)}"`,
 ];
 
@@ -49,24 +48,45 @@ export function verifyRoleScript(expectedRoleArn: string): string[] {
   ];
 }
 
-export type PipelineDoc = {
+export interface PipelineStep {
+  name: string;
   image: string;
-  pipelines: { custom?: Record<string, unknown[]>; branches?: Record<string, unknown[]> };
-};
+  oidc: true;
+  services?: string[];
+  deployment?: string;
+  trigger?: 'manual';
+  script: string[];
+}
 
-export function buildPipeline(answers: Answers, expectedRoleArn: string, targets: Target[], ctx: TargetContext): PipelineDoc {
-  const doc: PipelineDoc = { image: IMAGE, pipelines: {} };
-  for (const target of targets) {
-    const p = target.pipeline(ctx);
-    const step = {
-      step: {
-        name: p.stepName,
-        oidc: true,
-        script: [...credentialScript(answers.auth), ...verifyRoleScript(expectedRoleArn), ...p.script],
-      },
-    };
-    const group = p.trigger === 'custom' ? (doc.pipelines.custom ??= {}) : (doc.pipelines.branches ??= {});
-    (group[p.name] ??= []).push(step);
-  }
-  return doc;
+type Item = { step: PipelineStep } | { stage: { name: string; deployment: string; trigger?: 'manual'; steps: Array<{ step: PipelineStep }> } };
+
+export interface PipelineDoc {
+  pipelines: { custom?: Record<string, Item[]>; branches?: Record<string, Item[]> };
+}
+
+/** One pipeline's steps for one role (no environment) or one environment. */
+export interface PipelineRun {
+  environment?: string;
+  steps: PipelineStep[];
+}
+
+/** The environment whose deployments wait for a click, unless it would be the pipeline's first step. */
+export const MANUAL_ENVIRONMENT = 'production';
+
+/**
+ * Steps of one pipeline, per environment in the order given: one step is bound to its deployment
+ * environment directly; several (one per target) go into a stage bound to it, since a pipeline may use
+ * each environment only once.
+ */
+export function pipelineItems(runs: PipelineRun[]): Item[] {
+  return runs.flatMap((run, i): Item[] => {
+    if (!run.environment) return run.steps.map((step) => ({ step }));
+    const manual = run.environment === MANUAL_ENVIRONMENT && i > 0 ? { trigger: 'manual' as const } : {};
+    if (run.steps.length === 1) {
+      // keys in the order people read a step: what, where, when, then the commands
+      const { name, image, ...rest } = run.steps[0]!;
+      return [{ step: { name, image, deployment: run.environment, ...manual, ...rest } }];
+    }
+    return [{ stage: { name: `Deploy to ${run.environment}`, deployment: run.environment, ...manual, steps: run.steps.map((step) => ({ step })) } }];
+  });
 }

@@ -1,23 +1,25 @@
 /**
  * One rule for every answer: the flag, else the answers file, else a prompt (when one is possible),
  * else a default, else an error that names every missing flag. Pure apart from the injected `ask`.
+ * First the questions of `new`, then the questions of the chosen targets.
  */
 import { UsageError } from '../errors.js';
-import { QUESTIONS, type AnswerName, type Answers, type Question } from './answers.js';
+import { questionsFor, type Answers, type Question } from './answers.js';
+import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition, type TargetQuestion } from './targets/index.js';
+import { parseEnvironments, type Rule } from './validate.js';
 
 export interface AnswerSources {
-  flags: Partial<Record<AnswerName, string>>;
+  /** Flag values by answer name: the questions of `new` and of the targets alike. */
+  flags: Record<string, string | undefined>;
   /** Values read from --answers (a plain object, or a manifest whose `answers` holds them). */
   file?: { path: string; values: Record<string, unknown> };
   env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Asks one question; `suggested` is the default to offer. Must return a value the rule accepts. */
-export type Ask = (question: Question, suggested: string | undefined, earlier: Partial<Answers>) => Promise<string>;
+export type Ask = (question: Question, suggested: string | undefined, earlier: Record<string, string>) => Promise<string>;
 
 export const flagLabel = (q: Question) => (q.name === 'name' ? '<name>' : `--${q.flag}`);
-
-const EXAMPLES = Object.fromEntries(QUESTIONS.map((q) => [q.name, q.example]));
 
 function shown(value: string): string {
   const s = JSON.stringify(value);
@@ -30,58 +32,136 @@ function check(q: Question, raw: string, where: string): string {
   return result.value;
 }
 
+const patternRule =
+  (q: TargetQuestion): Rule =>
+  (raw) =>
+    new RegExp(q.pattern).test(raw) ? { value: raw } : { error: `must match ${q.pattern} (${q.description}; e.g. ${q.example})` };
+
+/** A target's question in the shape of ours, so flags, files and prompts treat both alike. */
+export function asQuestion(q: TargetQuestion): Question {
+  return {
+    name: q.name as Question['name'],
+    flag: q.flag,
+    message: q.description,
+    description: q.description,
+    example: q.example,
+    rule: patternRule(q),
+    optional: q.optional,
+    fallback: q.default === undefined ? undefined : () => q.default,
+  };
+}
+
+const EXAMPLES = Object.fromEntries(questionsFor(BUILT_IN_TARGETS).map((q) => [q.name, q.example]));
+const BASE_KEYS = new Set(questionsFor(BUILT_IN_TARGETS).map((q) => q.name as string));
+
 /** Values from an answers file, checked for unknown keys and non-string values. */
 export function answersFromFile(path: string, parsed: unknown): Record<string, unknown> {
   const root = parsed && typeof parsed === 'object' && 'answers' in parsed ? (parsed as { answers: unknown }).answers : parsed;
-  if (!root || typeof root !== 'object' || Array.isArray(root)) {
-    throw new UsageError(`--answers ${path}: must be a JSON object of answers, e.g. {"workspace": "phub"}`);
-  }
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(root)) throw new UsageError(`--answers ${path}: must be a JSON object of answers, e.g. {"workspace": "phub"}`);
   for (const [key, value] of Object.entries(root)) {
-    if (!QUESTIONS.some((q) => q.name === key)) {
-      const known = QUESTIONS.map((q) => q.name).join(', ');
-      throw new UsageError(`--answers ${path}: unknown answer "${key}" (known: ${known})`);
+    if (key === 'targetAnswers') {
+      if (!isObject(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+        throw new UsageError(`--answers ${path}: "targetAnswers" must be an object of strings`);
+      }
+      continue;
     }
+    if (!BASE_KEYS.has(key)) throw new UsageError(`--answers ${path}: unknown answer "${key}" (known: ${[...BASE_KEYS, 'targetAnswers'].join(', ')})`);
     if (typeof value !== 'string') throw new UsageError(`--answers ${path}: "${key}" must be a string`);
   }
-  return root as Record<string, unknown>;
+  return root;
 }
 
 /** The flag's value, else the answers file's, validated; undefined when neither gives one. */
-function given(q: Question, sources: AnswerSources): string | undefined {
+function given(q: Question, sources: AnswerSources, fileValues: Record<string, unknown> | undefined): string | undefined {
   const flag = sources.flags[q.name];
-  const fromFile = sources.file?.values[q.name];
+  const fromFile = fileValues?.[q.name];
   const [raw, where] =
     flag !== undefined ? [flag, `${flagLabel(q)}:`] : typeof fromFile === 'string' ? [fromFile, `${flagLabel(q)} (from --answers ${sources.file?.path}):`] : [];
   if (raw === undefined || where === undefined) return undefined;
   return raw === '' && q.optional ? '' : check(q, raw, where);
 }
 
-/** Without prompts: given values, else defaults; every missing required answer named in one error. */
-export function resolveAnswers(sources: AnswerSources): Answers {
-  const answers: Partial<Record<AnswerName, string>> = {};
+/** No value and no default. */
+const MISSING = Symbol('missing');
+/** No value only because an earlier answer it derives from is missing (that one is reported). */
+const DERIVED = Symbol('derived');
+type Reply = string | typeof MISSING | typeof DERIVED;
+
+/** A question the sources did not answer: the driver answers it (default or prompt), undefined if it cannot. */
+interface Pending {
+  q: Question;
+  earlier: Record<string, string>;
+}
+
+/**
+ * The resolution as a generator that yields each unanswered question, so one definition serves the
+ * synchronous path (defaults; plop needs its actions synchronously) and the interactive one (prompts).
+ */
+function* resolveList(questions: Question[], sources: AnswerSources, fileValues: Record<string, unknown> | undefined): Generator<Pending, Record<string, string>, Reply> {
+  const answers: Record<string, string> = {};
   const missing: string[] = [];
-  for (const q of QUESTIONS) {
-    const suggested = () => q.fallback?.(answers as Partial<Answers>, sources.env);
-    const value = given(q, sources) ?? ifDefined(suggested(), (s) => check(q, s, `${flagLabel(q)} (default):`)) ?? (q.optional ? '' : undefined);
-    if (value !== undefined) answers[q.name] = value;
-    // a default that only waits for a missing earlier answer (the role name for <name>) is not required itself
-    else if (q.fallback?.({ ...EXAMPLES, ...answers } as Partial<Answers>, sources.env) === undefined) missing.push(flagLabel(q));
+  for (const q of questions) {
+    const value = given(q, sources, fileValues) ?? (yield { q, earlier: { ...answers } });
+    if (typeof value === 'string') answers[q.name] = value;
+    else if (value === MISSING) missing.push(flagLabel(q));
   }
   if (missing.length) {
     throw new UsageError(
       `missing required answer${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (give them as flags or in --answers, or run in a terminal without --yes to be asked)`,
     );
   }
-  return answers as Answers;
+  return answers;
+}
+
+function chosenTargets(ids: string, gallery: Gallery): TargetDefinition[] {
+  return ids.split(',').map((id) => {
+    const t = findTarget(gallery, id);
+    if (!t) throw new UsageError(`--target: unknown target "${id}" (known: ${gallery.map((g) => g.id).join(', ')})`);
+    return t;
+  });
+}
+
+/** Role names get `-<environment>` appended: each must still be a valid IAM role name. */
+function checkRoleNames(answers: Record<string, string>): void {
+  for (const env of parseEnvironments(answers['environments'] ?? '')) {
+    const name = `${answers['roleName']}-${env.name}`;
+    if (name.length > 64) {
+      throw new UsageError(`--role-name: with --environment ${env.name} the role name ${name} is longer than IAM's 64 characters; choose a shorter --role-name`);
+    }
+  }
+}
+
+function* resolution(sources: AnswerSources, gallery: Gallery): Generator<Pending, Answers, Reply> {
+  const base = yield* resolveList(questionsFor(gallery), sources, sources.file?.values);
+  checkRoleNames(base);
+  const targets = chosenTargets(base['target']!, gallery);
+  const fileTargetAnswers = sources.file?.values['targetAnswers'] as Record<string, unknown> | undefined;
+  const targetAnswers = yield* resolveList(questionsOf(targets).map(asQuestion), sources, fileTargetAnswers);
+  return { ...(base as unknown as Omit<Answers, 'targetAnswers'>), targetAnswers };
+}
+
+/** Without prompts: given values, else defaults; every missing required answer named in one error. */
+export function resolveAnswers(sources: AnswerSources, gallery: Gallery = BUILT_IN_TARGETS): Answers {
+  const run = resolution(sources, gallery);
+  let step = run.next();
+  while (!step.done) {
+    const { q, earlier } = step.value;
+    const suggested = q.fallback?.(earlier, sources.env);
+    if (suggested !== undefined) step = run.next(check(q, suggested, `${flagLabel(q)} (default):`));
+    else if (q.optional) step = run.next('');
+    else step = run.next(q.fallback?.({ ...EXAMPLES, ...earlier }, sources.env) === undefined ? MISSING : DERIVED);
+  }
+  return step.value;
 }
 
 /** Interactive: given values are kept, every other question is asked with its default offered. */
-export async function askAnswers(sources: AnswerSources, ask: Ask): Promise<Answers> {
-  const answers: Partial<Record<AnswerName, string>> = {};
-  for (const q of QUESTIONS) {
-    answers[q.name] = given(q, sources) ?? (await ask(q, q.fallback?.(answers as Partial<Answers>, sources.env), answers as Partial<Answers>));
+export async function askAnswers(sources: AnswerSources, ask: Ask, gallery: Gallery = BUILT_IN_TARGETS): Promise<Answers> {
+  const run = resolution(sources, gallery);
+  let step = run.next();
+  while (!step.done) {
+    const { q, earlier } = step.value;
+    step = run.next(await ask(q, q.fallback?.(earlier, sources.env), earlier));
   }
-  return answers as Answers;
+  return step.value;
 }
-
-const ifDefined = <T, U>(v: T | undefined, f: (v: T) => U): U | undefined => (v === undefined ? undefined : f(v));

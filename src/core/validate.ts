@@ -81,3 +81,54 @@ export function partitionOf(regionCode: string): string {
 export function roleNameFor(repo: string): string {
   return `bitbucket-${repo}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
+
+/** Comma-separated ids (`a,b`), each kebab-case, no repeats. */
+export const idList: Rule = (raw) => {
+  const ids = raw.split(',').map((s) => s.trim());
+  if (!ids.every((id) => /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id))) return bad('must be one or more target ids, comma-separated, e.g. s3-static-site,ecr-push');
+  if (new Set(ids).size !== ids.length) return bad('names a target twice');
+  return ok(ids.join(','));
+};
+
+/**
+ * Words of lowercase letters and digits joined by single hyphens: the name becomes Terraform and
+ * CloudFormation identifiers (`pre-prod` → `pre_prod`, `PreProdRole`), which a hyphen at either end or
+ * twice in a row would break.
+ */
+export const ENVIRONMENT_NAME = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
+
+/** Comma-separated `name` or `name=uuid`; names unique; UUIDs normalised. */
+export const environmentList: Rule = (raw) => {
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const out: string[] = [];
+  for (const item of items) {
+    const [name = '', id, ...rest] = item.split('=');
+    if (!test(ENVIRONMENT_NAME, name) || name.length > 30 || rest.length) {
+      return bad(`"${item}" must be name or name=uuid, the name 1-30 lowercase letters and digits starting with a letter, words joined by single "-" (as in deployment: <name>)`);
+    }
+    if (id === undefined) out.push(name);
+    else {
+      const u = uuid(id);
+      if ('error' in u) return bad(`"${item}": the environment UUID ${u.error}`);
+      out.push(`${name}=${u.value}`);
+    }
+  }
+  const names = out.map((e) => e.split('=')[0]);
+  if (new Set(names).size !== names.length) return bad('names an environment twice');
+  // `a-1b` and `a1b` would get the same Terraform variable and CloudFormation logical ID
+  const squash = (n = '') => n.replace(/-/g, '');
+  const clash = names.filter((n) => names.some((m) => m !== n && squash(m) === squash(n)));
+  if (clash.length) return bad(`names environments that differ only in "-" (${clash.join(', ')}): their Terraform and CloudFormation names would clash`);
+  return ok(out.join(','));
+};
+
+/** `test=uuid,production` → [{name, uuid}] (uuid '' when not known yet). */
+export function parseEnvironments(list: string): Array<{ name: string; uuid: string }> {
+  return list
+    .split(',')
+    .filter(Boolean)
+    .map((item) => {
+      const [name = '', id = ''] = item.split('=');
+      return { name, uuid: id };
+    });
+}

@@ -15,7 +15,18 @@ async function cancellable<T>(p: Promise<T>): Promise<T> {
 }
 
 export async function askQuestion(q: Question, suggested: string | undefined): Promise<string> {
-  const { input, select } = await import('@inquirer/prompts');
+  const { checkbox, input, select } = await import('@inquirer/prompts');
+  if (q.choices && q.multiple) {
+    const chosen = suggested?.split(',') ?? [];
+    const picked = await cancellable(
+      checkbox({
+        message: q.message,
+        required: !q.optional,
+        choices: q.choices.map((c) => ({ value: c.value, name: c.value, description: c.description, checked: chosen.includes(c.value) })),
+      }),
+    );
+    return picked.join(',');
+  }
   if (q.choices) {
     return cancellable(
       select({

@@ -4,33 +4,52 @@
  * contain it and CloudFormation cannot compute mapping keys.
  */
 import { REPO_UUID_PLACEHOLDER, WHERE_TO_FIND } from '../core/bitbucket.js';
-import type { RepoModel, RoleModel } from '../core/model.js';
-import { PARAMS, splitParams, type Json } from '../core/params.js';
+import { type ExtraVariable, type RepoModel, type RoleModel } from '../core/model.js';
+import { paramSpec, splitParams, type Json, type ParamValues } from '../core/params.js';
 import { asJson } from '../core/policy.js';
 import { PATTERN } from '../core/validate.js';
 import { Tagged, type YamlValue } from './yaml.js';
 
 const TAGS = [{ Key: 'managed-by', Value: 'pipelines-oidc' }];
 export const PROVIDER_ID = 'BitbucketOidcProvider';
-export const roleLogicalId = (role: RoleModel) => `${role.key[0]!.toUpperCase()}${role.key.slice(1)}Role`;
+const pascal = (key: string) => key.replace(/(^|_)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+export const roleLogicalId = (role: RoleModel) => `${pascal(role.key)}Role`;
+
+/** An optional answer may also be empty. */
+export const optionalPattern = (v: ExtraVariable) => (v.optional ? `(^$)|(${v.pattern})` : v.pattern);
+
+function extraParameter(v: ExtraVariable, values: ParamValues): YamlValue {
+  const spec = paramSpec(v.param).cloudformation;
+  if (spec === 'literal') throw new Error(`${v.param} cannot be a CloudFormation parameter`);
+  return {
+    Type: 'String',
+    Description: v.description,
+    Default: values[v.param] ?? '',
+    AllowedPattern: optionalPattern(v),
+    ConstraintDescription: `must match ${v.pattern} (e.g. ${v.example})`,
+  };
+}
 
 /** Key text: literal parameters resolved, anything else refused (keys cannot be intrinsic functions). */
-function cfnKey(s: string, values: RepoModel['values']): string {
+function cfnKey(s: string, values: ParamValues): string {
   return splitParams(s)
     .map((part) => {
       if (typeof part === 'string') return part;
-      if (PARAMS[part.param].cloudformation !== 'literal') throw new Error(`${part.param} cannot appear in a CloudFormation key`);
+      if (paramSpec(part.param).cloudformation !== 'literal') throw new Error(`${part.param} cannot appear in a CloudFormation key`);
       return values[part.param];
     })
     .join('');
 }
 
 /** A value: plain string, `!Ref P` for a lone parameter, or `!Sub` with `${!` escaping literal `${`. */
-export function cfnString(s: string, values: RepoModel['values']): YamlValue {
+export function cfnString(s: string, values: ParamValues): YamlValue {
   const parts = splitParams(s).map((part) => {
     if (typeof part === 'string') return part;
-    const spec = PARAMS[part.param].cloudformation;
-    return spec === 'literal' ? values[part.param] : { ref: spec.ref };
+    const spec = paramSpec(part.param).cloudformation;
+    if (spec !== 'literal') return { ref: spec.ref };
+    const literal = values[part.param];
+    if (literal === undefined) throw new Error(`no value for parameter ${part.param}`);
+    return literal;
   });
   const refs = parts.filter((p) => typeof p !== 'string');
   if (refs.length === 0) return parts.join('');
@@ -38,7 +57,7 @@ export function cfnString(s: string, values: RepoModel['values']): YamlValue {
   return new Tagged('!Sub', parts.map((p) => (typeof p === 'string' ? p.replace(/\$\{/g, '${!') : `\${${p.ref}}`)).join(''));
 }
 
-function cfnValue(v: Json, values: RepoModel['values']): YamlValue {
+function cfnValue(v: Json, values: ParamValues): YamlValue {
   if (typeof v === 'string') return cfnString(v, values);
   if (Array.isArray(v)) return v.map((x) => cfnValue(x, values));
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [cfnKey(k, values), cfnValue(x, values)]));
@@ -110,6 +129,12 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
         AllowedPattern: '^([0-9A-Fa-f]{40})?$',
       },
       MaxSessionDuration: { Type: 'Number', Description: 'Longest session in seconds', Default: 3600, MinValue: 3600, MaxValue: 43200 },
+      ...Object.fromEntries(
+        model.extraVariables.map((x) => {
+          const spec = paramSpec(x.param).cloudformation;
+          return [spec === 'literal' ? x.param : spec.ref, extraParameter(x, values)];
+        }),
+      ),
     },
     Conditions: {
       CreateProvider: new Tagged('!Equals', [new Tagged('!Ref', 'CreateOidcProvider'), 'true']),
@@ -118,9 +143,12 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
     Resources: resources,
     Outputs: {
       ...Object.fromEntries(
-        model.roles.map((role, i) => [
-          i === 0 ? 'RoleArn' : `${roleLogicalId(role)}Arn`,
-          { Description: 'Value for the repository variable AWS_OIDC_ROLE_ARN', Value: new Tagged('!GetAtt', `${roleLogicalId(role)}.Arn`) },
+        model.roles.map((role) => [
+          model.roles.length === 1 ? 'RoleArn' : `${roleLogicalId(role)}Arn`,
+          {
+            Description: role.environment ? `Value for AWS_OIDC_ROLE_ARN in the ${role.environment} deployment environment` : 'Value for the repository variable AWS_OIDC_ROLE_ARN',
+            Value: new Tagged('!GetAtt', `${roleLogicalId(role)}.Arn`),
+          },
         ]),
       ),
       OidcProviderArn: { Description: 'ARN of the identity provider for the workspace', Value: v(model.provider.arn) },

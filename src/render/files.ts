@@ -1,36 +1,67 @@
 /**
  * Rendering: one Handlebars template per generated file, filled from the template context with the
- * serialising helpers. Pure: template sources come in through `readTemplate`.
+ * serialising helpers. Pure: the compiled templates come in through `template`.
  */
-import Handlebars from 'handlebars';
-import { helpers } from './helpers.js';
-import type { TemplateContext } from './view.js';
+import { createHash } from 'node:crypto';
+import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
+import { templateContext, type TemplateContext } from './view.js';
 
 export interface RenderedFile {
   path: string;
   content: string;
 }
 
-/** Template file for an output path: `.gitignore` ships as `_gitignore.hbs` (npm drops dot-files). */
-export function templatePathFor(path: string): string {
-  return `${path.replace(/(^|\/)\./, '$1_')}.hbs`;
+/** One file to render: its template and the data it is rendered with (plop's `add` action has this shape). */
+export interface FileJob {
+  path: string;
+  template: string;
+  data: TemplateContext;
 }
 
-let instance: typeof Handlebars | undefined;
+/** A compiled template: Handlebars with our helpers (compiled from source, or precompiled at build time). */
+export type Template = (context: TemplateContext) => string;
 
-/** A Handlebars instance with our helpers only; strict, so a misspelt field is an error, not a blank. */
-function handlebars(): typeof Handlebars {
-  if (!instance) {
-    instance = Handlebars.create();
-    for (const [name, fn] of Object.entries(helpers)) instance.registerHelper(name, fn as Handlebars.HelperDelegate);
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** What `.pipelines-oidc.json` records: the answers and the hash of every other generated file. */
+export interface Manifest {
+  tool: 'pipelines-oidc';
+  version: string;
+  answers: RepoModel['answers'];
+  /** The --gallery folder the targets came from, relative to the repository (later commands load it too). */
+  gallery?: string;
+  files: Record<string, string>;
+}
+
+/**
+ * Every file of the repository: the jobs (for plop) and their rendered contents. The manifest comes
+ * last, since it records the hashes of the others.
+ */
+export function renderRepository(
+  model: RepoModel,
+  version: string,
+  template: (name: string) => Template,
+  galleryDir?: string,
+): { jobs: FileJob[]; files: RenderedFile[] } {
+  const context = templateContext(model, version);
+  const jobs: FileJob[] = model.files.map((f) => ({
+    path: f.path,
+    template: f.template,
+    data: f.role ? { ...context, role: context.repo.roles.find((r) => r.key === f.role) ?? null } : context,
+  }));
+  const files: RenderedFile[] = [];
+  for (const job of jobs) {
+    if (job.path === MANIFEST_FILE) {
+      const manifest: Manifest = {
+        tool: 'pipelines-oidc',
+        version,
+        answers: model.answers,
+        ...(galleryDir === undefined ? {} : { gallery: galleryDir }),
+        files: Object.fromEntries(files.map((f) => [f.path, sha256(f.content)])),
+      };
+      job.data = { ...context, repo: { ...context.repo, manifest } };
+    }
+    files.push({ path: job.path, content: template(job.template)(job.data) });
   }
-  return instance;
-}
-
-export function renderTemplate(source: string, context: TemplateContext): string {
-  return handlebars().compile(source, { strict: true })(context);
-}
-
-export function renderFiles(paths: string[], context: TemplateContext, readTemplate: (templatePath: string) => string): RenderedFile[] {
-  return paths.map((path) => ({ path, content: renderTemplate(readTemplate(templatePathFor(path)), context) }));
+  return { jobs, files };
 }

@@ -3,7 +3,7 @@
  * text is escaped (quotes, backslashes, control characters, and `${`/`%{` which would start an
  * interpolation), parameter markers become `${var.…}` interpolations.
  */
-import { PARAMS, splitParams, type Json } from '../core/params.js';
+import { paramSpec, splitParams, type Json } from '../core/params.js';
 
 function literal(text: string): string {
   return text
@@ -22,7 +22,7 @@ export function hclString(s: string): string {
   const parts = splitParams(s);
   const body = parts
     .map((part, i) => {
-      if (typeof part !== 'string') return `\${${PARAMS[part.param].terraform}}`;
+      if (typeof part !== 'string') return `\${${paramSpec(part.param).terraform}}`;
       // a `$` right before an interpolation would read as the escape `$${`: write it as an expression
       return i + 1 < parts.length && part.endsWith('$') ? `${literal(part.slice(0, -1))}\${"$"}` : literal(part);
     })
@@ -34,7 +34,7 @@ export function hclString(s: string): string {
 function hclValueString(s: string): string {
   const parts = splitParams(s);
   const only = parts.length === 1 ? parts[0] : undefined;
-  return only !== undefined && typeof only !== 'string' ? PARAMS[only.param].terraform : hclString(s);
+  return only !== undefined && typeof only !== 'string' ? paramSpec(only.param).terraform : hclString(s);
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;

@@ -2,73 +2,120 @@
  * What the templates see: the model plus the concrete and derived values they print. Built from the
  * model only, so the templates never compute a fact themselves.
  */
-import { REPO_UUID_PLACEHOLDER, WHERE_TO_FIND, repositorySubPattern } from '../core/bitbucket.js';
-import { concretePolicies, MANIFEST_FILE, type RepoModel } from '../core/model.js';
-import { resolveParams } from '../core/params.js';
+import { ENVIRONMENT_UUID_PLACEHOLDER, REPO_UUID_PLACEHOLDER, WHERE_TO_FIND, repositorySubPattern } from '../core/bitbucket.js';
+import { concretePolicies, MANIFEST_FILE, type RepoModel, type RoleModel } from '../core/model.js';
+import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
 import { PATTERN } from '../core/validate.js';
-import { cloudFormationTemplate } from './cloudformation.js';
+import { cloudFormationTemplate, optionalPattern } from './cloudformation.js';
 
 const PURPOSE: Record<string, string> = {
   'bitbucket-pipelines.yml': 'the pipeline: steps with `oidc: true` that assume the role',
   'iam/trust-policy.json': 'who may assume the role: this repository’s pipelines, with the workspace audience',
-  'iam/inline-policy.json': 'what the role may do: least privilege for the chosen target',
+  'iam/inline-policy.json': 'what the role may do: least privilege for the chosen targets',
   'terraform/versions.tf': 'Terraform and AWS provider versions',
   'terraform/variables.tf': 'inputs, each validated',
-  'terraform/main.tf': 'identity provider (or reuse of an existing one), role and inline policy',
-  'terraform/outputs.tf': 'role ARN and provider ARN',
+  'terraform/main.tf': 'identity provider (or reuse of an existing one), roles and inline policies',
+  'terraform/outputs.tf': 'role ARNs and provider ARN',
   'terraform/terraform.tfvars': 'your answers',
   'cloudformation/oidc-role.yaml': 'the same IAM side as one CloudFormation stack',
   'README.md': 'this file',
   '.gitignore': 'keeps Terraform state and credentials out of git',
-  [MANIFEST_FILE]: 'the answers, so pipelines-oidc can re-render or check the repository later',
+  [MANIFEST_FILE]: 'the answers and a hash of each generated file, so pipelines-oidc can update the repository without losing your edits',
 };
+
+function purposeOf(path: string): string {
+  const m = /^iam\/([^/]+)\/(trust-policy|inline-policy)\.json$/.exec(path);
+  if (m) return m[2] === 'trust-policy' ? `who may assume the ${m[1]} role: steps of the ${m[1]} deployment environment` : `what the ${m[1]} role may do`;
+  return PURPOSE[path] ?? '';
+}
 
 export function stackNameFor(repo: string): string {
   return `bitbucket-oidc-${repo}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 128);
 }
 
+const snake = (param: string) => paramSpec(param).terraform.replace(/^var\./, '');
+
+/** A role as the README and its JSON files show it, every marker resolved. */
+function roleView(model: RepoModel, role: RoleModel) {
+  const concrete = concretePolicies(model, role);
+  const sub = Object.values(role.trustPolicy.Statement[0]!.Condition['StringLike'] ?? {})[0] ?? '';
+  return {
+    key: role.key,
+    environment: role.environment ?? '',
+    arn: role.concreteArn,
+    name: resolveParams(role.name, model.values),
+    subPattern: resolveParams(sub, model.values),
+    trustFile: role.trustFile,
+    permissionsFile: role.permissionsFile,
+    trustPolicy: concrete.trustPolicy,
+    permissions: concrete.permissions,
+  };
+}
+
+export type RoleView = ReturnType<typeof roleView>;
+
 export function templateContext(model: RepoModel, toolVersion: string) {
   const { answers, values } = model;
-  const role = model.roles[0]!;
-  const concrete = concretePolicies(model, role);
   const resolve = (s: string) => resolveParams(s, values);
   const hasTerraform = answers.iac === 'terraform' || answers.iac === 'both';
   const hasCloudFormation = answers.iac === 'cloudformation' || answers.iac === 'both';
+  const roles = model.roles.map((r) => roleView(model, r));
   return {
     repo: {
       answers,
       toolVersion,
-      roleArn: model.roleArn,
+      roles,
+      /** The only role's ARN, or the first environment's. */
+      roleArn: roles[0]!.arn,
+      hasEnvironments: model.roles.some((r) => r.environment),
       repoUuidMissing: model.repoUuidMissing,
+      environmentUuidsMissing: model.environmentUuidsMissing,
       placeholder: REPO_UUID_PLACEHOLDER,
+      environmentPlaceholder: ENVIRONMENT_UUID_PLACEHOLDER,
       where: WHERE_TO_FIND,
       issuerUrl: resolve(model.provider.url),
       audience: resolve(model.provider.clientIds[0]!),
       providerArn: resolve(model.provider.arn),
       subPattern: resolve(repositorySubPattern(values.repoUuid)),
       environmentSubPattern: resolve(`{${values.repoUuid}}:{ENVIRONMENT-UUID}:*`),
-      trustPolicy: concrete.trustPolicy,
-      permissions: concrete.permissions,
       symbolic: {
         provider: model.provider,
         roles: model.roles.map((r) => ({ ...r, trustPolicy: asJson(r.trustPolicy), permissions: asJson(r.permissions) })),
       },
       pipeline: model.pipeline,
-      targets: model.targets.map((t) => ({ id: t.id, title: t.title, description: t.description, notes: t.permissionNotes })),
+      pipelineNames: [
+        ...Object.keys(model.pipeline.pipelines.custom ?? {}).map((name) => ({ name, custom: true })),
+        ...Object.keys(model.pipeline.pipelines.branches ?? {}).map((name) => ({ name, custom: false })),
+      ],
+      targets: model.targets.map((t) => ({
+        id: t.id,
+        title: t.title,
+        description: t.description,
+        notes: t.notes,
+        answers: t.questions.map((q) => ({ flag: q.flag, value: answers.targetAnswers[q.name] ?? '' })),
+      })),
       variables: model.repositoryVariables,
-      files: model.files.map((path) => ({ path, purpose: PURPOSE[path] ?? '' })),
+      deploymentVariables: model.deploymentVariables,
+      files: model.files.map((f) => ({ path: f.path, purpose: purposeOf(f.path) })),
       hasTerraform,
       hasCloudFormation,
-      tfvars: {
-        aws_region: answers.region,
-        account_id: answers.account,
-        workspace: answers.workspace,
-        workspace_uuid: answers.workspaceUuid,
-        repository_uuid: values.repoUuid,
-        role_name: answers.roleName,
-        create_oidc_provider: true,
-      },
+      tfvars: [
+        { name: 'aws_region', value: answers.region },
+        { name: 'account_id', value: answers.account },
+        { name: 'workspace', value: answers.workspace },
+        { name: 'workspace_uuid', value: answers.workspaceUuid },
+        { name: 'repository_uuid', value: values.repoUuid },
+        { name: 'role_name', value: answers.roleName },
+        ...model.extraVariables.map((v) => ({ name: snake(v.param), value: values[v.param] ?? '' })),
+      ],
+      extraVariables: model.extraVariables.map((v) => ({
+        name: snake(v.param),
+        description: v.description,
+        pattern: v.pattern,
+        optional: v.optional,
+        message: `The ${snake(v.param)} must match ${optionalPattern(v)} (e.g. ${v.example}).`,
+      })),
       patterns: PATTERN,
       uuidMessages: {
         workspace: `The workspace_uuid must be a lowercase UUID without braces (${WHERE_TO_FIND.workspaceUuid}).`,
@@ -76,8 +123,11 @@ export function templateContext(model: RepoModel, toolVersion: string) {
       },
       stackName: stackNameFor(answers.name),
       cloudformation: hasCloudFormation ? cloudFormationTemplate(model) : null,
-      manifest: { tool: 'pipelines-oidc', version: toolVersion, answers, files: model.files.filter((f) => f !== MANIFEST_FILE) },
+      /** Filled in once the other files are rendered (their hashes). */
+      manifest: null as unknown,
     },
+    /** The role a per-role file (iam/…) is rendered for. */
+    role: null as RoleView | null,
   };
 }
 

@@ -1,0 +1,83 @@
+/**
+ * A deploy target as data: its questions, IAM statements, pipeline step and README notes. Built-in
+ * targets and a user's gallery folder (JSON files) have exactly this shape.
+ *
+ * Strings in `statements`, `step.setup` and `step.script` may hold placeholders `{{name}}`: a question of
+ * the target, or one of ROLE_PLACEHOLDERS. In statements they become parameter markers (Terraform
+ * variables, CloudFormation parameters); in the step's commands, the shell-quoted answer.
+ */
+import type { Statement } from '../policy.js';
+
+export interface TargetQuestion {
+  /** camelCase; also the Terraform variable (snake_case) and CloudFormation parameter (PascalCase). */
+  name: string;
+  /** Command-line flag without dashes. */
+  flag: string;
+  description: string;
+  /** A valid value: documentation, tests and workshop runs use it. */
+  example: string;
+  /** Regular expression the value must match (JavaScript, RE2 and Java alike: keep to the common subset). */
+  pattern: string;
+  /** May be left empty; statements and script lines with `when: <name>` are then left out. */
+  optional?: boolean;
+  default?: string;
+}
+
+export type TargetStatement = Statement & { when?: string };
+export type ScriptLine = string | { run: string; when: string };
+
+export interface TargetDefinition {
+  id: string;
+  title: string;
+  description: string;
+  questions: TargetQuestion[];
+  /** The pipeline the step belongs to: a custom (run by hand) pipeline, or the pipeline of a branch. */
+  pipeline: { trigger: 'custom' | 'branch'; name: string };
+  step: {
+    name: string;
+    image: string;
+    services?: string[];
+    /** Commands run before the step gets its credentials, e.g. installing the AWS CLI into an image without it. */
+    setup?: string[];
+    /** Commands run once the credentials are set and the role verified. */
+    script: ScriptLine[];
+  };
+  /** Least privilege: resource ARNs built from the answers; `*` only where AWS offers nothing narrower. */
+  statements: TargetStatement[];
+  /** Why each permission is there, for the README (one line per statement). */
+  notes: string[];
+}
+
+/** Placeholders every target may use besides its own questions. */
+export const ROLE_PLACEHOLDERS = ['roleArn', 'roleName', 'account', 'region', 'partition'] as const;
+
+export const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
+
+/** Replaces each placeholder in every string (and key) of a JSON-like value. */
+export function fillPlaceholders<T>(value: T, fill: (name: string) => string): T {
+  const str = (s: string) => s.replace(PLACEHOLDER, (_, name: string) => fill(name));
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return str(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [str(k), walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/** The statements for one role: optional ones kept only when their answer is given. */
+export function targetStatements(def: TargetDefinition, given: (name: string) => boolean, fill: (name: string) => string): Statement[] {
+  return def.statements
+    .filter((s) => s.when === undefined || given(s.when))
+    .map(({ when: _when, ...statement }) => fillPlaceholders(statement as Statement, fill));
+}
+
+export function targetSetup(def: TargetDefinition, fill: (name: string) => string): string[] {
+  return (def.step.setup ?? []).map((line) => fillPlaceholders(line, fill));
+}
+
+export function targetScript(def: TargetDefinition, given: (name: string) => boolean, fill: (name: string) => string): string[] {
+  return def.step.script
+    .filter((line) => typeof line === 'string' || given(line.when))
+    .map((line) => fillPlaceholders(typeof line === 'string' ? line : line.run, fill));
+}

@@ -1,0 +1,48 @@
+import type { TargetDefinition } from './definition.js';
+import { RELATIVE_PATH } from './shared.js';
+
+/** Build the image with the step's Docker service and push it, tagged with the commit. */
+export const ecrPush: TargetDefinition = {
+  id: 'ecr-push',
+  title: 'Push a Docker image to ECR',
+  description:
+    'On every push to main: build the Dockerfile of a folder and push the image to an ECR repository of this account and region, tagged with the commit hash (works with immutable tags).',
+  questions: [
+    {
+      name: 'ecrRepository',
+      flag: 'ecr-repository',
+      description: 'ECR repository name (without the registry host)',
+      example: 'acme/web',
+      pattern: '^([a-z0-9]+([._-][a-z0-9]+)*/)*[a-z0-9]+([._-][a-z0-9]+)*$',
+    },
+    { name: 'dockerfileDir', flag: 'dockerfile-dir', description: 'Folder with the Dockerfile: the build context', example: '.', pattern: RELATIVE_PATH, default: '.' },
+  ],
+  pipeline: { trigger: 'branch', name: 'main' },
+  step: {
+    name: 'Push the image to ECR',
+    image: 'amazon/aws-cli:latest',
+    services: ['docker'],
+    script: [
+      // the registry host comes from ECR itself: it differs between partitions (amazonaws.com, amazonaws.com.cn)
+      'endpoint="$(aws ecr get-authorization-token --query \'authorizationData[0].proxyEndpoint\' --output text)"',
+      'registry="${endpoint#https://}"',
+      'aws ecr get-login-password | docker login --username AWS --password-stdin "$registry"',
+      'image="$registry"/{{ecrRepository}}:"$BITBUCKET_COMMIT"',
+      'docker build -t "$image" {{dockerfileDir}}',
+      'docker push "$image"',
+    ],
+  },
+  statements: [
+    { Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+    {
+      Sid: 'EcrPush',
+      Effect: 'Allow',
+      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage', 'ecr:BatchGetImage'],
+      Resource: 'arn:{{partition}}:ecr:{{region}}:{{account}}:repository/{{ecrRepository}}',
+    },
+  ],
+  notes: [
+    '`ecr:GetAuthorizationToken` on `*`: `docker login` needs a registry token, and AWS offers this action on no narrower resource (the token alone grants nothing; the repository permissions below do).',
+    '`ecr:BatchCheckLayerAvailability`, `InitiateLayerUpload`, `UploadLayerPart`, `CompleteLayerUpload`, `PutImage` and `BatchGetImage` on this repository only: what `docker push` calls to upload layers and the manifest.',
+  ],
+};

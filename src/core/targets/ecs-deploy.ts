@@ -1,0 +1,82 @@
+import type { TargetDefinition } from './definition.js';
+import { RELATIVE_PATH, ROLE_NAME } from './shared.js';
+
+const ECS_NAME = '^[A-Za-z0-9_-]{1,255}$';
+
+/** Register a task definition revision from a file and roll the service onto it. */
+export const ecsDeploy: TargetDefinition = {
+  id: 'ecs-deploy',
+  title: 'Deploy a service to ECS',
+  description:
+    'On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`), point the service at it, and wait until the service is stable.',
+  questions: [
+    { name: 'ecsCluster', flag: 'ecs-cluster', description: 'Name of the ECS cluster', example: 'production', pattern: ECS_NAME },
+    { name: 'ecsService', flag: 'ecs-service', description: 'Name of the ECS service in that cluster', example: 'web', pattern: ECS_NAME },
+    { name: 'taskFamily', flag: 'task-family', description: 'Task definition family the pipeline registers revisions of', example: 'web', pattern: ECS_NAME },
+    {
+      name: 'taskDefinitionFile',
+      flag: 'task-definition-file',
+      description: 'Task definition file in the repository (JSON input of register-task-definition)',
+      example: 'ecs/task-definition.json',
+      pattern: RELATIVE_PATH,
+      default: 'ecs/task-definition.json',
+    },
+    { name: 'taskRoleName', flag: 'task-role-name', description: 'Name of the task role in the task definition (leave empty if it has none)', example: 'web-task', pattern: ROLE_NAME, optional: true },
+    {
+      name: 'executionRoleName',
+      flag: 'execution-role-name',
+      description: 'Name of the task execution role in the task definition (leave empty if it has none)',
+      example: 'ecsTaskExecutionRole',
+      pattern: ROLE_NAME,
+      optional: true,
+    },
+  ],
+  pipeline: { trigger: 'branch', name: 'main' },
+  step: {
+    name: 'Deploy the ECS service',
+    image: 'amazon/aws-cli:latest',
+    script: [
+      // --family overrides the file's, so the revision always lands in the family the policy allows
+      'task_definition="$(aws ecs register-task-definition --cli-input-json file://{{taskDefinitionFile}} --family {{taskFamily}} --query taskDefinition.taskDefinitionArn --output text)"',
+      'echo "Registered $task_definition"',
+      'aws ecs update-service --cluster {{ecsCluster}} --service {{ecsService}} --task-definition "$task_definition" --query service.serviceArn --output text',
+      'aws ecs wait services-stable --cluster {{ecsCluster}} --services {{ecsService}}',
+    ],
+  },
+  statements: [
+    {
+      Sid: 'EcsRegisterTaskDefinition',
+      Effect: 'Allow',
+      Action: 'ecs:RegisterTaskDefinition',
+      Resource: 'arn:{{partition}}:ecs:{{region}}:{{account}}:task-definition/{{taskFamily}}:*',
+    },
+    {
+      Sid: 'EcsUpdateService',
+      Effect: 'Allow',
+      Action: ['ecs:UpdateService', 'ecs:DescribeServices'],
+      Resource: 'arn:{{partition}}:ecs:{{region}}:{{account}}:service/{{ecsCluster}}/{{ecsService}}',
+    },
+    {
+      Sid: 'EcsPassTaskRole',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: 'arn:{{partition}}:iam::{{account}}:role/{{taskRoleName}}',
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      when: 'taskRoleName',
+    },
+    {
+      Sid: 'EcsPassExecutionRole',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: 'arn:{{partition}}:iam::{{account}}:role/{{executionRoleName}}',
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      when: 'executionRoleName',
+    },
+  ],
+  notes: [
+    '`ecs:RegisterTaskDefinition` on revisions of this task definition family only: the step registers the file in the repository as a new revision.',
+    '`ecs:UpdateService` and `ecs:DescribeServices` on this service only: point it at the new revision, and let `aws ecs wait services-stable` watch the rollout.',
+    '`iam:PassRole` on the task role (only if given), only to ECS tasks: a task definition naming a role may be registered only by someone allowed to pass it.',
+    '`iam:PassRole` on the task execution role (only if given), only to ECS tasks: the same rule for the role ECS uses to pull the image and write logs.',
+  ],
+};

@@ -1,0 +1,40 @@
+import type { TargetDefinition } from './definition.js';
+import { RELATIVE_PATH } from './shared.js';
+
+/** Zip a folder as the function's code, wait for the update, and publish it as a version. */
+export const lambdaDeploy: TargetDefinition = {
+  id: 'lambda-deploy',
+  title: 'Deploy code to a Lambda function',
+  description:
+    'On every push to main: zip a folder as the code of an existing Lambda function (up to 50 MB zipped), wait until the function is updated, and publish a version described with the commit hash.',
+  questions: [
+    { name: 'functionName', flag: 'function-name', description: 'Name of the Lambda function (not its ARN)', example: 'acme-api', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    { name: 'functionDir', flag: 'function-dir', description: 'Folder whose contents become the function code', example: 'src', pattern: RELATIVE_PATH, default: '.' },
+  ],
+  pipeline: { trigger: 'branch', name: 'main' },
+  step: {
+    name: 'Deploy the Lambda function',
+    image: 'amazon/aws-cli:latest',
+    // the image (Amazon Linux) has no zip
+    setup: ['yum install -y -q zip'],
+    script: [
+      'package="$(mktemp -d)/function.zip"',
+      '(cd {{functionDir}} && zip -q -r "$package" . -x \'.git/*\')',
+      // --query: the full answer would print the function's environment variables into the log
+      'aws lambda update-function-code --function-name {{functionName}} --zip-file "fileb://$package" --query CodeSha256 --output text',
+      'aws lambda wait function-updated --function-name {{functionName}}',
+      'aws lambda publish-version --function-name {{functionName}} --description "Bitbucket commit $BITBUCKET_COMMIT" --query Version --output text',
+    ],
+  },
+  statements: [
+    {
+      Sid: 'LambdaDeploy',
+      Effect: 'Allow',
+      Action: ['lambda:UpdateFunctionCode', 'lambda:GetFunctionConfiguration', 'lambda:PublishVersion'],
+      Resource: 'arn:{{partition}}:lambda:{{region}}:{{account}}:function:{{functionName}}',
+    },
+  ],
+  notes: [
+    '`lambda:UpdateFunctionCode`, `lambda:GetFunctionConfiguration` and `lambda:PublishVersion` on this function only: upload the code, let `aws lambda wait function-updated` poll the update, and publish the result as a version.',
+  ],
+};

@@ -1,0 +1,51 @@
+import type { TargetDefinition } from './definition.js';
+import { RELATIVE_PATH } from './shared.js';
+
+/** Mirror a folder to a bucket; optionally invalidate the CloudFront distribution in front of it. */
+export const s3StaticSite: TargetDefinition = {
+  id: 's3-static-site',
+  title: 'Static site on S3 (and CloudFront)',
+  description:
+    'On every push to main: mirror a folder of the repository to an S3 bucket (objects no longer in the folder are deleted), then invalidate the CloudFront distribution if one is given and wait until the invalidation is done.',
+  questions: [
+    { name: 'siteBucket', flag: 'site-bucket', description: 'S3 bucket that holds the site', example: 'www.example.com', pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' },
+    { name: 'siteDir', flag: 'site-dir', description: 'Folder of the repository to publish (built files, if a build step before this one creates them)', example: 'public', pattern: RELATIVE_PATH, default: 'public' },
+    {
+      name: 'distributionId',
+      flag: 'distribution-id',
+      description: 'ID of the CloudFront distribution serving the bucket (leave empty without CloudFront)',
+      example: 'E2QWRUHAPOMQZL',
+      pattern: '^[A-Z0-9]{8,20}$',
+      optional: true,
+    },
+  ],
+  pipeline: { trigger: 'branch', name: 'main' },
+  step: {
+    name: 'Publish the site to S3',
+    image: 'amazon/aws-cli:latest',
+    script: [
+      'aws s3 sync {{siteDir}} s3://{{siteBucket}} --delete --no-progress',
+      {
+        run: 'invalidation="$(aws cloudfront create-invalidation --distribution-id {{distributionId}} --paths \'/*\' --query Invalidation.Id --output text)"',
+        when: 'distributionId',
+      },
+      { run: 'aws cloudfront wait invalidation-completed --distribution-id {{distributionId}} --id "$invalidation"', when: 'distributionId' },
+    ],
+  },
+  statements: [
+    { Sid: 'SiteBucketList', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:{{partition}}:s3:::{{siteBucket}}' },
+    { Sid: 'SiteBucketObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: 'arn:{{partition}}:s3:::{{siteBucket}}/*' },
+    {
+      Sid: 'SiteInvalidation',
+      Effect: 'Allow',
+      Action: ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'],
+      Resource: 'arn:{{partition}}:cloudfront::{{account}}:distribution/{{distributionId}}',
+      when: 'distributionId',
+    },
+  ],
+  notes: [
+    '`s3:ListBucket` on the bucket: `aws s3 sync` lists what is there to upload only what changed.',
+    '`s3:PutObject` and `s3:DeleteObject` on the objects of the bucket: sync uploads changed files and, with `--delete`, removes files no longer in the folder.',
+    '`cloudfront:CreateInvalidation` and `cloudfront:GetInvalidation` on the distribution (only with a distribution ID): the step invalidates the cached files and waits for it to finish.',
+  ],
+};
