@@ -45,7 +45,7 @@ const INVALID: Array<[string, Record<string, string>, string, string]> = [
   ['a region name instead of its code', { region: 'Ireland' }, '--region', 'must be an AWS region code'],
   ['a role name of 65 characters', { roleName: 'r'.repeat(65) }, '--role-name', 'must be an IAM role name: 1-64'],
   ['a role name with a slash', { roleName: 'team/deployer' }, '--role-name', 'must be an IAM role name'],
-  ['an unknown target', { target: 'kubernetes' }, '--target', 'must be one of sts-check'],
+  ['an unknown target', { target: 'kubernetes' }, '--target', 'unknown target "kubernetes"'],
   ['an unknown IaC tool', { iac: 'pulumi' }, '--iac', 'must be one of terraform, cloudformation, both, none'],
   ['an unknown auth method', { auth: 'access-keys' }, '--auth', 'must be one of token-file, assume-role'],
 ];

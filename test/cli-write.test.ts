@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toolVersion } from '../src/paths.ts';
 import { assertOneLineError, listFiles, onlyJson, readTree, runNew, stagingLeftovers } from './support/cli-helpers.ts';
-import { EXAMPLE, exampleFlags, renderRepo, tempDir } from './support/fixtures.ts';
+import { EXAMPLE, exampleFlags, renderRepo, runCli, tempDir } from './support/fixtures.ts';
 import { isolatedGitEnv } from './support/git-env.ts';
 
 const EXPECTED = renderRepo(EXAMPLE, toolVersion()).files;
@@ -191,15 +191,15 @@ test('without --repo-uuid: the output says the role trusts no pipeline yet, and 
     assert.ok(JSON.parse(readFileSync(join(out, 'iam/trust-policy.json'), 'utf8')), 'the trust policy is still valid JSON');
 
     const json = onlyJson(newInto(root, ['--json', '--force'], flags)) as JsonResult;
-    const rerun = /run: pipelines-oidc (new .*?) \(until then the role trusts no pipeline\)/.exec(json.next[0] ?? '')?.[1];
+    const rerun = /run: pipelines-oidc (update .*?) \(until then the role trusts no pipeline\)/.exec(json.next[0] ?? '')?.[1];
     assert.ok(rerun, `first step: ${json.next[0]}`);
     assert.ok(text.stdout.includes(rerun), 'the printed steps hold the same command');
 
     // the command works as printed, once the placeholder is replaced by the real UUID
     const args = rerun.split(' ').map((a) => (a === `'{REPOSITORY-UUID}'` ? '{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}' : a));
     assert.ok(args.includes('{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}'), rerun);
-    assert.is(args[0], 'new');
-    const again = runNew([...args.slice(1), '--no-git'], root);
+    assert.is(args[0], 'update');
+    const again = runCli(args, { cwd: root });
     assert.is(again.status, 0, again.stderr);
     assert.not.ok(again.stdout.includes('trusts no pipeline'), again.stdout);
     // the manifest carried every other answer: the result is the example, repository UUID included

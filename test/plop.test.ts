@@ -45,13 +45,14 @@ function plopScript(cwd: string, args: string[]) {
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
   });
 }
-const bypass = () => [GENERATOR_NAME, '--', ...Object.entries(RAW).flatMap(([k, v]) => [`--${k}`, v])];
+// environments are not in the example: an empty answer, so plop does not ask
+const bypass = () => [GENERATOR_NAME, '--', ...Object.entries({ ...RAW, environments: '' }).flatMap(([k, v]) => [`--${k}`, v])];
 
 test('the plopfile registers one generator, the CLI\'s', async () => {
   const plop = await nodePlop(PLOPFILE, { destBasePath: ROOT, force: false });
   assert.equal(plop.getGeneratorList().map((g) => [g.name, g.description]), [[GENERATOR_NAME, GENERATOR_DESCRIPTION]]);
   const prompts = plop.getGenerator(GENERATOR_NAME).prompts as Array<{ name: string }>;
-  assert.equal(prompts.map((p) => p.name).sort(), Object.keys(RAW).sort(), 'one prompt per answer');
+  assert.equal(prompts.map((p) => p.name).sort(), [...Object.keys(RAW), 'environments'].sort(), 'one prompt per answer');
 });
 
 test('node-plop writes the same files as the CLI, byte for byte', () =>

@@ -84,7 +84,10 @@ test('every question is asked in order; an invalid answer is refused in place; c
     const both = questionFor('iac')!.choices!.find((c) => c.value === 'both')!;
     assert.ok(iac.includes(both.description), `the highlighted choice is described:\n${iac}`);
     await choose(t, 'auth', 'assume-role');
-    await choose(t, 'target', 'sts-check');
+    const targets = await t.waitFor(`? ${MESSAGE.target}`);
+    assert.match(targets, /◉ sts-check/, `the default target is ticked:\n${targets}`);
+    t.press('Enter');
+    await answer(t, 'environments');
 
     const summary = await t.waitFor(`? Write ${GENERATED.length} files to repo?`);
     assert.match(summary, /About to write/);
@@ -97,7 +100,7 @@ test('every question is asked in order; an invalid answer is refused in place; c
     assert.is(await t.exitCode(), 0, t.screen());
     const answered = t.screen().split('\n').filter((l) => l.startsWith('✔ '));
     assert.equal(
-      QUESTIONS.map((q) => answered.findIndex((l) => l.startsWith(`✔ ${q.message} `))),
+      QUESTIONS.map((q) => answered.findIndex((l) => l === `✔ ${q.message}` || l.startsWith(`✔ ${q.message} `))),
       QUESTIONS.map((_, i) => i),
       `each question answered once, in order:\n${answered.join('\n')}`,
     );
@@ -112,6 +115,8 @@ test('every question is asked in order; an invalid answer is refused in place; c
       iac: 'both',
       auth: 'assume-role',
       target: 'sts-check',
+      environments: '',
+      targetAnswers: {},
     });
     assert.equal(listFiles(s.repo).filter((p) => !p.startsWith('.git/')), GENERATED);
     assert.is(gitIn(s.repo, ['rev-list', '--count', 'HEAD'], s.env), '1');
@@ -120,7 +125,7 @@ test('every question is asked in order; an invalid answer is refused in place; c
 });
 
 test('the region defaults to $AWS_REGION (over $AWS_DEFAULT_REGION); an empty repository UUID is allowed', async () => {
-  const flags = ['my-repo', '--workspace', 'phub', '--workspace-uuid', WORKSPACE_UUID, '--account', '123456789012', '--iac', 'none', '--auth', 'token-file', '--target', 'sts-check', '--role-name', 'r1'];
+  const flags = ['my-repo', '--workspace', 'phub', '--workspace-uuid', WORKSPACE_UUID, '--account', '123456789012', '--iac', 'none', '--auth', 'token-file', '--target', 'sts-check', '--environment', '', '--role-name', 'r1'];
   await inTerminal(flags, { AWS_REGION: 'us-east-2', AWS_DEFAULT_REGION: 'ca-central-1' }, async (t, s) => {
     const region = await answer(t, 'region');
     assert.ok(region.includes(`? ${MESSAGE.region} (us-east-2)`), region);
@@ -135,7 +140,7 @@ test('the region defaults to $AWS_REGION (over $AWS_DEFAULT_REGION); an empty re
 });
 
 test('answers given as flags are not asked again', async () => {
-  const flags = ['my-repo', '--workspace', 'phub', '--workspace-uuid', WORKSPACE_UUID, '--region', 'eu-north-1', '--repo-uuid', REPO_UUID, '--role-name', 'deployer', '--auth', 'assume-role', '--target', 'sts-check'];
+  const flags = ['my-repo', '--workspace', 'phub', '--workspace-uuid', WORKSPACE_UUID, '--region', 'eu-north-1', '--repo-uuid', REPO_UUID, '--role-name', 'deployer', '--auth', 'assume-role', '--target', 'sts-check', '--environment', ''];
   await inTerminal(flags, {}, async (t, s) => {
     await answer(t, 'account', '210987654321');
     await choose(t, 'iac', 'cloudformation');
@@ -181,7 +186,8 @@ test('Ctrl-C in a select list exits 130 and writes nothing', async () => {
 });
 
 test('declining the confirmation exits 130 and writes nothing', async () => {
-  await inTerminal(['--answers', EXAMPLE_ANSWERS_FILE], {}, async (t, s) => {
+  // the example names no environments: given empty here, so that nothing at all is asked
+  await inTerminal(['--answers', EXAMPLE_ANSWERS_FILE, '--environment', ''], {}, async (t, s) => {
     const screen = await t.waitFor(`? Write ${GENERATED.length} files to repo? (Y/n)`);
     for (const q of QUESTIONS) assert.equal(askedLines(screen, q.name), [], `${q.name} comes from --answers`);
     t.type('n');

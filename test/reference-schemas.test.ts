@@ -5,12 +5,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseDocument } from 'yaml';
 import { AUTH_CHOICES, IAC_CHOICES, type Answers } from '../src/core/answers.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { parseCloudFormation } from './support/cfn-resolve.ts';
 import { answers, renderRepo } from './support/fixtures.ts';
 import { decidableErrors, propertyVariants, type Parameter } from './support/schema-cfn.ts';
-import { formatErrors, pipelinesValidator, referencePresent, registrySchema } from './support/schema-reference.ts';
+import { formatErrors, parseYaml, pipelinesValidator, referencePresent, registrySchema } from './support/schema-reference.ts';
 
 /** Step keys Bitbucket documents; the schema lets any other key through, so a typo would pass it. */
 const STEP_KEYS = new Set([
@@ -26,14 +26,6 @@ function file(a: Answers, path: string): string {
   return text;
 }
 
-function parseYaml(text: string): Record<string, unknown> {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  const problems = [...doc.errors, ...doc.warnings];
-  if (problems.length) throw new Error(problems.map((p) => p.message).join('\n'));
-  const value: unknown = doc.toJS();
-  if (!isObject(value)) throw new Error('not a mapping');
-  return value;
-}
 
 /** Every `step:` mapping anywhere in a pipeline (plain, parallel, stages), with where it is. */
 function steps(v: unknown, path = ''): Array<{ path: string; step: Record<string, unknown> }> {
@@ -87,6 +79,20 @@ const CFN_SETS: Array<{ label: string; answers: Answers }> = [
 
 function register(): void {
   const validatePipeline = pipelinesValidator();
+
+  // every target of the gallery, alone and all together, without and with deployment environments
+  const examples = Object.fromEntries(BUILT_IN_TARGETS.flatMap((t) => t.questions.map((q) => [q.name, q.example])));
+  const everyTarget = BUILT_IN_TARGETS.map((t) => t.id).join(',');
+  for (const target of [...BUILT_IN_TARGETS.map((t) => t.id), everyTarget]) {
+    for (const environments of ['', 'test=1a2b3c4d-0001-4a00-8000-00000000000a,production=1a2b3c4d-0003-4c00-a000-00000000000c']) {
+      test(`bitbucket-pipelines.yml (--target ${target}${environments ? ', two environments' : ''}) validates against Atlassian's schema`, () => {
+        const pipeline = parseYaml(file(answers({ target, environments, targetAnswers: examples }), 'bitbucket-pipelines.yml'));
+        assert.ok(validatePipeline(pipeline), `schema errors:\n${formatErrors(validatePipeline.errors)}`);
+        assert.equal(stepProblems(pipeline), []);
+        assert.ok(steps(pipeline).every(({ step }) => step['oidc'] === true), 'every step has oidc: true');
+      });
+    }
+  }
 
   for (const auth of AUTH_CHOICES) {
     for (const iac of IAC_CHOICES) {

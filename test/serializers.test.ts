@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { parseDocument } from 'yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { param, PARAMS, type Json, type ParamName } from '../src/core/params.ts';
+import { param, PARAMS, paramSpec, type Json, type ParamName } from '../src/core/params.ts';
 import { hcl, hclString } from '../src/render/hcl.ts';
 import { Tagged, toYaml, yamlScalar, type YamlValue } from '../src/render/yaml.ts';
 import { parseCloudFormation } from './support/cfn-resolve.ts';
@@ -152,7 +152,8 @@ const PARAM_NAMES = Object.keys(PARAMS) as ParamName[];
 
 test('hcl turns parameter markers into interpolations, whatever the text around them', async () => {
   const part = fc.oneof(
-    // a literal `$` just before a marker would read as the `$${` escape; no definition in src/core has one
+    // a literal `$` just before a marker: hcl2json's output cannot tell `${"$"}${var.x}` from `$${var.x}`,
+    // so that case is left out here (no definition in src/core has one)
     wellFormedText.filter((s) => !s.endsWith('$')).map((text) => ({ text })),
     fc.constantFrom(...PARAM_NAMES).map((name) => ({ name })),
   );
@@ -164,8 +165,8 @@ test('hcl turns parameter markers into interpolations, whatever the text around 
       const expected = parts.map((p) => ('name' in p ? vals[p.name] : p.text.normalize('NFC'))).join('');
       const variables: Record<string, Value> = {};
       for (const n of PARAM_NAMES) {
-        const expr = PARAMS[n].terraform;
-        if (expr.startsWith('var.')) variables[expr.slice(4)] = vals[n];
+        const expr = paramSpec(n).terraform;
+        if (expr.startsWith('var.')) variables[expr.slice(4)] = vals[n]!;
       }
       const partition = vals.partition;
       assert.is(await readHcl(hcl(source), variables, partition), expected, hcl(source));

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { Answers } from '../../src/core/answers.ts';
 import { buildRepoModel, type RepoModel } from '../../src/core/model.ts';
 import { resolveAnswers } from '../../src/core/resolve.ts';
-import { renderFiles } from '../../src/render/files.ts';
-import { templateContext } from '../../src/render/view.ts';
+import { compileTemplates } from '../../src/render/compile.ts';
+import { renderRepository } from '../../src/render/files.ts';
 import { PACKAGE_ROOT, TEMPLATES_DIR } from '../../src/paths.ts';
 
 export const ROOT = PACKAGE_ROOT;
@@ -29,7 +29,7 @@ export function answers(overrides: Partial<Answers> = {}): Answers {
 /** Every generated file of a repository, rendered in memory: path → content. */
 export function renderRepo(a: Answers = EXAMPLE, version = '0.0.0-test'): { model: RepoModel; files: Map<string, string> } {
   const model = buildRepoModel(a);
-  const rendered = renderFiles(model.files, templateContext(model, version), (p) => readFileSync(join(TEMPLATES_DIR, p), 'utf8'));
+  const rendered = renderRepository(model, version, compileTemplates((p) => readFileSync(join(TEMPLATES_DIR, p), 'utf8'))).files;
   return { model, files: new Map(rendered.map((f) => [f.path, f.content])) };
 }
 

@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { SHARED_REFERENCE } from './fixtures.ts';
 
 export const referencePresent = () => existsSync(SHARED_REFERENCE);
@@ -46,4 +47,14 @@ export function formatErrors(errors: readonly ErrorObject[] | null | undefined):
     .sort((x, y) => y.instancePath.split('/').length - x.instancePath.split('/').length)
     .map((e) => `  ${e.instancePath || '/'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`)
     .join('\n');
+}
+
+/** A YAML mapping, strictly: duplicate keys, errors and warnings all fail. */
+export function parseYaml(text: string): Record<string, unknown> {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length) throw new Error(problems.map((p) => p.message).join('\n'));
+  const value: unknown = doc.toJS();
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a mapping');
+  return value as Record<string, unknown>;
 }

@@ -1,0 +1,28 @@
+/** The README's gallery section is generated from the target definitions and must stay in step. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { galleryMarkdown } from '../src/core/targets/docs.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { ROOT } from './support/fixtures.ts';
+
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+test('the README documents every built-in target with its permissions (npm run docs)', () => {
+  const section = /<!-- gallery:start -->\n([\s\S]*?)\n<!-- gallery:end -->/.exec(readme)?.[1];
+  assert.ok(section !== undefined, 'README.md has the gallery markers');
+  assert.fixture(section!, galleryMarkdown(BUILT_IN_TARGETS), 'README.md is out of date: run npm run docs');
+  for (const t of BUILT_IN_TARGETS) {
+    assert.ok(section!.includes(`\`${t.id}\``), `${t.id} is documented`);
+    for (const s of t.statements) for (const a of ([] as string[]).concat(s.Action)) assert.ok(section!.includes(`\`${a}\``), `${t.id}: ${a} is documented`);
+  }
+});
+
+test('the README starts with the two commands that work on a fresh clone', () => {
+  const head = readme.split('\n').slice(0, 12).join('\n');
+  assert.match(head, 'npm install && npm start');
+  assert.match(head, 'npm install && npm test');
+});
+
+test.run();
