@@ -86,10 +86,25 @@ try {
   run([...plain, check]);
   if (JSON.stringify(readTree(check)) !== JSON.stringify(readTree(reference))) throw new Error('bench: plain-fs output differs from the CLI output');
 
+  // check on a repository with 3 targets × 3 environments (the schema from a file: no network)
+  const big = freshDir();
+  run([
+    process.execPath, join(root, 'dist/cli.js'), 'new', 'bench-repo', '--workspace', 'phub', '--workspace-uuid', '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
+    '--account', '123456789012', '--region', 'eu-west-1', '--repo-uuid', '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
+    '--target', 's3-static-site,lambda-deploy,ecr-push', '--site-bucket', 'www.example.com', '--function-name', 'api', '--ecr-repository', 'web',
+    '--environment', 'test=1a2b3c4d-0001-4a00-8000-00000000000a', '--environment', 'staging=1a2b3c4d-0002-4b00-9000-00000000000b',
+    '--environment', 'production=1a2b3c4d-0003-4c00-a000-00000000000c', '--iac', 'both', '--dir', big, '--yes', '--no-git', '--force',
+  ]);
+  const schemaFile = join(work, 'schema.json');
+  writeFileSync(schemaFile, JSON.stringify({ type: 'object' }));
+  const shared = join(root, '..', 'shared', 'reference', 'bitbucket', 'pipelines-configuration.schema.json');
+  const schema = existsSync(shared) ? shared : schemaFile;
+
   const rows = measure([
     { label: 'node -e 0', argv: () => [process.execPath, '-e', '0'] },
     { label: 'plain fs (bench/plain-fs.mjs)', argv: () => [...plain, freshDir()] },
     { label: 'pipelines-oidc new (dist/cli.js)', argv: () => [process.execPath, ...newArgs(freshDir())] },
+    { label: 'check: 3 targets × 3 environments', argv: () => [process.execPath, join(root, 'dist/cli.js'), 'check', big, '--schema', schema, '--json'] },
   ]);
 
   const fmt = (n) => n.toFixed(1);
@@ -107,6 +122,7 @@ try {
   console.log(`\nnew / plain fs (medians): ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'})`);
   // minimums are the least disturbed by other load on the machine
   console.log(`new / plain fs (minimums): ${(rows[2].min / rows[1].min).toFixed(2)}`);
+  console.log(`check, 3 targets × 3 environments (median): ${fmt(rows[3].median)} ms (target ≤ 500 ms: ${rows[3].median <= 500 ? 'met' : 'NOT met'})`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -16,12 +16,14 @@ Usage
   pipelines-oidc add <target> [--dir <repo>] [--<target answer> <value>]… [--diff] [--dry-run] [--force] [--json]
   pipelines-oidc update [--dir <repo>] [--<answer> <value>]… [--diff] [--dry-run] [--force] [--json]
   pipelines-oidc gallery [--gallery <dir>] [--json]
+  pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]
 
 Commands
   new       write a starter repository: pipeline, IAM policies, Terraform/CloudFormation, README
   add       add a deploy target to a generated repository
   update    re-render a generated repository with changed answers, keeping hand edits
   gallery   list the deploy targets and the questions each asks
+  check     verify a repository offline (pipeline, trust and inline policies, IaC) and explain a token
 
 Options
   -h, --help       this help
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   add: () => import('./commands/update-cli.js').then((m) => ({ run: m.runAdd })),
   update: () => import('./commands/update-cli.js'),
   gallery: () => import('./commands/gallery.js'),
+  check: () => import('./commands/check.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -53,3 +53,16 @@ export interface Decision {
   /** Why: for a denial, each statement's first failing check (`StringLike …:sub: "{a}:x" does not match "{b}:*"`). */
   reasons: string[];
 }
+
+/** The files of the checked repository, sorted by what they are. */
+export interface CheckInput {
+  dir: string;
+  /** The manifest of a generated repository. */
+  manifest?: { answers: unknown; gallery?: string; files: Record<string, string> };
+  pipeline?: SourceFile;
+  trustPolicies: SourceFile[];
+  permissionPolicies: SourceFile[];
+  terraform: SourceFile[];
+  cloudformation: SourceFile[];
+}
+

@@ -1,0 +1,151 @@
+/**
+ * Findings about bitbucket-pipelines.yml: YAML and schema (`pipeline.schema`), steps that use the OIDC
+ * token without asking for it (`pipeline.oidc-missing`), and steps that still rely on stored access keys
+ * (`pipeline.static-keys`).
+ */
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { inLineOrder, reporter, unique, type Report } from './report.js';
+import { pipelineStructure, type StepRef } from './pipeline-structure.js';
+import { schemaProblems, usableSchema } from './pipeline-schema.js';
+import type { Finding, SourceFile } from './types.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
+
+/** A command of a step, or a pipe with its variables, in the order the step runs them. */
+type Command =
+  | { kind: 'command'; text: string; line: number | undefined }
+  | { kind: 'pipe'; name: string; line: number | undefined; variables: Array<{ name: string; text: string; line: number | undefined }> };
+
+const STATIC_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+/** `$AWS_ACCESS_KEY_ID`, `${AWS_ACCESS_KEY_ID}`, `${AWS_ACCESS_KEY_ID:-…}`: a use, not an assignment. */
+const STATIC_KEY_USE = /\$\{?(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)\b/g;
+const STATIC_KEY_ASSIGNMENT = /\b(?:AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)=/;
+const STS_CALL = /\bsts\s+assume-role(?:-with-web-identity)?\b/;
+
+const OIDC_USES: Array<{ pattern: RegExp; what: string }> = [
+  { pattern: /BITBUCKET_STEP_OIDC_TOKEN/, what: 'reads $BITBUCKET_STEP_OIDC_TOKEN' },
+  { pattern: /AWS_WEB_IDENTITY_TOKEN_FILE/, what: 'sets up AWS_WEB_IDENTITY_TOKEN_FILE' },
+  { pattern: /assume-role-with-web-identity/, what: 'calls sts assume-role-with-web-identity' },
+];
+
+const pathText = (path: string[]) => path.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+
+function commandsOf(src: YamlSource, step: YAMLMap): Command[] {
+  const out: Command[] = [];
+  for (const key of ['script', 'after-script']) {
+    for (const item of src.seq(src.get(step, key)?.value)?.items ?? []) {
+      const node = src.deref(item as Node);
+      if (isScalar(node) && typeof node.value === 'string') out.push({ kind: 'command', text: node.value, line: src.line(node) });
+      else if (isMap(node)) {
+        const pipe = src.get(node, 'pipe');
+        const name = src.deref(pipe?.value);
+        const variables = src.map(src.get(node, 'variables')?.value);
+        out.push({
+          kind: 'pipe',
+          name: isScalar(name) ? String(name.value) : 'pipe',
+          line: pipe?.line ?? src.line(node),
+          variables: (variables ? src.entries(variables) : []).map((v) => ({ name: v.key, text: stringsIn(src, v.value).join('\n'), line: v.line })),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function stringsIn(src: YamlSource, node: Node | null, depth = 0): string[] {
+  const n = src.deref(node);
+  if (isScalar(n)) return typeof n.value === 'string' ? [n.value] : [];
+  if (depth > 20) return [];
+  if (isSeq(n)) return n.items.flatMap((x) => stringsIn(src, x as Node, depth + 1));
+  if (isMap(n)) return src.entries(n).flatMap((e) => stringsIn(src, e.value, depth + 1));
+  return [];
+}
+
+function oidcEnabled(src: YamlSource, step: YAMLMap): boolean {
+  const value = src.deref(src.get(step, 'oidc')?.value);
+  return (isScalar(value) && value.value === true) || isMap(value);
+}
+
+function oidcMissing(src: YamlSource, step: StepRef, commands: Command[], report: Report): Finding[] {
+  if (oidcEnabled(src, step.map)) return [];
+  const uses = commands.flatMap((c) => {
+    if (c.kind === 'pipe') return c.variables.some((v) => v.name === 'AWS_OIDC_ROLE_ARN') ? [{ what: `runs the pipe ${c.name} with AWS_OIDC_ROLE_ARN`, line: c.line }] : [];
+    return OIDC_USES.filter((u) => u.pattern.test(c.text)).map((u) => ({ what: u.what, line: c.line }));
+  });
+  const first = uses[0];
+  if (!first) return [];
+  return [
+    report(
+      'pipeline.oidc-missing',
+      'error',
+      step.line,
+      `${step.path} ${first.what}${first.line ? ` (line ${first.line})` : ''} but has no oidc: true: Bitbucket gives the OIDC token only to steps that ask for it, so AWS refuses the step`,
+      `Add oidc: true to ${step.path}.`,
+    ),
+  ];
+}
+
+/** `reported`: lines already reported, for commands a shared (anchored) step brings into several steps. */
+function staticKeys(src: YamlSource, step: StepRef, commands: Command[], report: Report, reported: Set<number | undefined>): Finding[] {
+  const uses: Array<{ line: number | undefined; names: string[]; where: string }> = [];
+  // the image is pulled before any command runs: keys in its credentials are stored ones
+  const image = stringsIn(src, src.get(step.map, 'image')?.value ?? null).flatMap((s) => [...s.matchAll(STATIC_KEY_USE)].map((m) => m[1]!));
+  if (image.length) uses.push({ line: src.get(step.map, 'image')?.line, names: image, where: 'the image credentials use' });
+  let sts = false;
+  let ownKeys = false;
+  for (const c of commands) {
+    if (c.kind === 'command') {
+      const names = ownKeys ? [] : [...c.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!);
+      if (names.length) uses.push({ line: c.line, names, where: 'the script uses' });
+      sts ||= STS_CALL.test(c.text);
+      // keys the step exported from an STS answer are a session's, not stored ones
+      ownKeys ||= sts && STATIC_KEY_ASSIGNMENT.test(c.text);
+    } else if (!ownKeys) {
+      for (const v of c.variables) {
+        const names = [...((STATIC_KEYS as readonly string[]).includes(v.name) ? [v.name] : []), ...[...v.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!)];
+        if (names.length) uses.push({ line: v.line, names, where: `the pipe ${c.name} gets` });
+      }
+    }
+  }
+  return uses.filter((u) => (reported.has(u.line) ? false : (reported.add(u.line), true))).map((u) =>
+    report(
+      'pipeline.static-keys',
+      'error',
+      u.line,
+      `${step.path}: ${u.where} ${[...new Set(u.names)].join(' and ')}: stored long-lived access keys, which OIDC is there to replace`,
+      `Give ${step.path} oidc: true and take credentials from the role (AWS_OIDC_ROLE_ARN for Atlassian's AWS pipes, the token file for the AWS CLI), then delete the access-key variables in Bitbucket and deactivate the keys in IAM.`,
+    ),
+  );
+}
+
+/** Findings of bitbucket-pipelines.yml; with Atlassian's schema the file is also validated against it. */
+export function pipelineFindings(file: SourceFile, schema?: object): Finding[] {
+  const report = reporter(file.file);
+  const src = parseYamlSource(file.text);
+  if (src.errors.length) {
+    return src.errors.map((e) => report('pipeline.schema', 'error', e.line, `not valid YAML: ${e.message}`, 'Fix the YAML at this line (indentation, quoting, a key given twice).'));
+  }
+  let value: unknown;
+  try {
+    value = src.doc.toJS();
+  } catch (e) {
+    return [report('pipeline.schema', 'error', undefined, `cannot be read: ${(e as Error).message}`, 'Use fewer aliases.')];
+  }
+  const root = src.map(src.doc.contents as Node | null);
+  if (!root) return [report('pipeline.schema', 'error', 1, 'the file is not a mapping with a pipelines: section', 'Start the file with pipelines:.')];
+  const withSchema = schema !== undefined && usableSchema(schema);
+  const { steps, problems } = pipelineStructure(src, root, !withSchema);
+  const findings: Finding[] = [];
+  if (withSchema) {
+    for (const p of schemaProblems(schema, value) ?? []) {
+      const where = pathText(p.path) || 'the file';
+      findings.push(report('pipeline.schema', 'error', src.lineAt(p.at), `${where} ${p.message} (Atlassian's schema)`, `Correct ${where} as Atlassian's schema of bitbucket-pipelines.yml describes.`));
+    }
+  }
+  findings.push(...problems.map((p) => report('pipeline.schema', 'error', p.line, p.message, p.fix)));
+  const reported = new Set<number | undefined>();
+  for (const step of steps) {
+    const commands = commandsOf(src, step.map);
+    findings.push(...oidcMissing(src, step, commands, report), ...staticKeys(src, step, commands, report, reported));
+  }
+  return inLineOrder(unique(findings));
+}

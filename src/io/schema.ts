@@ -1,0 +1,65 @@
+/**
+ * Atlassian's schema of bitbucket-pipelines.yml for `check`: --schema, else a cached copy, else fetched
+ * once (a few seconds at most) and cached. Without any, `check` falls back to its structural checks.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+export const SCHEMA_URL = 'https://api.bitbucket.org/schemas/pipelines-configuration';
+
+export interface SchemaSource {
+  schema?: object;
+  /** Where it came from, or why there is none. */
+  note: string;
+}
+
+const cacheFile = (env: NodeJS.ProcessEnv) => join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'pipelines-oidc', 'pipelines-configuration.schema.json');
+
+const parse = (text: string): object | undefined => {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export async function loadSchema(cwd: string, given: string | undefined, env: NodeJS.ProcessEnv): Promise<SchemaSource> {
+  if (given !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(cwd, given), 'utf8');
+    } catch {
+      throw new UsageError(`--schema ${given}: cannot read the file`);
+    }
+    const schema = parse(text);
+    if (!schema) throw new UsageError(`--schema ${given}: not a JSON schema`);
+    return { schema, note: `schema: ${given}` };
+  }
+  const cache = cacheFile(env);
+  const cached = (() => {
+    try {
+      return parse(readFileSync(cache, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  })();
+  if (cached) return { schema: cached, note: `schema: cached copy (${cache})` };
+  const url = env['PIPELINES_OIDC_SCHEMA_URL'] || SCHEMA_URL;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(4000) });
+    const schema = response.ok ? parse(await response.text()) : undefined;
+    if (!schema) return { note: `schema: ${url} answered ${response.status}; built-in structural checks only (pass --schema <file>)` };
+    try {
+      mkdirSync(dirname(cache), { recursive: true });
+      writeFileSync(cache, JSON.stringify(schema));
+    } catch {
+      // an unwritable cache only means fetching again next time
+    }
+    return { schema, note: `schema: fetched from ${url}` };
+  } catch (e) {
+    return { note: `schema: could not fetch ${url} (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message}); built-in structural checks only (pass --schema <file>)` };
+  }
+}
