@@ -55,7 +55,7 @@ function decide(simulation: Simulation): Outcome {
 }
 
 /** An STS call on the role, decided by its trust policy alone (the callers here have no identity policies). */
-export function callOnRole(trust: ValidatedPolicy<{ name: string }>, role: RoleRef, principal: string, action: string, context: Record<string, string> = {}) {
+export function callOnRole(trust: ValidatedPolicy<{ name: string }>, role: RoleRef, principal: string, action: string, context: Record<string, string | string[]> = {}) {
   return decide({
     request: { principal, action, resource: { resource: role.arn, accountId: role.account }, contextVariables: context },
     identityPolicies: [],
