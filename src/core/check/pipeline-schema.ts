@@ -19,8 +19,9 @@ function validatorFor(schema: object): ValidateFunction | undefined {
   if (!compiled.has(schema)) {
     let validate: ValidateFunction | undefined;
     try {
-      // verbose: each error carries its schema object, which tells the branches of a oneOf apart
-      const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateFormats: false, logger: false });
+      // verbose: each error carries its schema object, which tells the branches of a oneOf apart;
+      // no meta-schema validation and no code optimisation pass: both cost more than they bring for one run
+      const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateFormats: false, logger: false, validateSchema: false, code: { optimize: false } });
       // Atlassian keeps its definitions under `components` and annotates with `example`
       ajv.addVocabulary(['components', 'example']);
       validate = ajv.compile(schema);
