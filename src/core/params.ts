@@ -86,10 +86,15 @@ export function resolveParams<T extends Json>(value: T, values: Readonly<Record<
       if (v === undefined) throw new Error(`no value for parameter ${name}`);
       return v;
     });
-  const walk = (v: Json): Json => {
-    if (typeof v === 'string') return str(v);
+  return mapStrings(value, str);
+}
+
+/** Applies `f` to every string of a JSON-like value, object keys included. */
+export function mapStrings<T>(value: T, f: (s: string) => string): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return f(v);
     if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [str(k), walk(x)]));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [f(k), walk(x)]));
     return v;
   };
   return walk(value) as T;

@@ -6,6 +6,7 @@
  * the target, or one of ROLE_PLACEHOLDERS. In statements they become parameter markers (Terraform
  * variables, CloudFormation parameters); in the step's commands, the shell-quoted answer.
  */
+import { mapStrings } from '../params.js';
 import type { Statement } from '../policy.js';
 
 export interface TargetQuestion {
@@ -55,14 +56,7 @@ export const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
 
 /** Replaces each placeholder in every string (and key) of a JSON-like value. */
 export function fillPlaceholders<T>(value: T, fill: (name: string) => string): T {
-  const str = (s: string) => s.replace(PLACEHOLDER, (_, name: string) => fill(name));
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return str(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [str(k), walk(x)]));
-    return v;
-  };
-  return walk(value) as T;
+  return mapStrings(value, (s) => s.replace(PLACEHOLDER, (_, name: string) => fill(name)));
 }
 
 /** The statements for one role: optional ones kept only when their answer is given. */
