@@ -1,14 +1,23 @@
-// `npm run docs`: rewrites the gallery section of README.md from the built-in target definitions.
+// `npm run docs`: rewrites the generated sections of README.md: the gallery, from the built-in target
+// definitions, and the permissions `apply` and `doctor` need, from their definition.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { README_PERMISSIONS } from '../dist/core/iam/permissions.js';
 import { galleryMarkdown } from '../dist/core/targets/docs.js';
 import { BUILT_IN_TARGETS } from '../dist/core/targets/index.js';
 
 const readme = fileURLToPath(new URL('../README.md', import.meta.url));
-const text = readFileSync(readme, 'utf8');
-const start = '<!-- gallery:start -->';
-const end = '<!-- gallery:end -->';
-const [before, rest] = text.split(start);
-const after = rest?.split(end)[1];
-if (before === undefined || after === undefined) throw new Error(`README.md needs the markers ${start} and ${end}`);
-writeFileSync(readme, `${before}${start}\n${galleryMarkdown(BUILT_IN_TARGETS)}\n${end}${after}`);
+
+function replaceSection(text, name, body) {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const [before, rest] = text.split(start);
+  const after = rest?.split(end)[1];
+  if (before === undefined || after === undefined) throw new Error(`README.md needs the markers ${start} and ${end}`);
+  return `${before}${start}\n${body}\n${end}${after}`;
+}
+
+let text = readFileSync(readme, 'utf8');
+text = replaceSection(text, 'gallery', galleryMarkdown(BUILT_IN_TARGETS));
+text = replaceSection(text, 'apply-permissions', `\`\`\`json\n${JSON.stringify(README_PERMISSIONS, null, 2)}\n\`\`\``);
+writeFileSync(readme, text);

@@ -17,6 +17,8 @@ Usage
   pipelines-oidc update [--dir <repo>] [--<answer> <value>]… [--diff] [--dry-run] [--force] [--json]
   pipelines-oidc gallery [--gallery <dir>] [--json]
   pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]
+  pipelines-oidc apply [dir] [--profile <p>] [--region <r>] [--thumbprint <sha1>] [--dry-run] [-y|--yes]
+  pipelines-oidc doctor [dir] [--profile <p>] [--region <r>] [--json]
 
 Commands
   new       write a starter repository: pipeline, IAM policies, Terraform/CloudFormation, README
@@ -24,6 +26,8 @@ Commands
   update    re-render a generated repository with changed answers, keeping hand edits
   gallery   list the deploy targets and the questions each asks
   check     verify a repository offline (pipeline, trust and inline policies, IaC) and explain a token
+  apply     create or update the OIDC provider and roles in AWS (plans first, never deletes)
+  doctor    compare the live AWS account with the repository, with the fix for each difference
 
 Options
   -h, --help       this help
@@ -37,6 +41,8 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   update: () => import('./commands/update-cli.js'),
   gallery: () => import('./commands/gallery.js'),
   check: () => import('./commands/check.js'),
+  apply: () => import('./commands/apply.js'),
+  doctor: () => import('./commands/doctor.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

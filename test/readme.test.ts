@@ -1,8 +1,9 @@
-/** The README's gallery section is generated from the target definitions and must stay in step. */
+/** The README's generated sections (gallery, apply's permissions) must stay in step with their definitions. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { README_PERMISSIONS } from '../src/core/iam/permissions.ts';
 import { galleryMarkdown } from '../src/core/targets/docs.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { ROOT } from './support/fixtures.ts';
@@ -17,6 +18,12 @@ test('the README documents every built-in target with its permissions (npm run d
     assert.ok(section!.includes(`\`${t.id}\``), `${t.id} is documented`);
     for (const s of t.statements) for (const a of ([] as string[]).concat(s.Action)) assert.ok(section!.includes(`\`${a}\``), `${t.id}: ${a} is documented`);
   }
+});
+
+test('the README shows the permissions apply and doctor need, as defined (npm run docs)', () => {
+  const section = /<!-- apply-permissions:start -->\n```json\n([\s\S]*?)\n```\n<!-- apply-permissions:end -->/.exec(readme)?.[1];
+  assert.ok(section !== undefined, 'README.md has the apply-permissions markers and a JSON block');
+  assert.equal(JSON.parse(section!), README_PERMISSIONS, 'README.md is out of date: run npm run docs');
 });
 
 test('the README starts with the two commands that work on a fresh clone', () => {

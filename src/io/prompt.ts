@@ -52,7 +52,7 @@ export async function askQuestion(q: Question, suggested: string | undefined): P
   return 'value' in r ? r.value : answer;
 }
 
-export async function askConfirm(message: string): Promise<boolean> {
+export async function askConfirm(message: string, defaultAnswer = true): Promise<boolean> {
   const { confirm } = await import('@inquirer/prompts');
-  return cancellable(confirm({ message, default: true }));
+  return cancellable(confirm({ message, default: defaultAnswer }));
 }

@@ -1,0 +1,72 @@
+/**
+ * The AWS SDK, loaded only by `apply` and `doctor`: credentials from the default chain (environment,
+ * profiles, SSO, --profile), endpoints as the AWS CLI takes them (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL),
+ * and SDK errors turned into messages that say what to do.
+ */
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { RunError } from '../errors.js';
+
+export interface AwsSession {
+  sdk: typeof import('@aws-sdk/client-iam');
+  stsSdk: typeof import('@aws-sdk/client-sts');
+  iam: IAMClient;
+  sts: STSClient;
+  close(): void;
+}
+
+/** IAM is global: one endpoint per partition, signed for that partition's home region. */
+const IAM_REGION: Record<string, string> = { aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' };
+
+export async function connect(options: { partition: string; region: string; profile?: string }): Promise<AwsSession> {
+  // SDK releases from 2027 need Node 22: the README says which Node versions we support, so the
+  // SDK's own reminder would only clutter the command's output
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  const [sdk, stsSdk] = await Promise.all([import('@aws-sdk/client-iam'), import('@aws-sdk/client-sts')]);
+  const profile = options.profile ? { profile: options.profile } : {};
+  const iam = new sdk.IAMClient({ region: IAM_REGION[options.partition] ?? 'us-east-1', ...profile });
+  const sts = new stsSdk.STSClient({ region: options.region, ...profile });
+  return {
+    sdk,
+    stsSdk,
+    iam,
+    sts,
+    close() {
+      iam.destroy();
+      sts.destroy();
+    },
+  };
+}
+
+/** The error's code without the SDK's `Exception` suffix: `NoSuchEntity`, `AccessDenied`, `Throttling`. */
+export function errorCode(e: unknown): string {
+  const err = e as { name?: string; Code?: string; code?: string };
+  return (err.Code ?? err.name ?? err.code ?? '').replace(/Exception$/, '');
+}
+
+/** A failed call as one line the user can act on; `action` is the IAM action the call needed. */
+export function explainAwsError(e: unknown, action: string, resource?: string): RunError {
+  const code = errorCode(e);
+  const message = ((e as Error).message ?? String(e)).split('\n')[0]!;
+  const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts;
+  if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    return new RunError('no AWS credentials found: pass --profile <name> (after `aws sso login` for SSO), set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  }
+  if (/^(ExpiredToken|RequestExpired|TokenRefreshRequired)$/.test(code) || /token.*expired|expired.*token/i.test(message)) {
+    return new RunError(`the AWS credentials have expired (${code}): refresh them (e.g. aws sso login) and run again`);
+  }
+  if (/^(InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient)$/.test(code)) {
+    return new RunError(`the AWS credentials are not valid (${code}: ${message})`);
+  }
+  if (code === 'AccessDenied') {
+    return new RunError(`AccessDenied: the credentials may not call ${action}${resource ? ` on ${resource}` : ''}: grant ${action} (the README lists every permission apply and doctor need)`);
+  }
+  if (/^(Throttling|ThrottlingException|TooManyRequests|RequestLimitExceeded)$/.test(code)) {
+    return new RunError(`IAM kept throttling ${action} (${code}${attempts ? ` after ${attempts} attempts` : ''}): wait a minute and run again`);
+  }
+  const network = (e as { code?: string }).code;
+  if (network && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(network)) {
+    return new RunError(`cannot reach AWS for ${action} (${network}): check the network, or AWS_ENDPOINT_URL_IAM if you set one`);
+  }
+  return new RunError(`${action} failed: ${code || 'error'}: ${message}`);
+}

@@ -1,0 +1,33 @@
+/**
+ * Progress of slow steps: a spinner on a terminal, one plain line per finished step otherwise (logs and
+ * CI keep every line, and no escape codes).
+ */
+import { green, red } from './style.js';
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export interface Progress {
+  /** Runs `work`, showing `text` while it runs and ✔/✖ when it ends; rethrows its error. */
+  step<T>(text: string, work: () => Promise<T>): Promise<T>;
+}
+
+export function progress(stream: { write(text: string): unknown; isTTY?: boolean }): Progress {
+  return {
+    async step(text, work) {
+      let frame = 0;
+      const timer = stream.isTTY ? setInterval(() => stream.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text}`), 80) : undefined;
+      const finish = (mark: string) => {
+        if (timer) clearInterval(timer);
+        stream.write(`${timer ? '\r\x1b[2K' : ''}${mark} ${text}\n`);
+      };
+      try {
+        const result = await work();
+        finish(green('✔'));
+        return result;
+      } catch (e) {
+        finish(red('✖'));
+        throw e;
+      }
+    },
+  };
+}
