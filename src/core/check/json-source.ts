@@ -80,7 +80,8 @@ export function parseJsonSource(text: string): JsonSource {
         const name = string();
         lines.set(key([...path, name]), keyLine);
         expect(':', '":" was expected after the property name');
-        out[name] = value([...path, name]);
+        // an own property even for "__proto__", as JSON.parse makes it (assignment would set the prototype)
+        Object.defineProperty(out, name, { value: value([...path, name]), enumerable: true, writable: true, configurable: true });
         skip();
         if (text[pos] === ',') pos++;
         else if (text[pos] === '}') return pos++, out;
