@@ -18,11 +18,14 @@ const THUMBPRINT = /^[0-9a-fA-F]{40}$/;
 
 async function planText(plan: Plan): Promise<string> {
   const { createTwoFilesPatch } = await import('diff');
-  const mark = (s: Step) => (s.kind.startsWith('create') || s.kind === 'add-client-id' ? green('+') : yellow('~'));
+  const adds = (s: Step) => s.kind.startsWith('create') || s.kind === 'add-client-id' || (s.kind === 'put-policy' && s.before === undefined);
+  // the patch without its "=====" banner and trailing blank line, indented under its step
+  const patch = (live: string, file: string, before: string, after: string) =>
+    createTwoFilesPatch(live, file, before, after).split('\n').slice(1).filter((l, i, all) => l !== '' || i < all.length - 1).map((l) => `      ${l}`);
   const lines = plan.steps.flatMap((s) => {
-    const line = `  ${mark(s)} ${describeStep(s)}`;
-    if (s.kind === 'update-trust') return [line, ...createTwoFilesPatch(`live ${s.role}`, s.file, s.before, shown(JSON.parse(s.trustPolicy))).split('\n').slice(2).map((l) => `      ${l}`)];
-    if (s.kind === 'put-policy' && s.before !== undefined) return [line, ...createTwoFilesPatch(`live ${s.policyName}`, s.file, s.before, shown(JSON.parse(s.document))).split('\n').slice(2).map((l) => `      ${l}`)];
+    const line = `  ${adds(s) ? green('+') : yellow('~')} ${describeStep(s)}`;
+    if (s.kind === 'update-trust') return [line, ...patch(`live trust policy of ${s.role}`, s.file, s.before, shown(JSON.parse(s.trustPolicy)))];
+    if (s.kind === 'put-policy' && s.before !== undefined) return [line, ...patch(`live ${s.policyName}`, s.file, s.before, shown(JSON.parse(s.document)))];
     return [line];
   });
   return [...lines, ...plan.notes.map((n) => `  ${yellow('!')} ${n}`)].join('\n');
@@ -92,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       if (!args.values.yes) {
-        if (!process.stdin.isTTY || !out.isTTY) throw new UsageError(`apply: ${plan.steps.length} change${plan.steps.length > 1 ? 's' : ''} to confirm: pass --yes to make them (or --dry-run to only see the plan)`);
+        if (!process.stdin.isTTY || !out.isTTY) throw new UsageError(`apply: ${plan.steps.length} change${plan.steps.length > 1 ? 's' : ''} to confirm: pass --yes to make ${plan.steps.length > 1 ? 'them' : 'it'} (or --dry-run to only see the plan)`);
         const { askConfirm } = await import('../io/prompt.js');
         const replaces = plan.steps.some((s) => s.kind === 'update-trust');
         if (!(await askConfirm(`Make ${plan.steps.length} change${plan.steps.length > 1 ? 's' : ''} in account ${desired.account}?`, !replaces))) throw new CancelledError('Cancelled: no change made.');

@@ -1,9 +1,9 @@
 /** Helpers for suites that run the built CLI: what it wrote, and how it failed. */
-import type { SpawnSyncReturns } from 'node:child_process';
+import { spawn, type SpawnSyncReturns } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import * as assert from 'uvu/assert';
-import { runCli } from './fixtures.ts';
+import { CLI, ROOT, runCli } from './fixtures.ts';
 
 /**
  * `pipelines-oidc new …` through the built CLI, with `env` over the test process's environment, less
@@ -52,4 +52,21 @@ export function assertOneLineError(r: SpawnSyncReturns<string>, exitCode: number
 export function onlyJson(r: SpawnSyncReturns<string>): unknown {
   assert.is(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as unknown;
+}
+
+/**
+ * The built CLI without blocking this process: for suites whose server (a local IAM endpoint, say) runs
+ * in the test process and must answer while the CLI waits. Same result shape as runCli.
+ */
+export function runCliAsync(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<SpawnSyncReturns<string>> {
+  return new Promise((resolve, reject) => {
+    const env = Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ pid: child.pid ?? 0, output: [null, stdout, stderr], stdout, stderr, status, signal }));
+  });
 }
