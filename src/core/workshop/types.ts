@@ -1,0 +1,36 @@
+/** Workshop mode as data: attendees from the roster, the exercises they get, and the state a workshop folder records. */
+import type { FindingId } from '../check/types.js';
+import type { RepoModel } from '../model.js';
+import type { RenderedFile } from '../../render/files.js';
+
+/** One attendee, from one roster row. */
+export interface Attendee {
+  /** Line of the roster the row is on (the header is line 1). */
+  line: number;
+  attendee: string;
+  /** Repository slug: the folder under the workshop's output and the `{repo}` of --push-template. */
+  repo: string;
+  /** Repository UUID without braces, or '' when not known yet. */
+  repoUuid: string;
+  /** The attendee's own role name: a prefix plus the attendee, valid for IAM, unique in the workshop. */
+  roleName: string;
+  /** Target answers given in the roster's extra columns, by question name. */
+  targetAnswers: Record<string, string>;
+}
+
+/** A deliberately broken starting point that `check` detects by `findingId`. */
+export interface Exercise {
+  id: string;
+  /** One line: what is broken. */
+  summary: string;
+  findingId: FindingId;
+  /** The exercise repository: the normally rendered files of `model`, broken, with EXERCISE.md, and no solution. */
+  repository(model: RepoModel, files: RenderedFile[]): RenderedFile[];
+}
+
+/** `<out>/facilitator/workshop.json`: what `workshop grade` and a re-run read. */
+export interface WorkshopState {
+  tool: 'pipelines-oidc';
+  version: string;
+  attendees: Array<{ attendee: string; repo: string; exercise: string | null; roleName: string; roleArn: string }>;
+}
