@@ -1,6 +1,7 @@
 // `npm run bench`: whole-process cost of `pipelines-oidc new` against two floors: Node starting and
 // exiting, and a plain-fs script writing the very same files. Reports medians; asserts nothing.
 // `--runs <n>` sets the timed runs per command (default 15, at least 10), after 2 warm-ups each.
+// Then `pipelines-oidc workshop` for 100 and for 1,000 attendees (no push), each run into a fresh folder.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,9 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' 
 const RUNS = Math.max(10, Number.parseInt(values.runs, 10) || 15);
 const WARMUPS = 2;
 const TARGET_RATIO = 2.5;
+const WORKSHOP_RUNS = 5;
+const WORKSHOP_100_TARGET_MS = 3000;
+const WORKSHOP_SCALE_TARGET = 10;
 const TIME = '/usr/bin/time';
 // GNU time's %M (peak resident set, KiB) needs -o to keep the child's own stderr apart
 const hasTime = existsSync(TIME) && spawnSync(TIME, ['-f', '%M', '-o', '/dev/null', 'true']).status === 0;
@@ -123,6 +127,30 @@ try {
   // minimums are the least disturbed by other load on the machine
   console.log(`new / plain fs (minimums): ${(rows[2].min / rows[1].min).toFixed(2)}`);
   console.log(`check, 3 targets × 3 environments (median): ${fmt(rows[3].median)} ms (target ≤ 500 ms: ${rows[3].median <= 500 ? 'met' : 'NOT met'})`);
+
+  // workshop: the whole process for a roster of n attendees, median of WORKSHOP_RUNS fresh runs after one warm-up
+  const workshop = (n) => {
+    const roster = join(work, `roster-${n}.csv`);
+    const rows = Array.from({ length: n }, (_, i) => `Attendee ${i},aaaaaaaa-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    writeFileSync(roster, ['attendee,repo_uuid', ...rows].join('\n'));
+    const argv = () => [
+      process.execPath, cli, 'workshop', '--roster', roster, '--out', freshDir(), '--workspace', 'phub', '--workspace-uuid', '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
+      '--account', '123456789012', '--region', 'eu-west-1', '--iac', 'both', '--exercise', 'none,workspace-wide-trust', '--yes',
+    ];
+    run(argv());
+    const ms = [];
+    for (let i = 0; i < WORKSHOP_RUNS; i++) {
+      const a = argv();
+      const start = process.hrtime.bigint();
+      run(a);
+      ms.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return ms.sort((a, b) => a - b)[WORKSHOP_RUNS >> 1];
+  };
+  const w100 = workshop(100);
+  const w1000 = workshop(1000);
+  console.log(`\nworkshop, 100 attendees, no push (median of ${WORKSHOP_RUNS}): ${fmt(w100)} ms (target ≤ ${WORKSHOP_100_TARGET_MS} ms: ${w100 <= WORKSHOP_100_TARGET_MS ? 'met' : 'NOT met'})`);
+  console.log(`workshop, 1,000 attendees, no push (median of ${WORKSHOP_RUNS}): ${fmt(w1000)} ms (${(w1000 / w100).toFixed(2)}× the 100 figure; target ≤ ${WORKSHOP_SCALE_TARGET}×: ${w1000 <= WORKSHOP_SCALE_TARGET * w100 ? 'met' : 'NOT met'})`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

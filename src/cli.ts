@@ -19,6 +19,11 @@ Usage
   pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]
   pipelines-oidc apply [dir] [--profile <p>] [--region <r>] [--thumbprint <sha1>] [--dry-run] [-y|--yes]
   pipelines-oidc doctor [dir] [--profile <p>] [--region <r>] [--json]
+  pipelines-oidc workshop --roster <attendees.csv> --out <dir> [--exercise <id>[,<id>…]]
+      [answers as for new, --role-name being the prefix of every role name]
+      [--push-template <url with {repo}>] [--concurrency <1-32>] [--dry-run] [--force] [-y|--yes] [--json]
+  pipelines-oidc workshop --list-exercises
+  pipelines-oidc workshop grade <dir> [--json] [--schema <file>]
 
 Commands
   new       write a starter repository: pipeline, IAM policies, Terraform/CloudFormation, README
@@ -28,6 +33,8 @@ Commands
   check     verify a repository offline (pipeline, trust and inline policies, IaC) and explain a token
   apply     create or update the OIDC provider and roles in AWS (plans first, never deletes)
   doctor    compare the live AWS account with the repository, with the fix for each difference
+  workshop  a repository per attendee of a roster (optionally an exercise), the IaC of all their roles,
+            and pushes; grade checks which exercises are fixed
 
 Options
   -h, --help       this help
@@ -43,6 +50,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   check: () => import('./commands/check.js'),
   apply: () => import('./commands/apply.js'),
   doctor: () => import('./commands/doctor.js'),
+  workshop: () => import('./commands/workshop.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -46,7 +46,7 @@ export interface NewResult {
   git: 'committed' | 'pushed' | 'skipped' | 'existing-repository';
 }
 
-function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
+export function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
   let text: string;
   try {
     text = readFileSync(resolve(cwd, path), 'utf8');

@@ -1,4 +1,4 @@
-/** The git steps of `new`: a first commit on `main`, and optionally a push. Real git, through execa. */
+/** The git steps of `new` and `workshop`: a first commit on `main`, and optionally a push. Real git, through execa. */
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
@@ -63,4 +63,35 @@ export async function push(dir: string, remote: string): Promise<void> {
       `push to ${remote} failed: ${reason(r.stderr)}. The local repository and its commit are kept in ${dir}; retry with: git -C ${shQuote(dir)} push -u origin main`,
     );
   }
+}
+
+/** Commits every change of the working tree, if there is any (a re-run that rewrote generated files). */
+export async function commitChanges(dir: string, message: string): Promise<boolean> {
+  const status = await git(dir, ['status', '--porcelain']);
+  if (status.exitCode !== 0) throw new RunError(`git status failed in ${dir}: ${reason(status.stderr)}`);
+  if (!status.stdout.trim()) return false;
+  await run(dir, ['add', '-A']);
+  await run(dir, ['commit', '-q', '-m', message]);
+  return true;
+}
+
+/**
+ * Where `main` stands, from local refs only (no network): the URL of `origin`, if any, and whether
+ * `origin/main` is HEAD, which `push -u` leaves behind after a successful push.
+ */
+export async function pushState(dir: string): Promise<{ origin: string | undefined; pushed: boolean }> {
+  const [origin, head, tracking] = await Promise.all([
+    git(dir, ['config', '--get', 'remote.origin.url']),
+    git(dir, ['rev-parse', '--verify', '-q', 'HEAD']),
+    git(dir, ['rev-parse', '--verify', '-q', 'refs/remotes/origin/main']),
+  ]);
+  const url = origin.exitCode === 0 ? origin.stdout.trim() : undefined;
+  return { origin: url, pushed: head.exitCode === 0 && tracking.exitCode === 0 && head.stdout.trim() === tracking.stdout.trim() };
+}
+
+/** Points `origin` at `remote` and pushes `main` with upstream tracking; undefined when it worked, else git's reason. */
+export async function pushMain(dir: string, remote: string, currentOrigin: string | undefined): Promise<string | undefined> {
+  if (currentOrigin !== remote) await run(dir, currentOrigin === undefined ? ['remote', 'add', 'origin', remote] : ['remote', 'set-url', 'origin', remote]);
+  const r = await git(dir, ['push', '-q', '-u', 'origin', 'main']);
+  return r.exitCode === 0 ? undefined : reason(r.stderr || r.stdout) || `git push exited with ${r.exitCode}`;
 }

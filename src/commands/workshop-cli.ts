@@ -1,0 +1,65 @@
+/** Flags of `workshop` → WorkshopOptions, and the result as JSON; a failed push makes the exit code 1. */
+import { QUESTIONS } from '../core/answers.js';
+import { RunError, UsageError } from '../errors.js';
+import { loadGallery, targetFlags, targetFlagValues } from '../io/gallery.js';
+import { COMMON, galleryArg, parse } from './args.js';
+import { DEFAULT_CONCURRENCY, runWorkshop } from './workshop.js';
+
+/** The answers of `new` a workshop takes as flags: not the name nor the repository UUID (the roster has them). */
+const BASE_QUESTIONS = QUESTIONS.filter((q) => q.name !== 'name' && q.name !== 'repoUuid' && q.name !== 'environments');
+
+export async function run(argv: string[]): Promise<number> {
+  const gallery = loadGallery(process.cwd(), galleryArg(argv));
+  const { dir: _dir, ...common } = COMMON;
+  const args = parse(argv, {
+    ...common,
+    ...targetFlags(gallery),
+    ...Object.fromEntries(BASE_QUESTIONS.map((q) => [q.flag, { type: 'string' as const }])),
+    environment: { type: 'string', multiple: true },
+    answers: { type: 'string' },
+    roster: { type: 'string' },
+    out: { type: 'string' },
+    exercise: { type: 'string' },
+    'push-template': { type: 'string' },
+    concurrency: { type: 'string' },
+  });
+  const v = args.values as Record<string, string | string[] | boolean | undefined>;
+  if (args.positionals.length) throw new UsageError(`workshop takes no positional arguments, got ${args.positionals.join(' ')} (see pipelines-oidc --help)`);
+  if (typeof v['roster'] !== 'string' || typeof v['out'] !== 'string') {
+    throw new UsageError('workshop needs --roster <attendees.csv> and --out <dir> (see pipelines-oidc --help)');
+  }
+  const flags: Record<string, string | undefined> = { ...targetFlagValues(gallery, v) };
+  for (const q of BASE_QUESTIONS) if (typeof v[q.flag] === 'string') flags[q.name] = v[q.flag] as string;
+  const environments = v['environment'] as string[] | undefined;
+  if (environments) flags['environments'] = environments.join(',');
+  const concurrency = v['concurrency'] as string | undefined;
+  const json = Boolean(v['json']);
+  const result = await runWorkshop({
+    cwd: process.cwd(),
+    env: process.env,
+    flags,
+    gallery,
+    galleryDir: galleryArg(argv),
+    answersFile: v['answers'] as string | undefined,
+    roster: v['roster'],
+    outDir: v['out'],
+    exercise: v['exercise'] as string | undefined,
+    pushTemplate: v['push-template'] as string | undefined,
+    // not a whole number: runWorkshop refuses NaN with the rule
+    concurrency: concurrency === undefined ? DEFAULT_CONCURRENCY : /^\d+$/.test(concurrency.trim()) ? Number(concurrency) : Number.NaN,
+    dryRun: Boolean(v['dry-run']),
+    force: Boolean(v['force']),
+    interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    json,
+    tty: Boolean(process.stdout.isTTY),
+    out: (text) => process.stdout.write(text),
+  });
+  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const failed = result.push?.filter((r) => r.status === 'failed') ?? [];
+  if (failed.length) {
+    throw new RunError(
+      `${failed.length} of ${result.push!.length} pushes failed (${failed.map((r) => r.repo).join(', ')}); the local repositories are kept: fix the remotes and run the same command again`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,78 @@
+/** What `workshop` did or would do, as data (the --json output) and as text. */
+import { bold, dim, green, red } from '../io/style.js';
+import type { FolderPlan } from '../io/workshop-write.js';
+import type { PushResult } from '../io/workshop-push.js';
+
+export interface WorkshopResult {
+  out: string;
+  dryRun: boolean;
+  attendees: Array<{
+    attendee: string;
+    repo: string;
+    dir: string;
+    exercise: string | null;
+    roleName: string;
+    /** One role, or one per deployment environment. */
+    roleArns: string[];
+    status: FolderPlan['status'];
+    /** The files written (or, in a dry run, to be written): none for an unchanged folder. */
+    files: string[];
+  }>;
+  facilitator: { dir: string; status: FolderPlan['status']; files: string[] };
+  /** One result per attendee, with --push-template. */
+  push?: PushResult[];
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const repositories = (n: number) => `${n} ${n === 1 ? 'repository' : 'repositories'}`;
+
+/** The folders that change (each with its file count unless `list` is false: shown already) and how many stay as they are. */
+export function printPlan(result: WorkshopResult, shown: (dir: string) => string, out: (text: string) => void, heading: 'Wrote' | 'Would write' | 'About to write', list = true): void {
+  const folders = [...result.attendees, { ...result.facilitator, exercise: null }];
+  const count = (status: FolderPlan['status']) => folders.filter((f) => f.status === status).length;
+  const what = `${repositories(result.attendees.length)} and the facilitator's folder in ${shown(result.out)}`;
+  if (!count('new') && !count('changed')) {
+    out(`${bold('Nothing to write:')} ${what} are up to date\n`);
+    return;
+  }
+  const lines = [
+    `${bold(heading)} ${what}: ${count('new')} new, ${count('changed')} changed, ${count('unchanged')} unchanged${heading === 'Would write' ? ' (dry run, nothing written)' : ''}`,
+    ...folders
+      .filter((f) => list && f.status !== 'unchanged')
+      .map((f) => `  ${shown(f.dir)}/ ${dim(`(${f.status}, ${plural(f.files.length, 'file')}${f.exercise ? `, exercise ${f.exercise}` : ''})`)}`),
+  ];
+  if (heading === 'Wrote') lines.push(`Next: ${shown(result.facilitator.dir)}/SUMMARY.md says how to create the roles and what each attendee sets.`);
+  out(`${lines.join('\n')}\n`);
+}
+
+const LABEL: Record<PushResult['status'], string> = { pushed: 'pushed', 'already-pushed': 'already pushed', failed: 'failed' };
+
+const describe = (r: PushResult) => `${LABEL[r.status]}${r.reason ? `: ${r.reason}` : ''}`;
+
+/**
+ * Progress of the pushes: a line per repository as it finishes; on a terminal also a status line that
+ * is redrawn below them (plain lines only when stdout is a file or a pipe).
+ */
+export function pushProgress(total: number, tty: boolean, out: (text: string) => void): (r: PushResult, done: number) => void {
+  out(`Pushing ${repositories(total)}…\n`);
+  return (r, done) => {
+    const line = `[${done}/${total}] ${r.repo}: ${describe(r)}\n`;
+    if (!tty) return out(line);
+    out(`\r\u001b[K${line}${done < total ? dim(`pushing… ${done} of ${total} done`) : ''}`);
+  };
+}
+
+/** A result per attendee, then the totals. */
+export function printPushResults(results: PushResult[], out: (text: string) => void): void {
+  const width = Math.max(...results.map((r) => r.repo.length));
+  const mark = (r: PushResult) => (r.status === 'failed' ? red('✖') : green('✔'));
+  const count = (status: PushResult['status']) => results.filter((r) => r.status === status).length;
+  out(
+    [
+      bold('Push results'),
+      ...results.map((r) => `  ${mark(r)} ${r.repo.padEnd(width)}  ${describe(r)}`),
+      `${count('pushed')} pushed, ${count('already-pushed')} already pushed, ${count('failed')} failed`,
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * `pipelines-oidc workshop`: one repository per attendee of a roster, as `new` writes it (or an exercise
+ * built from it), and the facilitator's folder with the IaC of every role. Also dispatches
+ * `workshop grade <dir>` and `workshop --list-exercises`. runWorkshop takes an options object, so tests
+ * call it without the CLI.
+ */
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { AnswerSources } from '../core/resolve.js';
+import type { Gallery } from '../core/targets/index.js';
+import { facilitatorFiles, FACILITATOR_DIR } from '../core/workshop/facilitator.js';
+import { parseExerciseList, planWorkshop } from '../core/workshop/plan.js';
+import { CancelledError, UsageError } from '../errors.js';
+import { loadTemplates } from '../io/templates.js';
+import { assertNoConflicts, planFolders, writeFolders } from '../io/workshop-write.js';
+import { toolVersion } from '../paths.js';
+import { renderRepository } from '../render/files.js';
+import { readAnswersFile } from './new.js';
+import { printPlan, printPushResults, pushProgress, type WorkshopResult } from './workshop-report.js';
+
+export interface WorkshopOptions {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Base answers given as flags, by answer name (target answers included); `roleName` is the prefix. */
+  flags: Record<string, string | undefined>;
+  gallery: Gallery;
+  galleryDir?: string;
+  answersFile?: string;
+  roster: string;
+  outDir: string;
+  /** `--exercise a,b`, as given. */
+  exercise?: string;
+  pushTemplate?: string;
+  concurrency: number;
+  dryRun: boolean;
+  force: boolean;
+  /** A confirmation may be asked (a terminal, no --yes, no --json). */
+  interactive: boolean;
+  json: boolean;
+  /** stdout is a terminal: push progress redraws one status line instead of printing plain lines. */
+  tty: boolean;
+  out: (text: string) => void;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+export const MAX_CONCURRENCY = 32;
+
+function readRoster(cwd: string, path: string): string {
+  try {
+    return readFileSync(resolve(cwd, path), 'utf8');
+  } catch {
+    throw new UsageError(`--roster ${path}: cannot read the file`);
+  }
+}
+
+function checkOptions(opts: WorkshopOptions): void {
+  if (!opts.roster.trim()) throw new UsageError('--roster: must be the path of a CSV file');
+  if (!opts.outDir.trim()) throw new UsageError('--out: must be a folder path');
+  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(`--concurrency: must be a whole number from 1 to ${MAX_CONCURRENCY}`);
+  }
+  if (opts.pushTemplate !== undefined && !opts.pushTemplate.includes('{repo}')) {
+    throw new UsageError(`--push-template: must contain {repo}, which becomes each attendee's repository slug (e.g. git@bitbucket.org:<workspace>/{repo}.git)`);
+  }
+}
+
+export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult> {
+  checkOptions(opts);
+  const exercises = opts.exercise === undefined ? [] : parseExerciseList(opts.exercise, (await import('../core/workshop/exercises.js')).EXERCISES);
+  const sources: AnswerSources = {
+    flags: opts.flags,
+    file: opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile),
+    env: opts.env,
+  };
+  const plan = planWorkshop({ sources, gallery: opts.gallery, roster: { label: opts.roster, text: readRoster(opts.cwd, opts.roster) }, exercises });
+
+  const outDir = resolve(opts.cwd, opts.outDir);
+  const rel = relative(opts.cwd, outDir);
+  const shown = (dir: string) => relative(opts.cwd, dir) || '.';
+  const version = toolVersion();
+  const templates = await loadTemplates();
+  const repos = plan.entries.map((entry) => {
+    const dir = join(outDir, entry.attendee.repo);
+    const galleryDir = opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.';
+    const { files } = renderRepository(entry.model, version, templates, galleryDir);
+    return { entry, dir, files: entry.exercise ? entry.exercise.repository(entry.model, files) : files };
+  });
+  const facilitator = { dir: join(outDir, FACILITATOR_DIR), files: facilitatorFiles(plan.entries, version) };
+  const plans = await planFolders([...repos, facilitator]);
+  assertNoConflicts(plans, opts.force, shown);
+  // git (and execa) load only when there will be commits
+  if (opts.pushTemplate !== undefined && !opts.dryRun) await (await import('../io/git.js')).assertCanCommit(opts.cwd);
+
+  const result: WorkshopResult = {
+    out: outDir,
+    dryRun: opts.dryRun,
+    attendees: repos.map((r, i) => ({
+      attendee: r.entry.attendee.attendee,
+      repo: r.entry.attendee.repo,
+      dir: r.dir,
+      exercise: r.entry.exercise?.id ?? null,
+      roleName: r.entry.attendee.roleName,
+      roleArns: r.entry.model.roles.map((role) => role.concreteArn),
+      status: plans[i]!.status,
+      files: plans[i]!.writes.map((f) => f.path),
+    })),
+    facilitator: { dir: facilitator.dir, status: plans.at(-1)!.status, files: plans.at(-1)!.writes.map((f) => f.path) },
+  };
+  if (opts.interactive) {
+    printPlan(result, shown, opts.out, 'About to write');
+    const { askConfirm } = await import('../io/prompt.js');
+    if (!(await askConfirm(`Write the workshop to ${rel || '.'}${opts.pushTemplate ? ' and push the repositories' : ''}?`))) throw new CancelledError();
+  }
+  if (opts.dryRun) {
+    if (!opts.json) printPlan(result, shown, opts.out, 'Would write');
+    return result;
+  }
+  // the attendees' folders first: workshop.json, written last, marks a complete run
+  await writeFolders(plans.slice(0, -1));
+  await writeFolders(plans.slice(-1));
+  if (!opts.json) printPlan(result, shown, opts.out, 'Wrote', !opts.interactive);
+  if (opts.pushTemplate !== undefined) {
+    const { pushAll, remoteFor } = await import('../io/workshop-push.js');
+    const template = opts.pushTemplate;
+    const jobs = result.attendees.map((a) => ({ repo: a.repo, dir: a.dir, remote: remoteFor(template, a.repo) }));
+    result.push = await pushAll(jobs, opts.concurrency, opts.json ? () => undefined : pushProgress(jobs.length, opts.tty, opts.out));
+    if (!opts.json) printPushResults(result.push, opts.out);
+  }
+  return result;
+}
+
+/** `workshop grade <dir>`, `workshop --list-exercises`, or a workshop. */
+export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'grade') return (await import('./workshop-grade.js')).run(argv.slice(1));
+  if (argv.includes('--list-exercises')) {
+    if (argv.length > 1) throw new UsageError('--list-exercises takes no other arguments');
+    process.stdout.write((await import('../core/workshop/exercises.js')).listExercises());
+    return 0;
+  }
+  return (await import('./workshop-cli.js')).run(argv);
+}
