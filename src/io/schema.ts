@@ -26,6 +26,17 @@ const parse = (text: string): object | undefined => {
   }
 };
 
+/** The copy an earlier `check` cached, if any: never the network. */
+export function cachedSchema(env: NodeJS.ProcessEnv): SchemaSource | undefined {
+  const cache = cacheFile(env);
+  try {
+    const schema = parse(readFileSync(cache, 'utf8'));
+    return schema && { schema, note: `schema: cached copy (${cache})` };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function loadSchema(cwd: string, given: string | undefined, env: NodeJS.ProcessEnv): Promise<SchemaSource> {
   if (given !== undefined) {
     let text: string;
@@ -38,15 +49,9 @@ export async function loadSchema(cwd: string, given: string | undefined, env: No
     if (!schema) throw new UsageError(`--schema ${given}: not a JSON schema`);
     return { schema, note: `schema: ${given}` };
   }
+  const cached = cachedSchema(env);
+  if (cached) return cached;
   const cache = cacheFile(env);
-  const cached = (() => {
-    try {
-      return parse(readFileSync(cache, 'utf8'));
-    } catch {
-      return undefined;
-    }
-  })();
-  if (cached) return { schema: cached, note: `schema: cached copy (${cache})` };
   const url = env['PIPELINES_OIDC_SCHEMA_URL'] || SCHEMA_URL;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(4000) });

@@ -1,0 +1,123 @@
+/**
+ * `pipelines-oidc workshop grade <dir> [--json] [--schema <file>]`: checks every attendee's repository of a
+ * workshop folder, in-process, and tells which exercises are fixed. Never fetches Atlassian's schema:
+ * it uses --schema, else the copy an earlier `check` cached, else the structural checks alone.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { modelFor } from '../core/check/drift.js';
+import { FACILITATOR_DIR, STATE_FILE } from '../core/workshop/facilitator.js';
+import { gradeTotals, gradeWorkshop, type GradedAttendee, type GradeRow, type RepoUnderGrade } from '../core/workshop/grade.js';
+import { UsageError } from '../errors.js';
+import { readCheckInput } from '../io/check-input.js';
+import { loadGallery } from '../io/gallery.js';
+import { cachedSchema, loadSchema } from '../io/schema.js';
+import { dim, green, red } from '../io/style.js';
+import { loadTemplates } from '../io/templates.js';
+import { toolVersion } from '../paths.js';
+import { renderRepository, type Manifest, type Template } from '../render/files.js';
+import { parse } from './args.js';
+
+const STATE = join(FACILITATOR_DIR, STATE_FILE);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A repository slug names one folder inside the workshop's: no separators, no `.` or `..`. */
+const isFolderName = (s: string) => s !== '' && s !== '.' && s !== '..' && !/[/\\\0]/.test(s);
+
+/** The attendees of `<dir>/facilitator/workshop.json`, or a UsageError naming the folder and what is wrong. */
+function readAttendees(dir: string, shown: string): GradedAttendee[] {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, STATE), 'utf8');
+  } catch {
+    throw new UsageError(`workshop grade: ${shown} has no ${STATE} (give the folder pipelines-oidc workshop wrote)`);
+  }
+  const invalid = (why: string) => new UsageError(`workshop grade: ${join(shown, STATE)} is not a workshop state: ${why}`);
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (e) {
+    throw invalid(`not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (!isObject(state) || state['tool'] !== 'pipelines-oidc') throw invalid('"tool" is not "pipelines-oidc"');
+  if (!Array.isArray(state['attendees'])) throw invalid('"attendees" is not a list');
+  return state['attendees'].map((a: unknown, i) => {
+    const at = `attendees[${i}]`;
+    if (!isObject(a)) throw invalid(`${at} is not an object`);
+    const { attendee, repo, exercise } = a;
+    if (typeof attendee !== 'string') throw invalid(`${at}.attendee is not a string`);
+    if (typeof repo !== 'string' || !isFolderName(repo)) throw invalid(`${at}.repo is not a folder name`);
+    if (exercise !== null && typeof exercise !== 'string') throw invalid(`${at}.exercise is neither a string nor null`);
+    return { attendee, repo, exercise };
+  });
+}
+
+/** What `check` would compare a generated repository with; undefined for a folder that does not exist. */
+async function repoUnderGrade(folder: string, templates: () => Promise<(name: string) => Template>): Promise<RepoUnderGrade | undefined> {
+  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  const input = readCheckInput(folder);
+  const manifest = input.manifest as Manifest | undefined;
+  if (!manifest) return { input };
+  const model = (() => {
+    try {
+      return modelFor(manifest.answers, loadGallery(folder, manifest.gallery));
+    } catch {
+      // an unreadable gallery: graded without the comparison, as a hand-written repository
+      return undefined;
+    }
+  })();
+  if (!model || !input.terraform.some((f) => f.file === 'terraform/main.tf')) return { input, model };
+  const expected = new Map(renderRepository(model, toolVersion(), await templates(), manifest.gallery).files.map((f) => [f.path, f.content]));
+  return { input, model, expected };
+}
+
+function table(rows: GradeRow[]): string[] {
+  const cells = rows.map((r) => [
+    r.attendee,
+    r.exercise ?? '(none)',
+    r.fixed ? '✓' : '✗',
+    r.note && !r.checked ? r.note : `${r.findingsLeft.count}${r.findingsLeft.ids.length ? ` (${r.findingsLeft.ids.join(', ')})` : ''}${r.note ? `; ${r.note}` : ''}`,
+  ]);
+  const header = ['attendee', 'exercise', 'fixed', 'findings left'];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[], paint: (s: string) => string = (s) => s) =>
+    c.map((x, i) => (i === 2 ? paint(x.padEnd(widths[i]!)) : x.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [dim(line(header)), ...cells.map((c, i) => line(c, rows[i]!.fixed ? green : red))];
+}
+
+export async function run(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  const args = parse(argv, { json: { type: 'boolean' }, schema: { type: 'string' } });
+  if (args.positionals.length !== 1) throw new UsageError(`workshop grade takes one <dir>, the folder pipelines-oidc workshop wrote${args.positionals.length ? `; got ${args.positionals.join(' ')}` : ''}`);
+  const cwd = process.cwd();
+  const shown = args.positionals[0]!;
+  const dir = resolve(cwd, shown);
+  const attendees = readAttendees(dir, shown);
+  const given = args.values.schema as string | undefined;
+  const schema = given === undefined ? cachedSchema(process.env) : await loadSchema(cwd, given, process.env);
+
+  let loaded: Promise<(name: string) => Template> | undefined;
+  const templates = () => (loaded ??= loadTemplates());
+  const repos = new Map<string, RepoUnderGrade | undefined>();
+  for (const a of attendees) if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(join(dir, a.repo), templates));
+  const rows = gradeWorkshop(attendees, repos, { schema: schema?.schema, now: new Date() });
+
+  const totals = gradeTotals(rows);
+  if (args.values.json) out(`${JSON.stringify(rows, null, 2)}\n`);
+  else {
+    const parts = [
+      ...(totals.exercises.total ? [`exercises fixed ${totals.exercises.fixed} of ${totals.exercises.total}`] : []),
+      ...(totals.others.total ? [`repositories without an exercise clean ${totals.others.fixed} of ${totals.others.total}`] : []),
+      ...(totals.unchecked ? [`${totals.unchecked} not checked`] : []),
+    ];
+    out(
+      [
+        ...table(rows),
+        '',
+        `${totals.fixed === totals.total ? green('✔') : red('✖')} ${totals.fixed} of ${totals.total} done${parts.length ? ` (${parts.join('; ')})` : ''}`,
+        dim(schema?.note ?? 'schema: none cached; built-in structural checks only (pass --schema <file>)'),
+        '',
+      ].join('\n'),
+    );
+  }
+  return totals.fixed === totals.total ? 0 : 1;
+}
