@@ -254,6 +254,20 @@ test('a repository not ready is refused with exit 2 before any call', async () =
   assert.equal(iam.calls, []);
 });
 
+test('without IaC, the next steps name apply for the new repository, and that command works as printed', async () => {
+  const made = runNew(['plain', '--answers', EXAMPLE_ANSWERS_FILE, '--iac', 'none', '--yes', '--no-git', '--json'], tmp.path);
+  assert.is(made.status, 0, made.stderr);
+  const { next } = JSON.parse(made.stdout) as { next: string[] };
+  const step = next.find((s) => s.includes('pipelines-oidc apply'));
+  assert.ok(step, next.join('\n'));
+  const args = /pipelines-oidc (apply \S+)/.exec(step!)![1]!.split(' ');
+  assert.equal(args, ['apply', 'plain']);
+  const r = await cli([...args, '--yes']);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(writes(), ['CreateOpenIDConnectProvider', 'CreateRole', 'PutRolePolicy']);
+  assert.match(readTree(join(tmp.path, 'plain')).get('README.md')!, 'npx pipelines-oidc apply');
+});
+
 test('every call apply and doctor make is in the permissions the README lists (or needs none)', async () => {
   iam.seedProvider({ url: `https://api.bitbucket.org/2.0/workspaces/${EXAMPLE.workspace}/pipelines-config/identity/oidc`, clientIds: [] });
   for (const args of [['apply', envRepo, '--yes', '--thumbprint', 'a031c46782e6e6c662c2c87c76da9aa62ccabd8e'], ['doctor', envRepo]]) assert.is((await cli(args)).status, 0);

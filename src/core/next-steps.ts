@@ -20,10 +20,11 @@ export function nextSteps(model: RepoModel, dir: string, pushed: boolean): strin
   if (answers.iac === 'cloudformation') {
     steps.push(`Create the IAM side: deploy ${dir}/cloudformation/oidc-role.yaml (command in README.md)`);
   }
-  if (answers.iac === 'none') steps.push('Create the IAM side from iam/trust-policy.json and iam/inline-policy.json (steps in README.md)');
   for (const e of model.environmentUuidsMissing) {
     steps.push(`Create the deployment environment ${e} (Repository settings → Deployments), then run: pipelines-oidc update --dir ${d} --environment ${e}=<UUID>`);
   }
+  // apply needs every UUID: it refuses trust policies that still hold a placeholder
+  if (answers.iac === 'none') steps.push(`Create the IAM side: pipelines-oidc apply ${d} (or by hand from the iam/ files: steps in README.md)`);
   const repoVars = model.repositoryVariables;
   steps.push(`Set the repository variable${repoVars.length > 1 ? 's' : ''} ${repoVars.map((v) => `${v.name}=${v.value}`).join(' and ')}`);
   for (const v of model.deploymentVariables) steps.push(`Set the deployment variable ${v.name}=${v.value} in the ${v.environment} environment`);
