@@ -244,6 +244,28 @@ test('no credentials, or credentials of another account: one line, no write', as
   }
 });
 
+test('--profile picks the profile from the shared files, and AWS_ENDPOINT_URL alone reaches IAM and STS', async () => {
+  const config = join(tmp.path, 'aws-config');
+  const credentials = join(tmp.path, 'aws-credentials');
+  writeFileSync(config, '[profile deploy-admin]\nregion = eu-west-1\n');
+  writeFileSync(credentials, '[deploy-admin]\naws_access_key_id = AKIDPROFILEDEPLOY\naws_secret_access_key = profile-secret\n');
+  const r = await cli(['doctor', repo, '--profile', 'deploy-admin'], {
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_CONFIG_FILE: config,
+    AWS_SHARED_CREDENTIALS_FILE: credentials,
+    AWS_ENDPOINT_URL_IAM: undefined,
+    AWS_ENDPOINT_URL_STS: undefined,
+    AWS_ENDPOINT_URL: iam.url,
+  });
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stdout, '✗ provider.exists');
+  assert.ok(iam.calls.length >= 3);
+  assert.ok(iam.calls.every((c) => c.accessKeyId === 'AKIDPROFILEDEPLOY'), 'every call signed with the profile’s key');
+  const unknown = await cli(['doctor', repo, '--profile', 'nobody'], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials });
+  assertOneLineError(unknown, 1, ['no AWS credentials found']);
+});
+
 test('a repository not ready is refused with exit 2 before any call', async () => {
   const unset = join(tmp.path, 'no-uuid');
   const made = runNew(['no-uuid', '--answers', EXAMPLE_ANSWERS_FILE, '--repo-uuid', '', '--dir', unset, '--yes', '--no-git'], tmp.path);
