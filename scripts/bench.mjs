@@ -28,6 +28,8 @@ if (!existsSync(cli)) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'pipelines-oidc-bench-'));
+// check caches the validator it compiles from the schema: in the bench's own folder (warm after the warm-ups), not the user's
+process.env.XDG_CACHE_HOME = join(work, 'cache');
 let fresh = 0;
 const freshDir = () => join(work, `out-${++fresh}`);
 const newArgs = (dir) => [cli, 'new', 'phub-oidc-check', '--answers', 'examples/phub-oidc-check.answers.json', '--dir', dir, '--yes', '--no-git', '--force'];

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { parse as parseYaml, stringify as yamlText } from 'yaml';
 import type { Answers } from '../src/core/answers.ts';
 import { runChecks, type CheckReport } from '../src/core/check/index.ts';
+import { pipelineAjv } from '../src/core/check/pipeline-ajv.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { EXERCISES, findExercise, listExercises } from '../src/core/workshop/exercises.ts';
 import type { Exercise } from '../src/core/workshop/types.ts';
@@ -17,10 +18,10 @@ import { readCheckInput } from '../src/io/check-input.ts';
 import { answers, EXAMPLE, renderRepo, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';
 import { referencePresent } from './support/schema-reference.ts';
 
-const schema: object | undefined = referencePresent()
-  ? (JSON.parse(readFileSync(join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json'), 'utf8')) as object)
+const schemaValidator = referencePresent()
+  ? pipelineAjv().compile(JSON.parse(readFileSync(join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json'), 'utf8')) as object)
   : undefined;
-if (!schema) console.log('note: ../shared/reference is absent beside the project; exercises are checked without Atlassian\'s schema only');
+if (!schemaValidator) console.log('note: ../shared/reference is absent beside the project; exercises are checked without Atlassian\'s schema only');
 
 const ISSUER = 'api.bitbucket.org/2.0/workspaces/phub/pipelines-config/identity/oidc';
 const REPO = EXAMPLE.repoUuid;
@@ -53,7 +54,7 @@ function build(exercise: Exercise, a: Answers, dir: string): Built {
   return { dir, original: files, files: new Map(out.map((f) => [f.path, f.content])), roles: model.roles };
 }
 
-const check = (dir: string): CheckReport => runChecks(readCheckInput(dir), { schema, now: new Date() });
+const check = (dir: string): CheckReport => runChecks(readCheckInput(dir), { schemaValidator, now: new Date() });
 const errorIds = (r: CheckReport) => [...new Set(r.findings.filter((f) => f.severity === 'error').map((f) => f.id))];
 const show = (r: CheckReport) => r.findings.map((f) => `${f.severity} ${f.id} ${f.file}:${f.line ?? ''} ${f.message}`).join('\n');
 

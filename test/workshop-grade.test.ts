@@ -67,12 +67,14 @@ async function grade(argv: string[]): Promise<{ code: number; text: string }> {
 function withWorkshop(body: (out: string) => Promise<void>): () => Promise<void> {
   return async () => {
     const tmp = tempDir();
+    const cache = process.env['XDG_CACHE_HOME'];
     try {
       // no cached schema from this machine: the grade is the same everywhere
       process.env['XDG_CACHE_HOME'] = join(tmp.path, 'cache');
       await body(join(tmp.path, 'workshop'));
     } finally {
-      delete process.env['XDG_CACHE_HOME'];
+      if (cache === undefined) delete process.env['XDG_CACHE_HOME'];
+      else process.env['XDG_CACHE_HOME'] = cache;
       tmp.cleanup();
     }
   };

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { readCheckInput } from '../io/check-input.js';
 import { loadGallery } from '../io/gallery.js';
 import { loadSchema } from '../io/schema.js';
+import { schemaValidator } from '../io/schema-validator-cache.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
 import { parse } from './args.js';
 import { modelFor } from '../core/check/drift.js';
@@ -69,7 +70,8 @@ export async function run(argv: string[]): Promise<number> {
   // rendering is needed only to compare our Terraform layout
   const expected = model && input.terraform.some((f) => f.file === 'terraform/main.tf') ? new Map(renderRepository(model, toolVersion(), await loadTemplates(), manifest?.gallery).files.map((f) => [f.path, f.content])) : undefined;
   const token = typeof args.values.token === 'string' ? readToken(cwd, args.values.token) : undefined;
-  const report = runChecks(input, { schema: schema.schema, model, expected, token, now: new Date() });
+  const validator = schema.schema && (await schemaValidator(schema.schema, process.env));
+  const report = runChecks(input, { schemaValidator: validator, model, expected, token, now: new Date() });
   if (args.values.json) process.stdout.write(`${JSON.stringify({ ...report, schema: schema.note }, null, 2)}\n`);
   else printText(report, schema.note, (t) => process.stdout.write(t));
   return report.ok ? 0 : 1;

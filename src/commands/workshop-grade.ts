@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { readCheckInput } from '../io/check-input.js';
 import { loadGallery } from '../io/gallery.js';
 import { cachedSchema, loadSchema } from '../io/schema.js';
+import { schemaValidator } from '../io/schema-validator-cache.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import { toolVersion } from '../paths.js';
@@ -99,7 +100,8 @@ export async function run(argv: string[], out: (text: string) => void = (t) => p
   const templates = () => (loaded ??= loadTemplates());
   const repos = new Map<string, RepoUnderGrade | undefined>();
   for (const a of attendees) if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(join(dir, a.repo), templates));
-  const rows = gradeWorkshop(attendees, repos, { schema: schema?.schema, now: new Date() });
+  const validator = schema?.schema && (await schemaValidator(schema.schema, process.env));
+  const rows = gradeWorkshop(attendees, repos, { schemaValidator: validator, now: new Date() });
 
   const totals = gradeTotals(rows);
   if (args.values.json) out(`${JSON.stringify(rows, null, 2)}\n`);

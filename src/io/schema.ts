@@ -15,7 +15,9 @@ export interface SchemaSource {
   note: string;
 }
 
-const cacheFile = (env: NodeJS.ProcessEnv) => join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'pipelines-oidc', 'pipelines-configuration.schema.json');
+/** Where pipelines-oidc caches: the schema, and the validator compiled from it (schema-validator-cache.ts). */
+export const cacheDir = (env: NodeJS.ProcessEnv) => join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'pipelines-oidc');
+const cacheFile = (env: NodeJS.ProcessEnv) => join(cacheDir(env), 'pipelines-configuration.schema.json');
 
 const parse = (text: string): object | undefined => {
   try {

@@ -3,13 +3,15 @@ import { issuerHostPath } from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
 import { cloudFormationDrift, jsonDrift, terraformDrift } from './drift.js';
 import { pipelineFindings } from './pipeline-findings.js';
+import type { SchemaValidator } from './pipeline-schema.js';
 import { iacBroadFindings, permissionsFindings, trustFindings } from './policy-findings.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
 import type { CheckInput, Finding } from './types.js';
 
 export interface CheckOptions {
-  schema?: object;
+  /** Atlassian's schema of bitbucket-pipelines.yml, compiled; without it the built-in structural checks stand in. */
+  schemaValidator?: SchemaValidator;
   /** The model of a generated repository (from its manifest) and the files it would render now. */
   model?: RepoModel;
   expected?: Map<string, string>;
@@ -67,7 +69,7 @@ function identityOf(roles: RoleUnderTest[], model: RepoModel | undefined): Ident
 
 export function runChecks(input: CheckInput, options: CheckOptions): CheckReport {
   const findings: Finding[] = [
-    ...(input.pipeline ? pipelineFindings(input.pipeline, options.schema) : []),
+    ...(input.pipeline ? pipelineFindings(input.pipeline, options.schemaValidator) : []),
     ...input.trustPolicies.flatMap(trustFindings),
     ...input.permissionPolicies.flatMap(permissionsFindings),
     ...[...input.terraform, ...input.cloudformation].flatMap(iacBroadFindings),

@@ -6,7 +6,7 @@
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { inLineOrder, reporter, unique, type Report } from './report.js';
 import { pipelineStructure, type StepRef } from './pipeline-structure.js';
-import { schemaProblems, usableSchema } from './pipeline-schema.js';
+import { schemaProblems, type SchemaValidator } from './pipeline-schema.js';
 import type { Finding, SourceFile } from './types.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
 
@@ -117,8 +117,8 @@ function staticKeys(src: YamlSource, step: StepRef, commands: Command[], report:
   );
 }
 
-/** Findings of bitbucket-pipelines.yml; with Atlassian's schema the file is also validated against it. */
-export function pipelineFindings(file: SourceFile, schema?: object): Finding[] {
+/** Findings of bitbucket-pipelines.yml; with Atlassian's schema (compiled) the file is also validated against it. */
+export function pipelineFindings(file: SourceFile, schemaValidator?: SchemaValidator): Finding[] {
   const report = reporter(file.file);
   const src = parseYamlSource(file.text);
   if (src.errors.length) {
@@ -132,11 +132,10 @@ export function pipelineFindings(file: SourceFile, schema?: object): Finding[] {
   }
   const root = src.map(src.doc.contents as Node | null);
   if (!root) return [report('pipeline.schema', 'error', 1, 'the file is not a mapping with a pipelines: section', 'Start the file with pipelines:.')];
-  const withSchema = schema !== undefined && usableSchema(schema);
-  const { steps, problems } = pipelineStructure(src, root, !withSchema);
+  const { steps, problems } = pipelineStructure(src, root, !schemaValidator);
   const findings: Finding[] = [];
-  if (withSchema) {
-    for (const p of schemaProblems(schema, value) ?? []) {
+  if (schemaValidator) {
+    for (const p of schemaProblems(schemaValidator, value)) {
       const where = pathText(p.path) || 'the file';
       findings.push(report('pipeline.schema', 'error', src.lineAt(p.at), `${where} ${p.message} (Atlassian's schema)`, `Correct ${where} as Atlassian's schema of bitbucket-pipelines.yml describes.`));
     }

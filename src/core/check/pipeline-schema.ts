@@ -1,8 +1,21 @@
 /**
  * bitbucket-pipelines.yml against Atlassian's JSON schema. Ajv's errors for a `oneOf` come from every
  * branch; the ones a person can act on are the deepest, from the branch that came closest.
+ * The schema comes compiled (src/io/schema-validator-cache.ts): Ajv itself is not loaded here.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+
+/** The schema compiled: Ajv's validate function, compiled in-process or loaded from the validator cache. */
+export type SchemaValidator = ((data: unknown) => boolean) & Pick<ValidateFunction, 'errors'>;
+
+/**
+ * How Ajv compiles the schema, in-process and for the validator cache alike (pipeline-ajv.ts).
+ * verbose: each error carries its schema object, which tells the branches of a oneOf apart;
+ * no meta-schema validation and no code optimisation pass: both cost more than they bring for one run.
+ */
+export const AJV_OPTIONS = { strict: false, allErrors: true, verbose: true, validateFormats: false, logger: false, validateSchema: false, code: { optimize: false } } as const;
+/** Atlassian keeps its definitions under `components` and annotates with `example`. */
+export const AJV_VOCABULARY: readonly string[] = ['components', 'example'];
 
 export interface SchemaProblem {
   /** Keys and indices to the offending value. */
@@ -11,31 +24,6 @@ export interface SchemaProblem {
   at: string[];
   message: string;
 }
-
-// compiled once per schema object: compiling takes far longer than validating
-const compiled = new WeakMap<object, ValidateFunction | undefined>();
-
-function validatorFor(schema: object): ValidateFunction | undefined {
-  if (!compiled.has(schema)) {
-    let validate: ValidateFunction | undefined;
-    try {
-      // verbose: each error carries its schema object, which tells the branches of a oneOf apart;
-      // no meta-schema validation and no code optimisation pass: both cost more than they bring for one run
-      const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateFormats: false, logger: false, validateSchema: false, code: { optimize: false } });
-      // Atlassian keeps its definitions under `components` and annotates with `example`
-      ajv.addVocabulary(['components', 'example']);
-      validate = ajv.compile(schema);
-    } catch {
-      // a schema Ajv cannot compile is the schema's fault, not the file's: the built-in checks take over
-      validate = undefined;
-    }
-    compiled.set(schema, validate);
-  }
-  return compiled.get(schema);
-}
-
-/** True when the schema can be used (else callers fall back to the built-in checks). */
-export const usableSchema = (schema: object): boolean => validatorFor(schema) !== undefined;
 
 const split = (pointer: string) => (pointer ? pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')) : []);
 const isPrefix = (a: string[], b: string[]) => a.length < b.length && a.every((s, i) => s === b[i]);
@@ -47,6 +35,7 @@ function describe(errors: ErrorObject[]): { message: string; extra: string[] } {
   const allowed = [...new Set(errors.filter((e) => e.keyword === 'enum').flatMap((e) => (e.params['allowedValues'] as unknown[]).map(String)))];
   if (allowed.length) parts.push(`must be one of ${allowed.join(', ')}`);
   // each branch of a oneOf names the keys it does not allow; the branch that objects to fewest is the one meant
+  // (told apart by their schema objects, which a cached validator shares with the schema as compiling does)
   const extra = new Map<unknown, string[]>();
   for (const e of errors.filter((x) => x.keyword === 'additionalProperties')) {
     extra.set(e.parentSchema, [...(extra.get(e.parentSchema) ?? []), String(e.params['additionalProperty'])]);
@@ -62,10 +51,8 @@ function describe(errors: ErrorObject[]): { message: string; extra: string[] } {
   return { message: [...new Set(parts)].join('; '), extra: fewest };
 }
 
-/** What the schema finds wrong with the value, one problem per place; undefined if the schema is unusable. */
-export function schemaProblems(schema: object, value: unknown): SchemaProblem[] | undefined {
-  const validate = validatorFor(schema);
-  if (!validate) return undefined;
+/** What the schema finds wrong with the value, one problem per place. */
+export function schemaProblems(validate: SchemaValidator, value: unknown): SchemaProblem[] {
   if (validate(value)) return [];
   const errors = (validate.errors ?? []).map((e) => ({ e, path: split(e.instancePath) }));
   // an error about a value whose parts have errors of their own says less than they do

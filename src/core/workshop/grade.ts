@@ -4,6 +4,7 @@
  * when the repository is clean.
  */
 import { runChecks } from '../check/index.js';
+import type { SchemaValidator } from '../check/pipeline-schema.js';
 import type { CheckInput, FindingId } from '../check/types.js';
 import type { RepoModel } from '../model.js';
 import { findExercise } from './exercises.js';
@@ -33,7 +34,7 @@ export interface GradeRow {
 }
 
 export interface GradeOptions {
-  schema?: object;
+  schemaValidator?: SchemaValidator;
   now: Date;
 }
 
@@ -54,7 +55,7 @@ export function gradeAttendee(attendee: GradedAttendee, repo: RepoUnderGrade | u
   const missing = missingParts(repo.input);
   if (missing.length) return { ...row, ...none, note: `${attendee.repo} holds no ${missing.join(', no ')}` };
 
-  const report = runChecks(repo.input, { schema: options.schema, model: repo.model, expected: repo.expected, now: options.now });
+  const report = runChecks(repo.input, { schemaValidator: options.schemaValidator, model: repo.model, expected: repo.expected, now: options.now });
   const errors = report.findings.filter((f) => f.severity === 'error');
   const exercise = attendee.exercise === null ? undefined : findExercise(attendee.exercise);
   const exerciseLeft = exercise !== undefined && report.findings.some((f) => f.id === exercise.findingId);
