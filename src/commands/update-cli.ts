@@ -1,18 +1,17 @@
 /** Flags of `update` and `add` → UpdateOptions. */
 import { QUESTIONS } from '../core/answers.js';
 import { UsageError } from '../errors.js';
-import { loadGallery, targetFlags, targetFlagValues } from '../io/gallery.js';
-import { COMMON, galleryArg, parse } from './args.js';
+import { loadGallery } from '../io/gallery.js';
+import { answerFlagValues, answerOptions, COMMON, galleryArg, parse } from './args.js';
 import { runUpdate } from './update.js';
 
 async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> {
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
-  const answerFlags = QUESTIONS.filter((q) => q.name !== 'name' && q.name !== 'environments' && (mode === 'update' || q.name !== 'target'));
+  // `add` takes the target as its argument, and no environments
+  const questions = QUESTIONS.filter((q) => q.name !== 'name' && (mode === 'update' || (q.name !== 'target' && q.name !== 'environments')));
   const args = parse(argv, {
     ...COMMON,
-    ...targetFlags(gallery),
-    ...Object.fromEntries(answerFlags.map((q) => [q.flag, { type: 'string' as const }])),
-    ...(mode === 'update' ? { environment: { type: 'string' as const, multiple: true } } : {}),
+    ...answerOptions(questions, gallery),
     diff: { type: 'boolean' },
   });
   const v = args.values as Record<string, string | string[] | boolean | undefined>;
@@ -20,9 +19,7 @@ async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> 
   if (args.positionals.length !== expected) {
     throw new UsageError(mode === 'add' ? 'add takes one <target> (see pipelines-oidc gallery)' : `update takes no arguments, got ${args.positionals.join(' ')}`);
   }
-  const flags: Record<string, string | undefined> = { ...targetFlagValues(gallery, v) };
-  for (const q of answerFlags) if (typeof v[q.flag] === 'string') flags[q.name] = v[q.flag] as string;
-  if (Array.isArray(v['environment'])) flags['environments'] = v['environment'].join(',');
+  const flags = answerFlagValues(questions, gallery, v);
   const json = Boolean(v['json']);
   await runUpdate({
     cwd: process.cwd(),

@@ -1,21 +1,19 @@
 /** Flags of `workshop` → WorkshopOptions, and the result as JSON; a failed push makes the exit code 1. */
 import { QUESTIONS } from '../core/answers.js';
 import { RunError, UsageError } from '../errors.js';
-import { loadGallery, targetFlags, targetFlagValues } from '../io/gallery.js';
-import { COMMON, galleryArg, parse } from './args.js';
+import { loadGallery } from '../io/gallery.js';
+import { answerFlagValues, answerOptions, COMMON, galleryArg, parse } from './args.js';
 import { DEFAULT_CONCURRENCY, runWorkshop } from './workshop.js';
 
 /** The answers of `new` a workshop takes as flags: not the name nor the repository UUID (the roster has them). */
-const BASE_QUESTIONS = QUESTIONS.filter((q) => q.name !== 'name' && q.name !== 'repoUuid' && q.name !== 'environments');
+const BASE_QUESTIONS = QUESTIONS.filter((q) => q.name !== 'name' && q.name !== 'repoUuid');
 
 export async function run(argv: string[]): Promise<number> {
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
   const { dir: _dir, ...common } = COMMON;
   const args = parse(argv, {
     ...common,
-    ...targetFlags(gallery),
-    ...Object.fromEntries(BASE_QUESTIONS.map((q) => [q.flag, { type: 'string' as const }])),
-    environment: { type: 'string', multiple: true },
+    ...answerOptions(BASE_QUESTIONS, gallery),
     answers: { type: 'string' },
     roster: { type: 'string' },
     out: { type: 'string' },
@@ -28,10 +26,7 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof v['roster'] !== 'string' || typeof v['out'] !== 'string') {
     throw new UsageError('workshop needs --roster <attendees.csv> and --out <dir> (see pipelines-oidc --help)');
   }
-  const flags: Record<string, string | undefined> = { ...targetFlagValues(gallery, v) };
-  for (const q of BASE_QUESTIONS) if (typeof v[q.flag] === 'string') flags[q.name] = v[q.flag] as string;
-  const environments = v['environment'] as string[] | undefined;
-  if (environments) flags['environments'] = environments.join(',');
+  const flags = answerFlagValues(BASE_QUESTIONS, gallery, v);
   const concurrency = v['concurrency'] as string | undefined;
   const json = Boolean(v['json']);
   const result = await runWorkshop({
