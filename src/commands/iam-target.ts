@@ -2,7 +2,6 @@
  * What `apply` and `doctor` share: the repository's desired IAM state from its manifest and IAM files,
  * and a session with the account, read concurrently.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { desiredState } from '../core/iam/desired.js';
 import type { DesiredState, ObservedState } from '../core/iam/types.js';
@@ -12,18 +11,10 @@ import { CliError, RunError } from '../errors.js';
 import { connect, type AwsSession } from '../io/aws.js';
 import { loadGallery } from '../io/gallery.js';
 import { readObserved } from '../io/iam-state.js';
-import { readManifest } from '../io/manifest.js';
+import { readIfPresent, readManifest } from '../io/manifest.js';
 import type { Options } from './args.js';
 
 export const AWS_FLAGS: Options = { profile: { type: 'string' }, region: { type: 'string' } };
-
-const readOrUndefined = (path: string) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 
 export function loadDesired(dir: string, command: string, thumbprint?: string): DesiredState {
   const manifest = readManifest(dir);
@@ -35,7 +26,7 @@ export function loadDesired(dir: string, command: string, thumbprint?: string): 
     if (e instanceof CliError) throw new RunError(`${command}: ${MANIFEST_FILE}: ${e.message}`);
     throw e;
   }
-  return desiredState(buildRepoModel(answers, gallery), (file) => readOrUndefined(join(dir, file)), { command, ...(thumbprint ? { thumbprint } : {}) });
+  return desiredState(buildRepoModel(answers, gallery), (file) => readIfPresent(join(dir, file)), { command, ...(thumbprint ? { thumbprint } : {}) });
 }
 
 export interface AwsOptions {

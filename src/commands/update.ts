@@ -2,19 +2,18 @@
  * `update` and `add`: re-render a generated repository from its manifest with changed answers (or one
  * more target), writing only files the user has not changed since they were generated.
  */
-import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
 import { askAnswers, answersFromFile, resolveAnswers, type AnswerSources } from '../core/resolve.js';
 import { planUpdate, type PlannedFile } from '../core/update-plan.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
-import { readManifest } from '../io/manifest.js';
+import { readIfPresent, readManifest } from '../io/manifest.js';
 import { dim, green, yellow } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import { writeRepository } from '../io/write.js';
 import { toolVersion } from '../paths.js';
-import { renderRepository, sha256, type Manifest } from '../render/files.js';
+import { renderRepository, sha256 } from '../render/files.js';
 
 export interface UpdateOptions {
   cwd: string;
@@ -38,14 +37,6 @@ export interface UpdateResult {
   written: boolean;
   changes: Array<{ path: string; action: PlannedFile['action']; reason?: string }>;
 }
-
-const readOrUndefined = (path: string) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 
 /** `--environment name=uuid` sets that environment's UUID (or adds it); the others stay as they are. */
 function mergeEnvironments(current: string, given: string): string {
@@ -76,7 +67,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     : resolveAnswers(sources, gallery);
   const { files } = renderRepository(buildRepoModel(answers, gallery), toolVersion(), await loadTemplates(), galleryDir);
   const manifestFile = files.find((f) => f.path === MANIFEST_FILE)!;
-  const plan = planUpdate({ recorded: manifest.files, onDisk: (p) => readOrUndefined(join(dir, p)), generated: files.filter((f) => f !== manifestFile), hash: sha256 });
+  const plan = planUpdate({ recorded: manifest.files, onDisk: (p) => readIfPresent(join(dir, p)), generated: files.filter((f) => f !== manifestFile), hash: sha256 });
 
   const conflicts = plan.filter((p) => p.action === 'conflict');
   const toWrite = plan.filter((p) => p.action === 'create' || p.action === 'update' || (opts.force && p.action === 'conflict'));
@@ -91,7 +82,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       `${conflicts.length} file${conflicts.length > 1 ? 's' : ''} changed by hand would be overwritten: ${conflicts.map((c) => `${c.path} (${c.reason})`).join(', ')}. Nothing was written; merge by hand (see --diff) or pass --force`,
     );
   }
-  if (!opts.dryRun && (toWrite.length || readOrUndefined(join(dir, MANIFEST_FILE)) !== manifestFile.content)) {
+  if (!opts.dryRun && (toWrite.length || readIfPresent(join(dir, MANIFEST_FILE)) !== manifestFile.content)) {
     await writeRepository(dir, [...toWrite.map((p) => ({ path: p.path, content: p.after! })), manifestFile]);
     result.written = true;
   }

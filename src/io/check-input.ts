@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { MANIFEST_FILE } from '../core/model.js';
 import type { CheckInput } from '../core/check/types.js';
 import type { Manifest } from '../render/files.js';
+import { readIfPresent } from './manifest.js';
 
 export type { CheckInput };
 
@@ -37,12 +38,8 @@ function policyKind(text: string): 'trust' | 'permissions' | undefined {
 
 export function readCheckInput(dir: string): CheckInput {
   const input: CheckInput = { dir, trustPolicies: [], permissionPolicies: [], terraform: [], cloudformation: [] };
-  let manifestText: string | undefined;
-  try {
-    manifestText = readFileSync(join(dir, MANIFEST_FILE), 'utf8');
-  } catch {
-    // a hand-written repository: no manifest
-  }
+  // none in a hand-written repository
+  const manifestText = readIfPresent(join(dir, MANIFEST_FILE));
   if (manifestText !== undefined) {
     try {
       const m = JSON.parse(manifestText) as Manifest;

@@ -1,4 +1,7 @@
-/** Reading a generated repository's `.pipelines-oidc.json`: the answers every later command starts from. */
+/**
+ * Reading a generated repository: its `.pipelines-oidc.json` (the answers every later command starts
+ * from) and the files beside it.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE } from '../core/model.js';
@@ -22,4 +25,13 @@ export function readManifest(dir: string): Manifest {
     throw new RunError(`${join(dir, MANIFEST_FILE)} is not a pipelines-oidc manifest (tool, answers and files expected)`);
   }
   return parsed as Manifest;
+}
+
+/** A file of the repository as text, or undefined when it is not there (or cannot be read). */
+export function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
