@@ -234,6 +234,12 @@ export function permissionsFindings(file: SourceFile): Finding[] {
 
 /** AWS-managed policies that grant (nearly) everything, or everything of IAM. */
 const BROADEST = ['AdministratorAccess', 'PowerUserAccess', 'IAMFullAccess'];
+
+/** How far an AWS-managed policy reaches, by its name: the account, all of one service, or neither. */
+export function managedPolicyBreadth(name: string): 'account' | 'service' | undefined {
+  if (BROADEST.includes(name)) return 'account';
+  return /FullAccess$/.test(name) ? 'service' : undefined;
+}
 const MANAGED_ARN = /:iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)/g;
 
 /** Broad AWS-managed policies named in Terraform or CloudFormation (attached, or looked up by name). */
@@ -246,9 +252,10 @@ export function iacBroadFindings(file: SourceFile): Finding[] {
     // looked up by name (Terraform's aws_iam_policy data source): the name as a whole string, not in prose
     for (const b of BROADEST) if (new RegExp(`(["'])${b}\\1`).test(text)) names.add(b);
     for (const name of names) {
-      if (BROADEST.includes(name)) {
+      const breadth = managedPolicyBreadth(name);
+      if (breadth === 'account') {
         findings.push(report('policy.broad', 'error', i + 1, `the AWS-managed policy ${name} gives the role ${name === 'IAMFullAccess' ? 'full control of IAM, and so of the account' : 'nearly every permission in the account'}`, 'Attach only the inline policy with the actions and resources the pipeline needs.'));
-      } else if (/FullAccess$/.test(name)) {
+      } else if (breadth === 'service') {
         findings.push(report('policy.broad', 'warning', i + 1, `the AWS-managed policy ${name} allows every action of its service on every resource`, 'Replace it by an inline policy with the actions and resources the pipeline needs.'));
       }
     }

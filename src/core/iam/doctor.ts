@@ -2,6 +2,7 @@
  * `doctor`: the live account against the repository, one check per fact, each failed one with the
  * command that fixes it. Pure: the observed state comes in, already read.
  */
+import { managedPolicyBreadth } from '../check/policy-findings.js';
 import { samePolicy } from './plan.js';
 import type { DesiredState, ObservedState } from './types.js';
 
@@ -12,9 +13,6 @@ export interface DoctorCheck {
   /** What to run or change; null when the check passed. */
   fix: string | null;
 }
-
-/** Managed policies that give far more than a pipeline needs: flagged by name. */
-const BROAD_MANAGED = /^(AdministratorAccess|PowerUserAccess|IAMFullAccess|.*FullAccess)$/;
 
 const APPLY = 'pipelines-oidc apply';
 
@@ -43,7 +41,7 @@ export function doctorChecks(desired: DesiredState, observed: ObservedState): Do
     add(id('policy'), policySame, policySame ? `inline policy ${role.policyName} equals ${role.permissionsFile}` : live.permissions === undefined ? `no inline policy ${role.policyName}` : `inline policy ${role.policyName} differs from ${role.permissionsFile}`, APPLY);
     const others = live.inlinePolicyNames.filter((n) => n !== role.policyName);
     add(id('other-inline-policies'), others.length === 0, others.length ? `other inline policies: ${others.join(', ')}` : 'no other inline policy', others.map((n) => `aws iam delete-role-policy --role-name ${role.name} --policy-name ${n}`).join('; '));
-    const broad = live.attached.filter((p) => BROAD_MANAGED.test(p.name));
+    const broad = live.attached.filter((p) => managedPolicyBreadth(p.name));
     const attachedDetail = live.attached.length ? `attached: ${live.attached.map((p) => p.name).join(', ')}` : 'no managed policy attached';
     add(id('managed-policies'), live.attached.length === 0, broad.length ? `${attachedDetail} (far broader than the pipeline needs)` : attachedDetail, live.attached.map((p) => `aws iam detach-role-policy --role-name ${role.name} --policy-arn ${p.arn}`).join('; '));
     const sessionOk = live.maxSessionDuration <= role.maxSessionDuration;
