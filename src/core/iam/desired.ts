@@ -4,6 +4,7 @@
  */
 import { audience, ENVIRONMENT_UUID_PLACEHOLDER, issuerUrl, providerArn, REPO_UUID_PLACEHOLDER } from '../bitbucket.js';
 import { permissionsFindings, trustFindings } from '../check/policy-findings.js';
+import type { SourceFile } from '../check/types.js';
 import { resolveParams } from '../params.js';
 import type { RepoModel } from '../model.js';
 import { UsageError } from '../../errors.js';
@@ -16,7 +17,8 @@ export const INLINE_POLICY_LIMIT = 10240;
 /** The document as IAM will store it: compact JSON. */
 export const compact = (doc: unknown) => JSON.stringify(doc);
 
-function readPolicy(read: (file: string) => string | undefined, file: string, command: string): unknown {
+/** The file's text (which `check`'s findings read) and its document. */
+function readPolicy(read: (file: string) => string | undefined, file: string, command: string): { text: string; doc: unknown } {
   const text = read(file);
   if (text === undefined) throw new UsageError(`${command}: ${file} is missing: run pipelines-oidc update to write it again`);
   if (text.includes(REPO_UUID_PLACEHOLDER)) {
@@ -26,7 +28,7 @@ function readPolicy(read: (file: string) => string | undefined, file: string, co
     throw new UsageError(`${command}: ${file} still holds ${ENVIRONMENT_UUID_PLACEHOLDER}: set the environment's UUID first (pipelines-oidc update --environment <name>=<uuid>)`);
   }
   try {
-    return JSON.parse(text);
+    return { text, doc: JSON.parse(text) };
   } catch (e) {
     throw new UsageError(`${command}: ${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
@@ -36,8 +38,8 @@ function readPolicy(read: (file: string) => string | undefined, file: string, co
  * The same errors `check` reports would become live IAM: a role any repository of the workspace may
  * assume, an audience IAM never sees. Those files are refused, not applied.
  */
-function assertSafe(read: (file: string) => string | undefined, trustFile: string, permissionsFile: string, command: string): void {
-  const findings = [...trustFindings({ file: trustFile, text: read(trustFile)! }), ...permissionsFindings({ file: permissionsFile, text: read(permissionsFile)! })];
+function assertSafe(trust: SourceFile, permissions: SourceFile, command: string): void {
+  const findings = [...trustFindings(trust), ...permissionsFindings(permissions)];
   const error = findings.find((f) => f.severity === 'error');
   if (error) throw new UsageError(`${command}: ${error.file}: ${error.id}: ${error.message} (fix it, or see pipelines-oidc check)`);
 }
@@ -45,13 +47,13 @@ function assertSafe(read: (file: string) => string | undefined, trustFile: strin
 export function desiredState(model: RepoModel, read: (file: string) => string | undefined, options: { command: string; thumbprint?: string }): DesiredState {
   const { values } = model;
   const roles = model.roles.map((role) => {
-    const trustPolicy = readPolicy(read, role.trustFile, options.command);
-    const permissions = readPolicy(read, role.permissionsFile, options.command);
-    assertSafe(read, role.trustFile, role.permissionsFile, options.command);
-    if (compact(trustPolicy).length > TRUST_POLICY_LIMIT) {
+    const trust = readPolicy(read, role.trustFile, options.command);
+    const inline = readPolicy(read, role.permissionsFile, options.command);
+    assertSafe({ file: role.trustFile, text: trust.text }, { file: role.permissionsFile, text: inline.text }, options.command);
+    if (compact(trust.doc).length > TRUST_POLICY_LIMIT) {
       throw new UsageError(`${options.command}: ${role.trustFile} is longer than IAM's ${TRUST_POLICY_LIMIT} characters for a trust policy`);
     }
-    if (compact(permissions).length > INLINE_POLICY_LIMIT) {
+    if (compact(inline.doc).length > INLINE_POLICY_LIMIT) {
       throw new UsageError(`${options.command}: ${role.permissionsFile} is longer than IAM's ${INLINE_POLICY_LIMIT} characters for a role's inline policies`);
     }
     return {
@@ -59,10 +61,10 @@ export function desiredState(model: RepoModel, read: (file: string) => string | 
       arn: role.concreteArn,
       ...(role.environment ? { environment: role.environment } : {}),
       description: role.description,
-      trustPolicy,
+      trustPolicy: trust.doc,
       trustFile: role.trustFile,
       policyName: role.policyName,
-      permissions,
+      permissions: inline.doc,
       permissionsFile: role.permissionsFile,
       maxSessionDuration: DEFAULT_MAX_SESSION,
     };
