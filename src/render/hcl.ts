@@ -60,3 +60,6 @@ export function hclIdentifier(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not an HCL identifier: ${name}`);
   return name;
 }
+
+/** The Terraform and AWS provider versions every generated configuration requires: a repository's and a workshop's. */
+export const TERRAFORM_REQUIREMENTS = { terraform: '>= 1.5.0', awsSource: 'hashicorp/aws', awsVersion: '~> 6.0' } as const;

@@ -8,6 +8,7 @@ import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
 import { PATTERN } from '../core/validate.js';
 import { cloudFormationTemplate, optionalPattern } from './cloudformation.js';
+import { TERRAFORM_REQUIREMENTS } from './hcl.js';
 
 const PURPOSE: Record<string, string> = {
   'bitbucket-pipelines.yml': 'the pipeline: steps with `oidc: true` that assume the role',
@@ -65,6 +66,7 @@ export function templateContext(model: RepoModel, toolVersion: string) {
     repo: {
       answers,
       toolVersion,
+      terraformRequirements: TERRAFORM_REQUIREMENTS,
       roles,
       /** The only role's ARN, or the first environment's. */
       roleArn: roles[0]!.arn,

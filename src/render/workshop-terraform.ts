@@ -5,7 +5,7 @@
  */
 import type { WorkshopView } from '../core/workshop/facilitator.js';
 import type { RenderedFile } from './files.js';
-import { hcl, hclIdentifier, hclString } from './hcl.js';
+import { hcl, hclIdentifier, hclString, TERRAFORM_REQUIREMENTS } from './hcl.js';
 
 const TAGS = { 'managed-by': 'pipelines-oidc' };
 
@@ -22,12 +22,12 @@ function mainTf(view: WorkshopView): string {
 # documents as the attendee's iam/*.json (for an exercise repository, the working version).
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ${hclString(TERRAFORM_REQUIREMENTS.terraform)}
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
-      version = "~> 6.0"
+      source  = ${hclString(TERRAFORM_REQUIREMENTS.awsSource)}
+      version = ${hclString(TERRAFORM_REQUIREMENTS.awsVersion)}
     }
   }
 }
