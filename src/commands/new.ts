@@ -16,7 +16,8 @@ import { toolVersion } from '../paths.js';
 import { bold, dim, green, yellow } from '../io/style.js';
 import { assertWritable, writeRepository } from '../io/write.js';
 
-export interface NewOptions {
+/** Where a command that writes repositories takes its answers from: flags, an answers file, the environment. */
+export interface AnswerInput {
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
   /** Answers given as flags (and the positional name), by answer name; target answers included. */
@@ -26,6 +27,9 @@ export interface NewOptions {
   /** The --gallery folder, if any, as given (relative to cwd): recorded in the manifest. */
   galleryDir?: string;
   answersFile?: string;
+}
+
+export interface NewOptions extends AnswerInput {
   dir?: string;
   git: boolean;
   push?: string;

@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { AnswerSources } from '../core/resolve.js';
-import type { Gallery } from '../core/targets/index.js';
 import { facilitatorFiles, FACILITATOR_DIR } from '../core/workshop/facilitator.js';
 import { parseExerciseList, planWorkshop } from '../core/workshop/plan.js';
 import { CancelledError, UsageError } from '../errors.js';
@@ -15,17 +14,11 @@ import { loadTemplates } from '../io/templates.js';
 import { assertNoConflicts, planFolders, writeFolders } from '../io/workshop-write.js';
 import { toolVersion } from '../paths.js';
 import { renderRepository } from '../render/files.js';
-import { readAnswersFile } from './new.js';
+import { readAnswersFile, type AnswerInput } from './new.js';
 import { printPlan, printPushResults, pushProgress, type WorkshopResult } from './workshop-report.js';
 
-export interface WorkshopOptions {
-  cwd: string;
-  env: Readonly<Record<string, string | undefined>>;
-  /** Base answers given as flags, by answer name (target answers included); `roleName` is the prefix. */
-  flags: Record<string, string | undefined>;
-  gallery: Gallery;
-  galleryDir?: string;
-  answersFile?: string;
+/** The answers are the base every attendee shares; `flags.roleName` is the prefix of the role names. */
+export interface WorkshopOptions extends AnswerInput {
   roster: string;
   outDir: string;
   /** `--exercise a,b`, as given. */
