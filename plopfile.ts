@@ -9,5 +9,8 @@ import { TEMPLATES_DIR, toolVersion } from './src/paths.ts';
 
 export default function (plop: NodePlopAPI): void {
   for (const [name, fn] of Object.entries(helpers)) plop.setHelper(name, fn as Parameters<NodePlopAPI['setHelper']>[1]);
-  plop.setGenerator(GENERATOR_NAME, plopGenerator(toolVersion(), TEMPLATES_DIR) as Parameters<NodePlopAPI['setGenerator']>[1]);
+  plop.setGenerator(
+    GENERATOR_NAME,
+    plopGenerator(toolVersion(), TEMPLATES_DIR) as Parameters<NodePlopAPI['setGenerator']>[1],
+  );
 }

@@ -32,13 +32,27 @@ const work = mkdtempSync(join(tmpdir(), 'pipelines-oidc-bench-'));
 process.env.XDG_CACHE_HOME = join(work, 'cache');
 let fresh = 0;
 const freshDir = () => join(work, `out-${++fresh}`);
-const newArgs = (dir) => [cli, 'new', 'phub-oidc-check', '--answers', 'examples/phub-oidc-check.answers.json', '--dir', dir, '--yes', '--no-git', '--force'];
+const newArgs = (dir) => [
+  cli,
+  'new',
+  'phub-oidc-check',
+  '--answers',
+  'examples/phub-oidc-check.answers.json',
+  '--dir',
+  dir,
+  '--yes',
+  '--no-git',
+  '--force',
+];
 
 /** Every file under `dir`: relative path (with /) → text. */
 function readTree(dir) {
   const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
   return Object.fromEntries(
-    files.map((e) => join(e.parentPath, e.name)).sort().map((p) => [relative(dir, p).split(sep).join('/'), readFileSync(p, 'utf8')]),
+    files
+      .map((e) => join(e.parentPath, e.name))
+      .sort()
+      .map((p) => [relative(dir, p).split(sep).join('/'), readFileSync(p, 'utf8')]),
   );
 }
 
@@ -90,16 +104,47 @@ try {
   const plain = [process.execPath, join(root, 'bench/plain-fs.mjs'), contents];
   const check = freshDir();
   run([...plain, check]);
-  if (JSON.stringify(readTree(check)) !== JSON.stringify(readTree(reference))) throw new Error('bench: plain-fs output differs from the CLI output');
+  if (JSON.stringify(readTree(check)) !== JSON.stringify(readTree(reference)))
+    throw new Error('bench: plain-fs output differs from the CLI output');
 
   // check on a repository with 3 targets × 3 environments (the schema from a file: no network)
   const big = freshDir();
   run([
-    process.execPath, join(root, 'dist/cli.js'), 'new', 'bench-repo', '--workspace', 'phub', '--workspace-uuid', '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
-    '--account', '123456789012', '--region', 'eu-west-1', '--repo-uuid', '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
-    '--target', 's3-static-site,lambda-deploy,ecr-push', '--site-bucket', 'www.example.com', '--function-name', 'api', '--ecr-repository', 'web',
-    '--environment', 'test=1a2b3c4d-0001-4a00-8000-00000000000a', '--environment', 'staging=1a2b3c4d-0002-4b00-9000-00000000000b',
-    '--environment', 'production=1a2b3c4d-0003-4c00-a000-00000000000c', '--iac', 'both', '--dir', big, '--yes', '--no-git', '--force',
+    process.execPath,
+    join(root, 'dist/cli.js'),
+    'new',
+    'bench-repo',
+    '--workspace',
+    'phub',
+    '--workspace-uuid',
+    '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
+    '--account',
+    '123456789012',
+    '--region',
+    'eu-west-1',
+    '--repo-uuid',
+    '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
+    '--target',
+    's3-static-site,lambda-deploy,ecr-push',
+    '--site-bucket',
+    'www.example.com',
+    '--function-name',
+    'api',
+    '--ecr-repository',
+    'web',
+    '--environment',
+    'test=1a2b3c4d-0001-4a00-8000-00000000000a',
+    '--environment',
+    'staging=1a2b3c4d-0002-4b00-9000-00000000000b',
+    '--environment',
+    'production=1a2b3c4d-0003-4c00-a000-00000000000c',
+    '--iac',
+    'both',
+    '--dir',
+    big,
+    '--yes',
+    '--no-git',
+    '--force',
   ]);
   const schemaFile = join(work, 'schema.json');
   writeFileSync(schemaFile, JSON.stringify({ type: 'object' }));
@@ -110,7 +155,10 @@ try {
     { label: 'node -e 0', argv: () => [process.execPath, '-e', '0'] },
     { label: 'plain fs (bench/plain-fs.mjs)', argv: () => [...plain, freshDir()] },
     { label: 'pipelines-oidc new (dist/cli.js)', argv: () => [process.execPath, ...newArgs(freshDir())] },
-    { label: 'check: 3 targets × 3 environments', argv: () => [process.execPath, join(root, 'dist/cli.js'), 'check', big, '--schema', schema, '--json'] },
+    {
+      label: 'check: 3 targets × 3 environments',
+      argv: () => [process.execPath, join(root, 'dist/cli.js'), 'check', big, '--schema', schema, '--json'],
+    },
   ]);
 
   const fmt = (n) => n.toFixed(1);
@@ -121,23 +169,52 @@ try {
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   const line = (row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
 
-  console.log(`Node ${process.version} (${process.platform} ${process.arch}); ${RUNS} timed runs per command (taking turns) after ${WARMUPS} warm-ups`);
-  console.log(`${Object.keys(readTree(reference)).length} files per run${hasTime ? '' : `; peak RSS n/a (${TIME} not found)`}\n`);
+  console.log(
+    `Node ${process.version} (${process.platform} ${process.arch}); ${RUNS} timed runs per command (taking turns) after ${WARMUPS} warm-ups`,
+  );
+  console.log(
+    `${Object.keys(readTree(reference)).length} files per run${hasTime ? '' : `; peak RSS n/a (${TIME} not found)`}\n`,
+  );
   for (const row of table) console.log(line(row));
   const ratio = rows[2].median / rows[1].median;
-  console.log(`\nnew / plain fs (medians): ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'})`);
+  console.log(
+    `\nnew / plain fs (medians): ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'})`,
+  );
   // minimums are the least disturbed by other load on the machine
   console.log(`new / plain fs (minimums): ${(rows[2].min / rows[1].min).toFixed(2)}`);
-  console.log(`check, 3 targets × 3 environments (median): ${fmt(rows[3].median)} ms (target ≤ 500 ms: ${rows[3].median <= 500 ? 'met' : 'NOT met'})`);
+  console.log(
+    `check, 3 targets × 3 environments (median): ${fmt(rows[3].median)} ms (target ≤ 500 ms: ${rows[3].median <= 500 ? 'met' : 'NOT met'})`,
+  );
 
   // workshop: the whole process for a roster of n attendees, median of WORKSHOP_RUNS fresh runs after one warm-up
   const workshop = (n) => {
     const roster = join(work, `roster-${n}.csv`);
-    const rows = Array.from({ length: n }, (_, i) => `Attendee ${i},aaaaaaaa-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const rows = Array.from(
+      { length: n },
+      (_, i) => `Attendee ${i},aaaaaaaa-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
     writeFileSync(roster, ['attendee,repo_uuid', ...rows].join('\n'));
     const argv = () => [
-      process.execPath, cli, 'workshop', '--roster', roster, '--out', freshDir(), '--workspace', 'phub', '--workspace-uuid', '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
-      '--account', '123456789012', '--region', 'eu-west-1', '--iac', 'both', '--exercise', 'none,workspace-wide-trust', '--yes',
+      process.execPath,
+      cli,
+      'workshop',
+      '--roster',
+      roster,
+      '--out',
+      freshDir(),
+      '--workspace',
+      'phub',
+      '--workspace-uuid',
+      '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
+      '--account',
+      '123456789012',
+      '--region',
+      'eu-west-1',
+      '--iac',
+      'both',
+      '--exercise',
+      'none,workspace-wide-trust',
+      '--yes',
     ];
     run(argv());
     const ms = [];
@@ -151,8 +228,12 @@ try {
   };
   const w100 = workshop(100);
   const w1000 = workshop(1000);
-  console.log(`\nworkshop, 100 attendees, no push (median of ${WORKSHOP_RUNS}): ${fmt(w100)} ms (target ≤ ${WORKSHOP_100_TARGET_MS} ms: ${w100 <= WORKSHOP_100_TARGET_MS ? 'met' : 'NOT met'})`);
-  console.log(`workshop, 1,000 attendees, no push (median of ${WORKSHOP_RUNS}): ${fmt(w1000)} ms (${(w1000 / w100).toFixed(2)}× the 100 figure; target ≤ ${WORKSHOP_SCALE_TARGET}×: ${w1000 <= WORKSHOP_SCALE_TARGET * w100 ? 'met' : 'NOT met'})`);
+  console.log(
+    `\nworkshop, 100 attendees, no push (median of ${WORKSHOP_RUNS}): ${fmt(w100)} ms (target ≤ ${WORKSHOP_100_TARGET_MS} ms: ${w100 <= WORKSHOP_100_TARGET_MS ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `workshop, 1,000 attendees, no push (median of ${WORKSHOP_RUNS}): ${fmt(w1000)} ms (${(w1000 / w100).toFixed(2)}× the 100 figure; target ≤ ${WORKSHOP_SCALE_TARGET}×: ${w1000 <= WORKSHOP_SCALE_TARGET * w100 ? 'met' : 'NOT met'})`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -13,13 +13,28 @@ const examples = join(root, 'examples');
 const out = values.out === undefined ? examples : resolve(values.out);
 const SUFFIX = '.answers.json';
 
-for (const file of readdirSync(examples).filter((f) => f.endsWith(SUFFIX)).sort()) {
+for (const file of readdirSync(examples)
+  .filter((f) => f.endsWith(SUFFIX))
+  .sort()) {
   const name = file.slice(0, -SUFFIX.length);
   const dir = join(out, name);
   // deleted first: a file the generator no longer writes must not linger in the example
   rmSync(dir, { recursive: true, force: true });
-  const args = ['new', name, '--answers', relative(root, join(examples, file)), '--dir', relative(root, dir), '--force', '--yes', '--no-git'];
-  const run = spawnSync(process.execPath, [join(root, 'dist/cli.js'), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const args = [
+    'new',
+    name,
+    '--answers',
+    relative(root, join(examples, file)),
+    '--dir',
+    relative(root, dir),
+    '--force',
+    '--yes',
+    '--no-git',
+  ];
+  const run = spawnSync(process.execPath, [join(root, 'dist/cli.js'), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (run.status !== 0) {
     console.error(`examples: pipelines-oidc ${args.join(' ')} failed (exit ${run.status})`);
     process.exit(run.status || 1);

@@ -23,7 +23,8 @@ child.stdout.on('data', (chunk) => {
 });
 child.on('close', (code) => {
   rmSync(cache, { recursive: true, force: true });
-  const count = (label) => Number(/* uvu prints e.g. "  Total:     42" */ new RegExp(`${label}:\\s+(\\d+)`).exec(output)?.[1] ?? 0);
+  const count = (label) =>
+    Number(/* uvu prints e.g. "  Total:     42" */ new RegExp(`${label}:\\s+(\\d+)`).exec(output)?.[1] ?? 0);
   const total = count('Total');
   const passed = count('Passed');
   const skipped = count('Skipped');

@@ -65,7 +65,10 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const load = COMMANDS[name];
-  if (!load) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see pipelines-oidc --help)`);
+  if (!load)
+    throw new UsageError(
+      `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see pipelines-oidc --help)`,
+    );
   if (rest.includes('-h') || rest.includes('--help')) {
     process.stdout.write(HELP);
     return 0;
@@ -89,7 +92,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`pipelines-oidc: ${error.message}\n`);
       process.exitCode = error.exitCode;
     } else {
-      process.stderr.write(`pipelines-oidc: unexpected error: ${verbose ? (error as Error).stack : (error as Error).message}\n`);
+      process.stderr.write(
+        `pipelines-oidc: unexpected error: ${verbose ? (error as Error).stack : (error as Error).message}\n`,
+      );
       process.exitCode = 1;
     }
   },

@@ -24,8 +24,18 @@ export interface AddAction {
 
 /** One `add` action per generated file, each with the data its template is rendered with. */
 export function repoActions(model: RepoModel, destination: string, version: string, templatesDir: string): AddAction[] {
-  const { jobs } = renderRepository(model, version, compileTemplates((t) => readFileSync(`${templatesDir}/${t}`, 'utf8')));
-  return jobs.map((job) => ({ type: 'add', path: `${destination}/${job.path}`, templateFile: `${templatesDir}/${job.template}`, data: job.data, abortOnFail: true }));
+  const { jobs } = renderRepository(
+    model,
+    version,
+    compileTemplates((t) => readFileSync(`${templatesDir}/${t}`, 'utf8')),
+  );
+  return jobs.map((job) => ({
+    type: 'add',
+    path: `${destination}/${job.path}`,
+    templateFile: `${templatesDir}/${job.template}`,
+    data: job.data,
+    abortOnFail: true,
+  }));
 }
 
 /** plop's (inquirer 9) questions, from the same definitions as our flags and prompts. */
@@ -34,7 +44,11 @@ export function plopPrompts() {
     type: q.multiple ? 'checkbox' : q.choices ? 'list' : 'input',
     name: q.name,
     message: q.message,
-    choices: q.choices?.map((c) => ({ name: `${c.value}: ${c.description}`, value: c.value, checked: q.multiple && c.value === q.fallback?.({}, {}) })),
+    choices: q.choices?.map((c) => ({
+      name: `${c.value}: ${c.description}`,
+      value: c.value,
+      checked: q.multiple && c.value === q.fallback?.({}, {}),
+    })),
     default: (earlier: Record<string, string>) => q.fallback?.(earlier, process.env),
     validate: (raw: string | string[]) => {
       const text = Array.isArray(raw) ? raw.join(',') : raw;
@@ -52,7 +66,9 @@ export function plopGenerator(version: string, templatesDir: string) {
     prompts: plopPrompts(),
     actions: (raw?: Record<string, unknown>) => {
       const flags = Object.fromEntries(
-        Object.entries(raw ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]).filter(([, v]) => typeof v === 'string'),
+        Object.entries(raw ?? {})
+          .map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v])
+          .filter(([, v]) => typeof v === 'string'),
       ) as Record<string, string>;
       const answers = resolveAnswers({ flags, env: process.env });
       return repoActions(buildRepoModel(answers), answers.name, version, templatesDir);

@@ -28,13 +28,32 @@ interface AnswerSet {
 
 const SETS: AnswerSet[] = [
   { label: 'example (both, token-file)', answers: answers({ iac: 'both', auth: 'token-file' }), partition: 'aws' },
-  { label: 'both, assume-role, no repository UUID', answers: answers({ iac: 'both', auth: 'assume-role', repoUuid: '' }), partition: 'aws' },
+  {
+    label: 'both, assume-role, no repository UUID',
+    answers: answers({ iac: 'both', auth: 'assume-role', repoUuid: '' }),
+    partition: 'aws',
+  },
   { label: 'both, cn-north-1', answers: answers({ iac: 'both', region: 'cn-north-1' }), partition: 'aws-cn' },
-  { label: 'both, us-gov-west-1, no repository UUID', answers: answers({ iac: 'both', auth: 'assume-role', region: 'us-gov-west-1', repoUuid: '' }), partition: 'aws-us-gov' },
-  { label: 'terraform, eu-isoe-west-1', answers: answers({ iac: 'terraform', region: 'eu-isoe-west-1' }), partition: 'aws-iso-e' },
+  {
+    label: 'both, us-gov-west-1, no repository UUID',
+    answers: answers({ iac: 'both', auth: 'assume-role', region: 'us-gov-west-1', repoUuid: '' }),
+    partition: 'aws-us-gov',
+  },
+  {
+    label: 'terraform, eu-isoe-west-1',
+    answers: answers({ iac: 'terraform', region: 'eu-isoe-west-1' }),
+    partition: 'aws-iso-e',
+  },
   {
     label: 'cloudformation, every role-name character',
-    answers: answers({ iac: 'cloudformation', auth: 'assume-role', name: 'web.app_2', workspace: 'acme_team-2', roleName: 'ci+deploy=role,x.y@z_w-1', region: 'us-east-1' }),
+    answers: answers({
+      iac: 'cloudformation',
+      auth: 'assume-role',
+      name: 'web.app_2',
+      workspace: 'acme_team-2',
+      roleName: 'ci+deploy=role,x.y@z_w-1',
+      region: 'us-east-1',
+    }),
     partition: 'aws',
   },
 ];
@@ -49,7 +68,13 @@ function file(files: Map<string, string>, path: string): string {
   return text;
 }
 
-type Policy = { Statement: Array<{ Principal: { Federated: string }; Condition: Record<string, Record<string, string>>; Resource: string }> };
+type Policy = {
+  Statement: Array<{
+    Principal: { Federated: string };
+    Condition: Record<string, Record<string, string>>;
+    Resource: string;
+  }>;
+};
 
 function jsonFiles(files: Map<string, string>) {
   return {
@@ -60,9 +85,16 @@ function jsonFiles(files: Map<string, string>) {
 
 /** IAM `StringLike`: `*` any run, `?` one character. */
 const globMatches = (pattern: string, s: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's').test(s);
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  ).test(s);
 
-const undeclared = (refs: Iterable<string>, declared: Record<string, unknown>) => [...refs].filter((r) => !(r in declared));
+const undeclared = (refs: Iterable<string>, declared: Record<string, unknown>) =>
+  [...refs].filter((r) => !(r in declared));
 
 async function terraform(files: Map<string, string>, set: AnswerSet) {
   const parsed = async (name: string) => parseHcl(name, file(files, `terraform/${name}`));
@@ -73,7 +105,11 @@ async function terraform(files: Map<string, string>, set: AnswerSet) {
     outputs: await parsed('outputs.tf'),
     tfvars: await parsed('terraform.tfvars'),
   };
-  const ctx: HclContext = { variables: variableValues(tf.variables, tf.tfvars), locals: block(tf.main, 'locals'), partition: set.partition };
+  const ctx: HclContext = {
+    variables: variableValues(tf.variables, tf.tfvars),
+    locals: block(tf.main, 'locals'),
+    partition: set.partition,
+  };
   return { tf, ctx };
 }
 
@@ -92,16 +128,33 @@ for (const set of SETS) {
     const { trust, inline } = jsonFiles(files);
     const statement = trust.Statement[0]!;
     assert.is(trust.Statement.length, 1);
-    assert.is(statement.Principal.Federated, `arn:${set.partition}:iam::${a.account}:oidc-provider/${hostPath(a.workspace)}`);
-    assert.equal(statement.Condition['StringEquals'], { [`${hostPath(a.workspace)}:aud`]: `ari:cloud:bitbucket::workspace/${a.workspaceUuid}` });
+    assert.is(
+      statement.Principal.Federated,
+      `arn:${set.partition}:iam::${a.account}:oidc-provider/${hostPath(a.workspace)}`,
+    );
+    assert.equal(statement.Condition['StringEquals'], {
+      [`${hostPath(a.workspace)}:aud`]: `ari:cloud:bitbucket::workspace/${a.workspaceUuid}`,
+    });
     const sub = statement.Condition['StringLike']?.[`${hostPath(a.workspace)}:sub`] ?? '';
     const otherRepo = '{11111111-2222-4333-8444-555555555555}:{66666666-7777-4888-8999-aaaaaaaaaaaa}';
     assert.not.ok(globMatches(sub, otherRepo), 'another repository never matches');
     if (a.repoUuid) {
-      assert.ok(globMatches(sub, `{${a.repoUuid}}:{66666666-7777-4888-8999-aaaaaaaaaaaa}`), 'a step of this repository matches');
-      assert.ok(globMatches(sub, `{${a.repoUuid}}:{77777777-7777-4888-8999-aaaaaaaaaaaa}:{66666666-7777-4888-8999-aaaaaaaaaaaa}`), 'a deployment step matches');
+      assert.ok(
+        globMatches(sub, `{${a.repoUuid}}:{66666666-7777-4888-8999-aaaaaaaaaaaa}`),
+        'a step of this repository matches',
+      );
+      assert.ok(
+        globMatches(
+          sub,
+          `{${a.repoUuid}}:{77777777-7777-4888-8999-aaaaaaaaaaaa}:{66666666-7777-4888-8999-aaaaaaaaaaaa}`,
+        ),
+        'a deployment step matches',
+      );
     } else {
-      assert.not.ok(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.test(sub), 'no UUID-shaped repository: fail closed');
+      assert.not.ok(
+        /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.test(sub),
+        'no UUID-shaped repository: fail closed',
+      );
     }
     assert.is(inline.Statement[0]!.Resource, `arn:${set.partition}:iam::${a.account}:role/${a.roleName}`);
     const manifest = JSON.parse(file(files, '.pipelines-oidc.json')) as { answers: unknown };
@@ -136,18 +189,31 @@ for (const set of SETS) {
       const { files } = renderRepo(a);
       const { tf, ctx } = await terraform(files, set);
       const declared = variableBlocks(tf.variables);
-      const refs = new Set([...variableReferences(tf.main), ...variableReferences(tf.outputs), ...variableReferences(tf.versions)]);
+      const refs = new Set([
+        ...variableReferences(tf.main),
+        ...variableReferences(tf.outputs),
+        ...variableReferences(tf.versions),
+      ]);
       assert.ok(refs.has('repository_uuid') && refs.has('role_name'), 'references are found');
       assert.equal(undeclared(refs, declared), []);
       assert.equal(undeclared(Object.keys(tf.tfvars), declared), []);
-      assert.equal(Object.keys(tf.tfvars).sort(), ['account_id', 'aws_region', 'create_oidc_provider', 'repository_uuid', 'role_name', 'workspace', 'workspace_uuid']);
+      assert.equal(Object.keys(tf.tfvars).sort(), [
+        'account_id',
+        'aws_region',
+        'create_oidc_provider',
+        'repository_uuid',
+        'role_name',
+        'workspace',
+        'workspace_uuid',
+      ]);
 
       const checked: string[] = [];
       for (const [name, body] of Object.entries(declared)) {
         for (const validation of (body['validation'] as Array<Record<string, unknown>> | undefined) ?? []) {
           const condition = validation['condition'] as string;
           const ok = evaluate(condition, ctx);
-          if (name === 'repository_uuid' && !a.repoUuid) assert.is(ok, false, 'the placeholder repository UUID is refused (fail closed)');
+          if (name === 'repository_uuid' && !a.repoUuid)
+            assert.is(ok, false, 'the placeholder repository UUID is refused (fail closed)');
           else assert.is(ok, true, `${name} = ${JSON.stringify(ctx.variables[name])} passes ${condition}`);
           checked.push(name);
         }
@@ -158,7 +224,11 @@ for (const set of SETS) {
         const condition = parseHcl2JsonString((body['validation'] as Array<Record<string, string>>)[0]!['condition']!);
         const call = condition.kind === 'template' ? condition.parts[0] : undefined;
         assert.ok(
-          typeof call === 'object' && call.kind === 'call' && call.name === 'can' && call.args[0]?.kind === 'call' && call.args[0].name === 'regex',
+          typeof call === 'object' &&
+            call.kind === 'call' &&
+            call.name === 'can' &&
+            call.args[0]?.kind === 'call' &&
+            call.args[0].name === 'regex',
           `${name}: can(regex(...))`,
         );
         const regex = call.args[0];
@@ -178,11 +248,16 @@ for (const set of SETS) {
       const template = parseCloudFormation(text);
       assert.equal(parseCloudFormation(text, '1.1'), template, 'YAML 1.1 and 1.2 readers agree');
       const cfn = cfnResolver(template, { accountId: a.account, partition: set.partition, region: a.region });
-      const resources = template['Resources'] as Record<string, { Type: string; Condition?: string; Properties: unknown }>;
+      const resources = template['Resources'] as Record<
+        string,
+        { Type: string; Condition?: string; Properties: unknown }
+      >;
 
       const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
       assert.is(roles.length, 1);
-      const role = cfn.value(roles[0]!.Properties) as Record<string, unknown> & { Policies: Array<{ PolicyDocument: unknown }> };
+      const role = cfn.value(roles[0]!.Properties) as Record<string, unknown> & {
+        Policies: Array<{ PolicyDocument: unknown }>;
+      };
       assert.equal(role['AssumeRolePolicyDocument'], trust);
       assert.is(role.Policies.length, 1);
       assert.equal(role.Policies[0]!.PolicyDocument, inline);
@@ -204,14 +279,18 @@ for (const set of SETS) {
     test(`${set.label}: CloudFormation parameter defaults pass their own constraints`, () => {
       const { files } = renderRepo(a);
       const template = parseCloudFormation(file(files, 'cloudformation/oidc-role.yaml'));
-      const parameters = template['Parameters'] as Record<string, { Default?: unknown; AllowedPattern?: string; AllowedValues?: unknown[] }>;
+      const parameters = template['Parameters'] as Record<
+        string,
+        { Default?: unknown; AllowedPattern?: string; AllowedValues?: unknown[] }
+      >;
       let patterns = 0;
       for (const [name, p] of Object.entries(parameters)) {
         if (p.AllowedValues) assert.ok(p.AllowedValues.includes(p.Default), `${name} default is allowed`);
         if (p.AllowedPattern === undefined) continue;
         patterns++;
         const ok = new RegExp(p.AllowedPattern, 'u').test(String(p.Default));
-        if (name === 'RepositoryUuid' && !a.repoUuid) assert.not.ok(ok, 'the placeholder repository UUID is refused (fail closed)');
+        if (name === 'RepositoryUuid' && !a.repoUuid)
+          assert.not.ok(ok, 'the placeholder repository UUID is refused (fail closed)');
         else assert.ok(ok, `${name} default ${JSON.stringify(p.Default)} matches ${p.AllowedPattern}`);
       }
       assert.ok(patterns >= 4, 'patterns were checked');
@@ -227,7 +306,9 @@ test('CloudFormation parameters switch the provider and the thumbprint', () => {
   const thumbprint = 'a031c46782e6e6c662c2c87c76da9aa62ccabd8e';
   const cfn = cfnResolver(template, pseudo, { CreateOidcProvider: 'false', OidcThumbprint: thumbprint });
   assert.not.ok(cfn.condition('CreateProvider'));
-  const provider = cfn.value((template['Resources'] as Record<string, { Properties: unknown }>)['BitbucketOidcProvider']!.Properties) as Record<string, unknown>;
+  const provider = cfn.value(
+    (template['Resources'] as Record<string, { Properties: unknown }>)['BitbucketOidcProvider']!.Properties,
+  ) as Record<string, unknown>;
   assert.equal(provider['ThumbprintList'], [thumbprint]);
 });
 
@@ -249,8 +330,14 @@ test('negative control: a changed sub pattern no longer agrees', async () => {
   assert.not.equal(fromTerraform, mutated);
 
   const template = parseCloudFormation(file(files, 'cloudformation/oidc-role.yaml'));
-  const cfn = cfnResolver(template, { accountId: set.answers.account, partition: set.partition, region: set.answers.region });
-  const fromCfn = (cfn.value(template['Resources']) as Record<string, { Properties: Record<string, unknown> }>)['PipelineRole']!.Properties['AssumeRolePolicyDocument'];
+  const cfn = cfnResolver(template, {
+    accountId: set.answers.account,
+    partition: set.partition,
+    region: set.answers.region,
+  });
+  const fromCfn = (cfn.value(template['Resources']) as Record<string, { Properties: Record<string, unknown> }>)[
+    'PipelineRole'
+  ]!.Properties['AssumeRolePolicyDocument'];
   assert.equal(fromCfn, trust);
   assert.not.equal(fromCfn, mutated);
 });
@@ -262,7 +349,10 @@ test('negative control: a changed Terraform or CloudFormation source no longer a
 
   const mainTf = file(files, 'terraform/main.tf');
   assert.ok(mainTf.includes('"{${var.repository_uuid}}:*"'));
-  const broken = new Map(files).set('terraform/main.tf', mainTf.replace('"{${var.repository_uuid}}:*"', '"${var.repository_uuid}:*"'));
+  const broken = new Map(files).set(
+    'terraform/main.tf',
+    mainTf.replace('"{${var.repository_uuid}}:*"', '"${var.repository_uuid}:*"'),
+  );
   const { tf, ctx } = await terraform(broken, set);
   const [, role] = onlyResource(tf.main, 'aws_iam_role');
   assert.not.equal(JSON.parse(evaluate(role['assume_role_policy'], ctx) as string), trust);
@@ -270,8 +360,14 @@ test('negative control: a changed Terraform or CloudFormation source no longer a
   const yaml = file(files, 'cloudformation/oidc-role.yaml');
   assert.ok(yaml.includes(`'{\${RepositoryUuid}}:*'`));
   const template = parseCloudFormation(yaml.replace(`'{\${RepositoryUuid}}:*'`, `'{\${!RepositoryUuid}}:*'`));
-  const cfn = cfnResolver(template, { accountId: set.answers.account, partition: set.partition, region: set.answers.region });
-  const resolved = (cfn.value(template['Resources']) as Record<string, { Properties: Record<string, unknown> }>)['PipelineRole']!.Properties;
+  const cfn = cfnResolver(template, {
+    accountId: set.answers.account,
+    partition: set.partition,
+    region: set.answers.region,
+  });
+  const resolved = (cfn.value(template['Resources']) as Record<string, { Properties: Record<string, unknown> }>)[
+    'PipelineRole'
+  ]!.Properties;
   assert.not.equal(resolved['AssumeRolePolicyDocument'], trust);
 });
 
@@ -280,7 +376,10 @@ test('negative control: an undeclared variable, a failing validation and an unkn
   const { files } = renderRepo(set.answers);
   const { tf, ctx } = await terraform(files, set);
   const declared = variableBlocks(tf.variables);
-  const outputs = await parseHcl('outputs.tf', `${file(files, 'terraform/outputs.tf')}\noutput "x" {\n  value = var.not_declared\n}\n`);
+  const outputs = await parseHcl(
+    'outputs.tf',
+    `${file(files, 'terraform/outputs.tf')}\noutput "x" {\n  value = var.not_declared\n}\n`,
+  );
   assert.equal(undeclared(variableReferences(outputs), declared), ['not_declared']);
 
   const accountCheck = (declared['account_id']!['validation'] as Array<Record<string, string>>)[0]!['condition']!;

@@ -23,7 +23,8 @@ interface Report {
   token?: { expired: boolean; roles: Array<{ role: string; accepted: boolean; reasons: string[] }> };
 }
 
-const check = (dir: string, args: string[] = [], env: Record<string, string | undefined> = {}) => runCli(['check', dir, ...args], { env: { ...OFFLINE, ...env } });
+const check = (dir: string, args: string[] = [], env: Record<string, string | undefined> = {}) =>
+  runCli(['check', dir, ...args], { env: { ...OFFLINE, ...env } });
 const report = (r: ReturnType<typeof runCli>): Report => {
   assert.ok(r.stdout.trim().startsWith('{'), `JSON on stdout:\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout) as Report;
@@ -41,14 +42,24 @@ function withRepo(flags: string[], body: (dir: string, root: string) => void): v
 }
 
 const examples = BUILT_IN_TARGETS.flatMap((t) => t.questions.flatMap((q) => [`--${q.flag}`, q.example]));
-const ENVS = ['--environment', 'test=1a2b3c4d-0001-4a00-8000-00000000000a', '--environment', 'staging=1a2b3c4d-0002-4b00-9000-00000000000b', '--environment', 'production=1a2b3c4d-0003-4c00-a000-00000000000c'];
+const ENVS = [
+  '--environment',
+  'test=1a2b3c4d-0001-4a00-8000-00000000000a',
+  '--environment',
+  'staging=1a2b3c4d-0002-4b00-9000-00000000000b',
+  '--environment',
+  'production=1a2b3c4d-0003-4c00-a000-00000000000c',
+];
 
 test('the committed example passes clean, and its simulation matches what a correct trust policy does', () => {
   const r = check(join(ROOT, 'examples/phub-oidc-check'), ['--json', ...schemaArgs]);
   assert.is(r.status, 0, r.stdout + r.stderr);
   const rep = report(r);
   assert.ok(rep.ok);
-  assert.equal(rep.findings.filter((f) => f.severity === 'error'), []);
+  assert.equal(
+    rep.findings.filter((f) => f.severity === 'error'),
+    [],
+  );
   assert.ok(rep.simulation.length >= 4);
   for (const row of rep.simulation) assert.is(row.allowed, row.expected === 'allowed', `${row.role}: ${row.scenario}`);
 });
@@ -59,18 +70,26 @@ test('every target, all at once, in three environments: clean, and each environm
     const r = check(dir, ['--json', ...schemaArgs]);
     assert.is(r.status, 0, r.stdout + r.stderr);
     const rep = report(r);
-    assert.equal(rep.findings.filter((f) => f.severity === 'error'), []);
+    assert.equal(
+      rep.findings.filter((f) => f.severity === 'error'),
+      [],
+    );
     const roles = new Set(rep.simulation.map((s) => s.role));
     assert.is(roles.size, 3, [...roles].join(', '));
-    assert.ok(rep.simulation.filter((s) => s.scenario.startsWith('environment ')).length >= 6, 'cross-environment rows');
-    for (const row of rep.simulation) assert.is(row.allowed, row.expected === 'allowed', `${row.role}: ${row.scenario}`);
+    assert.ok(
+      rep.simulation.filter((s) => s.scenario.startsWith('environment ')).length >= 6,
+      'cross-environment rows',
+    );
+    for (const row of rep.simulation)
+      assert.is(row.allowed, row.expected === 'allowed', `${row.role}: ${row.scenario}`);
   });
 });
 
 function dedupe(pairs: string[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (let i = 0; i < pairs.length; i += 2) if (!seen.has(pairs[i]!)) seen.add(pairs[i]!), out.push(pairs[i]!, pairs[i + 1]!);
+  for (let i = 0; i < pairs.length; i += 2)
+    if (!seen.has(pairs[i]!)) (seen.add(pairs[i]!), out.push(pairs[i]!, pairs[i + 1]!));
   return out;
 }
 
@@ -89,7 +108,10 @@ test('iac.drift: a JSON file, the CloudFormation or the Terraform policy changed
       const r = check(dir, ['--json']);
       assert.is(r.status, 1, r.stdout);
       const drift = report(r).findings.filter((f) => f.id === 'iac.drift');
-      assert.ok(drift.some((f) => f.file === file), `${file}: ${JSON.stringify(drift)}`);
+      assert.ok(
+        drift.some((f) => f.file === file),
+        `${file}: ${JSON.stringify(drift)}`,
+      );
       writeFileSync(path, before);
     }
     assert.is(check(dir, ['--json']).status, 0, 'clean again');
@@ -108,9 +130,13 @@ test('bad usage exits 2 with one line', () => {
   const tmp = tempDir();
   try {
     assertOneLineError(runCli(['check', tmp.path], { env: OFFLINE }), 2, ['holds no']);
-    assertOneLineError(check(join(ROOT, 'examples/phub-oidc-check'), ['--schema', join(tmp.path, 'missing.json')]), 2, ['--schema']);
+    assertOneLineError(check(join(ROOT, 'examples/phub-oidc-check'), ['--schema', join(tmp.path, 'missing.json')]), 2, [
+      '--schema',
+    ]);
     assertOneLineError(check(join(ROOT, 'examples/phub-oidc-check'), ['--token', 'not-a-jwt']), 2, ['--token']);
-    assertOneLineError(check(join(ROOT, 'examples/phub-oidc-check'), ['--token', `@${join(tmp.path, 'none')}`]), 2, ['--token']);
+    assertOneLineError(check(join(ROOT, 'examples/phub-oidc-check'), ['--token', `@${join(tmp.path, 'none')}`]), 2, [
+      '--token',
+    ]);
     assertOneLineError(check(join(ROOT, 'examples/phub-oidc-check'), ['--bogus']), 2, ['--bogus']);
   } finally {
     tmp.cleanup();
@@ -136,11 +162,17 @@ test('--token @file: this repository is accepted, another repository rejected na
     const example = join(ROOT, 'examples/phub-oidc-check');
     writeFileSync(join(tmp.path, 'ok.jwt'), sign(claims('0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d')));
     const ok = report(check(example, ['--json', '--token', `@${join(tmp.path, 'ok.jwt')}`]));
-    assert.ok(ok.token?.roles.every((r) => r.accepted), JSON.stringify(ok.token));
+    assert.ok(
+      ok.token?.roles.every((r) => r.accepted),
+      JSON.stringify(ok.token),
+    );
     writeFileSync(join(tmp.path, 'other.jwt'), sign(claims('9e9e9e9e-0000-4000-8000-000000000001')));
     const other = report(check(example, ['--json', '--token', `@${join(tmp.path, 'other.jwt')}`]));
     assert.ok(other.token?.roles.every((r) => !r.accepted));
-    assert.ok(other.token?.roles[0]?.reasons.some((x) => x.includes(':sub')), JSON.stringify(other.token));
+    assert.ok(
+      other.token?.roles[0]?.reasons.some((x) => x.includes(':sub')),
+      JSON.stringify(other.token),
+    );
   } finally {
     tmp.cleanup();
   }
@@ -161,7 +193,10 @@ test('without --schema the schema is fetched once over HTTP, cached, and used', 
     // the server runs in this process: the CLI must run asynchronously beside it
     const run = () =>
       new Promise<{ status: number | null; stdout: string }>((done) => {
-        const child = spawn(process.execPath, [CLI, 'check', join(ROOT, 'examples/phub-oidc-check'), '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [CLI, 'check', join(ROOT, 'examples/phub-oidc-check'), '--json'], {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stdout = '';
         child.stdout.on('data', (c) => (stdout += c));
         child.on('close', (status) => done({ status, stdout }));

@@ -14,7 +14,12 @@ function runNewIn(args: string[], env: Record<string, string | undefined> = {}) 
   const tmp = tempDir();
   try {
     const r = runNew([...args, '--dir', 'out'], tmp.path, env);
-    return { r, entries: readdirSync(tmp.path), manifest: readManifest(join(tmp.path, 'out')), trust: readIf(join(tmp.path, 'out/iam/trust-policy.json')) };
+    return {
+      r,
+      entries: readdirSync(tmp.path),
+      manifest: readManifest(join(tmp.path, 'out')),
+      trust: readIf(join(tmp.path, 'out/iam/trust-policy.json')),
+    };
   } finally {
     tmp.cleanup();
   }
@@ -37,7 +42,12 @@ function assertRejected(args: string[], fragments: string[], env: Record<string,
 
 const INVALID: Array<[string, Record<string, string>, string, string]> = [
   ['a repository name that is not a slug', { name: 'My_Repo' }, '<name>', 'must be a Bitbucket repository slug'],
-  ['a workspace display name instead of its slug', { workspace: 'Phub Team' }, '--workspace', 'must be a Bitbucket workspace slug'],
+  [
+    'a workspace display name instead of its slug',
+    { workspace: 'Phub Team' },
+    '--workspace',
+    'must be a Bitbucket workspace slug',
+  ],
   ['a workspace UUID that is not a UUID', { workspaceUuid: '7a3e5c1d-2b4f-4e6a-9c8d' }, '--workspace-uuid', UUID_RULE],
   ['a repository UUID with one brace', { repoUuid: '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d' }, '--repo-uuid', UUID_RULE],
   ['an account of 11 digits', { account: '12345678901' }, '--account', 'must be a 12-digit AWS account ID'],
@@ -88,7 +98,9 @@ test('UUIDs with or without braces, in any case, are stored lowercase without br
 });
 
 test('the role name defaults to bitbucket-<name>', () => {
-  const args = exampleFlags({ name: 'billing-api' }).filter((a, i, all) => a !== '--role-name' && all[i - 1] !== '--role-name');
+  const args = exampleFlags({ name: 'billing-api' }).filter(
+    (a, i, all) => a !== '--role-name' && all[i - 1] !== '--role-name',
+  );
   const { r, manifest } = runNewIn([...args, '--no-git']);
   assert.is(r.status, 0, r.stderr);
   assert.is(manifest?.['roleName'], 'bitbucket-billing-api');
@@ -98,7 +110,10 @@ test('the role name defaults to bitbucket-<name>', () => {
 const withoutRegion = () => exampleFlags().filter((a, i, all) => a !== '--region' && all[i - 1] !== '--region');
 
 test('the region falls back to AWS_REGION, then AWS_DEFAULT_REGION', () => {
-  const both = runNewIn([...withoutRegion(), '--no-git'], { AWS_REGION: 'us-east-2', AWS_DEFAULT_REGION: 'eu-central-1' });
+  const both = runNewIn([...withoutRegion(), '--no-git'], {
+    AWS_REGION: 'us-east-2',
+    AWS_DEFAULT_REGION: 'eu-central-1',
+  });
   assert.is(both.r.status, 0, both.r.stderr);
   assert.is(both.manifest?.['region'], 'us-east-2');
   const fallback = runNewIn([...withoutRegion(), '--no-git'], { AWS_DEFAULT_REGION: 'eu-central-1' });
@@ -113,7 +128,9 @@ test('without --region nor AWS_REGION/AWS_DEFAULT_REGION, --region is missing', 
 });
 
 test('an invalid region from the environment is rejected like a flag', () => {
-  assertRejected(withoutRegion(), ['--region', 'must be an AWS region code', '"moon-base"'], { AWS_REGION: 'moon-base' });
+  assertRejected(withoutRegion(), ['--region', 'must be an AWS region code', '"moon-base"'], {
+    AWS_REGION: 'moon-base',
+  });
 });
 
 /** Runs `new` with an answers file holding `content` (a string is written as is). */
@@ -169,7 +186,13 @@ test('answers file: an invalid value is rejected naming the flag and the file', 
 });
 
 test('flags override the answers file (even a value the file gets wrong)', () => {
-  const { r, manifest } = withAnswersFile({ ...RAW, account: '1234' }, ['--account', '210987654321', '--workspace', 'other-team', 'renamed-repo']);
+  const { r, manifest } = withAnswersFile({ ...RAW, account: '1234' }, [
+    '--account',
+    '210987654321',
+    '--workspace',
+    'other-team',
+    'renamed-repo',
+  ]);
   assert.is(r.status, 0, r.stderr);
   assert.is(manifest?.['account'], '210987654321');
   assert.is(manifest?.['workspace'], 'other-team');

@@ -84,7 +84,7 @@ test('an empty target folder is used without --force', () => {
   });
 });
 
-test('--force overwrites our files and leaves the user\'s other files alone', () => {
+test("--force overwrites our files and leaves the user's other files alone", () => {
   withTemp((root, out) => {
     mkdirSync(join(out, 'terraform'), { recursive: true });
     writeFileSync(join(out, 'README.md'), 'old readme\n');
@@ -120,7 +120,10 @@ test('--dry-run lists every file and writes nothing', () => {
     const r = newInto(root, ['--dry-run']);
     assert.is(r.status, 0, r.stderr);
     assert.ok(r.stdout.includes('dry run, nothing written'), r.stdout);
-    const listed = r.stdout.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim());
+    const listed = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('  '))
+      .map((l) => l.trim());
     assert.equal(listed.sort(), EXPECTED_PATHS);
     assert.not.ok(existsSync(out));
     assert.equal(readdirSync(root), []);
@@ -188,15 +191,22 @@ test('without --repo-uuid: the output says the role trusts no pipeline yet, and 
     const text = newInto(root, [], flags);
     assert.is(text.status, 0, text.stderr);
     assert.ok(text.stdout.includes('the role trusts no pipeline'), text.stdout);
-    assert.ok(JSON.parse(readFileSync(join(out, 'iam/trust-policy.json'), 'utf8')), 'the trust policy is still valid JSON');
+    assert.ok(
+      JSON.parse(readFileSync(join(out, 'iam/trust-policy.json'), 'utf8')),
+      'the trust policy is still valid JSON',
+    );
 
     const json = onlyJson(newInto(root, ['--json', '--force'], flags)) as JsonResult;
-    const rerun = /run: pipelines-oidc (update .*?) \(until then the role trusts no pipeline\)/.exec(json.next[0] ?? '')?.[1];
+    const rerun = /run: pipelines-oidc (update .*?) \(until then the role trusts no pipeline\)/.exec(
+      json.next[0] ?? '',
+    )?.[1];
     assert.ok(rerun, `first step: ${json.next[0]}`);
     assert.ok(text.stdout.includes(rerun), 'the printed steps hold the same command');
 
     // the command works as printed, once the placeholder is replaced by the real UUID
-    const args = rerun.split(' ').map((a) => (a === `'{REPOSITORY-UUID}'` ? '{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}' : a));
+    const args = rerun
+      .split(' ')
+      .map((a) => (a === `'{REPOSITORY-UUID}'` ? '{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}' : a));
     assert.ok(args.includes('{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}'), rerun);
     assert.is(args[0], 'update');
     const again = runCli(args, { cwd: root });
@@ -211,7 +221,10 @@ test('with --repo-uuid there is no such warning nor re-run step', () => {
   withTemp((root) => {
     const r = newInto(root, ['--json']);
     const result = onlyJson(r) as JsonResult;
-    assert.not.ok(result.next.some((s) => s.includes('--repo-uuid')), result.next.join('\n'));
+    assert.not.ok(
+      result.next.some((s) => s.includes('--repo-uuid')),
+      result.next.join('\n'),
+    );
   });
 });
 

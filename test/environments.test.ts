@@ -15,7 +15,15 @@ import { cfnResolver, parseCloudFormation } from './support/cfn-resolve.ts';
 import { assertOneLineError, readTree, runNew } from './support/cli-helpers.ts';
 import { answers, exampleFlags, renderRepo, ROOT, tempDir } from './support/fixtures.ts';
 import { block, evaluate, parseHcl, variableValues } from './support/hcl-resolve.ts';
-import { assertAllowed, assertDenied, assumeRoleWithWebIdentity, callAsRole, identityPolicy, trustPolicy, type WebIdentityRequest } from './support/iam-simulator.ts';
+import {
+  assertAllowed,
+  assertDenied,
+  assumeRoleWithWebIdentity,
+  callAsRole,
+  identityPolicy,
+  trustPolicy,
+  type WebIdentityRequest,
+} from './support/iam-simulator.ts';
 import { formatErrors, parseYaml, pipelinesValidator, referencePresent } from './support/schema-reference.ts';
 
 const ENV_UUID: Record<string, string> = {
@@ -55,9 +63,11 @@ const jsonOf = (files: Map<string, string>, path: string): unknown => JSON.parse
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-
 type Step = { name: string; deployment?: string; trigger?: string; script: string[] };
-type Item = { step?: Step; stage?: { name: string; deployment?: string; trigger?: string; steps: Array<{ step: Step }> } };
+type Item = {
+  step?: Step;
+  stage?: { name: string; deployment?: string; trigger?: string; steps: Array<{ step: Step }> };
+};
 
 function customPipeline(pipeline: Record<string, unknown>, name: string): Item[] {
   const items = ((pipeline['pipelines'] as Record<string, Record<string, unknown>>)['custom'] ?? {})[name];
@@ -91,38 +101,59 @@ test('each environment role admits the steps of its environment, and only those'
     const trust = trustPolicy(jsonOf(files, `iam/${env}/trust-policy.json`));
     const role = roleRef(A, env);
     const own = braced(ENV_UUID[env]!);
-    assertAllowed(assumeRoleWithWebIdentity(trust, role, token(A, `${repo}:${own}:${STEP}`)), `${env}: a step of ${env}`);
+    assertAllowed(
+      assumeRoleWithWebIdentity(trust, role, token(A, `${repo}:${own}:${STEP}`)),
+      `${env}: a step of ${env}`,
+    );
     fc.assert(
-      fc.property(fc.uuid(), (step) => assertAllowed(assumeRoleWithWebIdentity(trust, role, token(A, `${repo}:${own}:${braced(step)}`)), `${env}: step ${step}`)),
+      fc.property(fc.uuid(), (step) =>
+        assertAllowed(
+          assumeRoleWithWebIdentity(trust, role, token(A, `${repo}:${own}:${braced(step)}`)),
+          `${env}: step ${step}`,
+        ),
+      ),
       { numRuns: 50 },
     );
 
     const nearMisses: Array<[string, string]> = [
-      ...ENVIRONMENTS.filter((e) => e !== env).map((e): [string, string] => [`a step of ${e}`, `${repo}:${braced(ENV_UUID[e]!)}:${STEP}`]),
+      ...ENVIRONMENTS.filter((e) => e !== env).map((e): [string, string] => [
+        `a step of ${e}`,
+        `${repo}:${braced(ENV_UUID[e]!)}:${STEP}`,
+      ]),
       ['a step without a deployment environment', `${repo}:${STEP}`],
       ['the same environment UUID in another repository', `${braced(OTHER_REPO)}:${own}:${STEP}`],
       ['the environment UUID without braces', `${repo}:${ENV_UUID[env]}:${STEP}`],
       ['the environment and repository swapped', `${own}:${repo}:${STEP}`],
     ];
-    for (const [label, sub] of nearMisses) assertDenied(assumeRoleWithWebIdentity(trust, role, token(A, sub)), `${env}: ${label}`);
+    for (const [label, sub] of nearMisses)
+      assertDenied(assumeRoleWithWebIdentity(trust, role, token(A, sub)), `${env}: ${label}`);
     fc.assert(
       fc.property(
         fc.uuid().filter((u) => u !== ENV_UUID[env]),
         fc.uuid(),
-        (other, step) => assertDenied(assumeRoleWithWebIdentity(trust, role, token(A, `${repo}:${braced(other)}:${braced(step)}`)), `${env}: environment ${other}`),
+        (other, step) =>
+          assertDenied(
+            assumeRoleWithWebIdentity(trust, role, token(A, `${repo}:${braced(other)}:${braced(step)}`)),
+            `${env}: environment ${other}`,
+          ),
       ),
       { numRuns: 100 },
     );
     // the audience is still checked
     assertDenied(
-      assumeRoleWithWebIdentity(trust, role, { ...token(A, `${repo}:${own}:${STEP}`), aud: 'ari:cloud:bitbucket::workspace/2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091' }),
+      assumeRoleWithWebIdentity(trust, role, {
+        ...token(A, `${repo}:${own}:${STEP}`),
+        aud: 'ari:cloud:bitbucket::workspace/2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091',
+      }),
       `${env}: another workspace's audience`,
     );
   }
 });
 
 test('an environment without a UUID yet admits no token; the others are unaffected', () => {
-  const a = answers({ environments: withUuids(['test', 'staging']).replace(`staging=${ENV_UUID['staging']}`, 'staging') });
+  const a = answers({
+    environments: withUuids(['test', 'staging']).replace(`staging=${ENV_UUID['staging']}`, 'staging'),
+  });
   const { files } = renderRepo(a);
   const repo = braced(a.repoUuid);
   const closed = trustPolicy(jsonOf(files, 'iam/staging/trust-policy.json'));
@@ -136,16 +167,29 @@ test('an environment without a UUID yet admits no token; the others are unaffect
   for (const [label, sub] of realistic) assertDenied(assumeRoleWithWebIdentity(closed, role, token(a, sub)), label);
   fc.assert(
     fc.property(fc.option(fc.uuid(), { nil: undefined }), fc.uuid(), (environment, step) => {
-      const sub = [a.repoUuid, environment, step].filter((u) => u !== undefined).map((u) => braced(u!)).join(':');
+      const sub = [a.repoUuid, environment, step]
+        .filter((u) => u !== undefined)
+        .map((u) => braced(u!))
+        .join(':');
       assertDenied(assumeRoleWithWebIdentity(closed, role, token(a, sub)), `sub ${sub}`);
     }),
     { numRuns: 150 },
   );
   const test_ = trustPolicy(jsonOf(files, 'iam/test/trust-policy.json'));
-  assertAllowed(assumeRoleWithWebIdentity(test_, roleRef(a, 'test'), token(a, `${repo}:${braced(ENV_UUID['test']!)}:${STEP}`)), 'test keeps working');
+  assertAllowed(
+    assumeRoleWithWebIdentity(test_, roleRef(a, 'test'), token(a, `${repo}:${braced(ENV_UUID['test']!)}:${STEP}`)),
+    'test keeps working',
+  );
   // control: with the UUID filled in, the same token opens the staging role
   const filled = renderRepo(answers({ environments: withUuids(['test', 'staging']) })).files;
-  assertAllowed(assumeRoleWithWebIdentity(trustPolicy(jsonOf(filled, 'iam/staging/trust-policy.json')), role, token(a, realistic[0]![1])), 'staging once its UUID is known');
+  assertAllowed(
+    assumeRoleWithWebIdentity(
+      trustPolicy(jsonOf(filled, 'iam/staging/trust-policy.json')),
+      role,
+      token(a, realistic[0]![1]),
+    ),
+    'staging once its UUID is known',
+  );
 });
 
 test('an environment role may read only its own role', () => {
@@ -154,8 +198,15 @@ test('an environment role may read only its own role', () => {
     const inline = identityPolicy(jsonOf(files, `iam/${env}/inline-policy.json`));
     const session = `arn:${PARTITION}:sts::${A.account}:assumed-role/${roleName(A, env)}/bitbucket-pipelines-7`;
     assertAllowed(callAsRole(inline, session, 'iam:GetRole', roleRef(A, env)), `${env} reads itself`);
-    for (const other of ENVIRONMENTS.filter((e) => e !== env)) assertDenied(callAsRole(inline, session, 'iam:GetRole', roleRef(A, other)), `${env} reads ${other}`);
-    assertDenied(callAsRole(inline, session, 'iam:GetRole', { arn: `arn:${PARTITION}:iam::${A.account}:role/${A.roleName}`, account: A.account }), `${env} reads the base name`);
+    for (const other of ENVIRONMENTS.filter((e) => e !== env))
+      assertDenied(callAsRole(inline, session, 'iam:GetRole', roleRef(A, other)), `${env} reads ${other}`);
+    assertDenied(
+      callAsRole(inline, session, 'iam:GetRole', {
+        arn: `arn:${PARTITION}:iam::${A.account}:role/${A.roleName}`,
+        account: A.account,
+      }),
+      `${env} reads the base name`,
+    );
   }
 });
 
@@ -183,19 +234,34 @@ test('the pipeline has one deployment step per environment, in order, each check
 });
 
 test('production waits for a click unless it is the first step', () => {
-  const first = parseYaml(fileOf(renderRepo(answers({ environments: withUuids(['production', 'test']) })).files, 'bitbucket-pipelines.yml'));
+  const first = parseYaml(
+    fileOf(renderRepo(answers({ environments: withUuids(['production', 'test']) })).files, 'bitbucket-pipelines.yml'),
+  );
   schemaCheck(first);
   const items = customPipeline(first, 'test-aws-oidc');
-  assert.equal(items.map((i) => i.step?.deployment), ['production', 'test']);
+  assert.equal(
+    items.map((i) => i.step?.deployment),
+    ['production', 'test'],
+  );
   assert.is(items[0]!.step!.trigger, undefined, 'production first: nothing before it to wait for');
   assert.is(items[1]!.step!.trigger, undefined);
 
-  const one = customPipeline(parseYaml(fileOf(renderRepo(answers({ environments: 'production' })).files, 'bitbucket-pipelines.yml')), 'test-aws-oidc');
+  const one = customPipeline(
+    parseYaml(fileOf(renderRepo(answers({ environments: 'production' })).files, 'bitbucket-pipelines.yml')),
+    'test-aws-oidc',
+  );
   assert.is(one.length, 1);
   assert.is(one[0]!.step!.trigger, undefined, 'production alone');
 
-  const other = customPipeline(parseYaml(fileOf(renderRepo(answers({ environments: 'qa,prod' })).files, 'bitbucket-pipelines.yml')), 'test-aws-oidc');
-  assert.equal(other.map((i) => i.step?.trigger), [undefined, undefined], 'only the environment named production is manual');
+  const other = customPipeline(
+    parseYaml(fileOf(renderRepo(answers({ environments: 'qa,prod' })).files, 'bitbucket-pipelines.yml')),
+    'test-aws-oidc',
+  );
+  assert.equal(
+    other.map((i) => i.step?.trigger),
+    [undefined, undefined],
+    'only the environment named production is manual',
+  );
 });
 
 if (referencePresent()) {
@@ -232,7 +298,10 @@ async function terraformRoles(files: Map<string, string>, a: Answers) {
 }
 
 test('Terraform declares one role per environment, each evaluating to its JSON files', async () => {
-  const a = answers({ iac: 'terraform', environments: withUuids(['test', 'staging', 'production']).replace(`staging=${ENV_UUID['staging']}`, 'staging') });
+  const a = answers({
+    iac: 'terraform',
+    environments: withUuids(['test', 'staging', 'production']).replace(`staging=${ENV_UUID['staging']}`, 'staging'),
+  });
   const { files } = renderRepo(a);
   const roles = await terraformRoles(files, a);
   assert.equal(roles.map((r) => r.name).sort(), ENVIRONMENTS.map((e) => roleName(a, e)).sort());
@@ -246,14 +315,24 @@ test('Terraform declares one role per environment, each evaluating to its JSON f
 });
 
 test('CloudFormation declares one role per environment, each evaluating to its JSON files', () => {
-  const a = answers({ iac: 'cloudformation', environments: withUuids(['test', 'staging', 'production']).replace(`staging=${ENV_UUID['staging']}`, 'staging') });
+  const a = answers({
+    iac: 'cloudformation',
+    environments: withUuids(['test', 'staging', 'production']).replace(`staging=${ENV_UUID['staging']}`, 'staging'),
+  });
   const { files } = renderRepo(a);
   const template = parseCloudFormation(fileOf(files, 'cloudformation/oidc-role.yaml'));
   const cfn = cfnResolver(template, { accountId: a.account, partition: PARTITION, region: a.region });
   const resources = template['Resources'] as Record<string, { Type: string; Properties: unknown }>;
   const roles = Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Role')
-    .map((r) => cfn.value(r.Properties) as { RoleName: string; AssumeRolePolicyDocument: unknown; Policies: Array<{ PolicyDocument: unknown }> });
+    .map(
+      (r) =>
+        cfn.value(r.Properties) as {
+          RoleName: string;
+          AssumeRolePolicyDocument: unknown;
+          Policies: Array<{ PolicyDocument: unknown }>;
+        },
+    );
   assert.equal(roles.map((r) => r.RoleName).sort(), ENVIRONMENTS.map((e) => roleName(a, e)).sort());
   for (const env of ENVIRONMENTS) {
     const r = roles.find((x) => x.RoleName === roleName(a, env))!;
@@ -277,11 +356,18 @@ test('several targets: one role per environment with merged statements, a stage 
     const r = runNew(
       [
         ...exampleFlags({ target: 'sts-check,sns-notify', iac: 'both' }),
-        '--gallery', join(ROOT, 'test/fixtures/gallery-ok'),
-        '--topic-name', 'deploy-events',
-        '--environment', `test=${ENV_UUID['test']}`,
-        '--environment', `production=${ENV_UUID['production']}`,
-        '--dir', 'out', '--no-git', '--yes',
+        '--gallery',
+        join(ROOT, 'test/fixtures/gallery-ok'),
+        '--topic-name',
+        'deploy-events',
+        '--environment',
+        `test=${ENV_UUID['test']}`,
+        '--environment',
+        `production=${ENV_UUID['production']}`,
+        '--dir',
+        'out',
+        '--no-git',
+        '--yes',
       ],
       tmp.path,
     );
@@ -291,19 +377,38 @@ test('several targets: one role per environment with merged statements, a stage 
     for (const env of ['test', 'production']) {
       const inline = identityPolicy(jsonOf(files, `iam/${env}/inline-policy.json`));
       const session = `arn:${PARTITION}:sts::${a.account}:assumed-role/${roleName(a, env)}/s`;
-      const topic = (name: string) => ({ arn: `arn:${PARTITION}:sns:${a.region}:${a.account}:${name}`, account: a.account });
+      const topic = (name: string) => ({
+        arn: `arn:${PARTITION}:sns:${a.region}:${a.account}:${name}`,
+        account: a.account,
+      });
       assertAllowed(callAsRole(inline, session, 'iam:GetRole', roleRef(a, env)), `${env}: sts-check's statement`);
-      assertAllowed(callAsRole(inline, session, 'sns:Publish', topic('deploy-events')), `${env}: sns-notify's statement`);
+      assertAllowed(
+        callAsRole(inline, session, 'sns:Publish', topic('deploy-events')),
+        `${env}: sns-notify's statement`,
+      );
       assertDenied(callAsRole(inline, session, 'sns:Publish', topic('other-topic')), `${env}: another topic`);
-      assertDenied(callAsRole(inline, session, 'kms:Decrypt', { arn: `arn:${PARTITION}:kms:${a.region}:${a.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, account: a.account }), `${env}: the optional statement is left out`);
+      assertDenied(
+        callAsRole(inline, session, 'kms:Decrypt', {
+          arn: `arn:${PARTITION}:kms:${a.region}:${a.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+          account: a.account,
+        }),
+        `${env}: the optional statement is left out`,
+      );
     }
     assert.not.ok(existsSync(join(tmp.path, 'out/iam/trust-policy.json')));
 
     const pipeline = parseYaml(fileOf(files, 'bitbucket-pipelines.yml'));
     schemaCheck(pipeline);
     const items = customPipeline(pipeline, 'test-aws-oidc');
-    assert.equal(items.map((i) => i.stage?.deployment), ['test', 'production'], 'one stage per environment: each environment once per pipeline');
-    assert.equal(items.map((i) => i.stage?.trigger), [undefined, 'manual']);
+    assert.equal(
+      items.map((i) => i.stage?.deployment),
+      ['test', 'production'],
+      'one stage per environment: each environment once per pipeline',
+    );
+    assert.equal(
+      items.map((i) => i.stage?.trigger),
+      [undefined, 'manual'],
+    );
     for (const item of items) {
       const stage = item.stage!;
       assert.is(stage.steps.length, 2, `${stage.name}: one step per target`);
@@ -311,7 +416,10 @@ test('several targets: one role per environment with merged statements, a stage 
         assert.is(step.deployment, undefined, 'the stage, not its steps, names the environment');
         assert.is(expectedRole(step), roleArn(a, stage.deployment!), `${step.name}`);
       }
-      assert.ok(stage.steps[1]!.step.script.some((l) => l.includes(`arn:aws:sns:${a.region}:${a.account}:deploy-events`)), 'sns-notify runs in the stage');
+      assert.ok(
+        stage.steps[1]!.step.script.some((l) => l.includes(`arn:aws:sns:${a.region}:${a.account}:deploy-events`)),
+        'sns-notify runs in the stage',
+      );
     }
   } finally {
     tmp.cleanup();
@@ -324,15 +432,36 @@ test('a role name that the environment suffix makes longer than 64 characters is
   const tmp = tempDir();
   try {
     const at64 = 'r'.repeat(64 - '-production'.length);
-    const fits = runNew([...exampleFlags({ roleName: at64 }), '--environment', 'production', '--dry-run', '--yes', '--no-git'], tmp.path);
+    const fits = runNew(
+      [...exampleFlags({ roleName: at64 }), '--environment', 'production', '--dry-run', '--yes', '--no-git'],
+      tmp.path,
+    );
     assert.is(fits.status, 0, `exactly 64 characters is fine: ${fits.stderr}`);
-    const over = runNew([...exampleFlags({ roleName: `${at64}x` }), '--environment', 'test', '--environment', 'production', '--dir', 'out', '--no-git', '--yes'], tmp.path);
+    const over = runNew(
+      [
+        ...exampleFlags({ roleName: `${at64}x` }),
+        '--environment',
+        'test',
+        '--environment',
+        'production',
+        '--dir',
+        'out',
+        '--no-git',
+        '--yes',
+      ],
+      tmp.path,
+    );
     assertOneLineError(over, 2, ['--role-name', 'production']);
     // the default role name counts too: bitbucket-<62-character slug> plus -production
     const slug = `a${'b'.repeat(61)}`;
-    const withoutRoleName = exampleFlags({ name: slug }).filter((arg, i, all) => arg !== '--role-name' && all[i - 1] !== '--role-name');
+    const withoutRoleName = exampleFlags({ name: slug }).filter(
+      (arg, i, all) => arg !== '--role-name' && all[i - 1] !== '--role-name',
+    );
     assert.ok(withoutRoleName.length > 0 && !withoutRoleName.includes('--role-name'));
-    const derived = runNew([...withoutRoleName, '--environment', 'production', '--dir', 'out', '--no-git', '--yes'], tmp.path);
+    const derived = runNew(
+      [...withoutRoleName, '--environment', 'production', '--dir', 'out', '--no-git', '--yes'],
+      tmp.path,
+    );
     assertOneLineError(derived, 2, ['--role-name']);
     assert.not.ok(existsSync(join(tmp.path, 'out')), 'nothing written');
   } finally {

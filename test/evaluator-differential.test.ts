@@ -37,20 +37,58 @@ const AUD = `ari:cloud:bitbucket::workspace/${WS}`;
 
 /** Strings both as condition values and as request values: wildcard characters are literal in requests. */
 const VALUES = [
-  AUD, `ari:cloud:bitbucket::workspace/{${WS}}`, AUD.toUpperCase(),
-  `${REPO}:${STEP}`, `${REPO}:${ENV}:${STEP}`, `${OTHER}:${STEP}`, `${REPO.toUpperCase()}:${STEP}`,
-  `${REPO}:*`, `${REPO}:${ENV}:*`, `${REPO}:?*`, `*:${STEP}`, `${REPO}*`, `?${REPO.slice(1)}:*`, `${REPO.toUpperCase()}:*`,
-  '*', '?', '', 'a.b', 'aXb', 'a*b', 'A.B', '(.*)', '[x]', '$', 'true', 'false',
+  AUD,
+  `ari:cloud:bitbucket::workspace/{${WS}}`,
+  AUD.toUpperCase(),
+  `${REPO}:${STEP}`,
+  `${REPO}:${ENV}:${STEP}`,
+  `${OTHER}:${STEP}`,
+  `${REPO.toUpperCase()}:${STEP}`,
+  `${REPO}:*`,
+  `${REPO}:${ENV}:*`,
+  `${REPO}:?*`,
+  `*:${STEP}`,
+  `${REPO}*`,
+  `?${REPO.slice(1)}:*`,
+  `${REPO.toUpperCase()}:*`,
+  '*',
+  '?',
+  '',
+  'a.b',
+  'aXb',
+  'a*b',
+  'A.B',
+  '(.*)',
+  '[x]',
+  '$',
+  'true',
+  'false',
 ];
 const POLICY_VALUES = [...VALUES, '${aws:username}'];
 const KEYS = [`${H}:aud`, `${H}:sub`, `${H}:AUD`, `${H.toUpperCase()}:Sub`, `${H}:amr`, `${H2}:sub`, `${H}:branchName`];
 /** The request's keys (one spelling each); `:branchName` is never set, as AWS never sets it. */
 const REQUEST_KEYS = [`${H}:aud`, `${H}:sub`, `${H}:amr`, `${H2}:sub`];
 const ACTIONS = [
-  'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRole', 'sts:*', '*', 'sts:AssumeRole*', 'sts:AssumeRoleWith?ebIdentity',
-  'STS:assumerolewithwebidentity', 'sts:TagSession', 's3:*', 'sts:*Web*', 'sts:?',
+  'sts:AssumeRoleWithWebIdentity',
+  'sts:AssumeRole',
+  'sts:*',
+  '*',
+  'sts:AssumeRole*',
+  'sts:AssumeRoleWith?ebIdentity',
+  'STS:assumerolewithwebidentity',
+  'sts:TagSession',
+  's3:*',
+  'sts:*Web*',
+  'sts:?',
 ];
-const BASE_OPERATORS = ['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike'];
+const BASE_OPERATORS = [
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+];
 
 const oneOrMore = <T>(arb: fc.Arbitrary<T>, max = 3) => fc.oneof(arb, fc.array(arb, { minLength: 1, maxLength: max }));
 
@@ -60,38 +98,91 @@ const principal = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ Federated: [PROVIDER2, PROVIDER] }) },
   { weight: 1, arbitrary: fc.constant({ Federated: provider('210987654321', H) }) },
   { weight: 1, arbitrary: fc.constantFrom<unknown>('*', { AWS: '*' }, { AWS: ['*'] }) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>({ AWS: `arn:aws:iam::${ACCOUNT}:role/deployer` }, { Service: 'sts.amazonaws.com' }, { AWS: ACCOUNT }, { AWS: `arn:aws:iam::${ACCOUNT}:root` }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<unknown>(
+      { AWS: `arn:aws:iam::${ACCOUNT}:role/deployer` },
+      { Service: 'sts.amazonaws.com' },
+      { AWS: ACCOUNT },
+      { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+    ),
+  },
   { weight: 1, arbitrary: fc.constant({ Federated: PROVIDER, AWS: `arn:aws:iam::${ACCOUNT}:role/deployer` }) },
 );
 
 const operatorName = fc.oneof(
-  { weight: 9, arbitrary: fc.tuple(fc.constantFrom('', '', 'ForAnyValue:', 'ForAllValues:'), fc.constantFrom(...BASE_OPERATORS), fc.constantFrom('', '', 'IfExists')).map(([s, b, e]) => s + b + e) },
+  {
+    weight: 9,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('', '', 'ForAnyValue:', 'ForAllValues:'),
+        fc.constantFrom(...BASE_OPERATORS),
+        fc.constantFrom('', '', 'IfExists'),
+      )
+      .map(([s, b, e]) => s + b + e),
+  },
   { weight: 1, arbitrary: fc.constant('Null') },
 );
 const nullValue = fc.constantFrom<unknown>(true, false, 'true', 'false', ['true', 'false']);
 
 const conditionBlock = operatorName.chain((op) =>
-  fc.tuple(fc.constant(op), fc.dictionary(fc.constantFrom(...KEYS), op === 'Null' ? nullValue : oneOrMore(fc.constantFrom(...POLICY_VALUES)), { minKeys: 1, maxKeys: 2 })),
+  fc.tuple(
+    fc.constant(op),
+    fc.dictionary(fc.constantFrom(...KEYS), op === 'Null' ? nullValue : oneOrMore(fc.constantFrom(...POLICY_VALUES)), {
+      minKeys: 1,
+      maxKeys: 2,
+    }),
+  ),
 );
 
-const statement = fc.record(
-  {
-    Effect: fc.constantFrom('Allow', 'Allow', 'Deny'),
-    principal: fc.oneof({ weight: 30, arbitrary: principal.map((p) => ({ Principal: p })) }, { weight: 1, arbitrary: fc.constant({ NotPrincipal: { Federated: PROVIDER2 } }) }),
-    action: fc.oneof({ weight: 6, arbitrary: oneOrMore(fc.constantFrom(...ACTIONS), 2).map((a) => ({ Action: a })) }, { weight: 1, arbitrary: oneOrMore(fc.constantFrom(...ACTIONS), 2).map((a) => ({ NotAction: a })) }),
-    Condition: fc.option(fc.array(conditionBlock, { minLength: 1, maxLength: 3 }).map((blocks) => Object.fromEntries(blocks)), { nil: undefined, freq: 5 }),
-  },
-  { requiredKeys: ['Effect', 'principal', 'action'] },
-).map(({ Effect, principal: p, action, Condition }) => ({ Effect, ...p, ...action, ...(Condition ? { Condition } : {}) }));
+const statement = fc
+  .record(
+    {
+      Effect: fc.constantFrom('Allow', 'Allow', 'Deny'),
+      principal: fc.oneof(
+        { weight: 30, arbitrary: principal.map((p) => ({ Principal: p })) },
+        { weight: 1, arbitrary: fc.constant({ NotPrincipal: { Federated: PROVIDER2 } }) },
+      ),
+      action: fc.oneof(
+        { weight: 6, arbitrary: oneOrMore(fc.constantFrom(...ACTIONS), 2).map((a) => ({ Action: a })) },
+        { weight: 1, arbitrary: oneOrMore(fc.constantFrom(...ACTIONS), 2).map((a) => ({ NotAction: a })) },
+      ),
+      Condition: fc.option(
+        fc.array(conditionBlock, { minLength: 1, maxLength: 3 }).map((blocks) => Object.fromEntries(blocks)),
+        { nil: undefined, freq: 5 },
+      ),
+    },
+    { requiredKeys: ['Effect', 'principal', 'action'] },
+  )
+  .map(({ Effect, principal: p, action, Condition }) => ({
+    Effect,
+    ...p,
+    ...action,
+    ...(Condition ? { Condition } : {}),
+  }));
 
-const policy = fc.array(statement, { minLength: 1, maxLength: 3 }).map((Statement) => ({ Version: '2012-10-17', Statement }));
+const policy = fc
+  .array(statement, { minLength: 1, maxLength: 3 })
+  .map((Statement) => ({ Version: '2012-10-17', Statement }));
 
-const requestValue = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...VALUES) }, { weight: 1, arbitrary: fc.array(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 3 }) });
+const requestValue = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...VALUES) },
+  { weight: 1, arbitrary: fc.array(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 3 }) },
+);
 const request: fc.Arbitrary<TrustRequest> = fc.record({
   federated: fc.constantFrom(PROVIDER, PROVIDER, PROVIDER, PROVIDER2),
-  action: fc.constantFrom('sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithWebIdentity', 'sts:TagSession'),
+  action: fc.constantFrom(
+    'sts:AssumeRoleWithWebIdentity',
+    'sts:AssumeRoleWithWebIdentity',
+    'sts:AssumeRoleWithWebIdentity',
+    'sts:TagSession',
+  ),
   context: fc
-    .tuple(...REQUEST_KEYS.map((k) => fc.option(fc.tuple(fc.constantFrom(k, k.toUpperCase()), requestValue), { nil: undefined, freq: 3 })))
+    .tuple(
+      ...REQUEST_KEYS.map((k) =>
+        fc.option(fc.tuple(fc.constantFrom(k, k.toUpperCase()), requestValue), { nil: undefined, freq: 3 }),
+      ),
+    )
     .map((entries) => Object.fromEntries(entries.filter((e) => e !== undefined))),
 });
 
@@ -106,7 +197,8 @@ interface Tally {
 function compare(doc: unknown, req: TrustRequest, tally: Tally): boolean {
   const ours = explainTrust(doc, req);
   const theirs = callOnRole(trustPolicy(doc), ROLE, req.federated, req.action, req.context).decision;
-  const show = () => `ours: ${JSON.stringify(ours.allowed ? 'Allowed' : ours.reasons)}\niam-simulate: ${theirs}\nrequest: ${JSON.stringify(req)}\npolicy: ${JSON.stringify(doc)}`;
+  const show = () =>
+    `ours: ${JSON.stringify(ours.allowed ? 'Allowed' : ours.reasons)}\niam-simulate: ${theirs}\nrequest: ${JSON.stringify(req)}\npolicy: ${JSON.stringify(doc)}`;
   if (ours.indeterminate) {
     assert.not.ok(ours.allowed, `indeterminate but allowed\n${show()}`);
     tally.indeterminate++;
@@ -130,7 +222,9 @@ test('random trust policies: our evaluator and iam-simulate reach the same decis
     fc.property(policy, request, (doc, req) => compare(doc, req, tally)),
     { numRuns: runs },
   );
-  console.log(`  random policies: ${runs} cases, ${tally.compared} compared (${tally.allowed} allowed, ${tally.explicit} explicitly denied), ${tally.indeterminate} indeterminate`);
+  console.log(
+    `  random policies: ${runs} cases, ${tally.compared} compared (${tally.allowed} allowed, ${tally.explicit} explicitly denied), ${tally.indeterminate} indeterminate`,
+  );
   // the comparison must have power: most cases decided, and both outcomes well represented
   assert.ok(tally.compared >= runs * 0.7, `only ${tally.compared} of ${runs} cases were decided`);
   assert.ok(tally.allowed >= runs * 0.1, `only ${tally.allowed} allowed cases`);
@@ -138,14 +232,31 @@ test('random trust policies: our evaluator and iam-simulate reach the same decis
 });
 
 test('the generated trust policies: both evaluators agree on random tokens', () => {
-  const roles = [answers(), answers({ environments: 'test=8e7d6c5b-4a39-4281-9f0e-d1c2b3a49586,production' })].flatMap((a) => {
-    const { model, files } = renderRepo(a);
-    return model.roles.map((r) => JSON.parse(files.get(r.trustFile)!) as unknown);
-  });
-  const subs = fc.constantFrom(`${REPO}:${STEP}`, `${REPO}:${STEP}`, `${REPO}:${ENV}:${STEP}`, `${REPO}:${ENV}:${STEP}`, `${REPO}:${ENV}:${STEP}`, `${OTHER}:${STEP}`, `${OTHER}:${ENV}:${STEP}`, `${REPO}:${STEP.toUpperCase()}`, `${REPO}`, `${REPO}:`, '');
+  const roles = [answers(), answers({ environments: 'test=8e7d6c5b-4a39-4281-9f0e-d1c2b3a49586,production' })].flatMap(
+    (a) => {
+      const { model, files } = renderRepo(a);
+      return model.roles.map((r) => JSON.parse(files.get(r.trustFile)!) as unknown);
+    },
+  );
+  const subs = fc.constantFrom(
+    `${REPO}:${STEP}`,
+    `${REPO}:${STEP}`,
+    `${REPO}:${ENV}:${STEP}`,
+    `${REPO}:${ENV}:${STEP}`,
+    `${REPO}:${ENV}:${STEP}`,
+    `${OTHER}:${STEP}`,
+    `${OTHER}:${ENV}:${STEP}`,
+    `${REPO}:${STEP.toUpperCase()}`,
+    `${REPO}`,
+    `${REPO}:`,
+    '',
+  );
   const tokenRequest = fc.record({
     federated: fc.constantFrom(PROVIDER, PROVIDER, PROVIDER, PROVIDER2),
-    aud: fc.option(fc.constantFrom(AUD, AUD, AUD, `ari:cloud:bitbucket::workspace/{${WS}}`, AUD.toUpperCase()), { nil: undefined, freq: 8 }),
+    aud: fc.option(fc.constantFrom(AUD, AUD, AUD, `ari:cloud:bitbucket::workspace/{${WS}}`, AUD.toUpperCase()), {
+      nil: undefined,
+      freq: 8,
+    }),
     sub: fc.option(subs, { nil: undefined, freq: 8 }),
   });
   const tally: Tally = { compared: 0, allowed: 0, explicit: 0, indeterminate: 0 };

@@ -22,11 +22,21 @@ const ACTION = 'sts:AssumeRoleWithWebIdentity';
 const SUB = `${H}:sub`;
 const AUD_KEY = `${H}:aud`;
 
-const req = (context: TrustRequest['context'] = {}, federated = PROVIDER, action = ACTION): TrustRequest => ({ federated, action, context });
-const statement = (extra: Record<string, unknown> = {}) => ({ Effect: 'Allow', Principal: { Federated: PROVIDER }, Action: ACTION, ...extra });
+const req = (context: TrustRequest['context'] = {}, federated = PROVIDER, action = ACTION): TrustRequest => ({
+  federated,
+  action,
+  context,
+});
+const statement = (extra: Record<string, unknown> = {}) => ({
+  Effect: 'Allow',
+  Principal: { Federated: PROVIDER },
+  Action: ACTION,
+  ...extra,
+});
 const policy = (...statements: Record<string, unknown>[]) => ({ Version: '2012-10-17', Statement: statements });
 /** A one-statement policy with one condition. */
-const withCondition = (operator: string, key: string, values: unknown) => policy(statement({ Condition: { [operator]: { [key]: values } } }));
+const withCondition = (operator: string, key: string, values: unknown) =>
+  policy(statement({ Condition: { [operator]: { [key]: values } } }));
 const show = (d: { reasons: string[] }) => `reasons:\n  ${d.reasons.join('\n  ')}`;
 
 function allowed(doc: unknown, r: TrustRequest): void {
@@ -56,11 +66,32 @@ function cannotTell(doc: unknown, r: TrustRequest, why: RegExp): void {
 
 test('globMatch: * is any run of characters (none included), ? exactly one, all else literal', () => {
   const yes: Array<[string, string]> = [
-    ['*', ''], ['*', 'anything:at/all'], ['a*', 'a'], ['a*c', 'abbbc'], ['a*b*c', 'aXbYbZc'], ['?', 'x'], ['a?c', 'abc'],
-    [`${REPO}:*`, `${REPO}:${STEP}`], ['*:*', ':'], ['a.b', 'a.b'], ['(.*)', '(.*)'], ['[x]', '[x]'], ['**', ''], ['*?', 'x'],
+    ['*', ''],
+    ['*', 'anything:at/all'],
+    ['a*', 'a'],
+    ['a*c', 'abbbc'],
+    ['a*b*c', 'aXbYbZc'],
+    ['?', 'x'],
+    ['a?c', 'abc'],
+    [`${REPO}:*`, `${REPO}:${STEP}`],
+    ['*:*', ':'],
+    ['a.b', 'a.b'],
+    ['(.*)', '(.*)'],
+    ['[x]', '[x]'],
+    ['**', ''],
+    ['*?', 'x'],
   ];
   const no: Array<[string, string]> = [
-    ['?', ''], ['?', 'xy'], ['a?c', 'ac'], ['a*c', 'abcd'], ['a.b', 'aXb'], ['(.*)', 'anything'], ['[x]', 'x'], ['abc', 'ABC'], ['*?', ''], ['a*b*c', 'aXbY'],
+    ['?', ''],
+    ['?', 'xy'],
+    ['a?c', 'ac'],
+    ['a*c', 'abcd'],
+    ['a.b', 'aXb'],
+    ['(.*)', 'anything'],
+    ['[x]', 'x'],
+    ['abc', 'ABC'],
+    ['*?', ''],
+    ['a*b*c', 'aXbY'],
   ];
   for (const [p, v] of yes) assert.ok(globMatch(p, v), `${p} should match ${v}`);
   for (const [p, v] of no) assert.not.ok(globMatch(p, v), `${p} should not match ${v}`);
@@ -75,15 +106,29 @@ test('Allow: a matching statement allows, and names the statement', () => {
 });
 
 test('an explicit Deny wins over any Allow, and the reason names it', () => {
-  const doc = policy(statement(), { Sid: 'NoOtherRepos', Effect: 'Deny', Principal: '*', Action: '*', Condition: { StringNotLike: { [SUB]: `${REPO}:*` } } });
+  const doc = policy(statement(), {
+    Sid: 'NoOtherRepos',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: '*',
+    Condition: { StringNotLike: { [SUB]: `${REPO}:*` } },
+  });
   denied(doc, req({ [SUB]: `${OTHER_REPO}:${STEP}` }), 'explicitly denied by statement "NoOtherRepos" (Deny)');
   assert.is(explainTrust(doc, req({ [SUB]: `${OTHER_REPO}:${STEP}` })).deniedBy, 'statement "NoOtherRepos"');
   allowed(doc, req({ [SUB]: `${REPO}:${STEP}` }));
-  denied(policy({ Effect: 'Deny', Principal: { Federated: PROVIDER }, Action: ACTION }, statement()), req(), 'explicitly denied by statement 1 (Deny)');
+  denied(
+    policy({ Effect: 'Deny', Principal: { Federated: PROVIDER }, Action: ACTION }, statement()),
+    req(),
+    'explicitly denied by statement 1 (Deny)',
+  );
 });
 
 test('no matching Allow is an implicit deny: each Allow statement says its first failing check', () => {
-  denied(policy({ Effect: 'Deny', Principal: '*', Action: 's3:*' }), req(), 'no Allow statement: nothing grants the role');
+  denied(
+    policy({ Effect: 'Deny', Principal: '*', Action: 's3:*' }),
+    req(),
+    'no Allow statement: nothing grants the role',
+  );
   const doc = policy(
     statement({ Sid: 'Repo', Condition: { StringLike: { [SUB]: `${REPO}:*` } } }),
     statement({ Principal: { Federated: ACME_PROVIDER } }),
@@ -99,13 +144,33 @@ test('no matching Allow is an implicit deny: each Allow statement says its first
 });
 
 test('the first failing check is reported: Principal, then Action, then conditions in order', () => {
-  const doc = policy(statement({ Principal: { Federated: ACME_PROVIDER }, Action: 'sts:AssumeRole', Condition: { StringEquals: { [AUD_KEY]: AUD } } }));
+  const doc = policy(
+    statement({
+      Principal: { Federated: ACME_PROVIDER },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { [AUD_KEY]: AUD } },
+    }),
+  );
   denied(doc, req(), /^Principal: /);
-  denied(policy(statement({ Action: 'sts:AssumeRole', Condition: { StringEquals: { [AUD_KEY]: AUD } } })), req(), `Action: "${ACTION}" does not match "sts:AssumeRole"`);
-  const two = policy(statement({ Condition: { StringEquals: { [AUD_KEY]: AUD }, StringLike: { [SUB]: `${REPO}:*` } } }));
+  denied(
+    policy(statement({ Action: 'sts:AssumeRole', Condition: { StringEquals: { [AUD_KEY]: AUD } } })),
+    req(),
+    `Action: "${ACTION}" does not match "sts:AssumeRole"`,
+  );
+  const two = policy(
+    statement({ Condition: { StringEquals: { [AUD_KEY]: AUD }, StringLike: { [SUB]: `${REPO}:*` } } }),
+  );
   denied(two, req({ [AUD_KEY]: 'x', [SUB]: 'y' }), `StringEquals ${AUD_KEY}: "x" does not equal "${AUD}"`);
-  const checks = explainTrust(two, req({ [AUD_KEY]: 'x', [SUB]: 'y' })).statements[0]!.checks.map((c) => [c.element, c.result]);
-  assert.equal(checks, [['Principal', true], ['Action', true], [`StringEquals ${AUD_KEY}`, false], [`StringLike ${SUB}`, false]]);
+  const checks = explainTrust(two, req({ [AUD_KEY]: 'x', [SUB]: 'y' })).statements[0]!.checks.map((c) => [
+    c.element,
+    c.result,
+  ]);
+  assert.equal(checks, [
+    ['Principal', true],
+    ['Action', true],
+    [`StringEquals ${AUD_KEY}`, false],
+    [`StringLike ${SUB}`, false],
+  ]);
 });
 
 // ——— principal ———
@@ -115,28 +180,75 @@ test('Principal: the Federated provider exactly, "*" and {"AWS": "*"} trust ever
   allowed(policy(statement({ Principal: '*' })), req());
   allowed(policy(statement({ Principal: { AWS: '*' } })), req());
   denied(policy(statement()), req({}, PROVIDER.toUpperCase()), /is not the Federated principal/);
-  denied(policy(statement({ Principal: { Federated: ACME_PROVIDER } })), req(), `Principal: "${PROVIDER}" is not the Federated principal "${ACME_PROVIDER}"`);
-  for (const p of [{ AWS: 'arn:aws:iam::123456789012:root' }, { AWS: '123456789012' }, { AWS: 'arn:aws:iam::123456789012:role/deployer' }, { Service: 'sts.amazonaws.com' }]) {
-    denied(policy(statement({ Principal: p })), req(), /^Principal: names no Federated principal, only (AWS|Service) .*: a web-identity caller is its OIDC provider/);
+  denied(
+    policy(statement({ Principal: { Federated: ACME_PROVIDER } })),
+    req(),
+    `Principal: "${PROVIDER}" is not the Federated principal "${ACME_PROVIDER}"`,
+  );
+  for (const p of [
+    { AWS: 'arn:aws:iam::123456789012:root' },
+    { AWS: '123456789012' },
+    { AWS: 'arn:aws:iam::123456789012:role/deployer' },
+    { Service: 'sts.amazonaws.com' },
+  ]) {
+    denied(
+      policy(statement({ Principal: p })),
+      req(),
+      /^Principal: names no Federated principal, only (AWS|Service) .*: a web-identity caller is its OIDC provider/,
+    );
   }
   // a Deny naming an IAM role does not cover the web-identity caller
-  allowed(policy(statement(), { Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::123456789012:role/deployer' }, Action: '*' }), req());
+  allowed(
+    policy(statement(), { Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::123456789012:role/deployer' }, Action: '*' }),
+    req(),
+  );
 });
 
 test('Principal: NotPrincipal, wildcards inside a principal and an account principal in a Deny are not judged', () => {
-  cannotTell(policy({ Effect: 'Allow', NotPrincipal: { Federated: ACME_PROVIDER }, Action: ACTION }), req(), /NotPrincipal in a role trust policy/);
-  cannotTell(policy(statement({ Principal: { Federated: 'arn:aws:iam::123456789012:oidc-provider/*' } })), req(), /wildcard inside a principal/);
-  cannotTell(policy(statement(), { Effect: 'Deny', Principal: { AWS: '123456789012' }, Action: '*' }), req(), /may deny it.*account principal in a Deny/);
-  cannotTell(policy(statement({ Principal: 'arn:aws:iam::123456789012:root' })), req(), /Principal must be "\*" or an object/);
+  cannotTell(
+    policy({ Effect: 'Allow', NotPrincipal: { Federated: ACME_PROVIDER }, Action: ACTION }),
+    req(),
+    /NotPrincipal in a role trust policy/,
+  );
+  cannotTell(
+    policy(statement({ Principal: { Federated: 'arn:aws:iam::123456789012:oidc-provider/*' } })),
+    req(),
+    /wildcard inside a principal/,
+  );
+  cannotTell(
+    policy(statement(), { Effect: 'Deny', Principal: { AWS: '123456789012' }, Action: '*' }),
+    req(),
+    /may deny it.*account principal in a Deny/,
+  );
+  cannotTell(
+    policy(statement({ Principal: 'arn:aws:iam::123456789012:root' })),
+    req(),
+    /Principal must be "\*" or an object/,
+  );
 });
 
 // ——— action ———
 
 test('Action: wildcards * and ?, case-insensitive names; NotAction excludes', () => {
-  for (const a of ['sts:AssumeRoleWithWebIdentity', 'STS:assumerolewithwebidentity', '*', 'sts:*', 'sts:AssumeRole*', 'sts:*Web*', 'sts:AssumeRoleWith?ebIdentity', ['s3:*', 'sts:Assume*']]) {
+  for (const a of [
+    'sts:AssumeRoleWithWebIdentity',
+    'STS:assumerolewithwebidentity',
+    '*',
+    'sts:*',
+    'sts:AssumeRole*',
+    'sts:*Web*',
+    'sts:AssumeRoleWith?ebIdentity',
+    ['s3:*', 'sts:Assume*'],
+  ]) {
     allowed(policy(statement({ Action: a })), req());
   }
-  for (const a of ['sts:AssumeRole', 'sts:TagSession', 's3:*', 'sts:AssumeRoleWith?Identity', 'sts:AssumeRoleWithWebIdentity?']) {
+  for (const a of [
+    'sts:AssumeRole',
+    'sts:TagSession',
+    's3:*',
+    'sts:AssumeRoleWith?Identity',
+    'sts:AssumeRoleWithWebIdentity?',
+  ]) {
     denied(policy(statement({ Action: a })), req(), /^Action: /);
   }
   const notAction = (n: unknown) => policy({ Effect: 'Allow', Principal: { Federated: PROVIDER }, NotAction: n });
@@ -160,18 +272,32 @@ function judge([operator, values, value, expected]: Case): void {
 
 test('StringEquals / StringNotEquals: exact and case-sensitive, no wildcards; several values: any (negated: none)', () => {
   const cases: Case[] = [
-    ['StringEquals', 'abc', 'abc', true], ['StringEquals', 'abc', 'ABC', false], ['StringEquals', 'a*', 'abc', false], ['StringEquals', 'a*', 'a*', true],
-    ['StringEquals', '?', 'x', false], ['StringEquals', ['x', 'abc'], 'abc', true], ['StringEquals', ['x', 'y'], 'abc', false], ['StringEquals', '', '', true],
-    ['StringNotEquals', 'abc', 'abc', false], ['StringNotEquals', 'abc', 'ABC', true], ['StringNotEquals', ['x', 'abc'], 'abc', false], ['StringNotEquals', ['x', 'y'], 'abc', true],
-    ['StringEquals', true, 'true', true], ['StringEquals', [false], 'false', true],
+    ['StringEquals', 'abc', 'abc', true],
+    ['StringEquals', 'abc', 'ABC', false],
+    ['StringEquals', 'a*', 'abc', false],
+    ['StringEquals', 'a*', 'a*', true],
+    ['StringEquals', '?', 'x', false],
+    ['StringEquals', ['x', 'abc'], 'abc', true],
+    ['StringEquals', ['x', 'y'], 'abc', false],
+    ['StringEquals', '', '', true],
+    ['StringNotEquals', 'abc', 'abc', false],
+    ['StringNotEquals', 'abc', 'ABC', true],
+    ['StringNotEquals', ['x', 'abc'], 'abc', false],
+    ['StringNotEquals', ['x', 'y'], 'abc', true],
+    ['StringEquals', true, 'true', true],
+    ['StringEquals', [false], 'false', true],
   ];
   cases.forEach(judge);
 });
 
 test('StringEqualsIgnoreCase / StringNotEqualsIgnoreCase: ASCII letters fold, nothing else matches loosely', () => {
   const cases: Case[] = [
-    ['StringEqualsIgnoreCase', AUD.toUpperCase(), AUD, true], ['StringEqualsIgnoreCase', 'a*', 'ABC', false], ['StringEqualsIgnoreCase', 'abc', 'abd', false],
-    ['StringNotEqualsIgnoreCase', 'ABC', 'abc', false], ['StringNotEqualsIgnoreCase', ['x', 'y'], 'abc', true], ['StringEqualsIgnoreCase', 'é', 'é', true],
+    ['StringEqualsIgnoreCase', AUD.toUpperCase(), AUD, true],
+    ['StringEqualsIgnoreCase', 'a*', 'ABC', false],
+    ['StringEqualsIgnoreCase', 'abc', 'abd', false],
+    ['StringNotEqualsIgnoreCase', 'ABC', 'abc', false],
+    ['StringNotEqualsIgnoreCase', ['x', 'y'], 'abc', true],
+    ['StringEqualsIgnoreCase', 'é', 'é', true],
   ];
   cases.forEach(judge);
   cannotTell(withCondition('StringEqualsIgnoreCase', SUB, 'É'), req({ [SUB]: 'é' }), /non-ASCII letter/);
@@ -179,22 +305,48 @@ test('StringEqualsIgnoreCase / StringNotEqualsIgnoreCase: ASCII letters fold, no
 
 test('StringLike / StringNotLike: * and ? wildcards, case-sensitive, regex characters literal', () => {
   const cases: Case[] = [
-    ['StringLike', `${REPO}:*`, `${REPO}:${STEP}`, true], ['StringLike', `${REPO}:*`, `${REPO}:${ENV}:${STEP}`, true], ['StringLike', `${REPO}:${ENV}:*`, `${REPO}:${STEP}`, false],
-    ['StringLike', `${REPO}:*`, `${OTHER_REPO}:${STEP}`, false], ['StringLike', `${REPO}:*`, `${REPO.toUpperCase()}:${STEP}`, false], ['StringLike', `${REPO}*`, REPO, true],
-    ['StringLike', 'a?c', 'abc', true], ['StringLike', 'a?c', 'ac', false], ['StringLike', 'a.c', 'abc', false], ['StringLike', '(.*)', 'x', false], ['StringLike', ['x', '*'], '', true],
-    ['StringNotLike', `${REPO}:*`, `${OTHER_REPO}:${STEP}`, true], ['StringNotLike', `${REPO}:*`, `${REPO}:${STEP}`, false], ['StringNotLike', ['x*', `${REPO}:*`], `${REPO}:${STEP}`, false],
+    ['StringLike', `${REPO}:*`, `${REPO}:${STEP}`, true],
+    ['StringLike', `${REPO}:*`, `${REPO}:${ENV}:${STEP}`, true],
+    ['StringLike', `${REPO}:${ENV}:*`, `${REPO}:${STEP}`, false],
+    ['StringLike', `${REPO}:*`, `${OTHER_REPO}:${STEP}`, false],
+    ['StringLike', `${REPO}:*`, `${REPO.toUpperCase()}:${STEP}`, false],
+    ['StringLike', `${REPO}*`, REPO, true],
+    ['StringLike', 'a?c', 'abc', true],
+    ['StringLike', 'a?c', 'ac', false],
+    ['StringLike', 'a.c', 'abc', false],
+    ['StringLike', '(.*)', 'x', false],
+    ['StringLike', ['x', '*'], '', true],
+    ['StringNotLike', `${REPO}:*`, `${OTHER_REPO}:${STEP}`, true],
+    ['StringNotLike', `${REPO}:*`, `${REPO}:${STEP}`, false],
+    ['StringNotLike', ['x*', `${REPO}:*`], `${REPO}:${STEP}`, false],
   ];
   cases.forEach(judge);
-  denied(withCondition('StringLike', SUB, `${REPO}:${ENV}:*`), req({ [SUB]: `${REPO}:${STEP}` }), `StringLike ${SUB}: "${REPO}:${STEP}" does not match "${REPO}:${ENV}:*"`);
-  denied(withCondition('StringNotLike', SUB, ['x*', `${REPO}:*`]), req({ [SUB]: `${REPO}:${STEP}` }), `StringNotLike ${SUB}: "${REPO}:${STEP}" matches "${REPO}:*"`);
+  denied(
+    withCondition('StringLike', SUB, `${REPO}:${ENV}:*`),
+    req({ [SUB]: `${REPO}:${STEP}` }),
+    `StringLike ${SUB}: "${REPO}:${STEP}" does not match "${REPO}:${ENV}:*"`,
+  );
+  denied(
+    withCondition('StringNotLike', SUB, ['x*', `${REPO}:*`]),
+    req({ [SUB]: `${REPO}:${STEP}` }),
+    `StringNotLike ${SUB}: "${REPO}:${STEP}" matches "${REPO}:*"`,
+  );
 });
 
 test('a missing key: positive operators fail, negated ones pass, IfExists passes; a present key is judged as usual', () => {
   const cases: Case[] = [
-    ['StringEquals', 'x', undefined, false], ['StringLike', '*', undefined, false], ['StringEqualsIgnoreCase', 'x', undefined, false],
-    ['StringNotEquals', 'x', undefined, true], ['StringNotLike', '*', undefined, true], ['StringNotEqualsIgnoreCase', 'x', undefined, true],
-    ['StringEqualsIfExists', 'x', undefined, true], ['StringLikeIfExists', 'x*', undefined, true], ['StringNotLikeIfExists', '*', undefined, true],
-    ['StringEqualsIfExists', 'x', 'y', false], ['StringLikeIfExists', 'x*', 'xy', true], ['StringNotEqualsIfExists', 'x', 'x', false],
+    ['StringEquals', 'x', undefined, false],
+    ['StringLike', '*', undefined, false],
+    ['StringEqualsIgnoreCase', 'x', undefined, false],
+    ['StringNotEquals', 'x', undefined, true],
+    ['StringNotLike', '*', undefined, true],
+    ['StringNotEqualsIgnoreCase', 'x', undefined, true],
+    ['StringEqualsIfExists', 'x', undefined, true],
+    ['StringLikeIfExists', 'x*', undefined, true],
+    ['StringNotLikeIfExists', '*', undefined, true],
+    ['StringEqualsIfExists', 'x', 'y', false],
+    ['StringLikeIfExists', 'x*', 'xy', true],
+    ['StringNotEqualsIfExists', 'x', 'x', false],
   ];
   cases.forEach(judge);
   denied(withCondition('StringLike', SUB, '*'), req(), `StringLike ${SUB}: the request has no such key`);
@@ -202,38 +354,74 @@ test('a missing key: positive operators fail, negated ones pass, IfExists passes
 
 test('ForAnyValue / ForAllValues: over each request value; a single value is a set of one; a missing key fails ForAnyValue, passes ForAllValues', () => {
   const cases: Case[] = [
-    ['ForAnyValue:StringEquals', 'b', ['a', 'b'], true], ['ForAnyValue:StringEquals', 'c', ['a', 'b'], false], ['ForAnyValue:StringLike', ['x', 'b*'], ['a', 'bc'], true],
-    ['ForAllValues:StringEquals', ['a', 'b'], ['a', 'b'], true], ['ForAllValues:StringEquals', 'a', ['a', 'b'], false], ['ForAllValues:StringLike', '*', ['a', 'b'], true],
-    ['ForAnyValue:StringNotEquals', 'a', ['a', 'b'], true], ['ForAnyValue:StringNotEquals', ['a', 'b'], ['a', 'b'], false],
-    ['ForAllValues:StringNotEquals', 'c', ['a', 'b'], true], ['ForAllValues:StringNotEquals', 'a', ['a', 'b'], false],
-    ['ForAnyValue:StringEqualsIgnoreCase', 'B', ['a', 'b'], true], ['ForAnyValue:StringEquals', 'a', 'a', true], ['ForAllValues:StringEquals', 'a', 'b', false],
-    ['ForAnyValue:StringEquals', 'a', undefined, false], ['ForAnyValue:StringNotEquals', 'a', undefined, false],
-    ['ForAllValues:StringEquals', 'a', undefined, true], ['ForAllValues:StringEqualsIfExists', 'a', undefined, true], ['ForAnyValue:StringEqualsIfExists', 'b', ['a', 'b'], true],
+    ['ForAnyValue:StringEquals', 'b', ['a', 'b'], true],
+    ['ForAnyValue:StringEquals', 'c', ['a', 'b'], false],
+    ['ForAnyValue:StringLike', ['x', 'b*'], ['a', 'bc'], true],
+    ['ForAllValues:StringEquals', ['a', 'b'], ['a', 'b'], true],
+    ['ForAllValues:StringEquals', 'a', ['a', 'b'], false],
+    ['ForAllValues:StringLike', '*', ['a', 'b'], true],
+    ['ForAnyValue:StringNotEquals', 'a', ['a', 'b'], true],
+    ['ForAnyValue:StringNotEquals', ['a', 'b'], ['a', 'b'], false],
+    ['ForAllValues:StringNotEquals', 'c', ['a', 'b'], true],
+    ['ForAllValues:StringNotEquals', 'a', ['a', 'b'], false],
+    ['ForAnyValue:StringEqualsIgnoreCase', 'B', ['a', 'b'], true],
+    ['ForAnyValue:StringEquals', 'a', 'a', true],
+    ['ForAllValues:StringEquals', 'a', 'b', false],
+    ['ForAnyValue:StringEquals', 'a', undefined, false],
+    ['ForAnyValue:StringNotEquals', 'a', undefined, false],
+    ['ForAllValues:StringEquals', 'a', undefined, true],
+    ['ForAllValues:StringEqualsIfExists', 'a', undefined, true],
+    ['ForAnyValue:StringEqualsIfExists', 'b', ['a', 'b'], true],
   ];
   cases.forEach(judge);
-  denied(withCondition('ForAnyValue:StringEquals', SUB, 'c'), req({ [SUB]: ['a', 'b'] }), `ForAnyValue:StringEquals ${SUB}: no value passes: "a" does not equal "c"; "b" does not equal "c"`);
+  denied(
+    withCondition('ForAnyValue:StringEquals', SUB, 'c'),
+    req({ [SUB]: ['a', 'b'] }),
+    `ForAnyValue:StringEquals ${SUB}: no value passes: "a" does not equal "c"; "b" does not equal "c"`,
+  );
 });
 
 test('Null: "true" requires the key absent, "false" present (booleans too)', () => {
   const cases: Case[] = [
-    ['Null', 'true', undefined, true], ['Null', 'true', 'x', false], ['Null', true, undefined, true],
-    ['Null', 'false', 'x', true], ['Null', false, undefined, false], ['Null', 'false', '', true], ['Null', ['true', 'false'], 'x', true],
+    ['Null', 'true', undefined, true],
+    ['Null', 'true', 'x', false],
+    ['Null', true, undefined, true],
+    ['Null', 'false', 'x', true],
+    ['Null', false, undefined, false],
+    ['Null', 'false', '', true],
+    ['Null', ['true', 'false'], 'x', true],
   ];
   cases.forEach(judge);
-  denied(withCondition('Null', SUB, 'false'), req(), `Null ${SUB}: the key is absent, the condition requires it present`);
+  denied(
+    withCondition('Null', SUB, 'false'),
+    req(),
+    `Null ${SUB}: the key is absent, the condition requires it present`,
+  );
 });
 
 test('condition keys match case-insensitively, values case-sensitively', () => {
   allowed(withCondition('StringEquals', `${H.toUpperCase()}:SUB`, 'abc'), req({ [SUB]: 'abc' }));
   allowed(withCondition('StringEquals', SUB, 'abc'), req({ [`${H}:Sub`]: 'abc' }));
   denied(withCondition('StringEquals', SUB.toUpperCase(), 'ABC'), req({ [SUB]: 'abc' }));
-  cannotTell(withCondition('StringEquals', SUB, 'abc'), req({ [SUB]: 'abc', [SUB.toUpperCase()]: 'x' }), /two spellings/);
+  cannotTell(
+    withCondition('StringEquals', SUB, 'abc'),
+    req({ [SUB]: 'abc', [SUB.toUpperCase()]: 'x' }),
+    /two spellings/,
+  );
 });
 
 test('several keys and several operators: all must hold', () => {
-  const doc = policy(statement({ Condition: { StringEquals: { [AUD_KEY]: AUD, [`${H}:amr`]: 'x' }, StringLike: { [SUB]: `${REPO}:*` } } }));
+  const doc = policy(
+    statement({
+      Condition: { StringEquals: { [AUD_KEY]: AUD, [`${H}:amr`]: 'x' }, StringLike: { [SUB]: `${REPO}:*` } },
+    }),
+  );
   allowed(doc, req({ [AUD_KEY]: AUD, [`${H}:amr`]: 'x', [SUB]: `${REPO}:${STEP}` }));
-  denied(doc, req({ [AUD_KEY]: AUD, [`${H}:amr`]: 'y', [SUB]: `${REPO}:${STEP}` }), `StringEquals ${H}:amr: "y" does not equal "x"`);
+  denied(
+    doc,
+    req({ [AUD_KEY]: AUD, [`${H}:amr`]: 'y', [SUB]: `${REPO}:${STEP}` }),
+    `StringEquals ${H}:amr: "y" does not equal "x"`,
+  );
   denied(doc, req({ [AUD_KEY]: AUD, [`${H}:amr`]: 'x', [SUB]: `${OTHER_REPO}:${STEP}` }), /^StringLike .*:sub/);
 });
 
@@ -241,13 +429,29 @@ test('several keys and several operators: all must hold', () => {
 
 test('unsupported constructs: the evaluator says so and denies', () => {
   const present = req({ [SUB]: 'abc', [AUD_KEY]: [AUD, 'custom'] });
-  cannotTell(withCondition('NumericLessThan', SUB, '3'), present, /condition operator "NumericLessThan" is not supported/);
+  cannotTell(
+    withCondition('NumericLessThan', SUB, '3'),
+    present,
+    /condition operator "NumericLessThan" is not supported/,
+  );
   cannotTell(withCondition('stringequals', SUB, 'abc'), present, /"stringequals" is not supported/);
   cannotTell(withCondition('ForAnyValue:Null', SUB, 'true'), present, /not supported/);
-  cannotTell(withCondition('StringEquals', SUB, '${aws:username}'), present, /policy variables such as "\$\{aws:username\}"/);
-  cannotTell(withCondition('StringEquals', AUD_KEY, AUD), present, /has a list .* StringEquals compares a single value: use ForAnyValue:/);
+  cannotTell(
+    withCondition('StringEquals', SUB, '${aws:username}'),
+    present,
+    /policy variables such as "\$\{aws:username\}"/,
+  );
+  cannotTell(
+    withCondition('StringEquals', AUD_KEY, AUD),
+    present,
+    /has a list .* StringEquals compares a single value: use ForAnyValue:/,
+  );
   cannotTell(withCondition('StringNotEqualsIfExists', AUD_KEY, 'x'), present, /has a list/);
-  cannotTell(withCondition('ForAnyValue:StringEqualsIfExists', `${H}:amr`, 'x'), present, /ForAnyValue…IfExists on an absent key/);
+  cannotTell(
+    withCondition('ForAnyValue:StringEqualsIfExists', `${H}:amr`, 'x'),
+    present,
+    /ForAnyValue…IfExists on an absent key/,
+  );
   cannotTell(withCondition('StringEquals', SUB, 3), present, /values must be strings/);
   cannotTell(withCondition('Null', SUB, 'yes'), present, /Null takes "true" or "false"/);
   cannotTell(withCondition('ForAllValues:StringEquals', SUB, 'a'), req({ [SUB]: [] }), /empty list/);
@@ -265,12 +469,22 @@ test('what is not judged only matters when the outcome depends on it (three-valu
   // another Allow grants: allowed
   allowed(policy(statement(unsupported), statement()), req());
   // a failing check decides the statement whatever the unsupported one says
-  denied(policy(statement({ ...unsupported, Action: 'sts:AssumeRole' })), req(), `Action: "${ACTION}" does not match "sts:AssumeRole"`);
+  denied(
+    policy(statement({ ...unsupported, Action: 'sts:AssumeRole' })),
+    req(),
+    `Action: "${ACTION}" does not match "sts:AssumeRole"`,
+  );
   // an undecidable Deny next to a granting Allow: denied, naming the Deny
-  const d = explainTrust(policy(statement(), { Sid: 'Guard', Effect: 'Deny', Principal: '*', Action: '*', ...unsupported }), req({ [SUB]: 'x' }));
+  const d = explainTrust(
+    policy(statement(), { Sid: 'Guard', Effect: 'Deny', Principal: '*', Action: '*', ...unsupported }),
+    req({ [SUB]: 'x' }),
+  );
   assert.is(d.allowed, false);
   assert.is(d.indeterminate, true);
-  assert.match(d.reasons[0]!, /^statement 1 allows it, but statement "Guard" \(Deny\) may deny it, so it is treated as denied — NumericLessThan .*:sub: cannot evaluate/);
+  assert.match(
+    d.reasons[0]!,
+    /^statement 1 allows it, but statement "Guard" \(Deny\) may deny it, so it is treated as denied — NumericLessThan .*:sub: cannot evaluate/,
+  );
   // an undecidable Deny whose other checks fail does not deny
   allowed(policy(statement(), { Effect: 'Deny', Principal: '*', Action: 's3:*', ...unsupported }), req());
   // a missing key decides without reading the values
@@ -284,17 +498,30 @@ function generatedRoles(environments = '') {
   return new Map(model.roles.map((r) => [r.environment ?? 'pipeline', JSON.parse(files.get(r.trustFile)!) as unknown]));
 }
 
-const token = (sub: string, aud = AUD, host = H) => req({ [`${host}:aud`]: aud, [`${host}:sub`]: sub }, `arn:aws:iam::123456789012:oidc-provider/${host}`);
+const token = (sub: string, aud = AUD, host = H) =>
+  req({ [`${host}:aud`]: aud, [`${host}:sub`]: sub }, `arn:aws:iam::123456789012:oidc-provider/${host}`);
 
-test('generated trust policy: this repository\'s tokens are allowed, any other repository, workspace or audience denied with the failing condition', () => {
+test("generated trust policy: this repository's tokens are allowed, any other repository, workspace or audience denied with the failing condition", () => {
   const trust = generatedRoles().get('pipeline')!;
   allowed(trust, token(`${REPO}:${STEP}`));
   allowed(trust, token(`${REPO}:${ENV}:${STEP}`));
-  denied(trust, token(`${OTHER_REPO}:${STEP}`), `StringLike ${SUB}: "${OTHER_REPO}:${STEP}" does not match "${REPO}:*"`);
-  denied(trust, token(`${REPO.slice(1, -1)}:${STEP}`), `StringLike ${SUB}: "${REPO.slice(1, -1)}:${STEP}" does not match "${REPO}:*"`);
+  denied(
+    trust,
+    token(`${OTHER_REPO}:${STEP}`),
+    `StringLike ${SUB}: "${OTHER_REPO}:${STEP}" does not match "${REPO}:*"`,
+  );
+  denied(
+    trust,
+    token(`${REPO.slice(1, -1)}:${STEP}`),
+    `StringLike ${SUB}: "${REPO.slice(1, -1)}:${STEP}" does not match "${REPO}:*"`,
+  );
   const braced = AUD.replace(/([0-9a-f-]{36})$/, '{$1}');
   denied(trust, token(`${REPO}:${STEP}`, braced), `StringEquals ${AUD_KEY}: "${braced}" does not equal "${AUD}"`);
-  denied(trust, token(`${REPO}:${STEP}`, AUD, ACME_H), `Principal: "${ACME_PROVIDER}" is not the Federated principal "${PROVIDER}"`);
+  denied(
+    trust,
+    token(`${REPO}:${STEP}`, AUD, ACME_H),
+    `Principal: "${ACME_PROVIDER}" is not the Federated principal "${PROVIDER}"`,
+  );
   denied(trust, req({ [AUD_KEY]: AUD }), `StringLike ${SUB}: the request has no such key`);
 });
 
@@ -303,7 +530,11 @@ test('generated trust policies per deployment environment: each role admits its 
   const testRole = roles.get('test')!;
   const production = roles.get('production')!;
   allowed(testRole, token(`${REPO}:${ENV}:${STEP}`));
-  denied(production, token(`${REPO}:${ENV}:${STEP}`), /^StringLike .*:sub: .* does not match "\{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d\}:\{2c3d4e5f-0000-4000-8000-00000000000c\}:\*"$/);
+  denied(
+    production,
+    token(`${REPO}:${ENV}:${STEP}`),
+    /^StringLike .*:sub: .* does not match "\{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d\}:\{2c3d4e5f-0000-4000-8000-00000000000c\}:\*"$/,
+  );
   denied(testRole, token(`${REPO}:${STEP}`), `StringLike ${SUB}: "${REPO}:${STEP}" does not match "${REPO}:${ENV}:*"`);
   denied(testRole, token(`${OTHER_REPO}:${ENV}:${STEP}`), /does not match/);
 });

@@ -33,15 +33,24 @@ function withTemp(body: (root: string) => void): void {
 test('gallery --json lists every built-in target with its questions', () => {
   const entries = onlyJson(gallery(['--json'])) as Entry[];
   assert.ok(Array.isArray(entries));
-  assert.equal(entries.map((e) => e.id), BUILT_IN_TARGETS.map((t) => t.id));
+  assert.equal(
+    entries.map((e) => e.id),
+    BUILT_IN_TARGETS.map((t) => t.id),
+  );
   for (const e of entries) {
     assert.equal(Object.keys(e).sort(), ['description', 'id', 'questions', 'title'], e.id);
-    for (const key of ['id', 'title', 'description'] as const) assert.ok(typeof e[key] === 'string' && e[key].length > 0, `${e.id}.${key}`);
+    for (const key of ['id', 'title', 'description'] as const)
+      assert.ok(typeof e[key] === 'string' && e[key].length > 0, `${e.id}.${key}`);
     const definition = BUILT_IN_TARGETS.find((t) => t.id === e.id)!;
-    assert.equal(e.questions.map((q) => q.name), definition.questions.map((q) => q.name), `${e.id} questions`);
+    assert.equal(
+      e.questions.map((q) => q.name),
+      definition.questions.map((q) => q.name),
+      `${e.id} questions`,
+    );
     for (const q of e.questions) {
       const at = `${e.id} ${q.name}`;
-      for (const key of ['name', 'flag', 'description', 'example'] as const) assert.ok(typeof q[key] === 'string' && q[key].length > 0, `${at}.${key}`);
+      for (const key of ['name', 'flag', 'description', 'example'] as const)
+        assert.ok(typeof q[key] === 'string' && q[key].length > 0, `${at}.${key}`);
       assert.match(q.flag, /^--[a-z][a-z0-9]*(-[a-z0-9]+)*$/, `${at}: a long flag`);
       const own = definition.questions.find((d) => d.name === q.name)!;
       assert.ok(new RegExp(own.pattern).test(q.example), `${at}: example ${q.example} matches ${own.pattern}`);
@@ -55,7 +64,10 @@ test('every built-in target renders with the examples the gallery shows (all ans
   for (const e of entries) {
     const all = e.questions.flatMap((q) => [q.flag, q.example]);
     const required = e.questions.filter((q) => !q.optional).flatMap((q) => [q.flag, q.example]);
-    for (const [label, flags] of [['all', all], ['required', required]] as const) {
+    for (const [label, flags] of [
+      ['all', all],
+      ['required', required],
+    ] as const) {
       const r = runNew([...exampleFlags({ target: e.id }), ...flags, '--yes', '--dry-run', '--json'], ROOT);
       assert.is(r.status, 0, `${e.id} (${label} examples): ${r.stderr}`);
       const result = JSON.parse(r.stdout) as { files: string[] };
@@ -70,14 +82,20 @@ test('gallery prints every target id and flag as text', () => {
   assert.is(r.stderr, '');
   const lines = r.stdout.split('\n');
   for (const t of BUILT_IN_TARGETS) {
-    assert.ok(lines.some((l) => l.startsWith(`${t.id} `)), `${t.id} listed`);
+    assert.ok(
+      lines.some((l) => l.startsWith(`${t.id} `)),
+      `${t.id} listed`,
+    );
     for (const q of t.questions) assert.ok(r.stdout.includes(`--${q.flag}`), `${t.id}: --${q.flag}`);
   }
 });
 
-test('--gallery adds the folder\'s targets after the built-in ones', () => {
+test("--gallery adds the folder's targets after the built-in ones", () => {
   const entries = onlyJson(gallery(['--json', '--gallery', GALLERY_OK])) as Entry[];
-  assert.equal(entries.map((e) => e.id), [...BUILT_IN_TARGETS.map((t) => t.id), 'sns-notify']);
+  assert.equal(
+    entries.map((e) => e.id),
+    [...BUILT_IN_TARGETS.map((t) => t.id), 'sns-notify'],
+  );
   const custom = entries.at(-1)!;
   assert.is(custom.title, 'Notify an SNS topic');
   assert.equal(
@@ -89,17 +107,37 @@ test('--gallery adds the folder\'s targets after the built-in ones', () => {
   );
   const text = gallery(['--gallery', GALLERY_OK]);
   assert.is(text.status, 0, text.stderr);
-  assert.ok(text.stdout.split('\n').some((l) => l.startsWith('sns-notify ')), text.stdout);
+  assert.ok(
+    text.stdout.split('\n').some((l) => l.startsWith('sns-notify ')),
+    text.stdout,
+  );
   assert.ok(text.stdout.includes('--topic-key-id'));
 });
 
 test('new renders a gallery target: its flags are accepted and its statements are in the inline policy', () => {
   withTemp((root) => {
     const out = join(root, 'out');
-    const r = runNew([...exampleFlags({ target: 'sts-check,sns-notify' }), '--gallery', GALLERY_OK, '--topic-name', 'deploy-events', '--topic-key-id', '1234abcd-12ab-34cd-56ef-1234567890ab', '--dir', out, '--no-git', '--yes'], ROOT);
+    const r = runNew(
+      [
+        ...exampleFlags({ target: 'sts-check,sns-notify' }),
+        '--gallery',
+        GALLERY_OK,
+        '--topic-name',
+        'deploy-events',
+        '--topic-key-id',
+        '1234abcd-12ab-34cd-56ef-1234567890ab',
+        '--dir',
+        out,
+        '--no-git',
+        '--yes',
+      ],
+      ROOT,
+    );
     assert.is(r.status, 0, r.stderr);
     const files = readTree(out);
-    const inline = JSON.parse(files.get('iam/inline-policy.json')!) as { Statement: Array<{ Sid: string; Action: string | string[]; Resource: string }> };
+    const inline = JSON.parse(files.get('iam/inline-policy.json')!) as {
+      Statement: Array<{ Sid: string; Action: string | string[]; Resource: string }>;
+    };
     const arn = (service: string, rest: string) => `arn:aws:${service}:${EXAMPLE.region}:${EXAMPLE.account}:${rest}`;
     assert.equal(
       inline.Statement.map((s) => [s.Sid, s.Resource]),
@@ -109,17 +147,32 @@ test('new renders a gallery target: its flags are accepted and its statements ar
         ['UseTopicKey', arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab')],
       ],
     );
-    assert.ok(files.get('bitbucket-pipelines.yml')!.includes(`aws sns publish --topic-arn ${arn('sns', 'deploy-events')} --message deployed`));
-    assert.ok(files.get('bitbucket-pipelines.yml')!.includes('echo encrypted with key 1234abcd-12ab-34cd-56ef-1234567890ab'), 'the optional script line, once answered');
+    assert.ok(
+      files
+        .get('bitbucket-pipelines.yml')!
+        .includes(`aws sns publish --topic-arn ${arn('sns', 'deploy-events')} --message deployed`),
+    );
+    assert.ok(
+      files.get('bitbucket-pipelines.yml')!.includes('echo encrypted with key 1234abcd-12ab-34cd-56ef-1234567890ab'),
+      'the optional script line, once answered',
+    );
     assert.ok(files.get('terraform/variables.tf')!.includes('variable "topic_name"'));
     assert.ok(files.get('cloudformation/oidc-role.yaml')!.includes('TopicName:'));
   });
 });
 
-test('without --gallery the folder\'s target and flags are unknown (exit 2)', () => {
+test("without --gallery the folder's target and flags are unknown (exit 2)", () => {
   withTemp((root) => {
-    assertOneLineError(runNew([...exampleFlags({ target: 'sns-notify' }), '--dir', 'out', '--no-git', '--yes'], root), 2, ['sns-notify']);
-    assertOneLineError(runNew([...exampleFlags(), '--topic-name', 'deploy-events', '--dir', 'out', '--no-git', '--yes'], root), 2, ['--topic-name']);
+    assertOneLineError(
+      runNew([...exampleFlags({ target: 'sns-notify' }), '--dir', 'out', '--no-git', '--yes'], root),
+      2,
+      ['sns-notify'],
+    );
+    assertOneLineError(
+      runNew([...exampleFlags(), '--topic-name', 'deploy-events', '--dir', 'out', '--no-git', '--yes'], root),
+      2,
+      ['--topic-name'],
+    );
     assert.not.ok(existsSync(join(root, 'out')));
   });
 });
@@ -143,7 +196,11 @@ for (const [folder, fragments] of MALFORMED) {
     assertOneLineError(gallery(['--gallery', dir]), 2, [dir, ...fragments]);
     withTemp((root) => {
       const out = join(root, 'out');
-      assertOneLineError(runNew([...exampleFlags(), '--gallery', dir, '--dir', out, '--no-git', '--yes'], ROOT), 2, fragments);
+      assertOneLineError(
+        runNew([...exampleFlags(), '--gallery', dir, '--dir', out, '--no-git', '--yes'], ROOT),
+        2,
+        fragments,
+      );
       assert.not.ok(existsSync(out), 'nothing written');
     });
   });
@@ -151,7 +208,8 @@ for (const [folder, fragments] of MALFORMED) {
 
 test('the malformed fixtures differ from the valid one in the one thing each is about', () => {
   const ok = JSON.parse(readFileSync(join(ROOT, GALLERY_OK, 'sns-notify.json'), 'utf8')) as Record<string, unknown>;
-  const read = (folder: string, file: string) => JSON.parse(readFileSync(join(ROOT, 'test/fixtures', folder, file), 'utf8')) as Record<string, unknown>;
+  const read = (folder: string, file: string) =>
+    JSON.parse(readFileSync(join(ROOT, 'test/fixtures', folder, file), 'utf8')) as Record<string, unknown>;
   const same = (folder: string, file: string, undo: (d: Record<string, unknown>) => void) => {
     const d = read(folder, file);
     undo(d);
@@ -159,17 +217,37 @@ test('the malformed fixtures differ from the valid one in the one thing each is 
   };
   type Q = Array<Record<string, unknown>>;
   same('gallery-missing-field', 'no-title.json', (d) => Object.assign(d, { id: ok['id'], title: ok['title'] }));
-  same('gallery-bad-pattern', 'bad-pattern.json', (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['pattern'] = (ok['questions'] as Q)[0]!['pattern'])));
-  same('gallery-example-mismatch', 'example-mismatch.json', (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['example'] = (ok['questions'] as Q)[0]!['example'])));
-  same('gallery-unknown-placeholder', 'unknown-placeholder.json', (d) => ((d['id'] = ok['id']), ((d['statements'] as Q)[0]!['Resource'] = (ok['statements'] as Q)[0]!['Resource'])));
-  same('gallery-when-required', 'when-required.json', (d) => ((d['id'] = ok['id']), ((d['statements'] as Q)[1]!['when'] = (ok['statements'] as Q)[1]!['when'])));
+  same(
+    'gallery-bad-pattern',
+    'bad-pattern.json',
+    (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['pattern'] = (ok['questions'] as Q)[0]!['pattern'])),
+  );
+  same(
+    'gallery-example-mismatch',
+    'example-mismatch.json',
+    (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['example'] = (ok['questions'] as Q)[0]!['example'])),
+  );
+  same(
+    'gallery-unknown-placeholder',
+    'unknown-placeholder.json',
+    (d) => ((d['id'] = ok['id']), ((d['statements'] as Q)[0]!['Resource'] = (ok['statements'] as Q)[0]!['Resource'])),
+  );
+  same(
+    'gallery-when-required',
+    'when-required.json',
+    (d) => ((d['id'] = ok['id']), ((d['statements'] as Q)[1]!['when'] = (ok['statements'] as Q)[1]!['when'])),
+  );
   same('gallery-deny', 'deny.json', (d) => ((d['id'] = ok['id']), ((d['statements'] as Q)[0]!['Effect'] = 'Allow')));
   same('gallery-id-clash', 'id-clash.json', (d) => (d['id'] = ok['id']));
-  same('gallery-flag-clash', 'flag-clash.json', (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['flag'] = (ok['questions'] as Q)[0]!['flag'])));
+  same(
+    'gallery-flag-clash',
+    'flag-clash.json',
+    (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['flag'] = (ok['questions'] as Q)[0]!['flag'])),
+  );
   assert.throws(() => JSON.parse(readFileSync(join(ROOT, 'test/fixtures/gallery-bad-json/truncated.json'), 'utf8')));
 });
 
-test('a question clashing with a built-in target\'s question is refused; one it shares exactly is fine', () => {
+test("a question clashing with a built-in target's question is refused; one it shares exactly is fine", () => {
   const builtIn = BUILT_IN_TARGETS.flatMap((t) => t.questions)[0];
   if (!builtIn) {
     console.log('note: no built-in target asks a question yet; the shared-question check is skipped');
@@ -181,15 +259,36 @@ test('a question clashing with a built-in target\'s question is refused; one it 
     /** The valid definition with its optional question (and what uses it) replaced by `question`. */
     const write = (folder: string, question: Record<string, unknown>) => {
       mkdirSync(join(root, folder));
-      const definition = { ...ok, questions: [ok.questions[0], question], statements: [ok.statements[0]], step: { ...ok.step, script: [ok.step.script[0]] } };
+      const definition = {
+        ...ok,
+        questions: [ok.questions[0], question],
+        statements: [ok.statements[0]],
+        step: { ...ok.step, script: [ok.step.script[0]] },
+      };
       writeFileSync(join(root, folder, 'shared.json'), JSON.stringify(definition));
       return join(root, folder);
     };
-    const shared = write('shared', { name: builtIn.name, flag: builtIn.flag, description: 'the same question', example: builtIn.example, pattern: builtIn.pattern });
+    const shared = write('shared', {
+      name: builtIn.name,
+      flag: builtIn.flag,
+      description: 'the same question',
+      example: builtIn.example,
+      pattern: builtIn.pattern,
+    });
     const sharedRun = runCli(['gallery', '--gallery', shared, '--json'], { cwd: root });
     assert.is(sharedRun.status, 0, sharedRun.stderr);
-    const clash = write('clash', { name: builtIn.name, flag: builtIn.flag, description: 'same flag, another rule', example: 'x', pattern: '^x$' });
-    assertOneLineError(runCli(['gallery', '--gallery', clash], { cwd: root }), 2, ['shared.json', `--${builtIn.flag}`, 'clashes']);
+    const clash = write('clash', {
+      name: builtIn.name,
+      flag: builtIn.flag,
+      description: 'same flag, another rule',
+      example: 'x',
+      pattern: '^x$',
+    });
+    assertOneLineError(runCli(['gallery', '--gallery', clash], { cwd: root }), 2, [
+      'shared.json',
+      `--${builtIn.flag}`,
+      'clashes',
+    ]);
   });
 });
 

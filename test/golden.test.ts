@@ -30,7 +30,10 @@ test('there is at least one example, the phub-oidc-check one', () => {
 test('every committed example equals a fresh `npm run examples` output', () => {
   const tmp = tempDir();
   try {
-    const run = spawnSync(process.execPath, [join(ROOT, 'scripts/examples.mjs'), '--out', tmp.path], { cwd: ROOT, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(ROOT, 'scripts/examples.mjs'), '--out', tmp.path], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     assert.is(run.status, 0, run.stderr);
     for (const name of NAMES) {
       const fresh = readTree(join(tmp.path, name));
@@ -38,7 +41,10 @@ test('every committed example equals a fresh `npm run examples` output', () => {
       const committedDir = join(EXAMPLES, name);
       const committed = existsSync(committedDir) ? readTree(committedDir) : new Map<string, string>();
       const diff = differences(committed, fresh);
-      assert.ok(diff.length === 0, `examples/${name} is out of date; run \`npm run examples\` and review the change:\n  ${diff.join('\n  ')}`);
+      assert.ok(
+        diff.length === 0,
+        `examples/${name} is out of date; run \`npm run examples\` and review the change:\n  ${diff.join('\n  ')}`,
+      );
     }
   } finally {
     tmp.cleanup();

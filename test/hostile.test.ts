@@ -15,16 +15,74 @@ import { answers, renderRepo } from './support/fixtures.ts';
 import { asTerraformSees, block, evaluate, parseHcl, variableValues } from './support/hcl-resolve.ts';
 
 const FRAGMENTS = [
-  '"', "'", '\\', '\n', '\r', '\t', ' ', ': ', ' #', '- ', '{{', '}}', '{{{', '}}}', '{{/', '{{#', '${', '$${', '${!', '%{', '%%{', '$', '%',
-  '&', '<', '>', '`', ';', '|', '*', '!', '[', ']', '{', '}', ',', '=', '@', '~', 'yes', 'null', '1e3', '0x1', '---', '#', '\u0000', '\u001b', '\u0085',
-  '\u2028', '\ufeff', '\u200b', 'é', 'e\u0301', 'Ω', '😀', '\ud83d', '\ude00', 'a', '0',
+  '"',
+  "'",
+  '\\',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  ': ',
+  ' #',
+  '- ',
+  '{{',
+  '}}',
+  '{{{',
+  '}}}',
+  '{{/',
+  '{{#',
+  '${',
+  '$${',
+  '${!',
+  '%{',
+  '%%{',
+  '$',
+  '%',
+  '&',
+  '<',
+  '>',
+  '`',
+  ';',
+  '|',
+  '*',
+  '!',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '=',
+  '@',
+  '~',
+  'yes',
+  'null',
+  '1e3',
+  '0x1',
+  '---',
+  '#',
+  '\u0000',
+  '\u001b',
+  '\u0085',
+  '\u2028',
+  '\ufeff',
+  '\u200b',
+  'é',
+  'e\u0301',
+  'Ω',
+  '😀',
+  '\ud83d',
+  '\ude00',
+  'a',
+  '0',
 ];
 
 /**
  * Any code point except U+E000 and U+E001: the renderer uses those two private-use characters as
  * parameter markers inside policy strings, and validation never lets them into an answer.
  */
-const codePoint = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => c !== '\uE000' && c !== '\uE001');
+const codePoint = fc
+  .string({ unit: 'binary', minLength: 1, maxLength: 1 })
+  .filter((c) => c !== '\uE000' && c !== '\uE001');
 const hostile = fc.oneof(
   fc.string({ unit: fc.oneof(codePoint, fc.constantFrom(...FRAGMENTS)), maxLength: 14 }),
   fc.string({ unit: fc.constantFrom(...FRAGMENTS), maxLength: 8 }),
@@ -36,7 +94,11 @@ function hostileAnswers(iac: fc.Arbitrary<Answers['iac']>): fc.Arbitrary<Answers
       name: hostile,
       workspace: hostile,
       roleName: hostile,
-      region: fc.oneof(hostile, hostile.map((s) => `cn-${s}`), hostile.map((s) => `us-gov-${s}`)),
+      region: fc.oneof(
+        hostile,
+        hostile.map((s) => `cn-${s}`),
+        hostile.map((s) => `us-gov-${s}`),
+      ),
       account: hostile,
       workspaceUuid: hostile,
       repoUuid: fc.oneof(fc.constant(''), hostile),
@@ -76,7 +138,10 @@ function expected(a: Answers) {
         },
       ],
     },
-    inline: { Version: '2012-10-17', Statement: [{ Sid: 'ReadOwnRole', Effect: 'Allow', Action: 'iam:GetRole', Resource: roleArn }] },
+    inline: {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'ReadOwnRole', Effect: 'Allow', Action: 'iam:GetRole', Resource: roleArn }],
+    },
   };
 }
 
@@ -120,13 +185,19 @@ function readPipeline(text: string, version: '1.1' | '1.2' = '1.2'): Pipeline {
   return doc.toJS() as Pipeline;
 }
 
-type Pipeline = { pipelines: { custom: Record<string, Array<{ step: { script: unknown[] } & Record<string, unknown> }>> } } & Record<string, unknown>;
+type Pipeline = {
+  pipelines: { custom: Record<string, Array<{ step: { script: unknown[] } & Record<string, unknown> }>> };
+} & Record<string, unknown>;
 
 /** What the example renders, per option: hostile output must have the same shape. */
 const baselines = new Map<string, ReturnType<typeof renderRepo>['files']>();
 function baseline(a: Answers) {
   const key = `${a.iac} ${a.auth} ${a.repoUuid === ''}`;
-  if (!baselines.has(key)) baselines.set(key, renderRepo(answers({ iac: a.iac, auth: a.auth, ...(a.repoUuid === '' ? { repoUuid: '' } : {}) })).files);
+  if (!baselines.has(key))
+    baselines.set(
+      key,
+      renderRepo(answers({ iac: a.iac, auth: a.auth, ...(a.repoUuid === '' ? { repoUuid: '' } : {}) })).files,
+    );
   return baselines.get(key)!;
 }
 
@@ -140,7 +211,10 @@ function checkJsonAndYaml(a: Answers): void {
   assert.equal(JSON.parse(file(files, 'iam/inline-policy.json')), exp.inline);
   const manifest = JSON.parse(file(files, '.pipelines-oidc.json')) as { answers: unknown; files: unknown };
   assert.equal(manifest.answers, a);
-  assert.equal(Object.keys(manifest.files as object), model.files.map((f) => f.path).filter((f) => f !== '.pipelines-oidc.json'));
+  assert.equal(
+    Object.keys(manifest.files as object),
+    model.files.map((f) => f.path).filter((f) => f !== '.pipelines-oidc.json'),
+  );
 
   const pipelineText = file(files, 'bitbucket-pipelines.yml');
   const pipeline = readPipeline(pipelineText);
@@ -153,9 +227,20 @@ function checkJsonAndYaml(a: Answers): void {
   step.script.forEach((line, i) => {
     const baseLine = baseStep.script[i] as string;
     assert.type(line, 'string');
-    if (baseLine.startsWith('expected_role=')) assert.equal(shellWords(line as string), [`expected_role=${exp.roleArn}`]);
+    if (baseLine.startsWith('expected_role='))
+      assert.equal(shellWords(line as string), [`expected_role=${exp.roleArn}`]);
     else if (baseLine.startsWith('aws iam get-role ')) {
-      assert.equal(shellWords(line as string), ['aws', 'iam', 'get-role', '--role-name', a.roleName, '--query', 'Role.Arn', '--output', 'text']);
+      assert.equal(shellWords(line as string), [
+        'aws',
+        'iam',
+        'get-role',
+        '--role-name',
+        a.roleName,
+        '--query',
+        'Role.Arn',
+        '--output',
+        'text',
+      ]);
     } else assert.is(line, baseLine);
   });
   assert.equal({ ...pipeline, pipelines: {} }, { ...basePipeline, pipelines: {} });
@@ -167,10 +252,17 @@ function checkJsonAndYaml(a: Answers): void {
     assert.equal(parseCloudFormation(text, '1.1'), template, 'YAML 1.1 reads it the same');
     const baseTemplate = parseCloudFormation(file(base, 'cloudformation/oidc-role.yaml'));
     for (const section of ['Parameters', 'Conditions', 'Resources', 'Outputs']) {
-      assert.equal(Object.keys(template[section] as object), Object.keys(baseTemplate[section] as object), `${section} keep their entries`);
+      assert.equal(
+        Object.keys(template[section] as object),
+        Object.keys(baseTemplate[section] as object),
+        `${section} keep their entries`,
+      );
     }
     assert.equal(Object.keys(template), Object.keys(baseTemplate));
-    assert.is(template['Description'], `IAM role for Bitbucket Pipelines OIDC: ${a.workspace}/${a.name} (generated by pipelines-oidc)`);
+    assert.is(
+      template['Description'],
+      `IAM role for Bitbucket Pipelines OIDC: ${a.workspace}/${a.name} (generated by pipelines-oidc)`,
+    );
     const cfn = cfnResolver(template, { accountId: a.account, partition: exp.partition, region: a.region });
     assert.is(cfn.parameter('RoleName'), a.roleName);
     assert.is(cfn.parameter('WorkspaceUuid'), a.workspaceUuid);
@@ -187,19 +279,25 @@ function checkJsonAndYaml(a: Answers): void {
 }
 
 test('hostile answers: JSON and YAML files parse and keep their structure', () => {
-  fc.assert(
-    fc.property(hostileAnswers(fc.constantFrom('both', 'cloudformation', 'none')), checkJsonAndYaml),
-    { numRuns: 800 },
-  );
+  fc.assert(fc.property(hostileAnswers(fc.constantFrom('both', 'cloudformation', 'none')), checkJsonAndYaml), {
+    numRuns: 800,
+  });
 });
 
 test('hostile answers: Terraform files parse and evaluate to the same values', async () => {
-  const variablesTf = await parseHcl('variables.tf', file(renderRepo(answers({ iac: 'terraform' })).files, 'terraform/variables.tf'));
+  const variablesTf = await parseHcl(
+    'variables.tf',
+    file(renderRepo(answers({ iac: 'terraform' })).files, 'terraform/variables.tf'),
+  );
   await fc.assert(
     fc.asyncProperty(hostileAnswers(fc.constantFrom('terraform', 'both')), async (a) => {
       const { files } = renderRepo(a);
       const exp = expected(a);
-      assert.is(file(files, 'terraform/variables.tf'), file(baseline(a), 'terraform/variables.tf'), 'variables.tf holds no answer');
+      assert.is(
+        file(files, 'terraform/variables.tf'),
+        file(baseline(a), 'terraform/variables.tf'),
+        'variables.tf holds no answer',
+      );
       const tfvars = await parseHcl('terraform.tfvars', file(files, 'terraform/terraform.tfvars'));
       const values = variableValues(variablesTf, tfvars);
       assert.equal(
@@ -222,7 +320,10 @@ test('hostile answers: Terraform files parse and evaluate to the same values', a
       // Terraform joins NFC pieces; NFC of the whole is what the JSON file would hold once Terraform read it
       const policy = (attr: unknown) => asTerraformSees(JSON.parse(evaluate(attr, ctx) as string) as unknown);
       assert.equal(policy(role['assume_role_policy']), asTerraformSees(exp.trust));
-      assert.equal(policy(block(main, 'resource', 'aws_iam_role_policy', 'pipeline')['policy']), asTerraformSees(exp.inline));
+      assert.equal(
+        policy(block(main, 'resource', 'aws_iam_role_policy', 'pipeline')['policy']),
+        asTerraformSees(exp.inline),
+      );
       assert.is(evaluate(role['description'], ctx), asTerraformSees(exp.description));
       const provider = block(main, 'resource', 'aws_iam_openid_connect_provider', 'bitbucket');
       assert.is(asTerraformSees(evaluate(provider['url'], ctx)), asTerraformSees(exp.issuer));
@@ -233,7 +334,13 @@ test('hostile answers: Terraform files parse and evaluate to the same values', a
 });
 
 test('the shell-word check refuses an injection (negative control)', () => {
-  assert.equal(shellWords(`aws iam get-role --role-name 'a'\\''b; c'`), ['aws', 'iam', 'get-role', '--role-name', "a'b; c"]);
+  assert.equal(shellWords(`aws iam get-role --role-name 'a'\\''b; c'`), [
+    'aws',
+    'iam',
+    'get-role',
+    '--role-name',
+    "a'b; c",
+  ]);
   assert.throws(() => shellWords('aws iam get-role --role-name a; rm -rf x'), /unquoted/);
   assert.throws(() => shellWords('expected_role=$(id)'), /unquoted/);
 });

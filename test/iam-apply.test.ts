@@ -26,14 +26,20 @@ const PRODUCTION = '66666666-7777-4888-9999-aaaaaaaaaaaa';
 
 /** The machine's own AWS settings must not leak in; the SDK's Node 20 notice must be ours to silence. */
 function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  const cleared = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('AWS_')).map((k) => [k, undefined]));
+  const cleared = Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => k.startsWith('AWS_'))
+      .map((k) => [k, undefined]),
+  );
   return { ...cleared, ...awsEnv(iam), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined, ...extra };
 }
-const cli = (args: string[], extra: Record<string, string | undefined> = {}) => runCliAsync(args, { cwd: tmp.path, env: env(extra) });
+const cli = (args: string[], extra: Record<string, string | undefined> = {}) =>
+  runCliAsync(args, { cwd: tmp.path, env: env(extra) });
 const actions = () => iam.calls.map((c) => c.action);
 const writes = () => iam.writes().map((c) => c.action);
 const trustFile = (dir: string, path = 'iam/trust-policy.json') => JSON.parse(readTree(dir).get(path)!) as unknown;
-const permissionsFile = (dir: string, path = 'iam/inline-policy.json') => JSON.parse(readTree(dir).get(path)!) as unknown;
+const permissionsFile = (dir: string, path = 'iam/inline-policy.json') =>
+  JSON.parse(readTree(dir).get(path)!) as unknown;
 const stored = (doc: unknown) => (typeof doc === 'string' ? JSON.parse(doc) : doc) as unknown;
 
 test.before(async () => {
@@ -42,7 +48,10 @@ test.before(async () => {
     [repo, []],
     [envRepo, ['--environment', `staging=${STAGING}`, '--environment', `production=${PRODUCTION}`]],
   ] as const) {
-    const r = runNew(['phub-oidc-check', '--answers', EXAMPLE_ANSWERS_FILE, '--dir', dir, '--yes', '--no-git', ...extra], tmp.path);
+    const r = runNew(
+      ['phub-oidc-check', '--answers', EXAMPLE_ANSWERS_FILE, '--dir', dir, '--yes', '--no-git', ...extra],
+      tmp.path,
+    );
     assert.is(r.status, 0, r.stderr);
   }
 });
@@ -72,7 +81,10 @@ test('first apply creates the provider, the role and its inline policy, tagged, 
   assert.match(r.stdout, `Repository variable AWS_OIDC_ROLE_ARN = arn:aws:iam::${ACCOUNT}:role/${ROLE}`);
   assert.match(r.stdout, `Repository variable AWS_DEFAULT_REGION = ${EXAMPLE.region}`);
   const reads = actions().slice(0, actions().indexOf('CreateOpenIDConnectProvider'));
-  assert.ok(reads.every((a) => a.startsWith('Get') || a.startsWith('List')), `reads before the first write: ${reads.join(', ')}`);
+  assert.ok(
+    reads.every((a) => a.startsWith('Get') || a.startsWith('List')),
+    `reads before the first write: ${reads.join(', ')}`,
+  );
 });
 
 test('a second apply makes zero write calls; doctor then passes every check', async () => {
@@ -84,9 +96,22 @@ test('a second apply makes zero write calls; doctor then passes every check', as
   assert.match(again.stdout, 'Nothing to change');
   const doctor = await cli(['doctor', repo, '--json']);
   assert.is(doctor.status, 0, doctor.stdout);
-  const report = JSON.parse(doctor.stdout) as { ok: boolean; checks: Array<{ id: string; ok: boolean; detail: string; fix: string | null }> };
+  const report = JSON.parse(doctor.stdout) as {
+    ok: boolean;
+    checks: Array<{ id: string; ok: boolean; detail: string; fix: string | null }>;
+  };
   assert.is(report.ok, true);
-  assert.equal(report.checks.map((c) => c.id), ['credentials.account', 'provider.exists', 'provider.audience', ...['exists', 'trust', 'policy', 'other-inline-policies', 'managed-policies', 'max-session'].map((w) => `role.${w}:${ROLE}`)]);
+  assert.equal(
+    report.checks.map((c) => c.id),
+    [
+      'credentials.account',
+      'provider.exists',
+      'provider.audience',
+      ...['exists', 'trust', 'policy', 'other-inline-policies', 'managed-policies', 'max-session'].map(
+        (w) => `role.${w}:${ROLE}`,
+      ),
+    ],
+  );
   assert.ok(report.checks.every((c) => c.ok && c.fix === null && c.detail));
   assert.equal(writes(), [], 'doctor only reads');
 });
@@ -95,16 +120,25 @@ test('environments: one role per environment, each trusting its own environment'
   const r = await cli(['apply', envRepo, '--yes']);
   assert.is(r.status, 0, r.stderr);
   assert.equal(writes(), ['CreateOpenIDConnectProvider', 'CreateRole', 'PutRolePolicy', 'CreateRole', 'PutRolePolicy']);
-  for (const [name, uuid] of [['staging', STAGING], ['production', PRODUCTION]] as const) {
+  for (const [name, uuid] of [
+    ['staging', STAGING],
+    ['production', PRODUCTION],
+  ] as const) {
     const role = iam.state.roles.get(`${ROLE}-${name}`)!;
     assert.equal(stored(role.trustPolicy), trustFile(envRepo, `iam/${name}/trust-policy.json`));
     assert.match(JSON.stringify(stored(role.trustPolicy)), `{${uuid}}:*`);
-    assert.match(r.stdout, `Deployment variable AWS_OIDC_ROLE_ARN = arn:aws:iam::${ACCOUNT}:role/${ROLE}-${name} (environment ${name})`);
+    assert.match(
+      r.stdout,
+      `Deployment variable AWS_OIDC_ROLE_ARN = arn:aws:iam::${ACCOUNT}:role/${ROLE}-${name} (environment ${name})`,
+    );
   }
 });
 
 test('an existing provider for the issuer is reused: the audience is added to its client IDs', async () => {
-  iam.seedProvider({ url: `https://api.bitbucket.org/2.0/workspaces/${EXAMPLE.workspace}/pipelines-config/identity/oidc`, clientIds: ['sts.amazonaws.com'] });
+  iam.seedProvider({
+    url: `https://api.bitbucket.org/2.0/workspaces/${EXAMPLE.workspace}/pipelines-config/identity/oidc`,
+    clientIds: ['sts.amazonaws.com'],
+  });
   const r = await cli(['apply', repo, '--yes']);
   assert.is(r.status, 0, r.stderr);
   assert.equal(writes(), ['AddClientIDToOpenIDConnectProvider', 'CreateRole', 'PutRolePolicy']);
@@ -122,13 +156,30 @@ test('--dry-run prints the plan and makes no write call', async () => {
 
 test('trust drift: doctor fails with the fix, apply shows the diff and changes it only when confirmed', async () => {
   assert.is((await cli(['apply', repo, '--yes'])).status, 0);
-  const workspaceWide = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: PROVIDER_ARN }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { [`api.bitbucket.org/2.0/workspaces/${EXAMPLE.workspace}/pipelines-config/identity/oidc:aud`]: AUDIENCE } } }] };
+  const workspaceWide = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: PROVIDER_ARN },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: {
+            [`api.bitbucket.org/2.0/workspaces/${EXAMPLE.workspace}/pipelines-config/identity/oidc:aud`]: AUDIENCE,
+          },
+        },
+      },
+    ],
+  };
   iam.state.roles.get(ROLE)!.trustPolicy = JSON.stringify(workspaceWide);
   iam.reset({ keepState: true });
 
   const doctor = await cli(['doctor', repo]);
   assert.is(doctor.status, 1);
-  assert.match(doctor.stdout, new RegExp(`✗ role\\.trust:${ROLE}\\s+trust policy differs from iam/trust-policy\\.json`));
+  assert.match(
+    doctor.stdout,
+    new RegExp(`✗ role\\.trust:${ROLE}\\s+trust policy differs from iam/trust-policy\\.json`),
+  );
   assert.match(doctor.stdout, 'fix: pipelines-oidc apply');
   assert.match(doctor.stdout, /✓ role\.policy:/);
 
@@ -147,16 +198,27 @@ test('trust drift: doctor fails with the fix, apply shows the diff and changes i
 
 test('doctor flags an attached AdministratorAccess and a missing audience, with the commands that fix them', async () => {
   assert.is((await cli(['apply', repo, '--yes'])).status, 0);
-  iam.state.roles.get(ROLE)!.attached.push({ name: 'AdministratorAccess', arn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
+  iam.state.roles
+    .get(ROLE)!
+    .attached.push({ name: 'AdministratorAccess', arn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
   iam.state.providers.get(PROVIDER_ARN)!.clientIds = ['ari:cloud:bitbucket::workspace/{' + EXAMPLE.workspaceUuid + '}'];
   const r = await cli(['doctor', repo, '--json']);
   assert.is(r.status, 1);
-  const report = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ id: string; ok: boolean; fix: string | null }> };
+  const report = JSON.parse(r.stdout) as {
+    ok: boolean;
+    checks: Array<{ id: string; ok: boolean; fix: string | null }>;
+  };
   assert.is(report.ok, false);
-  assert.equal(report.checks.filter((c) => !c.ok).map((c) => [c.id, c.fix]), [
-    ['provider.audience', 'pipelines-oidc apply'],
-    [`role.managed-policies:${ROLE}`, `aws iam detach-role-policy --role-name ${ROLE} --policy-arn arn:aws:iam::aws:policy/AdministratorAccess`],
-  ]);
+  assert.equal(
+    report.checks.filter((c) => !c.ok).map((c) => [c.id, c.fix]),
+    [
+      ['provider.audience', 'pipelines-oidc apply'],
+      [
+        `role.managed-policies:${ROLE}`,
+        `aws iam detach-role-policy --role-name ${ROLE} --policy-arn arn:aws:iam::aws:policy/AdministratorAccess`,
+      ],
+    ],
+  );
   iam.reset({ keepState: true });
   const apply = await cli(['apply', repo, '--yes']);
   assert.is(apply.status, 0, apply.stderr);
@@ -172,21 +234,29 @@ test('on a terminal apply asks first: a replaced trust policy defaults to no, an
   assert.is((await cli(['apply', repo, '--yes'])).status, 0);
   iam.state.roles.get(ROLE)!.trustPolicy = '{"Version":"2012-10-17","Statement":[]}';
   iam.reset({ keepState: true });
-  const declined = await withTerminal([process.execPath, CLI, 'apply', repo], { cwd: tmp.path, env: env({ NO_COLOR: '1' }) }, async (t) => {
-    await t.waitFor(/Make 1 change in account \d+\? \(y\/N\)/);
-    t.press('Enter');
-    return t.exitCode();
-  });
+  const declined = await withTerminal(
+    [process.execPath, CLI, 'apply', repo],
+    { cwd: tmp.path, env: env({ NO_COLOR: '1' }) },
+    async (t) => {
+      await t.waitFor(/Make 1 change in account \d+\? \(y\/N\)/);
+      t.press('Enter');
+      return t.exitCode();
+    },
+  );
   assert.is(declined, 130);
   assert.equal(writes(), []);
-  const accepted = await withTerminal([process.execPath, CLI, 'apply', repo], { cwd: tmp.path, env: env({ NO_COLOR: '1' }) }, async (t) => {
-    await t.waitFor('(y/N)');
-    t.type('y');
-    t.press('Enter');
-    const code = await t.exitCode();
-    assert.match(t.screen(), `✔ replace the trust policy of ${ROLE}`);
-    return code;
-  });
+  const accepted = await withTerminal(
+    [process.execPath, CLI, 'apply', repo],
+    { cwd: tmp.path, env: env({ NO_COLOR: '1' }) },
+    async (t) => {
+      await t.waitFor('(y/N)');
+      t.type('y');
+      t.press('Enter');
+      const code = await t.exitCode();
+      assert.match(t.screen(), `✔ replace the trust policy of ${ROLE}`);
+      return code;
+    },
+  );
   assert.is(accepted, 0);
   assert.equal(writes(), ['UpdateAssumeRolePolicy']);
 });
@@ -194,7 +264,9 @@ test('on a terminal apply asks first: a replaced trust policy defaults to no, an
 test('AccessDenied names the missing permission, keeps what was done, and a second run finishes the job', async () => {
   iam.deny('CreateRole');
   const r = await cli(['apply', repo, '--yes']);
-  assertOneLineError(r, 1, ['AccessDenied', 'iam:CreateRole', '1 of 3 changes made', 'run apply again'], { quiet: false });
+  assertOneLineError(r, 1, ['AccessDenied', 'iam:CreateRole', '1 of 3 changes made', 'run apply again'], {
+    quiet: false,
+  });
   assert.equal(writes(), ['CreateOpenIDConnectProvider', 'CreateRole']);
   iam.reset({ keepState: true });
   const again = await cli(['apply', repo, '--yes']);
@@ -222,12 +294,19 @@ test('EntityAlreadyExists race: the same role created meanwhile is taken; a diff
   const same = await cli(['apply', repo, '--yes']);
   assert.is(same.status, 0, same.stderr);
   assert.equal(writes(), ['CreateOpenIDConnectProvider', 'CreateRole', 'PutRolePolicy']);
-  assert.equal(stored(iam.state.roles.get(ROLE)!.inlinePolicies.get('pipelines-oidc-permissions')), permissionsFile(repo));
+  assert.equal(
+    stored(iam.state.roles.get(ROLE)!.inlinePolicies.get('pipelines-oidc-permissions')),
+    permissionsFile(repo),
+  );
 
   iam.reset();
-  iam.beforeNext('CreateRole', () => iam.seedRole({ name: ROLE.toUpperCase(), trustPolicy: { Version: '2012-10-17', Statement: [] } }));
+  iam.beforeNext('CreateRole', () =>
+    iam.seedRole({ name: ROLE.toUpperCase(), trustPolicy: { Version: '2012-10-17', Statement: [] } }),
+  );
   const other = await cli(['apply', repo, '--yes']);
-  assertOneLineError(other, 1, [`role ${ROLE} was created by someone else meanwhile`, 'run apply again'], { quiet: false });
+  assertOneLineError(other, 1, [`role ${ROLE} was created by someone else meanwhile`, 'run apply again'], {
+    quiet: false,
+  });
 });
 
 test('no credentials, or credentials of another account: one line, no write', async () => {
@@ -236,7 +315,10 @@ test('no credentials, or credentials of another account: one line, no write', as
   assert.equal(iam.calls, []);
   const other = await startIamEndpoint({ account: '999999999999' });
   try {
-    const r = await runCliAsync(['apply', repo, '--yes'], { cwd: tmp.path, env: { ...env(), ...awsEnv(other), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined } });
+    const r = await runCliAsync(['apply', repo, '--yes'], {
+      cwd: tmp.path,
+      env: { ...env(), ...awsEnv(other), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined },
+    });
     assertOneLineError(r, 1, ['are for account 999999999999', `the repository is for ${ACCOUNT}`], { quiet: false });
     assert.equal(other.writes(), []);
   } finally {
@@ -248,7 +330,10 @@ test('--profile picks the profile from the shared files, and AWS_ENDPOINT_URL al
   const config = join(tmp.path, 'aws-config');
   const credentials = join(tmp.path, 'aws-credentials');
   writeFileSync(config, '[profile deploy-admin]\nregion = eu-west-1\n');
-  writeFileSync(credentials, '[deploy-admin]\naws_access_key_id = AKIDPROFILEDEPLOY\naws_secret_access_key = profile-secret\n');
+  writeFileSync(
+    credentials,
+    '[deploy-admin]\naws_access_key_id = AKIDPROFILEDEPLOY\naws_secret_access_key = profile-secret\n',
+  );
   const r = await cli(['doctor', repo, '--profile', 'deploy-admin'], {
     AWS_ACCESS_KEY_ID: undefined,
     AWS_SECRET_ACCESS_KEY: undefined,
@@ -261,23 +346,40 @@ test('--profile picks the profile from the shared files, and AWS_ENDPOINT_URL al
   assert.is(r.status, 1, r.stderr);
   assert.match(r.stdout, '✗ provider.exists');
   assert.ok(iam.calls.length >= 3);
-  assert.ok(iam.calls.every((c) => c.accessKeyId === 'AKIDPROFILEDEPLOY'), 'every call signed with the profile’s key');
-  const unknown = await cli(['doctor', repo, '--profile', 'nobody'], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials });
+  assert.ok(
+    iam.calls.every((c) => c.accessKeyId === 'AKIDPROFILEDEPLOY'),
+    'every call signed with the profile’s key',
+  );
+  const unknown = await cli(['doctor', repo, '--profile', 'nobody'], {
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_CONFIG_FILE: config,
+    AWS_SHARED_CREDENTIALS_FILE: credentials,
+  });
   assertOneLineError(unknown, 1, ['no AWS credentials found']);
 });
 
 test('a repository not ready is refused with exit 2 before any call', async () => {
   const unset = join(tmp.path, 'no-uuid');
-  const made = runNew(['no-uuid', '--answers', EXAMPLE_ANSWERS_FILE, '--repo-uuid', '', '--dir', unset, '--yes', '--no-git'], tmp.path);
+  const made = runNew(
+    ['no-uuid', '--answers', EXAMPLE_ANSWERS_FILE, '--repo-uuid', '', '--dir', unset, '--yes', '--no-git'],
+    tmp.path,
+  );
   assert.is(made.status, 0, made.stderr);
-  assertOneLineError(await cli(['apply', unset, '--yes']), 2, ['iam/trust-policy.json still holds REPOSITORY-UUID-NOT-SET', '--repo-uuid']);
+  assertOneLineError(await cli(['apply', unset, '--yes']), 2, [
+    'iam/trust-policy.json still holds REPOSITORY-UUID-NOT-SET',
+    '--repo-uuid',
+  ]);
   assertOneLineError(await cli(['apply', repo, '--thumbprint', 'xyz']), 2, ['--thumbprint', '40 hexadecimal']);
   assertOneLineError(await cli(['doctor', tmp.path]), 1, ['has no .pipelines-oidc.json']);
   assert.equal(iam.calls, []);
 });
 
 test('without IaC, the next steps name apply for the new repository, and that command works as printed', async () => {
-  const made = runNew(['plain', '--answers', EXAMPLE_ANSWERS_FILE, '--iac', 'none', '--yes', '--no-git', '--json'], tmp.path);
+  const made = runNew(
+    ['plain', '--answers', EXAMPLE_ANSWERS_FILE, '--iac', 'none', '--yes', '--no-git', '--json'],
+    tmp.path,
+  );
   assert.is(made.status, 0, made.stderr);
   const { next } = JSON.parse(made.stdout) as { next: string[] };
   const step = next.find((s) => s.includes('pipelines-oidc apply'));
@@ -291,15 +393,30 @@ test('without IaC, the next steps name apply for the new repository, and that co
 });
 
 test('every call apply and doctor make is in the permissions the README lists (or needs none)', async () => {
-  iam.seedProvider({ url: `https://api.bitbucket.org/2.0/workspaces/${EXAMPLE.workspace}/pipelines-config/identity/oidc`, clientIds: [] });
-  for (const args of [['apply', envRepo, '--yes', '--thumbprint', 'a031c46782e6e6c662c2c87c76da9aa62ccabd8e'], ['doctor', envRepo]]) assert.is((await cli(args)).status, 0);
+  iam.seedProvider({
+    url: `https://api.bitbucket.org/2.0/workspaces/${EXAMPLE.workspace}/pipelines-config/identity/oidc`,
+    clientIds: [],
+  });
+  for (const args of [
+    ['apply', envRepo, '--yes', '--thumbprint', 'a031c46782e6e6c662c2c87c76da9aa62ccabd8e'],
+    ['doctor', envRepo],
+  ])
+    assert.is((await cli(args)).status, 0);
   iam.state.roles.get(`${ROLE}-staging`)!.trustPolicy = '{"Version":"2012-10-17","Statement":[]}';
   iam.state.roles.get(`${ROLE}-staging`)!.maxSessionDuration = 7200;
   assert.is((await cli(['apply', envRepo, '--yes'])).status, 0);
-  const allowed = new Set([...READ_ACTIONS, ...PROVIDER_WRITE_ACTIONS, ...ROLE_WRITE_ACTIONS].map((a) => a.replace('iam:', '')));
+  const allowed = new Set(
+    [...READ_ACTIONS, ...PROVIDER_WRITE_ACTIONS, ...ROLE_WRITE_ACTIONS].map((a) => a.replace('iam:', '')),
+  );
   const made = new Set(actions());
   for (const a of made) assert.ok(allowed.has(a) || a === 'GetCallerIdentity', `${a} is in the README's policy`);
-  for (const a of ['UpdateOpenIDConnectProviderThumbprint', 'AddClientIDToOpenIDConnectProvider', 'UpdateAssumeRolePolicy', 'UpdateRole']) assert.ok(made.has(a), `the suite exercised ${a}`);
+  for (const a of [
+    'UpdateOpenIDConnectProviderThumbprint',
+    'AddClientIDToOpenIDConnectProvider',
+    'UpdateAssumeRolePolicy',
+    'UpdateRole',
+  ])
+    assert.ok(made.has(a), `the suite exercised ${a}`);
 });
 
 test.run();

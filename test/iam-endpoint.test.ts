@@ -30,11 +30,19 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROOT } from './support/fixtures.ts';
-import { applyEnv, awsEnv, startIamEndpoint, TEST_ACCESS_KEY_ID, withEnv, type IamEndpoint } from './support/iam-endpoint.ts';
+import {
+  applyEnv,
+  awsEnv,
+  startIamEndpoint,
+  TEST_ACCESS_KEY_ID,
+  withEnv,
+  type IamEndpoint,
+} from './support/iam-endpoint.ts';
 
 const ISSUER = 'https://api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc';
 const AUDIENCE = 'ari:cloud:bitbucket::workspace/0b7e4a8c-5a4b-4d6e-9f10-1c2d3e4f5a6b';
-const PROVIDER_ARN = 'arn:aws:iam::123456789012:oidc-provider/api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc';
+const PROVIDER_ARN =
+  'arn:aws:iam::123456789012:oidc-provider/api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc';
 const THUMBPRINT = 'a031c46782e6e6c662c2c87c76da9aa62ccabd8e';
 const credentials = { accessKeyId: 'AKIDEXPLICIT', secretAccessKey: 'explicit-secret' };
 
@@ -49,7 +57,10 @@ const trustPolicy = (providerArn = PROVIDER_ARN) => ({
     },
   ],
 });
-const PERMISSIONS = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }] };
+const PERMISSIONS = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }],
+};
 
 let iam: IamEndpoint;
 let client: IAMClient;
@@ -59,7 +70,8 @@ let restoreEnv: () => void;
  * Explicitly configured, as the task's own code may be. The suite still runs with awsEnv applied: the SDK
  * reads retry settings (and a profile) from the environment and ~/.aws lazily, which must not be the machine's.
  */
-const newClient = (config: IAMClientConfig = {}) => new IAMClient({ region: 'us-east-1', endpoint: iam.url, credentials, ...config });
+const newClient = (config: IAMClientConfig = {}) =>
+  new IAMClient({ region: 'us-east-1', endpoint: iam.url, credentials, ...config });
 
 type AwsError = Error & { Code?: string; $metadata: { httpStatusCode?: number; attempts?: number } };
 
@@ -81,10 +93,16 @@ function assertError(error: AwsError, name: string, code: string, status: number
 
 /** A request as a client without the SDK would send it. */
 const rawPost = (body: string, headers: Record<string, string> = {}) =>
-  fetch(iam.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  fetch(iam.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
 
 async function createProvider(): Promise<string> {
-  const out = await client.send(new CreateOpenIDConnectProviderCommand({ Url: ISSUER, ClientIDList: [AUDIENCE], ThumbprintList: [THUMBPRINT] }));
+  const out = await client.send(
+    new CreateOpenIDConnectProviderCommand({ Url: ISSUER, ClientIDList: [AUDIENCE], ThumbprintList: [THUMBPRINT] }),
+  );
   return out.OpenIDConnectProviderArn ?? '';
 }
 
@@ -104,7 +122,12 @@ test.after(async () => {
 
 test('CreateOpenIDConnectProvider: the ARN from the URL, tags echoed, state holds what was sent', async () => {
   const out = await client.send(
-    new CreateOpenIDConnectProviderCommand({ Url: ISSUER, ClientIDList: [AUDIENCE], ThumbprintList: [THUMBPRINT], Tags: [{ Key: 'owner', Value: 'platform' }] }),
+    new CreateOpenIDConnectProviderCommand({
+      Url: ISSUER,
+      ClientIDList: [AUDIENCE],
+      ThumbprintList: [THUMBPRINT],
+      Tags: [{ Key: 'owner', Value: 'platform' }],
+    }),
   );
   assert.is(out.OpenIDConnectProviderArn, PROVIDER_ARN);
   assert.equal(out.Tags, [{ Key: 'owner', Value: 'platform' }]);
@@ -118,15 +141,28 @@ test('CreateOpenIDConnectProvider: the ARN from the URL, tags echoed, state hold
 
 test('GetOpenIDConnectProvider: Url without https://, lists, CreateDate and tags as IAM returns them', async () => {
   const arn = await createProvider();
-  await client.send(new TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, Tags: [{ Key: 'a', Value: '1' }] }));
-  await client.send(new TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, Tags: [{ Key: 'a', Value: '2' }, { Key: 'b', Value: '' }] }));
+  await client.send(
+    new TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, Tags: [{ Key: 'a', Value: '1' }] }),
+  );
+  await client.send(
+    new TagOpenIDConnectProviderCommand({
+      OpenIDConnectProviderArn: arn,
+      Tags: [
+        { Key: 'a', Value: '2' },
+        { Key: 'b', Value: '' },
+      ],
+    }),
+  );
   const out = await client.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
   assert.is(out.Url, ISSUER.slice('https://'.length));
   assert.equal(out.ClientIDList, [AUDIENCE]);
   assert.equal(out.ThumbprintList, [THUMBPRINT]);
   assert.instance(out.CreateDate, Date);
   assert.ok(Math.abs((out.CreateDate?.getTime() ?? 0) - Date.now()) < 60_000, 'CreateDate is about now');
-  assert.equal(out.Tags, [{ Key: 'a', Value: '2' }, { Key: 'b', Value: '' }]);
+  assert.equal(out.Tags, [
+    { Key: 'a', Value: '2' },
+    { Key: 'b', Value: '' },
+  ]);
 });
 
 test('CreateOpenIDConnectProvider without thumbprints: IAM fills one in', async () => {
@@ -140,7 +176,10 @@ test('CreateOpenIDConnectProvider without thumbprints: IAM fills one in', async 
 
 test('ListOpenIDConnectProviders lists created and seeded providers', async () => {
   assert.equal((await client.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList, []);
-  const seeded = iam.seedProvider({ url: 'https://token.actions.githubusercontent.com', clientIds: ['sts.amazonaws.com'] });
+  const seeded = iam.seedProvider({
+    url: 'https://token.actions.githubusercontent.com',
+    clientIds: ['sts.amazonaws.com'],
+  });
   assert.is(seeded.arn, 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com');
   await createProvider();
   const out = await client.send(new ListOpenIDConnectProvidersCommand({}));
@@ -149,10 +188,16 @@ test('ListOpenIDConnectProviders lists created and seeded providers', async () =
 
 test('AddClientIDToOpenIDConnectProvider appends once; UpdateOpenIDConnectProviderThumbprint replaces', async () => {
   const arn = await createProvider();
-  await client.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'second' }));
-  await client.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'second' }));
+  await client.send(
+    new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'second' }),
+  );
+  await client.send(
+    new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'second' }),
+  );
   const other = 'b'.repeat(40);
-  await client.send(new UpdateOpenIDConnectProviderThumbprintCommand({ OpenIDConnectProviderArn: arn, ThumbprintList: [other] }));
+  await client.send(
+    new UpdateOpenIDConnectProviderThumbprintCommand({ OpenIDConnectProviderArn: arn, ThumbprintList: [other] }),
+  );
   const out = await client.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
   assert.equal(out.ClientIDList, [AUDIENCE, 'second']);
   assert.equal(out.ThumbprintList, [other]);
@@ -160,7 +205,13 @@ test('AddClientIDToOpenIDConnectProvider appends once; UpdateOpenIDConnectProvid
 
 test('provider errors: duplicate URL, unknown and malformed ARNs, http URL, bad thumbprint', async () => {
   await createProvider();
-  assertError(await failure(createProvider()), 'EntityAlreadyExistsException', 'EntityAlreadyExists', 409, `Provider with url ${ISSUER} already exists.`);
+  assertError(
+    await failure(createProvider()),
+    'EntityAlreadyExistsException',
+    'EntityAlreadyExists',
+    409,
+    `Provider with url ${ISSUER} already exists.`,
+  );
   const missing = 'arn:aws:iam::123456789012:oidc-provider/example.com';
   assertError(
     await failure(client.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: missing }))),
@@ -169,10 +220,34 @@ test('provider errors: duplicate URL, unknown and malformed ARNs, http URL, bad 
     404,
     `OpenIDConnect Provider not found for arn ${missing}`,
   );
-  assertError(await failure(client.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: missing, ClientID: 'x' }))), 'NoSuchEntityException', 'NoSuchEntity', 404);
-  assertError(await failure(client.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: 'example.com' }))), 'InvalidInputException', 'InvalidInput', 400);
-  assertError(await failure(client.send(new CreateOpenIDConnectProviderCommand({ Url: 'http://example.com' }))), 'InvalidInputException', 'InvalidInput', 400);
-  const short = await failure(client.send(new UpdateOpenIDConnectProviderThumbprintCommand({ OpenIDConnectProviderArn: PROVIDER_ARN, ThumbprintList: ['abc'] })));
+  assertError(
+    await failure(
+      client.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: missing, ClientID: 'x' })),
+    ),
+    'NoSuchEntityException',
+    'NoSuchEntity',
+    404,
+  );
+  assertError(
+    await failure(client.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: 'example.com' }))),
+    'InvalidInputException',
+    'InvalidInput',
+    400,
+  );
+  assertError(
+    await failure(client.send(new CreateOpenIDConnectProviderCommand({ Url: 'http://example.com' }))),
+    'InvalidInputException',
+    'InvalidInput',
+    400,
+  );
+  const short = await failure(
+    client.send(
+      new UpdateOpenIDConnectProviderThumbprintCommand({
+        OpenIDConnectProviderArn: PROVIDER_ARN,
+        ThumbprintList: ['abc'],
+      }),
+    ),
+  );
   assertError(short, 'ValidationError', 'ValidationError', 400);
   assert.match(short.message, "Value 'abc' at 'thumbprintList.member' failed to satisfy constraint");
   assert.equal(iam.state.providers.get(PROVIDER_ARN)?.thumbprints, [THUMBPRINT]);
@@ -211,16 +286,31 @@ test('CreateRole returns the role; GetRole hands the trust policy back URL-encod
 test('UpdateAssumeRolePolicy, UpdateRole, TagRole and ListRoleTags change and show the role', async () => {
   const arn = await createProvider();
   iam.seedRole({ name: 'deploy-role', trustPolicy: { Version: '2012-10-17', Statement: [] }, tags: { a: '1' } });
-  await client.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'deploy-role', PolicyDocument: JSON.stringify(trustPolicy(arn)) }));
-  await client.send(new UpdateRoleCommand({ RoleName: 'deploy-role', Description: 'now described', MaxSessionDuration: 43200 }));
+  await client.send(
+    new UpdateAssumeRolePolicyCommand({ RoleName: 'deploy-role', PolicyDocument: JSON.stringify(trustPolicy(arn)) }),
+  );
+  await client.send(
+    new UpdateRoleCommand({ RoleName: 'deploy-role', Description: 'now described', MaxSessionDuration: 43200 }),
+  );
   // __proto__ is a valid tag key: it must be stored like any other
-  await client.send(new TagRoleCommand({ RoleName: 'deploy-role', Tags: [{ Key: 'a', Value: '2' }, { Key: '__proto__', Value: '3' }] }));
+  await client.send(
+    new TagRoleCommand({
+      RoleName: 'deploy-role',
+      Tags: [
+        { Key: 'a', Value: '2' },
+        { Key: '__proto__', Value: '3' },
+      ],
+    }),
+  );
   const role = (await client.send(new GetRoleCommand({ RoleName: 'deploy-role' }))).Role;
   assert.equal(JSON.parse(decodeURIComponent(role?.AssumeRolePolicyDocument ?? '')), trustPolicy(arn));
   assert.is(role?.Description, 'now described');
   assert.is(role?.MaxSessionDuration, 43200);
   const tags = await client.send(new ListRoleTagsCommand({ RoleName: 'deploy-role' }));
-  assert.equal(tags.Tags, [{ Key: 'a', Value: '2' }, { Key: '__proto__', Value: '3' }]);
+  assert.equal(tags.Tags, [
+    { Key: 'a', Value: '2' },
+    { Key: '__proto__', Value: '3' },
+  ]);
   assert.equal(Object.keys(iam.state.roles.get('deploy-role')?.tags ?? {}), ['a', '__proto__']);
   assert.is(tags.IsTruncated, false);
 });
@@ -228,13 +318,24 @@ test('UpdateAssumeRolePolicy, UpdateRole, TagRole and ListRoleTags change and sh
 test('inline policies: Put, Get (URL-encoded), List, Delete', async () => {
   iam.seedRole({ name: 'deploy-role', trustPolicy: trustPolicy() });
   const document = JSON.stringify(PERMISSIONS);
-  await client.send(new PutRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: 'deploy', PolicyDocument: document }));
-  await client.send(new PutRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: 'extra', PolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
+  await client.send(
+    new PutRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: 'deploy', PolicyDocument: document }),
+  );
+  await client.send(
+    new PutRolePolicyCommand({
+      RoleName: 'deploy-role',
+      PolicyName: 'extra',
+      PolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
+    }),
+  );
   const got = await client.send(new GetRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: 'deploy' }));
   assert.is(got.RoleName, 'deploy-role');
   assert.is(got.PolicyName, 'deploy');
   assert.is(got.PolicyDocument, encodeURIComponent(document));
-  assert.equal((await client.send(new ListRolePoliciesCommand({ RoleName: 'deploy-role' }))).PolicyNames, ['deploy', 'extra']);
+  assert.equal((await client.send(new ListRolePoliciesCommand({ RoleName: 'deploy-role' }))).PolicyNames, [
+    'deploy',
+    'extra',
+  ]);
   await client.send(new DeleteRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: 'extra' }));
   assert.equal([...(iam.state.roles.get('deploy-role')?.inlinePolicies.keys() ?? [])], ['deploy']);
   assertError(
@@ -244,9 +345,18 @@ test('inline policies: Put, Get (URL-encoded), List, Delete', async () => {
     404,
     'The role policy with name extra cannot be found.',
   );
-  assertError(await failure(client.send(new DeleteRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: 'extra' }))), 'NoSuchEntityException', 'NoSuchEntity', 404);
   assertError(
-    await failure(client.send(new PutRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: 'bad', PolicyDocument: 'Version: 2012-10-17' }))),
+    await failure(client.send(new DeleteRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: 'extra' }))),
+    'NoSuchEntityException',
+    'NoSuchEntity',
+    404,
+  );
+  assertError(
+    await failure(
+      client.send(
+        new PutRolePolicyCommand({ RoleName: 'deploy-role', PolicyName: 'bad', PolicyDocument: 'Version: 2012-10-17' }),
+      ),
+    ),
     'MalformedPolicyDocumentException',
     'MalformedPolicyDocument',
     400,
@@ -255,18 +365,27 @@ test('inline policies: Put, Get (URL-encoded), List, Delete', async () => {
 
 test('list calls page with MaxItems and Marker, so the SDK paginators see every item', async () => {
   const names = ['p1', 'p2', 'p3'];
-  iam.seedRole({ name: 'deploy-role', trustPolicy: trustPolicy(), inlinePolicies: Object.fromEntries(names.map((n) => [n, PERMISSIONS])) });
+  iam.seedRole({
+    name: 'deploy-role',
+    trustPolicy: trustPolicy(),
+    inlinePolicies: Object.fromEntries(names.map((n) => [n, PERMISSIONS])),
+  });
   const first = await client.send(new ListRolePoliciesCommand({ RoleName: 'deploy-role', MaxItems: 2 }));
   assert.equal(first.PolicyNames, ['p1', 'p2']);
   assert.is(first.IsTruncated, true);
   const all: string[] = [];
-  for await (const page of paginateListRolePolicies({ client, pageSize: 1 }, { RoleName: 'deploy-role' })) all.push(...(page.PolicyNames ?? []));
+  for await (const page of paginateListRolePolicies({ client, pageSize: 1 }, { RoleName: 'deploy-role' }))
+    all.push(...(page.PolicyNames ?? []));
   assert.equal(all, names);
   assert.is(iam.state.roles.get('deploy-role')?.inlinePolicies.get('p1'), JSON.stringify(PERMISSIONS));
 });
 
 test('AttachRolePolicy and ListAttachedRolePolicies: the policy name comes from the ARN', async () => {
-  iam.seedRole({ name: 'deploy-role', trustPolicy: trustPolicy(), attached: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] });
+  iam.seedRole({
+    name: 'deploy-role',
+    trustPolicy: trustPolicy(),
+    attached: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+  });
   const arn = 'arn:aws:iam::123456789012:policy/team/deploy-boundary';
   await client.send(new AttachRolePolicyCommand({ RoleName: 'deploy-role', PolicyArn: arn }));
   await client.send(new AttachRolePolicyCommand({ RoleName: 'deploy-role', PolicyArn: arn }));
@@ -275,13 +394,24 @@ test('AttachRolePolicy and ListAttachedRolePolicies: the policy name comes from 
     { PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
     { PolicyName: 'deploy-boundary', PolicyArn: arn },
   ]);
-  assertError(await failure(client.send(new AttachRolePolicyCommand({ RoleName: 'deploy-role', PolicyArn: 'ReadOnlyAccess' }))), 'InvalidInputException', 'InvalidInput', 400);
+  assertError(
+    await failure(client.send(new AttachRolePolicyCommand({ RoleName: 'deploy-role', PolicyArn: 'ReadOnlyAccess' }))),
+    'InvalidInputException',
+    'InvalidInput',
+    400,
+  );
 });
 
 test('a role holds at most 10 managed policies: LimitExceeded (which the SDK retries as throttling)', async () => {
-  iam.seedRole({ name: 'deploy-role', trustPolicy: trustPolicy(), attached: Array.from({ length: 10 }, (_, i) => `arn:aws:iam::aws:policy/P${i}`) });
+  iam.seedRole({
+    name: 'deploy-role',
+    trustPolicy: trustPolicy(),
+    attached: Array.from({ length: 10 }, (_, i) => `arn:aws:iam::aws:policy/P${i}`),
+  });
   const once = newClient({ maxAttempts: 1 });
-  const error = await failure(once.send(new AttachRolePolicyCommand({ RoleName: 'deploy-role', PolicyArn: 'arn:aws:iam::aws:policy/P10' })));
+  const error = await failure(
+    once.send(new AttachRolePolicyCommand({ RoleName: 'deploy-role', PolicyArn: 'arn:aws:iam::aws:policy/P10' })),
+  );
   once.destroy();
   assertError(error, 'LimitExceededException', 'LimitExceeded', 409, 'Cannot exceed quota for PoliciesPerRole: 10');
   assert.is(iam.state.roles.get('deploy-role')?.attached.length, 10);
@@ -295,9 +425,25 @@ test('role errors: missing role, name taken in another case, bad JSON, unknown f
 
   iam.seedRole({ name: 'Deploy-Role', trustPolicy: trustPolicy() });
   const create = (fields: Partial<ConstructorParameters<typeof CreateRoleCommand>[0]>) =>
-    failure(client.send(new CreateRoleCommand({ RoleName: 'other', AssumeRolePolicyDocument: '{"Statement":[]}', ...fields })));
-  assertError(await create({ RoleName: 'deploy-role' }), 'EntityAlreadyExistsException', 'EntityAlreadyExists', 409, 'Role with name deploy-role already exists.');
-  assertError(await create({ AssumeRolePolicyDocument: '{"Statement": [' }), 'MalformedPolicyDocumentException', 'MalformedPolicyDocument', 400, 'This policy contains invalid Json');
+    failure(
+      client.send(
+        new CreateRoleCommand({ RoleName: 'other', AssumeRolePolicyDocument: '{"Statement":[]}', ...fields }),
+      ),
+    );
+  assertError(
+    await create({ RoleName: 'deploy-role' }),
+    'EntityAlreadyExistsException',
+    'EntityAlreadyExists',
+    409,
+    'Role with name deploy-role already exists.',
+  );
+  assertError(
+    await create({ AssumeRolePolicyDocument: '{"Statement": [' }),
+    'MalformedPolicyDocumentException',
+    'MalformedPolicyDocument',
+    400,
+    'This policy contains invalid Json',
+  );
   assertError(
     await create({ AssumeRolePolicyDocument: JSON.stringify(trustPolicy()) }),
     'MalformedPolicyDocumentException',
@@ -369,18 +515,37 @@ test('a request without a SigV4 Authorization header: 403 MissingAuthenticationT
   const response = await rawPost('Action=GetRole&Version=2010-05-08&RoleName=x');
   assert.is(response.status, 403);
   const body = await response.text();
-  assert.match(body, /^<ErrorResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"><Error><Type>Sender<\/Type><Code>MissingAuthenticationToken<\/Code>/);
-  assert.equal(iam.calls, [{ action: 'GetRole', params: { RoleName: 'x' }, status: 403, code: 'MissingAuthenticationToken', accessKeyId: undefined }]);
+  assert.match(
+    body,
+    /^<ErrorResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"><Error><Type>Sender<\/Type><Code>MissingAuthenticationToken<\/Code>/,
+  );
+  assert.equal(iam.calls, [
+    {
+      action: 'GetRole',
+      params: { RoleName: 'x' },
+      status: 403,
+      code: 'MissingAuthenticationToken',
+      accessKeyId: undefined,
+    },
+  ]);
 });
 
 test('an unknown action: 400 InvalidAction; a credential scoped to another service is refused', async () => {
-  const authorization = (service: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=AKIDRAW/20250101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00` });
+  const authorization = (service: string) => ({
+    authorization: `AWS4-HMAC-SHA256 Credential=AKIDRAW/20250101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`,
+  });
   const unknown = await rawPost('Action=DeleteRole&Version=2010-05-08&RoleName=x', authorization('iam'));
   assert.is(unknown.status, 400);
-  assert.match(await unknown.text(), '<Code>InvalidAction</Code><Message>Could not find operation DeleteRole for version 2010-05-08</Message>');
+  assert.match(
+    await unknown.text(),
+    '<Code>InvalidAction</Code><Message>Could not find operation DeleteRole for version 2010-05-08</Message>',
+  );
   const scoped = await rawPost('Action=GetCallerIdentity&Version=2011-06-15', authorization('iam'));
   assert.is(scoped.status, 403);
-  assert.match(await scoped.text(), /^<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/">.*<Code>SignatureDoesNotMatch<\/Code>/);
+  assert.match(
+    await scoped.text(),
+    /^<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/">.*<Code>SignatureDoesNotMatch<\/Code>/,
+  );
   assert.equal(
     iam.calls.map((c) => [c.action, c.status, c.accessKeyId]),
     [
@@ -394,7 +559,9 @@ test('deny: AccessDenied with AWS message naming the caller, action and resource
   iam.seedRole({ name: 'deploy-role', trustPolicy: trustPolicy() });
   iam.deny('UpdateAssumeRolePolicy');
   iam.deny('CreateOpenIDConnectProvider', 'custom refusal');
-  const denied = await failure(client.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'deploy-role', PolicyDocument: '{}' })));
+  const denied = await failure(
+    client.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'deploy-role', PolicyDocument: '{}' })),
+  );
   assertError(
     denied,
     'AccessDenied',
@@ -421,16 +588,21 @@ test('throttle(action, 2): the SDK retries with backoff and the third attempt su
   const out = await client.send(new GetRoleCommand({ RoleName: 'deploy-role' }));
   assert.is(out.Role?.RoleName, 'deploy-role');
   assert.is(out.$metadata.attempts, 3);
-  assert.equal(iam.calls.map((c) => [c.action, c.status, c.code]), [
-    ['GetRole', 400, 'Throttling'],
-    ['GetRole', 400, 'Throttling'],
-    ['GetRole', 200, undefined],
-  ]);
+  assert.equal(
+    iam.calls.map((c) => [c.action, c.status, c.code]),
+    [
+      ['GetRole', 400, 'Throttling'],
+      ['GetRole', 400, 'Throttling'],
+      ['GetRole', 200, undefined],
+    ],
+  );
 });
 
 test('throttle(action, 5): the SDK gives up after its default 3 attempts with the Throttling error', async () => {
   iam.throttle('CreateRole', 5);
-  const error = await failure(client.send(new CreateRoleCommand({ RoleName: 'deploy-role', AssumeRolePolicyDocument: '{}' })));
+  const error = await failure(
+    client.send(new CreateRoleCommand({ RoleName: 'deploy-role', AssumeRolePolicyDocument: '{}' })),
+  );
   assertError(error, 'Throttling', 'Throttling', 400, 'Rate exceeded');
   assert.is(error.$metadata.attempts, 3);
   assert.is(iam.calls.length, 3);
@@ -444,7 +616,9 @@ test('beforeNext: a role appearing just before CreateRole is handled gives Entit
     iam.seedRole({ name: 'deploy-role', trustPolicy: { Version: '2012-10-17', Statement: [] } });
   });
   assert.is(iam.state.roles.size, 0, 'the hook waits for the call');
-  const raced = await failure(client.send(new CreateRoleCommand({ RoleName: 'deploy-role', AssumeRolePolicyDocument: '{"Statement":[]}' })));
+  const raced = await failure(
+    client.send(new CreateRoleCommand({ RoleName: 'deploy-role', AssumeRolePolicyDocument: '{"Statement":[]}' })),
+  );
   assertError(raced, 'EntityAlreadyExistsException', 'EntityAlreadyExists', 409);
   await client.send(new CreateRoleCommand({ RoleName: 'second-role', AssumeRolePolicyDocument: '{"Statement":[]}' }));
   assert.is(runs, 1);
@@ -464,13 +638,19 @@ test('writes() leaves out Get*/List* calls; reset() forgets calls, interventions
     await client.send(new GetRoleCommand({ RoleName: 'deploy-role' }));
     await client.send(new ListRoleTagsCommand({ RoleName: 'deploy-role' }));
   };
-  assert.equal(iam.writes().map((c) => c.action), ['CreateOpenIDConnectProvider']);
+  assert.equal(
+    iam.writes().map((c) => c.action),
+    ['CreateOpenIDConnectProvider'],
+  );
 
   interventions();
   iam.reset({ keepState: true });
   assert.is(iam.calls.length, 0);
   await readBoth();
-  assert.equal(iam.calls.map((c) => c.status), [200, 200]);
+  assert.equal(
+    iam.calls.map((c) => c.status),
+    [200, 200],
+  );
   assert.ok(iam.state.providers.has(PROVIDER_ARN));
 
   interventions();
@@ -478,7 +658,10 @@ test('writes() leaves out Get*/List* calls; reset() forgets calls, interventions
   assert.is(iam.state.providers.size + iam.state.roles.size, 0);
   iam.seedRole({ name: 'deploy-role', trustPolicy: {} });
   await readBoth();
-  assert.equal(iam.calls.map((c) => c.status), [200, 200]);
+  assert.equal(
+    iam.calls.map((c) => c.status),
+    [200, 200],
+  );
 });
 
 // ---- configuration through the environment
@@ -499,10 +682,13 @@ test('awsEnv: in-process clients configured only by the environment reach the en
   sts.destroy();
   iamClient.destroy();
   assert.is(identity.Account, '123456789012');
-  assert.equal(iam.calls.map((c) => [c.action, c.accessKeyId]), [
-    ['GetCallerIdentity', TEST_ACCESS_KEY_ID],
-    ['GetRole', TEST_ACCESS_KEY_ID],
-  ]);
+  assert.equal(
+    iam.calls.map((c) => [c.action, c.accessKeyId]),
+    [
+      ['GetCallerIdentity', TEST_ACCESS_KEY_ID],
+      ['GetRole', TEST_ACCESS_KEY_ID],
+    ],
+  );
 });
 
 test('awsEnv: a child process with the SDK reaches the endpoint and prints no warnings', async () => {
@@ -521,10 +707,13 @@ test('awsEnv: a child process with the SDK reaches the endpoint and prints no wa
   });
   assert.equal(JSON.parse(stdout), { account: '123456789012', arn: 'arn:aws:iam::123456789012:role/deploy-role' });
   assert.is(stderr, '');
-  assert.equal(iam.calls.map((c) => [c.action, c.status, c.accessKeyId]), [
-    ['GetCallerIdentity', 200, TEST_ACCESS_KEY_ID],
-    ['GetRole', 200, TEST_ACCESS_KEY_ID],
-  ]);
+  assert.equal(
+    iam.calls.map((c) => [c.action, c.status, c.accessKeyId]),
+    [
+      ['GetCallerIdentity', 200, TEST_ACCESS_KEY_ID],
+      ['GetRole', 200, TEST_ACCESS_KEY_ID],
+    ],
+  );
 });
 
 test('close() returns while the SDK still holds a kept-alive connection, and the port stops answering', async () => {

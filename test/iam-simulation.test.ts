@@ -29,7 +29,11 @@ interface AnswerSet {
 
 const SETS: AnswerSet[] = [
   { label: 'example, eu-west-1', answers: answers(), partition: 'aws' },
-  { label: 'cn-north-1, another role name', answers: answers({ region: 'cn-north-1', roleName: 'deploy-from-bitbucket' }), partition: 'aws-cn' },
+  {
+    label: 'cn-north-1, another role name',
+    answers: answers({ region: 'cn-north-1', roleName: 'deploy-from-bitbucket' }),
+    partition: 'aws-cn',
+  },
   {
     label: 'us-gov-west-1, another workspace, account and repository',
     answers: answers({
@@ -44,7 +48,11 @@ const SETS: AnswerSet[] = [
     }),
     partition: 'aws-us-gov',
   },
-  { label: 'eu-isoe-west-1, Terraform only', answers: answers({ region: 'eu-isoe-west-1', iac: 'terraform', roleName: 'r' }), partition: 'aws-iso-e' },
+  {
+    label: 'eu-isoe-west-1, Terraform only',
+    answers: answers({ region: 'eu-isoe-west-1', iac: 'terraform', roleName: 'r' }),
+    partition: 'aws-iso-e',
+  },
 ];
 
 const STEP = '{5f0c8b2e-9d41-4c7a-b3e6-2a1d0c9b8e7f}';
@@ -54,7 +62,8 @@ const OTHER_WORKSPACE_UUID = '2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091';
 
 const hostPath = (workspace: string) => `api.bitbucket.org/2.0/workspaces/${workspace}/pipelines-config/identity/oidc`;
 const audience = (workspaceUuid: string) => `ari:cloud:bitbucket::workspace/${workspaceUuid}`;
-const providerArn = (partition: string, account: string, workspace: string) => `arn:${partition}:iam::${account}:oidc-provider/${hostPath(workspace)}`;
+const providerArn = (partition: string, account: string, workspace: string) =>
+  `arn:${partition}:iam::${account}:oidc-provider/${hostPath(workspace)}`;
 const roleArn = (partition: string, account: string, name: string) => `arn:${partition}:iam::${account}:role/${name}`;
 
 function policies(a: Answers) {
@@ -68,7 +77,10 @@ function policies(a: Answers) {
 }
 
 /** A token of a workspace, as STS sees it in the role's account. */
-function token(set: AnswerSet, claims: { workspace?: string; workspaceUuid?: string; sub?: string; aud?: string; account?: string }): WebIdentityRequest {
+function token(
+  set: AnswerSet,
+  claims: { workspace?: string; workspaceUuid?: string; sub?: string; aud?: string; account?: string },
+): WebIdentityRequest {
   const a = set.answers;
   const workspace = claims.workspace ?? a.workspace;
   return {
@@ -79,7 +91,10 @@ function token(set: AnswerSet, claims: { workspace?: string; workspaceUuid?: str
   };
 }
 
-const role = (set: AnswerSet) => ({ arn: roleArn(set.partition, set.answers.account, set.answers.roleName), account: set.answers.account });
+const role = (set: AnswerSet) => ({
+  arn: roleArn(set.partition, set.answers.account, set.answers.roleName),
+  account: set.answers.account,
+});
 const braced = (uuid: string) => `{${uuid}}`;
 
 for (const set of SETS) {
@@ -89,11 +104,15 @@ for (const set of SETS) {
   test(`${set.label}: a step of this repository may assume the role`, () => {
     const { trust } = policies(a);
     assertAllowed(assumeRoleWithWebIdentity(trust, role(set), token(set, { sub: `${repo}:${STEP}` })), 'plain step');
-    assertAllowed(assumeRoleWithWebIdentity(trust, role(set), token(set, { sub: `${repo}:${ENVIRONMENT}:${STEP}` })), 'step with a deployment environment');
+    assertAllowed(
+      assumeRoleWithWebIdentity(trust, role(set), token(set, { sub: `${repo}:${ENVIRONMENT}:${STEP}` })),
+      'step with a deployment environment',
+    );
     // the step (and environment) UUIDs change from run to run
     fc.assert(
       fc.property(fc.uuid(), fc.option(fc.uuid(), { nil: undefined }), (step, environment) => {
-        const sub = environment === undefined ? `${repo}:${braced(step)}` : `${repo}:${braced(environment)}:${braced(step)}`;
+        const sub =
+          environment === undefined ? `${repo}:${braced(step)}` : `${repo}:${braced(environment)}:${braced(step)}`;
         assertAllowed(assumeRoleWithWebIdentity(trust, role(set), token(set, { sub })), `sub ${sub}`);
       }),
       { numRuns: 100 },
@@ -107,26 +126,43 @@ for (const set of SETS) {
       ['another repository of the workspace', token(set, { sub: `${braced(OTHER_REPO)}:${STEP}` })],
       ['another repository, deployment step', token(set, { sub: `${braced(OTHER_REPO)}:${ENVIRONMENT}:${STEP}` })],
       ['our repository UUID in the environment position', token(set, { sub: `${braced(OTHER_REPO)}:${repo}:${STEP}` })],
-      ['a repository UUID differing in the last digit', token(set, { sub: `${braced(a.repoUuid.slice(0, -1) + (a.repoUuid.endsWith('0') ? '1' : '0'))}:${STEP}` })],
+      [
+        'a repository UUID differing in the last digit',
+        token(set, { sub: `${braced(a.repoUuid.slice(0, -1) + (a.repoUuid.endsWith('0') ? '1' : '0'))}:${STEP}` }),
+      ],
       ['a repository UUID that extends ours', token(set, { sub: `${braced(`${a.repoUuid}0`)}:${STEP}` })],
       ['characters between the closing brace and the colon', token(set, { sub: `${repo}x:${STEP}` })],
       ['sub without braces', token(set, { sub: `${a.repoUuid}:${STEP.slice(1, -1)}` })],
       ['sub without braces around the repository only', token(set, { sub: `${a.repoUuid}:${STEP}` })],
       ['no sub claim', token(set, {})],
-      ['another workspace (its own provider, issuer and audience)', token(set, { workspace: otherSlug, workspaceUuid: OTHER_WORKSPACE_UUID, sub: `${repo}:${STEP}` })],
+      [
+        'another workspace (its own provider, issuer and audience)',
+        token(set, { workspace: otherSlug, workspaceUuid: OTHER_WORKSPACE_UUID, sub: `${repo}:${STEP}` }),
+      ],
       ['another workspace claiming our audience', token(set, { workspace: otherSlug, sub: `${repo}:${STEP}` })],
-      ['the same issuer registered in another account', token(set, { account: '999999999999', sub: `${repo}:${STEP}` })],
-      ['audience with braces around the UUID', token(set, { aud: audience(braced(a.workspaceUuid)), sub: `${repo}:${STEP}` })],
+      [
+        'the same issuer registered in another account',
+        token(set, { account: '999999999999', sub: `${repo}:${STEP}` }),
+      ],
+      [
+        'audience with braces around the UUID',
+        token(set, { aud: audience(braced(a.workspaceUuid)), sub: `${repo}:${STEP}` }),
+      ],
       ['audience of another workspace', token(set, { workspaceUuid: OTHER_WORKSPACE_UUID, sub: `${repo}:${STEP}` })],
       ['the audience GitHub Actions uses', token(set, { aud: 'sts.amazonaws.com', sub: `${repo}:${STEP}` })],
       ['no aud claim', token(set, { aud: undefined, sub: `${repo}:${STEP}` })],
     ];
-    for (const [label, request] of nearMisses) assertDenied(assumeRoleWithWebIdentity(trust, role(set), request), label);
+    for (const [label, request] of nearMisses)
+      assertDenied(assumeRoleWithWebIdentity(trust, role(set), request), label);
     fc.assert(
       fc.property(
         fc.uuid().filter((u) => u !== a.repoUuid),
         fc.uuid(),
-        (other, step) => assertDenied(assumeRoleWithWebIdentity(trust, role(set), token(set, { sub: `${braced(other)}:${braced(step)}` })), `repository ${other}`),
+        (other, step) =>
+          assertDenied(
+            assumeRoleWithWebIdentity(trust, role(set), token(set, { sub: `${braced(other)}:${braced(step)}` })),
+            `repository ${other}`,
+          ),
       ),
       { numRuns: 100 },
     );
@@ -134,7 +170,10 @@ for (const set of SETS) {
 
   test(`${set.label}: an IAM principal of the account may not sts:AssumeRole through the trust policy`, () => {
     const { trust } = policies(a);
-    for (const principal of [`arn:${set.partition}:iam::${a.account}:root`, `arn:${set.partition}:iam::${a.account}:user/someone`]) {
+    for (const principal of [
+      `arn:${set.partition}:iam::${a.account}:root`,
+      `arn:${set.partition}:iam::${a.account}:user/someone`,
+    ]) {
       assertDenied(callOnRole(trust, role(set), principal, 'sts:AssumeRole'), `${principal} via sts:AssumeRole`);
     }
   });
@@ -150,13 +189,19 @@ for (const set of SETS) {
     for (const [label, request] of requests) assertDenied(assumeRoleWithWebIdentity(closed, role(set), request), label);
     fc.assert(
       fc.property(fc.uuid(), fc.option(fc.uuid(), { nil: undefined }), fc.uuid(), (repository, environment, step) => {
-        const sub = [repository, environment, step].filter((u) => u !== undefined).map(braced).join(':');
+        const sub = [repository, environment, step]
+          .filter((u) => u !== undefined)
+          .map(braced)
+          .join(':');
         assertDenied(assumeRoleWithWebIdentity(closed, role(set), token(set, { sub })), `sub ${sub}`);
       }),
       { numRuns: 150 },
     );
     // control: the same token opens the role once the UUID is filled in, so only the sub keeps it closed
-    assertAllowed(assumeRoleWithWebIdentity(policies(a).trust, role(set), requests[0]![1]), 'the configured repository');
+    assertAllowed(
+      assumeRoleWithWebIdentity(policies(a).trust, role(set), requests[0]![1]),
+      'the configured repository',
+    );
   });
 
   test(`${set.label}: the role may read itself and nothing more`, () => {
@@ -184,7 +229,9 @@ for (const set of SETS) {
 test('negative control: a trust policy with only the audience condition admits every repository', () => {
   const set = SETS[0]!;
   const { trust } = policies(set.answers);
-  const document = structuredClone(trust.policyDocument) as { Statement: Array<{ Condition: Record<string, unknown> }> };
+  const document = structuredClone(trust.policyDocument) as {
+    Statement: Array<{ Condition: Record<string, unknown> }>;
+  };
   delete document.Statement[0]!.Condition['StringLike'];
   const otherRepo = token(set, { sub: `${braced(OTHER_REPO)}:${STEP}` });
   assertDenied(assumeRoleWithWebIdentity(trust, role(set), otherRepo), 'generated policy');
@@ -193,25 +240,48 @@ test('negative control: a trust policy with only the audience condition admits e
 
 test('negative control: a sub pattern without braces denies the real token', () => {
   const set = SETS[0]!;
-  const document = structuredClone(policies(set.answers).trust.policyDocument) as { Statement: Array<{ Condition: Record<string, Record<string, string>> }> };
+  const document = structuredClone(policies(set.answers).trust.policyDocument) as {
+    Statement: Array<{ Condition: Record<string, Record<string, string>> }>;
+  };
   const like = document.Statement[0]!.Condition['StringLike']!;
   const key = `${hostPath(set.answers.workspace)}:sub`;
   assert.is(like[key], `{${set.answers.repoUuid}}:*`);
   like[key] = `${set.answers.repoUuid}:*`;
-  assertDenied(assumeRoleWithWebIdentity(trustPolicy(document), role(set), token(set, { sub: `{${set.answers.repoUuid}}:${STEP}` })), 'braces dropped');
+  assertDenied(
+    assumeRoleWithWebIdentity(
+      trustPolicy(document),
+      role(set),
+      token(set, { sub: `{${set.answers.repoUuid}}:${STEP}` }),
+    ),
+    'braces dropped',
+  );
 });
 
 test('negative control: a broad inline policy allows the destructive calls', () => {
   const set = SETS[0]!;
   const session = `arn:aws:sts::${set.answers.account}:assumed-role/${set.answers.roleName}/s`;
-  const broad = identityPolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: role(set).arn }] });
+  const broad = identityPolicy({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: role(set).arn }],
+  });
   assertAllowed(callAsRole(broad, session, 'iam:DeleteRole', role(set)), 'iam:* allows iam:DeleteRole');
   assertDenied(callAsRole(policies(set.answers).inline, session, 'iam:DeleteRole', role(set)), 'generated policy');
 });
 
 test('negative control: a malformed policy is refused before simulation', () => {
-  assert.throws(() => trustPolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRoleWithWebIdentity' }] }), /not a valid policy/);
-  assert.throws(() => identityPolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allowed', Action: 'iam:GetRole', Resource: '*' }] }), /not a valid policy/);
+  assert.throws(
+    () =>
+      trustPolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRoleWithWebIdentity' }] }),
+    /not a valid policy/,
+  );
+  assert.throws(
+    () =>
+      identityPolicy({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allowed', Action: 'iam:GetRole', Resource: '*' }],
+      }),
+    /not a valid policy/,
+  );
 });
 
 test.run();

@@ -15,23 +15,46 @@ const repo = join(tmp.path, 'repo');
 /** The CommonJS modules a CLI run loaded, as paths relative to node_modules. */
 function loaded(args: string[]): string[] {
   const record = join(tmp.path, `modules-${args[0]}.json`);
-  const r = runCli(args, { cwd: tmp.path, env: { NODE_OPTIONS: `--require ${join(ROOT, 'test/support/record-modules.cjs')}`, RECORD_MODULES: record, AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: undefined, AWS_PROFILE: undefined, AWS_CONFIG_FILE: join(tmp.path, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(tmp.path, 'none') } });
+  const r = runCli(args, {
+    cwd: tmp.path,
+    env: {
+      NODE_OPTIONS: `--require ${join(ROOT, 'test/support/record-modules.cjs')}`,
+      RECORD_MODULES: record,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_PROFILE: undefined,
+      AWS_CONFIG_FILE: join(tmp.path, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(tmp.path, 'none'),
+    },
+  });
   assert.ok(r.status !== null, r.stderr);
-  return (JSON.parse(readFileSync(record, 'utf8')) as string[]).filter((p) => p.includes('node_modules')).map((p) => p.slice(p.lastIndexOf('node_modules/') + 13));
+  return (JSON.parse(readFileSync(record, 'utf8')) as string[])
+    .filter((p) => p.includes('node_modules'))
+    .map((p) => p.slice(p.lastIndexOf('node_modules/') + 13));
 }
 
 const sdk = (modules: string[]) => modules.filter((m) => m.startsWith('@aws-sdk/') || m.startsWith('@smithy/'));
 
 test('new, check and gallery load no AWS SDK', () => {
-  assert.is(runNew(['repo', '--answers', EXAMPLE_ANSWERS_FILE, '--dir', repo, '--yes', '--no-git'], tmp.path).status, 0);
-  for (const args of [['new', 'other', '--answers', EXAMPLE_ANSWERS_FILE, '--dir', join(tmp.path, 'other'), '--yes', '--no-git'], ['check', repo], ['gallery']]) {
+  assert.is(
+    runNew(['repo', '--answers', EXAMPLE_ANSWERS_FILE, '--dir', repo, '--yes', '--no-git'], tmp.path).status,
+    0,
+  );
+  for (const args of [
+    ['new', 'other', '--answers', EXAMPLE_ANSWERS_FILE, '--dir', join(tmp.path, 'other'), '--yes', '--no-git'],
+    ['check', repo],
+    ['gallery'],
+  ]) {
     assert.equal(sdk(loaded(args)), [], args[0]);
   }
 });
 
 test('doctor loads it (the measurement above can see it)', () => {
   const modules = loaded(['doctor', repo]);
-  assert.ok(sdk(modules).some((m) => m.startsWith('@aws-sdk/client-iam/')), 'client-iam loaded');
+  assert.ok(
+    sdk(modules).some((m) => m.startsWith('@aws-sdk/client-iam/')),
+    'client-iam loaded',
+  );
 });
 
 test.after(() => tmp.cleanup());

@@ -46,13 +46,24 @@ function plopScript(cwd: string, args: string[]) {
   });
 }
 // environments are not in the example: an empty answer, so plop does not ask
-const bypass = () => [GENERATOR_NAME, '--', ...Object.entries({ ...RAW, environments: '' }).flatMap(([k, v]) => [`--${k}`, v])];
+const bypass = () => [
+  GENERATOR_NAME,
+  '--',
+  ...Object.entries({ ...RAW, environments: '' }).flatMap(([k, v]) => [`--${k}`, v]),
+];
 
-test('the plopfile registers one generator, the CLI\'s', async () => {
+test("the plopfile registers one generator, the CLI's", async () => {
   const plop = await nodePlop(PLOPFILE, { destBasePath: ROOT, force: false });
-  assert.equal(plop.getGeneratorList().map((g) => [g.name, g.description]), [[GENERATOR_NAME, GENERATOR_DESCRIPTION]]);
+  assert.equal(
+    plop.getGeneratorList().map((g) => [g.name, g.description]),
+    [[GENERATOR_NAME, GENERATOR_DESCRIPTION]],
+  );
   const prompts = plop.getGenerator(GENERATOR_NAME).prompts as Array<{ name: string }>;
-  assert.equal(prompts.map((p) => p.name).sort(), [...Object.keys(RAW), 'environments'].sort(), 'one prompt per answer');
+  assert.equal(
+    prompts.map((p) => p.name).sort(),
+    [...Object.keys(RAW), 'environments'].sort(),
+    'one prompt per answer',
+  );
 });
 
 test('node-plop writes the same files as the CLI, byte for byte', () =>
@@ -81,7 +92,9 @@ test('node-plop: an invalid answer is rejected by the same rules', () =>
   withTemp(async (root) => {
     const plop = await nodePlop(PLOPFILE, { destBasePath: root, force: false });
     const generator = plop.getGenerator(GENERATOR_NAME);
-    const prompt = (generator.prompts as Array<{ name: string; validate: (v: string) => true | string }>).find((p) => p.name === 'account');
+    const prompt = (generator.prompts as Array<{ name: string; validate: (v: string) => true | string }>).find(
+      (p) => p.name === 'account',
+    );
     assert.is(prompt?.validate('123456789012'), true);
     assert.match(String(prompt?.validate('12345')), 'must be a 12-digit AWS account ID');
     // answers that bypass the prompts are checked too: the actions are never built
@@ -93,7 +106,7 @@ test('node-plop: an invalid answer is rejected by the same rules', () =>
     assert.equal(readdirSync(root), []);
   }));
 
-test('`npm run plop -- repo -- --answers…` writes the CLI\'s files and exits 0', () =>
+test("`npm run plop -- repo -- --answers…` writes the CLI's files and exits 0", () =>
   withTemp((root) => {
     const r = plopScript(root, bypass());
     assert.is(r.status, 0, r.stdout + r.stderr);

@@ -28,9 +28,15 @@ interface Sandbox {
 async function inTerminal(args: string[], env: Env, body: (t: Terminal, s: Sandbox) => Promise<void>): Promise<void> {
   const tmp = tempDir();
   try {
-    const s: Sandbox = { root: tmp.path, repo: join(tmp.path, 'repo'), env: isolatedGitEnv(join(tmp.path, 'home'), true) };
+    const s: Sandbox = {
+      root: tmp.path,
+      repo: join(tmp.path, 'repo'),
+      env: isolatedGitEnv(join(tmp.path, 'home'), true),
+    };
     const fullEnv = { ...s.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, FORCE_COLOR: undefined, ...env };
-    await withTerminal([process.execPath, CLI, 'new', '--dir', 'repo', ...args], { cwd: s.root, env: fullEnv }, (t) => body(t, s));
+    await withTerminal([process.execPath, CLI, 'new', '--dir', 'repo', ...args], { cwd: s.root, env: fullEnv }, (t) =>
+      body(t, s),
+    );
   } finally {
     tmp.cleanup();
   }
@@ -48,14 +54,16 @@ async function answer(t: Terminal, name: AnswerName, text?: string): Promise<str
 async function choose(t: Terminal, name: AnswerName, value: string): Promise<string> {
   const q = questionFor(name)!;
   await t.waitFor(`? ${q.message}`);
-  const steps = q.choices!.findIndex((c) => c.value === value) - q.choices!.findIndex((c) => c.value === q.fallback?.({}, {}));
+  const steps =
+    q.choices!.findIndex((c) => c.value === value) - q.choices!.findIndex((c) => c.value === q.fallback?.({}, {}));
   for (let i = 0; i < steps; i++) t.press('Down');
   const screen = await t.waitFor(`❯ ${value}`);
   t.press('Enter');
   return screen;
 }
 
-const manifest = (repo: string) => (JSON.parse(readFileSync(join(repo, '.pipelines-oidc.json'), 'utf8')) as { answers: Answers }).answers;
+const manifest = (repo: string) =>
+  (JSON.parse(readFileSync(join(repo, '.pipelines-oidc.json'), 'utf8')) as { answers: Answers }).answers;
 
 /** Lines where `name` was asked (open or answered), as opposed to the summary's rows. */
 const askedLines = (screen: string, name: AnswerName) =>
@@ -98,7 +106,10 @@ test('every question is asked in order; an invalid answer is refused in place; c
     t.press('Enter');
 
     assert.is(await t.exitCode(), 0, t.screen());
-    const answered = t.screen().split('\n').filter((l) => l.startsWith('✔ '));
+    const answered = t
+      .screen()
+      .split('\n')
+      .filter((l) => l.startsWith('✔ '));
     assert.equal(
       QUESTIONS.map((q) => answered.findIndex((l) => l === `✔ ${q.message}` || l.startsWith(`✔ ${q.message} `))),
       QUESTIONS.map((_, i) => i),
@@ -118,14 +129,35 @@ test('every question is asked in order; an invalid answer is refused in place; c
       environments: '',
       targetAnswers: {},
     });
-    assert.equal(listFiles(s.repo).filter((p) => !p.startsWith('.git/')), GENERATED);
+    assert.equal(
+      listFiles(s.repo).filter((p) => !p.startsWith('.git/')),
+      GENERATED,
+    );
     assert.is(gitIn(s.repo, ['rev-list', '--count', 'HEAD'], s.env), '1');
     assert.match(t.screen(), `Wrote ${GENERATED.length} files to repo`);
   });
 });
 
 test('the region defaults to $AWS_REGION (over $AWS_DEFAULT_REGION); an empty repository UUID is allowed', async () => {
-  const flags = ['my-repo', '--workspace', 'phub', '--workspace-uuid', WORKSPACE_UUID, '--account', '123456789012', '--iac', 'none', '--auth', 'token-file', '--target', 'sts-check', '--environment', '', '--role-name', 'r1'];
+  const flags = [
+    'my-repo',
+    '--workspace',
+    'phub',
+    '--workspace-uuid',
+    WORKSPACE_UUID,
+    '--account',
+    '123456789012',
+    '--iac',
+    'none',
+    '--auth',
+    'token-file',
+    '--target',
+    'sts-check',
+    '--environment',
+    '',
+    '--role-name',
+    'r1',
+  ];
   await inTerminal(flags, { AWS_REGION: 'us-east-2', AWS_DEFAULT_REGION: 'ca-central-1' }, async (t, s) => {
     const region = await answer(t, 'region');
     assert.ok(region.includes(`? ${MESSAGE.region} (us-east-2)`), region);
@@ -140,7 +172,25 @@ test('the region defaults to $AWS_REGION (over $AWS_DEFAULT_REGION); an empty re
 });
 
 test('answers given as flags are not asked again', async () => {
-  const flags = ['my-repo', '--workspace', 'phub', '--workspace-uuid', WORKSPACE_UUID, '--region', 'eu-north-1', '--repo-uuid', REPO_UUID, '--role-name', 'deployer', '--auth', 'assume-role', '--target', 'sts-check', '--environment', ''];
+  const flags = [
+    'my-repo',
+    '--workspace',
+    'phub',
+    '--workspace-uuid',
+    WORKSPACE_UUID,
+    '--region',
+    'eu-north-1',
+    '--repo-uuid',
+    REPO_UUID,
+    '--role-name',
+    'deployer',
+    '--auth',
+    'assume-role',
+    '--target',
+    'sts-check',
+    '--environment',
+    '',
+  ];
   await inTerminal(flags, {}, async (t, s) => {
     await answer(t, 'account', '210987654321');
     await choose(t, 'iac', 'cloudformation');
@@ -168,12 +218,28 @@ test('Ctrl-C at a question exits 130 and writes nothing', async () => {
     assert.is(await t.exitCode(), 130, t.screen());
     assert.match(t.screen(), 'pipelines-oidc: Cancelled: nothing was written.');
     assert.not.ok(existsSync(s.repo), 'no target folder');
-    assert.equal(listFiles(s.root).filter((p) => !p.startsWith('home/')), [], 'no staging folder left');
+    assert.equal(
+      listFiles(s.root).filter((p) => !p.startsWith('home/')),
+      [],
+      'no staging folder left',
+    );
   });
 });
 
 test('Ctrl-C in a select list exits 130 and writes nothing', async () => {
-  const flags = ['my-repo', '--workspace', 'phub', '--workspace-uuid', WORKSPACE_UUID, '--account', '123456789012', '--region', 'eu-west-1', '--repo-uuid', ''];
+  const flags = [
+    'my-repo',
+    '--workspace',
+    'phub',
+    '--workspace-uuid',
+    WORKSPACE_UUID,
+    '--account',
+    '123456789012',
+    '--region',
+    'eu-west-1',
+    '--repo-uuid',
+    '',
+  ];
   await inTerminal(flags, {}, async (t, s) => {
     await answer(t, 'roleName');
     await t.waitFor(`? ${MESSAGE.iac}`);

@@ -16,12 +16,16 @@ test('the README documents every built-in target with its permissions (npm run d
   assert.fixture(section!, galleryMarkdown(BUILT_IN_TARGETS), 'README.md is out of date: run npm run docs');
   for (const t of BUILT_IN_TARGETS) {
     assert.ok(section!.includes(`\`${t.id}\``), `${t.id} is documented`);
-    for (const s of t.statements) for (const a of ([] as string[]).concat(s.Action)) assert.ok(section!.includes(`\`${a}\``), `${t.id}: ${a} is documented`);
+    for (const s of t.statements)
+      for (const a of ([] as string[]).concat(s.Action))
+        assert.ok(section!.includes(`\`${a}\``), `${t.id}: ${a} is documented`);
   }
 });
 
 test('the README shows the permissions apply and doctor need, as defined (npm run docs)', () => {
-  const section = /<!-- apply-permissions:start -->\n```json\n([\s\S]*?)\n```\n<!-- apply-permissions:end -->/.exec(readme)?.[1];
+  const section = /<!-- apply-permissions:start -->\n```json\n([\s\S]*?)\n```\n<!-- apply-permissions:end -->/.exec(
+    readme,
+  )?.[1];
   assert.ok(section !== undefined, 'README.md has the apply-permissions markers and a JSON block');
   assert.equal(JSON.parse(section!), README_PERMISSIONS, 'README.md is out of date: run npm run docs');
 });

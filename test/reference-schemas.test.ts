@@ -10,12 +10,33 @@ import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { parseCloudFormation } from './support/cfn-resolve.ts';
 import { answers, renderRepo } from './support/fixtures.ts';
 import { decidableErrors, propertyVariants, type Parameter } from './support/schema-cfn.ts';
-import { formatErrors, parseYaml, pipelinesValidator, referencePresent, registrySchema } from './support/schema-reference.ts';
+import {
+  formatErrors,
+  parseYaml,
+  pipelinesValidator,
+  referencePresent,
+  registrySchema,
+} from './support/schema-reference.ts';
 
 /** Step keys Bitbucket documents; the schema lets any other key through, so a typo would pass it. */
 const STEP_KEYS = new Set([
-  'name', 'script', 'oidc', 'image', 'caches', 'services', 'deployment', 'trigger', 'size', 'artifacts', 'after-script',
-  'max-time', 'clone', 'runs-on', 'runtime', 'condition', 'fail-fast',
+  'name',
+  'script',
+  'oidc',
+  'image',
+  'caches',
+  'services',
+  'deployment',
+  'trigger',
+  'size',
+  'artifacts',
+  'after-script',
+  'max-time',
+  'clone',
+  'runs-on',
+  'runtime',
+  'condition',
+  'fail-fast',
 ]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -26,28 +47,38 @@ function file(a: Answers, path: string): string {
   return text;
 }
 
-
 /** Every `step:` mapping anywhere in a pipeline (plain, parallel, stages), with where it is. */
 function steps(v: unknown, path = ''): Array<{ path: string; step: Record<string, unknown> }> {
   if (Array.isArray(v)) return v.flatMap((x, i) => steps(x, `${path}/${i}`));
   if (!isObject(v)) return [];
-  return Object.entries(v).flatMap(([k, x]) => [...(k === 'step' && isObject(x) ? [{ path: `${path}/step`, step: x }] : []), ...steps(x, `${path}/${k}`)]);
+  return Object.entries(v).flatMap(([k, x]) => [
+    ...(k === 'step' && isObject(x) ? [{ path: `${path}/step`, step: x }] : []),
+    ...steps(x, `${path}/${k}`),
+  ]);
 }
 
 /** What the project itself demands of a step beyond the schema: known keys and a script. */
 function stepProblems(pipeline: unknown): string[] {
   return steps(pipeline).flatMap(({ path, step }) => [
-    ...Object.keys(step).filter((k) => !STEP_KEYS.has(k)).map((k) => `${path}: unknown key ${JSON.stringify(k)}`),
+    ...Object.keys(step)
+      .filter((k) => !STEP_KEYS.has(k))
+      .map((k) => `${path}: unknown key ${JSON.stringify(k)}`),
     ...(Array.isArray(step['script']) && step['script'].length > 0 ? [] : [`${path}: no script`]),
   ]);
 }
 
-type Template = { Parameters: Record<string, Parameter & { AllowedValues?: unknown[] }>; Resources: Record<string, { Type: string; Properties?: unknown }> };
+type Template = {
+  Parameters: Record<string, Parameter & { AllowedValues?: unknown[] }>;
+  Resources: Record<string, { Type: string; Properties?: unknown }>;
+};
 
 const cloudFormation = (a: Answers) => parseCloudFormation(file(a, 'cloudformation/oidc-role.yaml')) as Template;
 
 /** Registry-schema errors of one resource, for every variant of its Properties (empty: valid). */
-function resourceProblems(resource: { Type: string; Properties?: unknown }, parameters: Template['Parameters']): string[] {
+function resourceProblems(
+  resource: { Type: string; Properties?: unknown },
+  parameters: Template['Parameters'],
+): string[] {
   const schema = registrySchema(resource.Type);
   if (!schema) return [`no registry schema on file for ${resource.Type}`];
   return propertyVariants(resource.Properties, parameters).flatMap((properties) => {
@@ -62,9 +93,14 @@ function resourceProblems(resource: { Type: string; Properties?: unknown }, para
 function defaultProblems(name: string, p: Template['Parameters'][string]): string[] {
   const value = p.Default;
   const problems: string[] = [];
-  if (p.AllowedPattern !== undefined && !new RegExp(p.AllowedPattern, 'u').test(String(value))) problems.push(`${name}: ${JSON.stringify(value)} does not match ${p.AllowedPattern}`);
-  if (p.AllowedValues && !p.AllowedValues.map(String).includes(String(value))) problems.push(`${name}: ${JSON.stringify(value)} is not one of ${JSON.stringify(p.AllowedValues)}`);
-  if (p.Type === 'Number' && !(Number(value) >= Number(p.MinValue ?? -Infinity) && Number(value) <= Number(p.MaxValue ?? Infinity))) {
+  if (p.AllowedPattern !== undefined && !new RegExp(p.AllowedPattern, 'u').test(String(value)))
+    problems.push(`${name}: ${JSON.stringify(value)} does not match ${p.AllowedPattern}`);
+  if (p.AllowedValues && !p.AllowedValues.map(String).includes(String(value)))
+    problems.push(`${name}: ${JSON.stringify(value)} is not one of ${JSON.stringify(p.AllowedValues)}`);
+  if (
+    p.Type === 'Number' &&
+    !(Number(value) >= Number(p.MinValue ?? -Infinity) && Number(value) <= Number(p.MaxValue ?? Infinity))
+  ) {
     problems.push(`${name}: ${JSON.stringify(value)} is outside ${String(p.MinValue)}..${String(p.MaxValue)}`);
   }
   return problems;
@@ -73,8 +109,14 @@ function defaultProblems(name: string, p: Template['Parameters'][string]): strin
 const CFN_SETS: Array<{ label: string; answers: Answers }> = [
   { label: 'example', answers: answers({ iac: 'cloudformation' }) },
   { label: 'no repository UUID, assume-role', answers: answers({ iac: 'both', auth: 'assume-role', repoUuid: '' }) },
-  { label: 'cn-north-1, every role-name character', answers: answers({ iac: 'cloudformation', region: 'cn-north-1', roleName: 'ci+deploy=role,x.y@z_w-1' }) },
-  { label: 'longest workspace slug and role name', answers: answers({ iac: 'cloudformation', workspace: `w${'-x'.repeat(30)}9`, roleName: 'r'.repeat(64) }) },
+  {
+    label: 'cn-north-1, every role-name character',
+    answers: answers({ iac: 'cloudformation', region: 'cn-north-1', roleName: 'ci+deploy=role,x.y@z_w-1' }),
+  },
+  {
+    label: 'longest workspace slug and role name',
+    answers: answers({ iac: 'cloudformation', workspace: `w${'-x'.repeat(30)}9`, roleName: 'r'.repeat(64) }),
+  },
 ];
 
 function register(): void {
@@ -84,12 +126,20 @@ function register(): void {
   const examples = Object.fromEntries(BUILT_IN_TARGETS.flatMap((t) => t.questions.map((q) => [q.name, q.example])));
   const everyTarget = BUILT_IN_TARGETS.map((t) => t.id).join(',');
   for (const target of [...BUILT_IN_TARGETS.map((t) => t.id), everyTarget]) {
-    for (const environments of ['', 'test=1a2b3c4d-0001-4a00-8000-00000000000a,production=1a2b3c4d-0003-4c00-a000-00000000000c']) {
+    for (const environments of [
+      '',
+      'test=1a2b3c4d-0001-4a00-8000-00000000000a,production=1a2b3c4d-0003-4c00-a000-00000000000c',
+    ]) {
       test(`bitbucket-pipelines.yml (--target ${target}${environments ? ', two environments' : ''}) validates against Atlassian's schema`, () => {
-        const pipeline = parseYaml(file(answers({ target, environments, targetAnswers: examples }), 'bitbucket-pipelines.yml'));
+        const pipeline = parseYaml(
+          file(answers({ target, environments, targetAnswers: examples }), 'bitbucket-pipelines.yml'),
+        );
         assert.ok(validatePipeline(pipeline), `schema errors:\n${formatErrors(validatePipeline.errors)}`);
         assert.equal(stepProblems(pipeline), []);
-        assert.ok(steps(pipeline).every(({ step }) => step['oidc'] === true), 'every step has oidc: true');
+        assert.ok(
+          steps(pipeline).every(({ step }) => step['oidc'] === true),
+          'every step has oidc: true',
+        );
       });
     }
   }
@@ -102,7 +152,10 @@ function register(): void {
         const found = steps(pipeline);
         assert.ok(found.length > 0, 'the pipeline has steps');
         assert.equal(stepProblems(pipeline), []);
-        assert.ok(found.some(({ step }) => step['oidc'] === true), 'a step has oidc: true');
+        assert.ok(
+          found.some(({ step }) => step['oidc'] === true),
+          'a step has oidc: true',
+        );
       });
     }
   }
@@ -135,14 +188,22 @@ function register(): void {
       const template = cloudFormation(set.answers);
       const resources = Object.values(template.Resources);
       assert.equal(resources.map((r) => r.Type).sort(), ['AWS::IAM::OIDCProvider', 'AWS::IAM::Role']);
-      assert.equal(resources.flatMap((r) => resourceProblems(r, template.Parameters)), []);
+      assert.equal(
+        resources.flatMap((r) => resourceProblems(r, template.Parameters)),
+        [],
+      );
     });
 
     test(`CloudFormation (${set.label}): parameter defaults satisfy their constraints`, () => {
       const { Parameters: parameters } = cloudFormation(set.answers);
       const problems = Object.entries(parameters).flatMap(([name, p]) => defaultProblems(name, p));
       if (set.answers.repoUuid) assert.equal(problems, []);
-      else assert.equal(problems.map((p) => p.split(':')[0]), ['RepositoryUuid'], `only the missing repository UUID fails (closed): ${problems.join('; ')}`);
+      else
+        assert.equal(
+          problems.map((p) => p.split(':')[0]),
+          ['RepositoryUuid'],
+          `only the missing repository UUID fails (closed): ${problems.join('; ')}`,
+        );
       assert.ok(Object.values(parameters).filter((p) => p.AllowedPattern).length >= 4, 'patterns were checked');
     });
   }
@@ -159,31 +220,65 @@ function register(): void {
   test('negative control: the registry schemas reject broken resources', () => {
     const template = cloudFormation(answers({ iac: 'cloudformation' }));
     const entries = Object.values(template.Resources);
-    const of = (type: string) => structuredClone(entries.find((r) => r.Type === type)!) as { Type: string; Properties: Record<string, unknown> };
-    const rejected = (resource: { Type: string; Properties: Record<string, unknown> }, parameters = template.Parameters) =>
-      resourceProblems(resource, parameters).length > 0;
+    const of = (type: string) =>
+      structuredClone(entries.find((r) => r.Type === type)!) as { Type: string; Properties: Record<string, unknown> };
+    const rejected = (
+      resource: { Type: string; Properties: Record<string, unknown> },
+      parameters = template.Parameters,
+    ) => resourceProblems(resource, parameters).length > 0;
 
     const role = of('AWS::IAM::Role');
     assert.not.ok(rejected(role), 'the generated role passes');
     assert.ok(rejected({ ...role, Properties: { ...role.Properties, RoleNam: 'typo' } }), 'unknown property');
-    assert.ok(rejected({ ...role, Properties: { ...role.Properties, MaxSessionDuration: 100 } }), 'MaxSessionDuration 100');
-    assert.ok(rejected(role, { ...template.Parameters, MaxSessionDuration: { ...template.Parameters['MaxSessionDuration']!, MaxValue: 86400 } }), 'a parameter range wider than the schema');
-    assert.ok(rejected({ ...role, Properties: { ...role.Properties, Policies: { 'Fn::Sub': 'x' } } }), 'a string where a list is needed');
+    assert.ok(
+      rejected({ ...role, Properties: { ...role.Properties, MaxSessionDuration: 100 } }),
+      'MaxSessionDuration 100',
+    );
+    assert.ok(
+      rejected(role, {
+        ...template.Parameters,
+        MaxSessionDuration: { ...template.Parameters['MaxSessionDuration']!, MaxValue: 86400 },
+      }),
+      'a parameter range wider than the schema',
+    );
+    assert.ok(
+      rejected({ ...role, Properties: { ...role.Properties, Policies: { 'Fn::Sub': 'x' } } }),
+      'a string where a list is needed',
+    );
     assert.ok(rejected({ ...role, Properties: { ...role.Properties, RoleId: 'AROAEXAMPLE' } }), 'a read-only property');
-    assert.ok(rejected({ ...role, Properties: { ...role.Properties, AssumeRolePolicyDocument: 'x'.repeat(2049) } }), 'a trust policy string over 2048 characters');
-    assert.ok(rejected(role, { ...template.Parameters, RoleName: { ...template.Parameters['RoleName']!, Default: 'r'.repeat(65), AllowedPattern: '^.+$' } }), 'a role name over 64 characters');
+    assert.ok(
+      rejected({ ...role, Properties: { ...role.Properties, AssumeRolePolicyDocument: 'x'.repeat(2049) } }),
+      'a trust policy string over 2048 characters',
+    );
+    assert.ok(
+      rejected(role, {
+        ...template.Parameters,
+        RoleName: { ...template.Parameters['RoleName']!, Default: 'r'.repeat(65), AllowedPattern: '^.+$' },
+      }),
+      'a role name over 64 characters',
+    );
     const { AssumeRolePolicyDocument: _trust, ...withoutTrust } = role.Properties;
     assert.ok(rejected({ ...role, Properties: withoutTrust }), 'no trust policy');
 
     const provider = of('AWS::IAM::OIDCProvider');
     assert.not.ok(rejected(provider), 'the generated provider passes');
-    assert.ok(rejected({ ...provider, Properties: { ...provider.Properties, ThumbprintList: ['abc'] } }), 'a short thumbprint');
-    assert.ok(rejected({ ...provider, Properties: { ...provider.Properties, ThumbprintList: Array(6).fill('a'.repeat(40)) } }), 'six thumbprints');
+    assert.ok(
+      rejected({ ...provider, Properties: { ...provider.Properties, ThumbprintList: ['abc'] } }),
+      'a short thumbprint',
+    );
+    assert.ok(
+      rejected({ ...provider, Properties: { ...provider.Properties, ThumbprintList: Array(6).fill('a'.repeat(40)) } }),
+      'six thumbprints',
+    );
     assert.ok(rejected({ Type: 'AWS::IAM::User', Properties: {} }), 'a resource type without a schema on file');
 
     const uuid = template.Parameters['RepositoryUuid']!;
     assert.equal(defaultProblems('RepositoryUuid', uuid), []);
-    assert.equal(defaultProblems('RepositoryUuid', { ...uuid, Default: `{${String(uuid.Default)}}` }).length, 1, 'braces are refused');
+    assert.equal(
+      defaultProblems('RepositoryUuid', { ...uuid, Default: `{${String(uuid.Default)}}` }).length,
+      1,
+      'braces are refused',
+    );
   });
 }
 

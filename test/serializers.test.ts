@@ -15,22 +15,100 @@ import { asTerraformSees, evaluate, parseHcl, type Value } from './support/hcl-r
 
 /** Pieces that mean something to YAML, HCL, Handlebars, shells or JSON, and words YAML 1.1 reads as non-strings. */
 const FRAGMENTS = [
-  '"', "'", '\\', '\n', '\r', '\r\n', '\t', ' ', ': ', ':', ' #', '#', '- ', '-', '? ', '?', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '<',
-  '@', '`', '%', '$', '{{', '}}', '{{{', '${', '$${', '%{', '%%{', '${!', '~', 'yes', 'No', 'ON', 'off', 'y', 'n', 'null', 'true', 'False',
-  '0x1F', '0o17', '0b101', '1e3', '12:30', '.5', '+1', '-0', '.inf', '-.NaN', '<<', '=', '---', '...', '2010-09-09', '\u0000', '\u0007', '\u007f',
-  '\u0085', '\u00a0', '\u2028', '\u2029', '\ufeff', '\u200b', 'é', '😀', 'a', '0',
+  '"',
+  "'",
+  '\\',
+  '\n',
+  '\r',
+  '\r\n',
+  '\t',
+  ' ',
+  ': ',
+  ':',
+  ' #',
+  '#',
+  '- ',
+  '-',
+  '? ',
+  '?',
+  ',',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&',
+  '*',
+  '!',
+  '|',
+  '>',
+  '<',
+  '@',
+  '`',
+  '%',
+  '$',
+  '{{',
+  '}}',
+  '{{{',
+  '${',
+  '$${',
+  '%{',
+  '%%{',
+  '${!',
+  '~',
+  'yes',
+  'No',
+  'ON',
+  'off',
+  'y',
+  'n',
+  'null',
+  'true',
+  'False',
+  '0x1F',
+  '0o17',
+  '0b101',
+  '1e3',
+  '12:30',
+  '.5',
+  '+1',
+  '-0',
+  '.inf',
+  '-.NaN',
+  '<<',
+  '=',
+  '---',
+  '...',
+  '2010-09-09',
+  '\u0000',
+  '\u0007',
+  '\u007f',
+  '\u0085',
+  '\u00a0',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\u200b',
+  'é',
+  '😀',
+  'a',
+  '0',
 ];
 const LONE_SURROGATES = ['\ud800', '\udbff', '\udc00', '\udfff'];
 
 /** Any code point except the two private-use characters src/core/params.ts uses as parameter markers. */
-const codePoint = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => c !== '\uE000' && c !== '\uE001');
+const codePoint = fc
+  .string({ unit: 'binary', minLength: 1, maxLength: 1 })
+  .filter((c) => c !== '\uE000' && c !== '\uE001');
 const wellFormedText = fc.oneof(
   fc.string({ unit: codePoint, maxLength: 24 }),
   fc.string({ unit: fc.constantFrom(...FRAGMENTS), maxLength: 10 }),
   fc.string({ unit: fc.oneof(codePoint, fc.constantFrom(...FRAGMENTS)), maxLength: 16 }),
 );
 /** Strings as JavaScript allows them: lone surrogates too (JSON and YAML can escape them). */
-const anyText = fc.oneof(wellFormedText, fc.string({ unit: fc.oneof(codePoint, fc.constantFrom(...FRAGMENTS, ...LONE_SURROGATES)), maxLength: 16 }));
+const anyText = fc.oneof(
+  wellFormedText,
+  fc.string({ unit: fc.oneof(codePoint, fc.constantFrom(...FRAGMENTS, ...LONE_SURROGATES)), maxLength: 16 }),
+);
 
 /** The `yaml` package as a strict reader: an error or a warning (an unknown tag, say) fails. */
 function readYaml(text: string, version: '1.1' | '1.2'): unknown {
@@ -78,7 +156,11 @@ test('toYaml round-trips any string as a key, in YAML 1.2 and 1.1', () => {
 test('toYaml round-trips tagged values (CloudFormation intrinsics)', () => {
   fc.assert(
     fc.property(anyText, anyText, (s, t) => {
-      const doc: YamlValue = { a: new Tagged('!Sub', s), b: new Tagged('!If', ['Cond', [new Tagged('!Ref', t)], s]), c: [new Tagged('!Ref', t)] };
+      const doc: YamlValue = {
+        a: new Tagged('!Sub', s),
+        b: new Tagged('!If', ['Cond', [new Tagged('!Ref', t)], s]),
+        c: [new Tagged('!Ref', t)],
+      };
       const text = toYaml(doc);
       const expected = { a: { 'Fn::Sub': s }, b: { 'Fn::If': ['Cond', [{ Ref: t }], s] }, c: [{ Ref: t }] };
       assert.equal(parseCloudFormation(text, '1.2'), expected, text);
@@ -89,7 +171,19 @@ test('toYaml round-trips tagged values (CloudFormation intrinsics)', () => {
 });
 
 test('toYaml round-trips scalars of every kind', () => {
-  const doc = { n: 3600, neg: -1.5, t: true, f: false, nil: null, empty: '', list: [], map: {}, num: '3600', yes: 'yes', tilde: '~' };
+  const doc = {
+    n: 3600,
+    neg: -1.5,
+    t: true,
+    f: false,
+    nil: null,
+    empty: '',
+    list: [],
+    map: {},
+    num: '3600',
+    yes: 'yes',
+    tilde: '~',
+  };
   const text = toYaml(doc);
   assert.equal(readYaml(text, '1.2'), doc);
   assert.equal(readYaml(text, '1.1'), doc);
@@ -99,7 +193,10 @@ test('toYaml round-trips scalars of every kind', () => {
 // well-formed strings (the validated answers never hold a surrogate at all). HCL also normalises its
 // source to NFC, so the value to expect back is the NFC form of the input (asTerraformSees).
 
-const jsonValue: fc.Arbitrary<Json> = fc.jsonValue({ maxDepth: 3, stringUnit: fc.oneof(codePoint, fc.constantFrom(...FRAGMENTS)) }) as fc.Arbitrary<Json>;
+const jsonValue: fc.Arbitrary<Json> = fc.jsonValue({
+  maxDepth: 3,
+  stringUnit: fc.oneof(codePoint, fc.constantFrom(...FRAGMENTS)),
+}) as fc.Arbitrary<Json>;
 
 /** What Terraform holds for a JSON value: `-0` is 0, strings and keys in NFC. */
 const normal = (v: unknown) => asTerraformSees(JSON.parse(JSON.stringify(v)) as unknown);
@@ -109,7 +206,8 @@ const keysSurviveNfc = (v: unknown): boolean =>
   Array.isArray(v)
     ? v.every(keysSurviveNfc)
     : typeof v === 'object' && v !== null
-      ? new Set(Object.keys(v).map((k) => k.normalize('NFC'))).size === Object.keys(v).length && Object.values(v).every(keysSurviveNfc)
+      ? new Set(Object.keys(v).map((k) => k.normalize('NFC'))).size === Object.keys(v).length &&
+        Object.values(v).every(keysSurviveNfc)
       : true;
 
 /** `x = <expr>` through hcl2json and our evaluator (which undoes hcl2json's own `$${`/`%%{` escaping). */
@@ -157,7 +255,9 @@ test('hcl turns parameter markers into interpolations, whatever the text around 
     wellFormedText.filter((s) => !s.endsWith('$')).map((text) => ({ text })),
     fc.constantFrom(...PARAM_NAMES).map((name) => ({ name })),
   );
-  const values = fc.record(Object.fromEntries(PARAM_NAMES.map((n) => [n, wellFormedText])) as Record<ParamName, fc.Arbitrary<string>>);
+  const values = fc.record(
+    Object.fromEntries(PARAM_NAMES.map((n) => [n, wellFormedText])) as Record<ParamName, fc.Arbitrary<string>>,
+  );
   await fc.assert(
     fc.asyncProperty(fc.array(part, { maxLength: 6 }), values, async (parts, vals) => {
       const source = parts.map((p) => ('name' in p ? param(p.name) : p.text)).join('');

@@ -27,15 +27,18 @@ function lint(source: string): string[] {
         return;
       case 'MustacheStatement': {
         const m = node as hbs.AST.MustacheStatement;
-        const name = m.path.type === 'PathExpression' ? (m.path as hbs.AST.PathExpression).original : String(m.path.type);
+        const name =
+          m.path.type === 'PathExpression' ? (m.path as hbs.AST.PathExpression).original : String(m.path.type);
         if (!m.escaped) problems.push(`${where(m)}: triple-stash {{{${name}}}} inserts raw text`);
-        if (!HELPER_NAMES.includes(name)) problems.push(`${where(m)}: {{${name}}} is not a serializing helper (${HELPER_NAMES.join(', ')})`);
+        if (!HELPER_NAMES.includes(name))
+          problems.push(`${where(m)}: {{${name}}} is not a serializing helper (${HELPER_NAMES.join(', ')})`);
         else if (m.params.length === 0) problems.push(`${where(m)}: {{${name}}} has nothing to serialize`);
         return;
       }
       case 'BlockStatement': {
         const b = node as hbs.AST.BlockStatement;
-        if (!BLOCKS.includes(b.path.original)) problems.push(`${where(b)}: block {{#${b.path.original}}} is not one of ${BLOCKS.join(', ')}`);
+        if (!BLOCKS.includes(b.path.original))
+          problems.push(`${where(b)}: block {{#${b.path.original}}} is not one of ${BLOCKS.join(', ')}`);
         visit(b.program);
         return visit(b.inverse);
       }

@@ -21,7 +21,8 @@ const TEST_UUID = '1a2b3c4d-0001-4a00-8000-00000000000a';
 const PRODUCTION_UUID = '1a2b3c4d-0003-4c00-a000-00000000000c';
 
 /** Every file `new` writes for these answers, as the CLI writes them. */
-const expectedTree = (a: Answers) => new Map([...renderRepo(a, toolVersion()).files].sort(([x], [y]) => (x < y ? -1 : 1)));
+const expectedTree = (a: Answers) =>
+  new Map([...renderRepo(a, toolVersion()).files].sort(([x], [y]) => (x < y ? -1 : 1)));
 
 /** Paths whose content differs between two trees (present in either). */
 function differing(before: Map<string, string>, after: Map<string, string>): string[] {
@@ -46,7 +47,8 @@ function withRepo(flags: string[], body: (root: string, repo: string) => void): 
   }
 }
 
-const cli = (root: string, args: string[]) => runCli(args, { cwd: root, env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, FORCE_COLOR: undefined } });
+const cli = (root: string, args: string[]) =>
+  runCli(args, { cwd: root, env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, FORCE_COLOR: undefined } });
 const update = (root: string, args: string[]) => cli(root, ['update', '--dir', 'repo', ...args]);
 const add = (root: string, target: string, args: string[]) => cli(root, ['add', target, '--dir', 'repo', ...args]);
 
@@ -55,8 +57,10 @@ function jsonResult(r: ReturnType<typeof runCli>, status = 0): UpdateResult {
   return JSON.parse(r.stdout) as UpdateResult;
 }
 
-const manifestAnswers = (repo: string) => (JSON.parse(readFileSync(join(repo, MANIFEST), 'utf8')) as { answers: Answers }).answers;
-const edit = (repo: string, path: string, change: (text: string) => string) => writeFileSync(join(repo, path), change(readFileSync(join(repo, path), 'utf8')));
+const manifestAnswers = (repo: string) =>
+  (JSON.parse(readFileSync(join(repo, MANIFEST), 'utf8')) as { answers: Answers }).answers;
+const edit = (repo: string, path: string, change: (text: string) => string) =>
+  writeFileSync(join(repo, path), change(readFileSync(join(repo, path), 'utf8')));
 
 test('the starting point: new writes exactly the rendered example', () => {
   withRepo(exampleFlags(), (_, repo) => assert.equal(readTree(repo), expectedTree(EXAMPLE)));
@@ -73,7 +77,10 @@ test('a changed answer rewrites exactly the affected files and the manifest', ()
     const result = jsonResult(update(root, ['--region', 'us-east-1', '--json']));
     assert.is(result.written, true);
     assert.equal(result.changes.map((c) => c.path).sort(), affected);
-    assert.ok(result.changes.every((c) => c.action === 'update'), JSON.stringify(result.changes));
+    assert.ok(
+      result.changes.every((c) => c.action === 'update'),
+      JSON.stringify(result.changes),
+    );
     const after = readTree(repo);
     assert.equal(after, expectedTree(changed));
     assert.equal(differing(before, after), [...affected, MANIFEST].sort());
@@ -100,7 +107,8 @@ test('a hand-edited file whose output does not change is kept as it is, without 
       assert.is(after.get(path), edited.get(path), `${path} keeps the hand edit`);
       assert.is.not(after.get(path), expected.get(path));
     }
-    for (const [path, content] of expected) if (!['iam/inline-policy.json', 'terraform/main.tf'].includes(path)) assert.is(after.get(path), content, path);
+    for (const [path, content] of expected)
+      if (!['iam/inline-policy.json', 'terraform/main.tf'].includes(path)) assert.is(after.get(path), content, path);
   });
 });
 
@@ -121,12 +129,15 @@ test('a hand-edited file whose output changes is a conflict: exit 1, naming it, 
     const json = jsonResult(update(root, ['--region', 'cn-north-1', '--json']), 1);
     assert.is(json.written, false);
     assert.equal(json.changes.find((c) => c.path === 'iam/inline-policy.json')?.action, 'conflict');
-    assert.ok(json.changes.some((c) => c.path === 'iam/trust-policy.json' && c.action === 'update'), 'the other files would have been updated');
+    assert.ok(
+      json.changes.some((c) => c.path === 'iam/trust-policy.json' && c.action === 'update'),
+      'the other files would have been updated',
+    );
     assert.equal(readTree(repo), before);
   });
 });
 
-test('--force overwrites the conflicting file; the user\'s own files stay untouched', () => {
+test("--force overwrites the conflicting file; the user's own files stay untouched", () => {
   withRepo(exampleFlags(), (root, repo) => {
     edit(repo, 'iam/inline-policy.json', (t) => t.replace('"Version"', '"Version"  '));
     mkdirSync(join(repo, 'scripts'));
@@ -137,7 +148,10 @@ test('--force overwrites the conflicting file; the user\'s own files stay untouc
     assert.ok(r.stdout.includes('iam/inline-policy.json'), r.stdout);
     const after = readTree(repo);
     const expected = expectedTree(answers({ region: 'cn-north-1' }));
-    const own: Array<[string, string]> = [['notes.txt', 'mine\n'], ['scripts/deploy.sh', '#!/bin/sh\necho mine\n']];
+    const own: Array<[string, string]> = [
+      ['notes.txt', 'mine\n'],
+      ['scripts/deploy.sh', '#!/bin/sh\necho mine\n'],
+    ];
     assert.equal(after, new Map([...expected, ...own].sort(([x], [y]) => (x < y ? -1 : 1))));
   });
 });
@@ -158,8 +172,14 @@ test('--dry-run writes nothing and lists the changes', () => {
     const r = update(root, ['--region', 'us-east-1', '--dry-run']);
     assert.is(r.status, 0, r.stderr);
     assert.ok(r.stdout.includes('dry run, nothing written'), r.stdout);
-    const listed = r.stdout.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(' ')[1]);
-    assert.equal(listed.sort(), differing(expectedTree(EXAMPLE), expectedTree(answers({ region: 'us-east-1' }))).filter((p) => p !== MANIFEST));
+    const listed = r.stdout
+      .split('\n')
+      .filter((l) => /^ {2}\S/.test(l))
+      .map((l) => l.trim().split(' ')[1]);
+    assert.equal(
+      listed.sort(),
+      differing(expectedTree(EXAMPLE), expectedTree(answers({ region: 'us-east-1' }))).filter((p) => p !== MANIFEST),
+    );
     assert.equal(readTree(repo), before);
     const json = jsonResult(update(root, ['--region', 'us-east-1', '--dry-run', '--json']));
     assert.is(json.written, false);
@@ -174,13 +194,33 @@ test('--diff prints a unified diff of each changed file', () => {
     const r = update(root, ['--region', 'us-east-1', '--diff', '--dry-run']);
     assert.is(r.status, 0, r.stderr);
     const lines = r.stdout.split('\n');
-    const affected = differing(expectedTree(EXAMPLE), expectedTree(answers({ region: 'us-east-1' }))).filter((p) => p !== MANIFEST);
-    assert.equal(lines.filter((l) => l.startsWith('--- a/')).map((l) => l.slice(6).trim()).sort(), affected);
-    assert.equal(lines.filter((l) => l.startsWith('+++ b/')).map((l) => l.slice(6).trim()).sort(), affected);
-    assert.ok(lines.some((l) => /^@@ -\d+(,\d+)? \+\d+(,\d+)? @@/.test(l)), 'hunk headers');
+    const affected = differing(expectedTree(EXAMPLE), expectedTree(answers({ region: 'us-east-1' }))).filter(
+      (p) => p !== MANIFEST,
+    );
+    assert.equal(
+      lines
+        .filter((l) => l.startsWith('--- a/'))
+        .map((l) => l.slice(6).trim())
+        .sort(),
+      affected,
+    );
+    assert.equal(
+      lines
+        .filter((l) => l.startsWith('+++ b/'))
+        .map((l) => l.slice(6).trim())
+        .sort(),
+      affected,
+    );
+    assert.ok(
+      lines.some((l) => /^@@ -\d+(,\d+)? \+\d+(,\d+)? @@/.test(l)),
+      'hunk headers',
+    );
     assert.ok(lines.includes('-aws_region = "eu-west-1"'), r.stdout);
     assert.ok(lines.includes('+aws_region = "us-east-1"'), r.stdout);
-    assert.not.ok(lines.some((l) => l.startsWith('--- a/bitbucket-pipelines.yml')), 'unchanged files have no diff');
+    assert.not.ok(
+      lines.some((l) => l.startsWith('--- a/bitbucket-pipelines.yml')),
+      'unchanged files have no diff',
+    );
     assert.equal(readTree(repo), before, '--diff with --dry-run writes nothing');
 
     edit(repo, 'iam/inline-policy.json', (t) => `${t} `);
@@ -197,7 +237,10 @@ test('--json prints the result object and nothing else', () => {
     assert.equal(Object.keys(result).sort(), ['changes', 'dir', 'written']);
     assert.is(result.dir, repo);
     assert.is(result.written, true);
-    assert.ok(result.changes.some((c) => c.path === 'iam/inline-policy.json' && c.action === 'update'), 'the role ARN is in the inline policy');
+    assert.ok(
+      result.changes.some((c) => c.path === 'iam/inline-policy.json' && c.action === 'update'),
+      'the role ARN is in the inline policy',
+    );
     assert.is(r.stderr, '');
     assert.equal(readTree(repo), expectedTree(answers({ roleName: 'another-role' })));
   });
@@ -236,7 +279,8 @@ test('--environment name=uuid sets that environment and keeps the others', () =>
     assert.is(manifestAnswers(repo).environments, merged);
     const after = readTree(repo);
     assert.equal(after, expectedTree(answers({ environments: merged })));
-    for (const path of ['iam/test/trust-policy.json', 'iam/test/inline-policy.json']) assert.is(after.get(path), before.get(path), `${path} unchanged`);
+    for (const path of ['iam/test/trust-policy.json', 'iam/test/inline-policy.json'])
+      assert.is(after.get(path), before.get(path), `${path} unchanged`);
     assert.ok(after.get('iam/production/trust-policy.json')!.includes(`{${REPO_UUID}}:{${PRODUCTION_UUID}}:*`));
     assert.not.ok(result.changes.some((c) => c.path.startsWith('iam/test/')));
 
@@ -249,12 +293,19 @@ test('files no longer generated are left in place and reported as stale', () => 
   withRepo(exampleFlags(), (root, repo) => {
     const before = readTree(repo);
     const result = jsonResult(update(root, ['--iac', 'terraform', '--environment', 'production', '--json']));
-    const stale = result.changes.filter((c) => c.action === 'stale').map((c) => c.path).sort();
+    const stale = result.changes
+      .filter((c) => c.action === 'stale')
+      .map((c) => c.path)
+      .sort();
     assert.equal(stale, ['cloudformation/oidc-role.yaml', 'iam/inline-policy.json', 'iam/trust-policy.json']);
     const after = readTree(repo);
     for (const path of stale) assert.is(after.get(path), before.get(path), `${path} left as it was`);
     assert.ok(after.has('iam/production/trust-policy.json'));
-    assert.equal(Object.keys((JSON.parse(after.get(MANIFEST)!) as { files: object }).files).filter((p) => stale.includes(p)), [], 'the manifest no longer lists them');
+    assert.equal(
+      Object.keys((JSON.parse(after.get(MANIFEST)!) as { files: object }).files).filter((p) => stale.includes(p)),
+      [],
+      'the manifest no longer lists them',
+    );
   });
 });
 
@@ -272,24 +323,46 @@ test('add <target> adds its statements and steps, asking nothing when its flags 
     const after = readTree(repo);
     assert.is(manifestAnswers(repo).target, 'sts-check,sns-notify');
     assert.equal(manifestAnswers(repo).targetAnswers, { topicName: 'deploy-events', topicKeyId: '' });
-    const inline = JSON.parse(after.get('iam/inline-policy.json')!) as { Statement: Array<{ Sid: string; Resource: string }> };
-    assert.equal(inline.Statement.map((s) => s.Sid), ['ReadOwnRole', 'PublishToTopic']);
+    const inline = JSON.parse(after.get('iam/inline-policy.json')!) as {
+      Statement: Array<{ Sid: string; Resource: string }>;
+    };
+    assert.equal(
+      inline.Statement.map((s) => s.Sid),
+      ['ReadOwnRole', 'PublishToTopic'],
+    );
     assert.is(inline.Statement[1]!.Resource, `arn:aws:sns:${EXAMPLE.region}:${EXAMPLE.account}:deploy-events`);
     assert.ok(after.get('bitbucket-pipelines.yml')!.includes('name: Notify the topic'));
     assert.ok(after.get('terraform/variables.tf')!.includes('variable "topic_name"'));
     assert.is(after.get('notes.txt'), 'mine\n');
-    for (const path of ['iam/inline-policy.json', 'bitbucket-pipelines.yml']) assert.ok(result.changes.some((c) => c.path === path && c.action === 'update'), path);
-    assert.equal(differing(before, after), [...result.changes.map((c) => c.path), MANIFEST].sort(), 'the result names every changed file');
+    for (const path of ['iam/inline-policy.json', 'bitbucket-pipelines.yml'])
+      assert.ok(
+        result.changes.some((c) => c.path === path && c.action === 'update'),
+        path,
+      );
+    assert.equal(
+      differing(before, after),
+      [...result.changes.map((c) => c.path), MANIFEST].sort(),
+      'the result names every changed file',
+    );
 
-    assertOneLineError(add(root, 'sns-notify', ['--gallery', GALLERY_OK, '--topic-name', 'x']), 2, ['already', 'sns-notify']);
+    assertOneLineError(add(root, 'sns-notify', ['--gallery', GALLERY_OK, '--topic-name', 'x']), 2, [
+      'already',
+      'sns-notify',
+    ]);
     assertOneLineError(add(root, 'sts-check', []), 2, ['already', 'sts-check']);
     assertOneLineError(add(root, 'no-such-target', ['--gallery', GALLERY_OK]), 2, ['no-such-target']);
     assert.equal(readTree(repo), after);
 
     const further = update(root, ['--gallery', GALLERY_OK, '--topic-key-id', '1234abcd-12ab-34cd-56ef-1234567890ab']);
     assert.is(further.status, 0, further.stderr);
-    const withKey = JSON.parse(readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8')) as { Statement: Array<{ Sid: string }> };
-    assert.equal(withKey.Statement.map((s) => s.Sid), ['ReadOwnRole', 'PublishToTopic', 'UseTopicKey'], 'the optional statement, once answered');
+    const withKey = JSON.parse(readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8')) as {
+      Statement: Array<{ Sid: string }>;
+    };
+    assert.equal(
+      withKey.Statement.map((s) => s.Sid),
+      ['ReadOwnRole', 'PublishToTopic', 'UseTopicKey'],
+      'the optional statement, once answered',
+    );
   });
 });
 
@@ -302,14 +375,17 @@ test('the --gallery folder is recorded in the manifest, so later commands load i
     const again = update(root, ['--region', 'us-east-1']);
     assert.is(again.status, 0, again.stderr);
     assert.is(manifestAnswers(repo).region, 'us-east-1');
-    const inline = JSON.parse(readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8')) as { Statement: Array<{ Resource: string }> };
+    const inline = JSON.parse(readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8')) as {
+      Statement: Array<{ Resource: string }>;
+    };
     assert.is(inline.Statement[1]!.Resource, `arn:aws:sns:us-east-1:${EXAMPLE.account}:deploy-events`);
   });
 });
 
 // Built-in targets that ask questions: each can be added with its examples, and not without its flags.
 const asking = BUILT_IN_TARGETS.filter((t) => t.questions.some((q) => !q.optional && q.default === undefined));
-if (!asking.length) console.log('note: no built-in target asks a required question yet; add is tested with a gallery target only');
+if (!asking.length)
+  console.log('note: no built-in target asks a required question yet; add is tested with a gallery target only');
 for (const target of asking) {
   test(`add ${target.id} with its example answers, and not without its required flags`, () => {
     withRepo(exampleFlags(), (root, repo) => {
@@ -321,7 +397,9 @@ for (const target of asking) {
       const r = add(root, target.id, flags);
       assert.is(r.status, 0, r.stderr);
       assert.is(manifestAnswers(repo).target, `sts-check,${target.id}`);
-      const inline = JSON.parse(readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8')) as { Statement: Array<{ Sid: string }> };
+      const inline = JSON.parse(readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8')) as {
+        Statement: Array<{ Sid: string }>;
+      };
       assert.ok(inline.Statement.length > 1, 'the target added statements');
     });
   });

@@ -19,21 +19,41 @@ import { answers, EXAMPLE, renderRepo, runCli, SHARED_REFERENCE, tempDir } from 
 import { referencePresent } from './support/schema-reference.ts';
 
 const schemaValidator = referencePresent()
-  ? pipelineAjv().compile(JSON.parse(readFileSync(join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json'), 'utf8')) as object)
+  ? pipelineAjv().compile(
+      JSON.parse(
+        readFileSync(join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json'), 'utf8'),
+      ) as object,
+    )
   : undefined;
-if (!schemaValidator) console.log('note: ../shared/reference is absent beside the project; exercises are checked without Atlassian\'s schema only');
+if (!schemaValidator)
+  console.log(
+    "note: ../shared/reference is absent beside the project; exercises are checked without Atlassian's schema only",
+  );
 
 const ISSUER = 'api.bitbucket.org/2.0/workspaces/phub/pipelines-config/identity/oidc';
 const REPO = EXAMPLE.repoUuid;
-const ENV_UUIDS: Record<string, string> = { staging: '1a2b3c4d-0002-4b00-9000-00000000000b', production: '1a2b3c4d-0003-4c00-a000-00000000000c' };
-const ENVIRONMENTS = Object.entries(ENV_UUIDS).map(([name, uuid]) => `${name}=${uuid}`).join(',');
+const ENV_UUIDS: Record<string, string> = {
+  staging: '1a2b3c4d-0002-4b00-9000-00000000000b',
+  production: '1a2b3c4d-0003-4c00-a000-00000000000c',
+};
+const ENVIRONMENTS = Object.entries(ENV_UUIDS)
+  .map(([name, uuid]) => `${name}=${uuid}`)
+  .join(',');
 const examples = Object.fromEntries(BUILT_IN_TARGETS.flatMap((t) => t.questions.map((q) => [q.name, q.example])));
 
 const VARIANTS: Array<{ label: string; answers: Answers }> = [
   { label: 'the example', answers: answers() },
   { label: 'staging and production environments', answers: answers({ environments: ENVIRONMENTS }) },
   // a workshop roster may not know the repository UUIDs yet
-  { label: 'every target, --auth assume-role, no repository UUID', answers: answers({ target: BUILT_IN_TARGETS.map((t) => t.id).join(','), targetAnswers: examples, auth: 'assume-role', repoUuid: '' }) },
+  {
+    label: 'every target, --auth assume-role, no repository UUID',
+    answers: answers({
+      target: BUILT_IN_TARGETS.map((t) => t.id).join(','),
+      targetAnswers: examples,
+      auth: 'assume-role',
+      repoUuid: '',
+    }),
+  },
 ];
 
 interface Built {
@@ -46,7 +66,10 @@ interface Built {
 
 function build(exercise: Exercise, a: Answers, dir: string): Built {
   const { model, files } = renderRepo(a);
-  const out = exercise.repository(model, [...files].map(([path, content]) => ({ path, content })));
+  const out = exercise.repository(
+    model,
+    [...files].map(([path, content]) => ({ path, content })),
+  );
   for (const f of out) {
     mkdirSync(dirname(join(dir, f.path)), { recursive: true });
     writeFileSync(join(dir, f.path), f.content);
@@ -56,12 +79,17 @@ function build(exercise: Exercise, a: Answers, dir: string): Built {
 
 const check = (dir: string): CheckReport => runChecks(readCheckInput(dir), { schemaValidator, now: new Date() });
 const errorIds = (r: CheckReport) => [...new Set(r.findings.filter((f) => f.severity === 'error').map((f) => f.id))];
-const show = (r: CheckReport) => r.findings.map((f) => `${f.severity} ${f.id} ${f.file}:${f.line ?? ''} ${f.message}`).join('\n');
+const show = (r: CheckReport) =>
+  r.findings.map((f) => `${f.severity} ${f.id} ${f.file}:${f.line ?? ''} ${f.message}`).join('\n');
 
 /** The hints of EXERCISE.md in order, each the text inside its <details> block. */
 function hintsOf(markdown: string): string[] {
   const found = [...markdown.matchAll(/<details>\n<summary>Hint (\d+)<\/summary>\n\n([\s\S]*?)\n\n<\/details>/g)];
-  assert.equal(found.map((m) => Number(m[1])), found.map((_, i) => i + 1), 'hints are numbered 1, 2, 3, … in order');
+  assert.equal(
+    found.map((m) => Number(m[1])),
+    found.map((_, i) => i + 1),
+    'hints are numbered 1, 2, 3, … in order',
+  );
   return found.map((m) => m[2]!);
 }
 
@@ -69,7 +97,8 @@ function hintsOf(markdown: string): string[] {
 
 type Json = Record<string, any>;
 const readJson = (dir: string, file: string): Json => JSON.parse(readFileSync(join(dir, file), 'utf8')) as Json;
-const writeJson = (dir: string, file: string, value: unknown) => writeFileSync(join(dir, file), `${JSON.stringify(value, null, 2)}\n`);
+const writeJson = (dir: string, file: string, value: unknown) =>
+  writeFileSync(join(dir, file), `${JSON.stringify(value, null, 2)}\n`);
 
 function editTrust(b: Built, edit: (condition: Json, role: Built['roles'][number]) => void): void {
   for (const role of b.roles) {
@@ -176,16 +205,24 @@ const CASES: Record<string, Case> = {
     lastHintShows: true,
     findingId: 'pipeline.static-keys',
     specific: [/oidc: true/, /BITBUCKET_STEP_OIDC_TOKEN/],
-    leaks: () => ['oidc: true', 'BITBUCKET_STEP_OIDC_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'assume-role-with-web-identity'],
+    leaks: () => [
+      'oidc: true',
+      'BITBUCKET_STEP_OIDC_TOKEN',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'assume-role-with-web-identity',
+    ],
     fix: (b, hint) => {
       // the lines to paste are the hint's YAML block
       const block = /```yaml\n([\s\S]*?)\n```/.exec(hint)?.[1];
       assert.ok(block, 'the last hint has a YAML block');
       const lines = parseYaml(block) as string[];
-      if (b.original.get('bitbucket-pipelines.yml')!.includes('AWS_WEB_IDENTITY_TOKEN_FILE')) assert.equal(lines, TOKEN_FILE_LINES);
+      if (b.original.get('bitbucket-pipelines.yml')!.includes('AWS_WEB_IDENTITY_TOKEN_FILE'))
+        assert.equal(lines, TOKEN_FILE_LINES);
       editSteps(b, (step) => {
         step['oidc'] = true;
-        step['script'] = (step['script'] as string[]).flatMap((line) => (/AWS_ACCESS_KEY_ID/.test(line) ? lines : /AWS_SECRET_ACCESS_KEY/.test(line) ? [] : [line]));
+        step['script'] = (step['script'] as string[]).flatMap((line) =>
+          /AWS_ACCESS_KEY_ID/.test(line) ? lines : /AWS_SECRET_ACCESS_KEY/.test(line) ? [] : [line],
+        );
       });
     },
   },
@@ -199,7 +236,9 @@ const CASES: Record<string, Case> = {
       for (const role of b.roles) {
         const needed = JSON.parse(b.original.get(role.permissionsFile)!) as { Statement: Json[] };
         const statements = needed.Statement.map(({ Sid: _sid, ...s }) => s);
-        for (const s of statements) for (const v of [s['Action'], s['Resource']].flat()) assert.ok(hint.includes(`\`${v}\``), `the last hint names ${v}`);
+        for (const s of statements)
+          for (const v of [s['Action'], s['Resource']].flat())
+            assert.ok(hint.includes(`\`${v}\``), `the last hint names ${v}`);
         writeJson(b.dir, role.permissionsFile, { Version: '2012-10-17', Statement: statements });
       }
     },
@@ -230,7 +269,13 @@ for (const exercise of EXERCISES) {
       try {
         const b = build(exercise, variant.answers, tmp.path);
         const paths = [...b.files.keys()];
-        assert.equal(paths, ['bitbucket-pipelines.yml', ...b.roles.flatMap((r) => [r.trustFile, r.permissionsFile]), 'README.md', 'EXERCISE.md', '.gitignore']);
+        assert.equal(paths, [
+          'bitbucket-pipelines.yml',
+          ...b.roles.flatMap((r) => [r.trustFile, r.permissionsFile]),
+          'README.md',
+          'EXERCISE.md',
+          '.gitignore',
+        ]);
         assert.is(b.files.get('.gitignore'), b.original.get('.gitignore'));
 
         const before = check(tmp.path);
@@ -249,14 +294,19 @@ for (const exercise of EXERCISES) {
         assert.not.match(b.files.get('README.md')!, /Statement|StringLike|oidc: true|Remaining steps/);
         assert.match(b.files.get('README.md')!, /EXERCISE\.md/);
         for (const [path, content] of b.files) {
-          const shown = path === 'EXERCISE.md' && c.lastHintShows ? content.slice(0, content.lastIndexOf('<details>')) : content;
-          for (const leak of c.leaks(b)) assert.not.ok(shown.includes(leak), `${path} gives the solution away: ${leak}`);
+          const shown =
+            path === 'EXERCISE.md' && c.lastHintShows ? content.slice(0, content.lastIndexOf('<details>')) : content;
+          for (const leak of c.leaks(b))
+            assert.not.ok(shown.includes(leak), `${path} gives the solution away: ${leak}`);
         }
 
         c.fix(b, hints.at(-1)!);
         const after = check(tmp.path);
         assert.ok(after.ok, `after the fix:\n${show(after)}`);
-        assert.not.ok(after.findings.some((f) => f.id === c.findingId), show(after));
+        assert.not.ok(
+          after.findings.some((f) => f.id === c.findingId),
+          show(after),
+        );
       } finally {
         tmp.cleanup();
       }
@@ -266,7 +316,10 @@ for (const exercise of EXERCISES) {
 
 test('values reach EXERCISE.md and README.md Markdown-escaped', () => {
   const { model, files } = renderRepo(answers({ name: 'web_site*2', workspace: 'acme_corp' }));
-  const out = findExercise('missing-oidc')!.repository(model, [...files].map(([path, content]) => ({ path, content })));
+  const out = findExercise('missing-oidc')!.repository(
+    model,
+    [...files].map(([path, content]) => ({ path, content })),
+  );
   const readme = out.find((f) => f.path === 'README.md')!.content;
   assert.ok(readme.startsWith('# web\\_site\\*2\n'), readme);
   const doc = out.find((f) => f.path === 'EXERCISE.md')!.content;
@@ -280,7 +333,10 @@ test('the real CLI: check on an exercise repository exits 1 naming the finding, 
     const repo = join(tmp.path, 'repo');
     const b = build(findExercise('workspace-wide-trust')!, answers(), repo);
     // no network: an unreachable schema URL and an empty cache
-    const env = { PIPELINES_OIDC_SCHEMA_URL: 'http://127.0.0.1:9/unreachable', XDG_CACHE_HOME: join(tmp.path, 'cache') };
+    const env = {
+      PIPELINES_OIDC_SCHEMA_URL: 'http://127.0.0.1:9/unreachable',
+      XDG_CACHE_HOME: join(tmp.path, 'cache'),
+    };
     const failing = runCli(['check', repo], { env });
     assert.is(failing.status, 1, failing.stdout + failing.stderr);
     assert.match(failing.stdout, /✖ error trust\.workspace-wide/);

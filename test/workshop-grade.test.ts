@@ -34,7 +34,10 @@ function writeFiles(dir: string, files: Array<{ path: string; content: string }>
 }
 
 /** The folder `workshop` would write: each attendee's repository (exercise or plain) and the state. */
-function writeWorkshop(out: string, attendees: Array<{ attendee: string; repo: string; exercise: string | null }>): void {
+function writeWorkshop(
+  out: string,
+  attendees: Array<{ attendee: string; repo: string; exercise: string | null }>,
+): void {
   for (const a of attendees) {
     const { model, files } = renderRepo(attendeeAnswers(a.repo));
     const rendered = [...files].map(([path, content]) => ({ path, content }));
@@ -43,7 +46,11 @@ function writeWorkshop(out: string, attendees: Array<{ attendee: string; repo: s
   const state: WorkshopState = {
     tool: 'pipelines-oidc',
     version: '0.0.0-test',
-    attendees: attendees.map((a) => ({ ...a, roleName: `workshop-${a.repo}`, roleArn: `arn:aws:iam::123456789012:role/workshop-${a.repo}` })),
+    attendees: attendees.map((a) => ({
+      ...a,
+      roleName: `workshop-${a.repo}`,
+      roleArn: `arn:aws:iam::123456789012:role/workshop-${a.repo}`,
+    })),
   };
   writeFiles(out, [{ path: 'facilitator/workshop.json', content: `${JSON.stringify(state, null, 2)}\n` }]);
 }
@@ -95,7 +102,12 @@ test(
     assert.equal(row('Bob Bemer'), ['Bob Bemer', 'missing-oidc', '✗', '1 (pipeline.oidc-missing)']);
     assert.equal(row('Cy Young'), ['Cy Young', '(none)', '✓', '0']);
     assert.equal(row('Dee Dee'), ['Dee Dee', 'workspace-wide-trust', '✗', 'folder dee-site is missing']);
-    assert.ok(lines.includes('✖ 2 of 4 done (exercises fixed 1 of 3; repositories without an exercise clean 1 of 1; 1 not checked)'), text);
+    assert.ok(
+      lines.includes(
+        '✖ 2 of 4 done (exercises fixed 1 of 3; repositories without an exercise clean 1 of 1; 1 not checked)',
+      ),
+      text,
+    );
     assert.match(text, /schema: none cached/);
   }),
 );
@@ -110,10 +122,43 @@ test(
     assert.is(code, 1);
     const rows = JSON.parse(text) as GradeRow[];
     assert.equal(rows, [
-      { attendee: 'Ada Lovelace', repo: 'ada-site', exercise: 'workspace-wide-trust', checked: true, fixed: true, findingsLeft: { count: 0, ids: [] }, warnings: 0 },
-      { attendee: 'Bob Bemer', repo: 'bob-site', exercise: 'missing-oidc', checked: true, fixed: false, findingsLeft: { count: 1, ids: ['pipeline.oidc-missing'] }, warnings: 0 },
-      { attendee: 'Cy Young', repo: 'cy-site', exercise: null, checked: true, fixed: true, findingsLeft: { count: 0, ids: [] }, warnings: 0 },
-      { attendee: 'Dee Dee', repo: 'dee-site', exercise: 'workspace-wide-trust', checked: false, fixed: false, findingsLeft: { count: 0, ids: [] }, warnings: 0, note: 'folder dee-site is missing' },
+      {
+        attendee: 'Ada Lovelace',
+        repo: 'ada-site',
+        exercise: 'workspace-wide-trust',
+        checked: true,
+        fixed: true,
+        findingsLeft: { count: 0, ids: [] },
+        warnings: 0,
+      },
+      {
+        attendee: 'Bob Bemer',
+        repo: 'bob-site',
+        exercise: 'missing-oidc',
+        checked: true,
+        fixed: false,
+        findingsLeft: { count: 1, ids: ['pipeline.oidc-missing'] },
+        warnings: 0,
+      },
+      {
+        attendee: 'Cy Young',
+        repo: 'cy-site',
+        exercise: null,
+        checked: true,
+        fixed: true,
+        findingsLeft: { count: 0, ids: [] },
+        warnings: 0,
+      },
+      {
+        attendee: 'Dee Dee',
+        repo: 'dee-site',
+        exercise: 'workspace-wide-trust',
+        checked: false,
+        fixed: false,
+        findingsLeft: { count: 0, ids: [] },
+        warnings: 0,
+        note: 'folder dee-site is missing',
+      },
     ]);
   }),
 );
@@ -129,7 +174,10 @@ test(
     writeFileSync(pipeline, readFileSync(pipeline, 'utf8').replace(/^( +)image: (.*)$/m, '$1image: $2\n$1oidc: true'));
     const { code, text } = await grade([out]);
     assert.is(code, 0, text);
-    assert.ok(text.includes('✔ 4 of 4 done (exercises fixed 3 of 3; repositories without an exercise clean 1 of 1)'), text);
+    assert.ok(
+      text.includes('✔ 4 of 4 done (exercises fixed 3 of 3; repositories without an exercise clean 1 of 1)'),
+      text,
+    );
   }),
 );
 
@@ -149,16 +197,36 @@ test('grading is about the exercise and every other error: a fix that breaks som
   const tmp = tempDir();
   try {
     const { model, files } = renderRepo(attendeeAnswers('ada-site'));
-    writeFiles(tmp.path, findExercise('workspace-wide-trust')!.repository(model, [...files].map(([path, content]) => ({ path, content }))));
+    writeFiles(
+      tmp.path,
+      findExercise('workspace-wide-trust')!.repository(
+        model,
+        [...files].map(([path, content]) => ({ path, content })),
+      ),
+    );
     fixTrust(tmp.path);
-    writeFileSync(join(tmp.path, 'iam/inline-policy.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }));
+    writeFileSync(
+      join(tmp.path, 'iam/inline-policy.json'),
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+    );
     const attendee = { attendee: 'Ada', repo: 'ada-site', exercise: 'workspace-wide-trust' };
     const row = gradeAttendee(attendee, { input: readCheckInput(tmp.path) }, { now: new Date() });
     assert.equal([row.fixed, row.findingsLeft], [false, { count: 1, ids: ['policy.broad'] }]);
-    const clean = gradeAttendee({ ...attendee, exercise: null }, { input: readCheckInput(tmp.path) }, { now: new Date() });
+    const clean = gradeAttendee(
+      { ...attendee, exercise: null },
+      { input: readCheckInput(tmp.path) },
+      { now: new Date() },
+    );
     assert.is(clean.fixed, false);
-    const unknown = gradeAttendee({ ...attendee, exercise: 'from-a-newer-version' }, { input: readCheckInput(tmp.path) }, { now: new Date() });
-    assert.equal([unknown.fixed, unknown.note], [false, 'unknown exercise from-a-newer-version: graded as clean or not']);
+    const unknown = gradeAttendee(
+      { ...attendee, exercise: 'from-a-newer-version' },
+      { input: readCheckInput(tmp.path) },
+      { now: new Date() },
+    );
+    assert.equal(
+      [unknown.fixed, unknown.note],
+      [false, 'unknown exercise from-a-newer-version: graded as clean or not'],
+    );
   } finally {
     tmp.cleanup();
   }
@@ -196,10 +264,22 @@ test(
     mkdirSync(out, { recursive: true });
     assert.match(await usageError([out]), `${out} has no facilitator/workshop.json`);
     writeFiles(out, [{ path: 'facilitator/workshop.json', content: '{"tool": "pipelines-oidc", "attendees": {' }]);
-    assert.match(await usageError([out]), `${join(out, 'facilitator/workshop.json')} is not a workshop state: not valid JSON`);
+    assert.match(
+      await usageError([out]),
+      `${join(out, 'facilitator/workshop.json')} is not a workshop state: not valid JSON`,
+    );
     writeFiles(out, [{ path: 'facilitator/workshop.json', content: '{"tool": "something-else", "attendees": []}' }]);
     assert.match(await usageError([out]), /"tool" is not "pipelines-oidc"/);
-    writeFiles(out, [{ path: 'facilitator/workshop.json', content: JSON.stringify({ tool: 'pipelines-oidc', version: '1', attendees: [{ attendee: 'Eve', repo: '../outside', exercise: null }] }) }]);
+    writeFiles(out, [
+      {
+        path: 'facilitator/workshop.json',
+        content: JSON.stringify({
+          tool: 'pipelines-oidc',
+          version: '1',
+          attendees: [{ attendee: 'Eve', repo: '../outside', exercise: null }],
+        }),
+      },
+    ]);
     assert.match(await usageError([out]), /attendees\[0\]\.repo is not a folder name/);
     assert.match(await usageError([]), /takes one <dir>/);
     assert.match(await usageError([out, '--colour']), /unknown option --colour/);

@@ -11,13 +11,27 @@ import { listFiles } from './support/cli-helpers.ts';
 import { GIT_IDENTITY, runCli, tempDir } from './support/fixtures.ts';
 import { gitIn, isolatedGitEnv, type Env } from './support/git-env.ts';
 
-const BASE = ['--workspace', 'phub', '--workspace-uuid', '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a', '--account', '123456789012', '--region', 'eu-west-1'];
+const BASE = [
+  '--workspace',
+  'phub',
+  '--workspace-uuid',
+  '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
+  '--account',
+  '123456789012',
+  '--region',
+  'eu-west-1',
+];
 const REPOS = ['ana', 'bo', 'cy', 'di', 'eve'];
 /** `cy`'s remote does not exist; `di`'s refuses every push. */
 const MISSING = 'cy';
 const REFUSING = 'di';
 
-interface PushResult { repo: string; remote: string; status: string; reason?: string }
+interface PushResult {
+  repo: string;
+  remote: string;
+  status: string;
+  reason?: string;
+}
 
 interface Sandbox {
   root: string;
@@ -31,7 +45,12 @@ function sandbox(body: (s: Sandbox) => void, identity = true): void {
   const tmp = tempDir();
   try {
     const root = tmp.path;
-    const env = { ...isolatedGitEnv(join(root, 'home'), identity), FORCE_COLOR: undefined, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined };
+    const env = {
+      ...isolatedGitEnv(join(root, 'home'), identity),
+      FORCE_COLOR: undefined,
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+    };
     writeFileSync(join(root, 'roster.csv'), ['attendee', ...REPOS].join('\n'));
     const s: Sandbox = {
       root,
@@ -39,7 +58,20 @@ function sandbox(body: (s: Sandbox) => void, identity = true): void {
       git: (cwd, args) => gitIn(cwd, args, env),
       remote: (repo) => join(root, 'remotes', `${repo}.git`),
       workshop: (extra = []) =>
-        runCli(['workshop', '--roster', 'roster.csv', '--out', 'out', ...BASE, '--push-template', join(root, 'remotes', '{repo}.git'), ...extra], { cwd: root, env }),
+        runCli(
+          [
+            'workshop',
+            '--roster',
+            'roster.csv',
+            '--out',
+            'out',
+            ...BASE,
+            '--push-template',
+            join(root, 'remotes', '{repo}.git'),
+            ...extra,
+          ],
+          { cwd: root, env },
+        ),
     };
     mkdirSync(join(root, 'remotes'));
     for (const repo of REPOS.filter((r) => r !== MISSING)) s.git(root, ['init', '-q', '--bare', s.remote(repo)]);
@@ -53,17 +85,24 @@ function sandbox(body: (s: Sandbox) => void, identity = true): void {
 }
 
 const head = (s: Sandbox, repo: string) => s.git(join(s.root, 'out', repo), ['rev-parse', 'HEAD']);
-const remoteMain = (s: Sandbox, repo: string) => s.git(s.root, ['--git-dir', s.remote(repo), 'rev-parse', 'refs/heads/main']);
+const remoteMain = (s: Sandbox, repo: string) =>
+  s.git(s.root, ['--git-dir', s.remote(repo), 'rev-parse', 'refs/heads/main']);
 const pushResults = (stdout: string) => (JSON.parse(stdout) as { push: PushResult[] }).push;
 
-test('pushes every repository; the failures are reported with git\'s reason, the others still pushed, exit 1', () =>
+test("pushes every repository; the failures are reported with git's reason, the others still pushed, exit 1", () =>
   sandbox((s) => {
     const r = s.workshop(['--concurrency', '2']);
     assert.is(r.status, 1, r.stderr);
-    assert.is(r.stderr, `pipelines-oidc: 2 of 5 pushes failed (${MISSING}, ${REFUSING}); the local repositories are kept: fix the remotes and run the same command again\n`);
+    assert.is(
+      r.stderr,
+      `pipelines-oidc: 2 of 5 pushes failed (${MISSING}, ${REFUSING}); the local repositories are kept: fix the remotes and run the same command again\n`,
+    );
     // progress: one plain line per repository as it finishes, counted 1..5
     const progress = r.stdout.split('\n').filter((l) => /^\[\d\/5\] /.test(l));
-    assert.equal(progress.map((l) => l.slice(0, 5)), ['[1/5]', '[2/5]', '[3/5]', '[4/5]', '[5/5]']);
+    assert.equal(
+      progress.map((l) => l.slice(0, 5)),
+      ['[1/5]', '[2/5]', '[3/5]', '[4/5]', '[5/5]'],
+    );
     assert.equal(progress.map((l) => /^\[\d\/5\] ([a-z]+):/.exec(l)![1]).sort(), [...REPOS].sort());
     assert.not.match(r.stdout, '\u001b', 'no terminal control sequences without a terminal');
     // the results, one per attendee in roster order
@@ -77,12 +116,14 @@ test('pushes every repository; the failures are reported with git\'s reason, the
       const dir = join(s.root, 'out', repo);
       assert.is(s.git(dir, ['rev-list', '--count', 'HEAD']), '1', `${repo}: one commit, kept when the push failed`);
       assert.is(s.git(dir, ['symbolic-ref', '--short', 'HEAD']), 'main');
-      assert.is(s.git(dir, ['log', '-1', '--format=%an <%ae>']), `${GIT_IDENTITY.GIT_AUTHOR_NAME} <${GIT_IDENTITY.GIT_AUTHOR_EMAIL}>`);
+      assert.is(
+        s.git(dir, ['log', '-1', '--format=%an <%ae>']),
+        `${GIT_IDENTITY.GIT_AUTHOR_NAME} <${GIT_IDENTITY.GIT_AUTHOR_EMAIL}>`,
+      );
       assert.is(s.git(dir, ['status', '--porcelain']), '', `${repo}: everything committed`);
     }
-    assert.not.ok(existsSync(join(s.root, 'out/facilitator/.git')), 'the facilitator\'s folder is no repository');
-  }),
-);
+    assert.not.ok(existsSync(join(s.root, 'out/facilitator/.git')), "the facilitator's folder is no repository");
+  }));
 
 test('a re-run after fixing the remotes pushes what failed, reports the rest as already pushed, writes nothing', () =>
   sandbox((s) => {
@@ -92,9 +133,25 @@ test('a re-run after fixing the remotes pushes what failed, reports the rest as 
     const again = s.workshop(['--json']);
     assert.is(again.status, 0, again.stderr);
     const results = pushResults(again.stdout);
-    assert.equal(results.map((p) => [p.repo, p.status]), [['ana', 'already-pushed'], ['bo', 'already-pushed'], ['cy', 'pushed'], ['di', 'pushed'], ['eve', 'already-pushed']]);
-    assert.equal(results.map((p) => p.remote), REPOS.map(s.remote));
-    assert.ok((JSON.parse(again.stdout) as { attendees: Array<{ status: string }> }).attendees.every((a) => a.status === 'unchanged'));
+    assert.equal(
+      results.map((p) => [p.repo, p.status]),
+      [
+        ['ana', 'already-pushed'],
+        ['bo', 'already-pushed'],
+        ['cy', 'pushed'],
+        ['di', 'pushed'],
+        ['eve', 'already-pushed'],
+      ],
+    );
+    assert.equal(
+      results.map((p) => p.remote),
+      REPOS.map(s.remote),
+    );
+    assert.ok(
+      (JSON.parse(again.stdout) as { attendees: Array<{ status: string }> }).attendees.every(
+        (a) => a.status === 'unchanged',
+      ),
+    );
     for (const repo of REPOS) assert.is(remoteMain(s, repo), head(s, repo));
 
     // already pushed means local refs only: with every remote gone, nothing is attempted
@@ -102,8 +159,7 @@ test('a re-run after fixing the remotes pushes what failed, reports the rest as 
     const third = s.workshop();
     assert.is(third.status, 0, third.stderr);
     assert.ok(third.stdout.includes('0 pushed, 5 already pushed, 0 failed'), third.stdout);
-  }),
-);
+  }));
 
 test('a forced change after a push is committed on top and pushed', () =>
   sandbox((s) => {
@@ -117,8 +173,7 @@ test('a forced change after a push is committed on top and pushed', () =>
       assert.is(s.git(join(s.root, 'out', repo), ['rev-list', '--count', 'HEAD']), '2');
       assert.is(remoteMain(s, repo), head(s, repo));
     }
-  }),
-);
+  }));
 
 test('--dry-run makes no repository; without a git identity nothing is written at all', () => {
   sandbox((s) => {
@@ -166,7 +221,11 @@ test('pool: a failure stops new work, waits for the running work, and is thrown'
   await run.catch((e: Error) => assert.is(e.message, 'boom'));
   assert.is(settled, started.length, 'nothing still running after the rejection');
   assert.ok(started.length < 6, `work stopped after the failure: ${started.join()}`);
-  for (const bad of [0, 1.5, Number.NaN]) await mapPool([1], bad, async () => 1).then(() => assert.unreachable('refused'), (e: Error) => assert.instance(e, RangeError));
+  for (const bad of [0, 1.5, Number.NaN])
+    await mapPool([1], bad, async () => 1).then(
+      () => assert.unreachable('refused'),
+      (e: Error) => assert.instance(e, RangeError),
+    );
 });
 
 test.run();

@@ -16,7 +16,8 @@ const UUID_A = '11111111-1111-4111-8111-111111111111';
 const UUID_B = '22222222-2222-4222-8222-222222222222';
 const SITE = findTarget(BUILT_IN_TARGETS, 's3-static-site')!.questions.map(asQuestion);
 const OPTIONS: RosterOptions = { rolePrefix: 'ws', questions: SITE, environments: [] };
-const SLUG_RULE = 'must be a Bitbucket repository slug: 1-62 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
+const SLUG_RULE =
+  'must be a Bitbucket repository slug: 1-62 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
 const UUID_RULE = 'must be a UUID like {2a1b3c4d-1111-4222-8333-444455556666} (braces optional)';
 
 const problems = (text: string, options: RosterOptions = OPTIONS) => parseRoster(text, options).problems;
@@ -66,8 +67,22 @@ test('a good roster: derived and given slugs, UUIDs without braces, target answe
   const r = parseRoster(text, OPTIONS);
   assert.equal(r.problems, []);
   assert.equal(r.attendees, [
-    { line: 2, attendee: 'Ana López', repo: 'ana-lopez', repoUuid: UUID_A, roleName: 'ws-ana-lopez', targetAnswers: { siteBucket: 'ana-site' } },
-    { line: 3, attendee: 'Multi\nline, Name', repo: 'custom.repo', repoUuid: UUID_B, roleName: 'ws-multi-line-name', targetAnswers: {} },
+    {
+      line: 2,
+      attendee: 'Ana López',
+      repo: 'ana-lopez',
+      repoUuid: UUID_A,
+      roleName: 'ws-ana-lopez',
+      targetAnswers: { siteBucket: 'ana-site' },
+    },
+    {
+      line: 3,
+      attendee: 'Multi\nline, Name',
+      repo: 'custom.repo',
+      repoUuid: UUID_B,
+      roleName: 'ws-multi-line-name',
+      targetAnswers: {},
+    },
     { line: 5, attendee: 'Cy', repo: 'cy', repoUuid: '', roleName: 'ws-cy', targetAnswers: {} },
   ]);
 });
@@ -77,14 +92,20 @@ test('a role name falls back to the repository when the attendee has no ASCII le
 });
 
 test('header: unknown, repeated and missing columns are errors on line 1, and no row is read', () => {
-  assert.equal(problems('attendee,colour\nAna,red\n'), ['line 1: unknown column "colour" (known: attendee, repo, repo_uuid, siteBucket, siteDir, distributionId)']);
+  assert.equal(problems('attendee,colour\nAna,red\n'), [
+    'line 1: unknown column "colour" (known: attendee, repo, repo_uuid, siteBucket, siteDir, distributionId)',
+  ]);
   assert.equal(problems('attendee,repo,repo\nAna,a,b\n'), ['line 1: column "repo" appears twice']);
   assert.equal(problems('repo\nana\n'), ['line 1: no attendee column (the header must name one)']);
-  assert.equal(problems('attendee,functionName\nAna,f\n'), ['line 1: unknown column "functionName" (known: attendee, repo, repo_uuid, siteBucket, siteDir, distributionId)']);
+  assert.equal(problems('attendee,functionName\nAna,f\n'), [
+    'line 1: unknown column "functionName" (known: attendee, repo, repo_uuid, siteBucket, siteDir, distributionId)',
+  ]);
 });
 
 test('an empty roster, or one with only its header, is an error', () => {
-  assert.equal(problems(''), ['line 1: the roster needs a header line naming its columns (attendee, and optionally repo, repo_uuid, …)']);
+  assert.equal(problems(''), [
+    'line 1: the roster needs a header line naming its columns (attendee, and optionally repo, repo_uuid, …)',
+  ]);
   assert.equal(problems('attendee,repo\r\n\r\n'), ['no attendees: the roster has only its header line']);
 });
 
@@ -126,19 +147,34 @@ test('every bad row is reported with its line, in line order, line numbers follo
 
 test('role names: at most 64 characters with the longest environment suffix, unique across environments too', () => {
   const prefix = 'p'.repeat(49); // 49 + "-ana" = 53; + "-production" = 64; + "-productions" = 65
-  assert.equal(problems('attendee\nana\n', { ...OPTIONS, rolePrefix: prefix, environments: ['test', 'production'] }), []);
+  assert.equal(
+    problems('attendee\nana\n', { ...OPTIONS, rolePrefix: prefix, environments: ['test', 'production'] }),
+    [],
+  );
   assert.equal(problems('attendee\nana\n', { ...OPTIONS, rolePrefix: prefix, environments: ['test', 'productions'] }), [
     `line 2: role name "${prefix}-ana-productions" is 65 characters, more than IAM's 64; choose a shorter --role-name prefix`,
   ]);
-  assert.equal(problems('attendee\nana\nana test\n', { ...OPTIONS, environments: ['test-prod', 'prod'] }), ['line 3: role name "ws-ana-test-prod" is already used on line 2 (IAM role names ignore case)']);
+  assert.equal(problems('attendee\nana\nana test\n', { ...OPTIONS, environments: ['test-prod', 'prod'] }), [
+    'line 3: role name "ws-ana-test-prod" is already used on line 2 (IAM role names ignore case)',
+  ]);
 });
 
 const SOURCES: AnswerSources = {
-  flags: { workspace: 'phub', workspaceUuid: '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a', account: '123456789012', region: 'eu-west-1' },
+  flags: {
+    workspace: 'phub',
+    workspaceUuid: '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
+    account: '123456789012',
+    region: 'eu-west-1',
+  },
   env: {},
 };
 const plan = (text: string, flags: Record<string, string> = {}, exercises: ReturnType<typeof parseExerciseList> = []) =>
-  planWorkshop({ sources: { ...SOURCES, flags: { ...SOURCES.flags, ...flags } }, gallery: BUILT_IN_TARGETS, roster: { label: 'r.csv', text }, exercises });
+  planWorkshop({
+    sources: { ...SOURCES, flags: { ...SOURCES.flags, ...flags } },
+    gallery: BUILT_IN_TARGETS,
+    roster: { label: 'r.csv', text },
+    exercises,
+  });
 const usage = (f: () => unknown) => {
   try {
     f();
@@ -151,31 +187,78 @@ const usage = (f: () => unknown) => {
 
 test('plan: a missing target answer is a row problem; a flag answers it for every row', () => {
   const text = 'attendee,siteBucket\nAna,ana-site\nBo,\n';
-  assert.is(usage(() => plan(text, { target: 's3-static-site' })), '--roster r.csv: line 3: no value for siteBucket (--site-bucket): fill the column, or give the flag or put it in --answers for everyone');
+  assert.is(
+    usage(() => plan(text, { target: 's3-static-site' })),
+    '--roster r.csv: line 3: no value for siteBucket (--site-bucket): fill the column, or give the flag or put it in --answers for everyone',
+  );
   const entries = plan(text, { target: 's3-static-site', siteBucket: 'shared-site' }).entries;
-  assert.equal(entries.map((e) => e.answers.targetAnswers['siteBucket']), ['ana-site', 'shared-site']);
-  assert.equal(entries.map((e) => [e.answers.name, e.answers.roleName, e.answers.repoUuid]), [['ana', 'bitbucket-workshop-ana', ''], ['bo', 'bitbucket-workshop-bo', '']]);
+  assert.equal(
+    entries.map((e) => e.answers.targetAnswers['siteBucket']),
+    ['ana-site', 'shared-site'],
+  );
+  assert.equal(
+    entries.map((e) => [e.answers.name, e.answers.roleName, e.answers.repoUuid]),
+    [
+      ['ana', 'bitbucket-workshop-ana', ''],
+      ['bo', 'bitbucket-workshop-bo', ''],
+    ],
+  );
 });
 
 test('plan: several problems make one message listing each line; a bad flag is reported once, without a line', () => {
-  assert.is(usage(() => plan('attendee,repo_uuid\n,\nBo,x\n')), `--roster r.csv: 2 problems, nothing was written:\n  line 2: missing attendee (the attendee column is empty)\n  line 3: repo_uuid ${UUID_RULE} (got "x")`);
-  assert.is(usage(() => plan('attendee\nAna\nBo\n', { account: '12' })), '--account: must be a 12-digit AWS account ID (got "12")');
-  assert.is(usage(() => plan('attendee\nAna\n', { roleName: 'bad prefix' })), '--role-name: must be an IAM role name: 1-64 letters, digits or + = , . @ _ - (got "bad prefix")');
-  assert.match(usage(() => plan('attendee\nAna\n', { environments: `test=${UUID_A}` })), /^--environment: a deployment environment has another UUID in every repository/);
+  assert.is(
+    usage(() => plan('attendee,repo_uuid\n,\nBo,x\n')),
+    `--roster r.csv: 2 problems, nothing was written:\n  line 2: missing attendee (the attendee column is empty)\n  line 3: repo_uuid ${UUID_RULE} (got "x")`,
+  );
+  assert.is(
+    usage(() => plan('attendee\nAna\nBo\n', { account: '12' })),
+    '--account: must be a 12-digit AWS account ID (got "12")',
+  );
+  assert.is(
+    usage(() => plan('attendee\nAna\n', { roleName: 'bad prefix' })),
+    '--role-name: must be an IAM role name: 1-64 letters, digits or + = , . @ _ - (got "bad prefix")',
+  );
+  assert.match(
+    usage(() => plan('attendee\nAna\n', { environments: `test=${UUID_A}` })),
+    /^--environment: a deployment environment has another UUID in every repository/,
+  );
 });
 
 test('plan: --role-name is the prefix; exercises go round-robin in roster order, "none" for a plain repository', () => {
   const list = parseExerciseList('none,sub-exact', EXERCISES);
   const entries = plan('attendee\nA\nB\nC\n', { roleName: 'Lab' }, list).entries;
-  assert.equal(entries.map((e) => [e.attendee.roleName, e.exercise?.id ?? null]), [['Lab-a', null], ['Lab-b', 'sub-exact'], ['Lab-c', null]]);
-  assert.is(usage(() => parseExerciseList('sub-exact,nope', EXERCISES)), `--exercise: unknown exercise "nope" (known: ${[...EXERCISES.map((e) => e.id), 'none'].join(', ')})`);
+  assert.equal(
+    entries.map((e) => [e.attendee.roleName, e.exercise?.id ?? null]),
+    [
+      ['Lab-a', null],
+      ['Lab-b', 'sub-exact'],
+      ['Lab-c', null],
+    ],
+  );
+  assert.is(
+    usage(() => parseExerciseList('sub-exact,nope', EXERCISES)),
+    `--exercise: unknown exercise "nope" (known: ${[...EXERCISES.map((e) => e.id), 'none'].join(', ')})`,
+  );
 });
 
 test('CLI: a bad roster exits 2 with every problem and writes nothing', () => {
   const tmp = tempDir();
   try {
     writeFileSync(join(tmp.path, 'roster.csv'), 'attendee,repo\nAna,ana\nBo,ana\n"Cy\nX",Bad\n');
-    const r = runCli(['workshop', '--roster', 'roster.csv', '--out', 'out', ...Object.entries(SOURCES.flags).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v!])], { cwd: tmp.path });
+    const r = runCli(
+      [
+        'workshop',
+        '--roster',
+        'roster.csv',
+        '--out',
+        'out',
+        ...Object.entries(SOURCES.flags).flatMap(([k, v]) => [
+          `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+          v!,
+        ]),
+      ],
+      { cwd: tmp.path },
+    );
     assert.is(r.status, 2, r.stderr);
     assert.is(r.stdout, '');
     assert.is(
