@@ -4,7 +4,8 @@
  * writing, never deletes; a second run finds nothing to do, and a run cut short is finished by the next.
  */
 import { resolve } from 'node:path';
-import { describeStep, planChanges, samePolicy, shown, STEP_ACTION, type Plan, type Step } from '../core/iam/plan.js';
+import { samePolicy } from '../core/iam-policy.js';
+import { describeStep, planChanges, shown, STEP_ACTION, type Plan, type Step } from '../core/iam/plan.js';
 import type { DesiredState } from '../core/iam/types.js';
 import { CancelledError, CliError, RunError, UsageError } from '../errors.js';
 import { errorCode, explainAwsError, type AwsSession } from '../io/aws.js';

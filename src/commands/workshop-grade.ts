@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { modelFor } from '../core/check/drift.js';
+import { isObject } from '../core/json.js';
 import { FACILITATOR_DIR, STATE_FILE } from '../core/workshop/facilitator.js';
 import { gradeTotals, gradeWorkshop, type GradedAttendee, type GradeRow, type RepoUnderGrade } from '../core/workshop/grade.js';
 import { UsageError } from '../errors.js';
@@ -21,7 +22,6 @@ import { parse } from './args.js';
 
 const STATE = join(FACILITATOR_DIR, STATE_FILE);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** A repository slug names one folder inside the workshop's: no separators, no `.` or `..`. */
 const isFolderName = (s: string) => s !== '' && s !== '.' && s !== '..' && !/[/\\\0]/.test(s);
 

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { questionsFor, type Answers, type Question } from './answers.js';
+import { isObject } from './json.js';
 import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition, type TargetQuestion } from './targets/index.js';
 import { parseEnvironments, type Rule } from './validate.js';
 
@@ -57,7 +58,6 @@ const BASE_KEYS = new Set(questionsFor(BUILT_IN_TARGETS).map((q) => q.name as st
 /** Values from an answers file, checked for unknown keys and non-string values. */
 export function answersFromFile(path: string, parsed: unknown): Record<string, unknown> {
   const root = parsed && typeof parsed === 'object' && 'answers' in parsed ? (parsed as { answers: unknown }).answers : parsed;
-  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
   if (!isObject(root)) throw new UsageError(`--answers ${path}: must be a JSON object of answers, e.g. {"workspace": "phub"}`);
   for (const [key, value] of Object.entries(root)) {
     if (key === 'targetAnswers') {

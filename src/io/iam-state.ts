@@ -2,7 +2,8 @@
  * Reading and changing the IAM side with as few calls as possible: everything `doctor` and `apply` need
  * is read concurrently, and each planned step is one call.
  */
-import { TAGS, type Step } from '../core/iam/plan.js';
+import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
+import type { Step } from '../core/iam/plan.js';
 import type { DesiredState, ObservedProvider, ObservedRole, ObservedState } from '../core/iam/types.js';
 import { errorCode, explainAwsError, type AwsSession } from './aws.js';
 

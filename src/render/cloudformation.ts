@@ -4,13 +4,13 @@
  * contain it and CloudFormation cannot compute mapping keys.
  */
 import { REPO_UUID_PLACEHOLDER, WHERE_TO_FIND } from '../core/bitbucket.js';
+import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
 import { type ExtraVariable, type RepoModel, type RoleModel } from '../core/model.js';
 import { paramSpec, splitParams, type Json, type ParamValues } from '../core/params.js';
 import { asJson } from '../core/policy.js';
 import { PATTERN } from '../core/validate.js';
 import { Tagged, type YamlValue } from './yaml.js';
 
-const TAGS = [{ Key: 'managed-by', Value: 'pipelines-oidc' }];
 export const PROVIDER_ID = 'BitbucketOidcProvider';
 const pascal = (key: string) => key.replace(/(^|_)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 export const roleLogicalId = (role: RoleModel) => `${pascal(role.key)}Role`;

@@ -3,14 +3,13 @@
  * concrete. A stack holds at most 500 resources and a template at most 1 MB, so a workshop of more than
  * ROLES_PER_STACK roles is split into numbered stacks, the provider in the first.
  */
+import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
 import type { WorkshopRole, WorkshopView } from '../core/workshop/facilitator.js';
 import { toYaml, Tagged, type YamlValue } from './yaml.js';
 
 export const ROLES_PER_STACK = 200;
 /** Above this size `aws cloudformation deploy` needs --s3-bucket to upload the template. */
 export const INLINE_TEMPLATE_LIMIT = 51_200;
-
-const TAGS = [{ Key: 'managed-by', Value: 'pipelines-oidc' }];
 
 export interface WorkshopStack {
   path: string;

@@ -3,11 +3,10 @@
  * values concrete. Every value goes through the HCL serialiser; block labels and references are
  * identifiers checked by hclIdentifier.
  */
+import { MANAGED_TAGS_MAP as TAGS } from '../core/iam-policy.js';
 import type { WorkshopView } from '../core/workshop/facilitator.js';
 import type { RenderedFile } from './files.js';
 import { hcl, hclIdentifier, hclString, TERRAFORM_REQUIREMENTS } from './hcl.js';
-
-const TAGS = { 'managed-by': 'pipelines-oidc' };
 
 /** `name = value` lines aligned the way `terraform fmt` aligns them. */
 function attributes(pairs: Array<[string, string]>, indent = '  '): string {

@@ -4,24 +4,10 @@
  * defaults) and Terraform (the policy blocks of our own layout) with the JSON files.
  */
 import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
+import { samePolicy as same } from '../iam-policy.js';
 import { buildRepoModel, concretePolicies, type RepoModel } from '../model.js';
 import type { Gallery } from '../targets/index.js';
 import type { Finding, SourceFile } from './types.js';
-
-/** Order-insensitive form of a policy: single values as lists, lists sorted, keys sorted. */
-export function normalizePolicy(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalizePolicy).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, x]) => [k, typeof x === 'string' && k !== 'Version' && k !== 'Sid' && k !== 'Effect' ? [x] : normalizePolicy(x)]),
-    );
-  }
-  return v;
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(normalizePolicy(a)) === JSON.stringify(normalizePolicy(b));
 
 const drift = (file: string, message: string, fix: string): Finding => ({ id: 'iac.drift', severity: 'error', file, message, fix });
 

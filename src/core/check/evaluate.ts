@@ -23,6 +23,7 @@
  * lists, a non-ASCII letter in an IgnoreCase comparison, malformed or unknown policy elements.
  * Checks use three-valued logic, so an unknown part only matters when the outcome depends on it.
  */
+import { isObject } from '../json.js';
 import type { Decision, TrustRequest } from './types.js';
 
 /** A check's result: `unknown` when it depends on something this evaluator does not judge. */
@@ -62,7 +63,6 @@ const STATEMENT_KEYS = ['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 
 const PRINCIPAL_TYPES = ['AWS', 'Federated', 'Service', 'CanonicalUser'];
 const ACCOUNT_PRINCIPAL = /^(?:\d{12}|arn:[^:]+:iam::\d{12}:root)$/;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const q = (s: string) => JSON.stringify(s);
 const anyOf = (values: string[]) => (values.length === 1 ? q(values[0]!) : `any of ${values.map(q).join(', ')}`);
 const unknown = (element: string, why: string): CheckResult => ({ element, result: 'unknown', detail: `cannot evaluate: ${why}` });

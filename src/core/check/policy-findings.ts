@@ -3,6 +3,8 @@
  * policy (`policy.grammar`, `policy.broad`) and broad AWS-managed policies attached in Terraform or
  * CloudFormation (`policy.broad`).
  */
+import { BROADEST, managedPolicyBreadth } from '../iam-policy.js';
+import { isObject } from '../json.js';
 import { actionsOf } from './iam-actions.js';
 import { readPolicy, wildcard, type ConditionEntry, type PolicyStatement } from './policy-grammar.js';
 import { inLineOrder, reporter, unique, type Report } from './report.js';
@@ -18,7 +20,6 @@ const AUDIENCE = new RegExp(`^ari:cloud:bitbucket::workspace/(\\{?)(${UUID})(\\}
 const REPO_PLACEHOLDER = 'REPOSITORY-UUID-NOT-SET';
 const ENVIRONMENT_PLACEHOLDER = 'ENVIRONMENT-UUID-NOT-SET';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const quote = (s: string) => JSON.stringify(s);
 
@@ -232,14 +233,6 @@ export function permissionsFindings(file: SourceFile): Finding[] {
   return inLineOrder(unique(findings));
 }
 
-/** AWS-managed policies that grant (nearly) everything, or everything of IAM. */
-const BROADEST = ['AdministratorAccess', 'PowerUserAccess', 'IAMFullAccess'];
-
-/** How far an AWS-managed policy reaches, by its name: the account, all of one service, or neither. */
-export function managedPolicyBreadth(name: string): 'account' | 'service' | undefined {
-  if (BROADEST.includes(name)) return 'account';
-  return /FullAccess$/.test(name) ? 'service' : undefined;
-}
 const MANAGED_ARN = /:iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)/g;
 
 /** Broad AWS-managed policies named in Terraform or CloudFormation (attached, or looked up by name). */

@@ -2,6 +2,7 @@
  * IAM policy documents as IAM reads them: JSON, the elements and their forms (`policy.grammar`), and the
  * statements in a shape the trust and permission checks share, each part with its line.
  */
+import { isObject } from '../json.js';
 import { actionsOf, COVERED_SERVICES } from './iam-actions.js';
 import { parseJsonSource, type JsonPath } from './json-source.js';
 import type { Report } from './report.js';
@@ -45,7 +46,6 @@ const OPERATORS = [
 ];
 const ACTION = /^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$/;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const scalars = (v: unknown): string[] =>
   (Array.isArray(v) ? v : [v]).filter((x) => ['string', 'boolean', 'number'].includes(typeof x)).map(String);

@@ -7,6 +7,7 @@
 import { Buffer } from 'node:buffer';
 import { UsageError } from '../../errors.js';
 import { audience as defaultAudience } from '../bitbucket.js';
+import { isObject } from '../json.js';
 import { evaluateTrust } from './evaluate.js';
 import type { TrustRequest } from './types.js';
 
@@ -77,7 +78,6 @@ const UUID_LIKE = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 const SUB_PARTS = /^(\{[^}]*\}|[^:{}]*)(?::(\{[^}]*\}|[^:{}*]*))?:(\{[^}]*\}|\*|[^:]*)$/;
 
 const bad = (what: string) => new UsageError(`--token: ${what}`);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === 'string');
 const quoted = (values: string[]) => values.map((v) => JSON.stringify(v)).join(', ');

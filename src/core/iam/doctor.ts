@@ -2,8 +2,7 @@
  * `doctor`: the live account against the repository, one check per fact, each failed one with the
  * command that fixes it. Pure: the observed state comes in, already read.
  */
-import { managedPolicyBreadth } from '../check/policy-findings.js';
-import { samePolicy } from './plan.js';
+import { managedPolicyBreadth, samePolicy } from '../iam-policy.js';
 import type { DesiredState, ObservedState } from './types.js';
 
 export interface DoctorCheck {

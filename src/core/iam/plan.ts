@@ -2,9 +2,9 @@
  * The calls that make the account match the repository, computed before any is made. Only additions
  * and updates: `apply` never deletes, never detaches, and never touches what it does not manage.
  */
-import { normalizePolicy } from '../check/drift.js';
+import { MANAGED_TAG, samePolicy } from '../iam-policy.js';
 import { compact } from './desired.js';
-import { MANAGED_TAG, type DesiredState, type ObservedState } from './types.js';
+import type { DesiredState, ObservedState } from './types.js';
 
 export type Step =
   | { kind: 'create-provider'; url: string; clientIds: string[]; thumbprints: string[] }
@@ -26,13 +26,8 @@ export const STEP_ACTION: Record<Step['kind'], string> = {
   'put-policy': 'iam:PutRolePolicy',
 };
 
-export const TAGS = [{ ...MANAGED_TAG }];
-
 /** IAM keeps at most five thumbprints per provider. */
 const MAX_THUMBPRINTS = 5;
-
-/** Two policies say the same thing when they differ only in order and in single values versus lists. */
-export const samePolicy = (a: unknown, b: unknown) => JSON.stringify(normalizePolicy(a)) === JSON.stringify(normalizePolicy(b));
 
 /** Pretty JSON for showing a policy, and for diffing two. */
 export const shown = (doc: unknown) => `${JSON.stringify(doc, null, 2)}\n`;
