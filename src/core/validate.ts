@@ -2,6 +2,8 @@
  * Input rules. Each rule takes raw text and returns the normalised value, or a string that says what
  * is wrong (the caller adds the flag name). Pure: no I/O, usable by prompts, flags and answer files alike.
  */
+import { readUuid, UUID_PATTERN } from './bitbucket.js';
+
 export type Rule = (raw: string) => { value: string } | { error: string };
 
 const ok = (value: string) => ({ value });
@@ -14,14 +16,13 @@ const bad = (error: string) => ({ error });
 export const PATTERN = {
   repoSlug: '^[a-z0-9][a-z0-9._-]{0,61}$',
   workspace: '^[a-z0-9][a-z0-9_-]{0,61}$',
-  uuid: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  uuid: UUID_PATTERN,
   account: '^[0-9]{12}$',
   region: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$',
   roleName: '^[A-Za-z0-9+=,.@_-]{1,64}$',
 } as const;
 
 const test = (pattern: string, s: string) => new RegExp(pattern).test(s);
-const UUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
 
 /** Bitbucket repository slug: lowercase letters, digits, `-`, `_`, `.`; starts with a letter or digit. */
 export const repoSlug: Rule = (raw) =>
@@ -38,10 +39,9 @@ export const workspaceSlug: Rule = (raw) =>
 /** A UUID as Bitbucket shows it, with or without braces; stored lowercase without braces. */
 export const uuid: Rule = (raw) => {
   const trimmed = raw.trim();
-  const m = UUID.exec(trimmed);
-  const braces = trimmed.startsWith('{') === trimmed.endsWith('}');
-  return m?.[1] && braces
-    ? ok(m[1].toLowerCase())
+  const written = readUuid(trimmed);
+  return written && written.open === written.close
+    ? ok(written.uuid)
     : bad('must be a UUID like {2a1b3c4d-1111-4222-8333-444455556666} (braces optional)');
 };
 

@@ -2,7 +2,7 @@
  * What the templates see: the model plus the concrete and derived values they print. Built from the
  * model only, so the templates never compute a fact themselves.
  */
-import { ENVIRONMENT_UUID_PLACEHOLDER, REPO_UUID_PLACEHOLDER, WHERE_TO_FIND, repositorySubPattern } from '../core/bitbucket.js';
+import { ENVIRONMENT_UUID_PLACEHOLDER, REPO_UUID_PLACEHOLDER, WHERE_TO_FIND, environmentSubPattern, repositorySubPattern } from '../core/bitbucket.js';
 import { concretePolicies, MANIFEST_FILE, type RepoModel, type RoleModel } from '../core/model.js';
 import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
@@ -80,7 +80,7 @@ export function templateContext(model: RepoModel, toolVersion: string) {
       audience: resolve(model.provider.clientIds[0]!),
       providerArn: resolve(model.provider.arn),
       subPattern: resolve(repositorySubPattern(values.repoUuid)),
-      environmentSubPattern: resolve(`{${values.repoUuid}}:{ENVIRONMENT-UUID}:*`),
+      environmentSubPattern: resolve(environmentSubPattern(values.repoUuid, 'ENVIRONMENT-UUID')),
       symbolic: {
         provider: model.provider,
         roles: model.roles.map((r) => ({ ...r, trustPolicy: asJson(r.trustPolicy), permissions: asJson(r.permissions) })),

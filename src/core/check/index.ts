@@ -1,5 +1,5 @@
 /** `check` as one pure function: files in, findings, a trust simulation and a token report out. */
-import { issuerHostPath } from '../bitbucket.js';
+import { audience, hostPathOf, issuerHostPath, providerArn, providerUrl, subScope } from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
 import { cloudFormationDrift, jsonDrift, terraformDrift } from './drift.js';
 import { pipelineFindings } from './pipeline-findings.js';
@@ -8,6 +8,10 @@ import { iacBroadFindings, permissionsFindings, trustFindings } from './policy-f
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
 import type { CheckInput, Finding } from './types.js';
+
+// what `apply` refuses is what `check` reports: it judges the same IAM files with the same findings
+export { permissionsFindings, trustFindings } from './policy-findings.js';
+export type { SourceFile } from './types.js';
 
 export interface CheckOptions {
   /** Atlassian's schema of bitbucket-pipelines.yml, compiled; without it the built-in structural checks stand in. */
@@ -34,8 +38,6 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-
 /** The `sub` patterns of a trust policy, wherever they stand. */
 function subPatterns(policy: unknown): string[] {
   const found: string[] = [];
@@ -52,16 +54,16 @@ function identityOf(roles: RoleUnderTest[], model: RepoModel | undefined): Ident
   if (model) {
     return {
       issuerHostPath: issuerHostPath(model.values.workspace),
-      providerArn: `arn:${model.values.partition}:iam::${model.values.account}:oidc-provider/${issuerHostPath(model.values.workspace)}`,
-      audience: `ari:cloud:bitbucket::workspace/${model.values.workspaceUuid}`,
+      providerArn: providerArn(model.values.partition, model.values.account, model.values.workspace),
+      audience: audience(model.values.workspaceUuid),
       repoUuid: model.values.repoUuid,
     };
   }
   for (const r of roles) {
     const provider = providerFromTrustPolicy(r.policy);
-    const repo = subPatterns(r.policy).map((p) => new RegExp(`^\\{(${UUID})\\}`).exec(p)?.[1]).find(Boolean);
+    const repo = subPatterns(r.policy).map((p) => subScope(p).repoUuid).find(Boolean);
     if (provider && repo && provider.clientIds[0]) {
-      return { issuerHostPath: provider.url.replace(/^https:\/\//, ''), providerArn: provider.arn, audience: provider.clientIds[0], repoUuid: repo };
+      return { issuerHostPath: hostPathOf(provider.url), providerArn: provider.arn, audience: provider.clientIds[0], repoUuid: repo };
     }
   }
   return undefined;
@@ -87,7 +89,7 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
   const roles: RoleUnderTest[] = input.trustPolicies.flatMap((f) => {
     const policy = json.get(f.file);
     if (policy === undefined) return [];
-    const env = subPatterns(policy).map((p) => new RegExp(`^\\{${UUID}\\}:\\{(${UUID})\\}:`).exec(p)?.[1]).find(Boolean);
+    const env = subPatterns(policy).map((p) => subScope(p).environmentUuid).find(Boolean);
     const generated = options.model?.roles.find((r) => r.trustFile === f.file);
     const role = generated ? generated.concreteArn.replace(/^.*:role\//, '') : f.file;
     return [{ role, file: f.file, policy, ...(env ? { environmentUuid: env } : {}) }];
@@ -96,7 +98,7 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
   const simulation = identity ? simulate(roles, identity) : [];
 
   // the provider the repository creates: from its answers, else as its first trust policy names it
-  const provider = identity ? { url: `https://${identity.issuerHostPath}`, arn: identity.providerArn, clientIds: [identity.audience] } : roles[0] && providerFromTrustPolicy(roles[0].policy);
+  const provider = identity ? { url: providerUrl(identity.issuerHostPath), arn: identity.providerArn, clientIds: [identity.audience] } : roles[0] && providerFromTrustPolicy(roles[0].policy);
   const token =
     options.token === undefined
       ? undefined

@@ -3,6 +3,19 @@
  * policy (`policy.grammar`, `policy.broad`) and broad AWS-managed policies attached in Terraform or
  * CloudFormation (`policy.broad`).
  */
+import {
+  audience,
+  CONDITION_CLAIMS,
+  ENVIRONMENT_UUID_PLACEHOLDER as ENVIRONMENT_PLACEHOLDER,
+  isPartition,
+  issuerHostPath,
+  readConditionKey as splitKey,
+  readProviderArn,
+  readUuid,
+  REPO_UUID_PLACEHOLDER as REPO_PLACEHOLDER,
+  workspaceOfAudience,
+  workspaceOfIssuer as workspaceOf,
+} from '../bitbucket.js';
 import { BROADEST, managedPolicyBreadth } from '../iam-policy.js';
 import { isObject } from '../json.js';
 import { actionsOf } from './iam-actions.js';
@@ -10,15 +23,7 @@ import { readPolicy, wildcard, type ConditionEntry, type PolicyStatement } from 
 import { inLineOrder, reporter, unique, type Report } from './report.js';
 import type { Finding, SourceFile } from './types.js';
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const ISSUER = /^api\.bitbucket\.org\/2\.0\/workspaces\/([^/]+)\/pipelines-config\/identity\/oidc$/;
-const PROVIDER_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider\/(.+)$/;
-const ISSUER_FORM = 'api.bitbucket.org/2.0/workspaces/<workspace-slug>/pipelines-config/identity/oidc';
-/** The claims IAM turns into condition keys for an OIDC provider; others (repositoryUuid, branchName, …) never exist. */
-const CONDITION_CLAIMS = ['aud', 'sub', 'amr', 'email', 'oaud'];
-const AUDIENCE = new RegExp(`^ari:cloud:bitbucket::workspace/(\\{?)(${UUID})(\\}?)$`, 'i');
-const REPO_PLACEHOLDER = 'REPOSITORY-UUID-NOT-SET';
-const ENVIRONMENT_PLACEHOLDER = 'ENVIRONMENT-UUID-NOT-SET';
+const ISSUER_FORM = issuerHostPath('<workspace-slug>');
 
 const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const quote = (s: string) => JSON.stringify(s);
@@ -29,21 +34,14 @@ const allows = (s: PolicyStatement, action: string) => !s.notAction && s.actions
 /** What is wrong with an issuer host/path (in a provider ARN or a condition key), if anything. */
 function issuerProblem(hostPath: string): string | undefined {
   if (/^https?:\/\//i.test(hostPath)) return `${quote(hostPath)} starts with the scheme: IAM names the provider without https://`;
-  const m = ISSUER.exec(hostPath);
-  if (!m) return `${quote(hostPath)} is not Bitbucket's issuer ${ISSUER_FORM}`;
-  if (new RegExp(`^(\\{|%7B)?${UUID}(\\}|%7D)?$`, 'i').test(m[1]!)) {
+  const workspace = workspaceOf(hostPath);
+  if (workspace === undefined) return `${quote(hostPath)} is not Bitbucket's issuer ${ISSUER_FORM}`;
+  // a workspace UUID as copied from a URL may have its braces encoded
+  if (readUuid(workspace.replace(/^%7B/i, '{').replace(/%7D$/i, '}'))) {
     return `${quote(hostPath)} names the workspace by its UUID: the issuer (the token's iss) has the workspace slug, so IAM finds no provider for the token`;
   }
   return undefined;
 }
-
-const workspaceOf = (hostPath: string) => ISSUER.exec(hostPath)?.[1];
-
-/** A `sub` condition key, e.g. `…/oidc:sub`, split into issuer and claim. */
-const splitKey = (key: string) => {
-  const i = key.lastIndexOf(':');
-  return { issuer: key.slice(0, i), claim: key.slice(i + 1).toLowerCase() };
-};
 
 const isNegated = (c: ConditionEntry) => /Not/.test(c.base);
 
@@ -82,9 +80,10 @@ function subVerdict(pattern: string): SubVerdict | undefined {
   const upper: string[] = [];
   segments.slice(0, 2).forEach((segment, i) => {
     const what = i === 0 ? 'repository' : 'environment';
-    if (new RegExp(`^\\{${UUID}\\}$`).test(segment)) return;
-    if (new RegExp(`^\\{${UUID}\\}$`, 'i').test(segment)) upper.push(segment);
-    else if (new RegExp(`^${UUID}$`, 'i').test(segment)) errors.push(`writes the ${what} UUID without braces (${segment}); the token's sub has them: {${segment.toLowerCase()}}`);
+    const written = readUuid(segment);
+    if (written?.open && written.close && written.lowerCase) return;
+    if (written?.open && written.close) upper.push(segment);
+    else if (written && !written.open && !written.close) errors.push(`writes the ${what} UUID without braces (${segment}); the token's sub has them: {${segment.toLowerCase()}}`);
     else if (segment === '*' && i === 1) errors.push('has * for the environment: "{repository}:*" already covers every environment; name one as {environment-uuid}');
     else if (!(parts.length === 1 && i === 0 && /[*]$/.test(segment))) errors.push(`has ${quote(segment)} where the ${what} UUID in braces belongs (the slug or name does not appear in the token)`);
   });
@@ -113,7 +112,8 @@ function bitbucketStatement(s: PolicyStatement, report: Report): Finding[] {
   const bitbucketPrincipals = federated.filter((f) => /bitbucket/i.test(f));
   if (!bitbucketPrincipals.length) add('trust.provider', 'error', s.lineOf('Principal'), 'tests Bitbucket token claims but has no Federated principal for Bitbucket\'s identity provider', `Set "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/${ISSUER_FORM}"}.`);
   for (const f of bitbucketPrincipals) {
-    const hostPath = PROVIDER_ARN.exec(f)?.[1];
+    const arn = readProviderArn(f);
+    const hostPath = arn && isPartition(arn.partition) ? arn.hostPath : undefined;
     const problem = hostPath === undefined ? `${quote(f)} is not an IAM OIDC provider ARN` : issuerProblem(hostPath);
     if (problem) add('trust.provider', 'error', s.lineOf('Principal'), `the Federated principal: ${problem}`, `Use "arn:<partition>:iam::<account>:oidc-provider/${ISSUER_FORM}", with the slug shown in Repository settings → Pipelines → OpenID Connect.`);
     else principalIssuers.push(hostPath!);
@@ -141,10 +141,10 @@ function bitbucketStatement(s: PolicyStatement, report: Report): Finding[] {
   if (!audiences.length) add('trust.aud', 'error', condLine, 'no condition on the audience (…:aud)', 'Add "StringEquals": {"<issuer>:aud": "ari:cloud:bitbucket::workspace/<workspace-uuid>"} (the UUID without braces).');
   for (const c of audiences) {
     for (const v of c.values) {
-      const m = AUDIENCE.exec(v);
-      if (m && (m[1] || m[3])) add('trust.aud', 'error', c.line, `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`, `Remove the braces: ${quote(`ari:cloud:bitbucket::workspace/${m[2]!.toLowerCase()}`)}.`);
-      else if (!m) add('trust.aud', 'error', c.line, `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`, 'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).');
-      else if (m[2] !== m[2]!.toLowerCase()) add('trust.aud', 'warning', c.line, `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`, `Write ${quote(v.toLowerCase())}.`);
+      const written = readUuid(workspaceOfAudience(v, true) ?? '');
+      if (written && (written.open || written.close)) add('trust.aud', 'error', c.line, `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`, `Remove the braces: ${quote(audience(written.uuid))}.`);
+      else if (!written) add('trust.aud', 'error', c.line, `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`, 'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).');
+      else if (!written.lowerCase) add('trust.aud', 'warning', c.line, `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`, `Write ${quote(v.toLowerCase())}.`);
     }
   }
 
@@ -157,7 +157,7 @@ function bitbucketStatement(s: PolicyStatement, report: Report): Finding[] {
       'error',
       condLine,
       `no condition on sub: every repository of the workspace${workspace ? ` ${quote(workspace)}` : ''} can assume this role (the audience is the same for all of them)`,
-      `Add "StringLike": {"${workspace ? ISSUER_FORM.replace('<workspace-slug>', workspace) : ISSUER_FORM}:sub": "{<repository-uuid>}:*"}.`,
+      `Add "StringLike": {"${issuerHostPath(workspace ?? '<workspace-slug>')}:sub": "{<repository-uuid>}:*"}.`,
     );
   }
   for (const c of subs) {

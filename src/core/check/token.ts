@@ -6,7 +6,22 @@
  */
 import { Buffer } from 'node:buffer';
 import { UsageError } from '../../errors.js';
-import { audience as defaultAudience } from '../bitbucket.js';
+import {
+  audience as defaultAudience,
+  CONDITION_CLAIMS,
+  conditionKey,
+  ENVIRONMENT_UUID_PLACEHOLDER,
+  hostPathOf,
+  oidcProviderArn,
+  providerUrl,
+  readProviderArn,
+  readUuid,
+  REPO_UUID_PLACEHOLDER,
+  repositorySubPattern,
+  subParts,
+  workspaceOfAudience,
+  workspaceOfIssuer,
+} from '../bitbucket.js';
 import { isObject } from '../json.js';
 import { evaluateTrust } from './evaluate.js';
 import type { TrustRequest } from './types.js';
@@ -66,23 +81,14 @@ export interface TokenReport {
 }
 
 const ACTION = 'sts:AssumeRoleWithWebIdentity';
-/** The only claims AWS turns into condition keys for a generic OIDC provider (`aud` holds `azp` when present). */
-const KEY_CLAIMS = ['aud', 'sub', 'amr', 'email', 'oaud'];
 /** Registered JWT claims STS checks itself: not condition keys, but nothing a policy author would expect to test. */
 const REGISTERED_CLAIMS = ['iss', 'iat', 'exp', 'nbf', 'jti', 'azp'];
-const PROVIDER_ARN = /^arn:([^:]+):iam::(\d{12}):oidc-provider\/(.+)$/;
-const BITBUCKET_ISSUER = /^(?:https:\/\/)?api\.bitbucket\.org\/2\.0\/workspaces\/([^/]+)\/pipelines-config\/identity\/oidc$/;
-const BITBUCKET_AUDIENCE = /^ari:cloud:bitbucket::workspace\/(.+)$/;
-const UUID_LIKE = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
-/** `{repo}:{step}` or `{repo}:{environment}:{step}`; a pattern may end in `*` instead of the step. */
-const SUB_PARTS = /^(\{[^}]*\}|[^:{}]*)(?::(\{[^}]*\}|[^:{}*]*))?:(\{[^}]*\}|\*|[^:]*)$/;
 
 const bad = (what: string) => new UsageError(`--token: ${what}`);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === 'string');
 const quoted = (values: string[]) => values.map((v) => JSON.stringify(v)).join(', ');
 const unbraced = (s: string) => s.replace(/[{}]/g, '').toLowerCase();
-const hostPathOf = (url: string) => url.replace(/^https:\/\//, '');
 
 /**
  * Decodes a compact JWS without verifying it. Error messages never repeat the token: it is a credential
@@ -146,13 +152,13 @@ export function providerFromTrustPolicy(policy: unknown): Provider | undefined {
   const statements = isObject(policy) ? list(policy['Statement']).filter(isObject) : [];
   for (const statement of statements) {
     const principal = statement['Principal'];
-    const arn = strings(isObject(principal) ? principal['Federated'] : undefined).find((p) => PROVIDER_ARN.test(p));
+    const arn = strings(isObject(principal) ? principal['Federated'] : undefined).find((p) => readProviderArn(p));
     if (!arn) continue;
-    const hostPath = PROVIDER_ARN.exec(arn)![3]!;
+    const { hostPath } = readProviderArn(arn)!;
     const clientIds = statements
       .filter((s) => isObject(s['Principal']) && strings(s['Principal']['Federated']).includes(arn))
-      .flatMap((s) => conditionValues(s, `${hostPath}:aud`));
-    return { url: `https://${hostPath}`, arn, clientIds: [...new Set(clientIds)] };
+      .flatMap((s) => conditionValues(s, conditionKey(hostPath, 'aud')));
+    return { url: providerUrl(hostPath), arn, clientIds: [...new Set(clientIds)] };
   }
   return undefined;
 }
@@ -178,12 +184,12 @@ export function conditionKeysOf(claims: TokenClaims): Record<string, string | st
   const keys: Record<string, string | string[]> = {};
   // with an `azp` claim, IAM puts it in `:aud` and the token's `aud` in `:oaud`; Bitbucket sets no `azp`
   const azp = typeof claims['azp'] === 'string' ? claims['azp'] : undefined;
-  keys[`${prefix}:aud`] = azp ?? claims.aud;
-  if (azp) keys[`${prefix}:oaud`] = claims.aud;
-  keys[`${prefix}:sub`] = claims.sub;
+  keys[conditionKey(prefix, 'aud')] = azp ?? claims.aud;
+  if (azp) keys[conditionKey(prefix, 'oaud')] = claims.aud;
+  keys[conditionKey(prefix, 'sub')] = claims.sub;
   for (const name of ['amr', 'email']) {
     const v = claims[name];
-    if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) keys[`${prefix}:${name}`] = v as string | string[];
+    if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) keys[conditionKey(prefix, name)] = v as string | string[];
   }
   return keys;
 }
@@ -199,7 +205,7 @@ export function explainToken(claims: TokenClaims, roles: RoleToCheck[], provider
     expired: claims.exp !== undefined && claims.exp * 1000 <= now.getTime(),
     expiry: expiryOf(claims, now),
     conditionKeys: context,
-    ignoredClaims: Object.keys(claims).filter((c) => !KEY_CLAIMS.includes(c) && !REGISTERED_CLAIMS.includes(c)),
+    ignoredClaims: Object.keys(claims).filter((c) => !CONDITION_CLAIMS.includes(c) && !REGISTERED_CLAIMS.includes(c)),
     roles: roles.map((role) => {
       const own = provider ?? providerFromTrustPolicy(role.trustPolicy);
       const reasons = [...issuerReasons(claims, own), ...audienceReasons(claims, own), ...trustReasons(claims, role, own, context)];
@@ -227,10 +233,10 @@ function issuerReasons(claims: TokenClaims, provider: Provider | undefined): str
     return [`issuer: no IAM OIDC provider is known (no Federated oidc-provider principal in the trust policy): STS would answer "No OpenIDConnect provider found" — fix: ${create}`];
   }
   if (hostPathOf(provider.url) === hostPathOf(claims.iss)) return [];
-  const tokenWorkspace = BITBUCKET_ISSUER.exec(claims.iss)?.[1];
-  const providerWorkspace = BITBUCKET_ISSUER.exec(provider.url)?.[1];
+  const tokenWorkspace = workspaceOfIssuer(hostPathOf(claims.iss));
+  const providerWorkspace = workspaceOfIssuer(hostPathOf(provider.url));
   let why = '';
-  if (tokenWorkspace && providerWorkspace && UUID_LIKE.test(providerWorkspace)) {
+  if (tokenWorkspace && providerWorkspace && readUuid(providerWorkspace)) {
     why = ` The provider URL names the workspace by its UUID; Bitbucket's issuer uses the workspace slug ("${tokenWorkspace}").`;
   } else if (tokenWorkspace && providerWorkspace) {
     why = ` The token comes from workspace "${tokenWorkspace}", the provider is for workspace "${providerWorkspace}": run the pipeline in "${providerWorkspace}", or, if the workspace was renamed, the provider must follow the new slug.`;
@@ -259,8 +265,8 @@ function audienceHint(claims: TokenClaims, auds: string[], listed: string[]): st
       ? ` The client ID "${nearly}" has braces around the UUID; Bitbucket's audience has none. Fix: list exactly ${quoted(auds)}.`
       : ` The token's aud differs from "${nearly}" only in braces or case (Bitbucket's default audience is the UUID without braces). Fix: list the token's value exactly, or give the step the default audience.`;
   }
-  const tokenUuid = auds.map((a) => BITBUCKET_AUDIENCE.exec(a)?.[1]).find(Boolean);
-  const listedUuid = listed.map((id) => BITBUCKET_AUDIENCE.exec(id)?.[1]).find(Boolean);
+  const tokenUuid = auds.map((a) => workspaceOfAudience(a)).find(Boolean);
+  const listedUuid = listed.map((id) => workspaceOfAudience(id)).find(Boolean);
   const workspaceUuid = typeof claims['workspaceUuid'] === 'string' ? unbraced(claims['workspaceUuid']) : undefined;
   if (tokenUuid && listedUuid) {
     const wrongProvider = workspaceUuid && workspaceUuid === unbraced(tokenUuid);
@@ -271,9 +277,9 @@ function audienceHint(claims: TokenClaims, auds: string[], listed: string[]): st
 
 /** The role's trust policy, judged by the evaluator with the Federated principal the token's issuer maps to. */
 function trustReasons(claims: TokenClaims, role: RoleToCheck, provider: Provider | undefined, context: TrustRequest['context']): string[] {
-  const m = provider ? PROVIDER_ARN.exec(provider.arn) : null;
-  if (!m) return [`trust policy (${role.file}): no Federated principal names an IAM OIDC provider (arn:…:oidc-provider/…) — fix: trust the provider of ${claims.iss}`];
-  const federated = `arn:${m[1]}:iam::${m[2]}:oidc-provider/${hostPathOf(claims.iss)}`;
+  const arn = provider && readProviderArn(provider.arn);
+  if (!arn) return [`trust policy (${role.file}): no Federated principal names an IAM OIDC provider (arn:…:oidc-provider/…) — fix: trust the provider of ${claims.iss}`];
+  const federated = oidcProviderArn(arn.partition, arn.account, hostPathOf(claims.iss));
   const decision = evaluateTrust(role.trustPolicy, { federated, action: ACTION, context });
   if (decision.allowed) return [];
   const why = decision.reasons.length ? decision.reasons.join('; ') : 'no statement allows it';
@@ -292,16 +298,16 @@ function trustFixes(claims: TokenClaims, policy: unknown, federated: string): st
   const prefix = hostPathOf(claims.iss);
   const fixes: string[] = [];
   const unexposed = [...new Set(trusting.flatMap((s) => conditionKeys(s)).filter((k) => k.toLowerCase().startsWith(`${prefix.toLowerCase()}:`)))]
-    .filter((k) => !KEY_CLAIMS.includes(k.slice(prefix.length + 1).toLowerCase()));
+    .filter((k) => !CONDITION_CLAIMS.includes(k.slice(prefix.length + 1).toLowerCase()));
   for (const key of unexposed) {
-    fixes.push(`"${key}" is not a condition key AWS sets (only ${KEY_CLAIMS.map((c) => `:${c}`).join(', ')} are): remove the condition and scope by :sub (repository, deployment environment; restrict the environment to a branch in Bitbucket).`);
+    fixes.push(`"${key}" is not a condition key AWS sets (only ${CONDITION_CLAIMS.map((c) => `:${c}`).join(', ')} are): remove the condition and scope by :sub (repository, deployment environment; restrict the environment to a branch in Bitbucket).`);
   }
   const auds = strings(claims.aud);
-  const audTests = trusting.flatMap((s) => conditionEntries(s, `${prefix}:aud`));
+  const audTests = trusting.flatMap((s) => conditionEntries(s, conditionKey(prefix, 'aud')));
   if (audTests.length && !audTests.some((t) => auds.some((a) => matches(t, a)))) {
     fixes.push(`(:aud) give the step the audience the role expects or, if the token's is the right one, put it in the condition and in the provider's client IDs.`);
   }
-  const subTests = trusting.flatMap((s) => conditionEntries(s, `${prefix}:sub`));
+  const subTests = trusting.flatMap((s) => conditionEntries(s, conditionKey(prefix, 'sub')));
   if (subTests.length && !subTests.some((t) => matches(t, claims.sub))) fixes.push(subFixes(claims.sub, subTests));
   return fixes;
 }
@@ -320,11 +326,11 @@ function matches(test: { operator: string; value: string }, value: string): bool
 
 /** Says which part of `sub` — repository, deployment environment, step — the role's patterns reject. */
 function subFixes(sub: string, tests: Array<{ operator: string; value: string }>): string {
-  const [, repo, env] = SUB_PARTS.exec(sub) ?? [];
+  const { repo, environment: env } = subParts(sub);
   const why = tests.map(({ operator, value: pattern }) => {
-    const [, wantRepo, wantEnv] = SUB_PARTS.exec(pattern) ?? [];
-    if (/NOT-SET/.test(pattern)) return `the UUID in "${pattern}" is not set yet: the token's repository is ${repo ?? '?'}${env ? `, its deployment environment ${env}` : ''}`;
-    if (!pattern.includes('{')) return `UUIDs in sub carry braces: "{${unbraced(repo ?? 'REPOSITORY-UUID')}}:*", not "${pattern}"`;
+    const { repo: wantRepo, environment: wantEnv } = subParts(pattern);
+    if (pattern.includes(REPO_UUID_PLACEHOLDER) || pattern.includes(ENVIRONMENT_UUID_PLACEHOLDER)) return `the UUID in "${pattern}" is not set yet: the token's repository is ${repo ?? '?'}${env ? `, its deployment environment ${env}` : ''}`;
+    if (!pattern.includes('{')) return `UUIDs in sub carry braces: "${repositorySubPattern(unbraced(repo ?? 'REPOSITORY-UUID'))}", not "${pattern}"`;
     if (pattern.includes('*') && !/like$/i.test(operator)) return `${operator} compares "${pattern}" literally: "*" is a wildcard only with StringLike`;
     if (!pattern.endsWith('*')) return `the step UUID at the end changes on every run: "${pattern}" needs StringLike and a trailing "*"`;
     if (!wantRepo || !repo) return `"${pattern}" does not match`;

@@ -2,6 +2,7 @@
  * `doctor`: the live account against the repository, one check per fact, each failed one with the
  * command that fixes it. Pure: the observed state comes in, already read.
  */
+import { hostPathOf } from '../bitbucket.js';
 import { managedPolicyBreadth, samePolicy } from '../iam-policy.js';
 import type { DesiredState, ObservedState } from './types.js';
 
@@ -22,7 +23,7 @@ export function doctorChecks(desired: DesiredState, observed: ObservedState): Do
   const account = observed.caller.account;
   add('credentials.account', account === desired.account, account === desired.account ? `credentials of ${observed.caller.arn}` : `the credentials are for account ${account}, the repository is for ${desired.account}`, `use credentials of account ${desired.account} (--profile, or AWS_PROFILE)`);
   const { provider } = observed;
-  const hostPath = desired.provider.url.replace(/^https:\/\//, '');
+  const hostPath = hostPathOf(desired.provider.url);
   add('provider.exists', Boolean(provider), provider ? `${hostPath} is registered` : `no OIDC provider for ${hostPath}`, APPLY);
   if (provider) {
     const has = provider.clientIds.includes(desired.provider.audience);

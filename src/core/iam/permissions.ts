@@ -2,6 +2,7 @@
  * The least an identity needs to run `doctor` and `apply`, as a policy document: the README shows it,
  * and the tests prove every call the commands make is in it. sts:GetCallerIdentity needs no permission.
  */
+import { providerArn } from '../bitbucket.js';
 
 /** Calls `doctor` makes (and `apply`, to read before it plans). */
 export const READ_ACTIONS = ['iam:GetOpenIDConnectProvider', 'iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'];
@@ -21,7 +22,7 @@ export interface PermissionScope {
 }
 
 export function commandPermissions(scope: PermissionScope) {
-  const provider = `arn:${scope.partition}:iam::${scope.account}:oidc-provider/api.bitbucket.org/2.0/workspaces/${scope.workspace}/pipelines-config/identity/oidc`;
+  const provider = providerArn(scope.partition, scope.account, scope.workspace);
   const roles = `arn:${scope.partition}:iam::${scope.account}:role/${scope.roles}`;
   return {
     Version: '2012-10-17',

@@ -2,6 +2,7 @@
  * The calls that make the account match the repository, computed before any is made. Only additions
  * and updates: `apply` never deletes, never detaches, and never touches what it does not manage.
  */
+import { hostPathOf } from '../bitbucket.js';
 import { MANAGED_TAG, samePolicy } from '../iam-policy.js';
 import { compact } from './desired.js';
 import type { DesiredState, ObservedState } from './types.js';
@@ -83,7 +84,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState): Pla
 export function describeStep(step: Step): string {
   switch (step.kind) {
     case 'create-provider':
-      return `create the OIDC provider ${step.url.replace(/^https:\/\//, '')} (audience ${step.clientIds.join(', ')})`;
+      return `create the OIDC provider ${hostPathOf(step.url)} (audience ${step.clientIds.join(', ')})`;
     case 'add-client-id':
       return `add the audience ${step.clientId} to the existing OIDC provider`;
     case 'set-thumbprints':

@@ -1,5 +1,5 @@
 /** The audience with braces around the workspace UUID, as the UUID is often copied: the token's aud has none. */
-import { audience } from '../../bitbucket.js';
+import { audience, braced } from '../../bitbucket.js';
 import type { Exercise } from '../types.js';
 import { claimKey, exerciseRepository, trustFiles } from './repository.js';
 import { code } from './markdown.js';
@@ -12,7 +12,7 @@ export const audBraces: Exercise = {
   repository(model, files) {
     const key = claimKey(model, 'aud');
     const broken = trustFiles(model, (policy) => {
-      for (const s of policy.Statement) s.Condition['StringEquals'] = { ...s.Condition['StringEquals'], [key]: audience(`{${model.values.workspaceUuid}}`) };
+      for (const s of policy.Statement) s.Condition['StringEquals'] = { ...s.Condition['StringEquals'], [key]: audience(braced(model.values.workspaceUuid)) };
     });
     return exerciseRepository(model, files, broken, {
       title: 'access denied',

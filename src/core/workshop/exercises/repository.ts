@@ -4,7 +4,7 @@
  * else: Terraform, CloudFormation and the generated README show the correct policies, and the manifest's
  * answers would make `check` report iac.drift (and `update` repair the broken file).
  */
-import { issuerHostPath } from '../../bitbucket.js';
+import { conditionKey, issuerHostPath } from '../../bitbucket.js';
 import { concretePolicies, type RepoModel, type RoleModel } from '../../model.js';
 import type { PipelineDoc, PipelineStep } from '../../pipeline.js';
 import type { PolicyDocument, TrustPolicy } from '../../policy.js';
@@ -39,7 +39,7 @@ export function exerciseRepository(model: RepoModel, files: RenderedFile[], brok
 const jsonFile = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /** The condition key of a claim of this workspace's tokens, e.g. `api.bitbucket.org/…/oidc:sub`. */
-export const claimKey = (model: RepoModel, claim: string) => `${issuerHostPath(model.values.workspace)}:${claim}`;
+export const claimKey = (model: RepoModel, claim: string) => conditionKey(issuerHostPath(model.values.workspace), claim);
 
 /** Each role's trust policy file, from a copy of its concrete policy changed by `edit`. */
 export function trustFiles(model: RepoModel, edit: (policy: TrustPolicy, role: RoleModel) => void): RenderedFile[] {

@@ -1,4 +1,5 @@
 /** StringEquals on sub, copied from one run's token: the step UUID at its end is new on every run. */
+import { subClaim } from '../../bitbucket.js';
 import { environmentUuidParam } from '../../model.js';
 import type { Exercise } from '../types.js';
 import { claimKey, exerciseRepository, trustFiles } from './repository.js';
@@ -6,7 +7,7 @@ import { code } from './markdown.js';
 import { theRoles, trustFileList } from './trust-text.js';
 
 /** The step of the one run whose token the exercise's trust policy was copied from. */
-const PAST_STEP = '{5f0c1e2d-8a7b-4c3d-9e2f-1a0b9c8d7e6f}';
+const PAST_STEP = '5f0c1e2d-8a7b-4c3d-9e2f-1a0b9c8d7e6f';
 
 export const subExact: Exercise = {
   id: 'sub-exact',
@@ -15,10 +16,10 @@ export const subExact: Exercise = {
   repository(model, files) {
     const key = claimKey(model, 'sub');
     const broken = trustFiles(model, (policy, role) => {
-      const environment = role.environment ? `{${model.values[environmentUuidParam(role.environment)]}}:` : '';
+      const environment = role.environment ? model.values[environmentUuidParam(role.environment)] : undefined;
       for (const s of policy.Statement) {
         delete s.Condition['StringLike'];
-        s.Condition['StringEquals'] = { ...s.Condition['StringEquals'], [key]: `{${model.values.repoUuid}}:${environment}${PAST_STEP}` };
+        s.Condition['StringEquals'] = { ...s.Condition['StringEquals'], [key]: subClaim(model.values.repoUuid, PAST_STEP, environment) };
       }
     });
     return exerciseRepository(model, files, broken, {
