@@ -32,9 +32,14 @@ function usageItems(spec: CommandSpec): string[] {
   return [spec.args, ...items, spec.targetFlags ? '[--<target answer> <value>]…' : ''];
 }
 
-function usage(spec: CommandSpec): string[] {
-  const alone = spec.options.filter((o) => o.alone).map((o) => `  pipelines-oidc ${spec.name} ${spelled(o)}`);
-  return [...wrap(usageItems(spec), `  pipelines-oidc ${spec.name}`, '      '), ...alone];
+function usage(spec: CommandSpec, indent = '  '): string[] {
+  const alone = spec.options.filter((o) => o.alone).map((o) => `${indent}pipelines-oidc ${spec.name} ${spelled(o)}`);
+  return [...wrap(usageItems(spec), `${indent}pipelines-oidc ${spec.name}`, `${indent}    `), ...alone];
+}
+
+/** The usage of every command, as README.md shows it (npm run docs). */
+export function usageOfAll(): string {
+  return COMMAND_TABLE.flatMap((spec) => usage(spec, '')).join('\n');
 }
 
 /** An option's line: its spelling, then what it does, its default and whether it is needed. */
@@ -101,7 +106,7 @@ export function globalHelp(): string {
     'pipelines-oidc: Bitbucket Pipelines → AWS with OpenID Connect, no access keys',
     '',
     'Usage',
-    ...COMMAND_TABLE.flatMap(usage),
+    ...COMMAND_TABLE.flatMap((spec) => usage(spec)),
     '',
     'Commands',
     ...COMMAND_TABLE.flatMap((c) => wrap(c.summary.split(' '), `  ${c.name.padEnd(width)}  `, ' '.repeat(width + 4))),
