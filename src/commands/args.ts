@@ -15,10 +15,10 @@ export interface ParsedArgs {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
   /** Answers given as flags, by answer name: the command's own and the target questions'. */
-  answers: Record<string, string | undefined>;
+  answers: Record<string, string>;
 }
 
-/** The parseArgs options of a command: its own from the table, then every target question's. */
+/** The parseArgs options of a command: every target question's (if it takes them), and its own from the table. */
 function optionsOf(spec: CommandSpec, gallery: Gallery): Options {
   const options: Options = {};
   if (spec.targetFlags) for (const t of gallery) for (const q of t.questions) options[q.flag] = { type: 'string' };
@@ -58,12 +58,14 @@ export function parseCommand(command: string, argv: string[], gallery: Gallery =
     throw new UsageError(`${spec.name} needs ${needed.join(' and ')} (${helpHint(spec)})`);
   }
   const answers: ParsedArgs['answers'] = {};
-  if (spec.targetFlags) for (const t of gallery) for (const q of t.questions) answers[q.name] = stringValue(values[q.flag]);
-  for (const o of spec.options) if (o.answer !== undefined) answers[o.answer] = stringValue(values[o.flag]);
-  return { values, positionals: parsed.positionals, answers: Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== undefined)) };
+  const take = (name: string, flag: string) => {
+    const value = values[flag];
+    if (typeof value === 'string') answers[name] = value;
+  };
+  if (spec.targetFlags) for (const t of gallery) for (const q of t.questions) take(q.name, q.flag);
+  for (const o of spec.options) if (o.answer !== undefined) take(o.answer, o.flag);
+  return { values, positionals: parsed.positionals, answers };
 }
-
-const stringValue = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
 
 /** The value of `--gallery` before the full parse: target flags depend on the gallery it loads. */
 export function galleryArg(argv: string[]): string | undefined {
