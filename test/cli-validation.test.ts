@@ -213,9 +213,12 @@ test('the manifest a run writes is a valid answers file for the next run', () =>
   }
 });
 
-test('an unknown option is exit 2 naming it, and only it', () => {
+test('an unknown option is exit 2 naming it, the flag it is a typo of, and the command help', () => {
   const { r, entries } = runNewIn([...exampleFlags(), '--acount', '123456789012']);
-  assert.is(assertOneLineError(r, 2, []), 'pipelines-oidc: unknown option --acount (see pipelines-oidc --help)');
+  assert.is(
+    assertOneLineError(r, 2, []),
+    'pipelines-oidc: unknown option --acount (did you mean --account?) (see pipelines-oidc new --help)',
+  );
   assert.equal(entries, []);
 });
 

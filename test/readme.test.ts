@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { usageOfAll } from '../src/commands/help.ts';
+import { COMMAND_TABLE } from '../src/core/command-table.ts';
 import { README_PERMISSIONS } from '../src/core/iam/permissions.ts';
 import { galleryMarkdown } from '../src/core/targets/docs.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
@@ -19,6 +21,16 @@ test('the README documents every built-in target with its permissions (npm run d
     for (const s of t.statements)
       for (const a of ([] as string[]).concat(s.Action))
         assert.ok(section!.includes(`\`${a}\``), `${t.id}: ${a} is documented`);
+  }
+});
+
+test('the README shows the usage of every command, as the command table defines it (npm run docs)', () => {
+  const section = /<!-- usage:start -->\n```\n([\s\S]*?)\n```\n<!-- usage:end -->/.exec(readme)?.[1];
+  assert.ok(section !== undefined, 'README.md has the usage markers and a code block');
+  assert.fixture(section!, usageOfAll(), 'README.md is out of date: run npm run docs');
+  for (const c of COMMAND_TABLE) {
+    assert.match(section!, `pipelines-oidc ${c.name}`, c.name);
+    for (const o of c.options) assert.match(section!, `--${o.flag}`, `${c.name} --${o.flag}`);
   }
 });
 

@@ -12,8 +12,8 @@ import { errorCode, explainAwsError, type AwsSession } from '../io/aws.js';
 import { readProvider, readRole, runStep } from '../io/iam-state.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green, yellow } from '../io/style.js';
-import { parse } from './args.js';
-import { AWS_FLAGS, loadDesired, observe, variableLines } from './iam-target.js';
+import { parseCommand } from './args.js';
+import { loadDesired, observe, variableLines } from './iam-target.js';
 
 const THUMBPRINT = /^[0-9a-fA-F]{40}$/;
 
@@ -74,7 +74,7 @@ async function execute(aws: AwsSession, plan: Plan, desired: DesiredState, out: 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { ...AWS_FLAGS, thumbprint: { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } });
+  const args = parseCommand('apply', argv);
   if (args.positionals.length > 1) throw new UsageError(`apply takes one [dir], got ${args.positionals.join(' ')}`);
   const thumbprint = args.values.thumbprint as string | undefined;
   if (thumbprint !== undefined && !THUMBPRINT.test(thumbprint)) throw new UsageError('--thumbprint: must be 40 hexadecimal characters (a SHA-1 fingerprint); IAM no longer needs one');

@@ -8,7 +8,7 @@ import { loadGallery } from '../io/gallery.js';
 import { loadSchema } from '../io/schema.js';
 import { schemaValidator } from '../io/schema-validator-cache.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
-import { parse } from './args.js';
+import { parseCommand } from './args.js';
 import { modelFor } from '../core/check/drift.js';
 import { loadTemplates } from '../io/templates.js';
 import { toolVersion } from '../paths.js';
@@ -55,7 +55,7 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { json: { type: 'boolean' }, schema: { type: 'string' }, token: { type: 'string' } });
+  const args = parseCommand('check', argv);
   if (args.positionals.length > 1) throw new UsageError(`check takes one [dir], got ${args.positionals.join(' ')}`);
   const cwd = process.cwd();
   const dir = resolve(cwd, args.positionals[0] ?? '.');

@@ -3,11 +3,11 @@ import { resolve } from 'node:path';
 import { doctorChecks } from '../core/iam/doctor.js';
 import { UsageError } from '../errors.js';
 import { bold, dim, green, red } from '../io/style.js';
-import { parse } from './args.js';
-import { AWS_FLAGS, loadDesired, observe } from './iam-target.js';
+import { parseCommand } from './args.js';
+import { loadDesired, observe } from './iam-target.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { ...AWS_FLAGS, json: { type: 'boolean' } });
+  const args = parseCommand('doctor', argv);
   if (args.positionals.length > 1) throw new UsageError(`doctor takes one [dir], got ${args.positionals.join(' ')}`);
   const dir = resolve(process.cwd(), args.positionals[0] ?? '.');
   const desired = loadDesired(dir, 'doctor');

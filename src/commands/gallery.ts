@@ -2,10 +2,10 @@
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { bold, dim } from '../io/style.js';
-import { galleryArg, parse } from './args.js';
+import { galleryArg, parseCommand } from './args.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { gallery: { type: 'string' }, json: { type: 'boolean' } });
+  const args = parseCommand('gallery', argv);
   if (args.positionals.length) throw new UsageError(`gallery takes no arguments, got ${args.positionals.join(' ')}`);
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
   const entries = gallery.map((t) => ({

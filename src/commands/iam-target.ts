@@ -12,10 +12,6 @@ import { connect, type AwsSession } from '../io/aws.js';
 import { loadGallery } from '../io/gallery.js';
 import { readObserved } from '../io/iam-state.js';
 import { readIfPresent, readManifest } from '../io/manifest.js';
-import type { Options } from './args.js';
-
-export const AWS_FLAGS: Options = { profile: { type: 'string' }, region: { type: 'string' } };
-
 export function loadDesired(dir: string, command: string, thumbprint?: string): DesiredState {
   const manifest = readManifest(dir);
   const gallery = loadGallery(dir, manifest.gallery);

@@ -1,25 +1,15 @@
 /** Flags of `new` → NewOptions, and the result printed as text or JSON. */
-import { QUESTIONS } from '../core/answers.js';
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
-import { answerFlagValues, answerOptions, COMMON, galleryArg, parse } from './args.js';
+import { galleryArg, parseCommand } from './args.js';
 import { runNew } from './new.js';
-
-/** Every answer but the name, which is the positional argument. */
-const FLAG_QUESTIONS = QUESTIONS.filter((q) => q.name !== 'name');
 
 export async function run(argv: string[]): Promise<number> {
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
-  const args = parse(argv, {
-    ...COMMON,
-    ...answerOptions(FLAG_QUESTIONS, gallery),
-    answers: { type: 'string' },
-    'no-git': { type: 'boolean' },
-    push: { type: 'string' },
-  });
-  const v = args.values as Record<string, string | string[] | boolean | undefined>;
+  const args = parseCommand('new', argv, gallery);
+  const v = args.values;
   if (args.positionals.length > 1) throw new UsageError(`new takes one <name>, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
-  const flags = answerFlagValues(FLAG_QUESTIONS, gallery, v);
+  const flags = args.answers;
   if (args.positionals[0] !== undefined) flags['name'] = args.positionals[0];
   const json = Boolean(v['json']);
   const result = await runNew({

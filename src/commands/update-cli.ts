@@ -1,25 +1,18 @@
 /** Flags of `update` and `add` → UpdateOptions. */
-import { QUESTIONS } from '../core/answers.js';
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
-import { answerFlagValues, answerOptions, COMMON, galleryArg, parse } from './args.js';
+import { galleryArg, parseCommand } from './args.js';
 import { runUpdate } from './update.js';
 
 async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> {
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
-  // `add` takes the target as its argument, and no environments
-  const questions = QUESTIONS.filter((q) => q.name !== 'name' && (mode === 'update' || (q.name !== 'target' && q.name !== 'environments')));
-  const args = parse(argv, {
-    ...COMMON,
-    ...answerOptions(questions, gallery),
-    diff: { type: 'boolean' },
-  });
-  const v = args.values as Record<string, string | string[] | boolean | undefined>;
+  const args = parseCommand(mode, argv, gallery);
+  const v = args.values;
   const expected = mode === 'add' ? 1 : 0;
   if (args.positionals.length !== expected) {
     throw new UsageError(mode === 'add' ? 'add takes one <target> (see pipelines-oidc gallery)' : `update takes no arguments, got ${args.positionals.join(' ')}`);
   }
-  const flags = answerFlagValues(questions, gallery, v);
+  const flags = args.answers;
   const json = Boolean(v['json']);
   await runUpdate({
     cwd: process.cwd(),

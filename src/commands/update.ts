@@ -4,7 +4,7 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
-import { askAnswers, answersFromFile, resolveAnswers, type AnswerSources } from '../core/resolve.js';
+import { askAnswers, answersFromFile, resolveAnswers, unknownTarget, type AnswerSources } from '../core/resolve.js';
 import { planUpdate, type PlannedFile } from '../core/update-plan.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
@@ -55,7 +55,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   if (opts.addTarget !== undefined) {
     const current = (flags['target'] ?? manifest.answers.target).split(',');
     if (!gallery.some((t) => t.id === opts.addTarget)) {
-      throw new UsageError(`add: unknown target "${opts.addTarget}" (known: ${gallery.map((t) => t.id).join(', ')}; see pipelines-oidc gallery)`);
+      throw new UsageError(`${unknownTarget('add', opts.addTarget, gallery)} (see pipelines-oidc gallery)`);
     }
     if (current.includes(opts.addTarget)) throw new UsageError(`add: the repository already has the target ${opts.addTarget}`);
     flags['target'] = [...current, opts.addTarget].join(',');

@@ -18,7 +18,7 @@ import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import { toolVersion } from '../paths.js';
 import { renderRepository, type Manifest, type Template } from '../render/files.js';
-import { parse } from './args.js';
+import { parseCommand } from './args.js';
 
 const STATE = join(FACILITATOR_DIR, STATE_FILE);
 
@@ -87,7 +87,7 @@ function table(rows: GradeRow[]): string[] {
 }
 
 export async function run(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  const args = parse(argv, { json: { type: 'boolean' }, schema: { type: 'string' } });
+  const args = parseCommand('workshop grade', argv);
   if (args.positionals.length !== 1) throw new UsageError(`workshop grade takes one <dir>, the folder pipelines-oidc workshop wrote${args.positionals.length ? `; got ${args.positionals.join(' ')}` : ''}`);
   const cwd = process.cwd();
   const shown = args.positionals[0]!;

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
 import type { AnswerSources } from '../core/resolve.js';
 import { facilitatorFiles, FACILITATOR_DIR } from '../core/workshop/facilitator.js';
 import { parseExerciseList, planWorkshop } from '../core/workshop/plan.js';
@@ -35,9 +36,6 @@ export interface WorkshopOptions extends AnswerInput {
   out: (text: string) => void;
 }
 
-export const DEFAULT_CONCURRENCY = 4;
-export const MAX_CONCURRENCY = 32;
-
 function readRoster(cwd: string, path: string): string {
   try {
     return readFileSync(resolve(cwd, path), 'utf8');
@@ -49,8 +47,8 @@ function readRoster(cwd: string, path: string): string {
 function checkOptions(opts: WorkshopOptions): void {
   if (!opts.roster.trim()) throw new UsageError('--roster: must be the path of a CSV file');
   if (!opts.outDir.trim()) throw new UsageError('--out: must be a folder path');
-  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > MAX_CONCURRENCY) {
-    throw new UsageError(`--concurrency: must be a whole number from 1 to ${MAX_CONCURRENCY}`);
+  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > WORKSHOP_CONCURRENCY.max) {
+    throw new UsageError(`--concurrency: must be a whole number from 1 to ${WORKSHOP_CONCURRENCY.max}`);
   }
   if (opts.pushTemplate !== undefined && !opts.pushTemplate.includes('{repo}')) {
     throw new UsageError(`--push-template: must contain {repo}, which becomes each attendee's repository slug (e.g. git@bitbucket.org:<workspace>/{repo}.git)`);

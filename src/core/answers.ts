@@ -48,6 +48,8 @@ export interface Question {
   optional?: boolean;
   /** Several choices may be picked (asked with checkboxes, given comma-separated). */
   multiple?: boolean;
+  /** The fallback as help shows it, where it depends on earlier answers or the environment. */
+  fallbackText?: string;
   /** A default derived from earlier answers or the environment; none means the answer is required. */
   fallback?: (earlier: Partial<Answers>, env: Readonly<Record<string, string | undefined>>) => string | undefined;
 }
@@ -103,9 +105,10 @@ export const QUESTIONS: readonly Question[] = [
     name: 'region',
     flag: 'region',
     message: 'AWS region',
-    description: 'Region the pipeline works in (AWS_DEFAULT_REGION); defaults to $AWS_REGION or $AWS_DEFAULT_REGION.',
+    description: 'Region the pipeline works in (AWS_DEFAULT_REGION).',
     example: 'eu-west-1',
     rule: rules.region,
+    fallbackText: '$AWS_REGION, else $AWS_DEFAULT_REGION',
     fallback: (_, env) => env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || undefined,
   },
   {
@@ -121,9 +124,10 @@ export const QUESTIONS: readonly Question[] = [
     name: 'roleName',
     flag: 'role-name',
     message: 'IAM role name',
-    description: 'Name of the IAM role the pipeline assumes; defaults to bitbucket-<name>.',
+    description: 'Name of the IAM role the pipeline assumes.',
     example: 'bitbucket-pipeline-oidc-role',
     rule: rules.roleName,
+    fallbackText: 'bitbucket-<name>',
     fallback: (earlier) => (earlier.name ? rules.roleNameFor(earlier.name) : undefined),
   },
   {

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { questionsFor, type Answers, type Question } from './answers.js';
+import { didYouMean } from './did-you-mean.js';
 import { isObject } from './json.js';
 import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition, type TargetQuestion } from './targets/index.js';
 import { parseEnvironments, type Rule } from './validate.js';
@@ -114,10 +115,16 @@ function* resolveList(questions: Question[], sources: AnswerSources, fileValues:
   return answers;
 }
 
+/** The closest id when there is one, else every id. */
+export function unknownTarget(where: string, id: string, gallery: Gallery): string {
+  const ids = gallery.map((g) => g.id);
+  return `${where}: unknown target "${id}"${didYouMean(id, ids) || ` (known: ${ids.join(', ')})`}`;
+}
+
 function chosenTargets(ids: string, gallery: Gallery): TargetDefinition[] {
   return ids.split(',').map((id) => {
     const t = findTarget(gallery, id);
-    if (!t) throw new UsageError(`--target: unknown target "${id}" (known: ${gallery.map((g) => g.id).join(', ')})`);
+    if (!t) throw new UsageError(unknownTarget('--target', id, gallery));
     return t;
   });
 }

@@ -50,14 +50,3 @@ function checkSharedQuestions(gallery: Gallery, target: Gallery[number], source:
   }
 }
 
-/** Command-line options for every target question of the gallery. */
-export function targetFlags(gallery: Gallery): Record<string, { type: 'string' }> {
-  return Object.fromEntries(gallery.flatMap((t) => t.questions.map((q) => [q.flag, { type: 'string' as const }])));
-}
-
-/** `--flag value` pairs of target questions → answers by question name. */
-export function targetFlagValues(gallery: Gallery, values: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of gallery) for (const q of t.questions) if (typeof values[q.flag] === 'string') out[q.name] = values[q.flag] as string;
-  return out;
-}

@@ -2,12 +2,15 @@
  * Checks a target definition read from a gallery folder, so a malformed one fails with a message that
  * says which file, which field and which rule, instead of rendering a broken repository.
  */
+import { QUESTIONS } from '../answers.js';
+import { commandFlags } from '../command-table.js';
 import { PARAM_NAME } from '../params.js';
 import { PLACEHOLDER, ROLE_PLACEHOLDERS, type TargetDefinition } from './definition.js';
 
-/** Answer names of `new` itself: a target question may not take one (it would shadow it). */
-const RESERVED = new Set(['name', 'workspace', 'workspaceUuid', 'account', 'region', 'repoUuid', 'roleName', 'iac', 'auth', 'target', 'partition', 'roleArn']);
-const RESERVED_FLAGS = new Set(['workspace', 'workspace-uuid', 'account', 'region', 'repo-uuid', 'role-name', 'iac', 'auth', 'target', 'answers', 'dir', 'no-git', 'push', 'dry-run', 'force', 'yes', 'json', 'gallery', 'environment', 'diff', 'help', 'version', 'verbose']);
+/** Answer names of `new` itself and the role's placeholders: a target question may not take one (it would shadow it). */
+const RESERVED = new Set<string>([...QUESTIONS.map((q) => q.name), ...ROLE_PLACEHOLDERS]);
+/** The flags of every command: a target question taking one would get that option's value, or hide it. */
+const RESERVED_FLAGS = commandFlags();
 
 export class DefinitionError extends Error {}
 
@@ -34,7 +37,8 @@ function checkQuestion(q: unknown, where: string): void {
   const name = str(q, 'name', where, PARAM_NAME, 'must be camelCase letters and digits, e.g. bucketName');
   if (RESERVED.has(name)) fail(`${where}.name`, `"${name}" is an answer of new itself; choose another name`);
   const flag = str(q, 'flag', where, /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'must be a kebab-case flag name without dashes in front');
-  if (RESERVED_FLAGS.has(flag)) fail(`${where}.flag`, `--${flag} is a flag of pipelines-oidc itself`);
+  const commands = RESERVED_FLAGS.get(flag);
+  if (commands) fail(`${where}.flag`, `question ${name} takes --${flag}, a flag of ${commands.join(', ')}; choose another flag`);
   str(q, 'description', where);
   const pattern = str(q, 'pattern', where);
   let re: RegExp;
