@@ -3,7 +3,7 @@
  * files give the documents, since those files are what the user reviewed and may have edited.
  */
 import { audience, ENVIRONMENT_UUID_PLACEHOLDER, issuerUrl, providerArn, REPO_UUID_PLACEHOLDER } from '../bitbucket.js';
-import { permissionsFindings, trustFindings } from '../check/policy-findings.js';
+import { permissionsFindings, trustFindings } from '../check/findings.js';
 import type { SourceFile } from '../check/types.js';
 import { resolveParams } from '../params.js';
 import type { RepoModel } from '../model.js';
