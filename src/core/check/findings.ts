@@ -20,24 +20,31 @@ const finding = (rule: Rule, file: string, h: Hit): Finding => ({
   fix: h.fix,
 });
 
-/** One file's findings from the top down; on one line, in the table's order. */
-function fileFindings<K extends FileKind>(kind: K, file: string, source: SourceOf<K>): Finding[] {
-  return inLineOrder(
-    unique(
-      RULES.flatMap((rule) => {
-        const check = (rule.check as RuleChecks)[kind] as ((source: SourceOf<K>) => Hit[]) | undefined;
-        return (check?.(source) ?? []).map((h) => finding(rule, file, h));
-      }),
-    ),
-  );
-}
+/** The findings of every rule that reads this kind of source, in the table's order. */
+const run = <K extends FileKind>(kind: K, file: string, source: SourceOf<K>): Finding[] =>
+  RULES.flatMap((rule) => {
+    const check = (rule.check as RuleChecks)[kind] as ((source: SourceOf<K>) => Hit[]) | undefined;
+    return (check?.(source) ?? []).map((h) => finding(rule, file, h));
+  });
+
+/** One file's findings from the top down; on one line, in the order the rules ran. */
+const fromTheTop = (findings: Finding[]) => inLineOrder(unique(findings));
+
+const fileFindings = <K extends FileKind>(kind: K, file: string, source: SourceOf<K>): Finding[] =>
+  fromTheTop(run(kind, file, source));
 
 /** Findings of bitbucket-pipelines.yml; with Atlassian's schema (compiled) the file is also validated against it. */
 export const pipelineFindings = (file: SourceFile, schemaValidator?: SchemaValidator): Finding[] =>
   fileFindings('pipeline', file.file, readPipeline(file, schemaValidator));
 
 /** Findings of a role's trust policy: grammar, and whether it lets exactly the intended Bitbucket pipelines in. */
-export const trustFindings = (file: SourceFile): Finding[] => fileFindings('trustPolicy', file.file, readTrustPolicy(file));
+export function trustFindings(file: SourceFile): Finding[] {
+  const policy = readTrustPolicy(file);
+  return fromTheTop([
+    ...run('trustPolicy', file.file, policy),
+    ...policy.bitbucket.flatMap((statement) => run('trustStatement', file.file, statement)),
+  ]);
+}
 
 /** Findings of a role's permissions (identity) policy: grammar and broad grants. */
 export const permissionsFindings = (file: SourceFile): Finding[] =>

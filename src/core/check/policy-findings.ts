@@ -101,7 +101,7 @@ function subVerdict(pattern: string): SubVerdict | undefined {
 }
 
 /** A statement that lets Bitbucket's tokens assume the role, with what the trust rules read of it. */
-interface BitbucketStatement {
+export interface BitbucketStatement {
   statement: PolicyStatement;
   /** Its Federated principals that name Bitbucket. */
   principals: string[];
@@ -126,13 +126,14 @@ const inStatement =
   (s: PolicyStatement, hits: Hit[]) => (line: number | undefined, message: string, fix: string, severity?: Severity) =>
     hits.push(hit(line, `${s.label}: ${message}`, fix, severity));
 
-/** Each Bitbucket statement's hits of one rule, in statement order. */
-const perStatement = (policy: TrustPolicySource, rule: (b: BitbucketStatement, add: ReturnType<typeof inStatement>) => void): Hit[] =>
-  policy.bitbucket.flatMap((b) => {
+/** A rule of one Bitbucket statement, its hits labelled with the statement. */
+const perStatement =
+  (rule: (b: BitbucketStatement, add: ReturnType<typeof inStatement>) => void) =>
+  (b: BitbucketStatement): Hit[] => {
     const hits: Hit[] = [];
     rule(b, inStatement(b.statement, hits));
     return hits;
-  });
+  };
 
 const validPrincipalHostPath = (f: string) => {
   const hostPath = PROVIDER_ARN.exec(f)?.[1];
@@ -163,91 +164,85 @@ export const readPermissionsPolicy = (file: SourceFile): PolicySource => readPol
 export const policyGrammar = (policy: PolicySource): Hit[] => policy.problems;
 
 /** `trust.provider`: the principal's ARN and the issuer in every condition key must name the same workspace by slug. */
-export const trustProvider = (policy: TrustPolicySource): Hit[] =>
-  perStatement(policy, ({ statement: s, principals, principalWorkspaces, keys }, add) => {
-    if (!principals.length) add(s.lineOf('Principal'), 'tests Bitbucket token claims but has no Federated principal for Bitbucket\'s identity provider', `Set "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/${ISSUER_FORM}"}.`);
-    for (const f of principals) {
-      const hostPath = PROVIDER_ARN.exec(f)?.[1];
-      const problem = hostPath === undefined ? `${quote(f)} is not an IAM OIDC provider ARN` : issuerProblem(hostPath);
-      if (problem) add(s.lineOf('Principal'), `the Federated principal: ${problem}`, `Use "arn:<partition>:iam::<account>:oidc-provider/${ISSUER_FORM}", with the slug shown in Repository settings → Pipelines → OpenID Connect.`);
+export const trustProvider = perStatement(({ statement: s, principals, principalWorkspaces, keys }, add) => {
+  if (!principals.length) add(s.lineOf('Principal'), 'tests Bitbucket token claims but has no Federated principal for Bitbucket\'s identity provider', `Set "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/${ISSUER_FORM}"}.`);
+  for (const f of principals) {
+    const hostPath = PROVIDER_ARN.exec(f)?.[1];
+    const problem = hostPath === undefined ? `${quote(f)} is not an IAM OIDC provider ARN` : issuerProblem(hostPath);
+    if (problem) add(s.lineOf('Principal'), `the Federated principal: ${problem}`, `Use "arn:<partition>:iam::<account>:oidc-provider/${ISSUER_FORM}", with the slug shown in Repository settings → Pipelines → OpenID Connect.`);
+  }
+  for (const c of keys) {
+    const { issuer } = splitKey(c.key);
+    const problem = issuerProblem(issuer);
+    if (problem) add(c.line, `the condition key ${quote(c.key)}: ${problem}; a condition on it never matches`, `Write condition keys as "${ISSUER_FORM}:<claim>", the provider URL without https://.`);
+    else if (principalWorkspaces.size && !principalWorkspaces.has(workspaceOf(issuer))) {
+      add(c.line, `the condition key ${quote(c.key)} names the workspace ${quote(workspaceOf(issuer)!)}, the Federated principal ${[...principalWorkspaces].map((w) => quote(w!)).join(', ')}: the condition never matches`, 'Use the same workspace slug in the principal and in every condition key.');
     }
-    for (const c of keys) {
-      const { issuer } = splitKey(c.key);
-      const problem = issuerProblem(issuer);
-      if (problem) add(c.line, `the condition key ${quote(c.key)}: ${problem}; a condition on it never matches`, `Write condition keys as "${ISSUER_FORM}:<claim>", the provider URL without https://.`);
-      else if (principalWorkspaces.size && !principalWorkspaces.has(workspaceOf(issuer))) {
-        add(c.line, `the condition key ${quote(c.key)} names the workspace ${quote(workspaceOf(issuer)!)}, the Federated principal ${[...principalWorkspaces].map((w) => quote(w!)).join(', ')}: the condition never matches`, 'Use the same workspace slug in the principal and in every condition key.');
-      }
-    }
-  });
+  }
+});
 
 /** `trust.unsupported-key`: conditions on claims IAM does not know. */
-export const unsupportedKey = (policy: TrustPolicySource): Hit[] =>
-  perStatement(policy, ({ keys }, add) => {
-    for (const c of keys) {
-      const { claim } = splitKey(c.key);
-      if (!CONDITION_CLAIMS.includes(claim)) {
-        add(c.line, `${quote(c.key)}: IAM does not expose the claim ${quote(claim)} as a condition key (only ${CONDITION_CLAIMS.join(', ')}), so this condition never matches`, 'Remove it: scope to a repository or deployment environment with StringLike on …:sub, and restrict branches in the deployment environment\'s settings in Bitbucket.');
-      }
+export const unsupportedKey = perStatement(({ keys }, add) => {
+  for (const c of keys) {
+    const { claim } = splitKey(c.key);
+    if (!CONDITION_CLAIMS.includes(claim)) {
+      add(c.line, `${quote(c.key)}: IAM does not expose the claim ${quote(claim)} as a condition key (only ${CONDITION_CLAIMS.join(', ')}), so this condition never matches`, 'Remove it: scope to a repository or deployment environment with StringLike on …:sub, and restrict branches in the deployment environment\'s settings in Bitbucket.');
     }
-  });
+  }
+});
 
 /** `trust.aud`: the audience. */
-export const trustAudience = (policy: TrustPolicySource): Hit[] =>
-  perStatement(policy, ({ statement: s, keys }, add) => {
-    const audiences = keys.filter((c) => splitKey(c.key).claim === 'aud' && !isNegated(c));
-    if (!audiences.length) add(s.lineOf('Condition'), 'no condition on the audience (…:aud)', 'Add "StringEquals": {"<issuer>:aud": "ari:cloud:bitbucket::workspace/<workspace-uuid>"} (the UUID without braces).');
-    for (const c of audiences) {
-      for (const v of c.values) {
-        const m = AUDIENCE.exec(v);
-        if (m && (m[1] || m[3])) add(c.line, `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`, `Remove the braces: ${quote(`ari:cloud:bitbucket::workspace/${m[2]!.toLowerCase()}`)}.`);
-        else if (!m) add(c.line, `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`, 'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).');
-        else if (m[2] !== m[2]!.toLowerCase()) add(c.line, `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`, `Write ${quote(v.toLowerCase())}.`, 'warning');
-      }
+export const trustAudience = perStatement(({ statement: s, keys }, add) => {
+  const audiences = keys.filter((c) => splitKey(c.key).claim === 'aud' && !isNegated(c));
+  if (!audiences.length) add(s.lineOf('Condition'), 'no condition on the audience (…:aud)', 'Add "StringEquals": {"<issuer>:aud": "ari:cloud:bitbucket::workspace/<workspace-uuid>"} (the UUID without braces).');
+  for (const c of audiences) {
+    for (const v of c.values) {
+      const m = AUDIENCE.exec(v);
+      if (m && (m[1] || m[3])) add(c.line, `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`, `Remove the braces: ${quote(`ari:cloud:bitbucket::workspace/${m[2]!.toLowerCase()}`)}.`);
+      else if (!m) add(c.line, `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`, 'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).');
+      else if (m[2] !== m[2]!.toLowerCase()) add(c.line, `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`, `Write ${quote(v.toLowerCase())}.`, 'warning');
     }
-  });
+  }
+});
 
 /** The conditions that test the subject (who within the workspace). */
 const subConditions = (keys: ConditionEntry[]) => keys.filter((c) => splitKey(c.key).claim === 'sub' && !isNegated(c));
 const patternConditions = (keys: ConditionEntry[]) => subConditions(keys).filter((c) => !/Equals/.test(c.base));
 
 /** `trust.workspace-wide`: no condition on sub, or a sub pattern any repository matches. */
-export const workspaceWide = (policy: TrustPolicySource): Hit[] =>
-  perStatement(policy, ({ statement: s, principalWorkspaces, keys }, add) => {
-    const workspace = [...principalWorkspaces][0] ?? keys.map((c) => workspaceOf(splitKey(c.key).issuer)).find(Boolean);
-    if (!subConditions(keys).length) {
-      add(
-        s.lineOf('Condition'),
-        `no condition on sub: every repository of the workspace${workspace ? ` ${quote(workspace)}` : ''} can assume this role (the audience is the same for all of them)`,
-        `Add "StringLike": {"${workspace ? ISSUER_FORM.replace('<workspace-slug>', workspace) : ISSUER_FORM}:sub": "{<repository-uuid>}:*"}.`,
-      );
+export const workspaceWide = perStatement(({ statement: s, principalWorkspaces, keys }, add) => {
+  const workspace = [...principalWorkspaces][0] ?? keys.map((c) => workspaceOf(splitKey(c.key).issuer)).find(Boolean);
+  if (!subConditions(keys).length) {
+    add(
+      s.lineOf('Condition'),
+      `no condition on sub: every repository of the workspace${workspace ? ` ${quote(workspace)}` : ''} can assume this role (the audience is the same for all of them)`,
+      `Add "StringLike": {"${workspace ? ISSUER_FORM.replace('<workspace-slug>', workspace) : ISSUER_FORM}:sub": "{<repository-uuid>}:*"}.`,
+    );
+  }
+  for (const c of patternConditions(keys)) {
+    for (const v of c.values) {
+      const verdict = subVerdict(v);
+      if (verdict?.everyRepository) add(c.line, verdict.message, verdict.fix, verdict.severity);
     }
-    for (const c of patternConditions(keys)) {
-      for (const v of c.values) {
-        const verdict = subVerdict(v);
-        if (verdict?.everyRepository) add(c.line, verdict.message, verdict.fix, verdict.severity);
-      }
-    }
-  });
+  }
+});
 
 /** `trust.sub-exact`: sub tested for equality, which the step UUID at its end defeats. */
-export const subExact = (policy: TrustPolicySource): Hit[] =>
-  perStatement(policy, ({ keys }, add) => {
-    for (const c of subConditions(keys).filter((x) => /Equals/.test(x.base))) {
-      add(c.line, `${c.operator} on sub: the token's sub ends with the step UUID, which changes on every run, so an exact match never matches again`, 'Use StringLike with a pattern ending in :*, e.g. "{<repository-uuid>}:*".');
-    }
-  });
+export const subExact = perStatement(({ keys }, add) => {
+  for (const c of subConditions(keys).filter((x) => /Equals/.test(x.base))) {
+    add(c.line, `${c.operator} on sub: the token's sub ends with the step UUID, which changes on every run, so an exact match never matches again`, 'Use StringLike with a pattern ending in :*, e.g. "{<repository-uuid>}:*".');
+  }
+});
 
 /** `trust.sub-format`: sub patterns that no token's sub has the shape of. */
-export const subFormat = (policy: TrustPolicySource): Hit[] =>
-  perStatement(policy, ({ keys }, add) => {
-    for (const c of patternConditions(keys)) {
-      for (const v of c.values) {
-        const verdict = subVerdict(v);
-        if (verdict && !verdict.everyRepository) add(c.line, verdict.message, verdict.fix, verdict.severity);
-      }
+export const subFormat = perStatement(({ keys }, add) => {
+  for (const c of patternConditions(keys)) {
+    for (const v of c.values) {
+      const verdict = subVerdict(v);
+      if (verdict && !verdict.everyRepository) add(c.line, verdict.message, verdict.fix, verdict.severity);
     }
-  });
+  }
+});
 
 /** `ecr:GetAuthorizationToken`, `sts:GetServiceBearerToken`, …: AWS offers no narrower resource. */
 const resourceless = (action: string) => {

@@ -15,8 +15,8 @@ import {
   trustProvider,
   unsupportedKey,
   workspaceWide,
+  type BitbucketStatement,
   type PolicySource,
-  type TrustPolicySource,
 } from './policy-findings.js';
 import type { FileHit, Hit } from './report.js';
 import type { Severity, SourceFile } from './types.js';
@@ -24,7 +24,9 @@ import type { Severity, SourceFile } from './types.js';
 /** What a rule reads: one kind of file, or the repository as a whole; a rule may read several kinds. */
 export interface RuleChecks {
   pipeline?: (pipeline: PipelineSource) => Hit[];
-  trustPolicy?: (policy: TrustPolicySource) => Hit[];
+  trustPolicy?: (policy: PolicySource) => Hit[];
+  /** Each statement of a trust policy that lets Bitbucket's tokens in. */
+  trustStatement?: (statement: BitbucketStatement) => Hit[];
   permissionsPolicy?: (policy: PolicySource) => Hit[];
   /** Terraform and CloudFormation files. */
   infrastructure?: (file: SourceFile) => Hit[];
@@ -77,42 +79,42 @@ export const RULES = [
     id: 'trust.provider',
     severity: 'error',
     title: "the Federated principal is not the workspace's Bitbucket provider, or names a UUID instead of the slug",
-    check: { trustPolicy: trustProvider },
+    check: { trustStatement: trustProvider },
     fixture: 'trust.provider',
   },
   {
     id: 'trust.unsupported-key',
     severity: 'error',
     title: 'a condition on a claim AWS does not expose (`branchName`, `repositoryUuid`, …): it never matches',
-    check: { trustPolicy: unsupportedKey },
+    check: { trustStatement: unsupportedKey },
     fixture: 'trust.unsupported-key',
   },
   {
     id: 'trust.aud',
     severity: 'error',
     title: 'no audience condition, or not `ari:cloud:bitbucket::workspace/<uuid>` without braces',
-    check: { trustPolicy: trustAudience },
+    check: { trustStatement: trustAudience },
     fixture: 'trust.aud',
   },
   {
     id: 'trust.workspace-wide',
     severity: 'error',
     title: 'no `sub` condition: every repository of the workspace can assume the role',
-    check: { trustPolicy: workspaceWide },
+    check: { trustStatement: workspaceWide },
     fixture: 'trust.workspace-wide',
   },
   {
     id: 'trust.sub-exact',
     severity: 'error',
     title: '`sub` tested with `StringEquals` (the step UUID changes every run)',
-    check: { trustPolicy: subExact },
+    check: { trustStatement: subExact },
     fixture: 'trust.sub-exact',
   },
   {
     id: 'trust.sub-format',
     severity: 'error',
     title: '`sub` pattern not `{uuid}:*` or `{uuid}:{uuid}:*` (a placeholder not yet replaced is a warning)',
-    check: { trustPolicy: subFormat },
+    check: { trustStatement: subFormat },
     fixture: 'trust.sub-format',
   },
   {
