@@ -1,5 +1,5 @@
 /**
- * `iac.drift` (a rule of rules.ts): the policies a repository holds in several forms must say the same thing. The IAM JSON
+ * `iac.drift`: the policies a repository holds in several forms must say the same thing. The IAM JSON
  * files are compared with what the manifest's answers give; CloudFormation (resolved with its parameter
  * defaults) and Terraform (the policy blocks of our own layout) with the JSON files.
  */

@@ -73,7 +73,13 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
     ...input.trustPolicies.flatMap(trustFindings),
     ...input.permissionPolicies.flatMap(permissionsFindings),
     ...[...input.terraform, ...input.cloudformation].flatMap(infrastructureFindings),
-    ...repositoryFindings({ model, expected, read: (file) => json.get(file), terraform: input.terraform, cloudformation: input.cloudformation }),
+    ...repositoryFindings({
+      model,
+      expected,
+      read: (file) => json.get(file),
+      terraform: input.terraform,
+      cloudformation: input.cloudformation,
+    }),
   ];
 
   const roles: RoleUnderTest[] = input.trustPolicies.flatMap((f) => {
