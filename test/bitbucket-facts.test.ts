@@ -31,8 +31,7 @@ import {
   workspaceOfIssuer,
   workspaceUuidOfAudience,
 } from '../src/core/bitbucket.ts';
-import { runChecks } from '../src/core/check/index.ts';
-import { trustFindings } from '../src/core/check/policy-findings.ts';
+import { runChecks, trustFindings } from '../src/core/check/index.ts';
 import { MANAGED_TAG } from '../src/core/iam-policy.ts';
 import { partitionOf, uuid as uuidRule } from '../src/core/validate.ts';
 import { answers, renderRepo, ROOT } from './support/fixtures.ts';

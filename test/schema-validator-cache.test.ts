@@ -24,7 +24,7 @@ import { parse as parseYaml, stringify as yamlText } from 'yaml';
 import { AUTH_CHOICES, type Answers } from '../src/core/answers.ts';
 import { runChecks } from '../src/core/check/index.ts';
 import { pipelineAjv } from '../src/core/check/pipeline-ajv.ts';
-import { pipelineFindings } from '../src/core/check/pipeline-findings.ts';
+import { pipelineFindings } from '../src/core/check/findings.ts';
 import type { SchemaValidator } from '../src/core/check/pipeline-schema.ts';
 import type { Finding } from '../src/core/check/types.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';

@@ -7,12 +7,13 @@ import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } fro
 import { samePolicy as same } from '../iam-policy.js';
 import { buildRepoModel, concretePolicies, type RepoModel } from '../model.js';
 import type { Gallery } from '../targets/index.js';
-import type { Finding, SourceFile } from './types.js';
+import type { FileHit } from './report.js';
+import type { SourceFile } from './types.js';
 
-const drift = (file: string, message: string, fix: string): Finding => ({ id: 'iac.drift', severity: 'error', file, message, fix });
+const drift = (file: string, message: string, fix: string): FileHit => ({ file, message, fix });
 
 /** The JSON files of each role against the manifest's answers. */
-export function jsonDrift(model: RepoModel, read: (file: string) => unknown): Finding[] {
+function jsonDrift(model: RepoModel, read: (file: string) => unknown): FileHit[] {
   return model.roles.flatMap((role) => {
     const want = concretePolicies(model, role);
     return [
@@ -55,7 +56,7 @@ function resolveCfn(v: unknown, refs: Record<string, string>): unknown {
   return Object.fromEntries(keys.map((k) => [k, resolveCfn(o[k], refs)]));
 }
 
-export function cloudFormationDrift(file: SourceFile, model: RepoModel, read: (file: string) => unknown): Finding[] {
+function cloudFormationDrift(file: SourceFile, model: RepoModel, read: (file: string) => unknown): FileHit[] {
   const doc = parseDocument(file.text, { customTags: CFN_TAGS });
   if (doc.errors.length) return [drift(file.file, `${file.file} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, 'Fix the YAML syntax')];
   const cfn = doc.toJS() as Cfn;
@@ -90,7 +91,7 @@ function policyBlocks(text: string): Map<string, string> {
 }
 
 /** Terraform against what the answers give (our layout only: a hand-written module is not compared). */
-export function terraformDrift(file: SourceFile, rendered: string): Finding[] {
+function terraformDrift(file: SourceFile, rendered: string): FileHit[] {
   const want = policyBlocks(rendered);
   const have = policyBlocks(file.text);
   return [...want]
@@ -98,6 +99,29 @@ export function terraformDrift(file: SourceFile, rendered: string): Finding[] {
     .map(([label]) =>
       drift(file.file, `${label} in ${file.file} ${have.has(label) ? 'has a policy that differs from' : 'is missing from'} what the answers in .pipelines-oidc.json give (and so from the IAM JSON files)`, 'Run pipelines-oidc update to re-render it'),
     );
+}
+
+/** A repository as the drift rule reads it: the model from its manifest, its files, and what it would render now. */
+export interface RepositorySource {
+  model?: RepoModel;
+  /** A policy file's JSON (undefined: absent or not JSON). */
+  read: (file: string) => unknown;
+  terraform: SourceFile[];
+  cloudformation: SourceFile[];
+  expected?: Map<string, string>;
+}
+
+/** `iac.drift`: only a generated repository (one with a manifest) is compared. */
+export function iacDrift(repo: RepositorySource): FileHit[] {
+  const { model, read } = repo;
+  if (!model) return [];
+  const main = repo.terraform.find((f) => f.file === 'terraform/main.tf');
+  const rendered = repo.expected?.get('terraform/main.tf');
+  return [
+    ...jsonDrift(model, read),
+    ...repo.cloudformation.flatMap((f) => cloudFormationDrift(f, model, read)),
+    ...(main && rendered ? terraformDrift(main, rendered) : []),
+  ];
 }
 
 export function modelFor(answers: RepoModel['answers'], gallery: Gallery): RepoModel | undefined {

@@ -1,16 +1,14 @@
 /** `check` as one pure function: files in, findings, a trust simulation and a token report out. */
 import { audience, hostPathOf, issuerHostPath, providerArn, providerUrl, subScope } from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
-import { cloudFormationDrift, jsonDrift, terraformDrift } from './drift.js';
-import { pipelineFindings } from './pipeline-findings.js';
+import { infrastructureFindings, permissionsFindings, pipelineFindings, repositoryFindings, trustFindings } from './findings.js';
 import type { SchemaValidator } from './pipeline-schema.js';
-import { iacBroadFindings, permissionsFindings, trustFindings } from './policy-findings.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
 import type { CheckInput, Finding } from './types.js';
 
 // what `apply` refuses is what `check` reports: it judges the same IAM files with the same findings
-export { permissionsFindings, trustFindings } from './policy-findings.js';
+export { permissionsFindings, trustFindings } from './findings.js';
 export type { SourceFile } from './types.js';
 
 export interface CheckOptions {
@@ -70,21 +68,21 @@ function identityOf(roles: RoleUnderTest[], model: RepoModel | undefined): Ident
 }
 
 export function runChecks(input: CheckInput, options: CheckOptions): CheckReport {
+  const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
+  const { model, expected } = options;
   const findings: Finding[] = [
     ...(input.pipeline ? pipelineFindings(input.pipeline, options.schemaValidator) : []),
     ...input.trustPolicies.flatMap(trustFindings),
     ...input.permissionPolicies.flatMap(permissionsFindings),
-    ...[...input.terraform, ...input.cloudformation].flatMap(iacBroadFindings),
+    ...[...input.terraform, ...input.cloudformation].flatMap(infrastructureFindings),
+    ...repositoryFindings({
+      model,
+      expected,
+      read: (file) => json.get(file),
+      terraform: input.terraform,
+      cloudformation: input.cloudformation,
+    }),
   ];
-  const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
-  if (options.model) {
-    const read = (file: string) => json.get(file);
-    findings.push(...jsonDrift(options.model, read));
-    for (const f of input.cloudformation) findings.push(...cloudFormationDrift(f, options.model, read));
-    const main = input.terraform.find((f) => f.file === 'terraform/main.tf');
-    const rendered = options.expected?.get('terraform/main.tf');
-    if (main && rendered) findings.push(...terraformDrift(main, rendered));
-  }
 
   const roles: RoleUnderTest[] = input.trustPolicies.flatMap((f) => {
     const policy = json.get(f.file);

@@ -1,7 +1,7 @@
 /**
- * Findings about the IAM side: the trust policy (who may assume the role: `trust.*`), the permissions
+ * Rules about the IAM side: the trust policy (who may assume the role: `trust.*`), the permissions
  * policy (`policy.grammar`, `policy.broad`) and broad AWS-managed policies attached in Terraform or
- * CloudFormation (`policy.broad`).
+ * CloudFormation (`policy.broad`). The rule table (rules.ts) names them.
  */
 import {
   audience,
@@ -20,8 +20,8 @@ import { BROADEST, managedPolicyBreadth } from '../iam-policy.js';
 import { isObject } from '../json.js';
 import { actionsOf } from './iam-actions.js';
 import { readPolicy, wildcard, type ConditionEntry, type PolicyStatement } from './policy-grammar.js';
-import { inLineOrder, reporter, unique, type Report } from './report.js';
-import type { Finding, SourceFile } from './types.js';
+import { hit, type Hit } from './report.js';
+import type { Severity, SourceFile } from './types.js';
 
 const ISSUER_FORM = issuerHostPath('<workspace-slug>');
 
@@ -47,7 +47,8 @@ const isNegated = (c: ConditionEntry) => /Not/.test(c.base);
 
 interface SubVerdict {
   severity: 'error' | 'warning';
-  id: 'trust.sub-format' | 'trust.workspace-wide';
+  /** The pattern lets every repository of the workspace in (`trust.workspace-wide`), rather than being malformed (`trust.sub-format`). */
+  everyRepository: boolean;
   message: string;
   fix: string;
 }
@@ -58,7 +59,7 @@ const SUB_FIX = 'Use "{<repository-uuid>}:*" for the repository (any of its step
 function subVerdict(pattern: string): SubVerdict | undefined {
   const parts = pattern.split(':');
   if (/^[*?{}]*$/.test(parts[0]!)) {
-    return { severity: 'error', id: 'trust.workspace-wide', message: `the sub pattern ${quote(pattern)} matches every repository of the workspace`, fix: SUB_FIX };
+    return { severity: 'error', everyRepository: true, message: `the sub pattern ${quote(pattern)} matches every repository of the workspace`, fix: SUB_FIX };
   }
   if (pattern.includes(REPO_PLACEHOLDER) || pattern.includes(ENVIRONMENT_PLACEHOLDER)) {
     const missing = [
@@ -68,7 +69,7 @@ function subVerdict(pattern: string): SubVerdict | undefined {
     // a generated repository before its Bitbucket repository exists: closed, not wrong, hence a warning
     return {
       severity: 'warning',
-      id: 'trust.sub-format',
+      everyRepository: false,
       message: `the ${missing.map((m) => m.what).join(' and the ')} UUID ${missing.length > 1 ? 'are' : 'is'} not set yet (${quote(pattern)}): no pipeline can assume the role until ${missing.length > 1 ? 'they are' : 'it is'}`,
       fix: `Set ${missing.length > 1 ? 'them' : 'it'} with ${missing.map((m) => m.how).join(' and ')}, or through the Terraform variables / CloudFormation parameters.`,
     };
@@ -87,11 +88,11 @@ function subVerdict(pattern: string): SubVerdict | undefined {
     else if (segment === '*' && i === 1) errors.push('has * for the environment: "{repository}:*" already covers every environment; name one as {environment-uuid}');
     else if (!(parts.length === 1 && i === 0 && /[*]$/.test(segment))) errors.push(`has ${quote(segment)} where the ${what} UUID in braces belongs (the slug or name does not appear in the token)`);
   });
-  if (errors.length) return { severity: 'error', id: 'trust.sub-format', message: `the sub pattern ${quote(pattern)} ${errors.join('; ')}, so it never matches a token`, fix: SUB_FIX };
+  if (errors.length) return { severity: 'error', everyRepository: false, message: `the sub pattern ${quote(pattern)} ${errors.join('; ')}, so it never matches a token`, fix: SUB_FIX };
   if (upper.length) {
     return {
       severity: 'warning',
-      id: 'trust.sub-format',
+      everyRepository: false,
       message: `the sub pattern ${quote(pattern)} has upper-case letters: Bitbucket writes UUIDs in lower case and StringLike compares case-sensitively, so it is unlikely to match`,
       fix: `Write the UUIDs in lower case: ${quote(pattern.toLowerCase())}.`,
     };
@@ -99,93 +100,155 @@ function subVerdict(pattern: string): SubVerdict | undefined {
   return undefined;
 }
 
-function bitbucketStatement(s: PolicyStatement, report: Report): Finding[] {
-  const findings: Finding[] = [];
-  const federated = isObject(s.principal) ? list(s.principal['Federated']) : [];
-  const keys = s.conditions.filter((c) => /bitbucket/i.test(splitKey(c.key).issuer));
-  const condLine = s.lineOf('Condition');
-  const add = (id: Finding['id'], severity: Finding['severity'], line: number | undefined, message: string, fix: string) =>
-    findings.push(report(id, severity, line, `${s.label}: ${message}`, fix));
+/** A statement that lets Bitbucket's tokens assume the role, with what the trust rules read of it. */
+export interface BitbucketStatement {
+  statement: PolicyStatement;
+  /** Its Federated principals that name Bitbucket. */
+  principals: string[];
+  /** The workspaces its well-formed Bitbucket principals name. */
+  principalWorkspaces: Set<string | undefined>;
+  /** Its conditions on Bitbucket's claims. */
+  keys: ConditionEntry[];
+}
 
-  // the provider: the principal's ARN and the issuer in every condition key must name the same workspace by slug
-  const principalIssuers: string[] = [];
-  const bitbucketPrincipals = federated.filter((f) => /bitbucket/i.test(f));
-  if (!bitbucketPrincipals.length) add('trust.provider', 'error', s.lineOf('Principal'), 'tests Bitbucket token claims but has no Federated principal for Bitbucket\'s identity provider', `Set "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/${ISSUER_FORM}"}.`);
-  for (const f of bitbucketPrincipals) {
-    const arn = readProviderArn(f);
-    const hostPath = arn && isPartition(arn.partition) ? arn.hostPath : undefined;
+/** An IAM policy as the rules read it: its grammar problems and its statements. */
+export interface PolicySource {
+  problems: Hit[];
+  statements: PolicyStatement[];
+}
+
+export interface TrustPolicySource extends PolicySource {
+  bitbucket: BitbucketStatement[];
+}
+
+/** A statement's hits carry its label (`Statement[1]: …`). */
+const inStatement =
+  (s: PolicyStatement, hits: Hit[]) => (line: number | undefined, message: string, fix: string, severity?: Severity) =>
+    hits.push(hit(line, `${s.label}: ${message}`, fix, severity));
+
+/** A rule of one Bitbucket statement, its hits labelled with the statement. */
+const perStatement =
+  (rule: (b: BitbucketStatement, add: ReturnType<typeof inStatement>) => void) =>
+  (b: BitbucketStatement): Hit[] => {
+    const hits: Hit[] = [];
+    rule(b, inStatement(b.statement, hits));
+    return hits;
+  };
+
+/** The issuer's host/path of a Federated principal that is an OIDC provider ARN of a known partition. */
+const principalHostPath = (f: string) => {
+  const arn = readProviderArn(f);
+  return arn && isPartition(arn.partition) ? arn.hostPath : undefined;
+};
+
+const validPrincipalHostPath = (f: string) => {
+  const hostPath = principalHostPath(f);
+  return hostPath !== undefined && !issuerProblem(hostPath) ? hostPath : undefined;
+};
+
+/** A role's trust policy: grammar, statements, and those that let Bitbucket pipelines in. */
+export function readTrustPolicy(file: SourceFile): TrustPolicySource {
+  const { problems, statements } = readPolicy(file.text, 'trust');
+  const bitbucket = statements.flatMap((s): BitbucketStatement[] => {
+    if (s.effect !== 'Allow' || !allows(s, 'sts:AssumeRoleWithWebIdentity')) return [];
+    const federated = isObject(s.principal) ? list(s.principal['Federated']) : [];
+    // statements for other providers (GitHub, …) or AWS principals are not this tool's business
+    const forBitbucket = federated.some((f) => /bitbucket/i.test(f)) || s.conditions.some((c) => /bitbucket/i.test(c.key));
+    if (!forBitbucket) return [];
+    const principals = federated.filter((f) => /bitbucket/i.test(f));
+    const principalWorkspaces = new Set(principals.map(validPrincipalHostPath).filter((h) => h !== undefined).map(workspaceOf));
+    const keys = s.conditions.filter((c) => /bitbucket/i.test(splitKey(c.key).issuer));
+    return [{ statement: s, principals, principalWorkspaces, keys }];
+  });
+  return { problems, statements, bitbucket };
+}
+
+/** A role's permissions (identity) policy: grammar and statements. */
+export const readPermissionsPolicy = (file: SourceFile): PolicySource => readPolicy(file.text, 'identity');
+
+/** `policy.grammar`: what IAM would refuse, or read otherwise than meant. */
+export const policyGrammar = (policy: PolicySource): Hit[] => policy.problems;
+
+/** `trust.provider`: the principal's ARN and the issuer in every condition key must name the same workspace by slug. */
+export const trustProvider = perStatement(({ statement: s, principals, principalWorkspaces, keys }, add) => {
+  if (!principals.length) add(s.lineOf('Principal'), 'tests Bitbucket token claims but has no Federated principal for Bitbucket\'s identity provider', `Set "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/${ISSUER_FORM}"}.`);
+  for (const f of principals) {
+    const hostPath = principalHostPath(f);
     const problem = hostPath === undefined ? `${quote(f)} is not an IAM OIDC provider ARN` : issuerProblem(hostPath);
-    if (problem) add('trust.provider', 'error', s.lineOf('Principal'), `the Federated principal: ${problem}`, `Use "arn:<partition>:iam::<account>:oidc-provider/${ISSUER_FORM}", with the slug shown in Repository settings → Pipelines → OpenID Connect.`);
-    else principalIssuers.push(hostPath!);
+    if (problem) add(s.lineOf('Principal'), `the Federated principal: ${problem}`, `Use "arn:<partition>:iam::<account>:oidc-provider/${ISSUER_FORM}", with the slug shown in Repository settings → Pipelines → OpenID Connect.`);
   }
-  const principalWorkspaces = new Set(principalIssuers.map(workspaceOf));
   for (const c of keys) {
     const { issuer } = splitKey(c.key);
     const problem = issuerProblem(issuer);
-    if (problem) add('trust.provider', 'error', c.line, `the condition key ${quote(c.key)}: ${problem}; a condition on it never matches`, `Write condition keys as "${ISSUER_FORM}:<claim>", the provider URL without https://.`);
+    if (problem) add(c.line, `the condition key ${quote(c.key)}: ${problem}; a condition on it never matches`, `Write condition keys as "${ISSUER_FORM}:<claim>", the provider URL without https://.`);
     else if (principalWorkspaces.size && !principalWorkspaces.has(workspaceOf(issuer))) {
-      add('trust.provider', 'error', c.line, `the condition key ${quote(c.key)} names the workspace ${quote(workspaceOf(issuer)!)}, the Federated principal ${[...principalWorkspaces].map((w) => quote(w!)).join(', ')}: the condition never matches`, 'Use the same workspace slug in the principal and in every condition key.');
+      add(c.line, `the condition key ${quote(c.key)} names the workspace ${quote(workspaceOf(issuer)!)}, the Federated principal ${[...principalWorkspaces].map((w) => quote(w!)).join(', ')}: the condition never matches`, 'Use the same workspace slug in the principal and in every condition key.');
     }
   }
+});
 
-  // claims IAM knows
+/** `trust.unsupported-key`: conditions on claims IAM does not know. */
+export const unsupportedKey = perStatement(({ keys }, add) => {
   for (const c of keys) {
     const { claim } = splitKey(c.key);
     if (!CONDITION_CLAIMS.includes(claim)) {
-      add('trust.unsupported-key', 'error', c.line, `${quote(c.key)}: IAM does not expose the claim ${quote(claim)} as a condition key (only ${CONDITION_CLAIMS.join(', ')}), so this condition never matches`, 'Remove it: scope to a repository or deployment environment with StringLike on …:sub, and restrict branches in the deployment environment\'s settings in Bitbucket.');
+      add(c.line, `${quote(c.key)}: IAM does not expose the claim ${quote(claim)} as a condition key (only ${CONDITION_CLAIMS.join(', ')}), so this condition never matches`, 'Remove it: scope to a repository or deployment environment with StringLike on …:sub, and restrict branches in the deployment environment\'s settings in Bitbucket.');
     }
   }
+});
 
-  // audience
+/** `trust.aud`: the audience. */
+export const trustAudience = perStatement(({ statement: s, keys }, add) => {
   const audiences = keys.filter((c) => splitKey(c.key).claim === 'aud' && !isNegated(c));
-  if (!audiences.length) add('trust.aud', 'error', condLine, 'no condition on the audience (…:aud)', 'Add "StringEquals": {"<issuer>:aud": "ari:cloud:bitbucket::workspace/<workspace-uuid>"} (the UUID without braces).');
+  if (!audiences.length) add(s.lineOf('Condition'), 'no condition on the audience (…:aud)', 'Add "StringEquals": {"<issuer>:aud": "ari:cloud:bitbucket::workspace/<workspace-uuid>"} (the UUID without braces).');
   for (const c of audiences) {
     for (const v of c.values) {
       const written = readUuid(workspaceOfAudience(v, true) ?? '');
-      if (written && (written.open || written.close)) add('trust.aud', 'error', c.line, `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`, `Remove the braces: ${quote(audience(written.uuid))}.`);
-      else if (!written) add('trust.aud', 'error', c.line, `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`, 'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).');
-      else if (!written.lowerCase) add('trust.aud', 'warning', c.line, `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`, `Write ${quote(v.toLowerCase())}.`);
+      if (written && (written.open || written.close)) add(c.line, `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`, `Remove the braces: ${quote(audience(written.uuid))}.`);
+      else if (!written) add(c.line, `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`, 'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).');
+      else if (!written.lowerCase) add(c.line, `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`, `Write ${quote(v.toLowerCase())}.`, 'warning');
     }
   }
+});
 
-  // subject: who within the workspace
-  const subs = keys.filter((c) => splitKey(c.key).claim === 'sub' && !isNegated(c));
+/** The conditions that test the subject (who within the workspace). */
+const subConditions = (keys: ConditionEntry[]) => keys.filter((c) => splitKey(c.key).claim === 'sub' && !isNegated(c));
+const patternConditions = (keys: ConditionEntry[]) => subConditions(keys).filter((c) => !/Equals/.test(c.base));
+
+/** `trust.workspace-wide`: no condition on sub, or a sub pattern any repository matches. */
+export const workspaceWide = perStatement(({ statement: s, principalWorkspaces, keys }, add) => {
   const workspace = [...principalWorkspaces][0] ?? keys.map((c) => workspaceOf(splitKey(c.key).issuer)).find(Boolean);
-  if (!subs.length) {
+  if (!subConditions(keys).length) {
     add(
-      'trust.workspace-wide',
-      'error',
-      condLine,
+      s.lineOf('Condition'),
       `no condition on sub: every repository of the workspace${workspace ? ` ${quote(workspace)}` : ''} can assume this role (the audience is the same for all of them)`,
       `Add "StringLike": {"${issuerHostPath(workspace ?? '<workspace-slug>')}:sub": "{<repository-uuid>}:*"}.`,
     );
   }
-  for (const c of subs) {
-    if (/Equals/.test(c.base)) {
-      add('trust.sub-exact', 'error', c.line, `${c.operator} on sub: the token's sub ends with the step UUID, which changes on every run, so an exact match never matches again`, 'Use StringLike with a pattern ending in :*, e.g. "{<repository-uuid>}:*".');
-      continue;
-    }
+  for (const c of patternConditions(keys)) {
     for (const v of c.values) {
       const verdict = subVerdict(v);
-      if (verdict) add(verdict.id, verdict.severity, c.line, verdict.message, verdict.fix);
+      if (verdict?.everyRepository) add(c.line, verdict.message, verdict.fix, verdict.severity);
     }
   }
-  return findings;
-}
+});
 
-/** Findings of a role's trust policy: grammar, and whether it lets exactly the intended Bitbucket pipelines in. */
-export function trustFindings(file: SourceFile): Finding[] {
-  const report = reporter(file.file);
-  const { findings, statements } = readPolicy(file.text, 'trust', report);
-  for (const s of statements) {
-    if (s.effect !== 'Allow' || !allows(s, 'sts:AssumeRoleWithWebIdentity')) continue;
-    const federated = isObject(s.principal) ? list(s.principal['Federated']) : [];
-    // statements for other providers (GitHub, …) or AWS principals are not this tool's business
-    const forBitbucket = federated.some((f) => /bitbucket/i.test(f)) || s.conditions.some((c) => /bitbucket/i.test(c.key));
-    if (forBitbucket) findings.push(...bitbucketStatement(s, report));
+/** `trust.sub-exact`: sub tested for equality, which the step UUID at its end defeats. */
+export const subExact = perStatement(({ keys }, add) => {
+  for (const c of subConditions(keys).filter((x) => /Equals/.test(x.base))) {
+    add(c.line, `${c.operator} on sub: the token's sub ends with the step UUID, which changes on every run, so an exact match never matches again`, 'Use StringLike with a pattern ending in :*, e.g. "{<repository-uuid>}:*".');
   }
-  return inLineOrder(unique(findings));
-}
+});
+
+/** `trust.sub-format`: sub patterns that no token's sub has the shape of. */
+export const subFormat = perStatement(({ keys }, add) => {
+  for (const c of patternConditions(keys)) {
+    for (const v of c.values) {
+      const verdict = subVerdict(v);
+      if (verdict && !verdict.everyRepository) add(c.line, verdict.message, verdict.fix, verdict.severity);
+    }
+  }
+});
 
 /** `ecr:GetAuthorizationToken`, `sts:GetServiceBearerToken`, …: AWS offers no narrower resource. */
 const resourceless = (action: string) => {
@@ -194,9 +257,9 @@ const resourceless = (action: string) => {
 };
 const everyResource = (s: PolicyStatement) => s.notResource || s.resources.includes('*');
 
-function broadStatement(s: PolicyStatement, report: Report): Finding[] {
-  const out: Finding[] = [];
-  const add = (severity: Finding['severity'], element: string, message: string, fix: string) => out.push(report('policy.broad', severity, s.lineOf(element), `${s.label}: ${message}`, fix));
+function broadStatement(s: PolicyStatement): Hit[] {
+  const out: Hit[] = [];
+  const add = (severity: Severity, element: string, message: string, fix: string) => out.push(hit(s.lineOf(element), `${s.label}: ${message}`, fix, severity));
   if (s.notAction) {
     add('error', 'NotAction', 'Allow with NotAction grants every other action of every AWS service', 'List the actions the pipeline needs in "Action" instead.');
     return out;
@@ -225,20 +288,15 @@ function broadStatement(s: PolicyStatement, report: Report): Finding[] {
   return out;
 }
 
-/** Findings of a role's permissions (identity) policy: grammar and broad grants. */
-export function permissionsFindings(file: SourceFile): Finding[] {
-  const report = reporter(file.file);
-  const { findings, statements } = readPolicy(file.text, 'identity', report);
-  for (const s of statements) if (s.effect === 'Allow') findings.push(...broadStatement(s, report));
-  return inLineOrder(unique(findings));
-}
+/** `policy.broad` in a role's permissions policy: grants wider than the pipeline can need. */
+export const broadPermissions = (policy: PolicySource): Hit[] =>
+  policy.statements.filter((s) => s.effect === 'Allow').flatMap(broadStatement);
 
 const MANAGED_ARN = /:iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)/g;
 
-/** Broad AWS-managed policies named in Terraform or CloudFormation (attached, or looked up by name). */
-export function iacBroadFindings(file: SourceFile): Finding[] {
-  const report = reporter(file.file);
-  const findings: Finding[] = [];
+/** `policy.broad` in Terraform or CloudFormation: broad AWS-managed policies named there (attached, or looked up by name). */
+export function broadManagedPolicies(file: SourceFile): Hit[] {
+  const hits: Hit[] = [];
   file.text.split('\n').forEach((text, i) => {
     if (/^\s*(#|\/\/)/.test(text)) return;
     const names = new Set([...text.matchAll(MANAGED_ARN)].map((m) => m[1]!));
@@ -247,11 +305,11 @@ export function iacBroadFindings(file: SourceFile): Finding[] {
     for (const name of names) {
       const breadth = managedPolicyBreadth(name);
       if (breadth === 'account') {
-        findings.push(report('policy.broad', 'error', i + 1, `the AWS-managed policy ${name} gives the role ${name === 'IAMFullAccess' ? 'full control of IAM, and so of the account' : 'nearly every permission in the account'}`, 'Attach only the inline policy with the actions and resources the pipeline needs.'));
+        hits.push(hit(i + 1, `the AWS-managed policy ${name} gives the role ${name === 'IAMFullAccess' ? 'full control of IAM, and so of the account' : 'nearly every permission in the account'}`, 'Attach only the inline policy with the actions and resources the pipeline needs.'));
       } else if (breadth === 'service') {
-        findings.push(report('policy.broad', 'warning', i + 1, `the AWS-managed policy ${name} allows every action of its service on every resource`, 'Replace it by an inline policy with the actions and resources the pipeline needs.'));
+        hits.push(hit(i + 1, `the AWS-managed policy ${name} allows every action of its service on every resource`, 'Replace it by an inline policy with the actions and resources the pipeline needs.', 'warning'));
       }
     }
   });
-  return inLineOrder(unique(findings));
+  return hits;
 }

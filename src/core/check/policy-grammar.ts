@@ -5,9 +5,8 @@
 import { isObject } from '../json.js';
 import { actionsOf, COVERED_SERVICES } from './iam-actions.js';
 import { parseJsonSource, type JsonPath } from './json-source.js';
-import type { Report } from './report.js';
+import { hit, type Hit } from './report.js';
 import { closest, didYouMean } from './suggest.js';
-import type { Finding } from './types.js';
 
 export type PolicyKind = 'trust' | 'identity';
 
@@ -77,22 +76,22 @@ function unknownAction(action: string): string | undefined {
 }
 
 /**
- * Grammar findings of a policy document and its statements (none when it is not JSON). A trust policy
+ * Grammar problems of a policy document (`policy.grammar`) and its statements (none when it is not JSON). A trust policy
  * names who may assume the role (Principal, no Resource); an identity policy what the role may do
  * (Resource, no Principal).
  */
-export function readPolicy(text: string, kind: PolicyKind, report: Report): { findings: Finding[]; statements: PolicyStatement[] } {
-  const findings: Finding[] = [];
-  const bad = (line: number | undefined, message: string, fix: string) => findings.push(report('policy.grammar', 'error', line, message, fix));
+export function readPolicy(text: string, kind: PolicyKind): { problems: Hit[]; statements: PolicyStatement[] } {
+  const problems: Hit[] = [];
+  const bad = (line: number | undefined, message: string, fix: string) => problems.push(hit(line, message, fix));
   const parsed = parseJsonSource(text);
   if (!parsed.ok) {
     bad(parsed.line, `not valid JSON: ${parsed.error}`, 'Fix the JSON at this line (IAM accepts no comments and no trailing commas).');
-    return { findings, statements: [] };
+    return { problems, statements: [] };
   }
   const { value: doc, line } = parsed;
   if (!isObject(doc)) {
     bad(1, 'a policy document must be a JSON object with Version and Statement', 'Write the policy as {"Version": "2012-10-17", "Statement": [...]}.');
-    return { findings, statements: [] };
+    return { problems, statements: [] };
   }
   for (const key of Object.keys(doc).filter((k) => !DOCUMENT_KEYS.includes(k))) {
     bad(line([key]), `unknown policy element ${JSON.stringify(key)}${didYouMean(key, DOCUMENT_KEYS)}`, `Remove it; a policy document has only ${DOCUMENT_KEYS.join(', ')}.`);
@@ -132,7 +131,7 @@ export function readPolicy(text: string, kind: PolicyKind, report: Report): { fi
       if (a !== '*' && !ACTION.test(a)) bad(at(actionKey), `${label}: ${JSON.stringify(a)} is not an action of the form service:Action`, 'Write actions as "<service>:<Action>", e.g. "s3:GetObject".');
       else {
         const unknown = unknownAction(a);
-        if (unknown) findings.push(report('policy.grammar', 'warning', at(actionKey), `${label}: ${unknown}`, 'Correct the action name (see the Service Authorization Reference of the service).'));
+        if (unknown) problems.push(hit(at(actionKey), `${label}: ${unknown}`, 'Correct the action name (see the Service Authorization Reference of the service).', 'warning'));
       }
     }
 
@@ -179,5 +178,5 @@ export function readPolicy(text: string, kind: PolicyKind, report: Report): { fi
       lineOf: (element) => (element in s ? at(element) : at()),
     });
   }
-  return { findings, statements };
+  return { problems, statements };
 }

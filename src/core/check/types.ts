@@ -1,24 +1,9 @@
 /** What `check` reads and reports, shared by its pure parts (findings, evaluator, simulation, token). */
+import type { FindingId } from './rules.js';
+
+export type { FindingId };
 
 export type Severity = 'error' | 'warning';
-
-/** Stable ids: users and tests rely on them. */
-export const FINDING_IDS = [
-  'pipeline.schema',
-  'pipeline.oidc-missing',
-  'pipeline.static-keys',
-  'trust.workspace-wide',
-  'trust.sub-exact',
-  'trust.sub-format',
-  'trust.aud',
-  'trust.unsupported-key',
-  'trust.provider',
-  'policy.grammar',
-  'policy.broad',
-  'iac.drift',
-] as const;
-
-export type FindingId = (typeof FINDING_IDS)[number];
 
 export interface Finding {
   id: FindingId;
