@@ -50,7 +50,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   check: () => import('./commands/check.js'),
   apply: () => import('./commands/apply.js'),
   doctor: () => import('./commands/doctor.js'),
-  workshop: () => import('./commands/workshop.js'),
+  workshop: () => import('./commands/workshop-cli.js').then((m) => ({ run: m.runCommand })),
 };
 
 async function main(argv: string[]): Promise<number> {
