@@ -5,7 +5,7 @@
 import type { RepoModel } from '../core/model.js';
 import type { RenderedFile } from '../core/rendered-file.js';
 import { EXERCISE_FILE, keptPaths } from '../core/workshop/exercises/repository.js';
-import type { Exercise, ExerciseFile } from '../core/workshop/types.js';
+import type { Exercise, ExerciseFile, ExerciseRepository } from '../core/workshop/types.js';
 import type { TemplateLookup } from './files.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
@@ -16,7 +16,7 @@ function serialise(file: ExerciseFile): string {
   return `# The pipeline of this workshop exercise: see EXERCISE.md.\n${toYaml(file.pipeline as YamlValue).trimEnd()}\n`;
 }
 
-function exerciseContext(model: RepoModel, exercise: ReturnType<Exercise['repository']>) {
+function exerciseContext(model: RepoModel, exercise: ExerciseRepository) {
   return {
     name: model.answers.name,
     repository: `${model.answers.workspace}/${model.answers.name}`,
