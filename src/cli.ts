@@ -13,7 +13,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   check: () => import('./commands/check.js'),
   apply: () => import('./commands/apply.js'),
   doctor: () => import('./commands/doctor.js'),
-  workshop: () => import('./commands/workshop.js'),
+  workshop: () => import('./commands/workshop-cli.js').then((m) => ({ run: m.runCommand })),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -29,10 +29,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    const names = Object.keys(COMMANDS);
-    const { didYouMean } = await import('./core/did-you-mean.js');
-    const hint = didYouMean(name, names) || ` (commands: ${names.join(', ')})`;
-    throw new UsageError(`unknown command "${name}"${hint} (see pipelines-oidc --help)`);
+    throw new UsageError((await import('./commands/help.js')).unknownCommand(name, Object.keys(COMMANDS)));
   }
   if (rest.includes('-h') || rest.includes('--help')) {
     const command = name === 'workshop' && rest[0] === 'grade' ? 'workshop grade' : name;

@@ -21,7 +21,8 @@ import {
   trustFindings,
 } from '../src/core/check/findings.ts';
 import { RULES } from '../src/core/check/rules.ts';
-import type { Finding, SourceFile } from '../src/core/check/types.ts';
+import type { Finding } from '../src/core/check/rules.ts';
+import type { SourceFile } from '../src/core/check/types.ts';
 import { credentialScript } from '../src/core/pipeline.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { answers, renderRepo, ROOT, SHARED_REFERENCE } from './support/fixtures.ts';

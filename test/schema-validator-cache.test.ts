@@ -26,7 +26,7 @@ import { runChecks } from '../src/core/check/index.ts';
 import { pipelineAjv } from '../src/core/check/pipeline-ajv.ts';
 import { pipelineFindings } from '../src/core/check/findings.ts';
 import type { SchemaValidator } from '../src/core/check/pipeline-schema.ts';
-import type { Finding } from '../src/core/check/types.ts';
+import type { Finding } from '../src/core/check/rules.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { readCheckInput } from '../src/io/check-input.ts';
 import { schemaValidator } from '../src/io/schema-validator-cache.ts';

@@ -13,7 +13,7 @@ import { findExercise } from '../src/core/workshop/exercises.ts';
 import { gradeAttendee, type GradeRow } from '../src/core/workshop/grade.ts';
 import type { WorkshopState } from '../src/core/workshop/types.ts';
 import { UsageError } from '../src/errors.ts';
-import { answers, renderRepo, runCli, tempDir } from './support/fixtures.ts';
+import { answers, exerciseRepo, renderRepo, runCli, tempDir } from './support/fixtures.ts';
 
 const ISSUER = 'api.bitbucket.org/2.0/workspaces/phub/pipelines-config/identity/oidc';
 
@@ -41,7 +41,7 @@ function writeWorkshop(
   for (const a of attendees) {
     const { model, files } = renderRepo(attendeeAnswers(a.repo));
     const rendered = [...files].map(([path, content]) => ({ path, content }));
-    writeFiles(join(out, a.repo), a.exercise ? findExercise(a.exercise)!.repository(model, rendered) : rendered);
+    writeFiles(join(out, a.repo), a.exercise ? exerciseRepo(findExercise(a.exercise)!, model, files) : rendered);
   }
   const state: WorkshopState = {
     tool: 'pipelines-oidc',
@@ -197,13 +197,7 @@ test('grading is about the exercise and every other error: a fix that breaks som
   const tmp = tempDir();
   try {
     const { model, files } = renderRepo(attendeeAnswers('ada-site'));
-    writeFiles(
-      tmp.path,
-      findExercise('workspace-wide-trust')!.repository(
-        model,
-        [...files].map(([path, content]) => ({ path, content })),
-      ),
-    );
+    writeFiles(tmp.path, exerciseRepo(findExercise('workspace-wide-trust')!, model, files));
     fixTrust(tmp.path);
     writeFileSync(
       join(tmp.path, 'iam/inline-policy.json'),

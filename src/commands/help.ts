@@ -4,6 +4,7 @@
  */
 import { COMMAND_TABLE, commandSpec, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from '../core/command-table.js';
 import type { Gallery, TargetQuestion } from '../core/targets/index.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { loadGallery } from '../io/gallery.js';
 import { galleryArg } from './args.js';
 
@@ -124,4 +125,10 @@ export function helpFor(command: string, argv: string[]): string {
   const spec = commandSpec(command);
   if (!spec) throw new Error(`${command} is not in the command table`);
   return commandHelp(spec, spec.targetFlags ? loadGallery(process.cwd(), galleryArg(argv)) : []);
+}
+
+/** The one-line refusal of a command name that is not one, with the closest name when there is one. */
+export function unknownCommand(name: string, names: string[]): string {
+  const hint = didYouMean(name, names) || ` (commands: ${names.join(', ')})`;
+  return `unknown command "${name}"${hint} (see pipelines-oidc --help)`;
 }

@@ -1,4 +1,7 @@
-/** Flags of `workshop` → WorkshopOptions, and the result as JSON; a failed push makes the exit code 1. */
+/**
+ * `workshop`'s entry: dispatches `workshop grade <dir>` and `workshop --list-exercises`; otherwise the
+ * flags of `workshop` → WorkshopOptions, and the result as JSON; a failed push makes the exit code 1.
+ */
 import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
@@ -42,4 +45,15 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+/** `workshop grade <dir>`, `workshop --list-exercises`, or a workshop. */
+export async function runCommand(argv: string[]): Promise<number> {
+  if (argv[0] === 'grade') return (await import('./workshop-grade.js')).run(argv.slice(1));
+  if (argv.includes('--list-exercises')) {
+    if (argv.length > 1) throw new UsageError('--list-exercises takes no other arguments');
+    process.stdout.write((await import('../core/workshop/exercises.js')).listExercises());
+    return 0;
+  }
+  return run(argv);
 }

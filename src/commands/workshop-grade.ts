@@ -17,7 +17,7 @@ import { schemaValidator } from '../io/schema-validator-cache.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import { toolVersion } from '../paths.js';
-import { renderRepository, type Manifest, type Template } from '../render/files.js';
+import { renderRepository, type Manifest, type TemplateLookup } from '../render/files.js';
 import { parseCommand } from './args.js';
 
 const STATE = join(FACILITATOR_DIR, STATE_FILE);
@@ -54,7 +54,7 @@ function readAttendees(dir: string, shown: string): GradedAttendee[] {
 }
 
 /** What `check` would compare a generated repository with; undefined for a folder that does not exist. */
-async function repoUnderGrade(folder: string, templates: () => Promise<(name: string) => Template>): Promise<RepoUnderGrade | undefined> {
+async function repoUnderGrade(folder: string, templates: () => Promise<TemplateLookup>): Promise<RepoUnderGrade | undefined> {
   if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) return undefined;
   const input = readCheckInput(folder);
   const manifest = input.manifest as Manifest | undefined;
@@ -96,7 +96,7 @@ export async function run(argv: string[], out: (text: string) => void = (t) => p
   const given = args.values.schema as string | undefined;
   const schema = given === undefined ? cachedSchema(process.env) : await loadSchema(cwd, given, process.env);
 
-  let loaded: Promise<(name: string) => Template> | undefined;
+  let loaded: Promise<TemplateLookup> | undefined;
   const templates = () => (loaded ??= loadTemplates());
   const repos = new Map<string, RepoUnderGrade | undefined>();
   for (const a of attendees) if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(join(dir, a.repo), templates));

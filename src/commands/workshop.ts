@@ -1,20 +1,21 @@
 /**
  * `pipelines-oidc workshop`: one repository per attendee of a roster, as `new` writes it (or an exercise
- * built from it), and the facilitator's folder with the IaC of every role. Also dispatches
- * `workshop grade <dir>` and `workshop --list-exercises`. runWorkshop takes an options object, so tests
- * call it without the CLI.
+ * built from it), and the facilitator's folder with the IaC of every role. runWorkshop takes an options
+ * object, so tests call it without the CLI (workshop-cli.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
 import type { AnswerSources } from '../core/resolve.js';
-import { facilitatorFiles, FACILITATOR_DIR } from '../core/workshop/facilitator.js';
+import { FACILITATOR_DIR } from '../core/workshop/facilitator.js';
 import { parseExerciseList, planWorkshop } from '../core/workshop/plan.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { loadTemplates } from '../io/templates.js';
 import { assertNoConflicts, planFolders, writeFolders } from '../io/workshop-write.js';
 import { toolVersion } from '../paths.js';
 import { renderRepository } from '../render/files.js';
+import { exerciseFiles } from '../render/workshop-exercise.js';
+import { facilitatorFiles } from '../render/workshop-facilitator.js';
 import { readAnswersFile, type AnswerInput } from './new.js';
 import { printPlan, printPushResults, pushProgress, type WorkshopResult } from './workshop-report.js';
 
@@ -69,14 +70,14 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
   const rel = relative(opts.cwd, outDir);
   const shown = (dir: string) => relative(opts.cwd, dir) || '.';
   const version = toolVersion();
-  const templates = await loadTemplates();
+  const [templates, workshopTemplates] = await Promise.all([loadTemplates('repo'), loadTemplates('workshop')]);
   const repos = plan.entries.map((entry) => {
     const dir = join(outDir, entry.attendee.repo);
     const galleryDir = opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.';
     const { files } = renderRepository(entry.model, version, templates, galleryDir);
-    return { entry, dir, files: entry.exercise ? entry.exercise.repository(entry.model, files) : files };
+    return { entry, dir, files: entry.exercise ? exerciseFiles(entry.exercise, entry.model, files, workshopTemplates) : files };
   });
-  const facilitator = { dir: join(outDir, FACILITATOR_DIR), files: facilitatorFiles(plan.entries, version) };
+  const facilitator = { dir: join(outDir, FACILITATOR_DIR), files: facilitatorFiles(plan.entries, version, workshopTemplates) };
   const plans = await planFolders([...repos, facilitator]);
   assertNoConflicts(plans, opts.force, shown);
   // git (and execa) load only when there will be commits
@@ -120,13 +121,3 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
   return result;
 }
 
-/** `workshop grade <dir>`, `workshop --list-exercises`, or a workshop. */
-export async function run(argv: string[]): Promise<number> {
-  if (argv[0] === 'grade') return (await import('./workshop-grade.js')).run(argv.slice(1));
-  if (argv.includes('--list-exercises')) {
-    if (argv.length > 1) throw new UsageError('--list-exercises takes no other arguments');
-    process.stdout.write((await import('../core/workshop/exercises.js')).listExercises());
-    return 0;
-  }
-  return (await import('./workshop-cli.js')).run(argv);
-}

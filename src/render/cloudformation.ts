@@ -12,6 +12,29 @@ import { PATTERN } from '../core/validate.js';
 import { Tagged, type YamlValue } from './yaml.js';
 
 export const PROVIDER_ID = 'BitbucketOidcProvider';
+
+/** The stack creates the provider only when asked: an account holds one per workspace. */
+export const CREATE_PROVIDER_PARAMETER = {
+  Type: 'String',
+  Description: 'false when the account already has the identity provider for this workspace (one per workspace and account)',
+  AllowedValues: ['true', 'false'],
+  Default: 'true',
+};
+export const CREATE_PROVIDER_CONDITION = new Tagged('!Equals', [new Tagged('!Ref', 'CreateOidcProvider'), 'true']);
+
+/** The workspace's identity provider, under the CreateProvider condition; a repository's stack also takes thumbprints. */
+export function oidcProvider(url: YamlValue, clientIds: YamlValue, thumbprints?: YamlValue): YamlValue {
+  return {
+    Type: 'AWS::IAM::OIDCProvider',
+    Condition: 'CreateProvider',
+    Properties: {
+      Url: url,
+      ClientIdList: clientIds,
+      ...(thumbprints === undefined ? {} : { ThumbprintList: thumbprints }),
+      Tags: TAGS,
+    },
+  };
+}
 const pascal = (key: string) => key.replace(/(^|_)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 export const roleLogicalId = (role: RoleModel) => `${pascal(role.key)}Role`;
 
@@ -75,16 +98,11 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
     ConstraintDescription: `must be a lowercase UUID without braces (${where})`,
   });
   const resources: Record<string, YamlValue> = {
-    [PROVIDER_ID]: {
-      Type: 'AWS::IAM::OIDCProvider',
-      Condition: 'CreateProvider',
-      Properties: {
-        Url: v(model.provider.url),
-        ClientIdList: v(model.provider.clientIds),
-        ThumbprintList: new Tagged('!If', ['HasThumbprint', [new Tagged('!Ref', 'OidcThumbprint')], new Tagged('!Ref', 'AWS::NoValue')]),
-        Tags: TAGS,
-      },
-    },
+    [PROVIDER_ID]: oidcProvider(
+      v(model.provider.url),
+      v(model.provider.clientIds),
+      new Tagged('!If', ['HasThumbprint', [new Tagged('!Ref', 'OidcThumbprint')], new Tagged('!Ref', 'AWS::NoValue')]),
+    ),
   };
   for (const role of model.roles) {
     resources[roleLogicalId(role)] = {
@@ -116,12 +134,7 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
         values.repoUuid,
         WHERE_TO_FIND.repoUuid,
       ),
-      CreateOidcProvider: {
-        Type: 'String',
-        Description: 'false when the account already has the identity provider for this workspace (one per workspace and account)',
-        AllowedValues: ['true', 'false'],
-        Default: 'true',
-      },
+      CreateOidcProvider: CREATE_PROVIDER_PARAMETER,
       OidcThumbprint: {
         Type: 'String',
         Description: 'Optional certificate thumbprint; IAM no longer needs one for this issuer',
@@ -137,7 +150,7 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
       ),
     },
     Conditions: {
-      CreateProvider: new Tagged('!Equals', [new Tagged('!Ref', 'CreateOidcProvider'), 'true']),
+      CreateProvider: CREATE_PROVIDER_CONDITION,
       HasThumbprint: new Tagged('!Not', [new Tagged('!Equals', [new Tagged('!Ref', 'OidcThumbprint'), ''])]),
     },
     Resources: resources,

@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Answers } from '../../src/core/answers.ts';
 import { buildRepoModel, type RepoModel } from '../../src/core/model.ts';
+import type { RenderedFile } from '../../src/core/rendered-file.ts';
 import { resolveAnswers } from '../../src/core/resolve.ts';
+import type { Exercise } from '../../src/core/workshop/types.ts';
 import { compileTemplates } from '../../src/render/compile.ts';
 import { renderRepository } from '../../src/render/files.ts';
-import { PACKAGE_ROOT, TEMPLATES_DIR } from '../../src/paths.ts';
+import { exerciseFiles } from '../../src/render/workshop-exercise.ts';
+import { PACKAGE_ROOT, TEMPLATES_DIR, templatesDir } from '../../src/paths.ts';
 
 export const ROOT = PACKAGE_ROOT;
 export const CLI = join(PACKAGE_ROOT, 'dist/cli.js');
@@ -31,6 +34,19 @@ export function renderRepo(a: Answers = EXAMPLE, version = '0.0.0-test'): { mode
   const model = buildRepoModel(a);
   const rendered = renderRepository(model, version, compileTemplates((p) => readFileSync(join(TEMPLATES_DIR, p), 'utf8'))).files;
   return { model, files: new Map(rendered.map((f) => [f.path, f.content])) };
+}
+
+/** The workshop's templates (SUMMARY.md, the facilitator's Terraform, EXERCISE.md), compiled from source. */
+export const workshopTemplates = compileTemplates((p) => readFileSync(join(templatesDir('workshop'), p), 'utf8'));
+
+/** The exercise repository `workshop` makes from a repository rendered by renderRepo. */
+export function exerciseRepo(exercise: Exercise, model: RepoModel, files: Map<string, string>): RenderedFile[] {
+  return exerciseFiles(
+    exercise,
+    model,
+    [...files].map(([path, content]) => ({ path, content })),
+    workshopTemplates,
+  );
 }
 
 export function tempDir(prefix = 'pipelines-oidc-test-'): { path: string; cleanup: () => void } {

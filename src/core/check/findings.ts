@@ -3,9 +3,9 @@ import type { RepositorySource } from './drift.js';
 import { readPipeline } from './pipeline-findings.js';
 import type { SchemaValidator } from './pipeline-schema.js';
 import { readPermissionsPolicy, readTrustPolicy } from './policy-findings.js';
-import { inLineOrder, unique, type Hit } from './report.js';
-import { RULES, type RuleChecks } from './rules.js';
-import type { Finding, SourceFile } from './types.js';
+import type { Hit } from './report.js';
+import { RULES, type Finding, type RuleChecks } from './rules.js';
+import type { SourceFile } from './types.js';
 
 type Rule = (typeof RULES)[number];
 type FileKind = Exclude<keyof RuleChecks, 'repository'>;
@@ -56,3 +56,14 @@ export const infrastructureFindings = (file: SourceFile): Finding[] => fileFindi
 /** Findings that compare the repository's files with each other and with its manifest. */
 export const repositoryFindings = (repo: RepositorySource): Finding[] =>
   RULES.flatMap((rule) => ((rule.check as RuleChecks).repository?.(repo) ?? []).map((h) => finding(rule, h.file, h)));
+
+export function unique(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.id}\0${f.line ?? ''}\0${f.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/** Findings of one file from the top down (stable: findings without a line stay first, in their order). */
+export const inLineOrder = (findings: Finding[]): Finding[] => [...findings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

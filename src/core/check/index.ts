@@ -5,7 +5,8 @@ import { infrastructureFindings, permissionsFindings, pipelineFindings, reposito
 import type { SchemaValidator } from './pipeline-schema.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
-import type { CheckInput, Finding } from './types.js';
+import type { Finding } from './rules.js';
+import type { CheckInput } from './types.js';
 
 // what `apply` refuses is what `check` reports: it judges the same IAM files with the same findings
 export { permissionsFindings, trustFindings } from './findings.js';

@@ -1,5 +1,6 @@
 /** What a rule reports, before `check` names it by the rule's id; and dropping repeats (a YAML anchor used twice is one mistake). */
-import type { Finding, Severity } from './types.js';
+
+export type Severity = 'error' | 'warning';
 
 /** One thing a rule found in a file; the rule table adds its id and (unless the hit is milder) its severity. */
 export interface Hit {
@@ -23,14 +24,3 @@ export const hit = (line: number | undefined, message: string, fix: string, seve
   fix,
   ...(severity ? { severity } : {}),
 });
-
-export function unique(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.id}\0${f.line ?? ''}\0${f.message}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
-}
-
-/** Findings of one file from the top down (stable: findings without a line stay first, in their order). */
-export const inLineOrder = (findings: Finding[]): Finding[] => [...findings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

@@ -134,3 +134,17 @@ export const RULES = [
 ] as const satisfies readonly Rule[];
 
 export type FindingId = (typeof RULES)[number]['id'];
+
+/** What `check` reports: a rule's hit named by the rule's id. */
+export interface Finding {
+  id: FindingId;
+  severity: Severity;
+  /** Path relative to the checked folder. */
+  file: string;
+  /** 1-based line, where it can be told. */
+  line?: number;
+  message: string;
+  /** What to change, in one sentence. */
+  fix: string;
+}
+

@@ -1,21 +1,7 @@
 /** What `check` reads and reports, shared by its pure parts (findings, evaluator, simulation, token). */
-import type { FindingId } from './rules.js';
+import type { Severity } from './report.js';
 
-export type { FindingId };
-
-export type Severity = 'error' | 'warning';
-
-export interface Finding {
-  id: FindingId;
-  severity: Severity;
-  /** Path relative to the checked folder. */
-  file: string;
-  /** 1-based line, where it can be told. */
-  line?: number;
-  message: string;
-  /** What to change, in one sentence. */
-  fix: string;
-}
+export type { Severity };
 
 /** A file of the checked repository, as text (parsing is part of checking: a parse error is a finding). */
 export interface SourceFile {

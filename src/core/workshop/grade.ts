@@ -5,7 +5,8 @@
  */
 import { runChecks } from '../check/index.js';
 import type { SchemaValidator } from '../check/pipeline-schema.js';
-import type { CheckInput, FindingId } from '../check/types.js';
+import type { FindingId } from '../check/rules.js';
+import type { CheckInput } from '../check/types.js';
 import type { RepoModel } from '../model.js';
 import { findExercise } from './exercises.js';
 import type { WorkshopState } from './types.js';
