@@ -3,7 +3,6 @@
  * create or update the OIDC provider and the roles the repository describes. Plans first, asks before
  * writing, never deletes; a second run finds nothing to do, and a run cut short is finished by the next.
  */
-import { resolve } from 'node:path';
 import { describeStep, planChanges, samePolicy, shown, STEP_ACTION, type Plan, type Step } from '../core/iam/plan.js';
 import type { DesiredState } from '../core/iam/types.js';
 import { CancelledError, CliError, RunError, UsageError } from '../errors.js';
@@ -78,8 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const thumbprint = args.values.thumbprint as string | undefined;
   if (thumbprint !== undefined && !THUMBPRINT.test(thumbprint)) throw new UsageError('--thumbprint: must be 40 hexadecimal characters (a SHA-1 fingerprint); IAM no longer needs one');
   const out = process.stdout;
-  const dir = resolve(process.cwd(), args.positionals[0] ?? '.');
-  const desired = loadDesired(dir, 'apply', thumbprint);
+  const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'apply', thumbprint);
   const { aws, observed } = await progress(out).step(`Reading IAM of account ${desired.account}`, () => observe(desired, { profile: args.values.profile as string | undefined, region: args.values.region as string | undefined }));
   try {
     if (observed.caller.account !== desired.account) {

@@ -4,8 +4,7 @@
  * defaults) and Terraform (the policy blocks of our own layout) with the JSON files.
  */
 import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
-import { buildRepoModel, concretePolicies, type RepoModel } from '../model.js';
-import type { Gallery } from '../targets/index.js';
+import { concretePolicies, type RepoModel } from '../model.js';
 import type { Finding, SourceFile } from './types.js';
 
 /** Order-insensitive form of a policy: single values as lists, lists sorted, keys sorted. */
@@ -112,12 +111,4 @@ export function terraformDrift(file: SourceFile, rendered: string): Finding[] {
     .map(([label]) =>
       drift(file.file, `${label} in ${file.file} ${have.has(label) ? 'has a policy that differs from' : 'is missing from'} what the answers in .pipelines-oidc.json give (and so from the IAM JSON files)`, 'Run pipelines-oidc update to re-render it'),
     );
-}
-
-export function modelFor(answers: RepoModel['answers'], gallery: Gallery): RepoModel | undefined {
-  try {
-    return buildRepoModel(answers, gallery);
-  } catch {
-    return undefined;
-  }
 }
