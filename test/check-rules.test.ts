@@ -7,14 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { modelFor } from '../src/core/check/drift.ts';
 import { runChecks, type CheckReport } from '../src/core/check/index.ts';
 import { pipelineAjv } from '../src/core/check/pipeline-ajv.ts';
 import type { SchemaValidator } from '../src/core/check/pipeline-schema.ts';
 import { RULES } from '../src/core/check/rules.ts';
-import { readCheckInput } from '../src/io/check-input.ts';
-import { loadGallery } from '../src/io/gallery.ts';
-import type { Manifest } from '../src/render/files.ts';
+import { readCheckTarget } from '../src/io/check-input.ts';
+import { loadTemplates } from '../src/io/templates.ts';
 import { ROOT, SHARED_REFERENCE } from './support/fixtures.ts';
 import { referencePresent } from './support/schema-reference.ts';
 
@@ -36,11 +34,9 @@ const schemaModes: Array<{ label: string; schema?: SchemaValidator }> = [
 ];
 
 /** `check` on a folder, comparing a generated repository with its manifest as the command does. */
-function check(dir: string, schemaValidator?: SchemaValidator): CheckReport {
-  const input = readCheckInput(dir);
-  const manifest = input.manifest as Manifest | undefined;
-  const model = manifest ? modelFor(manifest.answers, loadGallery(dir, manifest.gallery)) : undefined;
-  return runChecks(input, { schemaValidator, model, now: NOW });
+async function check(dir: string, schemaValidator?: SchemaValidator): Promise<CheckReport> {
+  const { input, model, expected } = await readCheckTarget(ROOT, dir, loadTemplates);
+  return runChecks(input, { schemaValidator, model, expected, now: NOW });
 }
 
 const ids = (r: CheckReport) => [...new Set(r.findings.map((f) => f.id))].sort();
@@ -64,8 +60,8 @@ test('every fixture folder is a rule of the table, or the clean or tutorial repo
 
 for (const rule of RULES) {
   for (const mode of schemaModes) {
-    test(`${rule.id}: check on its fixture ${rule.fixture} (${mode.label}) reports exactly it`, () => {
-      const report = check(join(FIXTURES, rule.fixture), mode.schema);
+    test(`${rule.id}: check on its fixture ${rule.fixture} (${mode.label}) reports exactly it`, async () => {
+      const report = await check(join(FIXTURES, rule.fixture), mode.schema);
       assert.equal(ids(report), [rule.id], show(report));
       assert.ok(
         report.findings.some((f) => f.severity === rule.severity),
@@ -79,15 +75,15 @@ for (const rule of RULES) {
   }
 }
 
-test('check reports only ids the table declares, on every fixture and the committed example', () => {
+test('check reports only ids the table declares, on every fixture and the committed example', async () => {
   const declared = new Set<string>(RULES.map((r) => r.id));
   const dirs = [...readdirSync(FIXTURES).map((d) => join(FIXTURES, d)), join(ROOT, 'examples/phub-oidc-check')];
   for (const dir of dirs) {
-    const report = check(dir, schema);
+    const report = await check(dir, schema);
     for (const f of report.findings) assert.ok(declared.has(f.id), `${dir}: ${f.id} is not in the rule table`);
   }
   for (const [dir, expected] of Object.entries(OTHER_FIXTURES))
-    assert.equal(ids(check(join(FIXTURES, dir))), expected, dir);
+    assert.equal(ids(await check(join(FIXTURES, dir))), expected, dir);
 });
 
 // comments may name ids in backticks; code that names one as a string would give a finding its id outside the table

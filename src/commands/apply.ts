@@ -79,8 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   const thumbprint = args.values.thumbprint as string | undefined;
   if (thumbprint !== undefined && !THUMBPRINT.test(thumbprint)) throw new UsageError('--thumbprint: must be 40 hexadecimal characters (a SHA-1 fingerprint); IAM no longer needs one');
   const out = process.stdout;
-  const dir = resolve(process.cwd(), args.positionals[0] ?? '.');
-  const desired = loadDesired(dir, 'apply', thumbprint);
+  const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'apply', thumbprint);
   const { aws, observed } = await progress(out).step(`Reading IAM of account ${desired.account}`, () => observe(desired, { profile: args.values.profile as string | undefined, region: args.values.region as string | undefined }));
   try {
     if (observed.caller.account !== desired.account) {

@@ -3,16 +3,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runChecks, type CheckReport } from '../core/check/index.js';
 import { UsageError } from '../errors.js';
-import { readCheckInput } from '../io/check-input.js';
-import { loadGallery } from '../io/gallery.js';
+import { readCheckTarget } from '../io/check-input.js';
 import { loadSchema } from '../io/schema.js';
 import { schemaValidator } from '../io/schema-validator-cache.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
 import { parseCommand } from './args.js';
-import { modelFor } from '../core/check/drift.js';
 import { loadTemplates } from '../io/templates.js';
-import { toolVersion } from '../paths.js';
-import { renderRepository, type Manifest } from '../render/files.js';
 
 function readToken(cwd: string, raw: string): string {
   if (!raw.startsWith('@')) return raw.trim();
@@ -58,17 +54,12 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('check', argv);
   if (args.positionals.length > 1) throw new UsageError(`check takes one [dir], got ${args.positionals.join(' ')}`);
   const cwd = process.cwd();
-  const dir = resolve(cwd, args.positionals[0] ?? '.');
-  const input = readCheckInput(dir);
+  // a generated repository is also compared with what its answers give now
+  const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates);
   if (!input.pipeline && !input.trustPolicies.length && !input.permissionPolicies.length && !input.terraform.length && !input.cloudformation.length) {
     throw new UsageError(`check: ${args.positionals[0] ?? '.'} holds no bitbucket-pipelines.yml, IAM policy, Terraform or CloudFormation file`);
   }
   const schema = input.pipeline ? await loadSchema(cwd, args.values.schema as string | undefined, process.env) : { note: 'schema: no pipeline to check' };
-  const manifest = input.manifest as Manifest | undefined;
-  // a generated repository is also compared with what its answers give now
-  const model = manifest ? modelFor(manifest.answers, loadGallery(dir, manifest.gallery)) : undefined;
-  // rendering is needed only to compare our Terraform layout
-  const expected = model && input.terraform.some((f) => f.file === 'terraform/main.tf') ? new Map(renderRepository(model, toolVersion(), await loadTemplates(), manifest?.gallery).files.map((f) => [f.path, f.content])) : undefined;
   const token = typeof args.values.token === 'string' ? readToken(cwd, args.values.token) : undefined;
   const validator = schema.schema && (await schemaValidator(schema.schema, process.env));
   const report = runChecks(input, { schemaValidator: validator, model, expected, token, now: new Date() });

@@ -1,5 +1,4 @@
 /** `pipelines-oidc doctor [dir] [--json] [--profile <p>] [--region <r>]`: the live account against the repository. */
-import { resolve } from 'node:path';
 import { doctorChecks } from '../core/iam/doctor.js';
 import { UsageError } from '../errors.js';
 import { bold, dim, green, red } from '../io/style.js';
@@ -9,8 +8,7 @@ import { loadDesired, observe } from './iam-target.js';
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('doctor', argv);
   if (args.positionals.length > 1) throw new UsageError(`doctor takes one [dir], got ${args.positionals.join(' ')}`);
-  const dir = resolve(process.cwd(), args.positionals[0] ?? '.');
-  const desired = loadDesired(dir, 'doctor');
+  const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'doctor');
   const { aws, observed } = await observe(desired, { profile: args.values.profile as string | undefined, region: args.values.region as string | undefined });
   aws.close();
   const checks = doctorChecks(desired, observed);

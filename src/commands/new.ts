@@ -8,6 +8,7 @@ import { QUESTIONS, type Answers } from '../core/answers.js';
 import type { Gallery } from '../core/targets/index.js';
 import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
+import { parseManifest } from '../core/manifest.js';
 import { answersFromFile, askAnswers, resolveAnswers, type AnswerSources } from '../core/resolve.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { renderRepository } from '../render/files.js';
@@ -63,7 +64,9 @@ export function readAnswersFile(cwd: string, path: string): AnswerSources['file'
   } catch (e) {
     throw new UsageError(`--answers ${path}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  return { path, values: answersFromFile(path, parsed) };
+  // a generated repository's manifest is read as every command reads it: migrated, then checked
+  const isManifest = typeof parsed === 'object' && parsed !== null && 'answers' in parsed && (parsed as { tool?: unknown }).tool === 'pipelines-oidc';
+  return { path, values: isManifest ? { ...parseManifest(text, `--answers ${path}`).answers } : answersFromFile(path, parsed) };
 }
 
 function summary(answers: Answers, dir: string, opts: NewOptions): string {

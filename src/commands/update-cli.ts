@@ -1,11 +1,22 @@
 /** Flags of `update` and `add` → UpdateOptions. */
+import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import { loadGallery } from '../io/gallery.js';
-import { galleryArg, parseCommand } from './args.js';
+import { openRepository } from '../io/repository.js';
+import { parseCommand } from './args.js';
 import { runUpdate } from './update.js';
 
+/** `--dir` and `--gallery` before the full parse: which target flags exist depends on the repository's gallery. */
+function repositoryArgs(argv: string[]): { dir?: string; gallery?: string } {
+  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string' }, gallery: { type: 'string' } }, strict: false, allowPositionals: true });
+  return {
+    ...(typeof values.dir === 'string' ? { dir: values.dir } : {}),
+    ...(typeof values.gallery === 'string' ? { gallery: values.gallery } : {}),
+  };
+}
+
 async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> {
-  const gallery = loadGallery(process.cwd(), galleryArg(argv));
+  const repo = openRepository({ cwd: process.cwd(), ...repositoryArgs(argv) });
+  const gallery = repo.gallery;
   const args = parseCommand(mode, argv, gallery);
   const v = args.values;
   const expected = mode === 'add' ? 1 : 0;
@@ -15,12 +26,10 @@ async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> 
   const flags = args.answers;
   const json = Boolean(v['json']);
   await runUpdate({
-    cwd: process.cwd(),
+    repo,
     env: process.env,
-    dir: v['dir'] as string | undefined,
     flags,
     addTarget: mode === 'add' ? args.positionals[0] : undefined,
-    gallery: v['gallery'] as string | undefined,
     diff: Boolean(v['diff']),
     dryRun: Boolean(v['dry-run']),
     force: Boolean(v['force']),

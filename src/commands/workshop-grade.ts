@@ -5,19 +5,16 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { modelFor } from '../core/check/drift.js';
 import { isObject } from '../core/json.js';
 import { FACILITATOR_DIR, STATE_FILE } from '../core/workshop/facilitator.js';
 import { gradeTotals, gradeWorkshop, type GradedAttendee, type GradeRow, type RepoUnderGrade } from '../core/workshop/grade.js';
-import { UsageError } from '../errors.js';
-import { readCheckInput } from '../io/check-input.js';
-import { loadGallery } from '../io/gallery.js';
+import { CliError, UsageError } from '../errors.js';
+import { readCheckTarget } from '../io/check-input.js';
 import { cachedSchema, loadSchema } from '../io/schema.js';
 import { schemaValidator } from '../io/schema-validator-cache.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
-import { toolVersion } from '../paths.js';
-import { renderRepository, type Manifest, type TemplateLookup } from '../render/files.js';
+import type { TemplateLookup } from '../render/files.js';
 import { parseCommand } from './args.js';
 
 const STATE = join(FACILITATOR_DIR, STATE_FILE);
@@ -53,23 +50,18 @@ function readAttendees(dir: string, shown: string): GradedAttendee[] {
   });
 }
 
-/** What `check` would compare a generated repository with; undefined for a folder that does not exist. */
-async function repoUnderGrade(folder: string, templates: () => Promise<TemplateLookup>): Promise<RepoUnderGrade | undefined> {
-  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) return undefined;
-  const input = readCheckInput(folder);
-  const manifest = input.manifest as Manifest | undefined;
-  if (!manifest) return { input };
-  const model = (() => {
-    try {
-      return modelFor(manifest.answers, loadGallery(folder, manifest.gallery));
-    } catch {
-      // an unreadable gallery: graded without the comparison, as a hand-written repository
-      return undefined;
-    }
-  })();
-  if (!model || !input.terraform.some((f) => f.file === 'terraform/main.tf')) return { input, model };
-  const expected = new Map(renderRepository(model, toolVersion(), await templates(), manifest.gallery).files.map((f) => [f.path, f.content]));
-  return { input, model, expected };
+/**
+ * What `check` reads in the folder `repo` of the workshop folder `dir`; undefined for a folder that does
+ * not exist. A manifest check cannot read leaves the repository ungraded, with check's message.
+ */
+async function repoUnderGrade(dir: string, repo: string, templates: () => Promise<TemplateLookup>): Promise<RepoUnderGrade | undefined> {
+  if (!statSync(join(dir, repo), { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  try {
+    return await readCheckTarget(dir, repo, templates);
+  } catch (e) {
+    if (e instanceof CliError) return { unreadable: e.message };
+    throw e;
+  }
 }
 
 function table(rows: GradeRow[]): string[] {
@@ -99,7 +91,7 @@ export async function run(argv: string[], out: (text: string) => void = (t) => p
   let loaded: Promise<TemplateLookup> | undefined;
   const templates = () => (loaded ??= loadTemplates());
   const repos = new Map<string, RepoUnderGrade | undefined>();
-  for (const a of attendees) if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(join(dir, a.repo), templates));
+  for (const a of attendees) if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(dir, a.repo, templates));
   const validator = schema?.schema && (await schemaValidator(schema.schema, process.env));
   const rows = gradeWorkshop(attendees, repos, { schemaValidator: validator, now: new Date() });
 

@@ -13,8 +13,11 @@ import { parseEnvironments, type Rule } from './validate.js';
 export interface AnswerSources {
   /** Flag values by answer name: the questions of `new` and of the targets alike. */
   flags: Record<string, string | undefined>;
-  /** Values read from --answers (a plain object, or a manifest whose `answers` holds them). */
-  file?: { path: string; values: Record<string, unknown> };
+  /**
+   * Values read from --answers (a plain object, or a manifest whose `answers` holds them), or from the
+   * manifest of the repository being changed; `origin` names where they came from in messages.
+   */
+  file?: { path: string; values: Record<string, unknown>; origin?: string };
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -78,7 +81,7 @@ function given(q: Question, sources: AnswerSources, fileValues: Record<string, u
   const flag = sources.flags[q.name];
   const fromFile = fileValues?.[q.name];
   const [raw, where] =
-    flag !== undefined ? [flag, `${flagLabel(q)}:`] : typeof fromFile === 'string' ? [fromFile, `${flagLabel(q)} (from --answers ${sources.file?.path}):`] : [];
+    flag !== undefined ? [flag, `${flagLabel(q)}:`] : typeof fromFile === 'string' ? [fromFile, `${flagLabel(q)} (from ${sources.file?.origin ?? `--answers ${sources.file?.path}`}):`] : [];
   if (raw === undefined || where === undefined) return undefined;
   return raw === '' && q.optional ? '' : check(q, raw, where);
 }

@@ -5,19 +5,20 @@ import { UsageError } from '../errors.js';
 import { BUILT_IN_TARGETS, type Gallery } from '../core/targets/index.js';
 import { DefinitionError, parseTargetDefinition } from '../core/targets/parse.js';
 
-export function loadGallery(cwd: string, dir: string | undefined): Gallery {
+/** `origin` names where `dir` came from in messages: the flag, or the manifest's field that records it. */
+export function loadGallery(cwd: string, dir: string | undefined, origin = '--gallery'): Gallery {
   if (dir === undefined) return BUILT_IN_TARGETS;
   const folder = resolve(cwd, dir);
   let names: string[];
   try {
     names = readdirSync(folder).filter((n) => n.endsWith('.json')).sort();
   } catch {
-    throw new UsageError(`--gallery ${dir}: not a readable folder`);
+    throw new UsageError(`${origin} ${dir}: not a readable folder`);
   }
-  if (!names.length) throw new UsageError(`--gallery ${dir}: holds no target definitions (*.json)`);
+  if (!names.length) throw new UsageError(`${origin} ${dir}: holds no target definitions (*.json)`);
   const gallery = [...BUILT_IN_TARGETS];
   for (const name of names) {
-    const source = `--gallery ${join(dir, name)}`;
+    const source = `${origin} ${join(dir, name)}`;
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(join(folder, name), 'utf8'));

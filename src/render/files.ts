@@ -3,6 +3,7 @@
  * serialising helpers. Pure: the compiled templates come in through `template`.
  */
 import { createHash } from 'node:crypto';
+import type { Manifest } from '../core/manifest.js';
 import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
 import type { RenderedFile } from '../core/rendered-file.js';
 import { templateContext, type TemplateContext } from './view.js';
@@ -23,16 +24,6 @@ export type Template<Context = TemplateContext> = (context: Context) => string;
 export type TemplateLookup = <Context = TemplateContext>(name: string) => Template<Context>;
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** What `.pipelines-oidc.json` records: the answers and the hash of every other generated file. */
-export interface Manifest {
-  tool: 'pipelines-oidc';
-  version: string;
-  answers: RepoModel['answers'];
-  /** The --gallery folder the targets came from, relative to the repository (later commands load it too). */
-  gallery?: string;
-  files: Record<string, string>;
-}
 
 /**
  * Every file of the repository: the jobs (for plop) and their rendered contents. The manifest comes

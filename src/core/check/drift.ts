@@ -5,8 +5,7 @@
  */
 import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
 import { samePolicy as same } from '../iam-policy.js';
-import { buildRepoModel, concretePolicies, type RepoModel } from '../model.js';
-import type { Gallery } from '../targets/index.js';
+import { concretePolicies, type RepoModel } from '../model.js';
 import type { FileHit } from './report.js';
 import type { SourceFile } from './types.js';
 
@@ -124,10 +123,3 @@ export function iacDrift(repo: RepositorySource): FileHit[] {
   ];
 }
 
-export function modelFor(answers: RepoModel['answers'], gallery: Gallery): RepoModel | undefined {
-  try {
-    return buildRepoModel(answers, gallery);
-  } catch {
-    return undefined;
-  }
-}

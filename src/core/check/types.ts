@@ -28,8 +28,6 @@ export interface Decision {
 /** The files of the checked repository, sorted by what they are. */
 export interface CheckInput {
   dir: string;
-  /** The manifest of a generated repository. */
-  manifest?: { answers: unknown; gallery?: string; files: Record<string, string> };
   pipeline?: SourceFile;
   trustPolicies: SourceFile[];
   permissionPolicies: SourceFile[];

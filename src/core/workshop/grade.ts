@@ -13,18 +13,17 @@ import type { WorkshopState } from './types.js';
 
 export type GradedAttendee = Pick<WorkshopState['attendees'][number], 'attendee' | 'repo' | 'exercise'>;
 
-/** One repository as `check` reads it: its files, and for a generated one the model and rendering to compare with. */
-export interface RepoUnderGrade {
-  input: CheckInput;
-  model?: RepoModel;
-  expected?: Map<string, string>;
-}
+/**
+ * One repository as `check` reads it: its files, and for a generated one the model and rendering to
+ * compare with; or why check could not read it (a manifest it cannot read).
+ */
+export type RepoUnderGrade = { input: CheckInput; model?: RepoModel; expected?: Map<string, string> } | { unreadable: string };
 
 export interface GradeRow {
   attendee: string;
   repo: string;
   exercise: string | null;
-  /** False when check could not run: the folder is missing, or holds no pipeline or policy. */
+  /** False when check could not run: the folder is missing, holds no pipeline or policy, or a manifest check cannot read. */
   checked: boolean;
   fixed: boolean;
   /** The errors check still reports: how many, and their ids (each once, in report order). */
@@ -53,6 +52,7 @@ export function gradeAttendee(attendee: GradedAttendee, repo: RepoUnderGrade | u
   const row = { attendee: attendee.attendee, repo: attendee.repo, exercise: attendee.exercise };
   const none = { checked: false, fixed: false, findingsLeft: { count: 0, ids: [] }, warnings: 0 };
   if (!repo) return { ...row, ...none, note: `folder ${attendee.repo} is missing` };
+  if ('unreadable' in repo) return { ...row, ...none, note: repo.unreadable };
   const missing = missingParts(repo.input);
   if (missing.length) return { ...row, ...none, note: `${attendee.repo} holds no ${missing.join(', no ')}` };
 
