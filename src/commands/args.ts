@@ -51,7 +51,8 @@ export function parseCommand(command: string, argv: string[], gallery: Gallery =
     throw new UsageError(`unknown option ${dashes}${flag}${hint} (${helpHint(spec)})`);
   }
   const values: ParsedArgs['values'] = {};
-  for (const [flag, value] of Object.entries(parsed.values)) values[flag] = Array.isArray(value) ? value.join(',') : value;
+  for (const [flag, value] of Object.entries(parsed.values))
+    values[flag] = Array.isArray(value) ? value.join(',') : value;
   const missing = spec.options.filter((o) => o.required === true && values[o.flag] === undefined);
   if (missing.length) {
     const needed = spec.options.filter((o) => o.required === true).map((o) => `--${o.flag} ${o.value}`);

@@ -27,26 +27,42 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
     lines.push(bold(file));
     for (const f of findings) {
       const mark = f.severity === 'error' ? red('✖ error') : yellow('! warning');
-      lines.push(`  ${mark} ${f.id}${f.line ? dim(` (line ${f.line})`) : ''}: ${f.message}`, `    ${dim('fix:')} ${f.fix}`);
+      lines.push(
+        `  ${mark} ${f.id}${f.line ? dim(` (line ${f.line})`) : ''}: ${f.message}`,
+        `    ${dim('fix:')} ${f.fix}`,
+      );
     }
   }
   if (report.simulation.length) {
     lines.push('', bold('Trust simulation'));
     for (const r of report.simulation) {
       const ok = r.allowed === (r.expected === 'allowed');
-      lines.push(`  ${ok ? green('✔') : red('✖')} ${r.role}: ${r.scenario} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${r.reason})`)}`);
+      lines.push(
+        `  ${ok ? green('✔') : red('✖')} ${r.role}: ${r.scenario} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${r.reason})`)}`,
+      );
     }
   }
   if (report.token) {
     lines.push('', bold('Token'), `  ${dim(JSON.stringify(report.token.claims))}`);
     if (report.token.expired) lines.push(`  ${yellow('!')} expired (still evaluated)`);
     for (const r of report.token.roles) {
-      lines.push(`  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`, ...r.reasons.map((x) => `      ${x}`));
+      lines.push(
+        `  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`,
+        ...r.reasons.map((x) => `      ${x}`),
+      );
     }
   }
   const errors = report.findings.filter((f) => f.severity === 'error').length;
   const warnings = report.findings.length - errors;
-  lines.push('', dim(note), report.ok ? green(`✔ no errors${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}`) : red(`✖ ${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}`));
+  lines.push(
+    '',
+    dim(note),
+    report.ok
+      ? green(`✔ no errors${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}`)
+      : red(
+          `✖ ${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}`,
+        ),
+  );
   out(`${lines.join('\n')}\n`);
 }
 
@@ -56,10 +72,20 @@ export async function run(argv: string[]): Promise<number> {
   const cwd = process.cwd();
   // a generated repository is also compared with what its answers give now
   const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates);
-  if (!input.pipeline && !input.trustPolicies.length && !input.permissionPolicies.length && !input.terraform.length && !input.cloudformation.length) {
-    throw new UsageError(`check: ${args.positionals[0] ?? '.'} holds no bitbucket-pipelines.yml, IAM policy, Terraform or CloudFormation file`);
+  if (
+    !input.pipeline &&
+    !input.trustPolicies.length &&
+    !input.permissionPolicies.length &&
+    !input.terraform.length &&
+    !input.cloudformation.length
+  ) {
+    throw new UsageError(
+      `check: ${args.positionals[0] ?? '.'} holds no bitbucket-pipelines.yml, IAM policy, Terraform or CloudFormation file`,
+    );
   }
-  const schema = input.pipeline ? await loadSchema(cwd, args.values.schema as string | undefined, process.env) : { note: 'schema: no pipeline to check' };
+  const schema = input.pipeline
+    ? await loadSchema(cwd, args.values.schema as string | undefined, process.env)
+    : { note: 'schema: no pipeline to check' };
   const token = typeof args.values.token === 'string' ? readToken(cwd, args.values.token) : undefined;
   const validator = schema.schema && (await schemaValidator(schema.schema, process.env));
   const report = runChecks(input, { schemaValidator: validator, model, expected, token, now: new Date() });

@@ -9,7 +9,10 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('doctor', argv);
   if (args.positionals.length > 1) throw new UsageError(`doctor takes one [dir], got ${args.positionals.join(' ')}`);
   const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'doctor');
-  const { aws, observed } = await observe(desired, { profile: args.values.profile as string | undefined, region: args.values.region as string | undefined });
+  const { aws, observed } = await observe(desired, {
+    profile: args.values.profile as string | undefined,
+    region: args.values.region as string | undefined,
+  });
   aws.close();
   const checks = doctorChecks(desired, observed);
   const ok = checks.every((c) => c.ok);
@@ -18,8 +21,13 @@ export async function run(argv: string[]): Promise<number> {
     return ok ? 0 : 1;
   }
   const width = Math.max(...checks.map((c) => c.id.length));
-  const lines = checks.flatMap((c) => [`${c.ok ? green('✓') : red('✗')} ${c.id.padEnd(width)}  ${c.detail}`, ...(c.fix ? [`  ${' '.repeat(width)}  ${dim('fix:')} ${c.fix}`] : [])]);
+  const lines = checks.flatMap((c) => [
+    `${c.ok ? green('✓') : red('✗')} ${c.id.padEnd(width)}  ${c.detail}`,
+    ...(c.fix ? [`  ${' '.repeat(width)}  ${dim('fix:')} ${c.fix}`] : []),
+  ]);
   const failed = checks.filter((c) => !c.ok).length;
-  process.stdout.write(`${bold(`IAM of account ${desired.account} against ${args.positionals[0] ?? '.'}`)}\n${lines.join('\n')}\n\n${ok ? green(`✓ all ${checks.length} checks pass`) : red(`✗ ${failed} of ${checks.length} checks fail`)}\n`);
+  process.stdout.write(
+    `${bold(`IAM of account ${desired.account} against ${args.positionals[0] ?? '.'}`)}\n${lines.join('\n')}\n\n${ok ? green(`✓ all ${checks.length} checks pass`) : red(`✗ ${failed} of ${checks.length} checks fail`)}\n`,
+  );
   return ok ? 0 : 1;
 }

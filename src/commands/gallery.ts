@@ -12,7 +12,13 @@ export async function run(argv: string[]): Promise<number> {
     id: t.id,
     title: t.title,
     description: t.description,
-    questions: t.questions.map((q) => ({ name: q.name, flag: `--${q.flag}`, description: q.description, example: q.example, ...(q.optional ? { optional: true } : {}) })),
+    questions: t.questions.map((q) => ({
+      name: q.name,
+      flag: `--${q.flag}`,
+      description: q.description,
+      example: q.example,
+      ...(q.optional ? { optional: true } : {}),
+    })),
   }));
   if (args.values.json) {
     process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
@@ -21,7 +27,9 @@ export async function run(argv: string[]): Promise<number> {
   const lines = entries.flatMap((t) => [
     `${bold(t.id)}  ${t.title}`,
     `  ${t.description}`,
-    ...t.questions.map((q) => `  ${q.flag} ${dim(`<${q.name}>`)}  ${q.description}${q.optional ? ' (optional)' : ''}; e.g. ${q.example}`),
+    ...t.questions.map(
+      (q) => `  ${q.flag} ${dim(`<${q.name}>`)}  ${q.description}${q.optional ? ' (optional)' : ''}; e.g. ${q.example}`,
+    ),
     '',
   ]);
   process.stdout.write(lines.join('\n'));

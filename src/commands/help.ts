@@ -2,7 +2,13 @@
  * The global help and each command's, rendered from the command table: usage, every option with its
  * default and rule, the gallery's target questions for the commands that take them, and examples.
  */
-import { COMMAND_TABLE, commandSpec, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from '../core/command-table.js';
+import {
+  COMMAND_TABLE,
+  commandSpec,
+  GLOBAL_OPTIONS,
+  type CommandSpec,
+  type OptionSpec,
+} from '../core/command-table.js';
 import type { Gallery, TargetQuestion } from '../core/targets/index.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { loadGallery } from '../io/gallery.js';
@@ -29,7 +35,9 @@ const spelled = (o: OptionSpec) => `${o.short ? `-${o.short}|` : ''}--${o.flag}$
 
 /** Needed options as they are, the others in brackets; a repeatable one followed by `…`. */
 function usageItems(spec: CommandSpec): string[] {
-  const items = spec.options.filter((o) => !o.alone).map((o) => (o.required ? spelled(o) : `[${spelled(o)}]${o.multiple ? '…' : ''}`));
+  const items = spec.options
+    .filter((o) => !o.alone)
+    .map((o) => (o.required ? spelled(o) : `[${spelled(o)}]${o.multiple ? '…' : ''}`));
   return [spec.args, ...items, spec.targetFlags ? '[--<target answer> <value>]…' : ''];
 }
 
@@ -80,10 +88,18 @@ function targetLines(gallery: Gallery): string[] {
 export function commandHelp(spec: CommandSpec, gallery: Gallery): string {
   const width = Math.max(...spec.options.map((o) => `--${o.flag}${o.value ? ` ${o.value}` : ''}`.length + 4));
   const options = spec.options.flatMap((o) =>
-    optionLines(`${o.short ? `-${o.short}, ` : '    '}--${o.flag}${o.value ? ` ${o.value}` : ''}`, optionText(o), width),
+    optionLines(
+      `${o.short ? `-${o.short}, ` : '    '}--${o.flag}${o.value ? ` ${o.value}` : ''}`,
+      optionText(o),
+      width,
+    ),
   );
   const targets = spec.targetFlags
-    ? ['', `Target answers (flags of the targets chosen${spec.name === 'add' ? ' as <target>' : ' with --target'}; see pipelines-oidc gallery)`, ...targetLines(gallery)]
+    ? [
+        '',
+        `Target answers (flags of the targets chosen${spec.name === 'add' ? ' as <target>' : ' with --target'}; see pipelines-oidc gallery)`,
+        ...targetLines(gallery),
+      ]
     : [];
   return [
     ...wrap(spec.summary.split(' '), `pipelines-oidc ${spec.name}:`, '  '),
@@ -113,7 +129,9 @@ export function globalHelp(): string {
     ...COMMAND_TABLE.flatMap((c) => wrap(c.summary.split(' '), `  ${c.name.padEnd(width)}  `, ' '.repeat(width + 4))),
     '',
     'Options',
-    ...GLOBAL_OPTIONS.map((o) => `  ${`${o.short ? `-${o.short}, ` : '    '}--${o.flag}`.padEnd(width)}  ${o.description}`),
+    ...GLOBAL_OPTIONS.map(
+      (o) => `  ${`${o.short ? `-${o.short}, ` : '    '}--${o.flag}`.padEnd(width)}  ${o.description}`,
+    ),
     '',
     'Each command has its own help: pipelines-oidc <command> --help',
     '',

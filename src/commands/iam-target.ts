@@ -20,8 +20,15 @@ export interface AwsOptions {
 }
 
 /** Connects and reads the live state; the session stays open for `apply`'s writes. */
-export async function observe(desired: DesiredState, options: AwsOptions): Promise<{ aws: AwsSession; observed: ObservedState }> {
-  const aws = await connect({ partition: desired.partition, region: options.region ?? desired.region, ...(options.profile ? { profile: options.profile } : {}) });
+export async function observe(
+  desired: DesiredState,
+  options: AwsOptions,
+): Promise<{ aws: AwsSession; observed: ObservedState }> {
+  const aws = await connect({
+    partition: desired.partition,
+    region: options.region ?? desired.region,
+    ...(options.profile ? { profile: options.profile } : {}),
+  });
   try {
     return { aws, observed: await readObserved(aws, desired) };
   } catch (e) {
@@ -34,6 +41,8 @@ export async function observe(desired: DesiredState, options: AwsOptions): Promi
 export function variableLines(desired: DesiredState): string[] {
   return [
     ...desired.repositoryVariables.map((v) => `Repository variable ${v.name} = ${v.value}`),
-    ...desired.deploymentVariables.map((v) => `Deployment variable ${v.name} = ${v.value} (environment ${v.environment})`),
+    ...desired.deploymentVariables.map(
+      (v) => `Deployment variable ${v.name} = ${v.value} (environment ${v.environment})`,
+    ),
   ];
 }

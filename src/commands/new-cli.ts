@@ -8,7 +8,8 @@ export async function run(argv: string[]): Promise<number> {
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
   const args = parseCommand('new', argv, gallery);
   const v = args.values;
-  if (args.positionals.length > 1) throw new UsageError(`new takes one <name>, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
+  if (args.positionals.length > 1)
+    throw new UsageError(`new takes one <name>, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
   const flags = args.answers;
   if (args.positionals[0] !== undefined) flags['name'] = args.positionals[0];
   const json = Boolean(v['json']);

@@ -7,7 +7,12 @@ import { runUpdate } from './update.js';
 
 /** `--dir` and `--gallery` before the full parse: which target flags exist depends on the repository's gallery. */
 function repositoryArgs(argv: string[]): { dir?: string; gallery?: string } {
-  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string' }, gallery: { type: 'string' } }, strict: false, allowPositionals: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { dir: { type: 'string' }, gallery: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  });
   return {
     ...(typeof values.dir === 'string' ? { dir: values.dir } : {}),
     ...(typeof values.gallery === 'string' ? { gallery: values.gallery } : {}),
@@ -21,7 +26,11 @@ async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> 
   const v = args.values;
   const expected = mode === 'add' ? 1 : 0;
   if (args.positionals.length !== expected) {
-    throw new UsageError(mode === 'add' ? 'add takes one <target> (see pipelines-oidc gallery)' : `update takes no arguments, got ${args.positionals.join(' ')}`);
+    throw new UsageError(
+      mode === 'add'
+        ? 'add takes one <target> (see pipelines-oidc gallery)'
+        : `update takes no arguments, got ${args.positionals.join(' ')}`,
+    );
   }
   const flags = args.answers;
   const json = Boolean(v['json']);

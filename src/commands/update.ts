@@ -38,7 +38,12 @@ export interface UpdateResult {
 
 /** `--environment name=uuid` sets that environment's UUID (or adds it); the others stay as they are. */
 function mergeEnvironments(current: string, given: string): string {
-  const byName = new Map(current.split(',').filter(Boolean).map((e) => [e.split('=')[0], e]));
+  const byName = new Map(
+    current
+      .split(',')
+      .filter(Boolean)
+      .map((e) => [e.split('=')[0], e]),
+  );
   for (const e of given.split(',').filter(Boolean)) byName.set(e.split('=')[0], e);
   return [...byName.values()].join(',');
 }
@@ -47,7 +52,12 @@ function mergeEnvironments(current: string, given: string): string {
 function recordedHashes(repo: Repository, templates: TemplateLookup): Record<string, string | null> {
   const { files } = repo.manifest;
   if (Object.values(files).every((h) => h !== null)) return files;
-  const rendered = new Map(renderRepository(repo.model(), toolVersion(), templates, repo.galleryDir).files.map((f) => [f.path, sha256(f.content)]));
+  const rendered = new Map(
+    renderRepository(repo.model(), toolVersion(), templates, repo.galleryDir).files.map((f) => [
+      f.path,
+      sha256(f.content),
+    ]),
+  );
   return Object.fromEntries(Object.entries(files).map(([path, hash]) => [path, hash ?? rendered.get(path) ?? null]));
 }
 
@@ -59,26 +69,46 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     if (!gallery.some((t) => t.id === opts.addTarget)) {
       throw new UsageError(`${unknownTarget('add', opts.addTarget, gallery)} (see pipelines-oidc gallery)`);
     }
-    if (current.includes(opts.addTarget)) throw new UsageError(`add: the repository already has the target ${opts.addTarget}`);
+    if (current.includes(opts.addTarget))
+      throw new UsageError(`add: the repository already has the target ${opts.addTarget}`);
     flags['target'] = [...current, opts.addTarget].join(',');
   }
-  if (flags['environments'] !== undefined) flags['environments'] = mergeEnvironments(manifest.answers.environments, flags['environments']);
+  if (flags['environments'] !== undefined)
+    flags['environments'] = mergeEnvironments(manifest.answers.environments, flags['environments']);
   const sources: AnswerSources = { flags, file: manifestSource(manifest, opts.repo.manifestPath), env: opts.env };
   const answers = opts.interactive
-    ? await askAnswers(sources, async (q, suggested) => (await import('../io/prompt.js')).askQuestion(q, suggested), gallery)
+    ? await askAnswers(
+        sources,
+        async (q, suggested) => (await import('../io/prompt.js')).askQuestion(q, suggested),
+        gallery,
+      )
     : resolveAnswers(sources, gallery);
   const templates = await loadTemplates();
   const { files } = renderRepository(buildRepoModel(answers, gallery), toolVersion(), templates, galleryDir);
   const manifestFile = files.find((f) => f.path === MANIFEST_FILE)!;
-  const plan = planUpdate({ recorded: recordedHashes(opts.repo, templates), onDisk: read, generated: files.filter((f) => f !== manifestFile), hash: sha256 });
+  const plan = planUpdate({
+    recorded: recordedHashes(opts.repo, templates),
+    onDisk: read,
+    generated: files.filter((f) => f !== manifestFile),
+    hash: sha256,
+  });
 
   const conflicts = plan.filter((p) => p.action === 'conflict');
-  const toWrite = plan.filter((p) => p.action === 'create' || p.action === 'update' || (opts.force && p.action === 'conflict'));
+  const toWrite = plan.filter(
+    (p) => p.action === 'create' || p.action === 'update' || (opts.force && p.action === 'conflict'),
+  );
   if (opts.diff) {
     const { createTwoFilesPatch } = await import('diff');
-    for (const p of toWrite.concat(opts.force ? [] : conflicts)) opts.out(createTwoFilesPatch(`a/${p.path}`, `b/${p.path}`, p.before ?? '', p.after ?? ''));
+    for (const p of toWrite.concat(opts.force ? [] : conflicts))
+      opts.out(createTwoFilesPatch(`a/${p.path}`, `b/${p.path}`, p.before ?? '', p.after ?? ''));
   }
-  const result: UpdateResult = { dir, written: false, changes: plan.filter((p) => p.action !== 'keep').map(({ path, action, reason }) => ({ path, action, ...(reason ? { reason } : {}) })) };
+  const result: UpdateResult = {
+    dir,
+    written: false,
+    changes: plan
+      .filter((p) => p.action !== 'keep')
+      .map(({ path, action, reason }) => ({ path, action, ...(reason ? { reason } : {}) })),
+  };
   if (conflicts.length && !opts.force) {
     if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);
     throw new RunError(
@@ -92,9 +122,16 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const mark = { create: green('+'), update: green('~'), conflict: yellow('!'), stale: dim('-'), keep: ' ' } as const;
-    const lines = result.changes.map((c) => `  ${mark[c.action]} ${c.path}${c.action === 'stale' ? dim(' (no longer generated; left in place)') : c.reason ? ` (${c.reason}; overwritten with --force)` : ''}`);
+    const lines = result.changes.map(
+      (c) =>
+        `  ${mark[c.action]} ${c.path}${c.action === 'stale' ? dim(' (no longer generated; left in place)') : c.reason ? ` (${c.reason}; overwritten with --force)` : ''}`,
+    );
     const verb = opts.dryRun ? 'Would change' : 'Changed';
-    opts.out(lines.length ? `${verb} ${toWrite.length} file${toWrite.length === 1 ? '' : 's'} in ${dir}${opts.dryRun ? ' (dry run, nothing written)' : ''}:\n${lines.join('\n')}\n` : `${dir} is up to date\n`);
+    opts.out(
+      lines.length
+        ? `${verb} ${toWrite.length} file${toWrite.length === 1 ? '' : 's'} in ${dir}${opts.dryRun ? ' (dry run, nothing written)' : ''}:\n${lines.join('\n')}\n`
+        : `${dir} is up to date\n`,
+    );
   }
   return result;
 }

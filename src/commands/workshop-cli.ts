@@ -13,7 +13,10 @@ export async function run(argv: string[]): Promise<number> {
   // the name and the repository UUID are the roster's; parsing insists on --roster and --out
   const args = parseCommand('workshop', argv, gallery);
   const v = args.values;
-  if (args.positionals.length) throw new UsageError(`workshop takes no positional arguments, got ${args.positionals.join(' ')} (see pipelines-oidc workshop --help)`);
+  if (args.positionals.length)
+    throw new UsageError(
+      `workshop takes no positional arguments, got ${args.positionals.join(' ')} (see pipelines-oidc workshop --help)`,
+    );
   const flags = args.answers;
   const concurrency = v['concurrency'] as string | undefined;
   const json = Boolean(v['json']);
@@ -29,7 +32,12 @@ export async function run(argv: string[]): Promise<number> {
     exercise: v['exercise'] as string | undefined,
     pushTemplate: v['push-template'] as string | undefined,
     // not a whole number: runWorkshop refuses NaN with the rule
-    concurrency: concurrency === undefined ? WORKSHOP_CONCURRENCY.default : /^\d+$/.test(concurrency.trim()) ? Number(concurrency) : Number.NaN,
+    concurrency:
+      concurrency === undefined
+        ? WORKSHOP_CONCURRENCY.default
+        : /^\d+$/.test(concurrency.trim())
+          ? Number(concurrency)
+          : Number.NaN,
     dryRun: Boolean(v['dry-run']),
     force: Boolean(v['force']),
     interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),

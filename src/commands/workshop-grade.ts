@@ -7,7 +7,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isObject } from '../core/json.js';
 import { FACILITATOR_DIR, STATE_FILE } from '../core/workshop/facilitator.js';
-import { gradeTotals, gradeWorkshop, type GradedAttendee, type GradeRow, type RepoUnderGrade } from '../core/workshop/grade.js';
+import {
+  gradeTotals,
+  gradeWorkshop,
+  type GradedAttendee,
+  type GradeRow,
+  type RepoUnderGrade,
+} from '../core/workshop/grade.js';
 import { CliError, UsageError } from '../errors.js';
 import { readCheckTarget } from '../io/check-input.js';
 import { cachedSchema, loadSchema } from '../io/schema.js';
@@ -30,7 +36,8 @@ function readAttendees(dir: string, shown: string): GradedAttendee[] {
   } catch {
     throw new UsageError(`workshop grade: ${shown} has no ${STATE} (give the folder pipelines-oidc workshop wrote)`);
   }
-  const invalid = (why: string) => new UsageError(`workshop grade: ${join(shown, STATE)} is not a workshop state: ${why}`);
+  const invalid = (why: string) =>
+    new UsageError(`workshop grade: ${join(shown, STATE)} is not a workshop state: ${why}`);
   let state: unknown;
   try {
     state = JSON.parse(text);
@@ -54,7 +61,11 @@ function readAttendees(dir: string, shown: string): GradedAttendee[] {
  * What `check` reads in the folder `repo` of the workshop folder `dir`; undefined for a folder that does
  * not exist. A manifest check cannot read leaves the repository ungraded, with check's message.
  */
-async function repoUnderGrade(dir: string, repo: string, templates: () => Promise<TemplateLookup>): Promise<RepoUnderGrade | undefined> {
+async function repoUnderGrade(
+  dir: string,
+  repo: string,
+  templates: () => Promise<TemplateLookup>,
+): Promise<RepoUnderGrade | undefined> {
   if (!statSync(join(dir, repo), { throwIfNoEntry: false })?.isDirectory()) return undefined;
   try {
     return await readCheckTarget(dir, repo, templates);
@@ -69,18 +80,29 @@ function table(rows: GradeRow[]): string[] {
     r.attendee,
     r.exercise ?? '(none)',
     r.fixed ? '✓' : '✗',
-    r.note && !r.checked ? r.note : `${r.findingsLeft.count}${r.findingsLeft.ids.length ? ` (${r.findingsLeft.ids.join(', ')})` : ''}${r.note ? `; ${r.note}` : ''}`,
+    r.note && !r.checked
+      ? r.note
+      : `${r.findingsLeft.count}${r.findingsLeft.ids.length ? ` (${r.findingsLeft.ids.join(', ')})` : ''}${r.note ? `; ${r.note}` : ''}`,
   ]);
   const header = ['attendee', 'exercise', 'fixed', 'findings left'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[], paint: (s: string) => string = (s) => s) =>
-    c.map((x, i) => (i === 2 ? paint(x.padEnd(widths[i]!)) : x.padEnd(widths[i]!))).join('  ').trimEnd();
+    c
+      .map((x, i) => (i === 2 ? paint(x.padEnd(widths[i]!)) : x.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [dim(line(header)), ...cells.map((c, i) => line(c, rows[i]!.fixed ? green : red))];
 }
 
-export async function run(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+export async function run(
+  argv: string[],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
   const args = parseCommand('workshop grade', argv);
-  if (args.positionals.length !== 1) throw new UsageError(`workshop grade takes one <dir>, the folder pipelines-oidc workshop wrote${args.positionals.length ? `; got ${args.positionals.join(' ')}` : ''}`);
+  if (args.positionals.length !== 1)
+    throw new UsageError(
+      `workshop grade takes one <dir>, the folder pipelines-oidc workshop wrote${args.positionals.length ? `; got ${args.positionals.join(' ')}` : ''}`,
+    );
   const cwd = process.cwd();
   const shown = args.positionals[0]!;
   const dir = resolve(cwd, shown);
@@ -100,7 +122,9 @@ export async function run(argv: string[], out: (text: string) => void = (t) => p
   else {
     const parts = [
       ...(totals.exercises.total ? [`exercises fixed ${totals.exercises.fixed} of ${totals.exercises.total}`] : []),
-      ...(totals.others.total ? [`repositories without an exercise clean ${totals.others.fixed} of ${totals.others.total}`] : []),
+      ...(totals.others.total
+        ? [`repositories without an exercise clean ${totals.others.fixed} of ${totals.others.total}`]
+        : []),
       ...(totals.unchecked ? [`${totals.unchecked} not checked`] : []),
     ];
     out(

@@ -52,19 +52,29 @@ function checkOptions(opts: WorkshopOptions): void {
     throw new UsageError(`--concurrency: must be a whole number from 1 to ${WORKSHOP_CONCURRENCY.max}`);
   }
   if (opts.pushTemplate !== undefined && !opts.pushTemplate.includes('{repo}')) {
-    throw new UsageError(`--push-template: must contain {repo}, which becomes each attendee's repository slug (e.g. git@bitbucket.org:<workspace>/{repo}.git)`);
+    throw new UsageError(
+      `--push-template: must contain {repo}, which becomes each attendee's repository slug (e.g. git@bitbucket.org:<workspace>/{repo}.git)`,
+    );
   }
 }
 
 export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult> {
   checkOptions(opts);
-  const exercises = opts.exercise === undefined ? [] : parseExerciseList(opts.exercise, (await import('../core/workshop/exercises.js')).EXERCISES);
+  const exercises =
+    opts.exercise === undefined
+      ? []
+      : parseExerciseList(opts.exercise, (await import('../core/workshop/exercises.js')).EXERCISES);
   const sources: AnswerSources = {
     flags: opts.flags,
     file: opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile),
     env: opts.env,
   };
-  const plan = planWorkshop({ sources, gallery: opts.gallery, roster: { label: opts.roster, text: readRoster(opts.cwd, opts.roster) }, exercises });
+  const plan = planWorkshop({
+    sources,
+    gallery: opts.gallery,
+    roster: { label: opts.roster, text: readRoster(opts.cwd, opts.roster) },
+    exercises,
+  });
 
   const outDir = resolve(opts.cwd, opts.outDir);
   const rel = relative(opts.cwd, outDir);
@@ -73,11 +83,19 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
   const [templates, workshopTemplates] = await Promise.all([loadTemplates('repo'), loadTemplates('workshop')]);
   const repos = plan.entries.map((entry) => {
     const dir = join(outDir, entry.attendee.repo);
-    const galleryDir = opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.';
+    const galleryDir =
+      opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.';
     const { files } = renderRepository(entry.model, version, templates, galleryDir);
-    return { entry, dir, files: entry.exercise ? exerciseFiles(entry.exercise, entry.model, files, workshopTemplates) : files };
+    return {
+      entry,
+      dir,
+      files: entry.exercise ? exerciseFiles(entry.exercise, entry.model, files, workshopTemplates) : files,
+    };
   });
-  const facilitator = { dir: join(outDir, FACILITATOR_DIR), files: facilitatorFiles(plan.entries, version, workshopTemplates) };
+  const facilitator = {
+    dir: join(outDir, FACILITATOR_DIR),
+    files: facilitatorFiles(plan.entries, version, workshopTemplates),
+  };
   const plans = await planFolders([...repos, facilitator]);
   assertNoConflicts(plans, opts.force, shown);
   // git (and execa) load only when there will be commits
@@ -101,7 +119,12 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
   if (opts.interactive) {
     printPlan(result, shown, opts.out, 'About to write');
     const { askConfirm } = await import('../io/prompt.js');
-    if (!(await askConfirm(`Write the workshop to ${rel || '.'}${opts.pushTemplate ? ' and push the repositories' : ''}?`))) throw new CancelledError();
+    if (
+      !(await askConfirm(
+        `Write the workshop to ${rel || '.'}${opts.pushTemplate ? ' and push the repositories' : ''}?`,
+      ))
+    )
+      throw new CancelledError();
   }
   if (opts.dryRun) {
     if (!opts.json) printPlan(result, shown, opts.out, 'Would write');
@@ -115,9 +138,12 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
     const { pushAll, remoteFor } = await import('../io/workshop-push.js');
     const template = opts.pushTemplate;
     const jobs = result.attendees.map((a) => ({ repo: a.repo, dir: a.dir, remote: remoteFor(template, a.repo) }));
-    result.push = await pushAll(jobs, opts.concurrency, opts.json ? () => undefined : pushProgress(jobs.length, opts.tty, opts.out));
+    result.push = await pushAll(
+      jobs,
+      opts.concurrency,
+      opts.json ? () => undefined : pushProgress(jobs.length, opts.tty, opts.out),
+    );
     if (!opts.json) printPushResults(result.push, opts.out);
   }
   return result;
 }
-

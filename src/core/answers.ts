@@ -115,7 +115,8 @@ export const QUESTIONS: readonly Question[] = [
     name: 'repoUuid',
     flag: 'repo-uuid',
     message: 'Repository UUID (empty if the repository does not exist yet)',
-    description: 'UUID of the Bitbucket repository; the role trusts only its steps. Without it the role trusts nobody yet.',
+    description:
+      'UUID of the Bitbucket repository; the role trusts only its steps. Without it the role trusts nobody yet.',
     example: '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}',
     rule: rules.uuid,
     optional: true,
@@ -154,7 +155,8 @@ export const QUESTIONS: readonly Question[] = [
     name: 'target',
     flag: 'target',
     message: 'Deploy targets',
-    description: 'What the pipeline does with the role: one or more gallery ids, comma-separated (see `pipelines-oidc gallery`).',
+    description:
+      'What the pipeline does with the role: one or more gallery ids, comma-separated (see `pipelines-oidc gallery`).',
     example: 'sts-check',
     rule: rules.idList,
     choices: targetChoices(BUILT_IN_TARGETS),
@@ -165,7 +167,8 @@ export const QUESTIONS: readonly Question[] = [
     name: 'environments',
     flag: 'environment',
     message: 'Deployment environments (e.g. test,production=<uuid>; empty for none)',
-    description: 'Bitbucket deployment environments, each with its own role scoped to it: name or name=uuid, repeatable.',
+    description:
+      'Bitbucket deployment environments, each with its own role scoped to it: name or name=uuid, repeatable.',
     example: 'test,production',
     rule: rules.environmentList,
     optional: true,

@@ -15,7 +15,13 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const HOLE = '\u0000';
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const shapeOf = (built: string, holes: string[], flags = '') =>
-  new RegExp(`^${built.split(HOLE).map((literal, i) => escapeRegExp(literal) + (holes[i] ?? '')).join('')}$`, flags);
+  new RegExp(
+    `^${built
+      .split(HOLE)
+      .map((literal, i) => escapeRegExp(literal) + (holes[i] ?? ''))
+      .join('')}$`,
+    flags,
+  );
 
 /** The UUID in braces, as the token's `sub` and UUID claims carry it. */
 export function braced(uuid: string): string {
@@ -77,7 +83,8 @@ const AUDIENCE_ANY_CASE = shapeOf(audience(HOLE), ['(.+)'], 'i');
  * What follows Bitbucket's audience prefix, as written (a UUID, braced or not, or anything else);
  * undefined for another audience. `anyCase` also reads a prefix in other letter cases.
  */
-export const workspaceOfAudience = (value: string, anyCase = false): string | undefined => (anyCase ? AUDIENCE_ANY_CASE : AUDIENCE).exec(value)?.[1];
+export const workspaceOfAudience = (value: string, anyCase = false): string | undefined =>
+  (anyCase ? AUDIENCE_ANY_CASE : AUDIENCE).exec(value)?.[1];
 
 /** The workspace UUID of an audience exactly as `audience()` writes it; undefined for any other value. */
 export const workspaceUuidOfAudience = (value: string): string | undefined => AUDIENCE_AS_WRITTEN.exec(value)?.[1];
@@ -171,8 +178,10 @@ export const LEGACY_THUMBPRINT = 'a031c46782e6e6c662c2c87c76da9aa62ccabd8e';
 
 /** Where users find each value Bitbucket knows and we ask for. */
 export const WHERE_TO_FIND = {
-  workspaceUuid: 'Repository settings → Pipelines → OpenID Connect (the Audience ends with it), or Workspace settings → Settings',
-  repoUuid: 'Repository settings → Pipelines → OpenID Connect (shown as the repository UUID), or $BITBUCKET_REPO_UUID in any pipeline',
+  workspaceUuid:
+    'Repository settings → Pipelines → OpenID Connect (the Audience ends with it), or Workspace settings → Settings',
+  repoUuid:
+    'Repository settings → Pipelines → OpenID Connect (shown as the repository UUID), or $BITBUCKET_REPO_UUID in any pipeline',
 } as const;
 
 /** The same facts with markers, for building policies once. */

@@ -160,7 +160,10 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       JSON_OUTPUT,
     ].map(asRecorded),
     targetFlags: true,
-    examples: ['add ecr-push --dir phub-oidc-check --ecr-repository acme/web', 'add lambda-deploy --function-name acme-api --diff --dry-run'],
+    examples: [
+      'add ecr-push --dir phub-oidc-check --ecr-repository acme/web',
+      'add lambda-deploy --function-name acme-api --diff --dry-run',
+    ],
   },
   {
     name: 'update',
@@ -186,7 +189,10 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       JSON_OUTPUT,
     ].map(asRecorded),
     targetFlags: true,
-    examples: ['update --dir phub-oidc-check --iac cloudformation --diff', "update --repo-uuid '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}' --yes"],
+    examples: [
+      'update --dir phub-oidc-check --iac cloudformation --diff',
+      "update --repo-uuid '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}' --yes",
+    ],
   },
   {
     name: 'gallery',
@@ -220,7 +226,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       {
         flag: 'thumbprint',
         value: '<sha1>',
-        description: "a certificate thumbprint for a new provider: 40 hex digits (IAM no longer needs one)",
+        description: 'a certificate thumbprint for a new provider: 40 hex digits (IAM no longer needs one)',
       },
       { flag: 'dry-run', description: 'show the plan, change nothing' },
       { flag: 'yes', short: 'y', description: 'apply the plan without asking' },
@@ -245,13 +251,22 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
         required: true,
         description: 'CSV with a header line: attendee, and optionally repo, repo_uuid and target answers',
       },
-      { flag: 'out', value: '<dir>', required: true, description: "the folder of the attendees' repositories and the facilitator's" },
+      {
+        flag: 'out',
+        value: '<dir>',
+        required: true,
+        description: "the folder of the attendees' repositories and the facilitator's",
+      },
       {
         flag: 'exercise',
         value: '<id>[,<id>…]',
         description: 'exercises handed out round-robin in roster order (none: a plain repository)',
       },
-      { flag: 'list-exercises', alone: true, description: 'list the exercises, each with the finding check reports for it' },
+      {
+        flag: 'list-exercises',
+        alone: true,
+        description: 'list the exercises, each with the finding check reports for it',
+      },
       WORKSPACE,
       WORKSPACE_UUID,
       ACCOUNT,
@@ -265,7 +280,11 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       IAC,
       AUTH,
       TARGET,
-      { ...ENVIRONMENT, value: '<name>', description: 'a deployment environment (names only: UUIDs differ per repository)' },
+      {
+        ...ENVIRONMENT,
+        value: '<name>',
+        description: 'a deployment environment (names only: UUIDs differ per repository)',
+      },
       GALLERY,
       ANSWERS_FILE,
       {

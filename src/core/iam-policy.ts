@@ -10,14 +10,18 @@ export function normalizePolicy(v: unknown): unknown {
     return Object.fromEntries(
       Object.entries(v as Record<string, unknown>)
         .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, x]) => [k, typeof x === 'string' && k !== 'Version' && k !== 'Sid' && k !== 'Effect' ? [x] : normalizePolicy(x)]),
+        .map(([k, x]) => [
+          k,
+          typeof x === 'string' && k !== 'Version' && k !== 'Sid' && k !== 'Effect' ? [x] : normalizePolicy(x),
+        ]),
     );
   }
   return v;
 }
 
 /** Two policies say the same thing when they differ only in order and in single values versus lists. */
-export const samePolicy = (a: unknown, b: unknown) => JSON.stringify(normalizePolicy(a)) === JSON.stringify(normalizePolicy(b));
+export const samePolicy = (a: unknown, b: unknown) =>
+  JSON.stringify(normalizePolicy(a)) === JSON.stringify(normalizePolicy(b));
 
 /** AWS-managed policies that grant (nearly) everything, or everything of IAM. */
 export const BROADEST = ['AdministratorAccess', 'PowerUserAccess', 'IAMFullAccess'];

@@ -30,7 +30,10 @@ function policyKind(text: string): 'trust' | 'permissions' | undefined {
     const doc = JSON.parse(text) as { Statement?: unknown };
     if (!doc || typeof doc !== 'object' || !('Statement' in doc)) return undefined;
     const statements = ([] as unknown[]).concat(doc.Statement);
-    return statements.some((s) => s && typeof s === 'object' && 'Principal' in s) || text.includes('AssumeRoleWithWebIdentity') ? 'trust' : 'permissions';
+    return statements.some((s) => s && typeof s === 'object' && 'Principal' in s) ||
+      text.includes('AssumeRoleWithWebIdentity')
+      ? 'trust'
+      : 'permissions';
   } catch {
     // an unparsable file named like a policy is still checked (policy.grammar reports it)
     return /policy/i.test(text) ? 'permissions' : undefined;
@@ -68,7 +71,11 @@ export interface CheckTarget {
 }
 
 /** `dir` as the user gave it, relative to `cwd`; templates are loaded only when a comparison needs them. */
-export async function readCheckTarget(cwd: string, dir: string, templates: () => Promise<TemplateLookup>): Promise<CheckTarget> {
+export async function readCheckTarget(
+  cwd: string,
+  dir: string,
+  templates: () => Promise<TemplateLookup>,
+): Promise<CheckTarget> {
   const repo = openIfGenerated({ cwd, dir });
   const input = readCheckInput(resolve(cwd, dir));
   if (!repo) return { input };

@@ -11,7 +11,9 @@ export function loadGallery(cwd: string, dir: string | undefined, origin = '--ga
   const folder = resolve(cwd, dir);
   let names: string[];
   try {
-    names = readdirSync(folder).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(folder)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch {
     throw new UsageError(`${origin} ${dir}: not a readable folder`);
   }
@@ -27,7 +29,8 @@ export function loadGallery(cwd: string, dir: string | undefined, origin = '--ga
     }
     try {
       const target = parseTargetDefinition(raw, source);
-      if (gallery.some((t) => t.id === target.id)) throw new DefinitionError(`${source}: target id "${target.id}" is already in the gallery`);
+      if (gallery.some((t) => t.id === target.id))
+        throw new DefinitionError(`${source}: target id "${target.id}" is already in the gallery`);
       checkSharedQuestions(gallery, target, source);
       gallery.push(target);
     } catch (e) {
@@ -45,9 +48,10 @@ function checkSharedQuestions(gallery: Gallery, target: Gallery[number], source:
       const sameName = other.oq.name === q.name;
       const sameFlag = other.oq.flag === q.flag;
       if ((sameName || sameFlag) && !(sameName && sameFlag && other.oq.pattern === q.pattern)) {
-        throw new DefinitionError(`${source}: question ${q.name} (--${q.flag}) clashes with ${other.oq.name} (--${other.oq.flag}) of target ${other.t.id}`);
+        throw new DefinitionError(
+          `${source}: question ${q.name} (--${q.flag}) clashes with ${other.oq.name} (--${other.oq.flag}) of target ${other.t.id}`,
+        );
       }
     }
   }
 }
-

@@ -16,7 +16,8 @@ export const PROVIDER_ID = 'BitbucketOidcProvider';
 /** The stack creates the provider only when asked: an account holds one per workspace. */
 export const CREATE_PROVIDER_PARAMETER = {
   Type: 'String',
-  Description: 'false when the account already has the identity provider for this workspace (one per workspace and account)',
+  Description:
+    'false when the account already has the identity provider for this workspace (one per workspace and account)',
   AllowedValues: ['true', 'false'],
   Default: 'true',
 };
@@ -58,7 +59,8 @@ function cfnKey(s: string, values: ParamValues): string {
   return splitParams(s)
     .map((part) => {
       if (typeof part === 'string') return part;
-      if (paramSpec(part.param).cloudformation !== 'literal') throw new Error(`${part.param} cannot appear in a CloudFormation key`);
+      if (paramSpec(part.param).cloudformation !== 'literal')
+        throw new Error(`${part.param} cannot appear in a CloudFormation key`);
       return values[part.param];
     })
     .join('');
@@ -77,13 +79,17 @@ export function cfnString(s: string, values: ParamValues): YamlValue {
   const refs = parts.filter((p) => typeof p !== 'string');
   if (refs.length === 0) return parts.join('');
   if (parts.length === 1 && typeof parts[0] !== 'string') return new Tagged('!Ref', parts[0]!.ref);
-  return new Tagged('!Sub', parts.map((p) => (typeof p === 'string' ? p.replace(/\$\{/g, '${!') : `\${${p.ref}}`)).join(''));
+  return new Tagged(
+    '!Sub',
+    parts.map((p) => (typeof p === 'string' ? p.replace(/\$\{/g, '${!') : `\${${p.ref}}`)).join(''),
+  );
 }
 
 function cfnValue(v: Json, values: ParamValues): YamlValue {
   if (typeof v === 'string') return cfnString(v, values);
   if (Array.isArray(v)) return v.map((x) => cfnValue(x, values));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [cfnKey(k, values), cfnValue(x, values)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [cfnKey(k, values), cfnValue(x, values)]));
   return v;
 }
 
@@ -128,7 +134,11 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
         AllowedPattern: PATTERN.roleName,
         ConstraintDescription: 'must be 1-64 letters, digits or + = , . @ _ -',
       },
-      WorkspaceUuid: uuidParam('UUID of the Bitbucket workspace (the token audience)', values.workspaceUuid, WHERE_TO_FIND.workspaceUuid),
+      WorkspaceUuid: uuidParam(
+        'UUID of the Bitbucket workspace (the token audience)',
+        values.workspaceUuid,
+        WHERE_TO_FIND.workspaceUuid,
+      ),
       RepositoryUuid: uuidParam(
         `UUID of the Bitbucket repository whose pipelines may assume the role${model.repoUuidMissing ? ` (the default ${REPO_UUID_PLACEHOLDER} is refused on purpose)` : ''}`,
         values.repoUuid,
@@ -141,7 +151,13 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
         Default: '',
         AllowedPattern: '^([0-9A-Fa-f]{40})?$',
       },
-      MaxSessionDuration: { Type: 'Number', Description: 'Longest session in seconds', Default: 3600, MinValue: 3600, MaxValue: 43200 },
+      MaxSessionDuration: {
+        Type: 'Number',
+        Description: 'Longest session in seconds',
+        Default: 3600,
+        MinValue: 3600,
+        MaxValue: 43200,
+      },
       ...Object.fromEntries(
         model.extraVariables.map((x) => {
           const spec = paramSpec(x.param).cloudformation;
@@ -159,7 +175,9 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
         model.roles.map((role) => [
           model.roles.length === 1 ? 'RoleArn' : `${roleLogicalId(role)}Arn`,
           {
-            Description: role.environment ? `Value for AWS_OIDC_ROLE_ARN in the ${role.environment} deployment environment` : 'Value for the repository variable AWS_OIDC_ROLE_ARN',
+            Description: role.environment
+              ? `Value for AWS_OIDC_ROLE_ARN in the ${role.environment} deployment environment`
+              : 'Value for the repository variable AWS_OIDC_ROLE_ARN',
             Value: new Tagged('!GetAtt', `${roleLogicalId(role)}.Arn`),
           },
         ]),

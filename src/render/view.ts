@@ -2,7 +2,13 @@
  * What the templates see: the model plus the concrete and derived values they print. Built from the
  * model only, so the templates never compute a fact themselves.
  */
-import { ENVIRONMENT_UUID_PLACEHOLDER, REPO_UUID_PLACEHOLDER, WHERE_TO_FIND, environmentSubPattern, repositorySubPattern } from '../core/bitbucket.js';
+import {
+  ENVIRONMENT_UUID_PLACEHOLDER,
+  REPO_UUID_PLACEHOLDER,
+  WHERE_TO_FIND,
+  environmentSubPattern,
+  repositorySubPattern,
+} from '../core/bitbucket.js';
 import { concretePolicies, MANIFEST_FILE, type RepoModel, type RoleModel } from '../core/model.js';
 import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
@@ -22,12 +28,16 @@ const PURPOSE: Record<string, string> = {
   'cloudformation/oidc-role.yaml': 'the same IAM side as one CloudFormation stack',
   'README.md': 'this file',
   '.gitignore': 'keeps Terraform state and credentials out of git',
-  [MANIFEST_FILE]: 'the answers and a hash of each generated file, so pipelines-oidc can update the repository without losing your edits',
+  [MANIFEST_FILE]:
+    'the answers and a hash of each generated file, so pipelines-oidc can update the repository without losing your edits',
 };
 
 function purposeOf(path: string): string {
   const m = /^iam\/([^/]+)\/(trust-policy|inline-policy)\.json$/.exec(path);
-  if (m) return m[2] === 'trust-policy' ? `who may assume the ${m[1]} role: steps of the ${m[1]} deployment environment` : `what the ${m[1]} role may do`;
+  if (m)
+    return m[2] === 'trust-policy'
+      ? `who may assume the ${m[1]} role: steps of the ${m[1]} deployment environment`
+      : `what the ${m[1]} role may do`;
   return PURPOSE[path] ?? '';
 }
 
@@ -83,7 +93,11 @@ export function templateContext(model: RepoModel, toolVersion: string) {
       environmentSubPattern: resolve(environmentSubPattern(values.repoUuid, 'ENVIRONMENT-UUID')),
       symbolic: {
         provider: model.provider,
-        roles: model.roles.map((r) => ({ ...r, trustPolicy: asJson(r.trustPolicy), permissions: asJson(r.permissions) })),
+        roles: model.roles.map((r) => ({
+          ...r,
+          trustPolicy: asJson(r.trustPolicy),
+          permissions: asJson(r.permissions),
+        })),
       },
       pipeline: model.pipeline,
       pipelineNames: [

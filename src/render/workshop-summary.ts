@@ -10,7 +10,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function summaryContext(view: WorkshopView, stacks: WorkshopStack[]) {
   const { entries, roles } = view;
-  const exercises = [...new Map(entries.flatMap((e) => (e.exercise ? [[e.exercise.id, e.exercise] as const] : []))).values()];
+  const exercises = [
+    ...new Map(entries.flatMap((e) => (e.exercise ? [[e.exercise.id, e.exercise] as const] : []))).values(),
+  ];
   const closed = entries.filter((e) => e.model.repoUuidMissing || e.model.environmentUuidsMissing.length);
   return {
     version: view.version,

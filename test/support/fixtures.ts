@@ -30,9 +30,16 @@ export function answers(overrides: Partial<Answers> = {}): Answers {
 }
 
 /** Every generated file of a repository, rendered in memory: path → content. */
-export function renderRepo(a: Answers = EXAMPLE, version = '0.0.0-test'): { model: RepoModel; files: Map<string, string> } {
+export function renderRepo(
+  a: Answers = EXAMPLE,
+  version = '0.0.0-test',
+): { model: RepoModel; files: Map<string, string> } {
   const model = buildRepoModel(a);
-  const rendered = renderRepository(model, version, compileTemplates((p) => readFileSync(join(TEMPLATES_DIR, p), 'utf8'))).files;
+  const rendered = renderRepository(
+    model,
+    version,
+    compileTemplates((p) => readFileSync(join(TEMPLATES_DIR, p), 'utf8')),
+  ).files;
   return { model, files: new Map(rendered.map((f) => [f.path, f.content])) };
 }
 
@@ -63,7 +70,10 @@ export const GIT_IDENTITY = {
 };
 
 /** Runs the built CLI (npm test builds first) without a terminal. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): SpawnSyncReturns<string> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
@@ -80,8 +90,15 @@ export function git(cwd: string, args: string[], env: Record<string, string> = {
 export function exampleFlags(overrides: Record<string, string> = {}): string[] {
   const raw = JSON.parse(readFileSync(EXAMPLE_ANSWERS_FILE, 'utf8')) as Record<string, string>;
   const flag: Record<string, string> = {
-    workspace: 'workspace', workspaceUuid: 'workspace-uuid', account: 'account', region: 'region', repoUuid: 'repo-uuid',
-    roleName: 'role-name', iac: 'iac', auth: 'auth', target: 'target',
+    workspace: 'workspace',
+    workspaceUuid: 'workspace-uuid',
+    account: 'account',
+    region: 'region',
+    repoUuid: 'repo-uuid',
+    roleName: 'role-name',
+    iac: 'iac',
+    auth: 'auth',
+    target: 'target',
   };
   const merged = { ...raw, ...overrides };
   const out = [merged['name'] ?? ''];

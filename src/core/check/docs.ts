@@ -2,4 +2,8 @@
 import type { Rule } from './rules.js';
 
 export const findingsMarkdown = (rules: readonly Rule[]): string =>
-  ['| id | severity | what it finds |', '| --- | --- | --- |', ...rules.map((r) => `| \`${r.id}\` | ${r.severity} | ${r.title} |`)].join('\n');
+  [
+    '| id | severity | what it finds |',
+    '| --- | --- | --- |',
+    ...rules.map((r) => `| \`${r.id}\` | ${r.severity} | ${r.title} |`),
+  ].join('\n');

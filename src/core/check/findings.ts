@@ -66,4 +66,5 @@ export function unique(findings: Finding[]): Finding[] {
 }
 
 /** Findings of one file from the top down (stable: findings without a line stay first, in their order). */
-export const inLineOrder = (findings: Finding[]): Finding[] => [...findings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+export const inLineOrder = (findings: Finding[]): Finding[] =>
+  [...findings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

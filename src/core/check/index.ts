@@ -1,7 +1,13 @@
 /** `check` as one pure function: files in, findings, a trust simulation and a token report out. */
 import { audience, hostPathOf, issuerHostPath, providerArn, providerUrl, subScope } from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
-import { infrastructureFindings, permissionsFindings, pipelineFindings, repositoryFindings, trustFindings } from './findings.js';
+import {
+  infrastructureFindings,
+  permissionsFindings,
+  pipelineFindings,
+  repositoryFindings,
+  trustFindings,
+} from './findings.js';
 import type { SchemaValidator } from './pipeline-schema.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
@@ -60,9 +66,16 @@ function identityOf(roles: RoleUnderTest[], model: RepoModel | undefined): Ident
   }
   for (const r of roles) {
     const provider = providerFromTrustPolicy(r.policy);
-    const repo = subPatterns(r.policy).map((p) => subScope(p).repoUuid).find(Boolean);
+    const repo = subPatterns(r.policy)
+      .map((p) => subScope(p).repoUuid)
+      .find(Boolean);
     if (provider && repo && provider.clientIds[0]) {
-      return { issuerHostPath: hostPathOf(provider.url), providerArn: provider.arn, audience: provider.clientIds[0], repoUuid: repo };
+      return {
+        issuerHostPath: hostPathOf(provider.url),
+        providerArn: provider.arn,
+        audience: provider.clientIds[0],
+        repoUuid: repo,
+      };
     }
   }
   return undefined;
@@ -88,7 +101,9 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
   const roles: RoleUnderTest[] = input.trustPolicies.flatMap((f) => {
     const policy = json.get(f.file);
     if (policy === undefined) return [];
-    const env = subPatterns(policy).map((p) => subScope(p).environmentUuid).find(Boolean);
+    const env = subPatterns(policy)
+      .map((p) => subScope(p).environmentUuid)
+      .find(Boolean);
     const generated = options.model?.roles.find((r) => r.trustFile === f.file);
     const role = generated ? generated.concreteArn.replace(/^.*:role\//, '') : f.file;
     return [{ role, file: f.file, policy, ...(env ? { environmentUuid: env } : {}) }];
@@ -97,11 +112,18 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
   const simulation = identity ? simulate(roles, identity) : [];
 
   // the provider the repository creates: from its answers, else as its first trust policy names it
-  const provider = identity ? { url: providerUrl(identity.issuerHostPath), arn: identity.providerArn, clientIds: [identity.audience] } : roles[0] && providerFromTrustPolicy(roles[0].policy);
+  const provider = identity
+    ? { url: providerUrl(identity.issuerHostPath), arn: identity.providerArn, clientIds: [identity.audience] }
+    : roles[0] && providerFromTrustPolicy(roles[0].policy);
   const token =
     options.token === undefined
       ? undefined
-      : explainToken(decodeToken(options.token).claims, roles.map((r) => ({ name: r.role, trustPolicy: r.policy, file: r.file })), provider || undefined, options.now);
+      : explainToken(
+          decodeToken(options.token).claims,
+          roles.map((r) => ({ name: r.role, trustPolicy: r.policy, file: r.file })),
+          provider || undefined,
+          options.now,
+        );
   const errors = findings.some((f) => f.severity === 'error');
   return { ok: !errors, findings, simulation, ...(token ? { token } : {}) };
 }

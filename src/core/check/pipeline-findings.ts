@@ -13,7 +13,12 @@ import { parseYamlSource, type YamlSource } from './yaml-source.js';
 /** A command of a step, or a pipe with its variables, in the order the step runs them. */
 type Command =
   | { kind: 'command'; text: string; line: number | undefined }
-  | { kind: 'pipe'; name: string; line: number | undefined; variables: Array<{ name: string; text: string; line: number | undefined }> };
+  | {
+      kind: 'pipe';
+      name: string;
+      line: number | undefined;
+      variables: Array<{ name: string; text: string; line: number | undefined }>;
+    };
 
 const STATIC_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 /** `$AWS_ACCESS_KEY_ID`, `${AWS_ACCESS_KEY_ID}`, `${AWS_ACCESS_KEY_ID:-…}`: a use, not an assignment. */
@@ -34,7 +39,8 @@ function commandsOf(src: YamlSource, step: YAMLMap): Command[] {
   for (const key of ['script', 'after-script']) {
     for (const item of src.seq(src.get(step, key)?.value)?.items ?? []) {
       const node = src.deref(item as Node);
-      if (isScalar(node) && typeof node.value === 'string') out.push({ kind: 'command', text: node.value, line: src.line(node) });
+      if (isScalar(node) && typeof node.value === 'string')
+        out.push({ kind: 'command', text: node.value, line: src.line(node) });
       else if (isMap(node)) {
         const pipe = src.get(node, 'pipe');
         const name = src.deref(pipe?.value);
@@ -43,7 +49,11 @@ function commandsOf(src: YamlSource, step: YAMLMap): Command[] {
           kind: 'pipe',
           name: isScalar(name) ? String(name.value) : 'pipe',
           line: pipe?.line ?? src.line(node),
-          variables: (variables ? src.entries(variables) : []).map((v) => ({ name: v.key, text: stringsIn(src, v.value).join('\n'), line: v.line })),
+          variables: (variables ? src.entries(variables) : []).map((v) => ({
+            name: v.key,
+            text: stringsIn(src, v.value).join('\n'),
+            line: v.line,
+          })),
         });
       }
     }
@@ -84,7 +94,15 @@ export function readPipeline(file: SourceFile, schemaValidator?: SchemaValidator
   const src = parseYamlSource(file.text);
   const unreadable = (problems: Hit[]): PipelineSource => ({ problems, src, steps: [] });
   if (src.errors.length) {
-    return unreadable(src.errors.map((e) => hit(e.line, `not valid YAML: ${e.message}`, 'Fix the YAML at this line (indentation, quoting, a key given twice).')));
+    return unreadable(
+      src.errors.map((e) =>
+        hit(
+          e.line,
+          `not valid YAML: ${e.message}`,
+          'Fix the YAML at this line (indentation, quoting, a key given twice).',
+        ),
+      ),
+    );
   }
   let value: unknown;
   try {
@@ -93,13 +111,22 @@ export function readPipeline(file: SourceFile, schemaValidator?: SchemaValidator
     return unreadable([hit(undefined, `cannot be read: ${(e as Error).message}`, 'Use fewer aliases.')]);
   }
   const root = src.map(src.doc.contents as Node | null);
-  if (!root) return unreadable([hit(1, 'the file is not a mapping with a pipelines: section', 'Start the file with pipelines:.')]);
+  if (!root)
+    return unreadable([
+      hit(1, 'the file is not a mapping with a pipelines: section', 'Start the file with pipelines:.'),
+    ]);
   const { steps, problems } = pipelineStructure(src, root, !schemaValidator);
   const hits: Hit[] = [];
   if (schemaValidator) {
     for (const p of schemaProblems(schemaValidator, value)) {
       const where = pathText(p.path) || 'the file';
-      hits.push(hit(src.lineAt(p.at), `${where} ${p.message} (Atlassian's schema)`, `Correct ${where} as Atlassian's schema of bitbucket-pipelines.yml describes.`));
+      hits.push(
+        hit(
+          src.lineAt(p.at),
+          `${where} ${p.message} (Atlassian's schema)`,
+          `Correct ${where} as Atlassian's schema of bitbucket-pipelines.yml describes.`,
+        ),
+      );
     }
   }
   hits.push(...problems.map((p) => hit(p.line, p.message, p.fix)));
@@ -110,12 +137,16 @@ export function readPipeline(file: SourceFile, schemaValidator?: SchemaValidator
 export const pipelineSchema = (pipeline: PipelineSource): Hit[] => pipeline.problems;
 
 /** `pipeline.oidc-missing`: a step uses the OIDC token without asking for it. */
-export const oidcMissing = (pipeline: PipelineSource): Hit[] => pipeline.steps.flatMap((step) => stepOidcMissing(pipeline.src, step));
+export const oidcMissing = (pipeline: PipelineSource): Hit[] =>
+  pipeline.steps.flatMap((step) => stepOidcMissing(pipeline.src, step));
 
 function stepOidcMissing(src: YamlSource, step: Step): Hit[] {
   if (oidcEnabled(src, step.map)) return [];
   const uses = step.commands.flatMap((c) => {
-    if (c.kind === 'pipe') return c.variables.some((v) => v.name === 'AWS_OIDC_ROLE_ARN') ? [{ what: `runs the pipe ${c.name} with AWS_OIDC_ROLE_ARN`, line: c.line }] : [];
+    if (c.kind === 'pipe')
+      return c.variables.some((v) => v.name === 'AWS_OIDC_ROLE_ARN')
+        ? [{ what: `runs the pipe ${c.name} with AWS_OIDC_ROLE_ARN`, line: c.line }]
+        : [];
     return OIDC_USES.filter((u) => u.pattern.test(c.text)).map((u) => ({ what: u.what, line: c.line }));
   });
   const first = uses[0];
@@ -139,8 +170,11 @@ export function staticKeys(pipeline: PipelineSource): Hit[] {
 function stepStaticKeys(src: YamlSource, step: Step, reported: Set<number | undefined>): Hit[] {
   const uses: Array<{ line: number | undefined; names: string[]; where: string }> = [];
   // the image is pulled before any command runs: keys in its credentials are stored ones
-  const image = stringsIn(src, src.get(step.map, 'image')?.value ?? null).flatMap((s) => [...s.matchAll(STATIC_KEY_USE)].map((m) => m[1]!));
-  if (image.length) uses.push({ line: src.get(step.map, 'image')?.line, names: image, where: 'the image credentials use' });
+  const image = stringsIn(src, src.get(step.map, 'image')?.value ?? null).flatMap((s) =>
+    [...s.matchAll(STATIC_KEY_USE)].map((m) => m[1]!),
+  );
+  if (image.length)
+    uses.push({ line: src.get(step.map, 'image')?.line, names: image, where: 'the image credentials use' });
   let sts = false;
   let ownKeys = false;
   for (const c of step.commands) {
@@ -152,16 +186,21 @@ function stepStaticKeys(src: YamlSource, step: Step, reported: Set<number | unde
       ownKeys ||= sts && STATIC_KEY_ASSIGNMENT.test(c.text);
     } else if (!ownKeys) {
       for (const v of c.variables) {
-        const names = [...((STATIC_KEYS as readonly string[]).includes(v.name) ? [v.name] : []), ...[...v.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!)];
+        const names = [
+          ...((STATIC_KEYS as readonly string[]).includes(v.name) ? [v.name] : []),
+          ...[...v.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!),
+        ];
         if (names.length) uses.push({ line: v.line, names, where: `the pipe ${c.name} gets` });
       }
     }
   }
-  return uses.filter((u) => (reported.has(u.line) ? false : (reported.add(u.line), true))).map((u) =>
-    hit(
-      u.line,
-      `${step.path}: ${u.where} ${[...new Set(u.names)].join(' and ')}: stored long-lived access keys, which OIDC is there to replace`,
-      `Give ${step.path} oidc: true and take credentials from the role (AWS_OIDC_ROLE_ARN for Atlassian's AWS pipes, the token file for the AWS CLI), then delete the access-key variables in Bitbucket and deactivate the keys in IAM.`,
-    ),
-  );
+  return uses
+    .filter((u) => (reported.has(u.line) ? false : (reported.add(u.line), true)))
+    .map((u) =>
+      hit(
+        u.line,
+        `${step.path}: ${u.where} ${[...new Set(u.names)].join(' and ')}: stored long-lived access keys, which OIDC is there to replace`,
+        `Give ${step.path} oidc: true and take credentials from the role (AWS_OIDC_ROLE_ARN for Atlassian's AWS pipes, the token file for the AWS CLI), then delete the access-key variables in Bitbucket and deactivate the keys in IAM.`,
+      ),
+    );
 }

@@ -25,7 +25,8 @@ import type { Severity, SourceFile } from './types.js';
 
 const ISSUER_FORM = issuerHostPath('<workspace-slug>');
 
-const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const list = (v: unknown): string[] =>
+  typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const quote = (s: string) => JSON.stringify(s);
 
 /** Whether a statement's actions include `action` (IAM matches action names case-insensitively, with wildcards). */
@@ -33,7 +34,8 @@ const allows = (s: PolicyStatement, action: string) => !s.notAction && s.actions
 
 /** What is wrong with an issuer host/path (in a provider ARN or a condition key), if anything. */
 function issuerProblem(hostPath: string): string | undefined {
-  if (/^https?:\/\//i.test(hostPath)) return `${quote(hostPath)} starts with the scheme: IAM names the provider without https://`;
+  if (/^https?:\/\//i.test(hostPath))
+    return `${quote(hostPath)} starts with the scheme: IAM names the provider without https://`;
   const workspace = workspaceOf(hostPath);
   if (workspace === undefined) return `${quote(hostPath)} is not Bitbucket's issuer ${ISSUER_FORM}`;
   // a workspace UUID as copied from a URL may have its braces encoded
@@ -53,18 +55,38 @@ interface SubVerdict {
   fix: string;
 }
 
-const SUB_FIX = 'Use "{<repository-uuid>}:*" for the repository (any of its steps), or "{<repository-uuid>}:{<environment-uuid>}:*" for one deployment environment: lower-case UUIDs in braces, ending with :*.';
+const SUB_FIX =
+  'Use "{<repository-uuid>}:*" for the repository (any of its steps), or "{<repository-uuid>}:{<environment-uuid>}:*" for one deployment environment: lower-case UUIDs in braces, ending with :*.';
 
 /** A StringLike `sub` pattern against what Bitbucket's tokens carry: `{repo}:{step}` or `{repo}:{environment}:{step}`. */
 function subVerdict(pattern: string): SubVerdict | undefined {
   const parts = pattern.split(':');
   if (/^[*?{}]*$/.test(parts[0]!)) {
-    return { severity: 'error', everyRepository: true, message: `the sub pattern ${quote(pattern)} matches every repository of the workspace`, fix: SUB_FIX };
+    return {
+      severity: 'error',
+      everyRepository: true,
+      message: `the sub pattern ${quote(pattern)} matches every repository of the workspace`,
+      fix: SUB_FIX,
+    };
   }
   if (pattern.includes(REPO_PLACEHOLDER) || pattern.includes(ENVIRONMENT_PLACEHOLDER)) {
     const missing = [
-      ...(pattern.includes(REPO_PLACEHOLDER) ? [{ what: 'repository', how: '`pipelines-oidc update --repo-uuid <uuid>` (Repository settings → Pipelines → OpenID Connect)' }] : []),
-      ...(pattern.includes(ENVIRONMENT_PLACEHOLDER) ? [{ what: 'deployment environment', how: '`pipelines-oidc update --environment <name>=<uuid>` (Repository settings → Deployments)' }] : []),
+      ...(pattern.includes(REPO_PLACEHOLDER)
+        ? [
+            {
+              what: 'repository',
+              how: '`pipelines-oidc update --repo-uuid <uuid>` (Repository settings → Pipelines → OpenID Connect)',
+            },
+          ]
+        : []),
+      ...(pattern.includes(ENVIRONMENT_PLACEHOLDER)
+        ? [
+            {
+              what: 'deployment environment',
+              how: '`pipelines-oidc update --environment <name>=<uuid>` (Repository settings → Deployments)',
+            },
+          ]
+        : []),
     ];
     // a generated repository before its Bitbucket repository exists: closed, not wrong, hence a warning
     return {
@@ -75,8 +97,10 @@ function subVerdict(pattern: string): SubVerdict | undefined {
     };
   }
   const errors: string[] = [];
-  if (parts.length > 3) errors.push(`has ${parts.length} parts, but sub has at most three: {repository}:{environment}:{step}`);
-  if (parts[parts.length - 1] !== '*') errors.push('does not end with :* (the step UUID at the end changes on every run)');
+  if (parts.length > 3)
+    errors.push(`has ${parts.length} parts, but sub has at most three: {repository}:{environment}:{step}`);
+  if (parts[parts.length - 1] !== '*')
+    errors.push('does not end with :* (the step UUID at the end changes on every run)');
   const segments = parts.length > 1 ? parts.slice(0, -1) : parts;
   const upper: string[] = [];
   segments.slice(0, 2).forEach((segment, i) => {
@@ -84,11 +108,26 @@ function subVerdict(pattern: string): SubVerdict | undefined {
     const written = readUuid(segment);
     if (written?.open && written.close && written.lowerCase) return;
     if (written?.open && written.close) upper.push(segment);
-    else if (written && !written.open && !written.close) errors.push(`writes the ${what} UUID without braces (${segment}); the token's sub has them: {${segment.toLowerCase()}}`);
-    else if (segment === '*' && i === 1) errors.push('has * for the environment: "{repository}:*" already covers every environment; name one as {environment-uuid}');
-    else if (!(parts.length === 1 && i === 0 && /[*]$/.test(segment))) errors.push(`has ${quote(segment)} where the ${what} UUID in braces belongs (the slug or name does not appear in the token)`);
+    else if (written && !written.open && !written.close)
+      errors.push(
+        `writes the ${what} UUID without braces (${segment}); the token's sub has them: {${segment.toLowerCase()}}`,
+      );
+    else if (segment === '*' && i === 1)
+      errors.push(
+        'has * for the environment: "{repository}:*" already covers every environment; name one as {environment-uuid}',
+      );
+    else if (!(parts.length === 1 && i === 0 && /[*]$/.test(segment)))
+      errors.push(
+        `has ${quote(segment)} where the ${what} UUID in braces belongs (the slug or name does not appear in the token)`,
+      );
   });
-  if (errors.length) return { severity: 'error', everyRepository: false, message: `the sub pattern ${quote(pattern)} ${errors.join('; ')}, so it never matches a token`, fix: SUB_FIX };
+  if (errors.length)
+    return {
+      severity: 'error',
+      everyRepository: false,
+      message: `the sub pattern ${quote(pattern)} ${errors.join('; ')}, so it never matches a token`,
+      fix: SUB_FIX,
+    };
   if (upper.length) {
     return {
       severity: 'warning',
@@ -153,10 +192,16 @@ export function readTrustPolicy(file: SourceFile): TrustPolicySource {
     if (s.effect !== 'Allow' || !allows(s, 'sts:AssumeRoleWithWebIdentity')) return [];
     const federated = isObject(s.principal) ? list(s.principal['Federated']) : [];
     // statements for other providers (GitHub, …) or AWS principals are not this tool's business
-    const forBitbucket = federated.some((f) => /bitbucket/i.test(f)) || s.conditions.some((c) => /bitbucket/i.test(c.key));
+    const forBitbucket =
+      federated.some((f) => /bitbucket/i.test(f)) || s.conditions.some((c) => /bitbucket/i.test(c.key));
     if (!forBitbucket) return [];
     const principals = federated.filter((f) => /bitbucket/i.test(f));
-    const principalWorkspaces = new Set(principals.map(validPrincipalHostPath).filter((h) => h !== undefined).map(workspaceOf));
+    const principalWorkspaces = new Set(
+      principals
+        .map(validPrincipalHostPath)
+        .filter((h) => h !== undefined)
+        .map(workspaceOf),
+    );
     const keys = s.conditions.filter((c) => /bitbucket/i.test(splitKey(c.key).issuer));
     return [{ statement: s, principals, principalWorkspaces, keys }];
   });
@@ -171,18 +216,37 @@ export const policyGrammar = (policy: PolicySource): Hit[] => policy.problems;
 
 /** `trust.provider`: the principal's ARN and the issuer in every condition key must name the same workspace by slug. */
 export const trustProvider = perStatement(({ statement: s, principals, principalWorkspaces, keys }, add) => {
-  if (!principals.length) add(s.lineOf('Principal'), 'tests Bitbucket token claims but has no Federated principal for Bitbucket\'s identity provider', `Set "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/${ISSUER_FORM}"}.`);
+  if (!principals.length)
+    add(
+      s.lineOf('Principal'),
+      "tests Bitbucket token claims but has no Federated principal for Bitbucket's identity provider",
+      `Set "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/${ISSUER_FORM}"}.`,
+    );
   for (const f of principals) {
     const hostPath = principalHostPath(f);
     const problem = hostPath === undefined ? `${quote(f)} is not an IAM OIDC provider ARN` : issuerProblem(hostPath);
-    if (problem) add(s.lineOf('Principal'), `the Federated principal: ${problem}`, `Use "arn:<partition>:iam::<account>:oidc-provider/${ISSUER_FORM}", with the slug shown in Repository settings → Pipelines → OpenID Connect.`);
+    if (problem)
+      add(
+        s.lineOf('Principal'),
+        `the Federated principal: ${problem}`,
+        `Use "arn:<partition>:iam::<account>:oidc-provider/${ISSUER_FORM}", with the slug shown in Repository settings → Pipelines → OpenID Connect.`,
+      );
   }
   for (const c of keys) {
     const { issuer } = splitKey(c.key);
     const problem = issuerProblem(issuer);
-    if (problem) add(c.line, `the condition key ${quote(c.key)}: ${problem}; a condition on it never matches`, `Write condition keys as "${ISSUER_FORM}:<claim>", the provider URL without https://.`);
+    if (problem)
+      add(
+        c.line,
+        `the condition key ${quote(c.key)}: ${problem}; a condition on it never matches`,
+        `Write condition keys as "${ISSUER_FORM}:<claim>", the provider URL without https://.`,
+      );
     else if (principalWorkspaces.size && !principalWorkspaces.has(workspaceOf(issuer))) {
-      add(c.line, `the condition key ${quote(c.key)} names the workspace ${quote(workspaceOf(issuer)!)}, the Federated principal ${[...principalWorkspaces].map((w) => quote(w!)).join(', ')}: the condition never matches`, 'Use the same workspace slug in the principal and in every condition key.');
+      add(
+        c.line,
+        `the condition key ${quote(c.key)} names the workspace ${quote(workspaceOf(issuer)!)}, the Federated principal ${[...principalWorkspaces].map((w) => quote(w!)).join(', ')}: the condition never matches`,
+        'Use the same workspace slug in the principal and in every condition key.',
+      );
     }
   }
 });
@@ -192,7 +256,11 @@ export const unsupportedKey = perStatement(({ keys }, add) => {
   for (const c of keys) {
     const { claim } = splitKey(c.key);
     if (!CONDITION_CLAIMS.includes(claim)) {
-      add(c.line, `${quote(c.key)}: IAM does not expose the claim ${quote(claim)} as a condition key (only ${CONDITION_CLAIMS.join(', ')}), so this condition never matches`, 'Remove it: scope to a repository or deployment environment with StringLike on …:sub, and restrict branches in the deployment environment\'s settings in Bitbucket.');
+      add(
+        c.line,
+        `${quote(c.key)}: IAM does not expose the claim ${quote(claim)} as a condition key (only ${CONDITION_CLAIMS.join(', ')}), so this condition never matches`,
+        "Remove it: scope to a repository or deployment environment with StringLike on …:sub, and restrict branches in the deployment environment's settings in Bitbucket.",
+      );
     }
   }
 });
@@ -200,13 +268,34 @@ export const unsupportedKey = perStatement(({ keys }, add) => {
 /** `trust.aud`: the audience. */
 export const trustAudience = perStatement(({ statement: s, keys }, add) => {
   const audiences = keys.filter((c) => splitKey(c.key).claim === 'aud' && !isNegated(c));
-  if (!audiences.length) add(s.lineOf('Condition'), 'no condition on the audience (…:aud)', 'Add "StringEquals": {"<issuer>:aud": "ari:cloud:bitbucket::workspace/<workspace-uuid>"} (the UUID without braces).');
+  if (!audiences.length)
+    add(
+      s.lineOf('Condition'),
+      'no condition on the audience (…:aud)',
+      'Add "StringEquals": {"<issuer>:aud": "ari:cloud:bitbucket::workspace/<workspace-uuid>"} (the UUID without braces).',
+    );
   for (const c of audiences) {
     for (const v of c.values) {
       const written = readUuid(workspaceOfAudience(v, true) ?? '');
-      if (written && (written.open || written.close)) add(c.line, `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`, `Remove the braces: ${quote(audience(written.uuid))}.`);
-      else if (!written) add(c.line, `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`, 'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).');
-      else if (!written.lowerCase) add(c.line, `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`, `Write ${quote(v.toLowerCase())}.`, 'warning');
+      if (written && (written.open || written.close))
+        add(
+          c.line,
+          `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`,
+          `Remove the braces: ${quote(audience(written.uuid))}.`,
+        );
+      else if (!written)
+        add(
+          c.line,
+          `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`,
+          'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).',
+        );
+      else if (!written.lowerCase)
+        add(
+          c.line,
+          `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`,
+          `Write ${quote(v.toLowerCase())}.`,
+          'warning',
+        );
     }
   }
 });
@@ -236,7 +325,11 @@ export const workspaceWide = perStatement(({ statement: s, principalWorkspaces, 
 /** `trust.sub-exact`: sub tested for equality, which the step UUID at its end defeats. */
 export const subExact = perStatement(({ keys }, add) => {
   for (const c of subConditions(keys).filter((x) => /Equals/.test(x.base))) {
-    add(c.line, `${c.operator} on sub: the token's sub ends with the step UUID, which changes on every run, so an exact match never matches again`, 'Use StringLike with a pattern ending in :*, e.g. "{<repository-uuid>}:*".');
+    add(
+      c.line,
+      `${c.operator} on sub: the token's sub ends with the step UUID, which changes on every run, so an exact match never matches again`,
+      'Use StringLike with a pattern ending in :*, e.g. "{<repository-uuid>}:*".',
+    );
   }
 });
 
@@ -259,9 +352,15 @@ const everyResource = (s: PolicyStatement) => s.notResource || s.resources.inclu
 
 function broadStatement(s: PolicyStatement): Hit[] {
   const out: Hit[] = [];
-  const add = (severity: Severity, element: string, message: string, fix: string) => out.push(hit(s.lineOf(element), `${s.label}: ${message}`, fix, severity));
+  const add = (severity: Severity, element: string, message: string, fix: string) =>
+    out.push(hit(s.lineOf(element), `${s.label}: ${message}`, fix, severity));
   if (s.notAction) {
-    add('error', 'NotAction', 'Allow with NotAction grants every other action of every AWS service', 'List the actions the pipeline needs in "Action" instead.');
+    add(
+      'error',
+      'NotAction',
+      'Allow with NotAction grants every other action of every AWS service',
+      'List the actions the pipeline needs in "Action" instead.',
+    );
     return out;
   }
   if (s.actions.some((a) => /^[*?]*(:[*?]*)?$/.test(a) || /^[^:]*[*?][^:]*:/.test(a))) {
@@ -270,21 +369,50 @@ function broadStatement(s: PolicyStatement): Hit[] {
   }
   const serviceWide = s.actions.filter((a) => /:\*$/.test(a));
   if (serviceWide.length) {
-    if (everyResource(s)) add('error', 'Action', `allows every action of ${serviceWide.join(', ')} on every resource`, 'List the actions the pipeline needs, and name the resources they work on.');
-    else add('warning', 'Action', `allows every action of ${serviceWide.join(', ')}`, 'List the actions the pipeline needs instead of the whole service.');
+    if (everyResource(s))
+      add(
+        'error',
+        'Action',
+        `allows every action of ${serviceWide.join(', ')} on every resource`,
+        'List the actions the pipeline needs, and name the resources they work on.',
+      );
+    else
+      add(
+        'warning',
+        'Action',
+        `allows every action of ${serviceWide.join(', ')}`,
+        'List the actions the pipeline needs instead of the whole service.',
+      );
   }
   if (!everyResource(s)) return out;
   const specific = s.actions.filter((a) => !/:\*$/.test(a));
   const element = s.notResource ? 'NotResource' : 'Resource';
   const bearer = specific.filter((a) => a.toLowerCase() === 'sts:getservicebearertoken');
   if (bearer.length && !s.conditions.some((c) => c.key.toLowerCase() === 'sts:awsservicename')) {
-    add('warning', 'Condition', 'sts:GetServiceBearerToken on "*" without a condition on sts:AWSServiceName: bearer tokens for any service', 'Add "Condition": {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}.');
+    add(
+      'warning',
+      'Condition',
+      'sts:GetServiceBearerToken on "*" without a condition on sts:AWSServiceName: bearer tokens for any service',
+      'Add "Condition": {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}.',
+    );
   }
   const avoidable = specific.filter((a) => !resourceless(a));
   const covered = avoidable.filter((a) => actionsOf(a.split(':')[0] ?? ''));
   const unknown = avoidable.filter((a) => !actionsOf(a.split(':')[0] ?? ''));
-  if (covered.length) add('error', element, `${covered.join(', ')} on every resource ("*"), though AWS lets ${covered.length > 1 ? 'them' : 'it'} be limited to named resources`, 'Name the resources (bucket, repository, function, … ARNs) instead of "*".');
-  if (unknown.length) add('warning', element, `${unknown.join(', ')} on every resource ("*"); pipelines-oidc cannot tell whether AWS lets ${unknown.length > 1 ? 'them' : 'it'} be limited to named resources`, 'Name the resources instead of "*" where the service allows it.');
+  if (covered.length)
+    add(
+      'error',
+      element,
+      `${covered.join(', ')} on every resource ("*"), though AWS lets ${covered.length > 1 ? 'them' : 'it'} be limited to named resources`,
+      'Name the resources (bucket, repository, function, … ARNs) instead of "*".',
+    );
+  if (unknown.length)
+    add(
+      'warning',
+      element,
+      `${unknown.join(', ')} on every resource ("*"); pipelines-oidc cannot tell whether AWS lets ${unknown.length > 1 ? 'them' : 'it'} be limited to named resources`,
+      'Name the resources instead of "*" where the service allows it.',
+    );
   return out;
 }
 
@@ -305,9 +433,22 @@ export function broadManagedPolicies(file: SourceFile): Hit[] {
     for (const name of names) {
       const breadth = managedPolicyBreadth(name);
       if (breadth === 'account') {
-        hits.push(hit(i + 1, `the AWS-managed policy ${name} gives the role ${name === 'IAMFullAccess' ? 'full control of IAM, and so of the account' : 'nearly every permission in the account'}`, 'Attach only the inline policy with the actions and resources the pipeline needs.'));
+        hits.push(
+          hit(
+            i + 1,
+            `the AWS-managed policy ${name} gives the role ${name === 'IAMFullAccess' ? 'full control of IAM, and so of the account' : 'nearly every permission in the account'}`,
+            'Attach only the inline policy with the actions and resources the pipeline needs.',
+          ),
+        );
       } else if (breadth === 'service') {
-        hits.push(hit(i + 1, `the AWS-managed policy ${name} allows every action of its service on every resource`, 'Replace it by an inline policy with the actions and resources the pipeline needs.', 'warning'));
+        hits.push(
+          hit(
+            i + 1,
+            `the AWS-managed policy ${name} allows every action of its service on every resource`,
+            'Replace it by an inline policy with the actions and resources the pipeline needs.',
+            'warning',
+          ),
+        );
       }
     }
   });

@@ -147,4 +147,3 @@ export interface Finding {
   /** What to change, in one sentence. */
   fix: string;
 }
-

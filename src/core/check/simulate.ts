@@ -38,7 +38,13 @@ const OTHER_WORKSPACE = 'another-workspace';
 const OTHER_REPO = '9e9e9e9e-0000-4000-8000-000000000001';
 const OTHER_ENV = '9e9e9e9e-0000-4000-8000-000000000002';
 
-function request(id: Identity, sub: string, aud = id.audience, hostPath = id.issuerHostPath, providerArn = id.providerArn): TrustRequest {
+function request(
+  id: Identity,
+  sub: string,
+  aud = id.audience,
+  hostPath = id.issuerHostPath,
+  providerArn = id.providerArn,
+): TrustRequest {
   return {
     federated: providerArn,
     action: 'sts:AssumeRoleWithWebIdentity',
@@ -59,20 +65,42 @@ export function simulate(roles: RoleUnderTest[], id: Identity): SimulationRow[] 
       ['this repository' + (r.environmentUuid ? ', its environment' : ''), 'allowed', request(id, own)],
       ['another repository of the workspace', 'denied', request(id, own.replace(id.repoUuid, OTHER_REPO))],
       ['another workspace', 'denied', request(id, own, audienceOf(OTHER_REPO), otherHost, otherProvider)],
-      ['a wrong audience (braces around the UUID)', 'denied', request(id, own, audienceOf(braced(workspaceUuid ?? '')))],
+      [
+        'a wrong audience (braces around the UUID)',
+        'denied',
+        request(id, own, audienceOf(braced(workspaceUuid ?? ''))),
+      ],
       ...(r.environmentUuid
         ? [
-            ['a step without deployment environment', 'denied', request(id, subClaim(id.repoUuid, STEP))] as [string, 'denied', TrustRequest],
+            ['a step without deployment environment', 'denied', request(id, subClaim(id.repoUuid, STEP))] as [
+              string,
+              'denied',
+              TrustRequest,
+            ],
             ...envs
               .filter((e) => e !== r.environmentUuid)
               .concat(envs.length > 1 ? [] : [OTHER_ENV])
-              .map((e) => [`environment ${e}`, 'denied', request(id, subClaim(id.repoUuid, STEP, e))] as [string, 'denied', TrustRequest]),
+              .map(
+                (e) =>
+                  [`environment ${e}`, 'denied', request(id, subClaim(id.repoUuid, STEP, e))] as [
+                    string,
+                    'denied',
+                    TrustRequest,
+                  ],
+              ),
           ]
         : []),
     ];
     return scenarios.map(([scenario, expected, req]) => {
       const d = evaluateTrust(r.policy, req);
-      return { role: r.role, file: r.file, scenario, expected, allowed: d.allowed, reason: d.allowed ? 'allowed by the trust policy' : (d.reasons[0] ?? 'no statement allows it') };
+      return {
+        role: r.role,
+        file: r.file,
+        scenario,
+        expected,
+        allowed: d.allowed,
+        reason: d.allowed ? 'allowed by the trust policy' : (d.reasons[0] ?? 'no statement allows it'),
+      };
     });
   });
 }

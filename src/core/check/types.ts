@@ -34,4 +34,3 @@ export interface CheckInput {
   terraform: SourceFile[];
   cloudformation: SourceFile[];
 }
-

@@ -8,7 +8,7 @@ export const codeartifactNpm: TargetDefinition = {
   id: 'codeartifact-npm',
   title: 'Publish an npm package to CodeArtifact',
   description:
-    'On every push to main: install through CodeArtifact, publish the version in package.json, and tag the commit `v<version>` (pushed with the pipeline\'s own repository access). Bump the version in the commit you release: publishing a version that exists fails the step.',
+    "On every push to main: install through CodeArtifact, publish the version in package.json, and tag the commit `v<version>` (pushed with the pipeline's own repository access). Bump the version in the commit you release: publishing a version that exists fails the step.",
   questions: [
     codeartifactDomain,
     codeartifactRepository,
@@ -20,7 +20,13 @@ export const codeartifactNpm: TargetDefinition = {
       pattern: NPM_NAME,
       optional: true,
     },
-    { name: 'npmPackage', flag: 'npm-package', description: 'npm package name without the scope, as in package.json', example: 'widgets', pattern: NPM_NAME },
+    {
+      name: 'npmPackage',
+      flag: 'npm-package',
+      description: 'npm package name without the scope, as in package.json',
+      example: 'widgets',
+      pattern: NPM_NAME,
+    },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
@@ -42,7 +48,8 @@ export const codeartifactNpm: TargetDefinition = {
       Sid: 'CodeArtifactPublishNpm',
       Effect: 'Allow',
       Action: 'codeartifact:PublishPackageVersion',
-      Resource: 'arn:{{partition}}:codeartifact:{{region}}:{{account}}:package/{{codeartifactDomain}}/{{codeartifactRepository}}/npm/{{npmScope}}/{{npmPackage}}',
+      Resource:
+        'arn:{{partition}}:codeartifact:{{region}}:{{account}}:package/{{codeartifactDomain}}/{{codeartifactRepository}}/npm/{{npmScope}}/{{npmPackage}}',
     },
   ],
   notes: [

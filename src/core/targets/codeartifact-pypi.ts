@@ -13,7 +13,8 @@ export const codeartifactPypi: TargetDefinition = {
     {
       name: 'pypiPackage',
       flag: 'pypi-package',
-      description: 'Python package name, normalised as CodeArtifact stores it (lowercase; runs of ".", "_" and "-" become one "-")',
+      description:
+        'Python package name, normalised as CodeArtifact stores it (lowercase; runs of ".", "_" and "-" become one "-")',
       example: 'acme-widgets',
       pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
     },
@@ -37,7 +38,8 @@ export const codeartifactPypi: TargetDefinition = {
       Sid: 'CodeArtifactPublishPypi',
       Effect: 'Allow',
       Action: 'codeartifact:PublishPackageVersion',
-      Resource: 'arn:{{partition}}:codeartifact:{{region}}:{{account}}:package/{{codeartifactDomain}}/{{codeartifactRepository}}/pypi//{{pypiPackage}}',
+      Resource:
+        'arn:{{partition}}:codeartifact:{{region}}:{{account}}:package/{{codeartifactDomain}}/{{codeartifactRepository}}/pypi//{{pypiPackage}}',
     },
   ],
   notes: [

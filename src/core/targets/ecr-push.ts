@@ -15,7 +15,14 @@ export const ecrPush: TargetDefinition = {
       example: 'acme/web',
       pattern: '^([a-z0-9]+([._-][a-z0-9]+)*/)*[a-z0-9]+([._-][a-z0-9]+)*$',
     },
-    { name: 'dockerfileDir', flag: 'dockerfile-dir', description: 'Folder with the Dockerfile: the build context', example: '.', pattern: RELATIVE_PATH, default: '.' },
+    {
+      name: 'dockerfileDir',
+      flag: 'dockerfile-dir',
+      description: 'Folder with the Dockerfile: the build context',
+      example: '.',
+      pattern: RELATIVE_PATH,
+      default: '.',
+    },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
@@ -37,7 +44,14 @@ export const ecrPush: TargetDefinition = {
     {
       Sid: 'EcrPush',
       Effect: 'Allow',
-      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage', 'ecr:BatchGetImage'],
+      Action: [
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:InitiateLayerUpload',
+        'ecr:UploadLayerPart',
+        'ecr:CompleteLayerUpload',
+        'ecr:PutImage',
+        'ecr:BatchGetImage',
+      ],
       Resource: 'arn:{{partition}}:ecr:{{region}}:{{account}}:repository/{{ecrRepository}}',
     },
   ],

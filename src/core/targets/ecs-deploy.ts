@@ -10,9 +10,27 @@ export const ecsDeploy: TargetDefinition = {
   description:
     'On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`), point the service at it, and wait until the service is stable.',
   questions: [
-    { name: 'ecsCluster', flag: 'ecs-cluster', description: 'Name of the ECS cluster', example: 'production', pattern: ECS_NAME },
-    { name: 'ecsService', flag: 'ecs-service', description: 'Name of the ECS service in that cluster', example: 'web', pattern: ECS_NAME },
-    { name: 'taskFamily', flag: 'task-family', description: 'Task definition family the pipeline registers revisions of', example: 'web', pattern: ECS_NAME },
+    {
+      name: 'ecsCluster',
+      flag: 'ecs-cluster',
+      description: 'Name of the ECS cluster',
+      example: 'production',
+      pattern: ECS_NAME,
+    },
+    {
+      name: 'ecsService',
+      flag: 'ecs-service',
+      description: 'Name of the ECS service in that cluster',
+      example: 'web',
+      pattern: ECS_NAME,
+    },
+    {
+      name: 'taskFamily',
+      flag: 'task-family',
+      description: 'Task definition family the pipeline registers revisions of',
+      example: 'web',
+      pattern: ECS_NAME,
+    },
     {
       name: 'taskDefinitionFile',
       flag: 'task-definition-file',
@@ -21,7 +39,14 @@ export const ecsDeploy: TargetDefinition = {
       pattern: RELATIVE_PATH,
       default: 'ecs/task-definition.json',
     },
-    { name: 'taskRoleName', flag: 'task-role-name', description: 'Name of the task role in the task definition (leave empty if it has none)', example: 'web-task', pattern: ROLE_NAME, optional: true },
+    {
+      name: 'taskRoleName',
+      flag: 'task-role-name',
+      description: 'Name of the task role in the task definition (leave empty if it has none)',
+      example: 'web-task',
+      pattern: ROLE_NAME,
+      optional: true,
+    },
     {
       name: 'executionRoleName',
       flag: 'execution-role-name',

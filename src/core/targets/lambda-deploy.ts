@@ -8,8 +8,21 @@ export const lambdaDeploy: TargetDefinition = {
   description:
     'On every push to main: zip a folder as the code of an existing Lambda function (up to 50 MB zipped), wait until the function is updated, and publish a version described with the commit hash.',
   questions: [
-    { name: 'functionName', flag: 'function-name', description: 'Name of the Lambda function (not its ARN)', example: 'acme-api', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-    { name: 'functionDir', flag: 'function-dir', description: 'Folder whose contents become the function code', example: 'src', pattern: RELATIVE_PATH, default: '.' },
+    {
+      name: 'functionName',
+      flag: 'function-name',
+      description: 'Name of the Lambda function (not its ARN)',
+      example: 'acme-api',
+      pattern: '^[A-Za-z0-9_-]{1,64}$',
+    },
+    {
+      name: 'functionDir',
+      flag: 'function-dir',
+      description: 'Folder whose contents become the function code',
+      example: 'src',
+      pattern: RELATIVE_PATH,
+      default: '.',
+    },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
   step: {

@@ -16,5 +16,7 @@ export const stsCheck: TargetDefinition = {
     ],
   },
   statements: [{ Sid: 'ReadOwnRole', Effect: 'Allow', Action: 'iam:GetRole', Resource: '{{roleArn}}' }],
-  notes: ['`iam:GetRole` on this role only: the check pipeline reads its own role to prove the inline policy is attached.'],
+  notes: [
+    '`iam:GetRole` on this role only: the check pipeline reads its own role to prove the inline policy is attached.',
+  ],
 };

@@ -47,7 +47,8 @@ function uniqueName(base: string, taken: Set<string>, join: string): string {
   return name;
 }
 
-const pascal = (s: string) => s.replace(/(?:^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+const pascal = (s: string) =>
+  s.replace(/(?:^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
 
 export function workshopView(entries: WorkshopEntry[], version: string): WorkshopView {
   const first = entries[0];
@@ -102,4 +103,3 @@ export function workshopState(view: WorkshopView): WorkshopState {
     })),
   };
 }
-

@@ -15,18 +15,29 @@ export const broadPolicy: Exercise = {
   repository(model) {
     const broken = permissionFiles(model, (permissions) => {
       const services = unique(permissions.Statement.flatMap((s) => list(s.Action)).map((a) => a.split(':')[0]!));
-      return { Version: permissions.Version, Statement: [{ Sid: 'PipelineAccess', Effect: 'Allow', Action: services.map((s) => `${s}:*`), Resource: '*' }] };
+      return {
+        Version: permissions.Version,
+        Statement: [{ Sid: 'PipelineAccess', Effect: 'Allow', Action: services.map((s) => `${s}:*`), Resource: '*' }],
+      };
     });
     // what each role really needs: the generated statements, for the last hints only
-    const needed = new Map(model.roles.map((r) => [r.permissionsFile, (concretePolicies(model, r).permissions as unknown as PolicyDocument).Statement]));
-    const actions = [...needed].map(([file, statements]) => md`- ${code(file)}: ${codeList(unique(statements.flatMap((s) => list(s.Action))))}`);
+    const needed = new Map(
+      model.roles.map((r) => [
+        r.permissionsFile,
+        (concretePolicies(model, r).permissions as unknown as PolicyDocument).Statement,
+      ]),
+    );
+    const actions = [...needed].map(
+      ([file, statements]) => md`- ${code(file)}: ${codeList(unique(statements.flatMap((s) => list(s.Action))))}`,
+    );
     const statements = [...needed].map(([file, statements]) =>
       joined(
         [
           md`${code(file)}:`,
           md``,
           ...statements.map(
-            (s) => md`- ${codeList(list(s.Action))} on ${codeList(list(s.Resource))}${s.Condition ? md`, with the condition ${code(JSON.stringify(s.Condition))}` : md``}`,
+            (s) =>
+              md`- ${codeList(list(s.Action))} on ${codeList(list(s.Resource))}${s.Condition ? md`, with the condition ${code(JSON.stringify(s.Condition))}` : md``}`,
           ),
         ],
         '\n',

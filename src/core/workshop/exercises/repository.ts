@@ -15,10 +15,14 @@ export const EXERCISE_FILE = 'EXERCISE.md';
 export const PIPELINE_FILE = 'bitbucket-pipelines.yml';
 
 /** The rendered files an exercise repository keeps (but for those it breaks), in the order they are written. */
-export const keptPaths = (model: RepoModel) => [PIPELINE_FILE, ...model.roles.flatMap((r) => [r.trustFile, r.permissionsFile])];
+export const keptPaths = (model: RepoModel) => [
+  PIPELINE_FILE,
+  ...model.roles.flatMap((r) => [r.trustFile, r.permissionsFile]),
+];
 
 /** The condition key of a claim of this workspace's tokens, e.g. `api.bitbucket.org/…/oidc:sub`. */
-export const claimKey = (model: RepoModel, claim: string) => conditionKey(issuerHostPath(model.values.workspace), claim);
+export const claimKey = (model: RepoModel, claim: string) =>
+  conditionKey(issuerHostPath(model.values.workspace), claim);
 
 /** Each role's trust policy file, from a copy of its concrete policy changed by `edit`. */
 export function trustFiles(model: RepoModel, edit: (policy: TrustPolicy, role: RoleModel) => void): ExerciseFile[] {
@@ -30,7 +34,10 @@ export function trustFiles(model: RepoModel, edit: (policy: TrustPolicy, role: R
 }
 
 /** Each role's permissions file: the document `make` returns for the role's concrete permissions. */
-export function permissionFiles(model: RepoModel, make: (permissions: PolicyDocument, role: RoleModel) => Json): ExerciseFile[] {
+export function permissionFiles(
+  model: RepoModel,
+  make: (permissions: PolicyDocument, role: RoleModel) => Json,
+): ExerciseFile[] {
   return model.roles.map((role) => ({
     path: role.permissionsFile,
     json: make(concretePolicies(model, role).permissions as unknown as PolicyDocument, role),
@@ -42,10 +49,16 @@ type Item = NonNullable<PipelineDoc['pipelines']['custom']>[string][number];
 
 /** The pipeline with every step replaced by `edit(step)`, stages and pipelines kept as they are. */
 export function mapSteps(doc: PipelineDoc, edit: (step: PipelineStep) => Step): Json {
-  const item = (i: Item): Json => ('step' in i ? { step: edit(i.step) } : { stage: { ...(i.stage as unknown as Step), steps: i.stage.steps.map((s) => ({ step: edit(s.step) })) } });
-  const group = (g: Record<string, Item[]> | undefined) => g && Object.fromEntries(Object.entries(g).map(([name, items]) => [name, items.map(item)]));
+  const item = (i: Item): Json =>
+    'step' in i
+      ? { step: edit(i.step) }
+      : { stage: { ...(i.stage as unknown as Step), steps: i.stage.steps.map((s) => ({ step: edit(s.step) })) } };
+  const group = (g: Record<string, Item[]> | undefined) =>
+    g && Object.fromEntries(Object.entries(g).map(([name, items]) => [name, items.map(item)]));
   const { custom, branches } = doc.pipelines;
-  return { pipelines: { ...(custom ? { custom: group(custom)! } : {}), ...(branches ? { branches: group(branches)! } : {}) } };
+  return {
+    pipelines: { ...(custom ? { custom: group(custom)! } : {}), ...(branches ? { branches: group(branches)! } : {}) },
+  };
 }
 
 /** The exercise's bitbucket-pipelines.yml. */

@@ -19,7 +19,10 @@ export const subExact: Exercise = {
       const environment = role.environment ? model.values[environmentUuidParam(role.environment)] : undefined;
       for (const s of policy.Statement) {
         delete s.Condition['StringLike'];
-        s.Condition['StringEquals'] = { ...s.Condition['StringEquals'], [key]: subClaim(model.values.repoUuid, PAST_STEP, environment) };
+        s.Condition['StringEquals'] = {
+          ...s.Condition['StringEquals'],
+          [key]: subClaim(model.values.repoUuid, PAST_STEP, environment),
+        };
       }
     });
     return {

@@ -8,7 +8,13 @@ export const trustFileList = (model: RepoModel) => codeList(model.roles.map((r) 
 
 /** `the role …` (`The role …` to start a sentence), or `the roles …, …` with environments. */
 export function theRoles(model: RepoModel, start = false): Markdown {
-  const article = start ? md`The` : md`the`;
+  const article = start
+    ? md`
+The
+      `
+    : md`
+the
+      `;
   return model.roles.length > 1
     ? md`${article} roles ${codeList(model.roles.map((r) => r.concreteArn))}`
     : md`${article} role ${code(model.roles[0]!.concreteArn)}`;
@@ -25,7 +31,9 @@ export function stringLikeFix(model: RepoModel): Markdown {
       md`In ${code(r.trustFile)}:\n\n${fenced('json', `"StringLike": ${JSON.stringify({ [claimKey(model, 'sub')]: subPatternFor(r) }, null, 2)}`)}`,
   );
   const environments = model.roles.some((r) => r.environment)
-    ? md` Each environment's UUID is in Repository settings → Deployments (the environment's settings); a role then trusts only the steps of that environment.`
+    ? md`
+        Each environment's UUID is in Repository settings → Deployments (the environment's settings); a role then trusts only the steps of that environment.
+      `
     : md``;
   return joined(
     [
