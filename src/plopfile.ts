@@ -1,6 +1,6 @@
 /**
  * plop's entry point: registers the same `repo` generator and helpers that `pipelines-oidc new` runs.
- * Built to dist/plopfile.js, which the package ships: plop 4 loads JavaScript plopfiles only.
+ * Built to dist/plopfile.js, which the package ships: plop 4 cannot load a TypeScript plopfile on Node 20.
  */
 import type { NodePlopAPI } from 'node-plop';
 import { GENERATOR_NAME, plopGenerator } from './generator.js';
