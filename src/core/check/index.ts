@@ -3,6 +3,7 @@ import { issuerHostPath } from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
 import { cloudFormationDrift, jsonDrift, terraformDrift } from './drift.js';
 import { pipelineFindings } from './pipeline-findings.js';
+import { imageEolFindings } from './pipeline-image-eol.js';
 import type { SchemaValidator } from './pipeline-schema.js';
 import { iacBroadFindings, permissionsFindings, trustFindings } from './policy-findings.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
@@ -70,6 +71,7 @@ function identityOf(roles: RoleUnderTest[], model: RepoModel | undefined): Ident
 export function runChecks(input: CheckInput, options: CheckOptions): CheckReport {
   const findings: Finding[] = [
     ...(input.pipeline ? pipelineFindings(input.pipeline, options.schemaValidator) : []),
+    ...(input.pipeline ? imageEolFindings(input.pipeline, options.now) : []),
     ...input.trustPolicies.flatMap(trustFindings),
     ...input.permissionPolicies.flatMap(permissionsFindings),
     ...[...input.terraform, ...input.cloudformation].flatMap(iacBroadFindings),

@@ -7,6 +7,7 @@ export const FINDING_IDS = [
   'pipeline.schema',
   'pipeline.oidc-missing',
   'pipeline.static-keys',
+  'pipeline.image-eol',
   'trust.workspace-wide',
   'trust.sub-exact',
   'trust.sub-format',
