@@ -49,7 +49,7 @@ const schemaModes: Array<{ label: string; schema?: SchemaValidator }> = [
 function findingsOf(files: Iterable<[string, string]>, withSchema?: SchemaValidator): Finding[] {
   return [...files].flatMap(([file, text]) => {
     const source: SourceFile = { file, text };
-    if (file === 'bitbucket-pipelines.yml') return pipelineFindings(source, withSchema);
+    if (file === 'bitbucket-pipelines.yml') return pipelineFindings(source, new Date(), withSchema);
     if (/(^|\/)trust-policy[^/]*\.json$/.test(file)) return trustFindings(source);
     if (file.endsWith('.json') && file.startsWith('iam/')) return permissionsFindings(source);
     if (file.endsWith('.tf') || /^cloudformation\/.*\.ya?ml$/.test(file)) return infrastructureFindings(source);
@@ -69,7 +69,7 @@ const show = (findings: Finding[]) =>
 const trust = (text: string) => trustFindings({ file: 'iam/trust-policy.json', text });
 const permissions = (text: string) => permissionsFindings({ file: 'iam/inline-policy.json', text });
 const pipeline = (text: string, withSchema?: SchemaValidator) =>
-  pipelineFindings({ file: 'bitbucket-pipelines.yml', text }, withSchema);
+  pipelineFindings({ file: 'bitbucket-pipelines.yml', text }, new Date(), withSchema);
 
 // ---------------------------------------------------------------------------------------------------
 // fixtures: one repository per rule of the table (check-rules.test.ts walks them through check itself),
@@ -94,7 +94,8 @@ for (const dir of fixtureDirs) {
         found.every((f) => f.line !== undefined && f.message && f.fix),
         `every finding has a line, a message and a fix:\n${show(found)}`,
       );
-      if (expected.length)
+      // an image past its end of life still runs: that finding is a warning only
+      if (expected.length && dir !== 'pipeline.image-eol')
         assert.ok(
           found.some((f) => f.severity === 'error'),
           'at least one is an error',

@@ -40,7 +40,7 @@ export const LAYERS: Layer[] = [
   },
   {
     name: 'commands',
-    files: ['commands/', 'generator.ts'],
+    files: ['commands/', 'generator.ts', 'plopfile.ts'],
     mayImport: ['commands', 'io', 'render', 'core', 'base'],
     role: 'one file per command: reads input, calls core, render and io, prints the result',
   },

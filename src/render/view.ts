@@ -9,6 +9,7 @@ import {
   environmentSubPattern,
   repositorySubPattern,
 } from '../core/bitbucket.js';
+import { imageSupport } from '../core/images.js';
 import { concretePolicies, MANIFEST_FILE, type RepoModel, type RoleModel } from '../core/model.js';
 import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
@@ -66,6 +67,15 @@ function roleView(model: RepoModel, role: RoleModel) {
 
 export type RoleView = ReturnType<typeof roleView>;
 
+/** The images the steps run in, each once, with the targets using it and what is known of its support. */
+function imagesView(model: RepoModel) {
+  return [...new Set(model.targets.map((t) => t.step.image))].map((name) => ({
+    name,
+    targets: model.targets.filter((t) => t.step.image === name).map((t) => t.id),
+    ...(imageSupport(name) ?? { support: 'not known to pipelines-oidc', releases: '' }),
+  }));
+}
+
 export function templateContext(model: RepoModel, toolVersion: string) {
   const { answers, values } = model;
   const resolve = (s: string) => resolveParams(s, values);
@@ -111,6 +121,7 @@ export function templateContext(model: RepoModel, toolVersion: string) {
         notes: t.notes,
         answers: t.questions.map((q) => ({ flag: q.flag, value: answers.targetAnswers[q.name] ?? '' })),
       })),
+      images: imagesView(model),
       variables: model.repositoryVariables,
       deploymentVariables: model.deploymentVariables,
       files: model.files.map((f) => ({ path: f.path, purpose: purposeOf(f.path) })),

@@ -33,9 +33,9 @@ const fromTheTop = (findings: Finding[]) => inLineOrder(unique(findings));
 const fileFindings = <K extends FileKind>(kind: K, file: string, source: SourceOf<K>): Finding[] =>
   fromTheTop(run(kind, file, source));
 
-/** Findings of bitbucket-pipelines.yml; with Atlassian's schema (compiled) the file is also validated against it. */
-export const pipelineFindings = (file: SourceFile, schemaValidator?: SchemaValidator): Finding[] =>
-  fileFindings('pipeline', file.file, readPipeline(file, schemaValidator));
+/** Findings of bitbucket-pipelines.yml on the day of the check (images age); with Atlassian's schema (compiled) the file is also validated against it. */
+export const pipelineFindings = (file: SourceFile, now: Date, schemaValidator?: SchemaValidator): Finding[] =>
+  fileFindings('pipeline', file.file, readPipeline(file, now, schemaValidator));
 
 /** Findings of a role's trust policy: grammar, and whether it lets exactly the intended Bitbucket pipelines in. */
 export function trustFindings(file: SourceFile): Finding[] {

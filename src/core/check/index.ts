@@ -85,7 +85,7 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
   const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
   const { model, expected } = options;
   const findings: Finding[] = [
-    ...(input.pipeline ? pipelineFindings(input.pipeline, options.schemaValidator) : []),
+    ...(input.pipeline ? pipelineFindings(input.pipeline, options.now, options.schemaValidator) : []),
     ...input.trustPolicies.flatMap(trustFindings),
     ...input.permissionPolicies.flatMap(permissionsFindings),
     ...[...input.terraform, ...input.cloudformation].flatMap(infrastructureFindings),

@@ -87,12 +87,17 @@ export interface PipelineSource {
   src: YamlSource;
   /** None when the file cannot be read as a pipeline. */
   steps: Step[];
+  /** The file's top level, when it is a mapping. */
+  root?: NonNullable<ReturnType<YamlSource['map']>>;
+  /** The day of the check (YYYY-MM-DD): what is past its end of life depends on it. */
+  today: string;
 }
 
 /** The pipeline, its problems and its steps; with Atlassian's schema (compiled) the file is also validated against it. */
-export function readPipeline(file: SourceFile, schemaValidator?: SchemaValidator): PipelineSource {
+export function readPipeline(file: SourceFile, now: Date, schemaValidator?: SchemaValidator): PipelineSource {
   const src = parseYamlSource(file.text);
-  const unreadable = (problems: Hit[]): PipelineSource => ({ problems, src, steps: [] });
+  const today = now.toISOString().slice(0, 10);
+  const unreadable = (problems: Hit[]): PipelineSource => ({ problems, src, steps: [], today });
   if (src.errors.length) {
     return unreadable(
       src.errors.map((e) =>
@@ -130,7 +135,13 @@ export function readPipeline(file: SourceFile, schemaValidator?: SchemaValidator
     }
   }
   hits.push(...problems.map((p) => hit(p.line, p.message, p.fix)));
-  return { problems: hits, src, steps: steps.map((step) => ({ ...step, commands: commandsOf(src, step.map) })) };
+  return {
+    problems: hits,
+    src,
+    steps: steps.map((step) => ({ ...step, commands: commandsOf(src, step.map) })),
+    root,
+    today,
+  };
 }
 
 /** `pipeline.schema`: the file is not a pipeline Bitbucket runs as written. */

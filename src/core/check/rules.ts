@@ -5,6 +5,7 @@
  */
 import { iacDrift, type RepositorySource } from './drift.js';
 import { oidcMissing, pipelineSchema, staticKeys, type PipelineSource } from './pipeline-findings.js';
+import { imageEol } from './pipeline-image-eol.js';
 import {
   broadManagedPolicies,
   broadPermissions,
@@ -67,6 +68,13 @@ export const RULES = [
     title: 'the pipeline relies on `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`',
     check: { pipeline: staticKeys },
     fixture: 'pipeline.static-keys',
+  },
+  {
+    id: 'pipeline.image-eol',
+    severity: 'warning',
+    title: 'the default image or a step image is a release line past its end of life (`node:20`, `python:3.9`)',
+    check: { pipeline: imageEol },
+    fixture: 'pipeline.image-eol',
   },
   {
     id: 'policy.grammar',

@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH, ROLE_NAME } from './shared.js';
 
@@ -35,7 +36,7 @@ export const cloudformationDeploy: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Deploy the CloudFormation stack',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     script: [
       'aws cloudformation deploy --stack-name {{stackName}} --template-file {{templateFile}} --role-arn arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}} --no-fail-on-empty-changeset',
     ],

@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { CODEARTIFACT_LOGIN_STATEMENTS, codeartifactDomain, codeartifactRepository, DEBIAN_AWS_CLI } from './shared.js';
 
@@ -31,7 +32,7 @@ export const codeartifactNpm: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Publish the npm package to CodeArtifact',
-    image: 'node:20',
+    image: STEP_IMAGES.node.name,
     setup: DEBIAN_AWS_CLI,
     script: [
       'aws codeartifact login --tool npm --domain {{codeartifactDomain}} --domain-owner {{account}} --repository {{codeartifactRepository}}',

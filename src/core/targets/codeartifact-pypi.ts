@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { CODEARTIFACT_LOGIN_STATEMENTS, codeartifactDomain, codeartifactRepository, DEBIAN_AWS_CLI } from './shared.js';
 
@@ -22,7 +23,7 @@ export const codeartifactPypi: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Publish the Python package to CodeArtifact',
-    image: 'python:3.12',
+    image: STEP_IMAGES.python.name,
     setup: DEBIAN_AWS_CLI,
     script: [
       'aws codeartifact login --tool pip --domain {{codeartifactDomain}} --domain-owner {{account}} --repository {{codeartifactRepository}}',

@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH } from './shared.js';
 
@@ -27,7 +28,7 @@ export const ecrPush: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Push the image to ECR',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     services: ['docker'],
     script: [
       // the registry host comes from ECR itself: it differs between partitions (amazonaws.com, amazonaws.com.cn)

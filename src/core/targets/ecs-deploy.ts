@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH, ROLE_NAME } from './shared.js';
 
@@ -59,7 +60,7 @@ export const ecsDeploy: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Deploy the ECS service',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     script: [
       // --family overrides the file's, so the revision always lands in the family the policy allows
       'task_definition="$(aws ecs register-task-definition --cli-input-json file://{{taskDefinitionFile}} --family {{taskFamily}} --query taskDefinition.taskDefinitionArn --output text)"',

@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH } from './shared.js';
 
@@ -27,7 +28,7 @@ export const lambdaDeploy: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Deploy the Lambda function',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     // the image (Amazon Linux) has no zip
     setup: ['yum install -y -q zip'],
     script: [

@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH } from './shared.js';
 
@@ -35,7 +36,7 @@ export const s3StaticSite: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Publish the site to S3',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     script: [
       'aws s3 sync {{siteDir}} s3://{{siteBucket}} --delete --no-progress',
       {
