@@ -79,7 +79,7 @@ export function readAnswersFile(cwd: string, path: string): AnswerSources['file'
   };
 }
 
-function summary(answers: Answers, dir: string, opts: NewOptions): string {
+function summary(answers: Answers, dir: string, opts: NewOptions, existingRepository: boolean): string {
   const rows = QUESTIONS.map((q) => [
     q.message.replace(/ \(.*\)$/, ''),
     answers[q.name] || (q.name === 'repoUuid' ? '(not set: the role trusts no pipeline yet)' : '(none)'),
@@ -87,7 +87,16 @@ function summary(answers: Answers, dir: string, opts: NewOptions): string {
   for (const [name, value] of Object.entries(answers.targetAnswers)) rows.push([name, value || '(none)']);
   rows.push(
     ['Folder', dir],
-    ['Git', opts.git ? (opts.push ? `commit and push to ${opts.push}` : 'init and commit') : 'no'],
+    [
+      'Git',
+      existingRepository
+        ? 'nothing committed: an existing repository, added to'
+        : opts.git
+          ? opts.push
+            ? `commit and push to ${opts.push}`
+            : 'init and commit'
+          : 'no',
+    ],
   );
   const width = Math.max(...rows.map((r) => r[0]!.length));
   return rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`).join('\n');
@@ -142,7 +151,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   if (git && !existingRepo && !existingRepository) await git.assertCanCommit(opts.cwd);
 
   if (opts.interactive) {
-    opts.out(`\n${bold('About to write')}\n${summary(answers, shownDir, opts)}\n`);
+    opts.out(`\n${bold('About to write')}\n${summary(answers, shownDir, opts, existingRepository)}\n`);
     const { askConfirm } = await import('../io/prompt.js');
     if (!(await askConfirm(`Write ${files.length} files to ${shownDir}?`))) throw new CancelledError();
   }
