@@ -42,7 +42,7 @@ test('a fresh run writes exactly the rendered files, byte for byte', () => {
   });
 });
 
-test('a non-empty target is refused (exit 1) listing the files in the way, and nothing changes', () => {
+test('a repository we did not generate that has one of our files is refused (exit 1) naming it, and nothing changes', () => {
   withTemp((root, out) => {
     mkdirSync(join(out, 'iam'), { recursive: true });
     writeFileSync(join(out, 'README.md'), 'my notes\n');
@@ -50,18 +50,23 @@ test('a non-empty target is refused (exit 1) listing the files in the way, and n
     writeFileSync(join(out, 'notes.txt'), 'keep me\n');
     const before = readTree(out);
     const r = newInto(root);
-    assertOneLineError(r, 1, ['is not empty', 'iam/trust-policy.json', 'README.md', '--force']);
+    assertOneLineError(r, 1, ['already has iam/trust-policy.json', 'never replaces a file it did not write']);
     assert.equal(readTree(out), before);
     assert.equal(stagingLeftovers(root), []);
   });
 });
 
-test('a target holding only other files is refused naming them', () => {
+test('a target holding only other files gets our files beside them, our README as OIDC-SETUP.md', () => {
   withTemp((root, out) => {
     mkdirSync(out);
     writeFileSync(join(out, 'notes.txt'), 'keep me\n');
-    assertOneLineError(newInto(root), 1, ['notes.txt', '--force']);
-    assert.equal(readTree(out), new Map([['notes.txt', 'keep me\n']]));
+    const r = newInto(root);
+    assert.is(r.status, 0, r.stderr);
+    const after = readTree(out);
+    assert.is(after.get('notes.txt'), 'keep me\n');
+    assert.is(after.get('OIDC-SETUP.md'), EXPECTED.get('README.md'));
+    assert.not.ok(after.has('README.md'));
+    assert.is(after.get('bitbucket-pipelines.yml'), EXPECTED.get('bitbucket-pipelines.yml'));
   });
 });
 
@@ -84,20 +89,16 @@ test('an empty target folder is used without --force', () => {
   });
 });
 
-test("--force overwrites our files and leaves the user's other files alone", () => {
+test('--force never replaces a file of a repository we did not generate', () => {
   withTemp((root, out) => {
     mkdirSync(join(out, 'terraform'), { recursive: true });
     writeFileSync(join(out, 'README.md'), 'old readme\n');
     writeFileSync(join(out, 'terraform/main.tf'), '# old\n');
     writeFileSync(join(out, 'terraform/backend.tf'), 'terraform {}\n');
     writeFileSync(join(out, 'notes.txt'), 'keep me\n');
-    const r = newInto(root, ['--force']);
-    assert.is(r.status, 0, r.stderr);
-    const after = readTree(out);
-    for (const [path, content] of EXPECTED) assert.is(after.get(path), content, path);
-    assert.is(after.get('notes.txt'), 'keep me\n');
-    assert.is(after.get('terraform/backend.tf'), 'terraform {}\n');
-    assert.equal(listFiles(out), [...EXPECTED_PATHS, 'notes.txt', 'terraform/backend.tf'].sort());
+    const before = readTree(out);
+    assertOneLineError(newInto(root, ['--force']), 1, ['terraform/main.tf', 'Nothing was written']);
+    assert.equal(readTree(out), before);
     assert.equal(stagingLeftovers(root), []);
   });
 });
@@ -130,11 +131,13 @@ test('--dry-run lists every file and writes nothing', () => {
   });
 });
 
-test('--dry-run into a non-empty folder still refuses (it says what a real run would do)', () => {
+test('--dry-run into an existing repository says what a real run would write, and writes nothing', () => {
   withTemp((root, out) => {
     mkdirSync(out);
     writeFileSync(join(out, 'README.md'), 'mine\n');
-    assertOneLineError(newInto(root, ['--dry-run']), 1, ['README.md']);
+    const r = newInto(root, ['--dry-run']);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, '  OIDC-SETUP.md');
     assert.equal(readTree(out), new Map([['README.md', 'mine\n']]));
   });
 });
@@ -175,13 +178,13 @@ test('--json with git prints nothing but the JSON (git stays quiet)', () => {
 test('a write that fails midway leaves no staging folder behind', () => {
   withTemp((root, out) => {
     // a folder where a generated file must go: moving the file into place fails
-    mkdirSync(join(out, 'README.md'), { recursive: true });
-    writeFileSync(join(out, 'README.md', 'inside.txt'), 'x\n');
+    mkdirSync(join(out, '.gitignore'), { recursive: true });
+    writeFileSync(join(out, '.gitignore', 'inside.txt'), 'x\n');
     const r = newInto(root, ['--force']);
     assert.is(r.status, 1, r.stderr);
     assert.ok(r.stderr.startsWith('pipelines-oidc: '), r.stderr);
     assert.equal(stagingLeftovers(root), []);
-    assert.is(readFileSync(join(out, 'README.md', 'inside.txt'), 'utf8'), 'x\n');
+    assert.is(readFileSync(join(out, '.gitignore', 'inside.txt'), 'utf8'), 'x\n');
   });
 });
 

@@ -112,47 +112,69 @@ test('a hand-edited file whose output does not change is kept as it is, without 
   });
 });
 
-test('a hand-edited file whose output changes is a conflict: exit 1, naming it, nothing written', () => {
+test('a hand-edited file whose output changes is merged: your edit and our change both land', () => {
   withRepo(exampleFlags(), (root, repo) => {
     edit(repo, 'iam/inline-policy.json', (t) => t.replace('"Version"', '"Version"  '));
     writeFileSync(join(repo, 'notes.txt'), 'mine\n');
     const before = readTree(repo);
-    // cn-north-1 is in another partition: every ARN in the policies changes
-    assertOneLineError(update(root, ['--region', 'cn-north-1']), 1, ['iam/inline-policy.json', 'edited', '--force']);
-    assert.equal(readTree(repo), before, 'not one file changed, the manifest included');
+    // cn-north-1 is in another partition: every ARN in the policies changes, on lines the edit did not touch
+    const dry = jsonResult(update(root, ['--region', 'cn-north-1', '--dry-run', '--json']));
+    assert.equal(dry.changes.find((c) => c.path === 'iam/inline-policy.json')?.action, 'merged');
+    assert.equal(readTree(repo), before, 'a dry run writes nothing');
+
+    const result = jsonResult(update(root, ['--region', 'cn-north-1', '--json']));
+    assert.equal(result.changes.find((c) => c.path === 'iam/inline-policy.json')?.action, 'merged');
+    assert.ok(
+      result.changes.some((c) => c.path === 'iam/trust-policy.json' && c.action === 'update'),
+      JSON.stringify(result.changes),
+    );
+    const expected = expectedTree(answers({ region: 'cn-north-1' }));
+    const merged = readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8');
+    assert.is(merged, expected.get('iam/inline-policy.json')!.replace('"Version"', '"Version"  '));
+    assert.is(readFileSync(join(repo, 'notes.txt'), 'utf8'), 'mine\n');
     assert.equal(stagingLeftovers(root), []);
 
-    const dry = update(root, ['--region', 'cn-north-1', '--dry-run']);
-    assert.is(dry.status, 1, 'a dry run reports the same conflict');
-    assert.equal(readTree(repo), before);
-
-    const json = jsonResult(update(root, ['--region', 'cn-north-1', '--json']), 1);
-    assert.is(json.written, false);
-    assert.equal(json.changes.find((c) => c.path === 'iam/inline-policy.json')?.action, 'conflict');
-    assert.ok(
-      json.changes.some((c) => c.path === 'iam/trust-policy.json' && c.action === 'update'),
-      'the other files would have been updated',
+    const again = jsonResult(update(root, ['--json']));
+    assert.equal(again.changes, [{ path: 'iam/inline-policy.json', action: 'edited', reason: 'edited by hand; kept' }]);
+    assert.is(
+      readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8'),
+      merged,
+      'the merged file is accepted as it is',
     );
-    assert.equal(readTree(repo), before);
   });
 });
 
-test("--force overwrites the conflicting file; the user's own files stay untouched", () => {
+test("--force re-renders a hand-edited file, keeps the user's version as <file>.orig and says so", () => {
   withRepo(exampleFlags(), (root, repo) => {
     edit(repo, 'iam/inline-policy.json', (t) => t.replace('"Version"', '"Version"  '));
+    const edited = readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8');
     mkdirSync(join(repo, 'scripts'));
     writeFileSync(join(repo, 'scripts/deploy.sh'), '#!/bin/sh\necho mine\n');
     writeFileSync(join(repo, 'notes.txt'), 'mine\n');
     const r = update(root, ['--region', 'cn-north-1', '--force']);
     assert.is(r.status, 0, r.stderr);
-    assert.ok(r.stdout.includes('iam/inline-policy.json'), r.stdout);
+    assert.ok(
+      r.stdout.includes('iam/inline-policy.json (re-rendered; yours kept as iam/inline-policy.json.orig)'),
+      r.stdout,
+    );
     const after = readTree(repo);
     const expected = expectedTree(answers({ region: 'cn-north-1' }));
     const own: Array<[string, string]> = [
+      ['iam/inline-policy.json.orig', edited],
       ['notes.txt', 'mine\n'],
       ['scripts/deploy.sh', '#!/bin/sh\necho mine\n'],
     ];
     assert.equal(after, new Map([...expected, ...own].sort(([x], [y]) => (x < y ? -1 : 1))));
+
+    edit(repo, 'iam/inline-policy.json', (t) => `${t}\n`);
+    const second = update(root, ['--force']);
+    assert.is(second.status, 0, second.stderr);
+    assert.ok(second.stdout.includes('yours kept as iam/inline-policy.json.orig.2'), second.stdout);
+    assert.is(
+      readFileSync(join(repo, 'iam/inline-policy.json.orig'), 'utf8'),
+      edited,
+      'an earlier backup is never replaced',
+    );
   });
 });
 
@@ -224,9 +246,9 @@ test('--diff prints a unified diff of each changed file', () => {
     assert.equal(readTree(repo), before, '--diff with --dry-run writes nothing');
 
     edit(repo, 'iam/inline-policy.json', (t) => `${t} `);
-    const conflict = update(root, ['--region', 'cn-north-1', '--diff']);
-    assert.is(conflict.status, 1);
-    assert.ok(conflict.stdout.includes('--- a/iam/inline-policy.json'), 'a conflict shows what would be lost');
+    const merge = update(root, ['--region', 'cn-north-1', '--diff', '--dry-run']);
+    assert.is(merge.status, 0, merge.stderr);
+    assert.ok(merge.stdout.includes('--- a/iam/inline-policy.json'), 'a merge shows what it changes in your file');
   });
 });
 
@@ -489,15 +511,22 @@ test('an early manifest (no environments, no target answers, files without hashe
       return { ...m, answers, files: Object.keys(m['files'] as object) };
     });
     edit(repo, 'terraform/terraform.tfvars', (t) => `${t}# mine\n`);
-    const result = jsonResult(update(root, ['--region', 'us-east-1', '--json']), 1);
+    const result = jsonResult(update(root, ['--region', 'us-east-1', '--json']));
     assert.equal(
-      result.changes.filter((c) => c.action === 'conflict').map((c) => c.path),
-      ['terraform/terraform.tfvars'],
-      'without hashes, what the recorded answers render tells an untouched file from an edited one',
+      result.changes.filter((c) => c.action !== 'update').map((c) => [c.path, c.action]),
+      [['terraform/terraform.tfvars', 'merged']],
+      'without hashes, what the recorded answers render tells an untouched file from an edited one, and is the base of its merge',
     );
-    const forced = update(root, ['--region', 'us-east-1', '--force']);
-    assert.is(forced.status, 0, forced.stderr);
-    assert.equal(readTree(repo), expectedTree(answers({ region: 'us-east-1' })), 'rewritten with a complete manifest');
+    const expected = expectedTree(answers({ region: 'us-east-1' }));
+    assert.is(
+      readFileSync(join(repo, 'terraform/terraform.tfvars'), 'utf8'),
+      `${expected.get('terraform/terraform.tfvars')}# mine\n`,
+    );
+    const manifest = JSON.parse(readFileSync(join(repo, MANIFEST), 'utf8')) as { files: Record<string, string> };
+    assert.ok(
+      Object.values(manifest.files).every((h) => /^[0-9a-f]{64}$/.test(h)),
+      'the manifest is complete again',
+    );
   });
 });
 

@@ -15,7 +15,8 @@ import { renderRepository } from '../render/files.js';
 import { loadTemplates } from '../io/templates.js';
 import { toolVersion } from '../paths.js';
 import { bold, dim, green, yellow } from '../io/style.js';
-import { assertWritable, writeRepository } from '../io/write.js';
+import { assertWritable, inspectTarget, writeRepository } from '../io/write.js';
+import { MANIFEST_FILE } from '../core/model.js';
 
 /** Where a command that writes repositories takes its answers from: flags, an answers file, the environment. */
 export interface AnswerInput {
@@ -49,6 +50,8 @@ export interface NewResult {
   next: string[];
   written: boolean;
   git: 'committed' | 'pushed' | 'skipped' | 'existing-repository';
+  /** Written into a folder that held a repository pipelines-oidc did not generate. */
+  existingRepository: boolean;
 }
 
 export function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
@@ -76,7 +79,7 @@ export function readAnswersFile(cwd: string, path: string): AnswerSources['file'
   };
 }
 
-function summary(answers: Answers, dir: string, opts: NewOptions): string {
+function summary(answers: Answers, dir: string, opts: NewOptions, existingRepository: boolean): string {
   const rows = QUESTIONS.map((q) => [
     q.message.replace(/ \(.*\)$/, ''),
     answers[q.name] || (q.name === 'repoUuid' ? '(not set: the role trusts no pipeline yet)' : '(none)'),
@@ -84,7 +87,16 @@ function summary(answers: Answers, dir: string, opts: NewOptions): string {
   for (const [name, value] of Object.entries(answers.targetAnswers)) rows.push([name, value || '(none)']);
   rows.push(
     ['Folder', dir],
-    ['Git', opts.git ? (opts.push ? `commit and push to ${opts.push}` : 'init and commit') : 'no'],
+    [
+      'Git',
+      existingRepository
+        ? 'nothing committed: an existing repository, added to'
+        : opts.git
+          ? opts.push
+            ? `commit and push to ${opts.push}`
+            : 'init and commit'
+          : 'no',
+    ],
   );
   const width = Math.max(...rows.map((r) => r[0]!.length));
   return rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`).join('\n');
@@ -112,27 +124,34 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   const shownDir = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   const version = toolVersion();
   const model = buildRepoModel(answers, opts.gallery);
-  const { files } = renderRepository(
+  // a non-empty folder without our manifest is someone's repository: we add to it, never replace its files
+  const target = await inspectTarget(dir, []);
+  const existingRepository = !target.empty && !target.entries.includes(MANIFEST_FILE);
+  const rendered = renderRepository(
     model,
     version,
     await loadTemplates(),
     opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.',
-  );
+    existingRepository,
+  ).files;
+  const files = existingRepository
+    ? (await import('../io/existing-repository.js')).filesForExistingRepository(dir, shownDir, rendered)
+    : rendered.map((f) => ({ ...f, addedTo: false }));
   const paths = files.map((f) => f.path);
 
-  await assertWritable(dir, files, opts.force);
+  if (!existingRepository) await assertWritable(dir, files, opts.force);
   // git (and execa) load only when a commit will be made
   const git = opts.git && !opts.dryRun ? await import('../io/git.js') : undefined;
   const existingRepo = git ? await git.insideWorkTree(dir) : false;
-  if (existingRepo && opts.push !== undefined) {
+  if ((existingRepo || existingRepository) && opts.push !== undefined) {
     throw new RunError(
-      `--push: ${shownDir} is inside an existing git repository; commit and push it yourself, or choose another --dir`,
+      `--push: ${shownDir} ${existingRepository ? 'already holds a repository' : 'is inside an existing git repository'}; commit and push it yourself, or choose another --dir`,
     );
   }
-  if (git && !existingRepo) await git.assertCanCommit(opts.cwd);
+  if (git && !existingRepo && !existingRepository) await git.assertCanCommit(opts.cwd);
 
   if (opts.interactive) {
-    opts.out(`\n${bold('About to write')}\n${summary(answers, shownDir, opts)}\n`);
+    opts.out(`\n${bold('About to write')}\n${summary(answers, shownDir, opts, existingRepository)}\n`);
     const { askConfirm } = await import('../io/prompt.js');
     if (!(await askConfirm(`Write ${files.length} files to ${shownDir}?`))) throw new CancelledError();
   }
@@ -144,6 +163,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     next: [],
     written: false,
     git: 'skipped',
+    existingRepository,
   };
   if (opts.dryRun) {
     result.next = nextSteps(model, shownDir, false);
@@ -154,14 +174,25 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     return result;
   }
 
-  await writeRepository(dir, files);
+  await writeRepository(
+    dir,
+    files.map(({ path, content }) => ({ path, content })),
+  );
   result.written = true;
-  if (!opts.json)
-    opts.out(
-      `${green('✔')} Wrote ${files.length} files to ${shownDir}\n${paths.map((p) => dim(`  ${p}`)).join('\n')}\n`,
+  if (!opts.json) {
+    const lines = files.map((f) =>
+      dim(
+        `  ${f.path}${f.addedTo ? (f.path === 'bitbucket-pipelines.yml' ? ' (our pipelines added to yours)' : ' (our lines appended)') : ''}`,
+      ),
     );
+    const what = existingRepository
+      ? `Added OIDC to the repository in ${shownDir}`
+      : `Wrote ${files.length} files to ${shownDir}`;
+    opts.out(`${green('✔')} ${what}\n${lines.join('\n')}\n`);
+  }
 
   if (existingRepo) result.git = 'existing-repository';
+  else if (existingRepository) result.git = 'skipped';
   else if (git) {
     await git.initAndCommit(dir);
     result.git = 'committed';
@@ -175,7 +206,11 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     const gitLine = {
       committed: `${green('✔')} git: initialised ${shownDir} on main with one commit`,
       pushed: `${green('✔')} git: committed and pushed main to ${opts.push}`,
-      skipped: dim('  git: skipped (--no-git)'),
+      skipped: dim(
+        existingRepository && opts.git
+          ? `  git: ${shownDir} is not a git repository; nothing was committed`
+          : '  git: skipped (--no-git)',
+      ),
       'existing-repository': yellow(
         `  git: ${shownDir} is inside an existing repository; review and commit the changes yourself`,
       ),

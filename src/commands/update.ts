@@ -5,6 +5,14 @@
 import { manifestSource } from '../core/manifest.js';
 import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
 import { askAnswers, resolveAnswers, unknownTarget, type AnswerSources } from '../core/resolve.js';
+import {
+  ADDED_NOTE,
+  appendMissingLines,
+  GITIGNORE,
+  PIPELINE_FILE,
+  PIPELINE_NOTE,
+  replaceOurPipelines,
+} from '../core/pipeline-merge.js';
 import { planUpdate, type PlannedFile } from '../core/update-plan.js';
 import { RunError, UsageError } from '../errors.js';
 import type { Repository } from '../io/repository.js';
@@ -12,7 +20,7 @@ import { dim, green, yellow } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import { writeRepository } from '../io/write.js';
 import { toolVersion } from '../paths.js';
-import { renderRepository, sha256, type TemplateLookup } from '../render/files.js';
+import { renderRepository, sha256, type RenderedFile, type TemplateLookup } from '../render/files.js';
 
 export interface UpdateOptions {
   /** The repository, opened (with the --gallery given, if any). */
@@ -30,10 +38,21 @@ export interface UpdateOptions {
   out: (text: string) => void;
 }
 
+/** What happened to a file: the plan's action, or how its merge or --force went. */
+export type ChangeAction = Exclude<PlannedFile['action'], 'merge'> | 'merged' | 'conflict' | 'replaced';
+
 export interface UpdateResult {
   dir: string;
   written: boolean;
-  changes: Array<{ path: string; action: PlannedFile['action']; reason?: string }>;
+  changes: Array<{ path: string; action: ChangeAction; reason?: string; backup?: string }>;
+}
+
+interface Change extends PlannedFile {
+  outcome: ChangeAction;
+  /** What is written to `path` (undefined: the file is left as it is). */
+  write?: string;
+  backup?: string;
+  conflicts?: number;
 }
 
 /** `--environment name=uuid` sets that environment's UUID (or adds it); the others stay as they are. */
@@ -49,16 +68,119 @@ function mergeEnvironments(current: string, given: string): string {
 }
 
 /** The manifest's hashes; where an early version kept none, the hash of what the recorded answers render stands in. */
-function recordedHashes(repo: Repository, templates: TemplateLookup): Record<string, string | null> {
+function recordedHashes(repo: Repository, lastTime: Map<string, string> | undefined): Record<string, string | null> {
   const { files } = repo.manifest;
-  if (Object.values(files).every((h) => h !== null)) return files;
-  const rendered = new Map(
-    renderRepository(repo.model(), toolVersion(), templates, repo.galleryDir).files.map((f) => [
-      f.path,
-      sha256(f.content),
-    ]),
+  return Object.fromEntries(
+    Object.entries(files).map(([path, hash]) => {
+      const rendered = lastTime?.get(path);
+      return [path, hash ?? (rendered === undefined ? null : sha256(rendered))];
+    }),
   );
-  return Object.fromEntries(Object.entries(files).map(([path, hash]) => [path, hash ?? rendered.get(path) ?? null]));
+}
+
+/** The recorded answers rendered by this version: what we generated last time, unless the templates changed since. */
+function renderLastTime(repo: Repository, templates: TemplateLookup): Map<string, string> | undefined {
+  try {
+    const { files } = renderRepository(
+      repo.model(),
+      toolVersion(),
+      templates,
+      repo.galleryDir,
+      repo.manifest.existingRepository,
+    );
+    return new Map(files.map((f) => [f.path, f.content]));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<path>.orig`, or the first `<path>.orig.<n>` not taken. */
+function backupPath(path: string, read: Repository['read']): string {
+  let candidate = `${path}.orig`;
+  for (let n = 2; read(candidate) !== undefined; n++) candidate = `${path}.orig.${n}`;
+  return candidate;
+}
+
+/** Each planned file with what happens to it: merges run, --force replaces hand edits and keeps them as backups. */
+async function resolveChanges(
+  plan: PlannedFile[],
+  opts: UpdateOptions,
+  lastTime: Map<string, string> | undefined,
+): Promise<Change[]> {
+  const { dir, read } = opts.repo;
+  const changes: Change[] = [];
+  for (const p of plan) {
+    const handEdited = ['edited', 'merge', 'unresolved', 'foreign'].includes(p.action);
+    if (handEdited && opts.force) {
+      changes.push({ ...p, outcome: 'replaced', write: p.after!, backup: backupPath(p.path, read) });
+    } else if (p.action === 'merge') {
+      const { findBase, mergeThreeWay } = await import('../io/merge.js');
+      const base = await findBase(dir, p.path, p.baseHash, lastTime?.get(p.path), sha256);
+      const merged = await mergeThreeWay(
+        p.path,
+        { theirs: p.before!, base, ours: p.after! },
+        `pipelines-oidc ${toolVersion()}`,
+      );
+      changes.push({
+        ...p,
+        reason: base === undefined ? `${p.reason}; no earlier version found, so every difference is marked` : p.reason,
+        outcome: merged.conflicts ? 'conflict' : 'merged',
+        ...(merged.text === p.before ? {} : { write: merged.text }),
+        conflicts: merged.conflicts,
+      });
+    } else if (p.action === 'create' || p.action === 'update') {
+      changes.push({ ...p, outcome: p.action, write: p.after! });
+    } else {
+      changes.push({ ...p, outcome: p.action });
+    }
+  }
+  return changes;
+}
+
+/** One line per change, saying what the user can do next where there is something to do. */
+function describe(c: Change): string {
+  const plural = (n: number) => `${n} conflict${n === 1 ? '' : 's'}`;
+  switch (c.outcome) {
+    case 'stale':
+      return `  ${dim('-')} ${c.path}${dim(' (no longer generated; left in place)')}`;
+    case 'edited':
+      return `  = ${c.path} (edited by hand; kept: update --force re-renders it, keeping yours as ${c.path}.orig)`;
+    case 'merged':
+      return `  ${green('~')} ${c.path} (your edits and our changes merged)`;
+    case 'conflict':
+      return `  ${yellow('!')} ${c.path} (${plural(c.conflicts ?? 0)} marked <<<<<<< … >>>>>>>${c.reason ? `; ${c.reason}` : ''})`;
+    case 'replaced':
+      return `  ${yellow('~')} ${c.path} (re-rendered; yours kept as ${c.backup})`;
+    default:
+      return `  ${c.outcome === 'create' ? green('+') : green('~')} ${c.path}${c.reason ? ` (${c.reason})` : ''}`;
+  }
+}
+
+/**
+ * In a repository that was not ours, the pipeline file and `.gitignore` are the repository's own: what
+ * we generate for them is that file with our pipelines swapped in (the base: with last time's) and with
+ * our missing lines appended.
+ */
+function shareRepositoryFiles(
+  files: RenderedFile[],
+  recorded: Record<string, string | null>,
+  lastTime: Map<string, string> | undefined,
+  read: Repository['read'],
+): void {
+  const pipeline = read(PIPELINE_FILE);
+  const gitignore = read(GITIGNORE);
+  files.forEach((file, i) => {
+    if (file.path === PIPELINE_FILE && pipeline !== undefined) {
+      const last = lastTime?.get(PIPELINE_FILE) ?? file.content;
+      const base = replaceOurPipelines(pipeline, last, last, PIPELINE_NOTE);
+      files[i] = { path: file.path, content: replaceOurPipelines(pipeline, last, file.content, PIPELINE_NOTE) };
+      recorded[PIPELINE_FILE] = sha256(base);
+      lastTime?.set(PIPELINE_FILE, base);
+    } else if (file.path === GITIGNORE && gitignore !== undefined) {
+      files[i] = { path: file.path, content: appendMissingLines(gitignore, file.content, ADDED_NOTE) };
+      recorded[GITIGNORE] = sha256(gitignore);
+    }
+  });
 }
 
 export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
@@ -84,53 +206,76 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       )
     : resolveAnswers(sources, gallery);
   const templates = await loadTemplates();
-  const { files } = renderRepository(buildRepoModel(answers, gallery), toolVersion(), templates, galleryDir);
-  const manifestFile = files.find((f) => f.path === MANIFEST_FILE)!;
-  const plan = planUpdate({
-    recorded: recordedHashes(opts.repo, templates),
-    onDisk: read,
-    generated: files.filter((f) => f !== manifestFile),
-    hash: sha256,
-  });
+  const existing = manifest.existingRepository === true;
+  const rendered = renderRepository(buildRepoModel(answers, gallery), toolVersion(), templates, galleryDir, existing);
+  const manifestFile = rendered.files.find((f) => f.path === MANIFEST_FILE)!;
+  const lastTime = renderLastTime(opts.repo, templates);
+  const recorded = recordedHashes(opts.repo, lastTime);
+  const files = rendered.files.filter((f) => f !== manifestFile);
+  if (existing) shareRepositoryFiles(files, recorded, lastTime, read);
+  const plan = planUpdate({ recorded, onDisk: read, generated: files, hash: sha256 });
 
-  const conflicts = plan.filter((p) => p.action === 'conflict');
-  const toWrite = plan.filter(
-    (p) => p.action === 'create' || p.action === 'update' || (opts.force && p.action === 'conflict'),
-  );
+  const foreign = plan.filter((p) => p.action === 'foreign');
+  if (foreign.length && !opts.force) {
+    if (opts.json)
+      opts.out(
+        `${JSON.stringify({ dir, written: false, changes: foreign.map(({ path, action, reason }) => ({ path, action, reason })) }, null, 2)}\n`,
+      );
+    throw new RunError(
+      `${foreign.map((p) => p.path).join(', ')}: not generated by pipelines-oidc, and this change would write there; move yours away, or pass --force to replace it (yours kept as a .orig file). Nothing was written`,
+    );
+  }
+  const unresolved = plan.filter((p) => p.action === 'unresolved');
+  if (unresolved.length && !opts.force) {
+    throw new RunError(
+      `${unresolved.map((p) => p.path).join(', ')} still ${unresolved.length > 1 ? 'have' : 'has'} conflict markers from the last merge: edit the lines between <<<<<<< and >>>>>>> to what you want and delete the markers, then run the command again (or pass --force to take our version, yours kept as a .orig file). Nothing was written`,
+    );
+  }
+  const changes = await resolveChanges(plan, opts, lastTime);
+  const toWrite = changes.filter((c) => c.write !== undefined);
   if (opts.diff) {
     const { createTwoFilesPatch } = await import('diff');
-    for (const p of toWrite.concat(opts.force ? [] : conflicts))
-      opts.out(createTwoFilesPatch(`a/${p.path}`, `b/${p.path}`, p.before ?? '', p.after ?? ''));
+    for (const c of toWrite) opts.out(createTwoFilesPatch(`a/${c.path}`, `b/${c.path}`, c.before ?? '', c.write!));
   }
   const result: UpdateResult = {
     dir,
     written: false,
-    changes: plan
-      .filter((p) => p.action !== 'keep')
-      .map(({ path, action, reason }) => ({ path, action, ...(reason ? { reason } : {}) })),
+    changes: changes
+      .filter((c) => c.outcome !== 'keep')
+      .map(({ path, outcome, reason, backup }) => ({
+        path,
+        action: outcome,
+        ...(reason ? { reason } : {}),
+        ...(backup ? { backup } : {}),
+      })),
   };
-  if (conflicts.length && !opts.force) {
-    if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);
-    throw new RunError(
-      `${conflicts.length} file${conflicts.length > 1 ? 's' : ''} changed by hand would be overwritten: ${conflicts.map((c) => `${c.path} (${c.reason})`).join(', ')}. Nothing was written; merge by hand (see --diff) or pass --force`,
-    );
-  }
   if (!opts.dryRun && (toWrite.length || read(MANIFEST_FILE) !== manifestFile.content)) {
-    await writeRepository(dir, [...toWrite.map((p) => ({ path: p.path, content: p.after! })), manifestFile]);
+    await writeRepository(dir, [
+      ...toWrite.flatMap((c) => [
+        ...(c.backup ? [{ path: c.backup, content: c.before! }] : []),
+        { path: c.path, content: c.write! },
+      ]),
+      manifestFile,
+    ]);
     result.written = true;
   }
+  const conflicts = changes.filter((c) => c.outcome === 'conflict');
   if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);
   else {
-    const mark = { create: green('+'), update: green('~'), conflict: yellow('!'), stale: dim('-'), keep: ' ' } as const;
-    const lines = result.changes.map(
-      (c) =>
-        `  ${mark[c.action]} ${c.path}${c.action === 'stale' ? dim(' (no longer generated; left in place)') : c.reason ? ` (${c.reason}; overwritten with --force)` : ''}`,
-    );
+    const lines = changes.filter((c) => c.outcome !== 'keep').map(describe);
     const verb = opts.dryRun ? 'Would change' : 'Changed';
     opts.out(
       lines.length
         ? `${verb} ${toWrite.length} file${toWrite.length === 1 ? '' : 's'} in ${dir}${opts.dryRun ? ' (dry run, nothing written)' : ''}:\n${lines.join('\n')}\n`
         : `${dir} is up to date\n`,
+    );
+  }
+  if (conflicts.length) {
+    const where = conflicts.map((c) => c.path).join(', ');
+    throw new RunError(
+      opts.dryRun
+        ? `${where} would be merged with conflicts (see --diff); nothing was written`
+        : `${where}: your edits and our changes overlap, marked <<<<<<< … >>>>>>> in the file. Keep what you want between the markers, delete the marker lines, then run pipelines-oidc update again to finish (or update --force to take our version, yours kept as a .orig file)`,
     );
   }
   return result;

@@ -86,6 +86,15 @@ const FORCE: OptionSpec = {
   flag: 'force',
   description: 'overwrite the generated files in a non-empty folder; other files are left alone',
 };
+const NEW_FORCE: OptionSpec = {
+  flag: 'force',
+  description:
+    'overwrite the files of a folder pipelines-oidc generated before; a folder it did not generate is added to, never overwritten',
+};
+const FORCE_OURS: OptionSpec = {
+  flag: 'force',
+  description: 'take our version of every file you edited instead of merging; yours is kept as <file>.orig',
+};
 const YES: OptionSpec = { flag: 'yes', short: 'y', description: 'ask nothing: take flags, --answers and defaults' };
 const JSON_OUTPUT: OptionSpec = { flag: 'json', description: 'print the result as JSON (asks nothing)' };
 const REPO_DIR: OptionSpec = { flag: 'dir', value: '<repo>', default: '.', description: 'the generated repository' };
@@ -128,7 +137,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       { flag: 'no-git', description: 'no git repository, no commit' },
       { flag: 'push', value: '<remote-url>', description: 'add the remote as origin and push main' },
       DRY_RUN,
-      FORCE,
+      NEW_FORCE,
       YES,
       { flag: 'json', description: 'print {"dir", "files", "roleArn", "next"} (asks nothing)' },
     ],
@@ -155,7 +164,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       GALLERY,
       DIFF,
       DRY_RUN,
-      FORCE,
+      FORCE_OURS,
       YES,
       JSON_OUTPUT,
     ].map(asRecorded),
@@ -184,7 +193,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       GALLERY,
       DIFF,
       DRY_RUN,
-      FORCE,
+      FORCE_OURS,
       YES,
       JSON_OUTPUT,
     ].map(asRecorded),

@@ -18,6 +18,11 @@ export interface Manifest {
   /** The --gallery folder the targets came from, relative to the repository (later commands load it too). */
   gallery?: string;
   /**
+   * Written into a repository that existed before: our pipelines were added to its own
+   * `bitbucket-pipelines.yml`, and our README is `OIDC-SETUP.md`.
+   */
+  existingRepository?: true;
+  /**
    * SHA-256 of every other generated file as last written; null for a file an early version recorded
    * without a hash (whether it was edited since cannot be told).
    */
@@ -69,6 +74,8 @@ export function parseManifest(text: string, source: string): Manifest {
   if (typeof m['version'] !== 'string') throw invalid('version', 'must be a string (the version that wrote it)');
   if (m['gallery'] !== undefined && (typeof m['gallery'] !== 'string' || m['gallery'] === ''))
     throw invalid('gallery', 'must be a string (a folder path)');
+  if (m['existingRepository'] !== undefined && m['existingRepository'] !== true)
+    throw invalid('existingRepository', 'must be true when present');
   const files = m['files'];
   if (!isObject(files)) throw invalid('files', 'must be an object of file path → SHA-256');
   for (const [path, hash] of Object.entries(files)) {
@@ -80,6 +87,7 @@ export function parseManifest(text: string, source: string): Manifest {
     version: m['version'],
     answers: manifestAnswers(m['answers'], invalid),
     ...(m['gallery'] === undefined ? {} : { gallery: m['gallery'] }),
+    ...(m['existingRepository'] === true ? { existingRepository: true as const } : {}),
     files: files as Manifest['files'],
   };
 }

@@ -79,6 +79,7 @@ export async function readCheckTarget(
   const repo = openIfGenerated({ cwd, dir });
   const input = readCheckInput(resolve(cwd, dir));
   if (!repo) return { input };
+  input.missing = Object.keys(repo.manifest.files).filter((file) => repo.read(file) === undefined);
   const model = repo.model();
   if (!input.terraform.some((f) => f.file === 'terraform/main.tf')) return { input, model };
   const { files } = renderRepository(model, toolVersion(), await templates(), repo.galleryDir);

@@ -25,7 +25,7 @@ function jsonDrift(model: RepoModel, read: (file: string) => unknown): FileHit[]
         drift(
           file as string,
           `${file} differs from what the answers in .pipelines-oidc.json give`,
-          'Run pipelines-oidc update to re-render it, or change the answers with update --<answer> if the file is right',
+          'Run pipelines-oidc update --force to re-render it (yours is kept as a .orig file), or change the answers with update --<answer> if the file is right',
         ),
       ];
     });
@@ -94,7 +94,7 @@ function cloudFormationDrift(file: SourceFile, model: RepoModel, read: (file: st
         drift(
           file.file,
           `${file.file} has no role for ${role.environment ? `the ${role.environment} environment` : 'the repository'}`,
-          'Run pipelines-oidc update to re-render it',
+          'Run pipelines-oidc update --force to re-render it (yours is kept as a .orig file)',
         ),
       ];
     const props = (resolveCfn(match[1].Properties ?? {}, refs) ?? {}) as Record<string, unknown>;
@@ -109,7 +109,7 @@ function cloudFormationDrift(file: SourceFile, model: RepoModel, read: (file: st
         drift(
           file.file,
           `the ${match[0]} policy in ${file.file} differs from ${json}`,
-          `Make both say the same (pipelines-oidc update re-renders both from the answers)`,
+          'Make both say the same (pipelines-oidc update --force re-renders both from the answers, keeping yours as .orig files)',
         ),
       );
   });
@@ -134,7 +134,7 @@ function terraformDrift(file: SourceFile, rendered: string): FileHit[] {
       drift(
         file.file,
         `${label} in ${file.file} ${have.has(label) ? 'has a policy that differs from' : 'is missing from'} what the answers in .pipelines-oidc.json give (and so from the IAM JSON files)`,
-        'Run pipelines-oidc update to re-render it',
+        'Run pipelines-oidc update --force to re-render it (yours is kept as a .orig file)',
       ),
     );
 }
@@ -147,6 +147,8 @@ export interface RepositorySource {
   terraform: SourceFile[];
   cloudformation: SourceFile[];
   expected?: Map<string, string>;
+  /** Generated files (recorded in the manifest) that are not there. */
+  missing?: string[];
 }
 
 /** `iac.drift`: only a generated repository (one with a manifest) is compared. */

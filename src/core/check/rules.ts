@@ -4,6 +4,7 @@
  * runs this table; the README's table is generated from it, and a test walks it.
  */
 import { iacDrift, type RepositorySource } from './drift.js';
+import { missingFiles } from './missing-files.js';
 import { oidcMissing, pipelineSchema, staticKeys, type PipelineSource } from './pipeline-findings.js';
 import { imageEol } from './pipeline-image-eol.js';
 import {
@@ -138,6 +139,14 @@ export const RULES = [
     title: "the JSON files differ from what the manifest's answers give, or CloudFormation / Terraform from them",
     check: { repository: iacDrift },
     fixture: 'iac.drift',
+  },
+  {
+    id: 'repo.missing-file',
+    severity: 'error',
+    title:
+      'a file `.pipelines-oidc.json` records as generated is gone (the pipeline, IAM or IaC files; a README or `.gitignore` is a warning)',
+    check: { repository: missingFiles },
+    fixture: 'repo.missing-file',
   },
 ] as const satisfies readonly Rule[];
 

@@ -33,4 +33,6 @@ export interface CheckInput {
   permissionPolicies: SourceFile[];
   terraform: SourceFile[];
   cloudformation: SourceFile[];
+  /** Files the manifest records as generated that are not there (a generated repository only). */
+  missing?: string[];
 }

@@ -1,0 +1,44 @@
+/**
+ * `new` in a folder that already holds a repository pipelines-oidc did not generate: our pipelines go
+ * into its own `bitbucket-pipelines.yml`, our `.gitignore` lines are appended to its own, our README is
+ * a file of its own, and no other file of the repository is ever replaced.
+ */
+import { join } from 'node:path';
+import {
+  ADDED_NOTE,
+  addOurPipelines,
+  appendMissingLines,
+  GITIGNORE,
+  PIPELINE_FILE,
+  PIPELINE_NOTE,
+} from '../core/pipeline-merge.js';
+import type { RenderedFile } from '../core/rendered-file.js';
+import { RunError } from '../errors.js';
+import { readIfPresent } from './repository.js';
+
+/** Files we add to rather than write: the pipeline (as YAML) and `.gitignore` (missing lines). */
+const ADDED_TO = new Set([PIPELINE_FILE, GITIGNORE]);
+
+export interface ExistingFile extends RenderedFile {
+  /** True when the repository had the file and ours was added to it. */
+  addedTo: boolean;
+}
+
+/** What to write into the repository at `dir`; a file of ours it already has is a RunError naming it. */
+export function filesForExistingRepository(dir: string, shownDir: string, files: RenderedFile[]): ExistingFile[] {
+  const read = (path: string) => readIfPresent(join(dir, path));
+  const taken = files.filter((f) => !ADDED_TO.has(f.path) && read(f.path) !== undefined).map((f) => f.path);
+  if (taken.length)
+    throw new RunError(
+      `${shownDir} already has ${taken.join(', ')}, not written by pipelines-oidc: move ${taken.length > 1 ? 'them' : 'it'} away and run the command again (pipelines-oidc never replaces a file it did not write). Nothing was written`,
+    );
+  return files.map((f) => {
+    const theirs = read(f.path);
+    if (theirs === undefined) return { ...f, addedTo: false };
+    const content =
+      f.path === PIPELINE_FILE
+        ? addOurPipelines(theirs, f.content, PIPELINE_NOTE)
+        : appendMissingLines(theirs, f.content, ADDED_NOTE);
+    return { path: f.path, content, addedTo: true };
+  });
+}
