@@ -154,7 +154,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     return result;
   }
 
-  await writeRepository(dir, files);
+  await writeRepository(dir, files, { mustBeEmpty: !opts.force });
   result.written = true;
   if (!opts.json)
     opts.out(

@@ -116,7 +116,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     );
   }
   if (!opts.dryRun && (toWrite.length || read(MANIFEST_FILE) !== manifestFile.content)) {
-    await writeRepository(dir, [...toWrite.map((p) => ({ path: p.path, content: p.after! })), manifestFile]);
+    await writeRepository(dir, [...toWrite.map((p) => ({ path: p.path, content: p.after! })), manifestFile], {
+      expected: new Map(toWrite.map((p) => [p.path, p.before])),
+    });
     result.written = true;
   }
   if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);
