@@ -34,6 +34,8 @@ export interface NewOptions extends AnswerInput {
   dir?: string;
   git: boolean;
   push?: string;
+  /** Seconds the push may go without an answer. */
+  pushTimeout: number;
   dryRun: boolean;
   force: boolean;
   /** Prompts are allowed (a terminal, and no --yes). */
@@ -166,7 +168,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     await git.initAndCommit(dir);
     result.git = 'committed';
     if (opts.push !== undefined) {
-      await git.push(dir, opts.push);
+      await git.push(dir, opts.push, opts.pushTimeout);
       result.git = 'pushed';
     }
   }
