@@ -56,7 +56,8 @@ export interface NewResult {
 export function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
   let text: string;
   try {
-    text = readFileSync(resolve(cwd, path), 'utf8');
+    // a byte-order mark (Windows editors write one) is not part of the JSON, as for the roster
+    text = readFileSync(resolve(cwd, path), 'utf8').replace(/^\uFEFF/, '');
   } catch {
     throw new UsageError(`--answers ${path}: cannot read the file`);
   }
