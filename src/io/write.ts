@@ -78,7 +78,7 @@ function explainWriteError(e: unknown, dir: string): unknown {
     case 'ENOTDIR':
     case 'ENOTEMPTY':
     case 'EEXIST':
-      return new RunError(`${path} is in the way (${errno(e)}): move it away and run again; ${unchanged}`);
+      return new RunError(`${where} is in the way (${errno(e)}): move it away and run again; ${unchanged}`);
     default:
       return e;
   }
