@@ -99,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     observe(desired, {
       profile: args.values.profile as string | undefined,
       region: args.values.region as string | undefined,
+      timeout: args.values.timeout as string | undefined,
     }),
   );
   try {

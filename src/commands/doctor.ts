@@ -12,6 +12,7 @@ export async function run(argv: string[]): Promise<number> {
   const { aws, observed } = await observe(desired, {
     profile: args.values.profile as string | undefined,
     region: args.values.region as string | undefined,
+    timeout: args.values.timeout as string | undefined,
   });
   aws.close();
   const checks = doctorChecks(desired, observed);

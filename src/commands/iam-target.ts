@@ -4,6 +4,7 @@
  */
 import { desiredState } from '../core/iam/desired.js';
 import type { DesiredState, ObservedState } from '../core/iam/types.js';
+import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
 import { connect, type AwsSession } from '../io/aws.js';
 import { readObserved } from '../io/iam-state.js';
 import { openRepository } from '../io/repository.js';
@@ -17,6 +18,8 @@ export function loadDesired(cwd: string, dir: string, command: string, thumbprin
 export interface AwsOptions {
   profile?: string;
   region?: string;
+  /** --timeout as given. */
+  timeout?: string;
 }
 
 /** Connects and reads the live state; the session stays open for `apply`'s writes. */
@@ -28,6 +31,7 @@ export async function observe(
     partition: desired.partition,
     region: options.region ?? desired.region,
     ...(options.profile ? { profile: options.profile } : {}),
+    timeoutSeconds: timeoutSeconds(options.timeout, 'timeout', TIMEOUTS.aws),
   });
   try {
     return { aws, observed: await readObserved(aws, desired) };

@@ -1,4 +1,5 @@
 /** Flags of `new` → NewOptions, and the result printed as text or JSON. */
+import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { galleryArg, parseCommand } from './args.js';
@@ -23,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     dir: v['dir'] as string | undefined,
     git: !v['no-git'],
     push: v['push'] as string | undefined,
+    pushTimeout: timeoutSeconds(v['push-timeout'] as string | undefined, 'push-timeout', TIMEOUTS.push),
     dryRun: Boolean(v['dry-run']),
     force: Boolean(v['force']),
     interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),

@@ -35,6 +35,8 @@ export interface NewOptions extends AnswerInput {
   dir?: string;
   git: boolean;
   push?: string;
+  /** Seconds the push may go without an answer. */
+  pushTimeout: number;
   dryRun: boolean;
   force: boolean;
   /** Prompts are allowed (a terminal, and no --yes). */
@@ -57,7 +59,8 @@ export interface NewResult {
 export function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
   let text: string;
   try {
-    text = readFileSync(resolve(cwd, path), 'utf8');
+    // a byte-order mark (Windows editors write one) is not part of the JSON, as for the roster
+    text = readFileSync(resolve(cwd, path), 'utf8').replace(/^\uFEFF/, '');
   } catch {
     throw new UsageError(`--answers ${path}: cannot read the file`);
   }
@@ -174,9 +177,11 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     return result;
   }
 
+  // an existing repository is added to, not required empty
   await writeRepository(
     dir,
     files.map(({ path, content }) => ({ path, content })),
+    { mustBeEmpty: !opts.force && !existingRepository },
   );
   result.written = true;
   if (!opts.json) {
@@ -197,7 +202,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     await git.initAndCommit(dir);
     result.git = 'committed';
     if (opts.push !== undefined) {
-      await git.push(dir, opts.push);
+      await git.push(dir, opts.push, opts.pushTimeout);
       result.git = 'pushed';
     }
   }

@@ -250,13 +250,18 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       })),
   };
   if (!opts.dryRun && (toWrite.length || read(MANIFEST_FILE) !== manifestFile.content)) {
-    await writeRepository(dir, [
-      ...toWrite.flatMap((c) => [
-        ...(c.backup ? [{ path: c.backup, content: c.before! }] : []),
-        { path: c.path, content: c.write! },
-      ]),
-      manifestFile,
-    ]);
+    // what each file held when planned: a run that changed it meanwhile is refused, not overwritten
+    await writeRepository(
+      dir,
+      [
+        ...toWrite.flatMap((c) => [
+          ...(c.backup ? [{ path: c.backup, content: c.before! }] : []),
+          { path: c.path, content: c.write! },
+        ]),
+        manifestFile,
+      ],
+      { expected: new Map(toWrite.map((c) => [c.path, c.before])) },
+    );
     result.written = true;
   }
   const conflicts = changes.filter((c) => c.outcome === 'conflict');

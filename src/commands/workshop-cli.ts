@@ -3,6 +3,7 @@
  * flags of `workshop` → WorkshopOptions, and the result as JSON; a failed push makes the exit code 1.
  */
 import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
+import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { galleryArg, parseCommand } from './args.js';
@@ -38,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
         : /^\d+$/.test(concurrency.trim())
           ? Number(concurrency)
           : Number.NaN,
+    pushTimeout: timeoutSeconds(v['push-timeout'] as string | undefined, 'push-timeout', TIMEOUTS.push),
     dryRun: Boolean(v['dry-run']),
     force: Boolean(v['force']),
     interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),

@@ -27,6 +27,8 @@ export interface WorkshopOptions extends AnswerInput {
   exercise?: string;
   pushTemplate?: string;
   concurrency: number;
+  /** Seconds a push may go without an answer. */
+  pushTimeout: number;
   dryRun: boolean;
   force: boolean;
   /** A confirmation may be asked (a terminal, no --yes, no --json). */
@@ -142,6 +144,7 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
       jobs,
       opts.concurrency,
       opts.json ? () => undefined : pushProgress(jobs.length, opts.tty, opts.out),
+      opts.pushTimeout,
     );
     if (!opts.json) printPushResults(result.push, opts.out);
   }

@@ -3,6 +3,7 @@
  * the global usage and the flags a gallery question may not take are all derived from this table.
  */
 import { QUESTIONS, type AnswerName } from './answers.js';
+import { TIMEOUTS } from './timeouts.js';
 import { DEFAULT_ROLE_PREFIX } from './workshop/plan.js';
 
 export interface OptionSpec {
@@ -112,6 +113,19 @@ const AWS_REGION: OptionSpec = {
   description: 'the AWS region to call',
 };
 
+const PUSH_TIMEOUT: OptionSpec = {
+  flag: 'push-timeout',
+  value: '<seconds>',
+  default: String(TIMEOUTS.push),
+  description: `give up a push that gets no answer for this long (1 to ${TIMEOUTS.max}); the local repository is kept`,
+};
+const AWS_TIMEOUT: OptionSpec = {
+  flag: 'timeout',
+  value: '<seconds>',
+  default: String(TIMEOUTS.aws),
+  description: `give up an AWS request that gets no answer for this long (1 to ${TIMEOUTS.max}; each of the SDK's 3 attempts)`,
+};
+
 /** The workshop's --concurrency (pushes at once): its default and its largest value. */
 export const WORKSHOP_CONCURRENCY = { default: 4, max: 32 } as const;
 
@@ -136,6 +150,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       { flag: 'dir', value: '<path>', default: './<name>', description: 'the folder to write' },
       { flag: 'no-git', description: 'no git repository, no commit' },
       { flag: 'push', value: '<remote-url>', description: 'add the remote as origin and push main' },
+      PUSH_TIMEOUT,
       DRY_RUN,
       NEW_FORCE,
       YES,
@@ -232,6 +247,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     options: [
       PROFILE,
       AWS_REGION,
+      AWS_TIMEOUT,
       {
         flag: 'thumbprint',
         value: '<sha1>',
@@ -246,7 +262,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     name: 'doctor',
     args: '[dir]',
     summary: 'compare the live AWS account with the repository, with the fix for each difference',
-    options: [PROFILE, AWS_REGION, { flag: 'json', description: 'print the checks as JSON' }],
+    options: [PROFILE, AWS_REGION, AWS_TIMEOUT, { flag: 'json', description: 'print the checks as JSON' }],
     examples: ['doctor phub-oidc-check', 'doctor --profile audit --json'],
   },
   {
@@ -307,6 +323,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
         default: String(WORKSHOP_CONCURRENCY.default),
         description: `pushes at once: a whole number from 1 to ${WORKSHOP_CONCURRENCY.max}`,
       },
+      PUSH_TIMEOUT,
       DRY_RUN,
       FORCE,
       YES,

@@ -15,7 +15,7 @@ import {
   type TargetDefinition,
   type TargetQuestion,
 } from './targets/index.js';
-import { parseEnvironments, type Rule } from './validate.js';
+import { parseEnvironments, staysInside, type Rule } from './validate.js';
 
 export interface AnswerSources {
   /** Flag values by answer name: the questions of `new` and of the targets alike. */
@@ -51,9 +51,11 @@ function check(q: Question, raw: string, where: string): string {
 const patternRule =
   (q: TargetQuestion): Rule =>
   (raw) =>
-    new RegExp(q.pattern).test(raw)
-      ? { value: raw }
-      : { error: `must match ${q.pattern} (${q.description}; e.g. ${q.example})` };
+    !new RegExp(q.pattern).test(raw)
+      ? { error: `must match ${q.pattern} (${q.description}; e.g. ${q.example})` }
+      : q.insideRepository && !staysInside(raw)
+        ? { error: `must be a path inside the repository (${q.description}; e.g. ${q.example})` }
+        : { value: raw };
 
 /** A target's question in the shape of ours, so flags, files and prompts treat both alike. */
 export function asQuestion(q: TargetQuestion): Question {
@@ -174,7 +176,20 @@ function checkRoleNames(answers: Record<string, string>): void {
   }
 }
 
+/** An --answers file's `targetAnswers` key no target of the gallery asks: a typo, named with the closest known one. */
+function checkTargetAnswerKeys(sources: AnswerSources, gallery: Gallery): void {
+  const values = sources.file?.values['targetAnswers'];
+  if (!sources.file || sources.file.origin !== undefined || !isObject(values)) return;
+  const known = questionsOf(gallery).map((q) => q.name);
+  for (const key of Object.keys(values))
+    if (!known.includes(key))
+      throw new UsageError(
+        `--answers ${sources.file.path}: unknown answer "${key}" in "targetAnswers"${didYouMean(key, known) || ` (known: ${known.join(', ')})`}`,
+      );
+}
+
 function* resolution(sources: AnswerSources, gallery: Gallery): Generator<Pending, Answers, Reply> {
+  checkTargetAnswerKeys(sources, gallery);
   const base = yield* resolveList(questionsFor(gallery), sources, sources.file?.values);
   checkRoleNames(base);
   const targets = chosenTargets(base['target']!, gallery);

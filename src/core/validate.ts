@@ -141,3 +141,14 @@ export function parseEnvironments(list: string): Array<{ name: string; uuid: str
       return { name, uuid: id };
     });
 }
+
+/** A relative path that stays inside the repository: `..` may not climb above where it starts. */
+export function staysInside(path: string): boolean {
+  let depth = 0;
+  for (const part of path.split('/')) {
+    if (part === '..') depth--;
+    else if (part !== '.' && part !== '') depth++;
+    if (depth < 0) return false;
+  }
+  return !path.startsWith('/');
+}

@@ -6,7 +6,9 @@
 import { createRequire } from 'node:module';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { MAX_AWS_RESPONSE_BYTES } from '../core/timeouts.js';
 import { RunError } from '../errors.js';
+import { boundAnswers } from './aws-answer.js';
 
 export interface AwsSession {
   sdk: typeof import('@aws-sdk/client-iam');
@@ -19,7 +21,13 @@ export interface AwsSession {
 /** IAM is global: one endpoint per partition, signed for that partition's home region. */
 const IAM_REGION: Record<string, string> = { aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' };
 
-export async function connect(options: { partition: string; region: string; profile?: string }): Promise<AwsSession> {
+export async function connect(options: {
+  partition: string;
+  region: string;
+  profile?: string;
+  /** Seconds each request may take to connect, then to answer. */
+  timeoutSeconds: number;
+}): Promise<AwsSession> {
   // SDK releases from 2027 need Node 22: the README says which Node versions we support, so the
   // SDK's own reminder would only clutter the command's output
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -28,9 +36,14 @@ export async function connect(options: { partition: string; region: string; prof
   const load = createRequire(import.meta.url);
   const sdk = load('@aws-sdk/client-iam') as AwsSession['sdk'];
   const stsSdk = load('@aws-sdk/client-sts') as AwsSession['stsSdk'];
-  const profile = options.profile ? { profile: options.profile } : {};
-  const iam = new sdk.IAMClient({ region: IAM_REGION[options.partition] ?? 'us-east-1', ...profile });
-  const sts = new stsSdk.STSClient({ region: options.region, ...profile });
+  const timeout = options.timeoutSeconds * 1000;
+  const common = {
+    ...(options.profile ? { profile: options.profile } : {}),
+    requestHandler: { connectionTimeout: timeout, requestTimeout: timeout, throwOnRequestTimeout: true },
+  };
+  const iam = new sdk.IAMClient({ region: IAM_REGION[options.partition] ?? 'us-east-1', ...common });
+  const sts = new stsSdk.STSClient({ region: options.region, ...common });
+  for (const client of [iam, sts]) boundAnswers(client, MAX_AWS_RESPONSE_BYTES, timeout);
   return {
     sdk,
     stsSdk,
@@ -76,6 +89,16 @@ export function explainAwsError(e: unknown, action: string, resource?: string): 
   if (/^(Throttling|ThrottlingException|TooManyRequests|RequestLimitExceeded)$/.test(code)) {
     return new RunError(
       `IAM kept throttling ${action} (${code}${attempts ? ` after ${attempts} attempts` : ''}): wait a minute and run again`,
+    );
+  }
+  if (code === 'TimeoutError') {
+    return new RunError(
+      `no answer from AWS for ${action} in time (${message.replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '')}): check the network (or AWS_ENDPOINT_URL_IAM), or raise --timeout`,
+    );
+  }
+  if (code === 'InvalidAnswer' || code === 'AnswerTooLarge') {
+    return new RunError(
+      `${action}: the endpoint's answer is not one AWS gives (${message}); nothing was taken from it: check AWS_ENDPOINT_URL_IAM or the proxy in between`,
     );
   }
   const network = (e as { code?: string }).code;

@@ -3,6 +3,7 @@
  * into its own `bitbucket-pipelines.yml`, our `.gitignore` lines are appended to its own, our README is
  * a file of its own, and no other file of the repository is ever replaced.
  */
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ADDED_NOTE,
@@ -13,7 +14,7 @@ import {
   PIPELINE_NOTE,
 } from '../core/pipeline-merge.js';
 import type { RenderedFile } from '../core/rendered-file.js';
-import { RunError } from '../errors.js';
+import { RunError, UsageError } from '../errors.js';
 import { readIfPresent } from './repository.js';
 
 /** Files we add to rather than write: the pipeline (as YAML) and `.gitignore` (missing lines). */
@@ -26,6 +27,12 @@ export interface ExistingFile extends RenderedFile {
 
 /** What to write into the repository at `dir`; a file of ours it already has is a RunError naming it. */
 export function filesForExistingRepository(dir: string, shownDir: string, files: RenderedFile[]): ExistingFile[] {
+  // a link could lead the merge to read, and print, a file outside the repository
+  const linked = files.filter((f) => lstatSync(join(dir, f.path), { throwIfNoEntry: false })?.isSymbolicLink());
+  if (linked.length)
+    throw new UsageError(
+      `${shownDir}/${linked[0]!.path} is a symbolic link: refusing to read or replace it (replace the link by the file itself). Nothing was written`,
+    );
   const read = (path: string) => readIfPresent(join(dir, path));
   const taken = files.filter((f) => !ADDED_TO.has(f.path) && read(f.path) !== undefined).map((f) => f.path);
   if (taken.length)

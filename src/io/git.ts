@@ -11,6 +11,21 @@ const git = (cwd: string, args: string[], env?: Record<string, string>) =>
   execa('git', args, { cwd, reject: false, env: { GIT_TERMINAL_PROMPT: '0', ...env } });
 
 /**
+ * `git push -u origin main`, given up after `seconds` without progress: git's own HTTP low-speed check
+ * ends its transfer helper, and the push is killed if it still runs (an SSH remote that never answers).
+ */
+async function pushOrigin(dir: string, seconds: number): Promise<string | undefined> {
+  const r = await execa(
+    'git',
+    ['-c', 'http.lowSpeedLimit=1', '-c', `http.lowSpeedTime=${seconds}`, 'push', '-q', '-u', 'origin', 'main'],
+    { cwd: dir, reject: false, env: { GIT_TERMINAL_PROMPT: '0' }, timeout: seconds * 1000, forceKillAfterDelay: 2000 },
+  );
+  if (r.timedOut || /Operation too slow|timed out/i.test(r.stderr))
+    return `no answer within ${seconds} s (raise it with --push-timeout)`;
+  return r.exitCode === 0 ? undefined : reason(r.stderr || r.stdout) || `git push exited with ${r.exitCode}`;
+}
+
+/**
  * The line of git's output that says why it failed: a rejected ref, else the first fatal/error line
  * (git ends with generic advice such as "and the repository exists."), else the last line.
  */
@@ -59,12 +74,12 @@ export async function initAndCommit(dir: string): Promise<void> {
 }
 
 /** Adds `origin` and pushes `main`. On failure the local repository and commit stay as they are. */
-export async function push(dir: string, remote: string): Promise<void> {
+export async function push(dir: string, remote: string, timeoutSeconds: number): Promise<void> {
   await run(dir, ['remote', 'add', 'origin', remote]);
-  const r = await git(dir, ['push', '-q', '-u', 'origin', 'main']);
-  if (r.exitCode !== 0) {
+  const failed = await pushOrigin(dir, timeoutSeconds);
+  if (failed !== undefined) {
     throw new RunError(
-      `push to ${remote} failed: ${reason(r.stderr)}. The local repository and its commit are kept in ${dir}; retry with: git -C ${shQuote(dir)} push -u origin main`,
+      `push to ${remote} failed: ${failed}. The local repository and its commit are kept in ${dir}; retry with: git -C ${shQuote(dir)} push -u origin main`,
     );
   }
 }
@@ -101,12 +116,12 @@ export async function pushMain(
   dir: string,
   remote: string,
   currentOrigin: string | undefined,
+  timeoutSeconds: number,
 ): Promise<string | undefined> {
   if (currentOrigin !== remote)
     await run(
       dir,
       currentOrigin === undefined ? ['remote', 'add', 'origin', remote] : ['remote', 'set-url', 'origin', remote],
     );
-  const r = await git(dir, ['push', '-q', '-u', 'origin', 'main']);
-  return r.exitCode === 0 ? undefined : reason(r.stderr || r.stdout) || `git push exited with ${r.exitCode}`;
+  return pushOrigin(dir, timeoutSeconds);
 }

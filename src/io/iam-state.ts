@@ -5,6 +5,7 @@
 import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
 import type { Step } from '../core/iam/plan.js';
 import type { DesiredState, ObservedProvider, ObservedRole, ObservedState } from '../core/iam/types.js';
+import { RunError } from '../errors.js';
 import { errorCode, explainAwsError, type AwsSession } from './aws.js';
 
 /** IAM hands policy documents over URL-encoded (RFC 3986). */
@@ -13,6 +14,15 @@ export const decodePolicy = (text: string | undefined): unknown =>
 
 const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) =>
   Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+/** A field every genuine answer to `action` has: without it the answer is not IAM's, and nothing is taken from it. */
+function required<T>(value: T | undefined | null, field: string, action: string): T {
+  if (value === undefined || value === null || value === '')
+    throw new RunError(
+      `${action}: the answer has no ${field}, which AWS always sends; nothing was taken from it: check AWS_ENDPOINT_URL_IAM or the proxy in between`,
+    );
+  return value;
+}
 
 /** A call that may answer NoSuchEntity: undefined then. Any other failure explains itself. */
 async function maybe<T>(call: () => Promise<T>, action: string, resource: string): Promise<T | undefined> {
@@ -42,7 +52,7 @@ export async function readProvider(aws: AwsSession, arn: string): Promise<Observ
   if (!out) return undefined;
   return {
     arn,
-    url: out.Url ?? '',
+    url: required(out.Url, 'Url', 'iam:GetOpenIDConnectProvider'),
     clientIds: out.ClientIDList ?? [],
     thumbprints: out.ThumbprintList ?? [],
     tags: tagMap(out.Tags),
@@ -65,6 +75,8 @@ export async function readRole(aws: AwsSession, name: string, policyName: string
   const { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } = aws.sdk;
   const role = (await maybe(() => aws.iam.send(new GetRoleCommand({ RoleName: name })), 'iam:GetRole', name))?.Role;
   if (!role) return undefined;
+  required(role.Arn, 'Role.Arn', 'iam:GetRole');
+  required(role.AssumeRolePolicyDocument, 'Role.AssumeRolePolicyDocument', 'iam:GetRole');
   const [inlinePolicyNames, attached, policy] = await Promise.all([
     must(
       () =>
@@ -107,7 +119,10 @@ export async function readRole(aws: AwsSession, name: string, policyName: string
 
 export async function readCaller(aws: AwsSession): Promise<ObservedState['caller']> {
   const out = await must(() => aws.sts.send(new aws.stsSdk.GetCallerIdentityCommand({})), 'sts:GetCallerIdentity');
-  return { account: out.Account ?? '', arn: out.Arn ?? '' };
+  return {
+    account: required(out.Account, 'Account', 'sts:GetCallerIdentity'),
+    arn: required(out.Arn, 'Arn', 'sts:GetCallerIdentity'),
+  };
 }
 
 /** The live state of everything the repository names, read concurrently. */
@@ -128,8 +143,8 @@ export async function readObserved(aws: AwsSession, desired: DesiredState): Prom
 export async function runStep(aws: AwsSession, step: Step): Promise<void> {
   const c = aws.sdk;
   switch (step.kind) {
-    case 'create-provider':
-      await aws.iam.send(
+    case 'create-provider': {
+      const out = await aws.iam.send(
         new c.CreateOpenIDConnectProviderCommand({
           Url: step.url,
           ClientIDList: step.clientIds,
@@ -137,7 +152,9 @@ export async function runStep(aws: AwsSession, step: Step): Promise<void> {
           Tags: TAGS,
         }),
       );
+      required(out.OpenIDConnectProviderArn, 'OpenIDConnectProviderArn', 'iam:CreateOpenIDConnectProvider');
       return;
+    }
     case 'add-client-id':
       await aws.iam.send(
         new c.AddClientIDToOpenIDConnectProviderCommand({
@@ -154,8 +171,8 @@ export async function runStep(aws: AwsSession, step: Step): Promise<void> {
         }),
       );
       return;
-    case 'create-role':
-      await aws.iam.send(
+    case 'create-role': {
+      const out = await aws.iam.send(
         new c.CreateRoleCommand({
           RoleName: step.role,
           AssumeRolePolicyDocument: step.trustPolicy,
@@ -164,7 +181,9 @@ export async function runStep(aws: AwsSession, step: Step): Promise<void> {
           Tags: TAGS,
         }),
       );
+      required(out.Role?.Arn, 'Role.Arn', 'iam:CreateRole');
       return;
+    }
     case 'update-trust':
       await aws.iam.send(
         new c.UpdateAssumeRolePolicyCommand({ RoleName: step.role, PolicyDocument: step.trustPolicy }),

@@ -31,7 +31,7 @@ export function remoteFor(template: string, repo: string): string {
   return template.split('{repo}').join(repo);
 }
 
-async function pushOne(job: PushJob): Promise<PushResult> {
+async function pushOne(job: PushJob, timeoutSeconds: number): Promise<PushResult> {
   const result = (status: PushResult['status'], reason?: string): PushResult => ({
     repo: job.repo,
     remote: job.remote,
@@ -47,7 +47,7 @@ async function pushOne(job: PushJob): Promise<PushResult> {
       state = await pushState(job.dir);
       if (state.pushed && state.origin === job.remote) return result('already-pushed');
     }
-    const reason = await pushMain(job.dir, job.remote, state.origin);
+    const reason = await pushMain(job.dir, job.remote, state.origin, timeoutSeconds);
     return reason === undefined ? result('pushed') : result('failed', reason);
   } catch (e) {
     if (e instanceof CliError) return result('failed', e.message);
@@ -60,10 +60,11 @@ export function pushAll(
   jobs: PushJob[],
   concurrency: number,
   onDone: (r: PushResult, done: number) => void,
+  timeoutSeconds: number,
 ): Promise<PushResult[]> {
   let done = 0;
   return mapPool(jobs, concurrency, async (job) => {
-    const r = await pushOne(job);
+    const r = await pushOne(job, timeoutSeconds);
     onDone(r, ++done);
     return r;
   });

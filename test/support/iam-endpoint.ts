@@ -109,10 +109,21 @@ export interface IamEndpoint {
   throttle(action: string, times: number): void;
   /** Runs `fn` (awaited) just before the next call of `action` is handled (after auth, throttling and deny). */
   beforeNext(action: string, fn: () => unknown): void;
-  /** Forgets calls, denials, throttles, pending beforeNext hooks and, unless keepState, providers and roles. */
+  /** Every later call of `action` (`*`: of every action) misbehaves so. */
+  misbehave(action: string, mode: Misbehaviour): void;
+  /** The bytes sent so far in `huge` answers. */
+  hugeBytesSent(): number;
+  /** Forgets calls, misbehaviours, denials, throttles, pending beforeNext hooks and, unless keepState, providers and roles. */
   reset(options?: { keepState?: boolean }): void;
   close(): Promise<void>;
 }
+
+/**
+ * How an endpoint can misbehave: `hang` accepts and never answers; `wrong-xml` answers HTTP 200 with
+ * another call's document; `no-result` answers 200 with the right element and nothing in it; `huge`
+ * answers 200 with a body that never ends (until the client hangs up, or 300 MB).
+ */
+export type Misbehaviour = 'hang' | 'wrong-xml' | 'no-result' | 'huge';
 
 export const TEST_ACCESS_KEY_ID = 'AKIDTESTFAKEIAMENDPOINT';
 
@@ -650,6 +661,31 @@ export async function startIamEndpoint(options: IamEndpointOptions = {}): Promis
   const denials = new Map<string, string | undefined>();
   const throttles = new Map<string, number>();
   const hooks = new Map<string, (() => unknown)[]>();
+  const misbehaviours = new Map<string, Misbehaviour>();
+  let hugeBytes = 0;
+
+  /** Answers as `mode` says; a hanging call is left open until the client or close() ends it. */
+  async function misbehaveOn(mode: Misbehaviour, service: Service, action: string, res: ServerResponse) {
+    const requestId = randomUUID();
+    if (mode === 'hang') return;
+    if (mode === 'wrong-xml') return send(res, 200, successXml(service, 'ListUsers', '', requestId), requestId);
+    if (mode === 'no-result') return send(res, 200, successXml(service, action, '', requestId), requestId);
+    res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+    res.write(`<${action}Response xmlns="${service.namespace}"><${action}Result>`);
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    while (!res.destroyed && hugeBytes < 300 * 1024 * 1024) {
+      hugeBytes += chunk.length;
+      if (!res.write(chunk))
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done).off('close', done);
+            resolve();
+          };
+          res.on('drain', done).on('close', done);
+        });
+    }
+    res.end();
+  }
 
   /** Everything that may refuse a call before its handler runs, in the order AWS's front door would. */
   async function admit(
@@ -694,6 +730,8 @@ export async function startIamEndpoint(options: IamEndpointOptions = {}): Promis
     const auth = parseAuthorization(req.headers.authorization);
     const call: IamCall = { action, params: Object.fromEntries(form), status: 0, accessKeyId: auth?.accessKeyId };
     calls.push(call);
+    const mode = misbehaviours.get(action) ?? misbehaviours.get('*');
+    if (mode) return misbehaveOn(mode, service, action, res);
     const requestId = randomUUID();
     try {
       const handler = await admit(service, action, call.params, auth);
@@ -744,6 +782,8 @@ export async function startIamEndpoint(options: IamEndpointOptions = {}): Promis
       return role;
     },
     deny: (action, message) => void denials.set(action, message),
+    misbehave: (action, mode) => void misbehaviours.set(action, mode),
+    hugeBytesSent: () => hugeBytes,
     throttle: (action, times) => void throttles.set(action, times),
     beforeNext(action, fn) {
       hooks.set(action, [...(hooks.get(action) ?? []), fn]);
@@ -754,6 +794,8 @@ export async function startIamEndpoint(options: IamEndpointOptions = {}): Promis
         world.state.roles.clear();
       }
       calls.length = 0;
+      misbehaviours.clear();
+      hugeBytes = 0;
       denials.clear();
       throttles.clear();
       hooks.clear();

@@ -22,6 +22,7 @@ export const cloudformationDeploy: TargetDefinition = {
       description: 'Template file in the repository',
       example: 'template.yaml',
       pattern: RELATIVE_PATH,
+      insideRepository: true,
       default: 'template.yaml',
     },
     {

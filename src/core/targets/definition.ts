@@ -22,6 +22,8 @@ export interface TargetQuestion {
   /** May be left empty; statements and script lines with `when: <name>` are then left out. */
   optional?: boolean;
   default?: string;
+  /** A path meant to be inside the repository: one whose `..` leads out of it is refused. */
+  insideRepository?: boolean;
 }
 
 export type TargetStatement = Statement & { when?: string };

@@ -22,6 +22,7 @@ export const lambdaDeploy: TargetDefinition = {
       description: 'Folder whose contents become the function code',
       example: 'src',
       pattern: RELATIVE_PATH,
+      insideRepository: true,
       default: '.',
     },
   ],

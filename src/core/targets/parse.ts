@@ -36,6 +36,9 @@ function checkQuestion(q: unknown, where: string): void {
   if (!isObj(q)) fail(where, 'must be an object');
   const name = str(q, 'name', where, PARAM_NAME, 'must be camelCase letters and digits, e.g. bucketName');
   if (RESERVED.has(name)) fail(`${where}.name`, `"${name}" is an answer of new itself; choose another name`);
+  // answers are looked up by name in plain objects, where these names always hold a value
+  if (name in Object.prototype)
+    fail(`${where}.name`, `"${name}" is a name every JavaScript object has; choose another name, e.g. ${name}Value`);
   const flag = str(
     q,
     'flag',
@@ -57,6 +60,8 @@ function checkQuestion(q: unknown, where: string): void {
   if (!pattern.startsWith('^') || !pattern.endsWith('$')) fail(`${where}.pattern`, 'must be anchored with ^ and $');
   const example = str(q, 'example', where);
   if (!re.test(example)) fail(`${where}.example`, `"${example}" does not match the pattern`);
+  if (q['insideRepository'] !== undefined && typeof q['insideRepository'] !== 'boolean')
+    fail(`${where}.insideRepository`, 'must be true or false');
   if (q['optional'] !== undefined && typeof q['optional'] !== 'boolean')
     fail(`${where}.optional`, 'must be true or false');
   if (q['default'] !== undefined && (typeof q['default'] !== 'string' || !re.test(q['default'])))

@@ -22,6 +22,7 @@ export const s3StaticSite: TargetDefinition = {
       description: 'Folder of the repository to publish (built files, if a build step before this one creates them)',
       example: 'public',
       pattern: RELATIVE_PATH,
+      insideRepository: true,
       default: 'public',
     },
     {

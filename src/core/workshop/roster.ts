@@ -51,23 +51,26 @@ export function roleNamesOf(roleName: string, environments: readonly string[]): 
 export function parseRoster(text: string, options: RosterOptions): Roster {
   const { records, problems } = parseCsv(text);
   const [header, ...rows] = records;
-  if (!header || header.line !== 1) {
+  // blank lines are skipped, before the header too; a line that failed to parse before it is no header
+  const brokenBefore = problems.some((p) => Number(/^line (\d+):/.exec(p)?.[1]) <= (header?.line ?? 0));
+  if (!header || brokenBefore) {
     return {
       attendees: [],
       problems: [
         ...problems,
-        `line 1: the roster needs a header line naming its columns (attendee, and optionally repo, repo_uuid, …)`,
+        `line ${header?.line ?? 1}: the roster needs a header line naming its columns (attendee, and optionally repo, repo_uuid, …)`,
       ],
     };
   }
+  const at = `line ${header.line}:`;
   const known = [...FIXED, ...options.questions.map((q) => q.name as string)];
   const columns = header.fields.map((f) => f.trim());
   for (const [i, name] of columns.entries()) {
-    if (!known.includes(name)) problems.push(`line 1: unknown column ${shown(name)} (known: ${known.join(', ')})`);
-    else if (columns.indexOf(name) !== i) problems.push(`line 1: column ${shown(name)} appears twice`);
+    if (!known.includes(name)) problems.push(`${at} unknown column ${shown(name)} (known: ${known.join(', ')})`);
+    else if (columns.indexOf(name) !== i) problems.push(`${at} column ${shown(name)} appears twice`);
   }
-  if (!columns.includes('attendee')) problems.push('line 1: no attendee column (the header must name one)');
-  if (problems.some((p) => p.startsWith('line 1:'))) return { attendees: [], problems };
+  if (!columns.includes('attendee')) problems.push(`${at} no attendee column (the header must name one)`);
+  if (problems.some((p) => p.startsWith(at))) return { attendees: [], problems };
   if (!rows.length && !problems.length)
     return { attendees: [], problems: ['no attendees: the roster has only its header line'] };
 
