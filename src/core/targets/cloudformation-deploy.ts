@@ -53,4 +53,9 @@ export const cloudformationDeploy: TargetDefinition = {
     '`cloudformation:DescribeStacks`, `DescribeChangeSet` and `ExecuteChangeSet` on this stack: deploy checks whether the stack exists, waits for the change set, executes it and waits for the stack.',
     '`iam:PassRole` on the service role, only to CloudFormation: the stack\'s resources are created with that role\'s permissions, not this one\'s.',
   ],
+  rehearsal: {
+    seed: ['aws iam create-role --role-name {{serviceRoleName}} --assume-role-policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}\''],
+    // the emulator reads AWSTemplateFormatVersion when it summarises the stack of a redeploy
+    files: [{ path: '{{templateFile}}', text: "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n" }],
+  },
 };
