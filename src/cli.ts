@@ -19,6 +19,8 @@ Usage
   pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]
   pipelines-oidc apply [dir] [--profile <p>] [--region <r>] [--thumbprint <sha1>] [--dry-run] [-y|--yes]
   pipelines-oidc doctor [dir] [--profile <p>] [--region <r>] [--json]
+  pipelines-oidc rehearse [dir] [--pipeline custom:<name>|branches:<name>|default] [--environment <name>]
+      [--runs <n>] [--json] [--endpoint <url>] [--live]
   pipelines-oidc workshop --roster <attendees.csv> --out <dir> [--exercise <id>[,<id>…]]
       [answers as for new, --role-name being the prefix of every role name]
       [--push-template <url with {repo}>] [--concurrency <1-32>] [--dry-run] [--force] [-y|--yes] [--json]
@@ -33,6 +35,8 @@ Commands
   check     verify a repository offline (pipeline, trust and inline policies, IaC) and explain a token
   apply     create or update the OIDC provider and roles in AWS (plans first, never deletes)
   doctor    compare the live AWS account with the repository, with the fix for each difference
+  rehearse  run the pipeline's AWS steps locally against an AWS emulator (moto), each call authorized
+            by the role's inline policy, twice (first deploy and redeploy)
   workshop  a repository per attendee of a roster (optionally an exercise), the IaC of all their roles,
             and pushes; grade checks which exercises are fixed
 

@@ -16,6 +16,7 @@ import { pipelineAjv } from '../src/core/check/pipeline-ajv.ts';
 import { pipelineFindings } from '../src/core/check/pipeline-findings.ts';
 import type { SchemaValidator } from '../src/core/check/pipeline-schema.ts';
 import { iacBroadFindings, permissionsFindings, trustFindings } from '../src/core/check/policy-findings.ts';
+import { missingPermissionFindings } from '../src/core/check/permission-findings.ts';
 import { FINDING_IDS, type Finding, type SourceFile } from '../src/core/check/types.ts';
 import { credentialScript } from '../src/core/pipeline.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
@@ -41,6 +42,25 @@ const schemaModes: Array<{ label: string; schema?: SchemaValidator }> = [
 
 /** Every finding of a repository's files, each file sent where `check` sends it. */
 function findingsOf(files: Iterable<[string, string]>, withSchema?: SchemaValidator): Finding[] {
+  const tree = new Map(files);
+  const pipelineText = tree.get('bitbucket-pipelines.yml');
+  const policyFor = (environment: string | undefined) => {
+    const file = [environment && `iam/${environment}/inline-policy.json`, 'iam/inline-policy.json'].find(
+      (f) => f && tree.has(f),
+    );
+    try {
+      return file ? { file, policy: JSON.parse(tree.get(file)!) as unknown } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const missing = pipelineText
+    ? missingPermissionFindings({ file: 'bitbucket-pipelines.yml', text: pipelineText }, policyFor)
+    : [];
+  return [...missing, ...perFile(tree, withSchema)];
+}
+
+function perFile(files: Iterable<[string, string]>, withSchema?: SchemaValidator): Finding[] {
   return [...files].flatMap(([file, text]) => {
     const source: SourceFile = { file, text };
     if (file === 'bitbucket-pipelines.yml') return pipelineFindings(source, withSchema);

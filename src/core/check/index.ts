@@ -2,6 +2,7 @@
 import { issuerHostPath } from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
 import { cloudFormationDrift, jsonDrift, terraformDrift } from './drift.js';
+import { missingPermissionFindings } from './permission-findings.js';
 import { pipelineFindings } from './pipeline-findings.js';
 import type { SchemaValidator } from './pipeline-schema.js';
 import { iacBroadFindings, permissionsFindings, trustFindings } from './policy-findings.js';
@@ -75,6 +76,14 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
     ...[...input.terraform, ...input.cloudformation].flatMap(iacBroadFindings),
   ];
   const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
+  // the inline policy of the role a step assumes: its environment's, else the repository's
+  const policyFor = (environment: string | undefined) => {
+    const generated = options.model?.roles.find((r) => r.environment === environment)?.permissionsFile;
+    const file = generated ?? [environment && `iam/${environment}/inline-policy.json`, 'iam/inline-policy.json'].find((f) => f && json.get(f) !== undefined);
+    const policy = file ? json.get(file) : undefined;
+    return file && policy !== undefined ? { file, policy } : undefined;
+  };
+  if (input.pipeline) findings.push(...missingPermissionFindings(input.pipeline, policyFor));
   if (options.model) {
     const read = (file: string) => json.get(file);
     findings.push(...jsonDrift(options.model, read));

@@ -15,6 +15,7 @@ export const FINDING_IDS = [
   'trust.provider',
   'policy.grammar',
   'policy.broad',
+  'policy.missing-permission',
   'iac.drift',
 ] as const;
 

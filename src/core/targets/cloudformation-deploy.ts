@@ -37,7 +37,7 @@ export const cloudformationDeploy: TargetDefinition = {
     {
       Sid: 'CloudFormationDeploy',
       Effect: 'Allow',
-      Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeChangeSet', 'cloudformation:ExecuteChangeSet'],
+      Action: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplateSummary', 'cloudformation:DescribeChangeSet', 'cloudformation:ExecuteChangeSet'],
       Resource: 'arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{{stackName}}/*',
     },
     {
@@ -50,7 +50,7 @@ export const cloudformationDeploy: TargetDefinition = {
   ],
   notes: [
     '`cloudformation:CreateChangeSet` on this stack, only with the service role: `aws cloudformation deploy` creates (or updates) the stack through a change set, and cannot hand it to another role or run it with this role\'s own rights.',
-    '`cloudformation:DescribeStacks`, `DescribeChangeSet` and `ExecuteChangeSet` on this stack: deploy checks whether the stack exists, waits for the change set, executes it and waits for the stack.',
+    '`cloudformation:DescribeStacks`, `GetTemplateSummary`, `DescribeChangeSet` and `ExecuteChangeSet` on this stack: deploy checks whether the stack exists (and, for an update, reads the parameters of the deployed template), waits for the change set, executes it and waits for the stack.',
     '`iam:PassRole` on the service role, only to CloudFormation: the stack\'s resources are created with that role\'s permissions, not this one\'s.',
   ],
   rehearsal: {

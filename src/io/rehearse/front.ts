@@ -17,7 +17,7 @@ export const EMULATED = [
   "authorization: every call judged here against the role's inline policy (moto compares resources only for S3, IAM and STS, and treats every condition as unmet)",
   'codeartifact: GetAuthorizationToken, GetRepositoryEndpoint and the package registry answered here (moto has no CodeArtifact)',
   'ecr: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload answered here (moto lacks them)',
-  'cloudfront: the answered distribution ID is mapped onto the one moto created, and invalidations report Completed (moto never completes them)',
+  'cloudfront: the answered distribution ID is mapped onto the one moto created, and invalidations report Completed as AWS spells it (moto answers COMPLETED, which the waiter of the CLI never accepts)',
 ];
 
 export interface RoleSource {
@@ -30,6 +30,8 @@ export interface RecordedCall {
   operation: string;
   action: string;
   resource: string;
+  /** Condition keys the request sets (iam:PassedToService, …), when it sets any. */
+  context?: Record<string, string>;
   allowed: boolean;
   reason: string;
   missing?: Verdict['missing'];
@@ -140,7 +142,7 @@ export async function startFront(options: { moto: string; scope: Scope; publicKe
     checks.map((c) => {
       const free = UNAUTHORIZED_ACTIONS.includes(c.action);
       const verdict = free ? { allowed: true, reason: 'needs no permission' } : authorize(session.policies, c);
-      return { operation, action: c.action, resource: c.resource, allowed: verdict.allowed, reason: verdict.reason, ...('missing' in verdict && verdict.missing ? { missing: verdict.missing } : {}) };
+      return { operation, action: c.action, resource: c.resource, ...(Object.keys(c.context).length ? { context: c.context } : {}), allowed: verdict.allowed, reason: verdict.reason, ...('missing' in verdict && verdict.missing ? { missing: verdict.missing } : {}) };
     });
 
   const denial = (session: Session, call: RecordedCall) =>
@@ -268,7 +270,7 @@ export async function startFront(options: { moto: string; scope: Scope; publicKe
     let rewrite: ((text: string) => string) | undefined;
     if (parsed.service === 'cloudfront') {
       for (const [answered, actual] of aliases) path = path.replace(`/distribution/${answered}/`, `/distribution/${actual}/`);
-      rewrite = (text) => [...aliases].reduce((t, [answered, actual]) => t.split(actual).join(answered), text).replace('<Status>InProgress</Status>', '<Status>Completed</Status>');
+      rewrite = (text) => [...aliases].reduce((t, [answered, actual]) => t.split(actual).join(answered), text).replace(/<Status>(InProgress|COMPLETED)<\/Status>/, '<Status>Completed</Status>');
     }
     const answer = await forward(moto, req, body, path, rewrite);
     res.writeHead(answer.status, answer.headers);

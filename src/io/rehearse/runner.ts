@@ -36,15 +36,22 @@ export function signingKey(): { publicKey: string; sign(claims: TokenClaims): st
   };
 }
 
-function exec(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<{ code: number; output: string }> {
+/** A step that hangs (a waiter that never succeeds) is stopped after this long, with its whole process group. */
+const STEP_TIMEOUT_MS = 300_000;
+
+function exec(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const timer = setTimeout(() => {
+      output += `\nstopped after ${STEP_TIMEOUT_MS / 1000} s\n`;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, STEP_TIMEOUT_MS);
+    child.on('close', () => clearTimeout(timer));
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
-    child.stdin.end(options.input ?? '');
   });
 }
 

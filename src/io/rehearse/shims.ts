@@ -29,7 +29,10 @@ case "$1" in
     aws ecr complete-layer-upload --repository-name "$repository" --upload-id "$upload" --layer-digests "$digest" > /dev/null || exit 1
     aws ecr batch-get-image --repository-name "$repository" --image-ids imageTag="$tag" > /dev/null || exit 1
     manifest='{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":0,"digest":"'"$digest"'"},"layers":[]}'
-    aws ecr put-image --repository-name "$repository" --image-tag "$tag" --image-manifest "$manifest" > /dev/null || exit 1 ;;
+    # pushing the same image again succeeds with docker: the registry keeps the manifest it has
+    if ! out="$(aws ecr put-image --repository-name "$repository" --image-tag "$tag" --image-manifest "$manifest" 2>&1)"; then
+      case "$out" in *ImageAlreadyExistsException*) ;; *) echo "$out" >&2; exit 1 ;; esac
+    fi ;;
 esac
 `;
 
@@ -54,24 +57,26 @@ case "$1" in
 esac
 `;
 
+/** pip writes its settings as INI in ~/.config/pip/pip.conf (the AWS CLI may run the real pip for `login`). */
 const pip = `#!/bin/bash
 ${record}
 conf="$HOME/.config/pip/pip.conf"
 case "$1" in
   config)
-    mkdir -p "$(dirname "$conf")"; [ "$2" = set ] && printf '%s=%s\\n' "$3" "$4" >> "$conf" ;;
+    mkdir -p "$(dirname "$conf")"; [ "$2" = set ] && printf '[global]\\n%s = %s\\n' "\${3#global.}" "$4" >> "$conf" ;;
   install)
-    index="$(sed -n 's/^global.index-url=//p' "$conf" 2>/dev/null | tail -n 1)"
+    index="$(sed -n 's/^index-url *= *//p' "$conf" 2>/dev/null | tail -n 1)"
     [ -n "$index" ] || { echo "pip install: no index configured" >&2; exit 1; }
     curl -fsS "$index" -o /dev/null || { echo "pip install: the index refused" >&2; exit 1; } ;;
 esac
 `;
 
+/** `aws codeartifact login --tool twine` writes ~/.pypirc with `key: value`, or `key = value` when it updates one. */
 const twine = `#!/bin/bash
 ${record}
 if [ "$1" = upload ]; then
-  url="$(sed -n 's/^repository: *//p' "$HOME/.pypirc" | head -n 1)"
-  password="$(sed -n 's/^password: *//p' "$HOME/.pypirc" | head -n 1)"
+  url="$(sed -n 's/^repository *[:=] *//p' "$HOME/.pypirc" | head -n 1)"
+  password="$(sed -n 's/^password *[:=] *//p' "$HOME/.pypirc" | head -n 1)"
   [ -n "$url" ] || { echo "twine: no repository in ~/.pypirc" >&2; exit 1; }
   for file in dist/*; do
     name="$(basename "$file")"; name="\${name%%-[0-9]*}"
