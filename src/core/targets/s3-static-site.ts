@@ -51,6 +51,8 @@ export const s3StaticSite: TargetDefinition = {
   rehearsal: {
     seed: [
       'aws s3 mb s3://{{siteBucket}}',
+      // a file no longer in the folder: the first sync deletes it, as --delete promises
+      "printf stale | aws s3 cp - s3://{{siteBucket}}/removed-page.html",
       // the emulator picks its own distribution ID: the front maps the answered one onto it
       { run: 'aws cloudfront create-distribution --origin-domain-name {{siteBucket}}.s3.amazonaws.com --query Distribution.Id --output text > "$REHEARSAL_ALIASES"/{{distributionId}}', when: 'distributionId' },
     ],
