@@ -234,6 +234,29 @@ try {
   console.log(
     `workshop, 1,000 attendees, no push (median of ${WORKSHOP_RUNS}): ${fmt(w1000)} ms (${(w1000 / w100).toFixed(2)}× the 100 figure; target ≤ ${WORKSHOP_SCALE_TARGET}×: ${w1000 <= WORKSHOP_SCALE_TARGET * w100 ? 'met' : 'NOT met'})`,
   );
+
+  // rehearse: moto_server's start-up against the whole rehearsal of the example (one run of its one step)
+  if (spawnSync('sh', ['-c', 'command -v moto_server']).status === 0) {
+    const REHEARSE_RUNS = 3;
+    // rehearse's own start-up of moto_server, until it answers, in a process of its own
+    const motoStart = () => {
+      const script = `const { startMoto } = await import(${JSON.stringify(join(root, 'dist/io/rehearse/moto.js'))}); const t = process.hrtime.bigint(); const m = await startMoto('123456789012'); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6)); await m.stop();`;
+      return Number(spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).stdout);
+    };
+    const rehearsal = () => {
+      const start = process.hrtime.bigint();
+      run([process.execPath, cli, 'rehearse', 'examples/phub-oidc-check', '--runs', '1']);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    const median = (f) => Array.from({ length: REHEARSE_RUNS }, f).sort((a, b) => a - b)[REHEARSE_RUNS >> 1];
+    const moto = median(motoStart);
+    const whole = median(rehearsal);
+    console.log(
+      `\nrehearse examples/phub-oidc-check --runs 1 (median of ${REHEARSE_RUNS}): ${fmt(whole)} ms, of which moto_server start-up ${fmt(moto)} ms`,
+    );
+  } else {
+    console.log('\nrehearse: skipped, moto_server is not installed');
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

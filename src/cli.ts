@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   check: () => import('./commands/check.js'),
   apply: () => import('./commands/apply.js'),
   doctor: () => import('./commands/doctor.js'),
+  rehearse: () => import('./commands/rehearse.js'),
   workshop: () => import('./commands/workshop-cli.js').then((m) => ({ run: m.runCommand })),
 };
 

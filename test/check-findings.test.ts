@@ -18,6 +18,7 @@ import {
   infrastructureFindings,
   permissionsFindings,
   pipelineFindings,
+  repositoryFindings,
   trustFindings,
 } from '../src/core/check/findings.ts';
 import { RULES } from '../src/core/check/rules.ts';
@@ -47,6 +48,26 @@ const schemaModes: Array<{ label: string; schema?: SchemaValidator }> = [
 
 /** Every finding of a repository's files, each file sent where `check` sends it. */
 function findingsOf(files: Iterable<[string, string]>, withSchema?: SchemaValidator): Finding[] {
+  const tree = new Map(files);
+  const pipelineText = tree.get('bitbucket-pipelines.yml');
+  const read = (file: string) => {
+    try {
+      return file.endsWith('.json') && tree.has(file) ? (JSON.parse(tree.get(file)!) as unknown) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  // the rules that read the repository as a whole (without a manifest: no drift, missing permissions)
+  const missing = repositoryFindings({
+    read,
+    terraform: [],
+    cloudformation: [],
+    ...(pipelineText === undefined ? {} : { pipeline: { file: 'bitbucket-pipelines.yml', text: pipelineText } }),
+  });
+  return [...missing, ...perFile(tree, withSchema)];
+}
+
+function perFile(files: Iterable<[string, string]>, withSchema?: SchemaValidator): Finding[] {
   return [...files].flatMap(([file, text]) => {
     const source: SourceFile = { file, text };
     if (file === 'bitbucket-pipelines.yml') return pipelineFindings(source, new Date(), withSchema);

@@ -644,6 +644,8 @@ const CASES: Case[] = [
       const viaServiceRole = { 'cloudformation:RoleArn': role(r, 'acme-web-cloudformation') };
       return [
         { action: 'cloudformation:DescribeStacks', resource: stack },
+        // a redeploy reads the deployed template's parameters before its change set
+        { action: 'cloudformation:GetTemplateSummary', resource: stack },
         { action: 'cloudformation:CreateChangeSet', resource: stack, context: viaServiceRole },
         { action: 'cloudformation:DescribeChangeSet', resource: stack },
         { action: 'cloudformation:ExecuteChangeSet', resource: stack },

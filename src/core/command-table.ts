@@ -266,6 +266,38 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     examples: ['doctor phub-oidc-check', 'doctor --profile audit --json'],
   },
   {
+    name: 'rehearse',
+    args: '[dir]',
+    summary:
+      "run the pipeline's AWS steps locally against an AWS emulator (moto), each call authorized by the role's inline policy",
+    options: [
+      {
+        flag: 'pipeline',
+        value: 'custom:<name>|branches:<name>|default',
+        description: 'the pipeline whose oidc steps run (default: the handshake check, else the first with oidc steps)',
+      },
+      { flag: 'environment', value: '<name>', description: 'only the steps of this deployment environment' },
+      {
+        flag: 'runs',
+        value: '<1-10>',
+        default: '2',
+        description: 'how often everything runs: a first deploy and a redeploy take different paths',
+      },
+      {
+        flag: 'endpoint',
+        value: '<url>',
+        description: 'a running local emulator (http://127.0.0.1:<port>) instead of starting moto_server',
+      },
+      {
+        flag: 'live',
+        description:
+          'use the provider and roles the emulator holds (made by apply or terraform) instead of creating them',
+      },
+      { flag: 'json', description: 'print {ok, runs:[{run, steps:[{name, ok, calls, output}]}]}' },
+    ],
+    examples: ['rehearse phub-oidc-check', 'rehearse --runs 1 --pipeline custom:deploy-s3-static-site --json'],
+  },
+  {
     name: 'workshop',
     args: '',
     summary: 'a repository per attendee of a roster (optionally an exercise), the IaC of all their roles, and pushes',

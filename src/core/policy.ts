@@ -51,12 +51,20 @@ export function trustPolicy(subPattern: string = symbolic.repositorySubPattern):
   };
 }
 
-/** One permissions document from the statements of every target, Sids made unique. */
+/**
+ * One permissions document from the statements of every target, Sids made unique. A statement two targets
+ * share (the CodeArtifact login of npm and PyPI on one repository) is kept once: a copy would grant nothing more.
+ */
 export function permissionsPolicy(statements: Statement[]): PolicyDocument {
   const seen = new Map<string, number>();
+  const kept = new Set<string>();
+  const distinct = statements.filter((s) => {
+    const key = JSON.stringify(s);
+    return kept.has(key) ? false : (kept.add(key), true);
+  });
   return {
     Version: '2012-10-17',
-    Statement: statements.map((s) => {
+    Statement: distinct.map((s) => {
       const n = (seen.get(s.Sid) ?? 0) + 1;
       seen.set(s.Sid, n);
       return n === 1 ? s : { ...s, Sid: `${s.Sid}${n}` };

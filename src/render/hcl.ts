@@ -66,9 +66,12 @@ export function hclIdentifier(name: string): string {
   return name;
 }
 
-/** The Terraform and AWS provider versions every generated configuration requires: a repository's and a workshop's. */
+/**
+ * The Terraform and AWS provider versions every generated configuration requires: a repository's and a workshop's.
+ * 5.100 (the last 5.x) is the oldest the generated files are applied with in the tests; 6.x is current.
+ */
 export const TERRAFORM_REQUIREMENTS = {
   terraform: '>= 1.5.0',
   awsSource: 'hashicorp/aws',
-  awsVersion: '~> 6.0',
+  awsVersion: '>= 5.100, < 7.0',
 } as const;

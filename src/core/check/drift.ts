@@ -149,6 +149,8 @@ export interface RepositorySource {
   expected?: Map<string, string>;
   /** Generated files (recorded in the manifest) that are not there. */
   missing?: string[];
+  /** bitbucket-pipelines.yml, whose steps run AWS CLI commands under the roles' inline policies. */
+  pipeline?: SourceFile;
 }
 
 /** `iac.drift`: only a generated repository (one with a manifest) is compared. */

@@ -95,6 +95,7 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
       read: (file) => json.get(file),
       terraform: input.terraform,
       cloudformation: input.cloudformation,
+      ...(input.pipeline ? { pipeline: input.pipeline } : {}),
       ...(input.missing ? { missing: input.missing } : {}),
     }),
   ];

@@ -4,6 +4,7 @@
  * runs this table; the README's table is generated from it, and a test walks it.
  */
 import { iacDrift, type RepositorySource } from './drift.js';
+import { missingPermission } from './permission-findings.js';
 import { missingFiles } from './missing-files.js';
 import { oidcMissing, pipelineSchema, staticKeys, type PipelineSource } from './pipeline-findings.js';
 import { imageEol } from './pipeline-image-eol.js';
@@ -132,6 +133,14 @@ export const RULES = [
     title: '`*` actions or resources beyond the unavoidable cases; AdministratorAccess and the like in IaC',
     check: { permissionsPolicy: broadPermissions, infrastructure: broadManagedPolicies },
     fixture: 'policy.broad',
+  },
+  {
+    id: 'policy.missing-permission',
+    severity: 'error',
+    title:
+      'a step runs an AWS CLI command (`aws s3 sync`, `aws cloudformation deploy`, …) whose IAM actions the inline policy of the role it assumes does not allow',
+    check: { repository: missingPermission },
+    fixture: 'policy.missing-permission',
   },
   {
     id: 'iac.drift',

@@ -55,7 +55,12 @@ export const cloudformationDeploy: TargetDefinition = {
     {
       Sid: 'CloudFormationDeploy',
       Effect: 'Allow',
-      Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeChangeSet', 'cloudformation:ExecuteChangeSet'],
+      Action: [
+        'cloudformation:DescribeStacks',
+        'cloudformation:GetTemplateSummary',
+        'cloudformation:DescribeChangeSet',
+        'cloudformation:ExecuteChangeSet',
+      ],
       Resource: 'arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{{stackName}}/*',
     },
     {
@@ -68,7 +73,19 @@ export const cloudformationDeploy: TargetDefinition = {
   ],
   notes: [
     "`cloudformation:CreateChangeSet` on this stack, only with the service role: `aws cloudformation deploy` creates (or updates) the stack through a change set, and cannot hand it to another role or run it with this role's own rights.",
-    '`cloudformation:DescribeStacks`, `DescribeChangeSet` and `ExecuteChangeSet` on this stack: deploy checks whether the stack exists, waits for the change set, executes it and waits for the stack.',
+    '`cloudformation:DescribeStacks`, `GetTemplateSummary`, `DescribeChangeSet` and `ExecuteChangeSet` on this stack: deploy checks whether the stack exists (and, for an update, reads the parameters of the deployed template), waits for the change set, executes it and waits for the stack.',
     "`iam:PassRole` on the service role, only to CloudFormation: the stack's resources are created with that role's permissions, not this one's.",
   ],
+  rehearsal: {
+    seed: [
+      'aws iam create-role --role-name {{serviceRoleName}} --assume-role-policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'',
+    ],
+    // the emulator reads AWSTemplateFormatVersion when it summarises the stack of a redeploy
+    files: [
+      {
+        path: '{{templateFile}}',
+        text: "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n",
+      },
+    ],
+  },
 };

@@ -59,4 +59,10 @@ export const codeartifactNpm: TargetDefinition = {
     '`codeartifact:GetRepositoryEndpoint` and `codeartifact:ReadFromRepository` on the repository: login looks up the registry URL, and `npm ci` installs through it.',
     '`codeartifact:PublishPackageVersion` on this one package (scope and name; an unscoped package has an empty scope, `npm//<name>`): `npm publish` may publish this package and no other.',
   ],
+  rehearsal: {
+    files: [
+      { path: 'package.json', json: { name: '@{{npmScope}}/{{npmPackage}}', version: '1.0.0' }, when: 'npmScope' },
+      { path: 'package.json', json: { name: '{{npmPackage}}', version: '1.0.0' }, unless: 'npmScope' },
+    ],
+  },
 };

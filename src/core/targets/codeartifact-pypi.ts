@@ -49,4 +49,7 @@ export const codeartifactPypi: TargetDefinition = {
     '`codeartifact:GetRepositoryEndpoint` and `codeartifact:ReadFromRepository` on the repository: login looks up the index URL, and pip installs the build tools through it.',
     '`codeartifact:PublishPackageVersion` on this one package (PyPI has no namespace: `pypi//<name>`, with the normalised name): twine may upload this package and no other.',
   ],
+  rehearsal: {
+    files: [{ path: 'pyproject.toml', text: '[project]\nname = {{pypiPackage}}\nversion = "1.0.0"\n' }],
+  },
 };

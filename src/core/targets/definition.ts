@@ -29,6 +29,31 @@ export interface TargetQuestion {
 export type TargetStatement = Statement & { when?: string };
 export type ScriptLine = string | { run: string; when: string };
 
+/** A file the step reads from the repository: rehearsals create it in their scratch copy when it is missing. */
+export interface RehearsalFile {
+  path: string;
+  /** Serialized as JSON; keys listed in `dropWhenEmpty` are left out when that question has no answer. */
+  json?: unknown;
+  dropWhenEmpty?: Record<string, string>;
+  /** Placeholders in it become TOML/JSON string literals of their answers. */
+  text?: string;
+  /** Only with (or without) an answer to this question. */
+  when?: string;
+  unless?: string;
+}
+
+/** What `rehearse` needs to run the step against an emulator (see `pipelines-oidc rehearse`). */
+export interface TargetRehearsal {
+  /** AWS CLI commands, run with full rights before the steps, that create what the step expects to exist. */
+  seed?: ScriptLine[];
+  files?: RehearsalFile[];
+  /**
+   * Actions of `statements` that no rehearsal of the default answers calls, with the rehearsal that does
+   * (the minimality test reads this).
+   */
+  conditional?: Record<string, string>;
+}
+
 export interface TargetDefinition {
   id: string;
   title: string;
@@ -49,6 +74,7 @@ export interface TargetDefinition {
   statements: TargetStatement[];
   /** Why each permission is there, for the README (one line per statement). */
   notes: string[];
+  rehearsal?: TargetRehearsal;
 }
 
 /** Placeholders every target may use besides its own questions. */
@@ -84,4 +110,42 @@ export function targetScript(
   return def.step.script
     .filter((line) => typeof line === 'string' || given(line.when))
     .map((line) => fillPlaceholders(typeof line === 'string' ? line : line.run, fill));
+}
+
+/** The seed commands with their answers filled in; lines of unanswered optional questions left out. */
+export function rehearsalSeed(
+  def: TargetDefinition,
+  given: (name: string) => boolean,
+  fill: (name: string) => string,
+): string[] {
+  return (def.rehearsal?.seed ?? [])
+    .filter((line) => typeof line === 'string' || given(line.when))
+    .map((line) => fillPlaceholders(typeof line === 'string' ? line : line.run, fill));
+}
+
+/** The files the step reads, as path and content, for the answers given. */
+export function rehearsalFiles(
+  def: TargetDefinition,
+  given: (name: string) => boolean,
+  fill: (name: string) => string,
+): Array<{ path: string; content: string }> {
+  return (def.rehearsal?.files ?? [])
+    .filter((f) => (f.when === undefined || given(f.when)) && (f.unless === undefined || !given(f.unless)))
+    .map((f) => {
+      const dropped = Object.entries(f.dropWhenEmpty ?? {})
+        .filter(([, q]) => !given(q))
+        .map(([key]) => key);
+      const json =
+        f.json === undefined
+          ? undefined
+          : Object.fromEntries(
+              Object.entries(f.json as Record<string, unknown>).filter(([key]) => !dropped.includes(key)),
+            );
+      return {
+        path: fillPlaceholders(f.path, fill),
+        content: json
+          ? `${JSON.stringify(fillPlaceholders(json, fill), null, 2)}\n`
+          : fillPlaceholders(f.text ?? '', (name) => JSON.stringify(fill(name))),
+      };
+    });
 }

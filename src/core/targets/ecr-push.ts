@@ -60,4 +60,8 @@ export const ecrPush: TargetDefinition = {
     '`ecr:GetAuthorizationToken` on `*`: `docker login` needs a registry token, and AWS offers this action on no narrower resource (the token alone grants nothing; the repository permissions below do).',
     '`ecr:BatchCheckLayerAvailability`, `InitiateLayerUpload`, `UploadLayerPart`, `CompleteLayerUpload`, `PutImage` and `BatchGetImage` on this repository only: what `docker push` calls to upload layers and the manifest.',
   ],
+  rehearsal: {
+    seed: ['aws ecr create-repository --repository-name {{ecrRepository}}'],
+    files: [{ path: '{{dockerfileDir}}/Dockerfile', text: 'FROM scratch\n' }],
+  },
 };

@@ -105,4 +105,32 @@ export const ecsDeploy: TargetDefinition = {
     '`iam:PassRole` on the task role (only if given), only to ECS tasks: a task definition naming a role may be registered only by someone allowed to pass it.',
     '`iam:PassRole` on the task execution role (only if given), only to ECS tasks: the same rule for the role ECS uses to pull the image and write logs.',
   ],
+  rehearsal: {
+    seed: [
+      {
+        run: 'aws iam create-role --role-name {{taskRoleName}} --assume-role-policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'',
+        when: 'taskRoleName',
+      },
+      {
+        run: 'aws iam create-role --role-name {{executionRoleName}} --assume-role-policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'',
+        when: 'executionRoleName',
+      },
+      'aws ecs create-cluster --cluster-name {{ecsCluster}}',
+      'aws ecs register-task-definition --family {{taskFamily}} --container-definitions \'[{"name":"app","image":"public.ecr.aws/docker/library/busybox:latest","memory":128}]\'',
+      // the emulator runs no tasks: with none desired, the rollout is stable at once
+      'aws ecs create-service --cluster {{ecsCluster}} --service-name {{ecsService}} --task-definition {{taskFamily}} --desired-count 0',
+    ],
+    files: [
+      {
+        path: '{{taskDefinitionFile}}',
+        json: {
+          family: '{{taskFamily}}',
+          taskRoleArn: 'arn:{{partition}}:iam::{{account}}:role/{{taskRoleName}}',
+          executionRoleArn: 'arn:{{partition}}:iam::{{account}}:role/{{executionRoleName}}',
+          containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/docker/library/busybox:latest', memory: 128 }],
+        },
+        dropWhenEmpty: { taskRoleArn: 'taskRoleName', executionRoleArn: 'executionRoleName' },
+      },
+    ],
+  },
 };

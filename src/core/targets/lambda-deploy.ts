@@ -52,4 +52,13 @@ export const lambdaDeploy: TargetDefinition = {
   notes: [
     '`lambda:UpdateFunctionCode`, `lambda:GetFunctionConfiguration` and `lambda:PublishVersion` on this function only: upload the code, let `aws lambda wait function-updated` poll the update, and publish the result as a version.',
   ],
+  rehearsal: {
+    seed: [
+      'aws iam create-role --role-name {{functionName}}-rehearsal --assume-role-policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'',
+      'printf \'def handler(event, context):\\n    return event\\n\' > "$REHEARSAL_TMP"/index.py',
+      '(cd "$REHEARSAL_TMP" && zip -q seed.zip index.py)',
+      'aws lambda create-function --function-name {{functionName}} --runtime python3.12 --handler index.handler --role arn:{{partition}}:iam::{{account}}:role/{{functionName}}-rehearsal --zip-file fileb://"$REHEARSAL_TMP"/seed.zip',
+    ],
+    files: [{ path: '{{functionDir}}/index.py', text: 'def handler(event, context):\n    return event\n' }],
+  },
 };

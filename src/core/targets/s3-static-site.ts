@@ -76,4 +76,17 @@ export const s3StaticSite: TargetDefinition = {
     '`s3:PutObject` and `s3:DeleteObject` on the objects of the bucket: sync uploads changed files and, with `--delete`, removes files no longer in the folder.',
     '`cloudfront:CreateInvalidation` and `cloudfront:GetInvalidation` on the distribution (only with a distribution ID): the step invalidates the cached files and waits for it to finish.',
   ],
+  rehearsal: {
+    seed: [
+      'aws s3 mb s3://{{siteBucket}}',
+      // a file no longer in the folder: the first sync deletes it, as --delete promises
+      'printf stale | aws s3 cp - s3://{{siteBucket}}/removed-page.html',
+      // the emulator picks its own distribution ID: the front maps the answered one onto it
+      {
+        run: 'aws cloudfront create-distribution --origin-domain-name {{siteBucket}}.s3.amazonaws.com --query Distribution.Id --output text > "$REHEARSAL_ALIASES"/{{distributionId}}',
+        when: 'distributionId',
+      },
+    ],
+    files: [{ path: '{{siteDir}}/index.html', text: '<!doctype html><title>rehearsal</title>\n' }],
+  },
 };

@@ -1,0 +1,445 @@
+/**
+ * The rehearsal's AWS endpoint on loopback. It answers STS AssumeRoleWithWebIdentity itself (token
+ * signature, provider, audience and trust policy judged as STS would), authorizes every other call
+ * against the session's inline policy, records it, and passes it to the emulator — or answers it
+ * itself where the emulator cannot (listed in EMULATED).
+ */
+import { createVerify, randomBytes } from 'node:crypto';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { explainToken, decodeToken, type Provider } from '../../core/check/token.js';
+import { authorize, type Verdict } from '../../core/rehearse/authorize.js';
+import { operationOf, UNAUTHORIZED_ACTIONS, type AwsRequest, type Scope } from '../../core/rehearse/operations.js';
+
+/** What the emulator lacks, and how the front fills in: the rehearsal prints this. */
+export const EMULATED = [
+  'sts:AssumeRoleWithWebIdentity: token signature, provider, audience and trust policy judged here (moto checks no trust policy), credentials issued by moto',
+  "authorization: every call judged here against the role's inline policy (moto compares resources only for S3, IAM and STS, and treats every condition as unmet)",
+  'codeartifact: GetAuthorizationToken, GetRepositoryEndpoint and the package registry answered here (moto has no CodeArtifact)',
+  'ecr: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload answered here (moto lacks them)',
+  'cloudfront: the answered distribution ID is mapped onto the one moto created, and invalidations report Completed as AWS spells it (moto answers COMPLETED, which the waiter of the CLI never accepts)',
+];
+
+export interface RoleSource {
+  /** Trust policy, inline policies, and the provider, as the repository files say or as the emulator holds them. */
+  role(arn: string): Promise<{ trustPolicy: unknown; policies: unknown[] } | undefined>;
+  provider(issuer: string): Promise<Provider | undefined>;
+}
+
+export interface RecordedCall {
+  operation: string;
+  action: string;
+  resource: string;
+  /** Condition keys the request sets (iam:PassedToService, …), when it sets any. */
+  context?: Record<string, string>;
+  allowed: boolean;
+  reason: string;
+  missing?: Verdict['missing'];
+}
+
+interface Session {
+  roleArn: string;
+  sessionArn: string;
+  policies: unknown[];
+}
+
+export interface Front {
+  url: string;
+  /** Calls since the last `take()`. */
+  take(): RecordedCall[];
+  /** The answered name of a resource whose emulator name differs (a CloudFront distribution ID). */
+  alias(answered: string, actual: string): void;
+  close(): Promise<void>;
+}
+
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const tag = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseRequest(req: IncomingMessage, body: Buffer): AwsRequest {
+  const url = new URL(req.url ?? '/', 'http://front');
+  const type = String(req.headers['content-type'] ?? '');
+  const text = body.toString('utf8');
+  const scope = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers['authorization'] ?? ''));
+  let json: Record<string, unknown> = {};
+  if (type.includes('json') && text) {
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      json = {};
+    }
+  }
+  const form = type.includes('x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(text)) : {};
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    ...(scope ? { service: scope[1]! } : {}),
+    ...(req.headers['x-amz-target'] ? { target: String(req.headers['x-amz-target']) } : {}),
+    form: { ...Object.fromEntries(url.searchParams), ...form },
+    json,
+    body: text,
+  };
+}
+
+/** An error in the shape the request's protocol uses, so the AWS CLI prints it as AWS's own. */
+function sendError(res: ServerResponse, req: AwsRequest, status: number, code: string, message: string): void {
+  if (req.target || req.service === 'lambda' || req.service === 'codeartifact') {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code });
+    res.end(JSON.stringify({ __type: code, message, Message: message }));
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/xml' });
+  const error = `<Error><Type>Sender</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error>`;
+  res.end(
+    req.service === 's3'
+      ? `<?xml version="1.0" encoding="UTF-8"?>\n${error}`
+      : `<ErrorResponse>${error}<RequestId>${randomBytes(8).toString('hex')}</RequestId></ErrorResponse>`,
+  );
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(value));
+}
+
+function forward(
+  moto: string,
+  req: IncomingMessage,
+  body: Buffer,
+  path: string,
+  rewrite?: (text: string) => string,
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  const target = new URL(moto);
+  return new Promise((resolve, reject) => {
+    const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
+    delete headers['transfer-encoding'];
+    const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path, headers }, (res) => {
+      readBody(res).then((raw) => {
+        const h: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined && k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection')
+            h[k] = Array.isArray(v) ? v.join(', ') : v;
+        resolve({
+          status: res.statusCode ?? 500,
+          headers: h,
+          body: rewrite ? Buffer.from(rewrite(raw.toString('utf8'))) : raw,
+        });
+      }, reject);
+    });
+    out.on('error', reject);
+    out.end(body);
+  });
+}
+
+function verifySignature(token: string, publicKey: string): boolean {
+  const [header, payload, signature] = token.split('.');
+  if (!header || !payload || !signature) return false;
+  return createVerify('RSA-SHA256')
+    .update(`${header}.${payload}`)
+    .verify(publicKey, Buffer.from(signature, 'base64url'));
+}
+
+export async function startFront(options: {
+  moto: string;
+  scope: Scope;
+  publicKey: string;
+  roles: RoleSource;
+  now: () => Date;
+}): Promise<Front> {
+  const { moto, scope } = options;
+  const sessions = new Map<string, Session>();
+  const registryTokens = new Map<string, Session>();
+  const aliases = new Map<string, string>();
+  let calls: RecordedCall[] = [];
+  let url = '';
+
+  const judge = (
+    session: Session,
+    operation: string,
+    checks: ReturnType<typeof operationOf>['checks'],
+  ): RecordedCall[] =>
+    checks.map((c) => {
+      const free = UNAUTHORIZED_ACTIONS.includes(c.action);
+      const verdict = free ? { allowed: true, reason: 'needs no permission' } : authorize(session.policies, c);
+      return {
+        operation,
+        action: c.action,
+        resource: c.resource,
+        ...(Object.keys(c.context).length ? { context: c.context } : {}),
+        allowed: verdict.allowed,
+        reason: verdict.reason,
+        ...('missing' in verdict && verdict.missing ? { missing: verdict.missing } : {}),
+      };
+    });
+
+  const denial = (session: Session, call: RecordedCall) =>
+    `User: ${session.sessionArn} is not authorized to perform: ${call.action} on resource: ${call.resource} because no identity-based policy allows the ${call.action} action`;
+
+  async function assumeRole(
+    req: IncomingMessage,
+    body: Buffer,
+    parsed: AwsRequest,
+    res: ServerResponse,
+  ): Promise<void> {
+    const roleArn = parsed.form['RoleArn'] ?? '';
+    const token = parsed.form['WebIdentityToken'] ?? '';
+    const record = (allowed: boolean, reason: string) =>
+      calls.push({
+        operation: 'AssumeRoleWithWebIdentity',
+        action: 'sts:AssumeRoleWithWebIdentity',
+        resource: roleArn,
+        allowed,
+        reason,
+      });
+    const refuse = (status: number, code: string, message: string, reason: string) => {
+      record(false, reason);
+      sendError(res, parsed, status, code, message);
+    };
+    let claims;
+    try {
+      claims = decodeToken(token).claims;
+    } catch (e) {
+      return refuse(
+        400,
+        'InvalidIdentityToken',
+        "Couldn't retrieve verification key from your identity provider",
+        (e as Error).message,
+      );
+    }
+    if (!verifySignature(token.trim(), options.publicKey))
+      return refuse(
+        400,
+        'InvalidIdentityToken',
+        'The web identity token signature could not be verified',
+        'the token is not signed by the rehearsal key',
+      );
+    const provider = await options.roles.provider(claims.iss);
+    if (!provider)
+      return refuse(
+        400,
+        'InvalidIdentityToken',
+        `No OpenIDConnect provider found in your account for ${claims.iss}`,
+        `no provider for ${claims.iss}`,
+      );
+    const role = await options.roles.role(roleArn);
+    if (!role)
+      return refuse(
+        403,
+        'AccessDenied',
+        `Not authorized to perform sts:AssumeRoleWithWebIdentity`,
+        `no role ${roleArn}`,
+      );
+    const report = explainToken(
+      claims,
+      [{ name: roleArn, trustPolicy: role.trustPolicy, file: roleArn }],
+      provider,
+      options.now(),
+    );
+    const verdict = report.roles[0]!;
+    if (!verdict.accepted) {
+      const audience = !provider.clientIds.some((id) =>
+        (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).includes(id),
+      );
+      const reason = verdict.reasons.join('; ');
+      return audience
+        ? refuse(400, 'InvalidIdentityToken', 'Incorrect token audience', reason)
+        : refuse(403, 'AccessDenied', `Not authorized to perform sts:AssumeRoleWithWebIdentity (${reason})`, reason);
+    }
+    const answer = await forward(moto, req, body, req.url ?? '/');
+    const xml = answer.body.toString('utf8');
+    const key = tag(xml, 'AccessKeyId');
+    if (answer.status !== 200 || !key) {
+      record(false, `the emulator refused: ${tag(xml, 'Message') ?? answer.status}`);
+    } else {
+      sessions.set(key, { roleArn, sessionArn: tag(xml, 'Arn') ?? roleArn, policies: role.policies });
+      record(true, 'trust policy allows the token');
+    }
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+  }
+
+  /** The package registry behind GetRepositoryEndpoint: npm, pip and twine reach it with the CodeArtifact token. */
+  function registry(req: IncomingMessage, parsed: AwsRequest, res: ServerResponse): void {
+    const [, , domain = '', repository = '', format = '', ...rest] = parsed.path.split('/');
+    const auth = String(req.headers['authorization'] ?? '');
+    const token = auth.startsWith('Bearer ')
+      ? auth.slice(7)
+      : auth.startsWith('Basic ')
+        ? (Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':')[1] ?? '')
+        : '';
+    const session = registryTokens.get(token);
+    if (!session) {
+      res.writeHead(401);
+      res.end('Unauthenticated: the CodeArtifact token is missing or unknown');
+      return;
+    }
+    const arn = (r: string) => `arn:${scope.partition}:codeartifact:${scope.region}:${scope.account}:${r}`;
+    let check;
+    if (req.method === 'GET') {
+      check = {
+        action: 'codeartifact:ReadFromRepository',
+        resource: arn(`repository/${domain}/${repository}`),
+        context: {},
+      };
+    } else {
+      const name =
+        format === 'npm'
+          ? decodeURIComponent(rest.join('/'))
+          : (parsed.form['name'] ?? '').toLowerCase().replace(/[-_.]+/g, '-');
+      const [namespace, pkg] =
+        format === 'npm' && name.startsWith('@')
+          ? [name.slice(1).split('/')[0]!, name.split('/')[1] ?? '']
+          : ['', name];
+      check = {
+        action: 'codeartifact:PublishPackageVersion',
+        resource: arn(`package/${domain}/${repository}/${format}/${namespace}/${pkg}`),
+        context: {},
+      };
+    }
+    const [call] = judge(session, `${format} registry ${req.method}`, [check]);
+    calls.push(call!);
+    if (!call!.allowed) {
+      res.writeHead(403);
+      res.end(denial(session, call!));
+      return;
+    }
+    sendJson(res, { ok: true });
+  }
+
+  /** Operations moto lacks, answered here once authorized. */
+  function emulate(parsed: AwsRequest, name: string, session: Session, res: ServerResponse): boolean {
+    if (parsed.service === 'codeartifact') {
+      if (name === 'GetAuthorizationToken') {
+        const token = randomBytes(24).toString('base64url');
+        registryTokens.set(token, session);
+        sendJson(res, { authorizationToken: token, expiration: Math.floor(options.now().getTime() / 1000) + 3600 });
+        return true;
+      }
+      if (name === 'GetRepositoryEndpoint') {
+        sendJson(res, {
+          repositoryEndpoint: `${url}/registry/${parsed.query['domain']}/${parsed.query['repository']}/${parsed.query['format']}/`,
+        });
+        return true;
+      }
+    }
+    if (parsed.service === 'ecr') {
+      const repo = String(parsed.json['repositoryName'] ?? '');
+      const answers: Record<string, unknown> = {
+        BatchCheckLayerAvailability: {
+          layers: [],
+          failures: ((parsed.json['layerDigests'] as string[] | undefined) ?? []).map((d) => ({
+            layerDigest: d,
+            failureCode: 'MissingLayerDigest',
+            failureReason: 'not uploaded yet',
+          })),
+        },
+        InitiateLayerUpload: { uploadId: randomBytes(8).toString('hex'), partSize: 10485760 },
+        UploadLayerPart: {
+          registryId: scope.account,
+          repositoryName: repo,
+          uploadId: parsed.json['uploadId'],
+          lastByteReceived: 0,
+        },
+        CompleteLayerUpload: {
+          registryId: scope.account,
+          repositoryName: repo,
+          uploadId: parsed.json['uploadId'],
+          layerDigest: (parsed.json['layerDigests'] as string[] | undefined)?.[0],
+        },
+      };
+      if (name in answers) {
+        sendJson(res, answers[name]);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const parsed = parseRequest(req, body);
+    if (parsed.path.startsWith('/registry/')) return registry(req, parsed, res);
+    if (parsed.form['Action'] === 'AssumeRoleWithWebIdentity') return assumeRole(req, body, parsed, res);
+    const op = operationOf(parsed, scope);
+    const key = /Credential=([^/]+)\//.exec(String(req.headers['authorization'] ?? ''))?.[1] ?? '';
+    const session = sessions.get(key);
+    if (!session) {
+      calls.push({
+        operation: op.name,
+        action: op.checks[0]?.action ?? op.name,
+        resource: op.checks[0]?.resource ?? '*',
+        allowed: false,
+        reason: 'not signed with credentials of an assumed OIDC role',
+      });
+      return sendError(
+        res,
+        parsed,
+        403,
+        'InvalidClientTokenId',
+        'The security token included in the request is invalid.',
+      );
+    }
+    const judged = judge(session, op.name, op.checks);
+    calls.push(...judged);
+    const denied = judged.find((c) => !c.allowed);
+    if (denied)
+      return sendError(
+        res,
+        parsed,
+        403,
+        parsed.target || parsed.service === 'lambda' ? 'AccessDeniedException' : 'AccessDenied',
+        denial(session, denied),
+      );
+    if (emulate(parsed, op.name, session, res)) return;
+    let path = req.url ?? '/';
+    let rewrite: ((text: string) => string) | undefined;
+    if (parsed.service === 'cloudfront') {
+      for (const [answered, actual] of aliases)
+        path = path.replace(`/distribution/${answered}/`, `/distribution/${actual}/`);
+      rewrite = (text) =>
+        [...aliases]
+          .reduce((t, [answered, actual]) => t.split(actual).join(answered), text)
+          .replace(/<Status>(InProgress|COMPLETED)<\/Status>/, '<Status>Completed</Status>');
+    }
+    const answer = await forward(moto, req, body, path, rewrite);
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`rehearsal front: ${(e as Error).message}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    take() {
+      const taken = calls;
+      calls = [];
+      return taken;
+    },
+    alias(answered, actual) {
+      aliases.set(answered, actual);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,76 @@
+/** moto_server on a free loopback port: started for one rehearsal, stopped after it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { CliError } from '../../errors.js';
+
+export const MOTO_INSTALL = "pip install 'moto[server]'";
+
+export interface Emulator {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function ready(url: string, child: ChildProcess, exited: () => string | undefined): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const gone = exited();
+    if (gone !== undefined) throw new CliError(`moto_server stopped while starting: ${gone}`, 1);
+    try {
+      const res = await fetch(`${url}/moto-api/`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill();
+  throw new CliError('moto_server did not answer within 30 seconds', 1);
+}
+
+/** Exit 2 when moto is not installed: a rehearsal never silently skips. */
+export async function startMoto(account: string): Promise<Emulator> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    env: { ...process.env, MOTO_ACCOUNT_ID: account },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  let exit: string | undefined;
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.on('spawn', resolve);
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'ENOENT'
+          ? new CliError(
+              `rehearse needs moto_server (the AWS emulator): install it with ${MOTO_INSTALL}, or give --endpoint <url> of a running one`,
+              2,
+            )
+          : e,
+      ),
+    );
+  });
+  child.on('exit', (code) => (exit = `exit code ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+  await spawned;
+  await ready(url, child, () => exit);
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exit !== undefined) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * One rehearsal: the emulator (started here or given), the front, the seeded account, and every planned
+ * step run `runs` times. Everything started is stopped again, also on failure.
+ */
+import { TIMEOUTS } from '../../core/timeouts.js';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Provider } from '../../core/check/token.js';
+import { planChanges } from '../../core/iam/plan.js';
+import type { DesiredState } from '../../core/iam/types.js';
+import type { RehearsalPlan } from '../../core/rehearse/plan.js';
+import { stepClaims } from '../../core/rehearse/token.js';
+import { RunError } from '../../errors.js';
+import { connect, type AwsSession } from '../aws.js';
+import { readObserved, readProvider, readRole, runStep as runIamStep } from '../iam-state.js';
+import { EMULATED, startFront, type RecordedCall, type RoleSource } from './front.js';
+import { startMoto } from './moto.js';
+import { prepareWorkspace, runSeed, runStep, signingKey } from './runner.js';
+
+export interface StepReport {
+  name: string;
+  pipeline: string;
+  environment?: string;
+  ok: boolean;
+  calls: RecordedCall[];
+  /** Commands the shims stood in for. */
+  recorded: string[];
+  output: string;
+}
+
+export interface RehearsalReport {
+  ok: boolean;
+  endpoint: string;
+  emulated: string[];
+  runs: Array<{ run: number; steps: StepReport[] }>;
+}
+
+export interface RehearsalOptions {
+  dir: string;
+  desired: DesiredState;
+  plan: RehearsalPlan;
+  identity: { workspace: string; workspaceUuid: string; repoUuid: string };
+  runs: number;
+  endpoint?: string;
+  live: boolean;
+  onStep?: (run: number, step: StepReport) => void;
+}
+
+/**
+ * An IAM session against the emulator with keys of its own (the emulator checks none). The SDK reads
+ * the endpoint and keys from the environment whenever it signs, so they stay set until `close()`.
+ */
+async function emulatorSession(url: string, desired: DesiredState): Promise<AwsSession> {
+  const names = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'AWS_SESSION_TOKEN'];
+  const saved = Object.fromEntries(names.map((k) => [k, process.env[k]]));
+  for (const k of names) delete process.env[k];
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: `AKIA${desired.account}SEED`,
+    AWS_SECRET_ACCESS_KEY: 'rehearsal',
+  });
+  const aws = await connect({ partition: desired.partition, region: desired.region, timeoutSeconds: TIMEOUTS.aws });
+  return {
+    ...aws,
+    close() {
+      aws.close();
+      for (const k of names) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    },
+  };
+}
+
+/** The provider and roles as the repository's IAM files say (the account is seeded from them). */
+function fromFiles(desired: DesiredState): RoleSource {
+  return {
+    role: async (arn) => {
+      const r = desired.roles.find((x) => x.arn === arn);
+      return r && { trustPolicy: r.trustPolicy, policies: [r.permissions] };
+    },
+    provider: async (issuer) =>
+      issuer === desired.provider.url
+        ? { url: desired.provider.url, arn: desired.provider.arn, clientIds: [desired.provider.audience] }
+        : undefined,
+  };
+}
+
+/** The provider and roles as the emulator holds them (`--live`: what Terraform or apply created). */
+function fromEmulator(aws: AwsSession, desired: DesiredState): RoleSource {
+  return {
+    role: async (arn) => {
+      const r = desired.roles.find((x) => x.arn === arn);
+      const live = await readRole(aws, arn.split('/').pop() ?? '', r?.policyName ?? 'pipelines-oidc-permissions');
+      return (
+        live && { trustPolicy: live.trustPolicy, policies: live.permissions === undefined ? [] : [live.permissions] }
+      );
+    },
+    provider: async (issuer): Promise<Provider | undefined> => {
+      const hostPath = issuer.replace(/^https:\/\//, '');
+      const live = await readProvider(
+        aws,
+        `arn:${desired.partition}:iam::${desired.account}:oidc-provider/${hostPath}`,
+      );
+      return live && { url: `https://${live.url}`, arn: live.arn, clientIds: live.clientIds };
+    },
+  };
+}
+
+/** Creates the provider and roles with `apply`'s own plan, so the account holds what the repository says. */
+async function seedIam(aws: AwsSession, desired: DesiredState): Promise<void> {
+  const plan = planChanges(desired, await readObserved(aws, desired));
+  for (const step of plan.steps) await runIamStep(aws, step);
+}
+
+export async function rehearse(options: RehearsalOptions): Promise<RehearsalReport> {
+  const { desired, plan } = options;
+  const moto = options.endpoint ? undefined : await startMoto(desired.account);
+  const url = options.endpoint ?? moto!.url;
+  const cleanup: Array<() => unknown> = [() => moto?.stop()];
+  try {
+    const aws = await emulatorSession(url, desired);
+    cleanup.push(() => aws.close());
+    const key = signingKey();
+    const scope = { partition: desired.partition, account: desired.account, region: desired.region };
+    const front = await startFront({
+      moto: url,
+      scope,
+      publicKey: key.publicKey,
+      roles: options.live ? fromEmulator(aws, desired) : fromFiles(desired),
+      now: () => new Date(),
+    });
+    cleanup.push(() => front.close());
+    const ws = await prepareWorkspace(options.dir, plan.files);
+    cleanup.push(() => ws.remove());
+    if (!options.live) {
+      await seedIam(aws, desired);
+      const seeded = await runSeed(ws, plan.seed, url, desired.account, desired.region);
+      if (!seeded.ok)
+        throw new RunError(`rehearse: creating what the steps expect in the emulator failed:\n${seeded.output.trim()}`);
+    }
+    for (const name of readdirSync(ws.aliases)) front.alias(name, readFileSync(join(ws.aliases, name), 'utf8').trim());
+    const runs: RehearsalReport['runs'] = [];
+    let build = 1;
+    for (let run = 1; run <= options.runs; run++) {
+      const steps: StepReport[] = [];
+      for (const step of plan.steps) {
+        const claims = stepClaims({
+          ...options.identity,
+          ...(step.environmentUuid ? { environmentUuid: step.environmentUuid } : {}),
+          stepUuid: `{${randomUUID()}}`,
+          pipelineUuid: `{${randomUUID()}}`,
+          branch: 'main',
+          now: Math.floor(Date.now() / 1000),
+        });
+        const result = await runStep(ws, step, {
+          endpoint: front.url,
+          region: desired.region,
+          token: key.sign(claims),
+          build: build++,
+          repoUuid: options.identity.repoUuid,
+          workspace: options.identity.workspace,
+          branch: 'main',
+        });
+        const report: StepReport = {
+          name: step.name,
+          pipeline: step.pipeline,
+          ...(step.environment ? { environment: step.environment } : {}),
+          ok: result.ok,
+          calls: front.take(),
+          recorded: result.recorded,
+          output: result.output,
+        };
+        options.onStep?.(run, report);
+        steps.push(report);
+      }
+      runs.push({ run, steps });
+    }
+    return { ok: runs.every((r) => r.steps.every((s) => s.ok)), endpoint: url, emulated: EMULATED, runs };
+  } finally {
+    for (const stop of cleanup.reverse()) await stop();
+  }
+}
