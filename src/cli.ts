@@ -13,12 +13,14 @@ Usage
       [--auth token-file|assume-role] [--target <id>[,<id>…]] [--environment <name>[=<uuid>]]…
       [--<target answer> <value>]… [--gallery <dir>] [--answers <file.json>] [--dir <path>]
       [--no-git] [--push <remote-url>] [--dry-run] [--force] [-y|--yes] [--json]
+      [--bitbucket [--project <key>] [--apply] [--run]] [--bitbucket-token @<file>]
   pipelines-oidc add <target> [--dir <repo>] [--<target answer> <value>]… [--diff] [--dry-run] [--force] [--json]
   pipelines-oidc update [--dir <repo>] [--<answer> <value>]… [--diff] [--dry-run] [--force] [--json]
   pipelines-oidc gallery [--gallery <dir>] [--json]
   pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]
   pipelines-oidc apply [dir] [--profile <p>] [--region <r>] [--thumbprint <sha1>] [--dry-run] [-y|--yes]
-  pipelines-oidc doctor [dir] [--profile <p>] [--region <r>] [--json]
+  pipelines-oidc doctor [dir] [--profile <p>] [--region <r>] [--json] [--bitbucket-token @<file>]
+  pipelines-oidc run [dir] [--pipeline custom:<name>] [--branch <b>] [--follow] [--bitbucket-token @<file>]
   pipelines-oidc workshop --roster <attendees.csv> --out <dir> [--exercise <id>[,<id>…]]
       [answers as for new, --role-name being the prefix of every role name]
       [--push-template <url with {repo}>] [--concurrency <1-32>] [--dry-run] [--force] [-y|--yes] [--json]
@@ -32,7 +34,8 @@ Commands
   gallery   list the deploy targets and the questions each asks
   check     verify a repository offline (pipeline, trust and inline policies, IaC) and explain a token
   apply     create or update the OIDC provider and roles in AWS (plans first, never deletes)
-  doctor    compare the live AWS account with the repository, with the fix for each difference
+  doctor    compare the live AWS account (and Bitbucket, with a token) with the repository, with the fix for each difference
+  run       run the repository's check pipeline in Bitbucket and explain a refused token
   workshop  a repository per attendee of a roster (optionally an exercise), the IaC of all their roles,
             and pushes; grade checks which exercises are fixed
 
@@ -50,6 +53,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   check: () => import('./commands/check.js'),
   apply: () => import('./commands/apply.js'),
   doctor: () => import('./commands/doctor.js'),
+  run: () => import('./commands/run.js'),
   workshop: () => import('./commands/workshop.js'),
 };
 
