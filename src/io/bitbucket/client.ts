@@ -61,7 +61,7 @@ function errorMessage(doc: ErrorDocument | undefined, text: string): string {
   const message = doc?.error?.message ?? (text.trim().split('\n')[0] || '');
   const detail = doc?.error?.detail;
   const extra = typeof detail === 'string' ? detail : '';
-  return [message, extra].filter(Boolean).join(': ').replace(/\s+/g, ' ').slice(0, 300);
+  return [message.replace(/\.$/, ''), extra].filter(Boolean).join(': ').replace(/\s+/g, ' ').slice(0, 300);
 }
 
 export class BitbucketClient {
