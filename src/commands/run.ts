@@ -87,8 +87,13 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
   for (const step of steps) {
     const ok = pipelineRun.resultOf(step.state) === 'SUCCESSFUL';
     lines.push(`${ok ? green('✔') : red('✖')} ${step.name ?? 'step'}: ${pipelineRun.resultOf(step.state)}`);
-    if (ok) continue;
     const log = (await api.getStepLog(client, workspace, slug, done.uuid, step.uuid)) ?? '';
+    if (ok) {
+      // the check step prints the session it got: the handshake, in one line
+      const signedIn = log.split('\n').find((l) => l.trim().startsWith('Signed in as '));
+      if (signedIn) lines.push(`  ${signedIn.trim()}`);
+      continue;
+    }
     if (log) lines.push(dim('  last lines of its log:'), ...pipelineRun.tail(log, 15).map((l) => `  │ ${l}`));
     const refusal = pipelineRun.stsRefusal(log);
     if (!refusal || explained) continue;

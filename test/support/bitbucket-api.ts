@@ -51,6 +51,14 @@ export interface PipelineOutcome {
   steps: Array<{ name: string; result: 'SUCCESSFUL' | 'FAILED'; log: string }>;
 }
 
+/** An outcome decided when the pipeline is triggered, from the repository and its first step's UUID. */
+export interface PipelineRun {
+  repository: FakeRepository;
+  stepUuid: string;
+  branch: string;
+}
+export type PipelineRunner = PipelineOutcome | ((run: PipelineRun) => PipelineOutcome);
+
 export interface FakePipeline {
   uuid: string;
   buildNumber: number;
@@ -91,7 +99,7 @@ export interface BitbucketApi {
   /** The next request matching answers `status` with an error document. */
   failNext(method: string, path: RegExp, status: number, message: string): void;
   /** What the next triggered pipeline does. */
-  nextPipeline(outcome: PipelineOutcome): void;
+  nextPipeline(outcome: PipelineRunner): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -129,7 +137,7 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
   let granted: string[] | undefined;
   let throttles: Array<{ method: string; path: RegExp; times: number; seconds: number }> = [];
   let failures: Array<{ method: string; path: RegExp; status: number; message: string }> = [];
-  let outcomes: PipelineOutcome[] = [];
+  let outcomes: PipelineRunner[] = [];
   const maxPagelen = options.maxPagelen ?? 100;
   const expected =
     'accessToken' in options.credential ? `Bearer ${options.credential.accessToken}` : `Basic ${Buffer.from(`${options.credential.email}:${options.credential.token}`).toString('base64')}`;
@@ -239,8 +247,10 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
     if (a === 'pipelines' && rest.length === 1 && method === 'POST') {
       const target = body(raw)['target'] as { type?: string; ref_name?: string; selector?: { type?: string; pattern?: string } } | undefined;
       if (target?.type !== 'pipeline_ref_target' || !target.ref_name || target.selector?.type !== 'custom' || !target.selector.pattern) throw new ApiError(400, 'target must be a pipeline_ref_target with a custom selector');
-      const outcome = outcomes.shift() ?? { steps: [{ name: 'Check the AWS OIDC role', result: 'SUCCESSFUL', log: 'Signed in as ok\n' }] };
-      const p: FakePipeline = { uuid: braced(), buildNumber: pipelines.length + 1, repository: `${ws}/${slug}`, target, polls: 0, outcome, stepUuids: outcome.steps.map(() => braced()) };
+      const runner = outcomes.shift() ?? { steps: [{ name: 'Check the AWS OIDC role', result: 'SUCCESSFUL', log: 'Signed in as ok\n' }] };
+      const first = braced();
+      const outcome = typeof runner === 'function' ? runner({ repository: repo, stepUuid: first, branch: target.ref_name }) : runner;
+      const p: FakePipeline = { uuid: braced(), buildNumber: pipelines.length + 1, repository: `${ws}/${slug}`, target, polls: 0, outcome, stepUuids: outcome.steps.map((_, i) => (i === 0 ? first : braced())) };
       pipelines.push(p);
       return [201, pipelineJson(p)];
     }
