@@ -54,7 +54,7 @@ export async function lookUp(opts: NewOptions, session: BitbucketSession): Promi
   }
   const environments = given('environments') ?? '';
   const names = environments.split(',').map((e) => e.split('=')[0]!.trim()).filter(Boolean);
-  const read = () => readBitbucket(session.client, workspace, name, names);
+  const read = () => readBitbucket(session.client, workspace, name, names, given('workspaceUuid'));
   // --json keeps stdout for the one JSON document
   const observed = opts.json ? await read() : await progress(process.stdout).step(`Read ${workspace}/${name} in Bitbucket`, read);
   const flags = { ...opts.flags };
