@@ -16,6 +16,7 @@ Usage
       [--bitbucket [--project <key>] [--apply] [--run]] [--bitbucket-token @<file>]
   pipelines-oidc add <target> [--dir <repo>] [--<target answer> <value>]… [--diff] [--dry-run] [--force] [--json]
   pipelines-oidc update [--dir <repo>] [--<answer> <value>]… [--diff] [--dry-run] [--force] [--json]
+      [--bitbucket-token @<file>]
   pipelines-oidc gallery [--gallery <dir>] [--json]
   pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]
   pipelines-oidc apply [dir] [--profile <p>] [--region <r>] [--thumbprint <sha1>] [--dry-run] [-y|--yes]

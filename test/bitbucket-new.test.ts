@@ -197,6 +197,25 @@ test('a token alone: new takes the workspace and repository UUIDs from Bitbucket
   assert.is(same.status, 0, same.stderr);
 });
 
+test('update with a token fills the repository and environment UUIDs the manifest lacks, once they exist', async () => {
+  const first = await cli([...base(), '--environment', 'production', '--no-git', '--yes']);
+  assert.is(first.status, 0, first.stderr);
+  const dir = join(cwd, 'phub-oidc-check');
+  assert.match(readTree(dir).get('iam/production/trust-policy.json')!, 'REPOSITORY-UUID-NOT-SET');
+  const repo = api.addRepository('phub', 'phub-oidc-check', `{${EXISTING_REPO}}`, { pipelinesEnabled: true });
+  const envUuid = '66666666-7777-4888-9999-aaaaaaaaaaaa';
+  repo.environments.push({ uuid: `{${envUuid}}`, name: 'production', type: 'Production', variables: [] });
+  const bad = await cli(['update', '--dir', dir, '--repo-uuid', '11111111-2222-4333-8444-555555555555', '--yes']);
+  assertOneLineError(bad, 2, ['--repo-uuid', EXISTING_REPO]);
+  const r = await cli(['update', '--dir', dir, '--yes']);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(readTree(dir).get('iam/production/trust-policy.json')!, `{${EXISTING_REPO}}:{${envUuid}}:*`);
+  const manifest = JSON.parse(readTree(dir).get('.pipelines-oidc.json')!) as { answers: Record<string, string> };
+  assert.is(manifest.answers['repoUuid'], EXISTING_REPO);
+  assert.is(manifest.answers['environments'], `production=${envUuid}`);
+  assert.equal(api.writes(), []);
+});
+
 test('an existing repository: its variables are updated in place (read over several pages), a secured one left alone', async () => {
   const repo = api.addRepository('phub', 'phub-oidc-check', `{${EXISTING_REPO}}`, { pipelinesEnabled: true });
   for (const key of ['A', 'B', 'C', 'D'])

@@ -3,6 +3,7 @@ import { QUESTIONS } from '../core/answers.js';
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { answerFlagValues, answerOptions, COMMON, galleryArg, parse } from './args.js';
+import { BITBUCKET_FLAGS, openBitbucket } from './bitbucket-session.js';
 import { runUpdate } from './update.js';
 
 async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> {
@@ -13,13 +14,17 @@ async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> 
     ...COMMON,
     ...answerOptions(questions, gallery),
     diff: { type: 'boolean' },
+    ...(mode === 'update' ? BITBUCKET_FLAGS : {}),
   });
   const v = args.values as Record<string, string | string[] | boolean | undefined>;
   const expected = mode === 'add' ? 1 : 0;
   if (args.positionals.length !== expected) {
     throw new UsageError(mode === 'add' ? 'add takes one <target> (see pipelines-oidc gallery)' : `update takes no arguments, got ${args.positionals.join(' ')}`);
   }
-  const flags = answerFlagValues(questions, gallery, v);
+  let flags = answerFlagValues(questions, gallery, v);
+  // with a token, UUIDs the manifest lacks come from Bitbucket
+  const session = mode === 'update' ? openBitbucket(process.cwd(), process.env, v['bitbucket-token']) : undefined;
+  if (session) flags = await (await import('./update-bitbucket.js')).lookUpForUpdate(process.cwd(), v['dir'] as string | undefined, flags, session);
   const json = Boolean(v['json']);
   await runUpdate({
     cwd: process.cwd(),
