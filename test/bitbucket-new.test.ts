@@ -216,6 +216,38 @@ test('update with a token fills the repository and environment UUIDs the manifes
   assert.equal(api.writes(), []);
 });
 
+test('workshop with a token: the workspace UUID and each existing repository UUID come from Bitbucket (over pages)', async () => {
+  const uuids = [
+    'a1111111-1111-4111-8111-111111111111',
+    'b2222222-2222-4222-8222-222222222222',
+    'c3333333-3333-4333-8333-333333333333',
+  ];
+  ['ana', 'ben', 'cleo'].forEach((slug, i) => api.addRepository('phub', slug, `{${uuids[i]}}`));
+  writeFileSync(join(cwd, 'roster.csv'), 'attendee,repo_uuid\nAna,\nCleo,\nDan,\n');
+  const args = [
+    'workshop',
+    '--roster',
+    'roster.csv',
+    '--workspace',
+    'phub',
+    '--account',
+    '123456789012',
+    '--region',
+    'eu-west-1',
+    '--yes',
+  ];
+  const r = await cli([...args, '--out', 'w']);
+  assert.is(r.status, 0, r.stderr);
+  const trust = (repo: string) => readTree(join(cwd, 'w', repo)).get('iam/trust-policy.json')!;
+  assert.match(trust('ana'), `{${uuids[0]}}:*`);
+  assert.match(trust('cleo'), `{${uuids[2]}}:*`);
+  assert.match(trust('dan'), 'REPOSITORY-UUID-NOT-SET');
+  assert.match(trust('ana'), `workspace/${WS_UUID}`);
+  writeFileSync(join(cwd, 'roster.csv'), `attendee,repo_uuid\nAna,${uuids[1]}\n`);
+  assertOneLineError(await cli([...args, '--out', 'v']), 2, ['line 2', uuids[1]!, uuids[0]!]);
+  assert.equal(api.writes(), []);
+});
+
 test('an existing repository: its variables are updated in place (read over several pages), a secured one left alone', async () => {
   const repo = api.addRepository('phub', 'phub-oidc-check', `{${EXISTING_REPO}}`, { pipelinesEnabled: true });
   for (const key of ['A', 'B', 'C', 'D'])

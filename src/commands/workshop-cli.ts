@@ -3,6 +3,7 @@ import { QUESTIONS } from '../core/answers.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { answerFlagValues, answerOptions, COMMON, galleryArg, parse } from './args.js';
+import { BITBUCKET_FLAGS, openBitbucket } from './bitbucket-session.js';
 import { DEFAULT_CONCURRENCY, runWorkshop } from './workshop.js';
 
 /** The answers of `new` a workshop takes as flags: not the name nor the repository UUID (the roster has them). */
@@ -20,13 +21,18 @@ export async function run(argv: string[]): Promise<number> {
     exercise: { type: 'string' },
     'push-template': { type: 'string' },
     concurrency: { type: 'string' },
+    ...BITBUCKET_FLAGS,
   });
   const v = args.values as Record<string, string | string[] | boolean | undefined>;
   if (args.positionals.length) throw new UsageError(`workshop takes no positional arguments, got ${args.positionals.join(' ')} (see pipelines-oidc --help)`);
   if (typeof v['roster'] !== 'string' || typeof v['out'] !== 'string') {
     throw new UsageError('workshop needs --roster <attendees.csv> and --out <dir> (see pipelines-oidc --help)');
   }
-  const flags = answerFlagValues(BASE_QUESTIONS, gallery, v);
+  let flags = answerFlagValues(BASE_QUESTIONS, gallery, v);
+  // with a token, the workspace's and the attendees' repository UUIDs come from Bitbucket
+  const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
+  const known = session ? await (await import('./workshop-bitbucket.js')).lookUpForWorkshop(process.cwd(), flags, v['answers'] as string | undefined, session) : undefined;
+  if (known) flags = known.flags;
   const concurrency = v['concurrency'] as string | undefined;
   const json = Boolean(v['json']);
   const result = await runWorkshop({
@@ -47,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
     json,
     tty: Boolean(process.stdout.isTTY),
+    ...(known ? { knownRepoUuids: known.repoUuids } : {}),
     out: (text) => process.stdout.write(text),
   });
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

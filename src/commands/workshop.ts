@@ -32,6 +32,8 @@ export interface WorkshopOptions extends AnswerInput {
   json: boolean;
   /** stdout is a terminal: push progress redraws one status line instead of printing plain lines. */
   tty: boolean;
+  /** Repository UUIDs from Bitbucket by slug (with a token): they fill the roster's empty repo_uuid cells. */
+  knownRepoUuids?: Readonly<Record<string, string>>;
   out: (text: string) => void;
 }
 
@@ -65,7 +67,7 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
     file: opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile),
     env: opts.env,
   };
-  const plan = planWorkshop({ sources, gallery: opts.gallery, roster: { label: opts.roster, text: readRoster(opts.cwd, opts.roster) }, exercises });
+  const plan = planWorkshop({ sources, gallery: opts.gallery, roster: { label: opts.roster, text: readRoster(opts.cwd, opts.roster) }, exercises, ...(opts.knownRepoUuids ? { knownRepoUuids: opts.knownRepoUuids } : {}) });
 
   const outDir = resolve(opts.cwd, opts.outDir);
   const rel = relative(opts.cwd, outDir);

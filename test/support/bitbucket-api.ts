@@ -2,6 +2,7 @@
  * A local stand-in for Bitbucket Cloud's REST API 2.0 on 127.0.0.1, following the request and response
  * shapes of Atlassian's API reference for the routes the OIDC setup uses:
  * - `GET /2.0/workspaces/{ws}` (uuid with braces);
+ * - `GET /2.0/repositories/{ws}` (the workspace's repositories, paginated);
  * - `GET|POST /2.0/repositories/{ws}/{slug}` (POST creates: `{scm, is_private, project: {key}}`; 400 when it exists);
  * - `GET|PUT …/pipelines_config` (`{enabled}`);
  * - `GET|POST …/pipelines_config/variables`, `PUT …/variables/{uuid}` (201 on create, 409 on a duplicate key;
@@ -124,6 +125,7 @@ function scopeOf(method: string, path: string): string {
   if (/\/pipelines_config$/.test(path)) return method === 'GET' ? 'read:pipeline:bitbucket' : 'admin:pipeline:bitbucket';
   if (/\/environments$/.test(path)) return method === 'GET' ? 'read:pipeline:bitbucket' : 'admin:pipeline:bitbucket';
   if (/\/pipelines(\/|$)/.test(path)) return method === 'GET' ? 'read:pipeline:bitbucket' : 'write:pipeline:bitbucket';
+  if (/^\/repositories\/[^/]+$/.test(path)) return 'read:repository:bitbucket';
   if (/^\/repositories\/[^/]+\/[^/]+$/.test(path)) return method === 'GET' ? 'read:repository:bitbucket' : 'admin:repository:bitbucket';
   return 'read:workspace:bitbucket';
 }
@@ -203,6 +205,10 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
       const ws = workspaces.get(parts[1]!);
       if (!ws) throw new ApiError(404, `No workspace with identifier '${parts[1]}'.`);
       return [200, { type: 'workspace', uuid: ws.uuid, slug: parts[1], name: parts[1] }];
+    }
+    if (parts[0] === 'repositories' && parts.length === 2 && method === 'GET') {
+      if (!workspaces.has(parts[1]!)) throw new ApiError(404, `No workspace with identifier '${parts[1]}'.`);
+      return [200, page([...repositories.values()].filter((r) => r.workspace === parts[1]).map(repoJson), path, query)];
     }
     if (parts[0] !== 'repositories' || parts.length < 3) throw new ApiError(404, 'Resource not found');
     const [, ws, slug, ...rest] = parts as [string, string, string, ...string[]];

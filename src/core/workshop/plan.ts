@@ -39,6 +39,8 @@ export interface PlanInput {
   roster: { label: string; text: string };
   /** Exercises in round-robin order (null: no exercise); empty when --exercise is not given. */
   exercises: ReadonlyArray<Exercise | null>;
+  /** Repository UUIDs Bitbucket knows, by slug: they fill an empty repo_uuid, and a different one is a problem of its line. */
+  knownRepoUuids?: Readonly<Record<string, string>>;
 }
 
 /** `--exercise a,none,b` → the exercises in order; every id must be known. */
@@ -97,10 +99,15 @@ export function planWorkshop(input: PlanInput): WorkshopPlan {
       problems.push(`line ${attendee.line}: no value for ${names}: fill the column, or give the flag or put it in --answers for everyone`);
       return;
     }
+    const known = input.knownRepoUuids?.[attendee.repo];
+    if (known && attendee.repoUuid && known !== attendee.repoUuid) {
+      problems.push(`line ${attendee.line}: repo_uuid {${attendee.repoUuid}} differs from the UUID Bitbucket gives ${attendee.repo} ({${known}})`);
+      return;
+    }
     let answers: Answers;
     try {
       answers = resolveAnswers(
-        { ...sources, flags: { ...sources.flags, ...attendee.targetAnswers, name: attendee.repo, repoUuid: attendee.repoUuid, roleName: attendee.roleName } },
+        { ...sources, flags: { ...sources.flags, ...attendee.targetAnswers, name: attendee.repo, repoUuid: attendee.repoUuid || known || '', roleName: attendee.roleName } },
         gallery,
       );
     } catch (e) {

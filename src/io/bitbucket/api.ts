@@ -49,6 +49,9 @@ const repo = (workspace: string, slug: string) => `/repositories/${seg(workspace
 export const getWorkspace = (c: BitbucketClient, workspace: string) =>
   c.find<{ uuid: string; slug: string }>(`/workspaces/${seg(workspace)}`);
 
+/** Every repository of the workspace the token can see (one call per 100). */
+export const listRepositories = (c: BitbucketClient, workspace: string) => c.list<ApiRepository & { slug: string }>(`/repositories/${seg(workspace)}?pagelen=100`);
+
 export const getRepository = (c: BitbucketClient, workspace: string, slug: string) => c.find<ApiRepository>(repo(workspace, slug));
 
 export const createRepository = (c: BitbucketClient, workspace: string, slug: string, project: string | undefined) =>
