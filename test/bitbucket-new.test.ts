@@ -167,6 +167,29 @@ test('a second run makes no write call; --dry-run makes none and writes nothing'
   assert.match(again.stdout, 'Nothing to change in Bitbucket');
   assert.match(again.stdout, 'main was already pushed');
 
+  // a variable changed in Bitbucket since is set back in place; changed answers go through update
+  const production = repoOf().environments[0]!;
+  production.variables[0]!.value = 'arn:aws:iam::123456789012:role/hand-edited';
+  api.calls.length = 0;
+  const fixed = await cli([...base(), '--environment', 'production', '--bitbucket', '--yes']);
+  assert.is(fixed.status, 0, fixed.stderr);
+  assert.equal(writes(), [
+    'PUT /repositories/phub/phub-oidc-check/deployments_config/environments/{env}/variables/{env}',
+  ]);
+  assert.is(production.variables[0]!.value, 'arn:aws:iam::123456789012:role/bitbucket-phub-oidc-check-production');
+  // the last --region wins
+  const changed = await cli([
+    ...base(),
+    '--region',
+    'us-east-1',
+    '--environment',
+    'production',
+    '--bitbucket',
+    '--yes',
+  ]);
+  assertOneLineError(changed, 1, ['written with other answers (region)', 'pipelines-oidc update'], { quiet: false });
+
+  api.calls.length = 0;
   const dry = await cli([...base('other'), '--environment', 'production', '--bitbucket', '--dry-run']);
   assert.is(dry.status, 0, dry.stderr);
   assert.equal(api.writes(), [], 'no write call');

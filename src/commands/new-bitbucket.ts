@@ -11,6 +11,7 @@ import { environmentsWithUuids, reconcile } from '../core/bitbucket-setup/lookup
 import { describeChange, environmentType, planBitbucket } from '../core/bitbucket-setup/plan.js';
 import { DEFAULT_PIPELINE } from '../core/bitbucket-setup/pipeline-run.js';
 import type { BitbucketPlan, DesiredBitbucket, ObservedBitbucket } from '../core/bitbucket-setup/types.js';
+import type { Answers } from '../core/answers.js';
 import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
 import { shQuote } from '../core/shell.js';
 import { resolveAnswers } from '../core/resolve.js';
@@ -65,6 +66,15 @@ export async function lookUp(opts: NewOptions, session: BitbucketSession): Promi
   return { flags, name, workspace, observed };
 }
 
+/** Answers that differ between a written repository and this run, UUIDs aside (this run may have found them). */
+function changedAnswers(recorded: Answers, now: Answers): string[] {
+  const names = (list: string) => parseEnvironments(list ?? '').map((e) => e.name).join(',');
+  const keys = (Object.keys(now) as Array<keyof Answers>).filter((k) => k !== 'repoUuid' && k !== 'workspaceUuid');
+  return keys.filter((k) =>
+    k === 'environments' ? names(recorded.environments) !== names(now.environments) : JSON.stringify(recorded[k] ?? '') !== JSON.stringify(now[k]),
+  );
+}
+
 function planText(plan: BitbucketPlan): string {
   return [
     ...plan.changes.map((c) => `  ${c.kind.startsWith('update') ? yellow('~') : green('+')} ${describeChange(c)}`),
@@ -100,6 +110,10 @@ export async function newWithBitbucket(opts: NewOptions, session: BitbucketSessi
     const manifest = readManifest(dir).answers;
     if (manifest.workspace !== workspace || manifest.name !== name) {
       throw new RunError(`${shownDir} already holds the repository ${manifest.workspace}/${manifest.name}: choose another --dir`);
+    }
+    const changed = changedAnswers(manifest, answers);
+    if (changed.length) {
+      throw new RunError(`${shownDir} was written with other answers (${changed.join(', ')}): change them with pipelines-oidc update, then run this again`);
     }
   } else {
     // validates the answers and the folder before Bitbucket is changed
