@@ -225,6 +225,10 @@ test('update with a token fills the repository and environment UUIDs the manifes
   assert.is(first.status, 0, first.stderr);
   const dir = join(cwd, 'phub-oidc-check');
   assert.match(readTree(dir).get('iam/production/trust-policy.json')!, 'REPOSITORY-UUID-NOT-SET');
+  // --bitbucket does not take over a folder written without the UUIDs: update closes its trust first
+  const takeOver = await cli([...base(), '--environment', 'production', '--bitbucket', '--yes']);
+  assertOneLineError(takeOver, 1, ['other repository or environment UUIDs', 'pipelines-oidc update'], { quiet: false });
+  assert.equal(api.writes(), []);
   const repo = api.addRepository('phub', 'phub-oidc-check', `{${EXISTING_REPO}}`, { pipelinesEnabled: true });
   const envUuid = '66666666-7777-4888-9999-aaaaaaaaaaaa';
   repo.environments.push({ uuid: `{${envUuid}}`, name: 'production', type: 'Production', variables: [] });

@@ -85,7 +85,7 @@ function planText(plan: BitbucketPlan): string {
 export async function newWithBitbucket(opts: NewOptions, session: BitbucketSession, bb: BitbucketNewOptions): Promise<number> {
   if (opts.json) throw new UsageError('--bitbucket shows a plan and its progress: drop --json');
   if (bb.project !== undefined && !/^[A-Za-z][A-Za-z0-9_]*$/.test(bb.project)) throw new UsageError(`--project ${bb.project}: must be a Bitbucket project key (letters, digits and "_", starting with a letter)`);
-  if (!opts.git && opts.push === undefined && bb.run) throw new UsageError('--run needs the commit pushed: drop --no-git');
+  if (!opts.git && bb.run) throw new UsageError('--run needs the commit pushed: drop --no-git');
   const out = process.stdout;
   const looked = await lookUp(opts, session);
   const { name, workspace, observed } = looked;
@@ -114,6 +114,11 @@ export async function newWithBitbucket(opts: NewOptions, session: BitbucketSessi
     const changed = changedAnswers(manifest, answers);
     if (changed.length) {
       throw new RunError(`${shownDir} was written with other answers (${changed.join(', ')}): change them with pipelines-oidc update, then run this again`);
+    }
+    // this command writes only once Bitbucket gave the UUIDs: a folder without them was written otherwise
+    const live = (e: { name: string }) => observed.environments.find((o) => o.name.toLowerCase() === e.name.toLowerCase())?.uuid;
+    if (manifest.repoUuid !== observed.repository?.uuid || parseEnvironments(manifest.environments ?? '').some((e) => e.uuid !== live(e))) {
+      throw new RunError(`${shownDir} names other repository or environment UUIDs than Bitbucket's (or none): run pipelines-oidc update --dir ${shQuote(shownDir)} (with the token it takes them from Bitbucket), then this again`);
     }
   } else {
     // validates the answers and the folder before Bitbucket is changed
