@@ -8,15 +8,13 @@ export const BITBUCKET_FLAGS: Options = { 'bitbucket-token': { type: 'string' } 
 export interface BitbucketSession {
   auth: BitbucketAuth;
   client: BitbucketClient;
-  baseUrl: string;
 }
 
 /** A session when a token is given (flag, else environment); undefined otherwise. */
 export function openBitbucket(cwd: string, env: Readonly<Record<string, string | undefined>>, flag: unknown): BitbucketSession | undefined {
   const auth = readBitbucketAuth(cwd, env, typeof flag === 'string' ? flag : undefined);
   if (!auth) return undefined;
-  const baseUrl = apiBaseUrl(env);
-  return { auth, baseUrl, client: new BitbucketClient({ baseUrl, auth }) };
+  return { auth, client: new BitbucketClient({ baseUrl: apiBaseUrl(env), auth }) };
 }
 
 export const NO_TOKEN =

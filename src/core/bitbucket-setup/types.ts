@@ -3,9 +3,8 @@
  * (desired), what Bitbucket holds (observed), and the changes that close the gap. Pure data.
  */
 
-/** Bitbucket's deployment environment types, in rank order. */
-export const ENVIRONMENT_TYPES = ['Test', 'Staging', 'Production'] as const;
-export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
+/** Bitbucket's deployment environment types (ranked in this order). */
+export type EnvironmentType = 'Test' | 'Staging' | 'Production';
 
 export interface Variable {
   name: string;

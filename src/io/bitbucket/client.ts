@@ -71,8 +71,6 @@ export class BitbucketClient {
     this.origin = new URL(options.baseUrl).origin;
   }
 
-  /** Every request made, as `METHOD /path` (tests and --verbose read it; no bodies, no headers). */
-  readonly log: string[] = [];
 
   async get<T>(path: string): Promise<T> {
     return (await this.json<T>('GET', path))!;
@@ -132,7 +130,6 @@ export class BitbucketClient {
     const url = this.url(path);
     const shown = `${method} ${url.pathname}`;
     for (let attempt = 0; ; attempt++) {
-      this.log.push(shown);
       let response: Response;
       try {
         response = await fetch(url, {
