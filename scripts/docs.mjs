@@ -1,7 +1,11 @@
-// `npm run docs`: rewrites the generated sections of README.md: the gallery, from the built-in target
-// definitions, and the permissions `apply` and `doctor` need, from their definition.
+// `npm run docs`: rewrites the generated sections of README.md: the usage, from the command table, the
+// gallery, from the built-in target definitions, the permissions `apply` and `doctor` need, from their
+// definition, and `check`'s findings, from its rule table.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { usageOfAll } from '../dist/commands/help.js';
+import { findingsMarkdown } from '../dist/core/check/docs.js';
+import { RULES } from '../dist/core/check/rules.js';
 import { README_PERMISSIONS } from '../dist/core/iam/permissions.js';
 import { galleryMarkdown } from '../dist/core/targets/docs.js';
 import { BUILT_IN_TARGETS } from '../dist/core/targets/index.js';
@@ -18,6 +22,8 @@ function replaceSection(text, name, body) {
 }
 
 let text = readFileSync(readme, 'utf8');
+text = replaceSection(text, 'usage', `\`\`\`\n${usageOfAll()}\n\`\`\``);
 text = replaceSection(text, 'gallery', galleryMarkdown(BUILT_IN_TARGETS));
 text = replaceSection(text, 'apply-permissions', `\`\`\`json\n${JSON.stringify(README_PERMISSIONS, null, 2)}\n\`\`\``);
+text = replaceSection(text, 'findings', findingsMarkdown(RULES));
 writeFileSync(readme, text);

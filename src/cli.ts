@@ -5,47 +5,6 @@
  */
 import { CliError, UsageError } from './errors.js';
 
-const HELP = `pipelines-oidc: Bitbucket Pipelines → AWS with OpenID Connect, no access keys
-
-Usage
-  pipelines-oidc new <name> --workspace <slug> --workspace-uuid <uuid> --account <12 digits> --region <region>
-      [--repo-uuid <uuid>] [--role-name <name>] [--iac terraform|cloudformation|both|none]
-      [--auth token-file|assume-role] [--target <id>[,<id>…]] [--environment <name>[=<uuid>]]…
-      [--<target answer> <value>]… [--gallery <dir>] [--answers <file.json>] [--dir <path>]
-      [--no-git] [--push <remote-url>] [--dry-run] [--force] [-y|--yes] [--json]
-      [--bitbucket [--project <key>] [--apply] [--run]] [--bitbucket-token @<file>]
-  pipelines-oidc add <target> [--dir <repo>] [--<target answer> <value>]… [--diff] [--dry-run] [--force] [--json]
-  pipelines-oidc update [--dir <repo>] [--<answer> <value>]… [--diff] [--dry-run] [--force] [--json]
-      [--bitbucket-token @<file>]
-  pipelines-oidc gallery [--gallery <dir>] [--json]
-  pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]
-  pipelines-oidc apply [dir] [--profile <p>] [--region <r>] [--thumbprint <sha1>] [--dry-run] [-y|--yes]
-  pipelines-oidc doctor [dir] [--profile <p>] [--region <r>] [--json] [--bitbucket-token @<file>]
-  pipelines-oidc run [dir] [--pipeline custom:<name>] [--branch <b>] [--follow] [--bitbucket-token @<file>]
-  pipelines-oidc workshop --roster <attendees.csv> --out <dir> [--exercise <id>[,<id>…]]
-      [answers as for new, --role-name being the prefix of every role name]
-      [--push-template <url with {repo}>] [--concurrency <1-32>] [--dry-run] [--force] [-y|--yes] [--json]
-  pipelines-oidc workshop --list-exercises
-  pipelines-oidc workshop grade <dir> [--json] [--schema <file>]
-
-Commands
-  new       write a starter repository: pipeline, IAM policies, Terraform/CloudFormation, README
-  add       add a deploy target to a generated repository
-  update    re-render a generated repository with changed answers, keeping hand edits
-  gallery   list the deploy targets and the questions each asks
-  check     verify a repository offline (pipeline, trust and inline policies, IaC) and explain a token
-  apply     create or update the OIDC provider and roles in AWS (plans first, never deletes)
-  doctor    compare the live AWS account (and Bitbucket, with a token) with the repository, with the fix for each difference
-  run       run the repository's check pipeline in Bitbucket and explain a refused token
-  workshop  a repository per attendee of a roster (optionally an exercise), the IaC of all their roles,
-            and pushes; grade checks which exercises are fixed
-
-Options
-  -h, --help       this help
-  -v, --version    the version
-      --verbose    show the stack of unexpected errors
-`;
-
 const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number> }>> = {
   new: () => import('./commands/new-cli.js'),
   add: () => import('./commands/update-cli.js').then((m) => ({ run: m.runAdd })),
@@ -55,7 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   apply: () => import('./commands/apply.js'),
   doctor: () => import('./commands/doctor.js'),
   run: () => import('./commands/run.js'),
-  workshop: () => import('./commands/workshop.js'),
+  workshop: () => import('./commands/workshop-cli.js').then((m) => ({ run: m.runCommand })),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -66,16 +25,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === undefined || name === '-h' || name === '--help') {
-    process.stdout.write(HELP);
+    process.stdout.write((await import('./commands/help.js')).globalHelp());
     return name === undefined ? 2 : 0;
   }
   const load = COMMANDS[name];
-  if (!load)
-    throw new UsageError(
-      `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see pipelines-oidc --help)`,
-    );
+  if (!load) {
+    throw new UsageError((await import('./commands/help.js')).unknownCommand(name, Object.keys(COMMANDS)));
+  }
   if (rest.includes('-h') || rest.includes('--help')) {
-    process.stdout.write(HELP);
+    const command = name === 'workshop' && rest[0] === 'grade' ? 'workshop grade' : name;
+    process.stdout.write((await import('./commands/help.js')).helpFor(command, rest));
     return 0;
   }
   return (await load()).run(rest.filter((a) => a !== '--verbose'));

@@ -13,6 +13,7 @@ import { CLI, exampleFlags, ROOT, runCli, SHARED_REFERENCE, tempDir } from './su
 const SCHEMA = join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json');
 const schemaArgs = existsSync(SCHEMA) ? ['--schema', SCHEMA] : [];
 if (!existsSync(SCHEMA)) console.log('note: ../shared/reference is absent; check runs with its structural checks only');
+const MANIFEST = '.pipelines-oidc.json';
 /** No test reaches the network: an unreachable schema URL unless a test serves one. */
 const OFFLINE = { PIPELINES_OIDC_SCHEMA_URL: 'http://127.0.0.1:9/unreachable', FORCE_COLOR: undefined };
 
@@ -115,6 +116,47 @@ test('iac.drift: a JSON file, the CloudFormation or the Terraform policy changed
       writeFileSync(path, before);
     }
     assert.is(check(dir, ['--json']).status, 0, 'clean again');
+  });
+});
+
+test('iac.drift still runs on a manifest without answers.environments (an early or hand-edited one)', () => {
+  withRepo(exampleFlags(), (dir) => {
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as { answers: Record<string, unknown> };
+    delete manifest.answers['environments'];
+    writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest));
+    assert.is(check(dir, ['--json']).status, 0, 'clean: the missing list means no environments');
+    const main = join(dir, 'terraform/main.tf');
+    writeFileSync(main, readFileSync(main, 'utf8').replace('Action = "iam:GetRole"', 'Action = "iam:ListRoles"'));
+    const r = check(dir, ['--json']);
+    assert.is(r.status, 1, r.stdout);
+    const rep = report(r);
+    assert.not.ok(rep.ok);
+    assert.ok(
+      rep.findings.some((f) => f.id === 'iac.drift' && f.file === 'terraform/main.tf'),
+      JSON.stringify(rep.findings),
+    );
+  });
+});
+
+test('a manifest check cannot read is one line naming the manifest and its field, exit 2', () => {
+  withRepo(exampleFlags(), (dir, root) => {
+    const good = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Record<string, unknown>;
+    const cases: Array<[string, string[]]> = [
+      ['{"tool": "pipelines-oidc",', ['repo/.pipelines-oidc.json', 'not valid JSON']],
+      [
+        JSON.stringify({ ...good, gallery: ['x'] }),
+        ['repo/.pipelines-oidc.json', '"gallery" must be a string (a folder path)'],
+      ],
+      [
+        JSON.stringify({ ...good, gallery: '../gone' }),
+        ['repo/.pipelines-oidc.json "gallery" ../gone', 'not a readable folder'],
+      ],
+    ];
+    for (const [text, fragments] of cases) {
+      writeFileSync(join(dir, MANIFEST), text);
+      const line = assertOneLineError(runCli(['check', 'repo', '--json'], { cwd: root, env: OFFLINE }), 2, fragments);
+      assert.not.match(line, /unexpected error|--gallery/);
+    }
   });
 });
 

@@ -213,9 +213,32 @@ test('the manifest a run writes is a valid answers file for the next run', () =>
   }
 });
 
-test('an unknown option is exit 2 naming it, and only it', () => {
+test('a manifest given as the answers file is read as update reads it: migrated, each field checked', () => {
+  const tmp = tempDir();
+  try {
+    const first = runNew([...exampleFlags(), '--dir', 'one', '--no-git'], tmp.path);
+    assert.is(first.status, 0, first.stderr);
+    const path = join(tmp.path, 'one/.pipelines-oidc.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { answers: Record<string, unknown>; files: object };
+    const { environments: _, ...early } = manifest.answers;
+    writeFileSync(path, JSON.stringify({ ...manifest, answers: early, files: Object.keys(manifest.files) }));
+    const second = runNew(['--answers', 'one/.pipelines-oidc.json', '--dir', 'two', '--no-git'], tmp.path);
+    assert.is(second.status, 0, second.stderr);
+    assert.is(readManifest(join(tmp.path, 'two'))?.['environments'], '');
+    writeFileSync(path, JSON.stringify({ ...manifest, answers: { ...manifest.answers, region: 7 } }));
+    const broken = runNew(['--answers', 'one/.pipelines-oidc.json', '--dir', 'three', '--no-git'], tmp.path);
+    assertOneLineError(broken, 2, ['--answers one/.pipelines-oidc.json: "answers.region" must be a string']);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('an unknown option is exit 2 naming it, the flag it is a typo of, and the command help', () => {
   const { r, entries } = runNewIn([...exampleFlags(), '--acount', '123456789012']);
-  assert.is(assertOneLineError(r, 2, []), 'pipelines-oidc: unknown option --acount (see pipelines-oidc --help)');
+  assert.is(
+    assertOneLineError(r, 2, []),
+    'pipelines-oidc: unknown option --acount (did you mean --account?) (see pipelines-oidc new --help)',
+  );
   assert.equal(entries, []);
 });
 

@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { commandFlags } from '../src/core/command-table.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { DefinitionError, parseTargetDefinition } from '../src/core/targets/parse.ts';
 import { assertOneLineError, onlyJson, readTree, runNew } from './support/cli-helpers.ts';
 import { EXAMPLE, exampleFlags, ROOT, runCli, tempDir } from './support/fixtures.ts';
 
@@ -290,6 +292,72 @@ test("a question clashing with a built-in target's question is refused; one it s
       'clashes',
     ]);
   });
+});
+
+/** The valid definition with its first question taking `--flag`. */
+function takingFlag(flag: string): Record<string, unknown> {
+  const ok = JSON.parse(readFileSync(join(ROOT, GALLERY_OK, 'sns-notify.json'), 'utf8')) as { questions: object[] };
+  return { ...ok, questions: [{ ...ok.questions[0], flag }, ...ok.questions.slice(1)] };
+}
+
+/** A gallery folder in `root` whose one definition's first question takes `--flag`. */
+function galleryTaking(root: string, flag: string): string {
+  const dir = join(root, `takes-${flag}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'clash.json'), JSON.stringify(takingFlag(flag)));
+  return dir;
+}
+
+test("a question taking a command's own flag (--out, --roster, --concurrency, --profile, …) is refused at load", () => {
+  withTemp((root) => {
+    for (const [flag, command] of [
+      ['out', 'workshop'],
+      ['roster', 'workshop'],
+      ['concurrency', 'workshop'],
+      ['list-exercises', 'workshop'],
+      ['profile', 'apply, doctor'],
+      ['token', 'check'],
+      ['diff', 'add, update'],
+      ['help', 'pipelines-oidc'],
+    ]) {
+      const dir = galleryTaking(root, flag!);
+      assertOneLineError(runCli(['gallery', '--gallery', dir], { cwd: root }), 2, [
+        join(dir, 'clash.json'),
+        `question topicName takes --${flag}, a flag of ${command};`,
+      ]);
+    }
+  });
+});
+
+test('workshop --out cannot become a target answer: a gallery question taking --out stops the workshop, nothing written', () => {
+  withTemp((root) => {
+    const dir = galleryTaking(root, 'out');
+    writeFileSync(join(root, 'roster.csv'), 'attendee\nAna\n');
+    // the answers of new but the name and the repository UUID, which are the roster's
+    const answers = exampleFlags({ target: 'sns-notify' })
+      .slice(1)
+      .filter((a, i, all) => a !== '--repo-uuid' && all[i - 1] !== '--repo-uuid');
+    const args = ['workshop', '--roster', 'roster.csv', '--out', 'out', ...answers, '--topic-name', 'events', '--yes'];
+    const r = runCli([...args, '--gallery', dir], { cwd: root });
+    assertOneLineError(r, 2, ['clash.json', 'question topicName takes --out']);
+    assert.not.ok(existsSync(join(root, 'out')), 'nothing written');
+  });
+});
+
+test('every flag of every command is refused as a question flag, and a flag no command takes is fine', () => {
+  for (const [flag, commands] of commandFlags()) {
+    try {
+      parseTargetDefinition(takingFlag(flag), 'g.json');
+      assert.unreachable(`--${flag} accepted`);
+    } catch (e) {
+      assert.instance(e, DefinitionError, `--${flag}`);
+      assert.match(
+        (e as Error).message,
+        `g.json (sns-notify).questions[0].flag: question topicName takes --${flag}, a flag of ${commands.join(', ')}`,
+      );
+    }
+  }
+  assert.ok(parseTargetDefinition(takingFlag('topic-arn'), 'g.json'));
 });
 
 test('a --gallery that is no folder of definitions is refused naming --gallery', () => {

@@ -2,7 +2,7 @@
  * `apply` and `doctor` end to end: the built CLI, the real AWS SDK, HTTP to a local IAM endpoint this
  * suite starts (IAM's Query protocol: form-encoded actions, XML answers and error documents).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -372,6 +372,16 @@ test('a repository not ready is refused with exit 2 before any call', async () =
   ]);
   assertOneLineError(await cli(['apply', repo, '--thumbprint', 'xyz']), 2, ['--thumbprint', '40 hexadecimal']);
   assertOneLineError(await cli(['doctor', tmp.path]), 1, ['has no .pipelines-oidc.json']);
+  const manifest = join(unset, '.pipelines-oidc.json');
+  const good = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>;
+  writeFileSync(manifest, JSON.stringify({ ...good, gallery: 42 }));
+  for (const command of ['apply', 'doctor']) {
+    assertOneLineError(await cli([command, 'no-uuid']), 2, [
+      'no-uuid/.pipelines-oidc.json: "gallery" must be a string',
+    ]);
+  }
+  writeFileSync(manifest, JSON.stringify({ ...good, answers: { ...(good['answers'] as object), region: 'mars-1' } }));
+  assertOneLineError(await cli(['doctor', 'no-uuid']), 2, ['--region (from no-uuid/.pipelines-oidc.json)']);
   assert.equal(iam.calls, []);
 });
 

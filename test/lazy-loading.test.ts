@@ -1,6 +1,6 @@
 /**
  * Heavy dependencies load only for the commands that use them: the AWS SDK (≈ 0.1 s) for apply and
- * doctor, never for new, check or gallery.
+ * doctor, never for new, check or gallery, and help (rendered from the command table) loads none.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +48,12 @@ test('new, check, gallery and run load no AWS SDK', () => {
     ['run', repo],
   ]) {
     assert.equal(sdk(loaded(args)), [], args[0]);
+  }
+});
+
+test('help loads no dependency at all, not even for apply', () => {
+  for (const args of [['--help'], ['new', '--help'], ['apply', '--help'], ['workshop', 'grade', '--help']]) {
+    assert.equal(loaded(args), [], args.join(' '));
   }
 });
 

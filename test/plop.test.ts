@@ -9,7 +9,7 @@ import { GENERATOR_DESCRIPTION, GENERATOR_NAME } from '../src/generator.ts';
 import { readTree, runNew } from './support/cli-helpers.ts';
 import { EXAMPLE_ANSWERS_FILE, ROOT, tempDir } from './support/fixtures.ts';
 
-const PLOPFILE = join(ROOT, 'plopfile.ts');
+const PLOPFILE = join(ROOT, 'dist/plopfile.js');
 const PLOP_SCRIPT = join(ROOT, 'scripts/plop.mjs');
 /** The example's answers as a user types them (UUIDs with braces): plop's prompts would return these. */
 const RAW = JSON.parse(readFileSync(EXAMPLE_ANSWERS_FILE, 'utf8')) as Record<string, string>;

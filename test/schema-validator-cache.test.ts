@@ -24,9 +24,9 @@ import { parse as parseYaml, stringify as yamlText } from 'yaml';
 import { AUTH_CHOICES, type Answers } from '../src/core/answers.ts';
 import { runChecks } from '../src/core/check/index.ts';
 import { pipelineAjv } from '../src/core/check/pipeline-ajv.ts';
-import { pipelineFindings } from '../src/core/check/pipeline-findings.ts';
+import { pipelineFindings } from '../src/core/check/findings.ts';
 import type { SchemaValidator } from '../src/core/check/pipeline-schema.ts';
-import type { Finding } from '../src/core/check/types.ts';
+import type { Finding } from '../src/core/check/rules.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { readCheckInput } from '../src/io/check-input.ts';
 import { schemaValidator } from '../src/io/schema-validator-cache.ts';
@@ -54,8 +54,9 @@ const FIXTURES = join(ROOT, 'test/fixtures/check');
 const cacheFolder = (xdg: string) => join(xdg, 'pipelines-oidc');
 const cacheFile = (xdg: string) => join(cacheFolder(xdg), 'pipelines-configuration.validator.js');
 const envOf = (xdg: string): NodeJS.ProcessEnv => ({ XDG_CACHE_HOME: xdg });
+// a fixed day: the findings compared must not depend on which images have aged since
 const pipeline = (text: string, validator: SchemaValidator | undefined): Finding[] =>
-  pipelineFindings({ file: 'bitbucket-pipelines.yml', text }, validator);
+  pipelineFindings({ file: 'bitbucket-pipelines.yml', text }, new Date('2026-01-01T00:00:00Z'), validator);
 /** Ajv's in-process validators carry their compilation (schemaEnv); the cached code's do not. */
 const fromCachedCode = (v: SchemaValidator | undefined) => v !== undefined && !('schemaEnv' in v);
 

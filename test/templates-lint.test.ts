@@ -8,8 +8,9 @@ import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TEMPLATES_DIR } from '../src/paths.ts';
-import { HELPER_NAMES } from '../src/render/helpers.ts';
+import { PACKAGE_ROOT } from '../src/paths.ts';
+import { code, md } from '../src/core/markdown.ts';
+import { HELPER_NAMES, helpers } from '../src/render/helpers.ts';
 
 const BLOCKS = ['each', 'if', 'unless'];
 
@@ -56,14 +57,26 @@ function templates(dir: string): string[] {
   );
 }
 
+/** Every folder of templates/: the repository's and the workshop's. */
+const TEMPLATES_ROOT = join(PACKAGE_ROOT, 'templates');
+
 test('there are templates to check', () => {
-  const found = templates(TEMPLATES_DIR).map((p) => relative(TEMPLATES_DIR, p));
-  assert.ok(found.includes('iam/trust-policy.json.hbs') && found.includes('terraform/main.tf.hbs'), found.join(', '));
-  assert.ok(found.length >= 12, found.join(', '));
+  const found = templates(TEMPLATES_ROOT).map((p) => relative(TEMPLATES_ROOT, p));
+  for (const expected of [
+    'repo/iam/trust-policy.json.hbs',
+    'repo/terraform/main.tf.hbs',
+    'workshop/facilitator/terraform/main.tf.hbs',
+    'workshop/facilitator/terraform/outputs.tf.hbs',
+    'workshop/facilitator/SUMMARY.md.hbs',
+    'workshop/exercise/EXERCISE.md.hbs',
+    'workshop/exercise/README.md.hbs',
+  ])
+    assert.ok(found.includes(expected), `${expected} in ${found.join(', ')}`);
+  assert.ok(found.length >= 17, found.join(', '));
 });
 
-for (const path of templates(TEMPLATES_DIR)) {
-  test(`${relative(TEMPLATES_DIR, path)} inserts values only through serializing helpers`, () => {
+for (const path of templates(TEMPLATES_ROOT)) {
+  test(`${relative(TEMPLATES_ROOT, path)} inserts values only through serializing helpers`, () => {
     const source = readFileSync(path, 'utf8');
     assert.not.match(source, '{{{', 'no triple-stash');
     assert.equal(lint(source), []);
@@ -81,6 +94,15 @@ test('negative controls: the checker reports what it must', () => {
   assert.match(lint('{{#with repo}}{{json this}}{{/with}}').join('\n'), 'block {{#with}}');
   assert.match(lint('{{#if x}}{{else}}{{repo.name}}{{/if}}').join('\n'), 'not a serializing helper');
   assert.match(lint('{{> partial}}').join('\n'), 'PartialStatement is not allowed');
+});
+
+test('the markdown helper escapes every value in Markdown built as data, and takes nothing else', () => {
+  const name = 'a*b <i>`x`';
+  assert.is(
+    String(helpers.markdown(md`Repository **${name}**, file ${code(name)}`)),
+    'Repository **a\\*b \\<i\\>\\`x\\`**, file `` a*b <i>`x` ``',
+  );
+  assert.throws(() => helpers.markdown('# raw' as never), /takes Markdown/);
 });
 
 test.run();

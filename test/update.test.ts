@@ -413,14 +413,92 @@ test('update outside a generated repository fails with exit 1', () => {
     assertOneLineError(update(tmp.path, ['--region', 'us-east-1']), 1, [MANIFEST]);
     assertOneLineError(add(tmp.path, 'sts-check', []), 1, [MANIFEST]);
     assertOneLineError(cli(tmp.path, ['update', '--dir', 'missing']), 1, [MANIFEST]);
-    for (const broken of ['{"tool":', 'null', '{"tool":"pipelines-oidc","answers":{},"files":null}']) {
-      writeFileSync(join(tmp.path, 'repo', MANIFEST), broken);
-      assertOneLineError(update(tmp.path, []), 1, [MANIFEST]);
-    }
-    assert.equal(listFiles(join(tmp.path, 'repo')), [MANIFEST, 'README.md']);
   } finally {
     tmp.cleanup();
   }
+});
+
+/** Rewrites the repository's manifest: `change` gets it parsed and returns the new JSON value. */
+const editManifest = (repo: string, change: (m: Record<string, unknown>) => unknown) =>
+  writeFileSync(
+    join(repo, MANIFEST),
+    JSON.stringify(change(JSON.parse(readFileSync(join(repo, MANIFEST), 'utf8')) as Record<string, unknown>)),
+  );
+
+test('a manifest update cannot read is one line naming the manifest and its field, exit 2, nothing written', () => {
+  withRepo(exampleFlags(), (root, repo) => {
+    const good = readFileSync(join(repo, MANIFEST), 'utf8');
+    const cases: Array<[string, string[]]> = [
+      ['{"tool":', [`repo/${MANIFEST}`, 'not valid JSON']],
+      ['null', [`repo/${MANIFEST}`, 'JSON object']],
+      [
+        JSON.stringify({ ...JSON.parse(good), gallery: 42 }),
+        [`repo/${MANIFEST}`, '"gallery" must be a string (a folder path)'],
+      ],
+      [JSON.stringify({ ...JSON.parse(good), files: null }), [`repo/${MANIFEST}`, '"files"']],
+      [
+        JSON.stringify({ ...JSON.parse(good), answers: { ...JSON.parse(good).answers, region: 7 } }),
+        [`repo/${MANIFEST}`, '"answers.region" must be a string'],
+      ],
+      [JSON.stringify({ ...JSON.parse(good), tool: 'other' }), [`repo/${MANIFEST}`, '"tool"']],
+    ];
+    for (const [text, fragments] of cases) {
+      writeFileSync(join(repo, MANIFEST), text);
+      const before = readTree(repo);
+      const line = assertOneLineError(update(root, ['--region', 'us-east-1']), 2, fragments);
+      assert.not.match(line, /unexpected error/);
+      assertOneLineError(add(root, 'sts-check', []), 2, fragments);
+      assert.equal(readTree(repo), before);
+    }
+  });
+});
+
+test('a gallery folder the manifest names but that is gone: the manifest is blamed, not a --gallery never given', () => {
+  withRepo(exampleFlags(), (root, repo) => {
+    editManifest(repo, (m) => ({ ...m, gallery: '../no-such-gallery' }));
+    const line = assertOneLineError(update(root, ['--region', 'us-east-1']), 2, [
+      `repo/${MANIFEST} "gallery" ../no-such-gallery`,
+      'not a readable folder',
+    ]);
+    assert.not.match(line, /--gallery/);
+  });
+});
+
+test("a repository generated with --gallery takes its targets' flags without --gallery again", () => {
+  const flags = [
+    ...exampleFlags({ target: 'sts-check,sns-notify' }),
+    '--gallery',
+    GALLERY_OK,
+    '--topic-name',
+    'deploy-events',
+  ];
+  withRepo(flags, (root, repo) => {
+    const r = update(root, ['--topic-name', 'build-events', '--json']);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(manifestAnswers(repo).targetAnswers['topicName'], 'build-events');
+    const inline = readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8');
+    assert.ok(inline.includes(`:${EXAMPLE.account}:build-events"`), inline);
+    assert.not.ok(inline.includes('deploy-events'), inline);
+  });
+});
+
+test('an early manifest (no environments, no target answers, files without hashes) is migrated, not misread', () => {
+  withRepo(exampleFlags(), (root, repo) => {
+    editManifest(repo, (m) => {
+      const { environments: _e, targetAnswers: _t, ...answers } = m['answers'] as Record<string, unknown>;
+      return { ...m, answers, files: Object.keys(m['files'] as object) };
+    });
+    edit(repo, 'terraform/terraform.tfvars', (t) => `${t}# mine\n`);
+    const result = jsonResult(update(root, ['--region', 'us-east-1', '--json']), 1);
+    assert.equal(
+      result.changes.filter((c) => c.action === 'conflict').map((c) => c.path),
+      ['terraform/terraform.tfvars'],
+      'without hashes, what the recorded answers render tells an untouched file from an edited one',
+    );
+    const forced = update(root, ['--region', 'us-east-1', '--force']);
+    assert.is(forced.status, 0, forced.stderr);
+    assert.equal(readTree(repo), expectedTree(answers({ region: 'us-east-1' })), 'rewritten with a complete manifest');
+  });
 });
 
 test('an invalid answer is refused with exit 2 and nothing is written', () => {

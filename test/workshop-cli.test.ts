@@ -9,16 +9,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { concretePolicies } from '../src/core/model.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
-import { facilitatorFiles } from '../src/core/workshop/facilitator.ts';
 import { planWorkshop } from '../src/core/workshop/plan.ts';
 import { ROLES_PER_STACK } from '../src/render/workshop-cloudformation.ts';
 import { slugOf } from '../src/core/workshop/roster.ts';
 import type { WorkshopState } from '../src/core/workshop/types.ts';
 import { toolVersion } from '../src/paths.ts';
 import { markdownCode, markdownText } from '../src/render/helpers.ts';
+import { facilitatorFiles } from '../src/render/workshop-facilitator.ts';
 import { parseCloudFormation } from './support/cfn-resolve.ts';
 import { assertOneLineError, listFiles, onlyJson, readTree, stagingLeftovers } from './support/cli-helpers.ts';
-import { answers, CLI, renderRepo, runCli, tempDir } from './support/fixtures.ts';
+import { answers, CLI, renderRepo, runCli, tempDir, workshopTemplates } from './support/fixtures.ts';
 import { evaluate, parseHcl } from './support/hcl-resolve.ts';
 import { hasTmux, withTerminal } from './support/pty.ts';
 import { decidableErrors, propertyVariants } from './support/schema-cfn.ts';
@@ -401,7 +401,9 @@ test('facilitator files: repositories whose identifiers collide stay apart; past
     roster: { label: 'r.csv', text: rows.join('\n') },
     exercises: [],
   });
-  const files = new Map(facilitatorFiles(plan.entries, '0.0.0-test').map((f) => [f.path, f.content]));
+  const files = new Map(
+    facilitatorFiles(plan.entries, '0.0.0-test', workshopTemplates).map((f) => [f.path, f.content]),
+  );
   assert.equal(
     [...files.keys()],
     [

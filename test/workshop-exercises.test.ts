@@ -15,7 +15,7 @@ import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { EXERCISES, findExercise, listExercises } from '../src/core/workshop/exercises.ts';
 import type { Exercise } from '../src/core/workshop/types.ts';
 import { readCheckInput } from '../src/io/check-input.ts';
-import { answers, EXAMPLE, renderRepo, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';
+import { answers, EXAMPLE, exerciseRepo, renderRepo, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';
 import { referencePresent } from './support/schema-reference.ts';
 
 const schemaValidator = referencePresent()
@@ -66,10 +66,7 @@ interface Built {
 
 function build(exercise: Exercise, a: Answers, dir: string): Built {
   const { model, files } = renderRepo(a);
-  const out = exercise.repository(
-    model,
-    [...files].map(([path, content]) => ({ path, content })),
-  );
+  const out = exerciseRepo(exercise, model, files);
   for (const f of out) {
     mkdirSync(dirname(join(dir, f.path)), { recursive: true });
     writeFileSync(join(dir, f.path), f.content);
@@ -316,10 +313,7 @@ for (const exercise of EXERCISES) {
 
 test('values reach EXERCISE.md and README.md Markdown-escaped', () => {
   const { model, files } = renderRepo(answers({ name: 'web_site*2', workspace: 'acme_corp' }));
-  const out = findExercise('missing-oidc')!.repository(
-    model,
-    [...files].map(([path, content]) => ({ path, content })),
-  );
+  const out = exerciseRepo(findExercise('missing-oidc')!, model, files);
   const readme = out.find((f) => f.path === 'README.md')!.content;
   assert.ok(readme.startsWith('# web\\_site\\*2\n'), readme);
   const doc = out.find((f) => f.path === 'EXERCISE.md')!.content;

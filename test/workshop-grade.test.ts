@@ -13,7 +13,7 @@ import { findExercise } from '../src/core/workshop/exercises.ts';
 import { gradeAttendee, type GradeRow } from '../src/core/workshop/grade.ts';
 import type { WorkshopState } from '../src/core/workshop/types.ts';
 import { UsageError } from '../src/errors.ts';
-import { answers, renderRepo, runCli, tempDir } from './support/fixtures.ts';
+import { answers, exerciseRepo, renderRepo, runCli, tempDir } from './support/fixtures.ts';
 
 const ISSUER = 'api.bitbucket.org/2.0/workspaces/phub/pipelines-config/identity/oidc';
 
@@ -41,7 +41,7 @@ function writeWorkshop(
   for (const a of attendees) {
     const { model, files } = renderRepo(attendeeAnswers(a.repo));
     const rendered = [...files].map(([path, content]) => ({ path, content }));
-    writeFiles(join(out, a.repo), a.exercise ? findExercise(a.exercise)!.repository(model, rendered) : rendered);
+    writeFiles(join(out, a.repo), a.exercise ? exerciseRepo(findExercise(a.exercise)!, model, files) : rendered);
   }
   const state: WorkshopState = {
     tool: 'pipelines-oidc',
@@ -193,17 +193,38 @@ test(
   }),
 );
 
+test(
+  'a manifest check cannot read leaves that repository ungraded, with the one-line reason; one without environments is still compared',
+  withWorkshop(async (out) => {
+    writeWorkshop(out, ATTENDEES.slice(2, 3));
+    const manifestPath = join(out, 'cy-site/.pipelines-oidc.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown> & {
+      answers: Record<string, unknown>;
+    };
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, gallery: 42 }));
+    const broken = await grade([out, '--json']);
+    assert.is(broken.code, 1);
+    const [row] = JSON.parse(broken.text) as GradeRow[];
+    assert.equal(
+      [row!.checked, row!.fixed, row!.note],
+      [false, false, 'cy-site/.pipelines-oidc.json: "gallery" must be a string (a folder path)'],
+    );
+
+    delete manifest.answers['environments'];
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const main = join(out, 'cy-site/terraform/main.tf');
+    writeFileSync(main, readFileSync(main, 'utf8').replace('Action = "iam:GetRole"', 'Action = "iam:ListRoles"'));
+    const drifted = await grade([out, '--json']);
+    const [again] = JSON.parse(drifted.text) as GradeRow[];
+    assert.equal([again!.checked, again!.fixed, again!.findingsLeft.ids], [true, false, ['iac.drift']]);
+  }),
+);
+
 test('grading is about the exercise and every other error: a fix that breaks something else is not done', () => {
   const tmp = tempDir();
   try {
     const { model, files } = renderRepo(attendeeAnswers('ada-site'));
-    writeFiles(
-      tmp.path,
-      findExercise('workspace-wide-trust')!.repository(
-        model,
-        [...files].map(([path, content]) => ({ path, content })),
-      ),
-    );
+    writeFiles(tmp.path, exerciseRepo(findExercise('workspace-wide-trust')!, model, files));
     fixTrust(tmp.path);
     writeFileSync(
       join(tmp.path, 'iam/inline-policy.json'),

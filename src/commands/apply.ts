@@ -4,28 +4,36 @@
  * writing, never deletes; a second run finds nothing to do, and a run cut short is finished by the next.
  */
 import { resolve } from 'node:path';
-import { describeStep, planChanges, samePolicy, shown, STEP_ACTION, type Plan, type Step } from '../core/iam/plan.js';
+import { samePolicy } from '../core/iam-policy.js';
+import { describeStep, planChanges, shown, STEP_ACTION, type Plan, type Step } from '../core/iam/plan.js';
 import type { DesiredState } from '../core/iam/types.js';
 import { CancelledError, CliError, RunError, UsageError } from '../errors.js';
 import { errorCode, explainAwsError, type AwsSession } from '../io/aws.js';
 import { readProvider, readRole, runStep } from '../io/iam-state.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green, yellow } from '../io/style.js';
-import { parse } from './args.js';
-import { AWS_FLAGS, loadDesired, observe, variableLines } from './iam-target.js';
+import { parseCommand } from './args.js';
+import { loadDesired, observe, variableLines } from './iam-target.js';
 
 const THUMBPRINT = /^[0-9a-fA-F]{40}$/;
 
 async function planText(plan: Plan): Promise<string> {
   const { createTwoFilesPatch } = await import('diff');
-  const adds = (s: Step) => s.kind.startsWith('create') || s.kind === 'add-client-id' || (s.kind === 'put-policy' && s.before === undefined);
+  const adds = (s: Step) =>
+    s.kind.startsWith('create') || s.kind === 'add-client-id' || (s.kind === 'put-policy' && s.before === undefined);
   // the patch without its "=====" banner and trailing blank line, indented under its step
   const patch = (live: string, file: string, before: string, after: string) =>
-    createTwoFilesPatch(live, file, before, after).split('\n').slice(1).filter((l, i, all) => l !== '' || i < all.length - 1).map((l) => `      ${l}`);
+    createTwoFilesPatch(live, file, before, after)
+      .split('\n')
+      .slice(1)
+      .filter((l, i, all) => l !== '' || i < all.length - 1)
+      .map((l) => `      ${l}`);
   const lines = plan.steps.flatMap((s) => {
     const line = `  ${adds(s) ? green('+') : yellow('~')} ${describeStep(s)}`;
-    if (s.kind === 'update-trust') return [line, ...patch(`live trust policy of ${s.role}`, s.file, s.before, shown(JSON.parse(s.trustPolicy)))];
-    if (s.kind === 'put-policy' && s.before !== undefined) return [line, ...patch(`live ${s.policyName}`, s.file, s.before, shown(JSON.parse(s.document)))];
+    if (s.kind === 'update-trust')
+      return [line, ...patch(`live trust policy of ${s.role}`, s.file, s.before, shown(JSON.parse(s.trustPolicy)))];
+    if (s.kind === 'put-policy' && s.before !== undefined)
+      return [line, ...patch(`live ${s.policyName}`, s.file, s.before, shown(JSON.parse(s.document)))];
     return [line];
   });
   return [...lines, ...plan.notes.map((n) => `  ${yellow('!')} ${n}`)].join('\n');
@@ -38,14 +46,17 @@ async function planText(plan: Plan): Promise<string> {
 async function settleRace(aws: AwsSession, step: Step, desired: DesiredState): Promise<void> {
   if (step.kind === 'create-provider') {
     const live = await readProvider(aws, desired.provider.arn);
-    if (live && !live.clientIds.includes(desired.provider.audience)) await runStep(aws, { kind: 'add-client-id', providerArn: live.arn, clientId: desired.provider.audience });
+    if (live && !live.clientIds.includes(desired.provider.audience))
+      await runStep(aws, { kind: 'add-client-id', providerArn: live.arn, clientId: desired.provider.audience });
     return;
   }
   if (step.kind === 'create-role') {
     const role = desired.roles.find((r) => r.name === step.role)!;
     const live = await readRole(aws, step.role, role.policyName);
     if (live && samePolicy(live.trustPolicy, role.trustPolicy)) return;
-    throw new RunError(`role ${step.role} was created by someone else meanwhile, with a different trust policy: run apply again to see the difference and decide`);
+    throw new RunError(
+      `role ${step.role} was created by someone else meanwhile, with a different trust policy: run apply again to see the difference and decide`,
+    );
   }
   throw new RunError(`${describeStep(step)}: IAM answered EntityAlreadyExists`);
 }
@@ -67,42 +78,72 @@ async function execute(aws: AwsSession, plan: Plan, desired: DesiredState, out: 
       done++;
     } catch (e) {
       const message = e instanceof CliError ? e.message : String(e);
-      throw new RunError(`${message} (${done} of ${plan.steps.length} changes made; run apply again to finish: it starts from what exists now)`);
+      throw new RunError(
+        `${message} (${done} of ${plan.steps.length} changes made; run apply again to finish: it starts from what exists now)`,
+      );
     }
   }
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { ...AWS_FLAGS, thumbprint: { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } });
+  const args = parseCommand('apply', argv);
   if (args.positionals.length > 1) throw new UsageError(`apply takes one [dir], got ${args.positionals.join(' ')}`);
   const thumbprint = args.values.thumbprint as string | undefined;
-  if (thumbprint !== undefined && !THUMBPRINT.test(thumbprint)) throw new UsageError('--thumbprint: must be 40 hexadecimal characters (a SHA-1 fingerprint); IAM no longer needs one');
+  if (thumbprint !== undefined && !THUMBPRINT.test(thumbprint))
+    throw new UsageError(
+      '--thumbprint: must be 40 hexadecimal characters (a SHA-1 fingerprint); IAM no longer needs one',
+    );
   const out = process.stdout;
-  const dir = resolve(process.cwd(), args.positionals[0] ?? '.');
-  const desired = loadDesired(dir, 'apply', thumbprint);
-  const { aws, observed } = await progress(out).step(`Reading IAM of account ${desired.account}`, () => observe(desired, { profile: args.values.profile as string | undefined, region: args.values.region as string | undefined }));
+  const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'apply', thumbprint);
+  const { aws, observed } = await progress(out).step(`Reading IAM of account ${desired.account}`, () =>
+    observe(desired, {
+      profile: args.values.profile as string | undefined,
+      region: args.values.region as string | undefined,
+    }),
+  );
   try {
     if (observed.caller.account !== desired.account) {
-      throw new RunError(`the credentials (${observed.caller.arn}) are for account ${observed.caller.account}, the repository is for ${desired.account}: use --profile or AWS_PROFILE for ${desired.account}`);
+      throw new RunError(
+        `the credentials (${observed.caller.arn}) are for account ${observed.caller.account}, the repository is for ${desired.account}: use --profile or AWS_PROFILE for ${desired.account}`,
+      );
     }
     const plan = planChanges(desired, observed);
     if (!plan.steps.length) {
-      out.write(`${green('✔')} Nothing to change: IAM matches the repository.\n${plan.notes.length ? `${await planText(plan)}\n` : ''}`);
+      out.write(
+        `${green('✔')} Nothing to change: IAM matches the repository.\n${plan.notes.length ? `${await planText(plan)}\n` : ''}`,
+      );
     } else {
-      out.write(`${bold('Plan')} ${dim(`(account ${desired.account}, as ${observed.caller.arn})`)}\n${await planText(plan)}\n`);
+      out.write(
+        `${bold('Plan')} ${dim(`(account ${desired.account}, as ${observed.caller.arn})`)}\n${await planText(plan)}\n`,
+      );
       if (args.values['dry-run']) {
         out.write(`${dim('Dry run: no change made.')}\n`);
         return 0;
       }
       if (!args.values.yes) {
-        if (!process.stdin.isTTY || !out.isTTY) throw new UsageError(`apply: ${plan.steps.length} change${plan.steps.length > 1 ? 's' : ''} to confirm: pass --yes to make ${plan.steps.length > 1 ? 'them' : 'it'} (or --dry-run to only see the plan)`);
+        if (!process.stdin.isTTY || !out.isTTY)
+          throw new UsageError(
+            `apply: ${plan.steps.length} change${plan.steps.length > 1 ? 's' : ''} to confirm: pass --yes to make ${plan.steps.length > 1 ? 'them' : 'it'} (or --dry-run to only see the plan)`,
+          );
         const { askConfirm } = await import('../io/prompt.js');
         const replaces = plan.steps.some((s) => s.kind === 'update-trust');
-        if (!(await askConfirm(`Make ${plan.steps.length} change${plan.steps.length > 1 ? 's' : ''} in account ${desired.account}?`, !replaces))) throw new CancelledError('Cancelled: no change made.');
+        if (
+          !(await askConfirm(
+            `Make ${plan.steps.length} change${plan.steps.length > 1 ? 's' : ''} in account ${desired.account}?`,
+            !replaces,
+          ))
+        )
+          throw new CancelledError('Cancelled: no change made.');
       }
       await execute(aws, plan, desired, out);
     }
-    out.write(`\n${bold('Roles')}\n${desired.roles.map((r) => `  ${r.arn}`).join('\n')}\n${bold('Set in Bitbucket')} ${dim('(Repository settings → Repository variables / Deployments)')}\n${variableLines(desired).map((l) => `  ${l}`).join('\n')}\n`);
+    out.write(
+      `\n${bold('Roles')}\n${desired.roles.map((r) => `  ${r.arn}`).join('\n')}\n${bold('Set in Bitbucket')} ${dim('(Repository settings → Repository variables / Deployments)')}\n${variableLines(
+        desired,
+      )
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`,
+    );
     return 0;
   } finally {
     aws.close();

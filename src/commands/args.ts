@@ -1,19 +1,71 @@
-/** Argument parsing shared by the commands: node's parseArgs, its errors turned into usage errors. */
+/**
+ * Argument parsing from the command table: node's parseArgs with the options of one command (and, for
+ * commands that take answers, the gallery's target questions), its errors turned into usage errors.
+ */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Question } from '../core/answers.js';
+import { commandSpec, type CommandSpec } from '../core/command-table.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { Gallery } from '../core/targets/index.js';
 import { UsageError } from '../errors.js';
-import { targetFlags, targetFlagValues } from '../io/gallery.js';
 
-export type Options = NonNullable<ParseArgsConfig['options']>;
+type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parse(argv: string[], options: Options) {
+export interface ParsedArgs {
+  /** Option values by flag; a repeated option's values joined with commas. */
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  /** Answers given as flags, by answer name: the command's own and the target questions'. */
+  answers: Record<string, string>;
+}
+
+/** The parseArgs options of a command: every target question's (if it takes them), and its own from the table. */
+function optionsOf(spec: CommandSpec, gallery: Gallery): Options {
+  const options: Options = {};
+  if (spec.targetFlags) for (const t of gallery) for (const q of t.questions) options[q.flag] = { type: 'string' };
+  for (const o of spec.options) {
+    options[o.flag] = {
+      type: o.value === undefined ? 'boolean' : 'string',
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
+  }
+  return options;
+}
+
+const helpHint = (spec: CommandSpec) => `see pipelines-oidc ${spec.name} --help`;
+
+/** `command` as the table names it (`new`, `workshop grade`); `gallery` for the commands that take target answers. */
+export function parseCommand(command: string, argv: string[], gallery: Gallery = []): ParsedArgs {
+  const spec = commandSpec(command);
+  if (!spec) throw new Error(`${command} is not in the command table`);
+  const options = optionsOf(spec, gallery);
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
     const first = (e as Error).message.split('\n')[0] ?? '';
-    throw new UsageError(`${first.replace(/^Unknown option '([^']*)'.*$/, 'unknown option $1')} (see pipelines-oidc --help)`);
+    const unknown = /^Unknown option '(-{1,2})([^']*)'/.exec(first);
+    if (!unknown) throw new UsageError(`${first} (${helpHint(spec)})`);
+    const [, dashes, flag] = unknown;
+    const hint = dashes === '--' ? didYouMean(flag!, Object.keys(options), (f) => `--${f}`) : '';
+    throw new UsageError(`unknown option ${dashes}${flag}${hint} (${helpHint(spec)})`);
   }
+  const values: ParsedArgs['values'] = {};
+  for (const [flag, value] of Object.entries(parsed.values))
+    values[flag] = Array.isArray(value) ? value.join(',') : value;
+  const missing = spec.options.filter((o) => o.required === true && values[o.flag] === undefined);
+  if (missing.length) {
+    const needed = spec.options.filter((o) => o.required === true).map((o) => `--${o.flag} ${o.value}`);
+    throw new UsageError(`${spec.name} needs ${needed.join(' and ')} (${helpHint(spec)})`);
+  }
+  const answers: ParsedArgs['answers'] = {};
+  const take = (name: string, flag: string) => {
+    const value = values[flag];
+    if (typeof value === 'string') answers[name] = value;
+  };
+  if (spec.targetFlags) for (const t of gallery) for (const q of t.questions) take(q.name, q.flag);
+  for (const o of spec.options) if (o.answer !== undefined) take(o.answer, o.flag);
+  return { values, positionals: parsed.positionals, answers };
 }
 
 /** The value of `--gallery` before the full parse: target flags depend on the gallery it loads. */
@@ -24,32 +76,4 @@ export function galleryArg(argv: string[]): string | undefined {
     if (a.startsWith('--gallery=')) return a.slice('--gallery='.length);
   }
   return undefined;
-}
-
-export const COMMON: Options = {
-  dir: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  force: { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-  json: { type: 'boolean' },
-  gallery: { type: 'string' },
-};
-
-/** Options for answers given as flags: each question's own flag (`--environment` repeats) and every target question's. */
-export function answerOptions(questions: readonly Question[], gallery: Gallery): Options {
-  return {
-    ...targetFlags(gallery),
-    ...Object.fromEntries(questions.map((q) => [q.flag, q.name === 'environments' ? { type: 'string' as const, multiple: true } : { type: 'string' as const }])),
-  };
-}
-
-/** The values of those options → answers by name (`--environment a --environment b` → `a,b`). */
-export function answerFlagValues(questions: readonly Question[], gallery: Gallery, values: Record<string, unknown>): Record<string, string | undefined> {
-  const flags: Record<string, string | undefined> = { ...targetFlagValues(gallery, values) };
-  for (const q of questions) {
-    const given = values[q.flag];
-    const value = Array.isArray(given) ? given.join(',') : given;
-    if (typeof value === 'string') flags[q.name] = value;
-  }
-  return flags;
 }

@@ -1,9 +1,6 @@
-/** What the commands that talk to Bitbucket share: the token flag, and a client when credentials are given. */
+/** What the commands that talk to Bitbucket share: a client when credentials are given. */
 import { apiBaseUrl, readBitbucketAuth, type BitbucketAuth } from '../io/bitbucket/auth.js';
 import { BitbucketClient } from '../io/bitbucket/client.js';
-import type { Options } from './args.js';
-
-export const BITBUCKET_FLAGS: Options = { 'bitbucket-token': { type: 'string' } };
 
 export interface BitbucketSession {
   auth: BitbucketAuth;
@@ -11,7 +8,11 @@ export interface BitbucketSession {
 }
 
 /** A session when a token is given (flag, else environment); undefined otherwise. */
-export function openBitbucket(cwd: string, env: Readonly<Record<string, string | undefined>>, flag: unknown): BitbucketSession | undefined {
+export function openBitbucket(
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+  flag: unknown,
+): BitbucketSession | undefined {
   const auth = readBitbucketAuth(cwd, env, typeof flag === 'string' ? flag : undefined);
   if (!auth) return undefined;
   return { auth, client: new BitbucketClient({ baseUrl: apiBaseUrl(env), auth }) };

@@ -3,16 +3,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runChecks, type CheckReport } from '../core/check/index.js';
 import { UsageError } from '../errors.js';
-import { readCheckInput } from '../io/check-input.js';
-import { loadGallery } from '../io/gallery.js';
+import { readCheckTarget } from '../io/check-input.js';
 import { loadSchema } from '../io/schema.js';
 import { schemaValidator } from '../io/schema-validator-cache.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
-import { parse } from './args.js';
-import { modelFor } from '../core/check/drift.js';
+import { parseCommand } from './args.js';
 import { loadTemplates } from '../io/templates.js';
-import { toolVersion } from '../paths.js';
-import { renderRepository, type Manifest } from '../render/files.js';
 
 function readToken(cwd: string, raw: string): string {
   if (!raw.startsWith('@')) return raw.trim();
@@ -31,44 +27,65 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
     lines.push(bold(file));
     for (const f of findings) {
       const mark = f.severity === 'error' ? red('✖ error') : yellow('! warning');
-      lines.push(`  ${mark} ${f.id}${f.line ? dim(` (line ${f.line})`) : ''}: ${f.message}`, `    ${dim('fix:')} ${f.fix}`);
+      lines.push(
+        `  ${mark} ${f.id}${f.line ? dim(` (line ${f.line})`) : ''}: ${f.message}`,
+        `    ${dim('fix:')} ${f.fix}`,
+      );
     }
   }
   if (report.simulation.length) {
     lines.push('', bold('Trust simulation'));
     for (const r of report.simulation) {
       const ok = r.allowed === (r.expected === 'allowed');
-      lines.push(`  ${ok ? green('✔') : red('✖')} ${r.role}: ${r.scenario} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${r.reason})`)}`);
+      lines.push(
+        `  ${ok ? green('✔') : red('✖')} ${r.role}: ${r.scenario} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${r.reason})`)}`,
+      );
     }
   }
   if (report.token) {
     lines.push('', bold('Token'), `  ${dim(JSON.stringify(report.token.claims))}`);
     if (report.token.expired) lines.push(`  ${yellow('!')} expired (still evaluated)`);
     for (const r of report.token.roles) {
-      lines.push(`  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`, ...r.reasons.map((x) => `      ${x}`));
+      lines.push(
+        `  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`,
+        ...r.reasons.map((x) => `      ${x}`),
+      );
     }
   }
   const errors = report.findings.filter((f) => f.severity === 'error').length;
   const warnings = report.findings.length - errors;
-  lines.push('', dim(note), report.ok ? green(`✔ no errors${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}`) : red(`✖ ${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}`));
+  lines.push(
+    '',
+    dim(note),
+    report.ok
+      ? green(`✔ no errors${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}`)
+      : red(
+          `✖ ${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}`,
+        ),
+  );
   out(`${lines.join('\n')}\n`);
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { json: { type: 'boolean' }, schema: { type: 'string' }, token: { type: 'string' } });
+  const args = parseCommand('check', argv);
   if (args.positionals.length > 1) throw new UsageError(`check takes one [dir], got ${args.positionals.join(' ')}`);
   const cwd = process.cwd();
-  const dir = resolve(cwd, args.positionals[0] ?? '.');
-  const input = readCheckInput(dir);
-  if (!input.pipeline && !input.trustPolicies.length && !input.permissionPolicies.length && !input.terraform.length && !input.cloudformation.length) {
-    throw new UsageError(`check: ${args.positionals[0] ?? '.'} holds no bitbucket-pipelines.yml, IAM policy, Terraform or CloudFormation file`);
-  }
-  const schema = input.pipeline ? await loadSchema(cwd, args.values.schema as string | undefined, process.env) : { note: 'schema: no pipeline to check' };
-  const manifest = input.manifest as Manifest | undefined;
   // a generated repository is also compared with what its answers give now
-  const model = manifest ? modelFor(manifest.answers, loadGallery(dir, manifest.gallery)) : undefined;
-  // rendering is needed only to compare our Terraform layout
-  const expected = model && input.terraform.some((f) => f.file === 'terraform/main.tf') ? new Map(renderRepository(model, toolVersion(), await loadTemplates(), manifest?.gallery).files.map((f) => [f.path, f.content])) : undefined;
+  const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates);
+  if (
+    !input.pipeline &&
+    !input.trustPolicies.length &&
+    !input.permissionPolicies.length &&
+    !input.terraform.length &&
+    !input.cloudformation.length
+  ) {
+    throw new UsageError(
+      `check: ${args.positionals[0] ?? '.'} holds no bitbucket-pipelines.yml, IAM policy, Terraform or CloudFormation file`,
+    );
+  }
+  const schema = input.pipeline
+    ? await loadSchema(cwd, args.values.schema as string | undefined, process.env)
+    : { note: 'schema: no pipeline to check' };
   const token = typeof args.values.token === 'string' ? readToken(cwd, args.values.token) : undefined;
   const validator = schema.schema && (await schemaValidator(schema.schema, process.env));
   const report = runChecks(input, { schemaValidator: validator, model, expected, token, now: new Date() });

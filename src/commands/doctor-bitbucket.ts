@@ -9,15 +9,24 @@ import { shQuote } from '../core/shell.js';
 import { parseEnvironments } from '../core/validate.js';
 import { CliError } from '../errors.js';
 import { readBitbucket } from '../io/bitbucket/state.js';
-import { readManifest } from '../io/manifest.js';
+import { openRepository } from '../io/repository.js';
 import type { BitbucketSession } from './bitbucket-session.js';
 
-export async function bitbucketDoctor(dir: string, desired: DesiredState, session: BitbucketSession): Promise<DoctorCheck[]> {
-  const { answers } = readManifest(dir);
+export async function bitbucketDoctor(
+  dir: string,
+  desired: DesiredState,
+  session: BitbucketSession,
+): Promise<DoctorCheck[]> {
+  const { answers } = openRepository({ cwd: dir }).manifest;
   const environments = parseEnvironments(answers.environments);
   const issuerPath = `/workspaces/${encodeURIComponent(answers.workspace)}/pipelines-config/identity/oidc/.well-known/openid-configuration`;
   const [observed, discovery] = await Promise.all([
-    readBitbucket(session.client, answers.workspace, answers.name, environments.map((e) => e.name)),
+    readBitbucket(
+      session.client,
+      answers.workspace,
+      answers.name,
+      environments.map((e) => e.name),
+    ),
     session.client.find<{ issuer?: unknown }>(issuerPath).then(
       (doc) => doc ?? { error: 'not found (404)' },
       (e: unknown) => ({ error: e instanceof CliError ? e.message : String(e) }),

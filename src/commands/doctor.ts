@@ -3,29 +3,39 @@ import { resolve } from 'node:path';
 import { doctorChecks } from '../core/iam/doctor.js';
 import { UsageError } from '../errors.js';
 import { bold, dim, green, red } from '../io/style.js';
-import { parse } from './args.js';
-import { BITBUCKET_FLAGS, openBitbucket } from './bitbucket-session.js';
-import { AWS_FLAGS, loadDesired, observe } from './iam-target.js';
+import { parseCommand } from './args.js';
+import { openBitbucket } from './bitbucket-session.js';
+import { loadDesired, observe } from './iam-target.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { ...AWS_FLAGS, ...BITBUCKET_FLAGS, json: { type: 'boolean' } });
+  const args = parseCommand('doctor', argv);
   if (args.positionals.length > 1) throw new UsageError(`doctor takes one [dir], got ${args.positionals.join(' ')}`);
-  const dir = resolve(process.cwd(), args.positionals[0] ?? '.');
-  const desired = loadDesired(dir, 'doctor');
-  const { aws, observed } = await observe(desired, { profile: args.values.profile as string | undefined, region: args.values.region as string | undefined });
+  const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'doctor');
+  const { aws, observed } = await observe(desired, {
+    profile: args.values.profile as string | undefined,
+    region: args.values.region as string | undefined,
+  });
   aws.close();
   const checks = doctorChecks(desired, observed);
   // with Bitbucket credentials, the Bitbucket side is checked too
   const session = openBitbucket(process.cwd(), process.env, args.values['bitbucket-token']);
-  if (session) checks.push(...(await (await import('./doctor-bitbucket.js')).bitbucketDoctor(dir, desired, session)));
+  if (session) {
+    const { bitbucketDoctor } = await import('./doctor-bitbucket.js');
+    checks.push(...(await bitbucketDoctor(resolve(process.cwd(), args.positionals[0] ?? '.'), desired, session)));
+  }
   const ok = checks.every((c) => c.ok);
   if (args.values.json) {
     process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
     return ok ? 0 : 1;
   }
   const width = Math.max(...checks.map((c) => c.id.length));
-  const lines = checks.flatMap((c) => [`${c.ok ? green('✓') : red('✗')} ${c.id.padEnd(width)}  ${c.detail}`, ...(c.fix ? [`  ${' '.repeat(width)}  ${dim('fix:')} ${c.fix}`] : [])]);
+  const lines = checks.flatMap((c) => [
+    `${c.ok ? green('✓') : red('✗')} ${c.id.padEnd(width)}  ${c.detail}`,
+    ...(c.fix ? [`  ${' '.repeat(width)}  ${dim('fix:')} ${c.fix}`] : []),
+  ]);
   const failed = checks.filter((c) => !c.ok).length;
-  process.stdout.write(`${bold(`IAM of account ${desired.account}${session ? ' and Bitbucket' : ''} against ${args.positionals[0] ?? '.'}`)}\n${lines.join('\n')}\n\n${ok ? green(`✓ all ${checks.length} checks pass`) : red(`✗ ${failed} of ${checks.length} checks fail`)}\n`);
+  process.stdout.write(
+    `${bold(`IAM of account ${desired.account}${session ? ' and Bitbucket' : ''} against ${args.positionals[0] ?? '.'}`)}\n${lines.join('\n')}\n\n${ok ? green(`✓ all ${checks.length} checks pass`) : red(`✗ ${failed} of ${checks.length} checks fail`)}\n`,
+  );
   return ok ? 0 : 1;
 }

@@ -2,17 +2,23 @@
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { bold, dim } from '../io/style.js';
-import { galleryArg, parse } from './args.js';
+import { galleryArg, parseCommand } from './args.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { gallery: { type: 'string' }, json: { type: 'boolean' } });
+  const args = parseCommand('gallery', argv);
   if (args.positionals.length) throw new UsageError(`gallery takes no arguments, got ${args.positionals.join(' ')}`);
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
   const entries = gallery.map((t) => ({
     id: t.id,
     title: t.title,
     description: t.description,
-    questions: t.questions.map((q) => ({ name: q.name, flag: `--${q.flag}`, description: q.description, example: q.example, ...(q.optional ? { optional: true } : {}) })),
+    questions: t.questions.map((q) => ({
+      name: q.name,
+      flag: `--${q.flag}`,
+      description: q.description,
+      example: q.example,
+      ...(q.optional ? { optional: true } : {}),
+    })),
   }));
   if (args.values.json) {
     process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
@@ -21,7 +27,9 @@ export async function run(argv: string[]): Promise<number> {
   const lines = entries.flatMap((t) => [
     `${bold(t.id)}  ${t.title}`,
     `  ${t.description}`,
-    ...t.questions.map((q) => `  ${q.flag} ${dim(`<${q.name}>`)}  ${q.description}${q.optional ? ' (optional)' : ''}; e.g. ${q.example}`),
+    ...t.questions.map(
+      (q) => `  ${q.flag} ${dim(`<${q.name}>`)}  ${q.description}${q.optional ? ' (optional)' : ''}; e.g. ${q.example}`,
+    ),
     '',
   ]);
   process.stdout.write(lines.join('\n'));

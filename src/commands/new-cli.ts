@@ -1,31 +1,17 @@
 /** Flags of `new` → NewOptions, and the result printed as text or JSON. */
-import { QUESTIONS } from '../core/answers.js';
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
-import { answerFlagValues, answerOptions, COMMON, galleryArg, parse } from './args.js';
-import { BITBUCKET_FLAGS, NO_TOKEN, openBitbucket } from './bitbucket-session.js';
+import { galleryArg, parseCommand } from './args.js';
+import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 import { runNew, type NewOptions } from './new.js';
-
-/** Every answer but the name, which is the positional argument. */
-const FLAG_QUESTIONS = QUESTIONS.filter((q) => q.name !== 'name');
 
 export async function run(argv: string[]): Promise<number> {
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
-  const args = parse(argv, {
-    ...COMMON,
-    ...answerOptions(FLAG_QUESTIONS, gallery),
-    answers: { type: 'string' },
-    'no-git': { type: 'boolean' },
-    push: { type: 'string' },
-    ...BITBUCKET_FLAGS,
-    bitbucket: { type: 'boolean' },
-    project: { type: 'string' },
-    apply: { type: 'boolean' },
-    run: { type: 'boolean' },
-  });
-  const v = args.values as Record<string, string | string[] | boolean | undefined>;
-  if (args.positionals.length > 1) throw new UsageError(`new takes one <name>, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
-  const flags = answerFlagValues(FLAG_QUESTIONS, gallery, v);
+  const args = parseCommand('new', argv, gallery);
+  const v = args.values;
+  if (args.positionals.length > 1)
+    throw new UsageError(`new takes one <name>, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
+  const flags: Record<string, string | undefined> = args.answers;
   if (args.positionals[0] !== undefined) flags['name'] = args.positionals[0];
   const json = Boolean(v['json']);
   const options: NewOptions = {
@@ -45,7 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     out: (text) => process.stdout.write(text),
   };
   const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
-  if (!v['bitbucket'] && (v['apply'] || v['run'] || v['project'] !== undefined)) throw new UsageError('--apply, --run and --project go with --bitbucket');
+  if (!v['bitbucket'] && (v['apply'] || v['run'] || v['project'] !== undefined))
+    throw new UsageError('--apply, --run and --project go with --bitbucket');
   if (v['bitbucket'] && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);
   if (session) {
     // with a token, Bitbucket knows the UUIDs; --bitbucket also sets the repository up
@@ -53,7 +40,13 @@ export async function run(argv: string[]): Promise<number> {
     if (v['bitbucket']) {
       const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
       const project = v['project'] as string | undefined;
-      return bitbucket.newWithBitbucket(options, session, { ...(project === undefined ? {} : { project }), apply: Boolean(v['apply']), run: Boolean(v['run']), yes: Boolean(v['yes']), tty });
+      return bitbucket.newWithBitbucket(options, session, {
+        ...(project === undefined ? {} : { project }),
+        apply: Boolean(v['apply']),
+        run: Boolean(v['run']),
+        yes: Boolean(v['yes']),
+        tty,
+      });
     }
     options.flags = (await bitbucket.lookUp(options, session)).flags;
   }

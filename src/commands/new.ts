@@ -8,6 +8,7 @@ import { QUESTIONS, type Answers } from '../core/answers.js';
 import type { Gallery } from '../core/targets/index.js';
 import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
+import { parseManifest } from '../core/manifest.js';
 import { answersFromFile, askAnswers, resolveAnswers, type AnswerSources } from '../core/resolve.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { renderRepository } from '../render/files.js';
@@ -63,13 +64,28 @@ export function readAnswersFile(cwd: string, path: string): AnswerSources['file'
   } catch (e) {
     throw new UsageError(`--answers ${path}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  return { path, values: answersFromFile(path, parsed) };
+  // a generated repository's manifest is read as every command reads it: migrated, then checked
+  const isManifest =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    'answers' in parsed &&
+    (parsed as { tool?: unknown }).tool === 'pipelines-oidc';
+  return {
+    path,
+    values: isManifest ? { ...parseManifest(text, `--answers ${path}`).answers } : answersFromFile(path, parsed),
+  };
 }
 
 function summary(answers: Answers, dir: string, opts: NewOptions): string {
-  const rows = QUESTIONS.map((q) => [q.message.replace(/ \(.*\)$/, ''), answers[q.name] || (q.name === 'repoUuid' ? '(not set: the role trusts no pipeline yet)' : '(none)')]);
+  const rows = QUESTIONS.map((q) => [
+    q.message.replace(/ \(.*\)$/, ''),
+    answers[q.name] || (q.name === 'repoUuid' ? '(not set: the role trusts no pipeline yet)' : '(none)'),
+  ]);
   for (const [name, value] of Object.entries(answers.targetAnswers)) rows.push([name, value || '(none)']);
-  rows.push(['Folder', dir], ['Git', opts.git ? (opts.push ? `commit and push to ${opts.push}` : 'init and commit') : 'no']);
+  rows.push(
+    ['Folder', dir],
+    ['Git', opts.git ? (opts.push ? `commit and push to ${opts.push}` : 'init and commit') : 'no'],
+  );
   const width = Math.max(...rows.map((r) => r[0]!.length));
   return rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`).join('\n');
 }
@@ -84,7 +100,11 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     env: opts.env,
   };
   const answers = opts.interactive
-    ? await askAnswers(sources, async (q, suggested) => (await import('../io/prompt.js')).askQuestion(q, suggested), opts.gallery)
+    ? await askAnswers(
+        sources,
+        async (q, suggested) => (await import('../io/prompt.js')).askQuestion(q, suggested),
+        opts.gallery,
+      )
     : resolveAnswers(sources, opts.gallery);
 
   const dir = resolve(opts.cwd, opts.dir ?? answers.name);
@@ -92,7 +112,12 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   const shownDir = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   const version = toolVersion();
   const model = buildRepoModel(answers, opts.gallery);
-  const { files } = renderRepository(model, version, await loadTemplates(), opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.');
+  const { files } = renderRepository(
+    model,
+    version,
+    await loadTemplates(),
+    opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.',
+  );
   const paths = files.map((f) => f.path);
 
   await assertWritable(dir, files, opts.force);
@@ -100,7 +125,9 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   const git = opts.git && !opts.dryRun ? await import('../io/git.js') : undefined;
   const existingRepo = git ? await git.insideWorkTree(dir) : false;
   if (existingRepo && opts.push !== undefined) {
-    throw new RunError(`--push: ${shownDir} is inside an existing git repository; commit and push it yourself, or choose another --dir`);
+    throw new RunError(
+      `--push: ${shownDir} is inside an existing git repository; commit and push it yourself, or choose another --dir`,
+    );
   }
   if (git && !existingRepo) await git.assertCanCommit(opts.cwd);
 
@@ -110,16 +137,29 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     if (!(await askConfirm(`Write ${files.length} files to ${shownDir}?`))) throw new CancelledError();
   }
 
-  const result: NewResult = { dir, files: paths, roleArn: model.roles[0]!.concreteArn, next: [], written: false, git: 'skipped' };
+  const result: NewResult = {
+    dir,
+    files: paths,
+    roleArn: model.roles[0]!.concreteArn,
+    next: [],
+    written: false,
+    git: 'skipped',
+  };
   if (opts.dryRun) {
     result.next = nextSteps(model, shownDir, false);
-    if (!opts.json) opts.out(`Would write ${files.length} files to ${shownDir} (dry run, nothing written):\n${paths.map((p) => `  ${p}`).join('\n')}\n`);
+    if (!opts.json)
+      opts.out(
+        `Would write ${files.length} files to ${shownDir} (dry run, nothing written):\n${paths.map((p) => `  ${p}`).join('\n')}\n`,
+      );
     return result;
   }
 
   await writeRepository(dir, files);
   result.written = true;
-  if (!opts.json) opts.out(`${green('✔')} Wrote ${files.length} files to ${shownDir}\n${paths.map((p) => dim(`  ${p}`)).join('\n')}\n`);
+  if (!opts.json)
+    opts.out(
+      `${green('✔')} Wrote ${files.length} files to ${shownDir}\n${paths.map((p) => dim(`  ${p}`)).join('\n')}\n`,
+    );
 
   if (existingRepo) result.git = 'existing-repository';
   else if (git) {
@@ -136,10 +176,16 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
       committed: `${green('✔')} git: initialised ${shownDir} on main with one commit`,
       pushed: `${green('✔')} git: committed and pushed main to ${opts.push}`,
       skipped: dim('  git: skipped (--no-git)'),
-      'existing-repository': yellow(`  git: ${shownDir} is inside an existing repository; review and commit the changes yourself`),
+      'existing-repository': yellow(
+        `  git: ${shownDir} is inside an existing repository; review and commit the changes yourself`,
+      ),
     }[result.git];
-    const warning = model.repoUuidMissing ? `\n${yellow('!')} No repository UUID yet: the role trusts no pipeline until you set it (first step below).\n` : '';
-    opts.out(`${gitLine}\n${warning}\n${bold('Next steps')}\n${result.next.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
+    const warning = model.repoUuidMissing
+      ? `\n${yellow('!')} No repository UUID yet: the role trusts no pipeline until you set it (first step below).\n`
+      : '';
+    opts.out(
+      `${gitLine}\n${warning}\n${bold('Next steps')}\n${result.next.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`,
+    );
   }
   return result;
 }

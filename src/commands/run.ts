@@ -10,17 +10,15 @@ import { parse as parseYaml } from 'yaml';
 import { bare } from '../core/bitbucket-setup/lookups.js';
 import * as pipelineRun from '../core/bitbucket-setup/pipeline-run.js';
 import { runChecks } from '../core/check/index.js';
-import { modelFor } from '../core/check/drift.js';
 import { RunError, UsageError } from '../errors.js';
 import * as api from '../io/bitbucket/api.js';
 import type { BitbucketClient } from '../io/bitbucket/client.js';
 import { workspaceUuid } from '../io/bitbucket/state.js';
 import { readCheckInput } from '../io/check-input.js';
-import { loadGallery } from '../io/gallery.js';
-import { readManifest } from '../io/manifest.js';
+import { openRepository } from '../io/repository.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
-import { parse } from './args.js';
-import { BITBUCKET_FLAGS, NO_TOKEN, openBitbucket } from './bitbucket-session.js';
+import { parseCommand } from './args.js';
+import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 
 export interface RunPipelineOptions {
   dir: string;
@@ -35,7 +33,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** Polls until the pipeline completes: 1 s at first, then half as long again each time, at most 10 s apart. */
-async function follow(client: BitbucketClient, ws: string, slug: string, pipeline: api.ApiPipeline, out: NodeJS.WriteStream): Promise<api.ApiPipeline> {
+async function follow(
+  client: BitbucketClient,
+  ws: string,
+  slug: string,
+  pipeline: api.ApiPipeline,
+  out: NodeJS.WriteStream,
+): Promise<api.ApiPipeline> {
   const label = `pipeline #${pipeline.build_number ?? '?'}`;
   const started = Date.now();
   let current = pipeline;
@@ -44,7 +48,10 @@ async function follow(client: BitbucketClient, ws: string, slug: string, pipelin
   let frame = 0;
   while (!pipelineRun.isFinished(current.state)) {
     const state = [current.state.name, current.state.stage?.name].filter(Boolean).join(' ');
-    if (out.isTTY) out.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label}: ${state} ${dim(`${Math.round((Date.now() - started) / 1000)} s`)}`);
+    if (out.isTTY)
+      out.write(
+        `\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label}: ${state} ${dim(`${Math.round((Date.now() - started) / 1000)} s`)}`,
+      );
     else if (state !== shown) out.write(`${label}: ${state}\n`);
     shown = state;
     await sleep(wait);
@@ -58,23 +65,33 @@ async function follow(client: BitbucketClient, ws: string, slug: string, pipelin
 /** Judges the step's claims against the repository's files, as `check --token` does; the report's lines. */
 function explain(dir: string, claimsToken: string): string[] {
   const input = readCheckInput(dir);
-  const manifest = readManifest(dir);
-  const model = modelFor(manifest.answers, loadGallery(dir, manifest.gallery));
+  let model;
+  try {
+    model = openRepository({ cwd: dir }).model();
+  } catch {
+    // answers that no longer validate: the files are judged alone, as check does for a hand-written repository
+    model = undefined;
+  }
   const report = runChecks(input, { ...(model ? { model } : {}), token: claimsToken, now: new Date() });
   if (!report.token) return [];
   return [
     `  ${dim(`claims of the step's token: ${JSON.stringify(report.token.conditionKeys)}`)}`,
-    ...report.token.roles.flatMap((r) => [`  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`, ...r.reasons.map((x) => `      ${x}`)]),
+    ...report.token.roles.flatMap((r) => [
+      `  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`,
+      ...r.reasons.map((x) => `      ${x}`),
+    ]),
   ];
 }
 
 export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
-  const { answers } = readManifest(opts.dir);
+  const { answers } = openRepository({ cwd: opts.dir }).manifest;
   const { workspace, name: slug } = answers;
   const { client, out } = opts;
   const target = pipelineRun.pipelineTarget(opts.branch, opts.pipeline);
   const started = await api.triggerPipeline(client, workspace, slug, target);
-  out.write(`${green('✔')} Started pipeline #${started.build_number ?? '?'} (${opts.pipeline} on ${opts.branch}) in ${workspace}/${slug}\n`);
+  out.write(
+    `${green('✔')} Started pipeline #${started.build_number ?? '?'} (${opts.pipeline} on ${opts.branch}) in ${workspace}/${slug}\n`,
+  );
   if (!opts.follow) {
     out.write(`${dim('Follow it with: pipelines-oidc run --follow, or in Bitbucket under Pipelines.')}\n`);
     return 0;
@@ -105,22 +122,42 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
     ]);
     if (!repo) throw new RunError(`Bitbucket no longer knows the repository ${workspace}/${slug}`);
     const pipelineYml = parseYaml(readFileSync(join(opts.dir, 'bitbucket-pipelines.yml'), 'utf8')) as unknown;
-    const envName = pipelineRun.stepEnvironments(pipelineYml, opts.pipeline.slice('custom:'.length)).get(step.name ?? '');
+    const envName = pipelineRun
+      .stepEnvironments(pipelineYml, opts.pipeline.slice('custom:'.length))
+      .get(step.name ?? '');
     const env = envName ? environments.find((e) => e.name.toLowerCase() === envName.toLowerCase()) : undefined;
     const claims = pipelineRun.stepClaims(
-      { workspace, workspaceUuid: wsUuid, repoUuid: bare(repo.uuid), ...(env ? { environmentUuid: bare(env.uuid) } : {}), pipelineUuid: bare(done.uuid), stepUuid: bare(step.uuid), branch: opts.branch },
+      {
+        workspace,
+        workspaceUuid: wsUuid,
+        repoUuid: bare(repo.uuid),
+        ...(env ? { environmentUuid: bare(env.uuid) } : {}),
+        pipelineUuid: bare(done.uuid),
+        stepUuid: bare(step.uuid),
+        branch: opts.branch,
+      },
       new Date(),
     );
-    lines.push('', bold('STS refused the token'), `  ${refusal}`, ...explain(opts.dir, pipelineRun.unsignedToken(claims)));
+    lines.push(
+      '',
+      bold('STS refused the token'),
+      `  ${refusal}`,
+      ...explain(opts.dir, pipelineRun.unsignedToken(claims)),
+    );
   }
   const ok = result === 'SUCCESSFUL';
-  lines.push('', ok ? green(`✔ pipeline #${done.build_number ?? '?'} succeeded: the step assumed the role over OIDC`) : red(`✖ pipeline #${done.build_number ?? '?'} ${result.toLowerCase()}`));
+  lines.push(
+    '',
+    ok
+      ? green(`✔ pipeline #${done.build_number ?? '?'} succeeded: the step assumed the role over OIDC`)
+      : red(`✖ pipeline #${done.build_number ?? '?'} ${result.toLowerCase()}`),
+  );
   out.write(`${lines.join('\n')}\n`);
   return ok ? 0 : 1;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { ...BITBUCKET_FLAGS, pipeline: { type: 'string' }, branch: { type: 'string' }, follow: { type: 'boolean' } });
+  const args = parseCommand('run', argv);
   if (args.positionals.length > 1) throw new UsageError(`run takes one [dir], got ${args.positionals.join(' ')}`);
   const session = openBitbucket(process.cwd(), process.env, args.values['bitbucket-token']);
   if (!session) throw new UsageError(`run needs Bitbucket credentials: ${NO_TOKEN}`);

@@ -1,38 +1,49 @@
 /** Flags of `update` and `add` → UpdateOptions. */
-import { QUESTIONS } from '../core/answers.js';
+import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import { loadGallery } from '../io/gallery.js';
-import { answerFlagValues, answerOptions, COMMON, galleryArg, parse } from './args.js';
-import { BITBUCKET_FLAGS, openBitbucket } from './bitbucket-session.js';
+import { openRepository } from '../io/repository.js';
+import { parseCommand } from './args.js';
+import { openBitbucket } from './bitbucket-session.js';
 import { runUpdate } from './update.js';
 
-async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> {
-  const gallery = loadGallery(process.cwd(), galleryArg(argv));
-  // `add` takes the target as its argument, and no environments
-  const questions = QUESTIONS.filter((q) => q.name !== 'name' && (mode === 'update' || (q.name !== 'target' && q.name !== 'environments')));
-  const args = parse(argv, {
-    ...COMMON,
-    ...answerOptions(questions, gallery),
-    diff: { type: 'boolean' },
-    ...(mode === 'update' ? BITBUCKET_FLAGS : {}),
+/** `--dir` and `--gallery` before the full parse: which target flags exist depends on the repository's gallery. */
+function repositoryArgs(argv: string[]): { dir?: string; gallery?: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: { dir: { type: 'string' }, gallery: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
   });
-  const v = args.values as Record<string, string | string[] | boolean | undefined>;
+  return {
+    ...(typeof values.dir === 'string' ? { dir: values.dir } : {}),
+    ...(typeof values.gallery === 'string' ? { gallery: values.gallery } : {}),
+  };
+}
+
+async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> {
+  const repo = openRepository({ cwd: process.cwd(), ...repositoryArgs(argv) });
+  const gallery = repo.gallery;
+  const args = parseCommand(mode, argv, gallery);
+  const v = args.values;
   const expected = mode === 'add' ? 1 : 0;
   if (args.positionals.length !== expected) {
-    throw new UsageError(mode === 'add' ? 'add takes one <target> (see pipelines-oidc gallery)' : `update takes no arguments, got ${args.positionals.join(' ')}`);
+    throw new UsageError(
+      mode === 'add'
+        ? 'add takes one <target> (see pipelines-oidc gallery)'
+        : `update takes no arguments, got ${args.positionals.join(' ')}`,
+    );
   }
-  let flags = answerFlagValues(questions, gallery, v);
+  let flags: Record<string, string | undefined> = args.answers;
   // with a token, UUIDs the manifest lacks come from Bitbucket
   const session = mode === 'update' ? openBitbucket(process.cwd(), process.env, v['bitbucket-token']) : undefined;
-  if (session) flags = await (await import('./update-bitbucket.js')).lookUpForUpdate(process.cwd(), v['dir'] as string | undefined, flags, session);
+  if (session)
+    flags = await (await import('./update-bitbucket.js')).lookUpForUpdate(repo.manifest.answers, flags, session);
   const json = Boolean(v['json']);
   await runUpdate({
-    cwd: process.cwd(),
+    repo,
     env: process.env,
-    dir: v['dir'] as string | undefined,
     flags,
     addTarget: mode === 'add' ? args.positionals[0] : undefined,
-    gallery: v['gallery'] as string | undefined,
     diff: Boolean(v['diff']),
     dryRun: Boolean(v['dry-run']),
     force: Boolean(v['force']),

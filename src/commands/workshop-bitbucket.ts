@@ -13,12 +13,19 @@ export async function lookUpForWorkshop(
   session: BitbucketSession,
 ): Promise<{ flags: Record<string, string | undefined>; repoUuids: Record<string, string> }> {
   const file = answersFile === undefined ? undefined : readAnswersFile(cwd, answersFile);
-  const given = (name: string) => flags[name] ?? (typeof file?.values[name] === 'string' ? (file.values[name] as string) : undefined);
+  const given = (name: string) =>
+    flags[name] ?? (typeof file?.values[name] === 'string' ? (file.values[name] as string) : undefined);
   const workspace = given('workspace');
   if (!workspace) throw new UsageError('Bitbucket look-ups need --workspace <slug> (or workspace in --answers)');
-  const [uuid, repositories] = await Promise.all([workspaceUuid(session.client, workspace, given('workspaceUuid')), listRepositories(session.client, workspace)]);
+  const [uuid, repositories] = await Promise.all([
+    workspaceUuid(session.client, workspace, given('workspaceUuid')),
+    listRepositories(session.client, workspace),
+  ]);
   return {
-    flags: { ...flags, workspaceUuid: reconcile('workspace-uuid', given('workspaceUuid'), uuid, `workspace ${workspace}`) },
+    flags: {
+      ...flags,
+      workspaceUuid: reconcile('workspace-uuid', given('workspaceUuid'), uuid, `workspace ${workspace}`),
+    },
     repoUuids: Object.fromEntries(repositories.map((r) => [r.slug, bare(r.uuid)])),
   };
 }

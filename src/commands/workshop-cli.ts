@@ -1,37 +1,31 @@
-/** Flags of `workshop` → WorkshopOptions, and the result as JSON; a failed push makes the exit code 1. */
-import { QUESTIONS } from '../core/answers.js';
+/**
+ * `workshop`'s entry: dispatches `workshop grade <dir>` and `workshop --list-exercises`; otherwise the
+ * flags of `workshop` → WorkshopOptions, and the result as JSON; a failed push makes the exit code 1.
+ */
+import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
-import { answerFlagValues, answerOptions, COMMON, galleryArg, parse } from './args.js';
-import { BITBUCKET_FLAGS, openBitbucket } from './bitbucket-session.js';
-import { DEFAULT_CONCURRENCY, runWorkshop } from './workshop.js';
-
-/** The answers of `new` a workshop takes as flags: not the name nor the repository UUID (the roster has them). */
-const BASE_QUESTIONS = QUESTIONS.filter((q) => q.name !== 'name' && q.name !== 'repoUuid');
+import { galleryArg, parseCommand } from './args.js';
+import { openBitbucket } from './bitbucket-session.js';
+import { runWorkshop } from './workshop.js';
 
 export async function run(argv: string[]): Promise<number> {
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
-  const { dir: _dir, ...common } = COMMON;
-  const args = parse(argv, {
-    ...common,
-    ...answerOptions(BASE_QUESTIONS, gallery),
-    answers: { type: 'string' },
-    roster: { type: 'string' },
-    out: { type: 'string' },
-    exercise: { type: 'string' },
-    'push-template': { type: 'string' },
-    concurrency: { type: 'string' },
-    ...BITBUCKET_FLAGS,
-  });
-  const v = args.values as Record<string, string | string[] | boolean | undefined>;
-  if (args.positionals.length) throw new UsageError(`workshop takes no positional arguments, got ${args.positionals.join(' ')} (see pipelines-oidc --help)`);
-  if (typeof v['roster'] !== 'string' || typeof v['out'] !== 'string') {
-    throw new UsageError('workshop needs --roster <attendees.csv> and --out <dir> (see pipelines-oidc --help)');
-  }
-  let flags = answerFlagValues(BASE_QUESTIONS, gallery, v);
+  // the name and the repository UUID are the roster's; parsing insists on --roster and --out
+  const args = parseCommand('workshop', argv, gallery);
+  const v = args.values;
+  if (args.positionals.length)
+    throw new UsageError(
+      `workshop takes no positional arguments, got ${args.positionals.join(' ')} (see pipelines-oidc workshop --help)`,
+    );
+  let flags: Record<string, string | undefined> = args.answers;
   // with a token, the workspace's and the attendees' repository UUIDs come from Bitbucket
   const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
-  const known = session ? await (await import('./workshop-bitbucket.js')).lookUpForWorkshop(process.cwd(), flags, v['answers'] as string | undefined, session) : undefined;
+  const known = session
+    ? await (
+        await import('./workshop-bitbucket.js')
+      ).lookUpForWorkshop(process.cwd(), flags, v['answers'] as string | undefined, session)
+    : undefined;
   if (known) flags = known.flags;
   const concurrency = v['concurrency'] as string | undefined;
   const json = Boolean(v['json']);
@@ -42,12 +36,17 @@ export async function run(argv: string[]): Promise<number> {
     gallery,
     galleryDir: galleryArg(argv),
     answersFile: v['answers'] as string | undefined,
-    roster: v['roster'],
-    outDir: v['out'],
+    roster: v['roster'] as string,
+    outDir: v['out'] as string,
     exercise: v['exercise'] as string | undefined,
     pushTemplate: v['push-template'] as string | undefined,
     // not a whole number: runWorkshop refuses NaN with the rule
-    concurrency: concurrency === undefined ? DEFAULT_CONCURRENCY : /^\d+$/.test(concurrency.trim()) ? Number(concurrency) : Number.NaN,
+    concurrency:
+      concurrency === undefined
+        ? WORKSHOP_CONCURRENCY.default
+        : /^\d+$/.test(concurrency.trim())
+          ? Number(concurrency)
+          : Number.NaN,
     dryRun: Boolean(v['dry-run']),
     force: Boolean(v['force']),
     interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
@@ -64,4 +63,15 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+/** `workshop grade <dir>`, `workshop --list-exercises`, or a workshop. */
+export async function runCommand(argv: string[]): Promise<number> {
+  if (argv[0] === 'grade') return (await import('./workshop-grade.js')).run(argv.slice(1));
+  if (argv.includes('--list-exercises')) {
+    if (argv.length > 1) throw new UsageError('--list-exercises takes no other arguments');
+    process.stdout.write((await import('../core/workshop/exercises.js')).listExercises());
+    return 0;
+  }
+  return run(argv);
 }

@@ -5,23 +5,26 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { modelFor } from '../core/check/drift.js';
+import { isObject } from '../core/json.js';
 import { FACILITATOR_DIR, STATE_FILE } from '../core/workshop/facilitator.js';
-import { gradeTotals, gradeWorkshop, type GradedAttendee, type GradeRow, type RepoUnderGrade } from '../core/workshop/grade.js';
-import { UsageError } from '../errors.js';
-import { readCheckInput } from '../io/check-input.js';
-import { loadGallery } from '../io/gallery.js';
+import {
+  gradeTotals,
+  gradeWorkshop,
+  type GradedAttendee,
+  type GradeRow,
+  type RepoUnderGrade,
+} from '../core/workshop/grade.js';
+import { CliError, UsageError } from '../errors.js';
+import { readCheckTarget } from '../io/check-input.js';
 import { cachedSchema, loadSchema } from '../io/schema.js';
 import { schemaValidator } from '../io/schema-validator-cache.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
-import { toolVersion } from '../paths.js';
-import { renderRepository, type Manifest, type Template } from '../render/files.js';
-import { parse } from './args.js';
+import type { TemplateLookup } from '../render/files.js';
+import { parseCommand } from './args.js';
 
 const STATE = join(FACILITATOR_DIR, STATE_FILE);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** A repository slug names one folder inside the workshop's: no separators, no `.` or `..`. */
 const isFolderName = (s: string) => s !== '' && s !== '.' && s !== '..' && !/[/\\\0]/.test(s);
 
@@ -33,7 +36,8 @@ function readAttendees(dir: string, shown: string): GradedAttendee[] {
   } catch {
     throw new UsageError(`workshop grade: ${shown} has no ${STATE} (give the folder pipelines-oidc workshop wrote)`);
   }
-  const invalid = (why: string) => new UsageError(`workshop grade: ${join(shown, STATE)} is not a workshop state: ${why}`);
+  const invalid = (why: string) =>
+    new UsageError(`workshop grade: ${join(shown, STATE)} is not a workshop state: ${why}`);
   let state: unknown;
   try {
     state = JSON.parse(text);
@@ -53,23 +57,22 @@ function readAttendees(dir: string, shown: string): GradedAttendee[] {
   });
 }
 
-/** What `check` would compare a generated repository with; undefined for a folder that does not exist. */
-async function repoUnderGrade(folder: string, templates: () => Promise<(name: string) => Template>): Promise<RepoUnderGrade | undefined> {
-  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) return undefined;
-  const input = readCheckInput(folder);
-  const manifest = input.manifest as Manifest | undefined;
-  if (!manifest) return { input };
-  const model = (() => {
-    try {
-      return modelFor(manifest.answers, loadGallery(folder, manifest.gallery));
-    } catch {
-      // an unreadable gallery: graded without the comparison, as a hand-written repository
-      return undefined;
-    }
-  })();
-  if (!model || !input.terraform.some((f) => f.file === 'terraform/main.tf')) return { input, model };
-  const expected = new Map(renderRepository(model, toolVersion(), await templates(), manifest.gallery).files.map((f) => [f.path, f.content]));
-  return { input, model, expected };
+/**
+ * What `check` reads in the folder `repo` of the workshop folder `dir`; undefined for a folder that does
+ * not exist. A manifest check cannot read leaves the repository ungraded, with check's message.
+ */
+async function repoUnderGrade(
+  dir: string,
+  repo: string,
+  templates: () => Promise<TemplateLookup>,
+): Promise<RepoUnderGrade | undefined> {
+  if (!statSync(join(dir, repo), { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  try {
+    return await readCheckTarget(dir, repo, templates);
+  } catch (e) {
+    if (e instanceof CliError) return { unreadable: e.message };
+    throw e;
+  }
 }
 
 function table(rows: GradeRow[]): string[] {
@@ -77,18 +80,29 @@ function table(rows: GradeRow[]): string[] {
     r.attendee,
     r.exercise ?? '(none)',
     r.fixed ? '✓' : '✗',
-    r.note && !r.checked ? r.note : `${r.findingsLeft.count}${r.findingsLeft.ids.length ? ` (${r.findingsLeft.ids.join(', ')})` : ''}${r.note ? `; ${r.note}` : ''}`,
+    r.note && !r.checked
+      ? r.note
+      : `${r.findingsLeft.count}${r.findingsLeft.ids.length ? ` (${r.findingsLeft.ids.join(', ')})` : ''}${r.note ? `; ${r.note}` : ''}`,
   ]);
   const header = ['attendee', 'exercise', 'fixed', 'findings left'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[], paint: (s: string) => string = (s) => s) =>
-    c.map((x, i) => (i === 2 ? paint(x.padEnd(widths[i]!)) : x.padEnd(widths[i]!))).join('  ').trimEnd();
+    c
+      .map((x, i) => (i === 2 ? paint(x.padEnd(widths[i]!)) : x.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [dim(line(header)), ...cells.map((c, i) => line(c, rows[i]!.fixed ? green : red))];
 }
 
-export async function run(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  const args = parse(argv, { json: { type: 'boolean' }, schema: { type: 'string' } });
-  if (args.positionals.length !== 1) throw new UsageError(`workshop grade takes one <dir>, the folder pipelines-oidc workshop wrote${args.positionals.length ? `; got ${args.positionals.join(' ')}` : ''}`);
+export async function run(
+  argv: string[],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
+  const args = parseCommand('workshop grade', argv);
+  if (args.positionals.length !== 1)
+    throw new UsageError(
+      `workshop grade takes one <dir>, the folder pipelines-oidc workshop wrote${args.positionals.length ? `; got ${args.positionals.join(' ')}` : ''}`,
+    );
   const cwd = process.cwd();
   const shown = args.positionals[0]!;
   const dir = resolve(cwd, shown);
@@ -96,10 +110,10 @@ export async function run(argv: string[], out: (text: string) => void = (t) => p
   const given = args.values.schema as string | undefined;
   const schema = given === undefined ? cachedSchema(process.env) : await loadSchema(cwd, given, process.env);
 
-  let loaded: Promise<(name: string) => Template> | undefined;
+  let loaded: Promise<TemplateLookup> | undefined;
   const templates = () => (loaded ??= loadTemplates());
   const repos = new Map<string, RepoUnderGrade | undefined>();
-  for (const a of attendees) if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(join(dir, a.repo), templates));
+  for (const a of attendees) if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(dir, a.repo, templates));
   const validator = schema?.schema && (await schemaValidator(schema.schema, process.env));
   const rows = gradeWorkshop(attendees, repos, { schemaValidator: validator, now: new Date() });
 
@@ -108,7 +122,9 @@ export async function run(argv: string[], out: (text: string) => void = (t) => p
   else {
     const parts = [
       ...(totals.exercises.total ? [`exercises fixed ${totals.exercises.fixed} of ${totals.exercises.total}`] : []),
-      ...(totals.others.total ? [`repositories without an exercise clean ${totals.others.fixed} of ${totals.others.total}`] : []),
+      ...(totals.others.total
+        ? [`repositories without an exercise clean ${totals.others.fixed} of ${totals.others.total}`]
+        : []),
       ...(totals.unchecked ? [`${totals.unchecked} not checked`] : []),
     ];
     out(

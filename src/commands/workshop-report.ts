@@ -27,7 +27,13 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const repositories = (n: number) => `${n} ${n === 1 ? 'repository' : 'repositories'}`;
 
 /** The folders that change (each with its file count unless `list` is false: shown already) and how many stay as they are. */
-export function printPlan(result: WorkshopResult, shown: (dir: string) => string, out: (text: string) => void, heading: 'Wrote' | 'Would write' | 'About to write', list = true): void {
+export function printPlan(
+  result: WorkshopResult,
+  shown: (dir: string) => string,
+  out: (text: string) => void,
+  heading: 'Wrote' | 'Would write' | 'About to write',
+  list = true,
+): void {
   const folders = [...result.attendees, { ...result.facilitator, exercise: null }];
   const count = (status: FolderPlan['status']) => folders.filter((f) => f.status === status).length;
   const what = `${repositories(result.attendees.length)} and the facilitator's folder in ${shown(result.out)}`;
@@ -39,13 +45,23 @@ export function printPlan(result: WorkshopResult, shown: (dir: string) => string
     `${bold(heading)} ${what}: ${count('new')} new, ${count('changed')} changed, ${count('unchanged')} unchanged${heading === 'Would write' ? ' (dry run, nothing written)' : ''}`,
     ...folders
       .filter((f) => list && f.status !== 'unchanged')
-      .map((f) => `  ${shown(f.dir)}/ ${dim(`(${f.status}, ${plural(f.files.length, 'file')}${f.exercise ? `, exercise ${f.exercise}` : ''})`)}`),
+      .map(
+        (f) =>
+          `  ${shown(f.dir)}/ ${dim(`(${f.status}, ${plural(f.files.length, 'file')}${f.exercise ? `, exercise ${f.exercise}` : ''})`)}`,
+      ),
   ];
-  if (heading === 'Wrote') lines.push(`Next: ${shown(result.facilitator.dir)}/SUMMARY.md says how to create the roles and what each attendee sets.`);
+  if (heading === 'Wrote')
+    lines.push(
+      `Next: ${shown(result.facilitator.dir)}/SUMMARY.md says how to create the roles and what each attendee sets.`,
+    );
   out(`${lines.join('\n')}\n`);
 }
 
-const LABEL: Record<PushResult['status'], string> = { pushed: 'pushed', 'already-pushed': 'already pushed', failed: 'failed' };
+const LABEL: Record<PushResult['status'], string> = {
+  pushed: 'pushed',
+  'already-pushed': 'already pushed',
+  failed: 'failed',
+};
 
 const describe = (r: PushResult) => `${LABEL[r.status]}${r.reason ? `: ${r.reason}` : ''}`;
 
@@ -53,7 +69,11 @@ const describe = (r: PushResult) => `${LABEL[r.status]}${r.reason ? `: ${r.reaso
  * Progress of the pushes: a line per repository as it finishes; on a terminal also a status line that
  * is redrawn below them (plain lines only when stdout is a file or a pipe).
  */
-export function pushProgress(total: number, tty: boolean, out: (text: string) => void): (r: PushResult, done: number) => void {
+export function pushProgress(
+  total: number,
+  tty: boolean,
+  out: (text: string) => void,
+): (r: PushResult, done: number) => void {
   out(`Pushing ${repositories(total)}…\n`);
   return (r, done) => {
     const line = `[${done}/${total}] ${r.repo}: ${describe(r)}\n`;

@@ -1,19 +1,21 @@
 /**
  * `pipelines-oidc workshop`: one repository per attendee of a roster, as `new` writes it (or an exercise
- * built from it), and the facilitator's folder with the IaC of every role. Also dispatches
- * `workshop grade <dir>` and `workshop --list-exercises`. runWorkshop takes an options object, so tests
- * call it without the CLI.
+ * built from it), and the facilitator's folder with the IaC of every role. runWorkshop takes an options
+ * object, so tests call it without the CLI (workshop-cli.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
 import type { AnswerSources } from '../core/resolve.js';
-import { facilitatorFiles, FACILITATOR_DIR } from '../core/workshop/facilitator.js';
+import { FACILITATOR_DIR } from '../core/workshop/facilitator.js';
 import { parseExerciseList, planWorkshop } from '../core/workshop/plan.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { loadTemplates } from '../io/templates.js';
 import { assertNoConflicts, planFolders, writeFolders } from '../io/workshop-write.js';
 import { toolVersion } from '../paths.js';
 import { renderRepository } from '../render/files.js';
+import { exerciseFiles } from '../render/workshop-exercise.js';
+import { facilitatorFiles } from '../render/workshop-facilitator.js';
 import { readAnswersFile, type AnswerInput } from './new.js';
 import { printPlan, printPushResults, pushProgress, type WorkshopResult } from './workshop-report.js';
 
@@ -37,9 +39,6 @@ export interface WorkshopOptions extends AnswerInput {
   out: (text: string) => void;
 }
 
-export const DEFAULT_CONCURRENCY = 4;
-export const MAX_CONCURRENCY = 32;
-
 function readRoster(cwd: string, path: string): string {
   try {
     return readFileSync(resolve(cwd, path), 'utf8');
@@ -51,36 +50,55 @@ function readRoster(cwd: string, path: string): string {
 function checkOptions(opts: WorkshopOptions): void {
   if (!opts.roster.trim()) throw new UsageError('--roster: must be the path of a CSV file');
   if (!opts.outDir.trim()) throw new UsageError('--out: must be a folder path');
-  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > MAX_CONCURRENCY) {
-    throw new UsageError(`--concurrency: must be a whole number from 1 to ${MAX_CONCURRENCY}`);
+  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > WORKSHOP_CONCURRENCY.max) {
+    throw new UsageError(`--concurrency: must be a whole number from 1 to ${WORKSHOP_CONCURRENCY.max}`);
   }
   if (opts.pushTemplate !== undefined && !opts.pushTemplate.includes('{repo}')) {
-    throw new UsageError(`--push-template: must contain {repo}, which becomes each attendee's repository slug (e.g. git@bitbucket.org:<workspace>/{repo}.git)`);
+    throw new UsageError(
+      `--push-template: must contain {repo}, which becomes each attendee's repository slug (e.g. git@bitbucket.org:<workspace>/{repo}.git)`,
+    );
   }
 }
 
 export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult> {
   checkOptions(opts);
-  const exercises = opts.exercise === undefined ? [] : parseExerciseList(opts.exercise, (await import('../core/workshop/exercises.js')).EXERCISES);
+  const exercises =
+    opts.exercise === undefined
+      ? []
+      : parseExerciseList(opts.exercise, (await import('../core/workshop/exercises.js')).EXERCISES);
   const sources: AnswerSources = {
     flags: opts.flags,
     file: opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile),
     env: opts.env,
   };
-  const plan = planWorkshop({ sources, gallery: opts.gallery, roster: { label: opts.roster, text: readRoster(opts.cwd, opts.roster) }, exercises, ...(opts.knownRepoUuids ? { knownRepoUuids: opts.knownRepoUuids } : {}) });
+  const plan = planWorkshop({
+    sources,
+    gallery: opts.gallery,
+    roster: { label: opts.roster, text: readRoster(opts.cwd, opts.roster) },
+    exercises,
+    ...(opts.knownRepoUuids ? { knownRepoUuids: opts.knownRepoUuids } : {}),
+  });
 
   const outDir = resolve(opts.cwd, opts.outDir);
   const rel = relative(opts.cwd, outDir);
   const shown = (dir: string) => relative(opts.cwd, dir) || '.';
   const version = toolVersion();
-  const templates = await loadTemplates();
+  const [templates, workshopTemplates] = await Promise.all([loadTemplates('repo'), loadTemplates('workshop')]);
   const repos = plan.entries.map((entry) => {
     const dir = join(outDir, entry.attendee.repo);
-    const galleryDir = opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.';
+    const galleryDir =
+      opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.';
     const { files } = renderRepository(entry.model, version, templates, galleryDir);
-    return { entry, dir, files: entry.exercise ? entry.exercise.repository(entry.model, files) : files };
+    return {
+      entry,
+      dir,
+      files: entry.exercise ? exerciseFiles(entry.exercise, entry.model, files, workshopTemplates) : files,
+    };
   });
-  const facilitator = { dir: join(outDir, FACILITATOR_DIR), files: facilitatorFiles(plan.entries, version) };
+  const facilitator = {
+    dir: join(outDir, FACILITATOR_DIR),
+    files: facilitatorFiles(plan.entries, version, workshopTemplates),
+  };
   const plans = await planFolders([...repos, facilitator]);
   assertNoConflicts(plans, opts.force, shown);
   // git (and execa) load only when there will be commits
@@ -104,7 +122,12 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
   if (opts.interactive) {
     printPlan(result, shown, opts.out, 'About to write');
     const { askConfirm } = await import('../io/prompt.js');
-    if (!(await askConfirm(`Write the workshop to ${rel || '.'}${opts.pushTemplate ? ' and push the repositories' : ''}?`))) throw new CancelledError();
+    if (
+      !(await askConfirm(
+        `Write the workshop to ${rel || '.'}${opts.pushTemplate ? ' and push the repositories' : ''}?`,
+      ))
+    )
+      throw new CancelledError();
   }
   if (opts.dryRun) {
     if (!opts.json) printPlan(result, shown, opts.out, 'Would write');
@@ -118,19 +141,12 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
     const { pushAll, remoteFor } = await import('../io/workshop-push.js');
     const template = opts.pushTemplate;
     const jobs = result.attendees.map((a) => ({ repo: a.repo, dir: a.dir, remote: remoteFor(template, a.repo) }));
-    result.push = await pushAll(jobs, opts.concurrency, opts.json ? () => undefined : pushProgress(jobs.length, opts.tty, opts.out));
+    result.push = await pushAll(
+      jobs,
+      opts.concurrency,
+      opts.json ? () => undefined : pushProgress(jobs.length, opts.tty, opts.out),
+    );
     if (!opts.json) printPushResults(result.push, opts.out);
   }
   return result;
-}
-
-/** `workshop grade <dir>`, `workshop --list-exercises`, or a workshop. */
-export async function run(argv: string[]): Promise<number> {
-  if (argv[0] === 'grade') return (await import('./workshop-grade.js')).run(argv.slice(1));
-  if (argv.includes('--list-exercises')) {
-    if (argv.length > 1) throw new UsageError('--list-exercises takes no other arguments');
-    process.stdout.write((await import('../core/workshop/exercises.js')).listExercises());
-    return 0;
-  }
-  return (await import('./workshop-cli.js')).run(argv);
 }

@@ -48,6 +48,8 @@ export interface Question {
   optional?: boolean;
   /** Several choices may be picked (asked with checkboxes, given comma-separated). */
   multiple?: boolean;
+  /** The fallback as help shows it, where it depends on earlier answers or the environment. */
+  fallbackText?: string;
   /** A default derived from earlier answers or the environment; none means the answer is required. */
   fallback?: (earlier: Partial<Answers>, env: Readonly<Record<string, string | undefined>>) => string | undefined;
 }
@@ -103,16 +105,18 @@ export const QUESTIONS: readonly Question[] = [
     name: 'region',
     flag: 'region',
     message: 'AWS region',
-    description: 'Region the pipeline works in (AWS_DEFAULT_REGION); defaults to $AWS_REGION or $AWS_DEFAULT_REGION.',
+    description: 'Region the pipeline works in (AWS_DEFAULT_REGION).',
     example: 'eu-west-1',
     rule: rules.region,
+    fallbackText: '$AWS_REGION, else $AWS_DEFAULT_REGION',
     fallback: (_, env) => env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || undefined,
   },
   {
     name: 'repoUuid',
     flag: 'repo-uuid',
     message: 'Repository UUID (empty if the repository does not exist yet)',
-    description: 'UUID of the Bitbucket repository; the role trusts only its steps. Without it the role trusts nobody yet.',
+    description:
+      'UUID of the Bitbucket repository; the role trusts only its steps. Without it the role trusts nobody yet.',
     example: '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}',
     rule: rules.uuid,
     optional: true,
@@ -121,9 +125,10 @@ export const QUESTIONS: readonly Question[] = [
     name: 'roleName',
     flag: 'role-name',
     message: 'IAM role name',
-    description: 'Name of the IAM role the pipeline assumes; defaults to bitbucket-<name>.',
+    description: 'Name of the IAM role the pipeline assumes.',
     example: 'bitbucket-pipeline-oidc-role',
     rule: rules.roleName,
+    fallbackText: 'bitbucket-<name>',
     fallback: (earlier) => (earlier.name ? rules.roleNameFor(earlier.name) : undefined),
   },
   {
@@ -150,7 +155,8 @@ export const QUESTIONS: readonly Question[] = [
     name: 'target',
     flag: 'target',
     message: 'Deploy targets',
-    description: 'What the pipeline does with the role: one or more gallery ids, comma-separated (see `pipelines-oidc gallery`).',
+    description:
+      'What the pipeline does with the role: one or more gallery ids, comma-separated (see `pipelines-oidc gallery`).',
     example: 'sts-check',
     rule: rules.idList,
     choices: targetChoices(BUILT_IN_TARGETS),
@@ -161,7 +167,8 @@ export const QUESTIONS: readonly Question[] = [
     name: 'environments',
     flag: 'environment',
     message: 'Deployment environments (e.g. test,production=<uuid>; empty for none)',
-    description: 'Bitbucket deployment environments, each with its own role scoped to it: name or name=uuid, repeatable.',
+    description:
+      'Bitbucket deployment environments, each with its own role scoped to it: name or name=uuid, repeatable.',
     example: 'test,production',
     rule: rules.environmentList,
     optional: true,

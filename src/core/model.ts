@@ -5,7 +5,15 @@
 import type { Answers } from './answers.js';
 import * as bitbucket from './bitbucket.js';
 import { param, resolveParams, splitParams, type Json, type ParamValues } from './params.js';
-import { credentialScript, pipelineItems, REGION_VARIABLE, ROLE_VARIABLE, verifyRoleScript, type PipelineDoc, type PipelineStep } from './pipeline.js';
+import {
+  credentialScript,
+  pipelineItems,
+  REGION_VARIABLE,
+  ROLE_VARIABLE,
+  verifyRoleScript,
+  type PipelineDoc,
+  type PipelineStep,
+} from './pipeline.js';
 import { asJson, permissionsPolicy, trustPolicy, type PolicyDocument, type TrustPolicy } from './policy.js';
 import { shQuote } from './shell.js';
 import { targetScript, targetSetup, targetStatements } from './targets/definition.js';
@@ -63,7 +71,13 @@ export interface RepoModel {
 
 export const MANIFEST_FILE = '.pipelines-oidc.json';
 
-const TERRAFORM_FILES = ['terraform/versions.tf', 'terraform/variables.tf', 'terraform/main.tf', 'terraform/outputs.tf', 'terraform/terraform.tfvars'];
+const TERRAFORM_FILES = [
+  'terraform/versions.tf',
+  'terraform/variables.tf',
+  'terraform/main.tf',
+  'terraform/outputs.tf',
+  'terraform/terraform.tfvars',
+];
 const CLOUDFORMATION_FILES = ['cloudformation/oidc-role.yaml'];
 
 /** `.gitignore` ships as `_gitignore.hbs` (npm drops dot-files from packages). */
@@ -89,16 +103,26 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
     workspaceUuid: answers.workspaceUuid,
     repoUuid: repoUuidMissing ? bitbucket.REPO_UUID_PLACEHOLDER : answers.repoUuid,
     roleName: answers.roleName,
-    ...Object.fromEntries(environments.map((e) => [environmentUuidParam(e.name), e.uuid || bitbucket.ENVIRONMENT_UUID_PLACEHOLDER])),
+    ...Object.fromEntries(
+      environments.map((e) => [environmentUuidParam(e.name), e.uuid || bitbucket.ENVIRONMENT_UUID_PLACEHOLDER]),
+    ),
   };
   const given = (name: string) => Boolean(answers.targetAnswers[name]);
   const resolve = (s: string) => resolveParams(s, values);
 
-  const scopes = environments.length ? environments.map((e) => ({ environment: e.name as string | undefined, key: e.name.replace(/-/g, '_') })) : [{ environment: undefined, key: 'pipeline' }];
+  const scopes = environments.length
+    ? environments.map((e) => ({ environment: e.name as string | undefined, key: e.name.replace(/-/g, '_') }))
+    : [{ environment: undefined, key: 'pipeline' }];
   const roles: RoleModel[] = scopes.map(({ environment, key }) => {
     const name = environment ? `${param('roleName')}-${environment}` : param('roleName');
     const arn = `arn:${param('partition')}:iam::${param('account')}:role/${name}`;
-    const placeholders: Record<string, string> = { roleArn: arn, roleName: name, account: param('account'), region: param('region'), partition: param('partition') };
+    const placeholders: Record<string, string> = {
+      roleArn: arn,
+      roleName: name,
+      account: param('account'),
+      region: param('region'),
+      partition: param('partition'),
+    };
     const fill = (p: string) => placeholders[p] ?? param(p);
     const dir = environment ? `iam/${environment}` : 'iam';
     return {
@@ -109,7 +133,11 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
       concreteArn: resolve(arn),
       description: `Assumed by Bitbucket Pipelines of ${answers.workspace}/${answers.name}${environment ? ` in the ${environment} environment` : ''} through OpenID Connect`,
       policyName: 'pipelines-oidc-permissions',
-      trustPolicy: trustPolicy(environment ? bitbucket.environmentSubPattern(param('repoUuid'), param(environmentUuidParam(environment))) : bitbucket.symbolic.repositorySubPattern),
+      trustPolicy: trustPolicy(
+        environment
+          ? bitbucket.environmentSubPattern(param('repoUuid'), param(environmentUuidParam(environment)))
+          : bitbucket.symbolic.repositorySubPattern,
+      ),
       permissions: permissionsPolicy(targets.flatMap((t) => targetStatements(t, given, fill))),
       trustFile: `${dir}/trust-policy.json`,
       permissionsFile: `${dir}/inline-policy.json`,
@@ -118,25 +146,41 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
 
   const pipeline: PipelineDoc = { pipelines: {} };
   for (const t of targets) {
-    const group = t.pipeline.trigger === 'custom' ? (pipeline.pipelines.custom ??= {}) : (pipeline.pipelines.branches ??= {});
+    const group =
+      t.pipeline.trigger === 'custom' ? (pipeline.pipelines.custom ??= {}) : (pipeline.pipelines.branches ??= {});
     group[t.pipeline.name] ??= [];
   }
   for (const [trigger, group] of Object.entries(pipeline.pipelines)) {
     for (const name of Object.keys(group)) {
-      const members = targets.filter((t) => t.pipeline.trigger === (trigger === 'custom' ? 'custom' : 'branch') && t.pipeline.name === name);
-      group[name] = pipelineItems(roles.map((role) => ({ environment: role.environment, steps: members.map((t) => stepFor(t, role)) })));
+      const members = targets.filter(
+        (t) => t.pipeline.trigger === (trigger === 'custom' ? 'custom' : 'branch') && t.pipeline.name === name,
+      );
+      group[name] = pipelineItems(
+        roles.map((role) => ({ environment: role.environment, steps: members.map((t) => stepFor(t, role)) })),
+      );
     }
   }
 
   function stepFor(t: TargetDefinition, role: RoleModel): PipelineStep {
-    const concrete: Record<string, string> = { roleArn: role.concreteArn, roleName: resolve(role.name), account: values.account, region: values.region, partition: values.partition };
+    const concrete: Record<string, string> = {
+      roleArn: role.concreteArn,
+      roleName: resolve(role.name),
+      account: values.account,
+      region: values.region,
+      partition: values.partition,
+    };
     const fill = (p: string) => shQuote(concrete[p] ?? values[p] ?? '');
     return {
       name: environments.length > 1 || role.environment ? `${t.step.name} (${role.environment})` : t.step.name,
       image: t.step.image,
       oidc: true,
       ...(t.step.services ? { services: t.step.services } : {}),
-      script: [...targetSetup(t, fill), ...credentialScript(answers.auth), ...verifyRoleScript(role.concreteArn), ...targetScript(t, given, fill)],
+      script: [
+        ...targetSetup(t, fill),
+        ...credentialScript(answers.auth),
+        ...verifyRoleScript(role.concreteArn),
+        ...targetScript(t, given, fill),
+      ],
     };
   }
 
@@ -153,13 +197,19 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
     },
     roles,
     targets,
-    extraVariables: extraVariables(roles, targets, environments.map((e) => e.name)),
+    extraVariables: extraVariables(
+      roles,
+      targets,
+      environments.map((e) => e.name),
+    ),
     pipeline,
     repositoryVariables: [
       ...(environments.length ? [] : [{ name: ROLE_VARIABLE, value: roles[0]!.concreteArn }]),
       { name: REGION_VARIABLE, value: answers.region },
     ],
-    deploymentVariables: roles.filter((r) => r.environment).map((r) => ({ environment: r.environment!, name: ROLE_VARIABLE, value: r.concreteArn })),
+    deploymentVariables: roles
+      .filter((r) => r.environment)
+      .map((r) => ({ environment: r.environment!, name: ROLE_VARIABLE, value: r.concreteArn })),
     files: filesFor(answers.iac, roles),
   };
 }
@@ -172,10 +222,16 @@ function extraVariables(roles: RoleModel[], targets: TargetDefinition[], environ
     else if (Array.isArray(v)) v.forEach(collect);
     else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => (collect(k), collect(x)));
   };
-  for (const r of roles) collect(asJson(r.permissions)), collect(asJson(r.trustPolicy));
+  for (const r of roles) (collect(asJson(r.permissions)), collect(asJson(r.trustPolicy)));
   const fromTargets = questionsOf(targets)
     .filter((q) => used.has(q.name))
-    .map((q) => ({ param: q.name, description: q.description, pattern: q.pattern, example: q.example, optional: q.optional ?? false }));
+    .map((q) => ({
+      param: q.name,
+      description: q.description,
+      pattern: q.pattern,
+      example: q.example,
+      optional: q.optional ?? false,
+    }));
   const fromEnvironments = environments.map((e) => ({
     param: environmentUuidParam(e),
     description: `UUID of the ${e} deployment environment, without braces: only its steps may assume its role`,

@@ -21,13 +21,19 @@ export function nextSteps(model: RepoModel, dir: string, pushed: boolean): strin
     steps.push(`Create the IAM side: deploy ${dir}/cloudformation/oidc-role.yaml (command in README.md)`);
   }
   for (const e of model.environmentUuidsMissing) {
-    steps.push(`Create the deployment environment ${e} (Repository settings → Deployments), then run: pipelines-oidc update --dir ${d} --environment ${e}=<UUID>`);
+    steps.push(
+      `Create the deployment environment ${e} (Repository settings → Deployments), then run: pipelines-oidc update --dir ${d} --environment ${e}=<UUID>`,
+    );
   }
   // apply needs every UUID: it refuses trust policies that still hold a placeholder
-  if (answers.iac === 'none') steps.push(`Create the IAM side: pipelines-oidc apply ${d} (or by hand from the iam/ files: steps in README.md)`);
+  if (answers.iac === 'none')
+    steps.push(`Create the IAM side: pipelines-oidc apply ${d} (or by hand from the iam/ files: steps in README.md)`);
   const repoVars = model.repositoryVariables;
-  steps.push(`Set the repository variable${repoVars.length > 1 ? 's' : ''} ${repoVars.map((v) => `${v.name}=${v.value}`).join(' and ')}`);
-  for (const v of model.deploymentVariables) steps.push(`Set the deployment variable ${v.name}=${v.value} in the ${v.environment} environment`);
+  steps.push(
+    `Set the repository variable${repoVars.length > 1 ? 's' : ''} ${repoVars.map((v) => `${v.name}=${v.value}`).join(' and ')}`,
+  );
+  for (const v of model.deploymentVariables)
+    steps.push(`Set the deployment variable ${v.name}=${v.value} in the ${v.environment} environment`);
   const custom = Object.keys(model.pipeline.pipelines.custom ?? {});
   if (custom.length) steps.push(`Run the custom pipeline ${custom.join(', ')}: Pipelines → Run pipeline`);
   const branches = Object.keys(model.pipeline.pipelines.branches ?? {});

@@ -23,7 +23,11 @@ const CLOSE = '\uE001';
 const MARKER = /\uE000([a-z][A-Za-z0-9]*)\uE001/g;
 
 export const PARAMS = {
-  partition: { name: 'partition', terraform: 'data.aws_partition.current.partition', cloudformation: { ref: 'AWS::Partition' } },
+  partition: {
+    name: 'partition',
+    terraform: 'data.aws_partition.current.partition',
+    cloudformation: { ref: 'AWS::Partition' },
+  },
   account: { name: 'account', terraform: 'var.account_id', cloudformation: { ref: 'AWS::AccountId' } },
   region: { name: 'region', terraform: 'var.aws_region', cloudformation: { ref: 'AWS::Region' } },
   workspace: { name: 'workspace', terraform: 'var.workspace', cloudformation: 'literal' },
@@ -43,7 +47,13 @@ const pascal = (name: string) => name[0]!.toUpperCase() + name.slice(1);
  * convention (`distributionId` → `var.distribution_id` and the CloudFormation parameter `DistributionId`).
  */
 export function paramSpec(name: ParamName): ParamSpec {
-  return (PARAMS as Record<string, ParamSpec>)[name] ?? { name, terraform: `var.${snake(name)}`, cloudformation: { ref: pascal(name) } };
+  return (
+    (PARAMS as Record<string, ParamSpec>)[name] ?? {
+      name,
+      terraform: `var.${snake(name)}`,
+      cloudformation: { ref: pascal(name) },
+    }
+  );
 }
 
 /** The value of every parameter: the base ones always, target answers and environment UUIDs as chosen. */

@@ -58,7 +58,9 @@ export interface PipelineStep {
   script: string[];
 }
 
-type Item = { step: PipelineStep } | { stage: { name: string; deployment: string; trigger?: 'manual'; steps: Array<{ step: PipelineStep }> } };
+type Item =
+  | { step: PipelineStep }
+  | { stage: { name: string; deployment: string; trigger?: 'manual'; steps: Array<{ step: PipelineStep }> } };
 
 export interface PipelineDoc {
   pipelines: { custom?: Record<string, Item[]>; branches?: Record<string, Item[]> };
@@ -87,6 +89,15 @@ export function pipelineItems(runs: PipelineRun[]): Item[] {
       const { name, image, ...rest } = run.steps[0]!;
       return [{ step: { name, image, deployment: run.environment, ...manual, ...rest } }];
     }
-    return [{ stage: { name: `Deploy to ${run.environment}`, deployment: run.environment, ...manual, steps: run.steps.map((step) => ({ step })) } }];
+    return [
+      {
+        stage: {
+          name: `Deploy to ${run.environment}`,
+          deployment: run.environment,
+          ...manual,
+          steps: run.steps.map((step) => ({ step })),
+        },
+      },
+    ];
   });
 }

@@ -1,5 +1,5 @@
 /** IAM policy documents as data: the trust policy of a pipeline role and the inline permissions policy. */
-import { symbolic } from './bitbucket.js';
+import { conditionKey, symbolic } from './bitbucket.js';
 import type { Json } from './params.js';
 
 export interface Statement {
@@ -43,8 +43,8 @@ export function trustPolicy(subPattern: string = symbolic.repositorySubPattern):
         Principal: { Federated: symbolic.providerArn },
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
-          StringEquals: { [`${symbolic.issuerHostPath}:aud`]: symbolic.audience },
-          StringLike: { [`${symbolic.issuerHostPath}:sub`]: subPattern },
+          StringEquals: { [conditionKey(symbolic.issuerHostPath, 'aud')]: symbolic.audience },
+          StringLike: { [conditionKey(symbolic.issuerHostPath, 'sub')]: subPattern },
         },
       },
     ],

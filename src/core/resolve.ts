@@ -5,19 +5,35 @@
  */
 import { UsageError } from '../errors.js';
 import { questionsFor, type Answers, type Question } from './answers.js';
-import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition, type TargetQuestion } from './targets/index.js';
+import { didYouMean } from './did-you-mean.js';
+import { isObject } from './json.js';
+import {
+  BUILT_IN_TARGETS,
+  findTarget,
+  questionsOf,
+  type Gallery,
+  type TargetDefinition,
+  type TargetQuestion,
+} from './targets/index.js';
 import { parseEnvironments, type Rule } from './validate.js';
 
 export interface AnswerSources {
   /** Flag values by answer name: the questions of `new` and of the targets alike. */
   flags: Record<string, string | undefined>;
-  /** Values read from --answers (a plain object, or a manifest whose `answers` holds them). */
-  file?: { path: string; values: Record<string, unknown> };
+  /**
+   * Values read from --answers (a plain object, or a manifest whose `answers` holds them), or from the
+   * manifest of the repository being changed; `origin` names where they came from in messages.
+   */
+  file?: { path: string; values: Record<string, unknown>; origin?: string };
   env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Asks one question; `suggested` is the default to offer. Must return a value the rule accepts. */
-export type Ask = (question: Question, suggested: string | undefined, earlier: Record<string, string>) => Promise<string>;
+export type Ask = (
+  question: Question,
+  suggested: string | undefined,
+  earlier: Record<string, string>,
+) => Promise<string>;
 
 export const flagLabel = (q: Question) => (q.name === 'name' ? '<name>' : `--${q.flag}`);
 
@@ -35,7 +51,9 @@ function check(q: Question, raw: string, where: string): string {
 const patternRule =
   (q: TargetQuestion): Rule =>
   (raw) =>
-    new RegExp(q.pattern).test(raw) ? { value: raw } : { error: `must match ${q.pattern} (${q.description}; e.g. ${q.example})` };
+    new RegExp(q.pattern).test(raw)
+      ? { value: raw }
+      : { error: `must match ${q.pattern} (${q.description}; e.g. ${q.example})` };
 
 /** A target's question in the shape of ours, so flags, files and prompts treat both alike. */
 export function asQuestion(q: TargetQuestion): Question {
@@ -56,9 +74,10 @@ const BASE_KEYS = new Set(questionsFor(BUILT_IN_TARGETS).map((q) => q.name as st
 
 /** Values from an answers file, checked for unknown keys and non-string values. */
 export function answersFromFile(path: string, parsed: unknown): Record<string, unknown> {
-  const root = parsed && typeof parsed === 'object' && 'answers' in parsed ? (parsed as { answers: unknown }).answers : parsed;
-  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-  if (!isObject(root)) throw new UsageError(`--answers ${path}: must be a JSON object of answers, e.g. {"workspace": "phub"}`);
+  const root =
+    parsed && typeof parsed === 'object' && 'answers' in parsed ? (parsed as { answers: unknown }).answers : parsed;
+  if (!isObject(root))
+    throw new UsageError(`--answers ${path}: must be a JSON object of answers, e.g. {"workspace": "phub"}`);
   for (const [key, value] of Object.entries(root)) {
     if (key === 'targetAnswers') {
       if (!isObject(value) || !Object.values(value).every((v) => typeof v === 'string')) {
@@ -66,18 +85,29 @@ export function answersFromFile(path: string, parsed: unknown): Record<string, u
       }
       continue;
     }
-    if (!BASE_KEYS.has(key)) throw new UsageError(`--answers ${path}: unknown answer "${key}" (known: ${[...BASE_KEYS, 'targetAnswers'].join(', ')})`);
+    if (!BASE_KEYS.has(key))
+      throw new UsageError(
+        `--answers ${path}: unknown answer "${key}" (known: ${[...BASE_KEYS, 'targetAnswers'].join(', ')})`,
+      );
     if (typeof value !== 'string') throw new UsageError(`--answers ${path}: "${key}" must be a string`);
   }
   return root;
 }
 
 /** The flag's value, else the answers file's, validated; undefined when neither gives one. */
-function given(q: Question, sources: AnswerSources, fileValues: Record<string, unknown> | undefined): string | undefined {
+function given(
+  q: Question,
+  sources: AnswerSources,
+  fileValues: Record<string, unknown> | undefined,
+): string | undefined {
   const flag = sources.flags[q.name];
   const fromFile = fileValues?.[q.name];
   const [raw, where] =
-    flag !== undefined ? [flag, `${flagLabel(q)}:`] : typeof fromFile === 'string' ? [fromFile, `${flagLabel(q)} (from --answers ${sources.file?.path}):`] : [];
+    flag !== undefined
+      ? [flag, `${flagLabel(q)}:`]
+      : typeof fromFile === 'string'
+        ? [fromFile, `${flagLabel(q)} (from ${sources.file?.origin ?? `--answers ${sources.file?.path}`}):`]
+        : [];
   if (raw === undefined || where === undefined) return undefined;
   return raw === '' && q.optional ? '' : check(q, raw, where);
 }
@@ -98,7 +128,11 @@ interface Pending {
  * The resolution as a generator that yields each unanswered question, so one definition serves the
  * synchronous path (defaults; plop needs its actions synchronously) and the interactive one (prompts).
  */
-function* resolveList(questions: Question[], sources: AnswerSources, fileValues: Record<string, unknown> | undefined): Generator<Pending, Record<string, string>, Reply> {
+function* resolveList(
+  questions: Question[],
+  sources: AnswerSources,
+  fileValues: Record<string, unknown> | undefined,
+): Generator<Pending, Record<string, string>, Reply> {
   const answers: Record<string, string> = {};
   const missing: string[] = [];
   for (const q of questions) {
@@ -114,10 +148,16 @@ function* resolveList(questions: Question[], sources: AnswerSources, fileValues:
   return answers;
 }
 
+/** The closest id when there is one, else every id. */
+export function unknownTarget(where: string, id: string, gallery: Gallery): string {
+  const ids = gallery.map((g) => g.id);
+  return `${where}: unknown target "${id}"${didYouMean(id, ids) || ` (known: ${ids.join(', ')})`}`;
+}
+
 function chosenTargets(ids: string, gallery: Gallery): TargetDefinition[] {
   return ids.split(',').map((id) => {
     const t = findTarget(gallery, id);
-    if (!t) throw new UsageError(`--target: unknown target "${id}" (known: ${gallery.map((g) => g.id).join(', ')})`);
+    if (!t) throw new UsageError(unknownTarget('--target', id, gallery));
     return t;
   });
 }
@@ -127,7 +167,9 @@ function checkRoleNames(answers: Record<string, string>): void {
   for (const env of parseEnvironments(answers['environments'] ?? '')) {
     const name = `${answers['roleName']}-${env.name}`;
     if (name.length > 64) {
-      throw new UsageError(`--role-name: with --environment ${env.name} the role name ${name} is longer than IAM's 64 characters; choose a shorter --role-name`);
+      throw new UsageError(
+        `--role-name: with --environment ${env.name} the role name ${name} is longer than IAM's 64 characters; choose a shorter --role-name`,
+      );
     }
   }
 }
@@ -156,7 +198,11 @@ export function resolveAnswers(sources: AnswerSources, gallery: Gallery = BUILT_
 }
 
 /** Interactive: given values are kept, every other question is asked with its default offered. */
-export async function askAnswers(sources: AnswerSources, ask: Ask, gallery: Gallery = BUILT_IN_TARGETS): Promise<Answers> {
+export async function askAnswers(
+  sources: AnswerSources,
+  ask: Ask,
+  gallery: Gallery = BUILT_IN_TARGETS,
+): Promise<Answers> {
   const run = resolution(sources, gallery);
   let step = run.next();
   while (!step.done) {

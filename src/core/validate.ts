@@ -2,6 +2,8 @@
  * Input rules. Each rule takes raw text and returns the normalised value, or a string that says what
  * is wrong (the caller adds the flag name). Pure: no I/O, usable by prompts, flags and answer files alike.
  */
+import { readUuid, UUID_PATTERN } from './bitbucket.js';
+
 export type Rule = (raw: string) => { value: string } | { error: string };
 
 const ok = (value: string) => ({ value });
@@ -14,34 +16,36 @@ const bad = (error: string) => ({ error });
 export const PATTERN = {
   repoSlug: '^[a-z0-9][a-z0-9._-]{0,61}$',
   workspace: '^[a-z0-9][a-z0-9_-]{0,61}$',
-  uuid: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  uuid: UUID_PATTERN,
   account: '^[0-9]{12}$',
   region: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$',
   roleName: '^[A-Za-z0-9+=,.@_-]{1,64}$',
 } as const;
 
 const test = (pattern: string, s: string) => new RegExp(pattern).test(s);
-const UUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
 
 /** Bitbucket repository slug: lowercase letters, digits, `-`, `_`, `.`; starts with a letter or digit. */
 export const repoSlug: Rule = (raw) =>
   test(PATTERN.repoSlug, raw)
     ? ok(raw)
-    : bad('must be a Bitbucket repository slug: 1-62 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit');
+    : bad(
+        'must be a Bitbucket repository slug: 1-62 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
+      );
 
 /** Bitbucket workspace slug (the ID in bitbucket.org/<workspace>/), not the display name. */
 export const workspaceSlug: Rule = (raw) =>
   test(PATTERN.workspace, raw)
     ? ok(raw)
-    : bad('must be a Bitbucket workspace slug: 1-62 lowercase letters, digits, "_" or "-" (the ID in bitbucket.org/<workspace>/, not the display name)');
+    : bad(
+        'must be a Bitbucket workspace slug: 1-62 lowercase letters, digits, "_" or "-" (the ID in bitbucket.org/<workspace>/, not the display name)',
+      );
 
 /** A UUID as Bitbucket shows it, with or without braces; stored lowercase without braces. */
 export const uuid: Rule = (raw) => {
   const trimmed = raw.trim();
-  const m = UUID.exec(trimmed);
-  const braces = trimmed.startsWith('{') === trimmed.endsWith('}');
-  return m?.[1] && braces
-    ? ok(m[1].toLowerCase())
+  const written = readUuid(trimmed);
+  return written && written.open === written.close
+    ? ok(written.uuid)
     : bad('must be a UUID like {2a1b3c4d-1111-4222-8333-444455556666} (braces optional)');
 };
 
@@ -49,15 +53,11 @@ export const accountId: Rule = (raw) =>
   test(PATTERN.account, raw) ? ok(raw) : bad('must be a 12-digit AWS account ID');
 
 export const region: Rule = (raw) =>
-  test(PATTERN.region, raw)
-    ? ok(raw)
-    : bad('must be an AWS region code such as eu-west-1 or us-east-1');
+  test(PATTERN.region, raw) ? ok(raw) : bad('must be an AWS region code such as eu-west-1 or us-east-1');
 
 /** IAM role name: 1-64 of letters, digits and `+=,.@_-`. */
 export const roleName: Rule = (raw) =>
-  test(PATTERN.roleName, raw)
-    ? ok(raw)
-    : bad('must be an IAM role name: 1-64 letters, digits or + = , . @ _ -');
+  test(PATTERN.roleName, raw) ? ok(raw) : bad('must be an IAM role name: 1-64 letters, digits or + = , . @ _ -');
 
 export const oneOf =
   (choices: readonly string[]): Rule =>
@@ -85,7 +85,8 @@ export function roleNameFor(repo: string): string {
 /** Comma-separated ids (`a,b`), each kebab-case, no repeats. */
 export const idList: Rule = (raw) => {
   const ids = raw.split(',').map((s) => s.trim());
-  if (!ids.every((id) => /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id))) return bad('must be one or more target ids, comma-separated, e.g. s3-static-site,ecr-push');
+  if (!ids.every((id) => /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id)))
+    return bad('must be one or more target ids, comma-separated, e.g. s3-static-site,ecr-push');
   if (new Set(ids).size !== ids.length) return bad('names a target twice');
   return ok(ids.join(','));
 };
@@ -99,12 +100,17 @@ export const ENVIRONMENT_NAME = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
 
 /** Comma-separated `name` or `name=uuid`; names unique; UUIDs normalised. */
 export const environmentList: Rule = (raw) => {
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const out: string[] = [];
   for (const item of items) {
     const [name = '', id, ...rest] = item.split('=');
     if (!test(ENVIRONMENT_NAME, name) || name.length > 30 || rest.length) {
-      return bad(`"${item}" must be name or name=uuid, the name 1-30 lowercase letters and digits starting with a letter, words joined by single "-" (as in deployment: <name>)`);
+      return bad(
+        `"${item}" must be name or name=uuid, the name 1-30 lowercase letters and digits starting with a letter, words joined by single "-" (as in deployment: <name>)`,
+      );
     }
     if (id === undefined) out.push(name);
     else {
@@ -118,7 +124,10 @@ export const environmentList: Rule = (raw) => {
   // `a-1b` and `a1b` would get the same Terraform variable and CloudFormation logical ID
   const squash = (n = '') => n.replace(/-/g, '');
   const clash = names.filter((n) => names.some((m) => m !== n && squash(m) === squash(n)));
-  if (clash.length) return bad(`names environments that differ only in "-" (${clash.join(', ')}): their Terraform and CloudFormation names would clash`);
+  if (clash.length)
+    return bad(
+      `names environments that differ only in "-" (${clash.join(', ')}): their Terraform and CloudFormation names would clash`,
+    );
   return ok(out.join(','));
 };
 

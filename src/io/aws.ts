@@ -55,23 +55,34 @@ export function explainAwsError(e: unknown, action: string, resource?: string): 
   const message = ((e as Error).message ?? String(e)).split('\n')[0]!;
   const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts;
   if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
-    return new RunError('no AWS credentials found: pass --profile <name> (after `aws sso login` for SSO), set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+    return new RunError(
+      'no AWS credentials found: pass --profile <name> (after `aws sso login` for SSO), set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+    );
   }
-  if (/^(ExpiredToken|RequestExpired|TokenRefreshRequired)$/.test(code) || /token.*expired|expired.*token/i.test(message)) {
+  if (
+    /^(ExpiredToken|RequestExpired|TokenRefreshRequired)$/.test(code) ||
+    /token.*expired|expired.*token/i.test(message)
+  ) {
     return new RunError(`the AWS credentials have expired (${code}): refresh them (e.g. aws sso login) and run again`);
   }
   if (/^(InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient)$/.test(code)) {
     return new RunError(`the AWS credentials are not valid (${code}: ${message})`);
   }
   if (code === 'AccessDenied') {
-    return new RunError(`AccessDenied: the credentials may not call ${action}${resource ? ` on ${resource}` : ''}: grant ${action} (the README lists every permission apply and doctor need)`);
+    return new RunError(
+      `AccessDenied: the credentials may not call ${action}${resource ? ` on ${resource}` : ''}: grant ${action} (the README lists every permission apply and doctor need)`,
+    );
   }
   if (/^(Throttling|ThrottlingException|TooManyRequests|RequestLimitExceeded)$/.test(code)) {
-    return new RunError(`IAM kept throttling ${action} (${code}${attempts ? ` after ${attempts} attempts` : ''}): wait a minute and run again`);
+    return new RunError(
+      `IAM kept throttling ${action} (${code}${attempts ? ` after ${attempts} attempts` : ''}): wait a minute and run again`,
+    );
   }
   const network = (e as { code?: string }).code;
   if (network && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(network)) {
-    return new RunError(`cannot reach AWS for ${action} (${network}): check the network, or AWS_ENDPOINT_URL_IAM if you set one`);
+    return new RunError(
+      `cannot reach AWS for ${action} (${network}): check the network, or AWS_ENDPOINT_URL_IAM if you set one`,
+    );
   }
   return new RunError(`${action} failed: ${code || 'error'}: ${message}`);
 }

@@ -1,13 +1,14 @@
 /**
- * What `check` reads: the manifest's files in a generated repository, else whatever a hand-written one
- * holds (the pipeline at the root, policy JSON, Terraform, CloudFormation), found by looking.
+ * The files `check` reads, generated repository or hand-written alike: the pipeline at the root, policy
+ * JSON, Terraform, CloudFormation, found by looking (the manifest is read by `openIfGenerated`).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { MANIFEST_FILE } from '../core/model.js';
+import { join, relative, resolve } from 'node:path';
+import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
 import type { CheckInput } from '../core/check/types.js';
-import type { Manifest } from '../render/files.js';
-import { readIfPresent } from './manifest.js';
+import { toolVersion } from '../paths.js';
+import { renderRepository, type TemplateLookup } from '../render/files.js';
+import { openIfGenerated } from './repository.js';
 
 export type { CheckInput };
 
@@ -29,7 +30,10 @@ function policyKind(text: string): 'trust' | 'permissions' | undefined {
     const doc = JSON.parse(text) as { Statement?: unknown };
     if (!doc || typeof doc !== 'object' || !('Statement' in doc)) return undefined;
     const statements = ([] as unknown[]).concat(doc.Statement);
-    return statements.some((s) => s && typeof s === 'object' && 'Principal' in s) || text.includes('AssumeRoleWithWebIdentity') ? 'trust' : 'permissions';
+    return statements.some((s) => s && typeof s === 'object' && 'Principal' in s) ||
+      text.includes('AssumeRoleWithWebIdentity')
+      ? 'trust'
+      : 'permissions';
   } catch {
     // an unparsable file named like a policy is still checked (policy.grammar reports it)
     return /policy/i.test(text) ? 'permissions' : undefined;
@@ -38,16 +42,6 @@ function policyKind(text: string): 'trust' | 'permissions' | undefined {
 
 export function readCheckInput(dir: string): CheckInput {
   const input: CheckInput = { dir, trustPolicies: [], permissionPolicies: [], terraform: [], cloudformation: [] };
-  // none in a hand-written repository
-  const manifestText = readIfPresent(join(dir, MANIFEST_FILE));
-  if (manifestText !== undefined) {
-    try {
-      const m = JSON.parse(manifestText) as Manifest;
-      if (m && m.tool === 'pipelines-oidc' && m.answers && m.files) input.manifest = m;
-    } catch {
-      // treated as hand-written
-    }
-  }
   for (const path of walk(dir)) {
     const file = relative(dir, path).split('\\').join('/');
     const name = file.split('/').pop()!;
@@ -66,4 +60,27 @@ export function readCheckInput(dir: string): CheckInput {
     }
   }
   return input;
+}
+
+/** A repository as `check` sees it: its files and, when generated, what its manifest's answers give now. */
+export interface CheckTarget {
+  input: CheckInput;
+  model?: RepoModel;
+  /** The files the answers render now; only when there is our Terraform layout to compare. */
+  expected?: Map<string, string>;
+}
+
+/** `dir` as the user gave it, relative to `cwd`; templates are loaded only when a comparison needs them. */
+export async function readCheckTarget(
+  cwd: string,
+  dir: string,
+  templates: () => Promise<TemplateLookup>,
+): Promise<CheckTarget> {
+  const repo = openIfGenerated({ cwd, dir });
+  const input = readCheckInput(resolve(cwd, dir));
+  if (!repo) return { input };
+  const model = repo.model();
+  if (!input.terraform.some((f) => f.file === 'terraform/main.tf')) return { input, model };
+  const { files } = renderRepository(model, toolVersion(), await templates(), repo.galleryDir);
+  return { input, model, expected: new Map(files.map((f) => [f.path, f.content])) };
 }

@@ -5,19 +5,22 @@ import { UsageError } from '../errors.js';
 import { BUILT_IN_TARGETS, type Gallery } from '../core/targets/index.js';
 import { DefinitionError, parseTargetDefinition } from '../core/targets/parse.js';
 
-export function loadGallery(cwd: string, dir: string | undefined): Gallery {
+/** `origin` names where `dir` came from in messages: the flag, or the manifest's field that records it. */
+export function loadGallery(cwd: string, dir: string | undefined, origin = '--gallery'): Gallery {
   if (dir === undefined) return BUILT_IN_TARGETS;
   const folder = resolve(cwd, dir);
   let names: string[];
   try {
-    names = readdirSync(folder).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(folder)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch {
-    throw new UsageError(`--gallery ${dir}: not a readable folder`);
+    throw new UsageError(`${origin} ${dir}: not a readable folder`);
   }
-  if (!names.length) throw new UsageError(`--gallery ${dir}: holds no target definitions (*.json)`);
+  if (!names.length) throw new UsageError(`${origin} ${dir}: holds no target definitions (*.json)`);
   const gallery = [...BUILT_IN_TARGETS];
   for (const name of names) {
-    const source = `--gallery ${join(dir, name)}`;
+    const source = `${origin} ${join(dir, name)}`;
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(join(folder, name), 'utf8'));
@@ -26,7 +29,8 @@ export function loadGallery(cwd: string, dir: string | undefined): Gallery {
     }
     try {
       const target = parseTargetDefinition(raw, source);
-      if (gallery.some((t) => t.id === target.id)) throw new DefinitionError(`${source}: target id "${target.id}" is already in the gallery`);
+      if (gallery.some((t) => t.id === target.id))
+        throw new DefinitionError(`${source}: target id "${target.id}" is already in the gallery`);
       checkSharedQuestions(gallery, target, source);
       gallery.push(target);
     } catch (e) {
@@ -44,20 +48,10 @@ function checkSharedQuestions(gallery: Gallery, target: Gallery[number], source:
       const sameName = other.oq.name === q.name;
       const sameFlag = other.oq.flag === q.flag;
       if ((sameName || sameFlag) && !(sameName && sameFlag && other.oq.pattern === q.pattern)) {
-        throw new DefinitionError(`${source}: question ${q.name} (--${q.flag}) clashes with ${other.oq.name} (--${other.oq.flag}) of target ${other.t.id}`);
+        throw new DefinitionError(
+          `${source}: question ${q.name} (--${q.flag}) clashes with ${other.oq.name} (--${other.oq.flag}) of target ${other.t.id}`,
+        );
       }
     }
   }
-}
-
-/** Command-line options for every target question of the gallery. */
-export function targetFlags(gallery: Gallery): Record<string, { type: 'string' }> {
-  return Object.fromEntries(gallery.flatMap((t) => t.questions.map((q) => [q.flag, { type: 'string' as const }])));
-}
-
-/** `--flag value` pairs of target questions → answers by question name. */
-export function targetFlagValues(gallery: Gallery, values: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of gallery) for (const q of t.questions) if (typeof values[q.flag] === 'string') out[q.name] = values[q.flag] as string;
-  return out;
 }

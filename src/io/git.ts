@@ -15,8 +15,12 @@ const git = (cwd: string, args: string[], env?: Record<string, string>) =>
  * (git ends with generic advice such as "and the repository exists."), else the last line.
  */
 function reason(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.find((l) => l.includes('rejected]')) ?? lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? '';
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const line =
+    lines.find((l) => l.includes('rejected]')) ?? lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? '';
   return line.replace(/\.$/, '');
 }
 
@@ -86,12 +90,23 @@ export async function pushState(dir: string): Promise<{ origin: string | undefin
     git(dir, ['rev-parse', '--verify', '-q', 'refs/remotes/origin/main']),
   ]);
   const url = origin.exitCode === 0 ? origin.stdout.trim() : undefined;
-  return { origin: url, pushed: head.exitCode === 0 && tracking.exitCode === 0 && head.stdout.trim() === tracking.stdout.trim() };
+  return {
+    origin: url,
+    pushed: head.exitCode === 0 && tracking.exitCode === 0 && head.stdout.trim() === tracking.stdout.trim(),
+  };
 }
 
 /** Points `origin` at `remote` and pushes `main` with upstream tracking; undefined when it worked, else git's reason. */
-export async function pushMain(dir: string, remote: string, currentOrigin: string | undefined): Promise<string | undefined> {
-  if (currentOrigin !== remote) await run(dir, currentOrigin === undefined ? ['remote', 'add', 'origin', remote] : ['remote', 'set-url', 'origin', remote]);
+export async function pushMain(
+  dir: string,
+  remote: string,
+  currentOrigin: string | undefined,
+): Promise<string | undefined> {
+  if (currentOrigin !== remote)
+    await run(
+      dir,
+      currentOrigin === undefined ? ['remote', 'add', 'origin', remote] : ['remote', 'set-url', 'origin', remote],
+    );
   const r = await git(dir, ['push', '-q', '-u', 'origin', 'main']);
   return r.exitCode === 0 ? undefined : reason(r.stderr || r.stdout) || `git push exited with ${r.exitCode}`;
 }

@@ -2,14 +2,17 @@
  * Reading and changing the IAM side with as few calls as possible: everything `doctor` and `apply` need
  * is read concurrently, and each planned step is one call.
  */
-import { TAGS, type Step } from '../core/iam/plan.js';
+import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
+import type { Step } from '../core/iam/plan.js';
 import type { DesiredState, ObservedProvider, ObservedRole, ObservedState } from '../core/iam/types.js';
 import { errorCode, explainAwsError, type AwsSession } from './aws.js';
 
 /** IAM hands policy documents over URL-encoded (RFC 3986). */
-export const decodePolicy = (text: string | undefined): unknown => (text === undefined ? undefined : JSON.parse(decodeURIComponent(text)));
+export const decodePolicy = (text: string | undefined): unknown =>
+  text === undefined ? undefined : JSON.parse(decodeURIComponent(text));
 
-const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
 /** A call that may answer NoSuchEntity: undefined then. Any other failure explains itself. */
 async function maybe<T>(call: () => Promise<T>, action: string, resource: string): Promise<T | undefined> {
@@ -31,9 +34,19 @@ async function must<T>(call: () => Promise<T>, action: string, resource?: string
 
 export async function readProvider(aws: AwsSession, arn: string): Promise<ObservedProvider | undefined> {
   const { GetOpenIDConnectProviderCommand } = aws.sdk;
-  const out = await maybe(() => aws.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })), 'iam:GetOpenIDConnectProvider', arn);
+  const out = await maybe(
+    () => aws.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })),
+    'iam:GetOpenIDConnectProvider',
+    arn,
+  );
   if (!out) return undefined;
-  return { arn, url: out.Url ?? '', clientIds: out.ClientIDList ?? [], thumbprints: out.ThumbprintList ?? [], tags: tagMap(out.Tags) };
+  return {
+    arn,
+    url: out.Url ?? '',
+    clientIds: out.ClientIDList ?? [],
+    thumbprints: out.ThumbprintList ?? [],
+    tags: tagMap(out.Tags),
+  };
 }
 
 /** Every page of a listing IAM pages with Marker / IsTruncated. */
@@ -54,22 +67,31 @@ export async function readRole(aws: AwsSession, name: string, policyName: string
   if (!role) return undefined;
   const [inlinePolicyNames, attached, policy] = await Promise.all([
     must(
-      () => allPages(async (Marker) => {
-        const out = await aws.iam.send(new ListRolePoliciesCommand({ RoleName: name, Marker }));
-        return { items: out.PolicyNames ?? [], next: out.IsTruncated ? out.Marker : undefined };
-      }),
+      () =>
+        allPages(async (Marker) => {
+          const out = await aws.iam.send(new ListRolePoliciesCommand({ RoleName: name, Marker }));
+          return { items: out.PolicyNames ?? [], next: out.IsTruncated ? out.Marker : undefined };
+        }),
       'iam:ListRolePolicies',
       name,
     ),
     must(
-      () => allPages(async (Marker) => {
-        const out = await aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name, Marker }));
-        return { items: (out.AttachedPolicies ?? []).map((p) => ({ name: p.PolicyName ?? '', arn: p.PolicyArn ?? '' })), next: out.IsTruncated ? out.Marker : undefined };
-      }),
+      () =>
+        allPages(async (Marker) => {
+          const out = await aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name, Marker }));
+          return {
+            items: (out.AttachedPolicies ?? []).map((p) => ({ name: p.PolicyName ?? '', arn: p.PolicyArn ?? '' })),
+            next: out.IsTruncated ? out.Marker : undefined,
+          };
+        }),
       'iam:ListAttachedRolePolicies',
       name,
     ),
-    maybe(() => aws.iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName })), 'iam:GetRolePolicy', name),
+    maybe(
+      () => aws.iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName })),
+      'iam:GetRolePolicy',
+      name,
+    ),
   ]);
   return {
     name: role.RoleName ?? name,
@@ -95,7 +117,11 @@ export async function readObserved(aws: AwsSession, desired: DesiredState): Prom
     readProvider(aws, desired.provider.arn),
     ...desired.roles.map((r) => readRole(aws, r.name, r.policyName)),
   ]);
-  return { caller, ...(provider ? { provider } : {}), roles: Object.fromEntries(desired.roles.map((r, i) => [r.name, roles[i]])) };
+  return {
+    caller,
+    ...(provider ? { provider } : {}),
+    roles: Object.fromEntries(desired.roles.map((r, i) => [r.name, roles[i]])),
+  };
 }
 
 /** One planned step, as one IAM call. */
@@ -103,25 +129,54 @@ export async function runStep(aws: AwsSession, step: Step): Promise<void> {
   const c = aws.sdk;
   switch (step.kind) {
     case 'create-provider':
-      await aws.iam.send(new c.CreateOpenIDConnectProviderCommand({ Url: step.url, ClientIDList: step.clientIds, ...(step.thumbprints.length ? { ThumbprintList: step.thumbprints } : {}), Tags: TAGS }));
+      await aws.iam.send(
+        new c.CreateOpenIDConnectProviderCommand({
+          Url: step.url,
+          ClientIDList: step.clientIds,
+          ...(step.thumbprints.length ? { ThumbprintList: step.thumbprints } : {}),
+          Tags: TAGS,
+        }),
+      );
       return;
     case 'add-client-id':
-      await aws.iam.send(new c.AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: step.providerArn, ClientID: step.clientId }));
+      await aws.iam.send(
+        new c.AddClientIDToOpenIDConnectProviderCommand({
+          OpenIDConnectProviderArn: step.providerArn,
+          ClientID: step.clientId,
+        }),
+      );
       return;
     case 'set-thumbprints':
-      await aws.iam.send(new c.UpdateOpenIDConnectProviderThumbprintCommand({ OpenIDConnectProviderArn: step.providerArn, ThumbprintList: step.thumbprints }));
+      await aws.iam.send(
+        new c.UpdateOpenIDConnectProviderThumbprintCommand({
+          OpenIDConnectProviderArn: step.providerArn,
+          ThumbprintList: step.thumbprints,
+        }),
+      );
       return;
     case 'create-role':
-      await aws.iam.send(new c.CreateRoleCommand({ RoleName: step.role, AssumeRolePolicyDocument: step.trustPolicy, Description: step.description, MaxSessionDuration: step.maxSessionDuration, Tags: TAGS }));
+      await aws.iam.send(
+        new c.CreateRoleCommand({
+          RoleName: step.role,
+          AssumeRolePolicyDocument: step.trustPolicy,
+          Description: step.description,
+          MaxSessionDuration: step.maxSessionDuration,
+          Tags: TAGS,
+        }),
+      );
       return;
     case 'update-trust':
-      await aws.iam.send(new c.UpdateAssumeRolePolicyCommand({ RoleName: step.role, PolicyDocument: step.trustPolicy }));
+      await aws.iam.send(
+        new c.UpdateAssumeRolePolicyCommand({ RoleName: step.role, PolicyDocument: step.trustPolicy }),
+      );
       return;
     case 'set-max-session':
       await aws.iam.send(new c.UpdateRoleCommand({ RoleName: step.role, MaxSessionDuration: step.maxSessionDuration }));
       return;
     case 'put-policy':
-      await aws.iam.send(new c.PutRolePolicyCommand({ RoleName: step.role, PolicyName: step.policyName, PolicyDocument: step.document }));
+      await aws.iam.send(
+        new c.PutRolePolicyCommand({ RoleName: step.role, PolicyName: step.policyName, PolicyDocument: step.document }),
+      );
       return;
   }
 }

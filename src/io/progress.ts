@@ -15,7 +15,9 @@ export function progress(stream: { write(text: string): unknown; isTTY?: boolean
   return {
     async step(text, work) {
       let frame = 0;
-      const timer = stream.isTTY ? setInterval(() => stream.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text}`), 80) : undefined;
+      const timer = stream.isTTY
+        ? setInterval(() => stream.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text}`), 80)
+        : undefined;
       const finish = (mark: string) => {
         if (timer) clearInterval(timer);
         stream.write(`${timer ? '\r\x1b[2K' : ''}${mark} ${text}\n`);

@@ -22,7 +22,12 @@ export async function askQuestion(q: Question, suggested: string | undefined): P
       checkbox({
         message: q.message,
         required: !q.optional,
-        choices: q.choices.map((c) => ({ value: c.value, name: c.value, description: c.description, checked: chosen.includes(c.value) })),
+        choices: q.choices.map((c) => ({
+          value: c.value,
+          name: c.value,
+          description: c.description,
+          checked: chosen.includes(c.value),
+        })),
       }),
     );
     return picked.join(',');

@@ -25,7 +25,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 function keyOf(schema: object): string {
   const ajv = (require('ajv/package.json') as { version: string }).version;
-  return sha256([FORMAT, ajv, JSON.stringify(AJV_OPTIONS), JSON.stringify(AJV_VOCABULARY), JSON.stringify(schema)].join('\n'));
+  return sha256(
+    [FORMAT, ajv, JSON.stringify(AJV_OPTIONS), JSON.stringify(AJV_VOCABULARY), JSON.stringify(schema)].join('\n'),
+  );
 }
 
 /**

@@ -16,7 +16,8 @@ export interface SchemaSource {
 }
 
 /** Where pipelines-oidc caches: the schema, and the validator compiled from it (schema-validator-cache.ts). */
-export const cacheDir = (env: NodeJS.ProcessEnv) => join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'pipelines-oidc');
+export const cacheDir = (env: NodeJS.ProcessEnv) =>
+  join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'pipelines-oidc');
 const cacheFile = (env: NodeJS.ProcessEnv) => join(cacheDir(env), 'pipelines-configuration.schema.json');
 
 const parse = (text: string): object | undefined => {
@@ -39,7 +40,11 @@ export function cachedSchema(env: NodeJS.ProcessEnv): SchemaSource | undefined {
   }
 }
 
-export async function loadSchema(cwd: string, given: string | undefined, env: NodeJS.ProcessEnv): Promise<SchemaSource> {
+export async function loadSchema(
+  cwd: string,
+  given: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<SchemaSource> {
   if (given !== undefined) {
     let text: string;
     try {
@@ -58,7 +63,10 @@ export async function loadSchema(cwd: string, given: string | undefined, env: No
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(4000) });
     const schema = response.ok ? parse(await response.text()) : undefined;
-    if (!schema) return { note: `schema: ${url} answered ${response.status}; built-in structural checks only (pass --schema <file>)` };
+    if (!schema)
+      return {
+        note: `schema: ${url} answered ${response.status}; built-in structural checks only (pass --schema <file>)`,
+      };
     try {
       mkdirSync(dirname(cache), { recursive: true });
       writeFileSync(cache, JSON.stringify(schema));
@@ -67,6 +75,8 @@ export async function loadSchema(cwd: string, given: string | undefined, env: No
     }
     return { schema, note: `schema: fetched from ${url}` };
   } catch (e) {
-    return { note: `schema: could not fetch ${url} (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message}); built-in structural checks only (pass --schema <file>)` };
+    return {
+      note: `schema: could not fetch ${url} (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message}); built-in structural checks only (pass --schema <file>)`,
+    };
   }
 }

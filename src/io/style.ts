@@ -2,8 +2,10 @@
 const enabled = (stream: NodeJS.WriteStream) =>
   !process.env['NO_COLOR'] && (process.env['FORCE_COLOR'] ? process.env['FORCE_COLOR'] !== '0' : Boolean(stream.isTTY));
 
-const paint = (open: number, close: number) => (text: string, stream: NodeJS.WriteStream = process.stdout) =>
-  enabled(stream) ? `\u001b[${open}m${text}\u001b[${close}m` : text;
+const paint =
+  (open: number, close: number) =>
+  (text: string, stream: NodeJS.WriteStream = process.stdout) =>
+    enabled(stream) ? `\u001b[${open}m${text}\u001b[${close}m` : text;
 
 export const bold = paint(1, 22);
 export const dim = paint(2, 22);

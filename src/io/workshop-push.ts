@@ -32,7 +32,12 @@ export function remoteFor(template: string, repo: string): string {
 }
 
 async function pushOne(job: PushJob): Promise<PushResult> {
-  const result = (status: PushResult['status'], reason?: string): PushResult => ({ repo: job.repo, remote: job.remote, status, ...(reason ? { reason } : {}) });
+  const result = (status: PushResult['status'], reason?: string): PushResult => ({
+    repo: job.repo,
+    remote: job.remote,
+    status,
+    ...(reason ? { reason } : {}),
+  });
   try {
     // the attendee's own .git, never a repository the output folder happens to sit in
     let state: Awaited<ReturnType<typeof pushState>> = { origin: undefined, pushed: false };
@@ -51,7 +56,11 @@ async function pushOne(job: PushJob): Promise<PushResult> {
 }
 
 /** Pushes every repository; `onDone` hears of each as it finishes (for progress). Results in job order. */
-export function pushAll(jobs: PushJob[], concurrency: number, onDone: (r: PushResult, done: number) => void): Promise<PushResult[]> {
+export function pushAll(
+  jobs: PushJob[],
+  concurrency: number,
+  onDone: (r: PushResult, done: number) => void,
+): Promise<PushResult[]> {
   let done = 0;
   return mapPool(jobs, concurrency, async (job) => {
     const r = await pushOne(job);

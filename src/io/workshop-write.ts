@@ -51,7 +51,13 @@ export function planFolders(folders: Array<{ dir: string; files: RenderedFile[] 
 export function assertNoConflicts(plans: FolderPlan[], force: boolean, shown: (dir: string) => string): void {
   const changed = plans.filter((p) => p.status === 'changed');
   if (force || !changed.length) return;
-  const list = changed.slice(0, 5).map((p) => `${shown(p.dir)} (${p.writes.slice(0, 3).map((f) => f.path).join(', ')}${p.writes.length > 3 ? ', …' : ''})`);
+  const list = changed.slice(0, 5).map(
+    (p) =>
+      `${shown(p.dir)} (${p.writes
+        .slice(0, 3)
+        .map((f) => f.path)
+        .join(', ')}${p.writes.length > 3 ? ', …' : ''})`,
+  );
   throw new RunError(
     `${changed.length} existing folder${changed.length === 1 ? '' : 's'} would change: ${list.join('; ')}${changed.length > 5 ? '; …' : ''}. Pass --force to overwrite the generated files, or choose another --out`,
   );

@@ -38,7 +38,9 @@ export async function assertWritable(dir: string, files: RenderedFile[], force: 
   if (force || target.empty) return;
   const inTheWay = target.overwritten.length ? target.overwritten : target.entries;
   const shown = inTheWay.slice(0, 8).join(', ') + (inTheWay.length > 8 ? `, … (${inTheWay.length} in all)` : '');
-  throw new RunError(`${dir} is not empty (${shown}): choose another --dir, or pass --force to overwrite the generated files`);
+  throw new RunError(
+    `${dir} is not empty (${shown}): choose another --dir, or pass --force to overwrite the generated files`,
+  );
 }
 
 /** Writes every file, all or nothing for a new folder, each file atomically for an existing one. */

@@ -4,14 +4,38 @@
  * contain it and CloudFormation cannot compute mapping keys.
  */
 import { REPO_UUID_PLACEHOLDER, WHERE_TO_FIND } from '../core/bitbucket.js';
+import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
 import { type ExtraVariable, type RepoModel, type RoleModel } from '../core/model.js';
 import { paramSpec, splitParams, type Json, type ParamValues } from '../core/params.js';
 import { asJson } from '../core/policy.js';
 import { PATTERN } from '../core/validate.js';
 import { Tagged, type YamlValue } from './yaml.js';
 
-const TAGS = [{ Key: 'managed-by', Value: 'pipelines-oidc' }];
 export const PROVIDER_ID = 'BitbucketOidcProvider';
+
+/** The stack creates the provider only when asked: an account holds one per workspace. */
+export const CREATE_PROVIDER_PARAMETER = {
+  Type: 'String',
+  Description:
+    'false when the account already has the identity provider for this workspace (one per workspace and account)',
+  AllowedValues: ['true', 'false'],
+  Default: 'true',
+};
+export const CREATE_PROVIDER_CONDITION = new Tagged('!Equals', [new Tagged('!Ref', 'CreateOidcProvider'), 'true']);
+
+/** The workspace's identity provider, under the CreateProvider condition; a repository's stack also takes thumbprints. */
+export function oidcProvider(url: YamlValue, clientIds: YamlValue, thumbprints?: YamlValue): YamlValue {
+  return {
+    Type: 'AWS::IAM::OIDCProvider',
+    Condition: 'CreateProvider',
+    Properties: {
+      Url: url,
+      ClientIdList: clientIds,
+      ...(thumbprints === undefined ? {} : { ThumbprintList: thumbprints }),
+      Tags: TAGS,
+    },
+  };
+}
 const pascal = (key: string) => key.replace(/(^|_)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 export const roleLogicalId = (role: RoleModel) => `${pascal(role.key)}Role`;
 
@@ -35,7 +59,8 @@ function cfnKey(s: string, values: ParamValues): string {
   return splitParams(s)
     .map((part) => {
       if (typeof part === 'string') return part;
-      if (paramSpec(part.param).cloudformation !== 'literal') throw new Error(`${part.param} cannot appear in a CloudFormation key`);
+      if (paramSpec(part.param).cloudformation !== 'literal')
+        throw new Error(`${part.param} cannot appear in a CloudFormation key`);
       return values[part.param];
     })
     .join('');
@@ -54,13 +79,17 @@ export function cfnString(s: string, values: ParamValues): YamlValue {
   const refs = parts.filter((p) => typeof p !== 'string');
   if (refs.length === 0) return parts.join('');
   if (parts.length === 1 && typeof parts[0] !== 'string') return new Tagged('!Ref', parts[0]!.ref);
-  return new Tagged('!Sub', parts.map((p) => (typeof p === 'string' ? p.replace(/\$\{/g, '${!') : `\${${p.ref}}`)).join(''));
+  return new Tagged(
+    '!Sub',
+    parts.map((p) => (typeof p === 'string' ? p.replace(/\$\{/g, '${!') : `\${${p.ref}}`)).join(''),
+  );
 }
 
 function cfnValue(v: Json, values: ParamValues): YamlValue {
   if (typeof v === 'string') return cfnString(v, values);
   if (Array.isArray(v)) return v.map((x) => cfnValue(x, values));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [cfnKey(k, values), cfnValue(x, values)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [cfnKey(k, values), cfnValue(x, values)]));
   return v;
 }
 
@@ -75,16 +104,11 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
     ConstraintDescription: `must be a lowercase UUID without braces (${where})`,
   });
   const resources: Record<string, YamlValue> = {
-    [PROVIDER_ID]: {
-      Type: 'AWS::IAM::OIDCProvider',
-      Condition: 'CreateProvider',
-      Properties: {
-        Url: v(model.provider.url),
-        ClientIdList: v(model.provider.clientIds),
-        ThumbprintList: new Tagged('!If', ['HasThumbprint', [new Tagged('!Ref', 'OidcThumbprint')], new Tagged('!Ref', 'AWS::NoValue')]),
-        Tags: TAGS,
-      },
-    },
+    [PROVIDER_ID]: oidcProvider(
+      v(model.provider.url),
+      v(model.provider.clientIds),
+      new Tagged('!If', ['HasThumbprint', [new Tagged('!Ref', 'OidcThumbprint')], new Tagged('!Ref', 'AWS::NoValue')]),
+    ),
   };
   for (const role of model.roles) {
     resources[roleLogicalId(role)] = {
@@ -110,25 +134,30 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
         AllowedPattern: PATTERN.roleName,
         ConstraintDescription: 'must be 1-64 letters, digits or + = , . @ _ -',
       },
-      WorkspaceUuid: uuidParam('UUID of the Bitbucket workspace (the token audience)', values.workspaceUuid, WHERE_TO_FIND.workspaceUuid),
+      WorkspaceUuid: uuidParam(
+        'UUID of the Bitbucket workspace (the token audience)',
+        values.workspaceUuid,
+        WHERE_TO_FIND.workspaceUuid,
+      ),
       RepositoryUuid: uuidParam(
         `UUID of the Bitbucket repository whose pipelines may assume the role${model.repoUuidMissing ? ` (the default ${REPO_UUID_PLACEHOLDER} is refused on purpose)` : ''}`,
         values.repoUuid,
         WHERE_TO_FIND.repoUuid,
       ),
-      CreateOidcProvider: {
-        Type: 'String',
-        Description: 'false when the account already has the identity provider for this workspace (one per workspace and account)',
-        AllowedValues: ['true', 'false'],
-        Default: 'true',
-      },
+      CreateOidcProvider: CREATE_PROVIDER_PARAMETER,
       OidcThumbprint: {
         Type: 'String',
         Description: 'Optional certificate thumbprint; IAM no longer needs one for this issuer',
         Default: '',
         AllowedPattern: '^([0-9A-Fa-f]{40})?$',
       },
-      MaxSessionDuration: { Type: 'Number', Description: 'Longest session in seconds', Default: 3600, MinValue: 3600, MaxValue: 43200 },
+      MaxSessionDuration: {
+        Type: 'Number',
+        Description: 'Longest session in seconds',
+        Default: 3600,
+        MinValue: 3600,
+        MaxValue: 43200,
+      },
       ...Object.fromEntries(
         model.extraVariables.map((x) => {
           const spec = paramSpec(x.param).cloudformation;
@@ -137,7 +166,7 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
       ),
     },
     Conditions: {
-      CreateProvider: new Tagged('!Equals', [new Tagged('!Ref', 'CreateOidcProvider'), 'true']),
+      CreateProvider: CREATE_PROVIDER_CONDITION,
       HasThumbprint: new Tagged('!Not', [new Tagged('!Equals', [new Tagged('!Ref', 'OidcThumbprint'), ''])]),
     },
     Resources: resources,
@@ -146,7 +175,9 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
         model.roles.map((role) => [
           model.roles.length === 1 ? 'RoleArn' : `${roleLogicalId(role)}Arn`,
           {
-            Description: role.environment ? `Value for AWS_OIDC_ROLE_ARN in the ${role.environment} deployment environment` : 'Value for the repository variable AWS_OIDC_ROLE_ARN',
+            Description: role.environment
+              ? `Value for AWS_OIDC_ROLE_ARN in the ${role.environment} deployment environment`
+              : 'Value for the repository variable AWS_OIDC_ROLE_ARN',
             Value: new Tagged('!GetAtt', `${roleLogicalId(role)}.Arn`),
           },
         ]),

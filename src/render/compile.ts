@@ -3,7 +3,7 @@
  * source. The installed CLI loads templates precompiled at build time instead (io/templates.ts).
  */
 import Handlebars from 'handlebars';
-import type { Template } from './files.js';
+import type { Template, TemplateLookup } from './files.js';
 import { withHelpers } from './compile-helpers.js';
 
 /** Options shared with the build-time precompiler: strict, so a misspelt field is an error, not a blank. */
@@ -11,12 +11,12 @@ export const COMPILE_OPTIONS = { strict: true } as const;
 
 let instance: typeof Handlebars | undefined;
 
-export function compileTemplates(readSource: (name: string) => string): (name: string) => Template {
+export function compileTemplates(readSource: (name: string) => string): TemplateLookup {
   instance ??= withHelpers(Handlebars.create());
-  const cache = new Map<string, Template>();
-  return (name) => {
+  const cache = new Map<string, Template<never>>();
+  return <Context>(name: string) => {
     let t = cache.get(name);
-    if (!t) cache.set(name, (t = instance!.compile(readSource(name), COMPILE_OPTIONS) as Template));
-    return t;
+    if (!t) cache.set(name, (t = instance!.compile(readSource(name), COMPILE_OPTIONS)));
+    return t as Template<Context>;
   };
 }

@@ -3,13 +3,12 @@
  * serialising helpers. Pure: the compiled templates come in through `template`.
  */
 import { createHash } from 'node:crypto';
+import type { Manifest } from '../core/manifest.js';
 import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
+import type { RenderedFile } from '../core/rendered-file.js';
 import { templateContext, type TemplateContext } from './view.js';
 
-export interface RenderedFile {
-  path: string;
-  content: string;
-}
+export type { RenderedFile };
 
 /** One file to render: its template and the data it is rendered with (plop's `add` action has this shape). */
 export interface FileJob {
@@ -19,19 +18,12 @@ export interface FileJob {
 }
 
 /** A compiled template: Handlebars with our helpers (compiled from source, or precompiled at build time). */
-export type Template = (context: TemplateContext) => string;
+export type Template<Context = TemplateContext> = (context: Context) => string;
+
+/** The compiled templates of one folder of templates/, by path; each caller knows its template's context. */
+export type TemplateLookup = <Context = TemplateContext>(name: string) => Template<Context>;
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** What `.pipelines-oidc.json` records: the answers and the hash of every other generated file. */
-export interface Manifest {
-  tool: 'pipelines-oidc';
-  version: string;
-  answers: RepoModel['answers'];
-  /** The --gallery folder the targets came from, relative to the repository (later commands load it too). */
-  gallery?: string;
-  files: Record<string, string>;
-}
 
 /**
  * Every file of the repository: the jobs (for plop) and their rendered contents. The manifest comes
@@ -40,7 +32,7 @@ export interface Manifest {
 export function renderRepository(
   model: RepoModel,
   version: string,
-  template: (name: string) => Template,
+  template: TemplateLookup,
   galleryDir?: string,
 ): { jobs: FileJob[]; files: RenderedFile[] } {
   const context = templateContext(model, version);

@@ -6,15 +6,20 @@
 import { paramSpec, splitParams, type Json } from '../core/params.js';
 
 function literal(text: string): string {
-  return text
-    .replace(/[\\"]/g, (c) => `\\${c}`)
-    .replace(/\n/g, '\\n')
-    .replace(/\r/g, '\\r')
-    .replace(/\t/g, '\\t')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    // a function: in a replacement string `$$` means one `$`, which would drop the escape
-    .replace(/\$\{/g, () => '$${')
-    .replace(/%\{/g, '%%{');
+  return (
+    text
+      .replace(/[\\"]/g, (c) => `\\${c}`)
+      .replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r')
+      .replace(/\t/g, '\\t')
+      .replace(
+        /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      )
+      // a function: in a replacement string `$$` means one `$`, which would drop the escape
+      .replace(/\$\{/g, () => '$${')
+      .replace(/%\{/g, '%%{')
+  );
 }
 
 /** A quoted HCL string; markers become interpolations of their Terraform expressions. */
@@ -62,4 +67,8 @@ export function hclIdentifier(name: string): string {
 }
 
 /** The Terraform and AWS provider versions every generated configuration requires: a repository's and a workshop's. */
-export const TERRAFORM_REQUIREMENTS = { terraform: '>= 1.5.0', awsSource: 'hashicorp/aws', awsVersion: '~> 6.0' } as const;
+export const TERRAFORM_REQUIREMENTS = {
+  terraform: '>= 1.5.0',
+  awsSource: 'hashicorp/aws',
+  awsVersion: '~> 6.0',
+} as const;

@@ -3,6 +3,7 @@
  * language and returns a SafeString, so Handlebars' HTML escaping never applies and a value can never
  * change the structure of the file (a test checks every template uses nothing else).
  */
+import { Markdown } from '../core/markdown.js';
 import type { Json } from '../core/params.js';
 import { shQuote } from '../core/shell.js';
 import { hcl, hclIdentifier, hclString } from './hcl.js';
@@ -39,20 +40,46 @@ export function markdownCode(s: string): string {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
+/** A fenced code block whose fence is longer than any run of backticks inside. */
+export function markdownFence(language: string, text: string): string {
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${language}\n${text.trimEnd()}\n${fence}`;
+}
+
+/** Markdown built as data (core/markdown.ts): prose as written, every value escaped for its place. */
+export function markdownDocument(value: Markdown): string {
+  if (!(value instanceof Markdown)) throw new Error('the markdown helper takes Markdown built by core/markdown.ts');
+  return value.parts
+    .map((part) => {
+      if ('prose' in part) return part.prose;
+      if ('text' in part) return markdownText(part.text);
+      if ('code' in part) return markdownCode(part.code);
+      if ('yaml' in part) return markdownFence('yaml', toYaml(part.yaml as YamlValue));
+      return markdownFence(part.language, part.body);
+    })
+    .join('');
+}
+
 export const helpers = {
   /** JSON document, two-space indent. */
   json: (value: Json) => new Safe(JSON.stringify(value, null, 2)),
   /** HCL expression; `indent=N` for values nested N spaces deep. */
   hcl: (value: Json, options: HelperOptions) => new Safe(hcl(value, indentOf(options))),
-  /** HCL quoted string (for keys and labels that must stay strings). */
-  hclString: (value: string) => new Safe(hclString(value)),
+  /** HCL quoted string (for keys and labels that must stay strings); `pad=N` fills it to N characters, aligning `=` as terraform fmt does. */
+  hclString: (value: string, options: HelperOptions) =>
+    new Safe(hclString(value).padEnd(Number(options.hash?.['pad'] ?? 0))),
   hclIdent: (value: string) => new Safe(hclIdentifier(value)),
   /** YAML document of a mapping or sequence. */
   yaml: (value: YamlValue) => new Safe(toYaml(value).trimEnd()),
   /** Markdown-escaped text. */
   md: (value: string) => new Safe(markdownText(String(value))),
+  /** Markdown built as data: its values escaped, its prose as written. */
+  markdown: (value: Markdown) => new Safe(markdownDocument(value)),
   /** Markdown inline code span. */
   code: (value: string) => new Safe(markdownCode(String(value))),
+  /** Text inside a `#` comment line: a line break cannot end the comment. */
+  comment: (value: string) => new Safe(String(value).replace(/\s*[\r\n]+\s*/g, ' ')),
   /** A shell word (single-quoted when needed), for commands shown in the README. */
   sh: (value: string) => new Safe(shQuote(String(value))),
 } as const;

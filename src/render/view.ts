@@ -2,7 +2,14 @@
  * What the templates see: the model plus the concrete and derived values they print. Built from the
  * model only, so the templates never compute a fact themselves.
  */
-import { ENVIRONMENT_UUID_PLACEHOLDER, REPO_UUID_PLACEHOLDER, WHERE_TO_FIND, repositorySubPattern } from '../core/bitbucket.js';
+import {
+  ENVIRONMENT_UUID_PLACEHOLDER,
+  REPO_UUID_PLACEHOLDER,
+  WHERE_TO_FIND,
+  environmentSubPattern,
+  repositorySubPattern,
+} from '../core/bitbucket.js';
+import { imageSupport } from '../core/images.js';
 import { concretePolicies, MANIFEST_FILE, type RepoModel, type RoleModel } from '../core/model.js';
 import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
@@ -22,12 +29,16 @@ const PURPOSE: Record<string, string> = {
   'cloudformation/oidc-role.yaml': 'the same IAM side as one CloudFormation stack',
   'README.md': 'this file',
   '.gitignore': 'keeps Terraform state and credentials out of git',
-  [MANIFEST_FILE]: 'the answers and a hash of each generated file, so pipelines-oidc can update the repository without losing your edits',
+  [MANIFEST_FILE]:
+    'the answers and a hash of each generated file, so pipelines-oidc can update the repository without losing your edits',
 };
 
 function purposeOf(path: string): string {
   const m = /^iam\/([^/]+)\/(trust-policy|inline-policy)\.json$/.exec(path);
-  if (m) return m[2] === 'trust-policy' ? `who may assume the ${m[1]} role: steps of the ${m[1]} deployment environment` : `what the ${m[1]} role may do`;
+  if (m)
+    return m[2] === 'trust-policy'
+      ? `who may assume the ${m[1]} role: steps of the ${m[1]} deployment environment`
+      : `what the ${m[1]} role may do`;
   return PURPOSE[path] ?? '';
 }
 
@@ -56,6 +67,15 @@ function roleView(model: RepoModel, role: RoleModel) {
 
 export type RoleView = ReturnType<typeof roleView>;
 
+/** The images the steps run in, each once, with the targets using it and what is known of its support. */
+function imagesView(model: RepoModel) {
+  return [...new Set(model.targets.map((t) => t.step.image))].map((name) => ({
+    name,
+    targets: model.targets.filter((t) => t.step.image === name).map((t) => t.id),
+    ...(imageSupport(name) ?? { support: 'not known to pipelines-oidc', releases: '' }),
+  }));
+}
+
 export function templateContext(model: RepoModel, toolVersion: string) {
   const { answers, values } = model;
   const resolve = (s: string) => resolveParams(s, values);
@@ -80,10 +100,14 @@ export function templateContext(model: RepoModel, toolVersion: string) {
       audience: resolve(model.provider.clientIds[0]!),
       providerArn: resolve(model.provider.arn),
       subPattern: resolve(repositorySubPattern(values.repoUuid)),
-      environmentSubPattern: resolve(`{${values.repoUuid}}:{ENVIRONMENT-UUID}:*`),
+      environmentSubPattern: resolve(environmentSubPattern(values.repoUuid, 'ENVIRONMENT-UUID')),
       symbolic: {
         provider: model.provider,
-        roles: model.roles.map((r) => ({ ...r, trustPolicy: asJson(r.trustPolicy), permissions: asJson(r.permissions) })),
+        roles: model.roles.map((r) => ({
+          ...r,
+          trustPolicy: asJson(r.trustPolicy),
+          permissions: asJson(r.permissions),
+        })),
       },
       pipeline: model.pipeline,
       pipelineNames: [
@@ -97,6 +121,7 @@ export function templateContext(model: RepoModel, toolVersion: string) {
         notes: t.notes,
         answers: t.questions.map((q) => ({ flag: q.flag, value: answers.targetAnswers[q.name] ?? '' })),
       })),
+      images: imagesView(model),
       variables: model.repositoryVariables,
       deploymentVariables: model.deploymentVariables,
       files: model.files.map((f) => ({ path: f.path, purpose: purposeOf(f.path) })),

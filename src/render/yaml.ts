@@ -35,7 +35,10 @@ function isPlainSafe(s: string): boolean {
 /** A double-quoted scalar: JSON's escapes plus the characters YAML treats as breaks or BOM. */
 function quote(s: string): string {
   // JSON.stringify already escapes C0 controls and lone surrogates
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(s).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Plain when unambiguous; else single-quoted (readable for shell lines), double-quoted for control characters. */

@@ -92,7 +92,12 @@ export interface BitbucketApi {
   repositories: Map<string, FakeRepository>;
   pipelines: FakePipeline[];
   addWorkspace(slug: string, uuid: string): void;
-  addRepository(workspace: string, slug: string, uuid: string, options?: { pipelinesEnabled?: boolean }): FakeRepository;
+  addRepository(
+    workspace: string,
+    slug: string,
+    uuid: string,
+    options?: { pipelinesEnabled?: boolean },
+  ): FakeRepository;
   /** Scopes the credential has; undefined: all. A route needing another answers 403 listing it. */
   grant(scopes: string[] | undefined): void;
   /** The next `times` requests matching answer 429 with `Retry-After: seconds`. */
@@ -117,20 +122,28 @@ class ApiError extends Error {
 }
 
 const braced = () => `{${randomUUID()}}`;
-const sameUuid = (a: string, b: string) => a.replace(/[{}]/g, '').toLowerCase() === b.replace(/[{}]/g, '').toLowerCase();
+const sameUuid = (a: string, b: string) =>
+  a.replace(/[{}]/g, '').toLowerCase() === b.replace(/[{}]/g, '').toLowerCase();
 
 /** The scope each route needs, as the API reference names them for API tokens. */
 function scopeOf(method: string, path: string): string {
-  if (/\/pipelines_config\/variables|\/deployments_config\//.test(path)) return method === 'GET' ? 'read:pipeline:bitbucket' : 'admin:pipeline:bitbucket';
-  if (/\/pipelines_config$/.test(path)) return method === 'GET' ? 'read:pipeline:bitbucket' : 'admin:pipeline:bitbucket';
+  if (/\/pipelines_config\/variables|\/deployments_config\//.test(path))
+    return method === 'GET' ? 'read:pipeline:bitbucket' : 'admin:pipeline:bitbucket';
+  if (/\/pipelines_config$/.test(path))
+    return method === 'GET' ? 'read:pipeline:bitbucket' : 'admin:pipeline:bitbucket';
   if (/\/environments$/.test(path)) return method === 'GET' ? 'read:pipeline:bitbucket' : 'admin:pipeline:bitbucket';
   if (/\/pipelines(\/|$)/.test(path)) return method === 'GET' ? 'read:pipeline:bitbucket' : 'write:pipeline:bitbucket';
   if (/^\/repositories\/[^/]+$/.test(path)) return 'read:repository:bitbucket';
-  if (/^\/repositories\/[^/]+\/[^/]+$/.test(path)) return method === 'GET' ? 'read:repository:bitbucket' : 'admin:repository:bitbucket';
+  if (/^\/repositories\/[^/]+\/[^/]+$/.test(path))
+    return method === 'GET' ? 'read:repository:bitbucket' : 'admin:repository:bitbucket';
   return 'read:workspace:bitbucket';
 }
 
-export async function startBitbucketApi(options: { credential: Credential; maxPagelen?: number; cloneUrl?: (workspace: string, slug: string) => string }): Promise<BitbucketApi> {
+export async function startBitbucketApi(options: {
+  credential: Credential;
+  maxPagelen?: number;
+  cloneUrl?: (workspace: string, slug: string) => string;
+}): Promise<BitbucketApi> {
   const workspaces = new Map<string, { uuid: string }>();
   const repositories = new Map<string, FakeRepository>();
   const pipelines: FakePipeline[] = [];
@@ -142,7 +155,9 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
   let outcomes: PipelineRunner[] = [];
   const maxPagelen = options.maxPagelen ?? 100;
   const expected =
-    'accessToken' in options.credential ? `Bearer ${options.credential.accessToken}` : `Basic ${Buffer.from(`${options.credential.email}:${options.credential.token}`).toString('base64')}`;
+    'accessToken' in options.credential
+      ? `Bearer ${options.credential.accessToken}`
+      : `Basic ${Buffer.from(`${options.credential.email}:${options.credential.token}`).toString('base64')}`;
   let base = '';
 
   const repoJson = (r: FakeRepository) => ({
@@ -153,10 +168,36 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
     is_private: r.isPrivate,
     scm: 'git',
     ...(r.project ? { project: { type: 'project', key: r.project } } : {}),
-    links: { clone: [{ name: 'https', href: options.cloneUrl ? options.cloneUrl(r.workspace, r.slug) : `https://bitbucket.org/${r.workspace}/${r.slug}.git` }, { name: 'ssh', href: `git@bitbucket.org:${r.workspace}/${r.slug}.git` }] },
+    links: {
+      clone: [
+        {
+          name: 'https',
+          href: options.cloneUrl
+            ? options.cloneUrl(r.workspace, r.slug)
+            : `https://bitbucket.org/${r.workspace}/${r.slug}.git`,
+        },
+        { name: 'ssh', href: `git@bitbucket.org:${r.workspace}/${r.slug}.git` },
+      ],
+    },
   });
-  const variableJson = (v: FakeVariable) => ({ type: 'pipeline_variable', uuid: v.uuid, key: v.key, secured: v.secured, ...(v.secured ? {} : { value: v.value }) });
-  const environmentJson = (e: FakeEnvironment) => ({ type: 'deployment_environment', uuid: e.uuid, name: e.name, slug: e.name, environment_type: { type: 'deployment_environment_type', name: e.type, rank: ['Test', 'Staging', 'Production'].indexOf(e.type) } });
+  const variableJson = (v: FakeVariable) => ({
+    type: 'pipeline_variable',
+    uuid: v.uuid,
+    key: v.key,
+    secured: v.secured,
+    ...(v.secured ? {} : { value: v.value }),
+  });
+  const environmentJson = (e: FakeEnvironment) => ({
+    type: 'deployment_environment',
+    uuid: e.uuid,
+    name: e.name,
+    slug: e.name,
+    environment_type: {
+      type: 'deployment_environment_type',
+      name: e.type,
+      rank: ['Test', 'Staging', 'Production'].indexOf(e.type),
+    },
+  });
 
   function page(items: unknown[], path: string, query: URLSearchParams) {
     const pagelen = Math.min(Number(query.get('pagelen') ?? 10) || 10, maxPagelen);
@@ -180,12 +221,21 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
     }
   }
 
-  function variables(list: FakeVariable[], method: string, id: string | undefined, raw: string, path: string, query: URLSearchParams): [number, unknown] {
+  function variables(
+    list: FakeVariable[],
+    method: string,
+    id: string | undefined,
+    raw: string,
+    path: string,
+    query: URLSearchParams,
+  ): [number, unknown] {
     if (method === 'GET' && !id) return [200, page(list.map(variableJson), path, query)];
     const b = body(raw);
-    if (typeof b['key'] !== 'string' || typeof b['value'] !== 'string') throw new ApiError(400, 'key and value are required');
+    if (typeof b['key'] !== 'string' || typeof b['value'] !== 'string')
+      throw new ApiError(400, 'key and value are required');
     if (method === 'POST' && !id) {
-      if (list.some((v) => v.key === b['key'])) throw new ApiError(409, `A variable with the key ${String(b['key'])} already exists`);
+      if (list.some((v) => v.key === b['key']))
+        throw new ApiError(409, `A variable with the key ${String(b['key'])} already exists`);
       const v = { uuid: braced(), key: b['key'], value: b['value'], secured: Boolean(b['secured']) };
       list.push(v);
       return [201, variableJson(v)];
@@ -216,10 +266,20 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
       if (method === 'GET') return [200, repoJson(repoOf(ws, slug))];
       if (method === 'POST') {
         if (!workspaces.has(ws)) throw new ApiError(404, `No workspace with identifier '${ws}'.`);
-        if (repositories.has(`${ws}/${slug}`)) throw new ApiError(400, 'Repository with this Slug and Owner already exists.');
+        if (repositories.has(`${ws}/${slug}`))
+          throw new ApiError(400, 'Repository with this Slug and Owner already exists.');
         const b = body(raw);
         const project = (b['project'] as { key?: string } | undefined)?.key;
-        const r: FakeRepository = { uuid: braced(), workspace: ws, slug, isPrivate: b['is_private'] !== false, ...(project ? { project } : {}), pipelinesEnabled: false, variables: [], environments: [] };
+        const r: FakeRepository = {
+          uuid: braced(),
+          workspace: ws,
+          slug,
+          isPrivate: b['is_private'] !== false,
+          ...(project ? { project } : {}),
+          pipelinesEnabled: false,
+          variables: [],
+          environments: [],
+        };
         repositories.set(`${ws}/${slug}`, r);
         return [200, repoJson(r)];
       }
@@ -239,8 +299,10 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
       const bb = body(raw);
       const name = String(bb['name'] ?? '');
       const type = (bb['environment_type'] as { name?: string } | undefined)?.name ?? '';
-      if (!name || !['Test', 'Staging', 'Production'].includes(type)) throw new ApiError(400, 'name and environment_type.name (Test, Staging, Production) are required');
-      if (repo.environments.some((x) => x.name.toLowerCase() === name.toLowerCase())) throw new ApiError(409, `Environment with name ${name} already exists.`);
+      if (!name || !['Test', 'Staging', 'Production'].includes(type))
+        throw new ApiError(400, 'name and environment_type.name (Test, Staging, Production) are required');
+      if (repo.environments.some((x) => x.name.toLowerCase() === name.toLowerCase()))
+        throw new ApiError(409, `Environment with name ${name} already exists.`);
       const env = { uuid: braced(), name, type, variables: [] };
       repo.environments.push(env);
       return [201, environmentJson(env)];
@@ -251,12 +313,30 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
       return variables(env.variables, method, e, raw, path, query);
     }
     if (a === 'pipelines' && rest.length === 1 && method === 'POST') {
-      const target = body(raw)['target'] as { type?: string; ref_name?: string; selector?: { type?: string; pattern?: string } } | undefined;
-      if (target?.type !== 'pipeline_ref_target' || !target.ref_name || target.selector?.type !== 'custom' || !target.selector.pattern) throw new ApiError(400, 'target must be a pipeline_ref_target with a custom selector');
-      const runner = outcomes.shift() ?? { steps: [{ name: 'Check the AWS OIDC role', result: 'SUCCESSFUL', log: 'Signed in as ok\n' }] };
+      const target = body(raw)['target'] as
+        { type?: string; ref_name?: string; selector?: { type?: string; pattern?: string } } | undefined;
+      if (
+        target?.type !== 'pipeline_ref_target' ||
+        !target.ref_name ||
+        target.selector?.type !== 'custom' ||
+        !target.selector.pattern
+      )
+        throw new ApiError(400, 'target must be a pipeline_ref_target with a custom selector');
+      const runner = outcomes.shift() ?? {
+        steps: [{ name: 'Check the AWS OIDC role', result: 'SUCCESSFUL', log: 'Signed in as ok\n' }],
+      };
       const first = braced();
-      const outcome = typeof runner === 'function' ? runner({ repository: repo, stepUuid: first, branch: target.ref_name }) : runner;
-      const p: FakePipeline = { uuid: braced(), buildNumber: pipelines.length + 1, repository: `${ws}/${slug}`, target, polls: 0, outcome, stepUuids: outcome.steps.map((_, i) => (i === 0 ? first : braced())) };
+      const outcome =
+        typeof runner === 'function' ? runner({ repository: repo, stepUuid: first, branch: target.ref_name }) : runner;
+      const p: FakePipeline = {
+        uuid: braced(),
+        buildNumber: pipelines.length + 1,
+        repository: `${ws}/${slug}`,
+        target,
+        polls: 0,
+        outcome,
+        stepUuids: outcome.steps.map((_, i) => (i === 0 ? first : braced())),
+      };
       pipelines.push(p);
       return [201, pipelineJson(p)];
     }
@@ -267,7 +347,20 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
         p.polls++;
         return [200, pipelineJson(p)];
       }
-      if (c === 'steps' && !d) return [200, page(p.outcome.steps.map((s, i) => ({ type: 'pipeline_step', uuid: p.stepUuids[i], name: s.name, state: { type: 'pipeline_step_state_completed', name: 'COMPLETED', result: { name: s.result } } })), path, query)];
+      if (c === 'steps' && !d)
+        return [
+          200,
+          page(
+            p.outcome.steps.map((s, i) => ({
+              type: 'pipeline_step',
+              uuid: p.stepUuids[i],
+              name: s.name,
+              state: { type: 'pipeline_step_state_completed', name: 'COMPLETED', result: { name: s.result } },
+            })),
+            path,
+            query,
+          ),
+        ];
       if (c === 'steps' && d && e === 'log') {
         const i = p.stepUuids.findIndex((u) => sameUuid(u, d));
         if (i < 0) throw new ApiError(404, 'Step not found');
@@ -283,7 +376,14 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
     const done = p.polls >= 2;
     const failed = p.outcome.steps.some((s) => s.result !== 'SUCCESSFUL');
     const state = done
-      ? { type: 'pipeline_state_completed', name: 'COMPLETED', result: { type: failed ? 'pipeline_state_completed_failed' : 'pipeline_state_completed_successful', name: failed ? 'FAILED' : 'SUCCESSFUL' } }
+      ? {
+          type: 'pipeline_state_completed',
+          name: 'COMPLETED',
+          result: {
+            type: failed ? 'pipeline_state_completed_failed' : 'pipeline_state_completed_successful',
+            name: failed ? 'FAILED' : 'SUCCESSFUL',
+          },
+        }
       : p.polls === 0
         ? { type: 'pipeline_state_pending', name: 'PENDING' }
         : { type: 'pipeline_state_in_progress', name: 'IN_PROGRESS', stage: { name: 'RUNNING' } };
@@ -301,14 +401,26 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/log-storage/')) {
       // served by storage, not the API: no credentials expected, none must be sent
-      calls.push({ method: req.method ?? '', path: url.pathname, query: '', status: 200, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+      calls.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        query: '',
+        status: 200,
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      });
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end(logs.get(url.pathname.slice('/log-storage/'.length)) ?? '');
       return;
     }
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/^\/2\.0/, '').replace(/\/$/, '');
-    const call: ApiCall = { method, path, query: url.search, status: 0, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
+    const call: ApiCall = {
+      method,
+      path,
+      query: url.search,
+      status: 0,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    };
     if (raw) {
       try {
         call.body = JSON.parse(raw);
@@ -318,18 +430,27 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
     }
     calls.push(call);
     try {
-      const issuer = /^\/workspaces\/([^/]+)\/pipelines-config\/identity\/oidc\/\.well-known\/openid-configuration$/.exec(path);
+      const issuer =
+        /^\/workspaces\/([^/]+)\/pipelines-config\/identity\/oidc\/\.well-known\/openid-configuration$/.exec(path);
       if (issuer && method === 'GET') {
         if (!workspaces.has(issuer[1]!)) throw new ApiError(404, 'Not found');
         const iss = `https://api.bitbucket.org/2.0/workspaces/${issuer[1]}/pipelines-config/identity/oidc`;
         call.status = 200;
-        return send(res, 200, { issuer: iss, jwks_uri: `${iss}/keys.json`, response_types_supported: ['id_token'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] });
+        return send(res, 200, {
+          issuer: iss,
+          jwks_uri: `${iss}/keys.json`,
+          response_types_supported: ['id_token'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256'],
+        });
       }
       if (req.headers.authorization !== expected) throw new ApiError(401, 'Unauthorized');
       const throttle = throttles.find((t) => t.method === method && t.path.test(path) && t.times > 0);
       if (throttle) {
         throttle.times--;
-        throw new ApiError(429, 'Rate limit for this resource has been exceeded', undefined, { 'retry-after': String(throttle.seconds) });
+        throw new ApiError(429, 'Rate limit for this resource has been exceeded', undefined, {
+          'retry-after': String(throttle.seconds),
+        });
       }
       const failure = failures.find((f) => f.method === method && f.path.test(path));
       if (failure) {
@@ -337,7 +458,11 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
         throw new ApiError(failure.status, failure.message);
       }
       const scope = scopeOf(method, path);
-      if (granted && !granted.includes(scope)) throw new ApiError(403, 'Your credentials lack one or more required privilege scopes.', { required: [scope], granted });
+      if (granted && !granted.includes(scope))
+        throw new ApiError(403, 'Your credentials lack one or more required privilege scopes.', {
+          required: [scope],
+          granted,
+        });
       const [status, payload] = route(method, path, url.searchParams, raw);
       call.status = status;
       send(res, status, payload);
@@ -345,7 +470,12 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
       const e = error instanceof ApiError ? error : new ApiError(500, String(error));
       call.status = e.status;
       if (e.status === 307) return send(res, 307, undefined, e.headers);
-      send(res, e.status, { type: 'error', error: { message: e.message, ...(e.detail ? { detail: e.detail } : {}) } }, e.headers);
+      send(
+        res,
+        e.status,
+        { type: 'error', error: { message: e.message, ...(e.detail ? { detail: e.detail } : {}) } },
+        e.headers,
+      );
     }
   }
 
@@ -362,7 +492,15 @@ export async function startBitbucketApi(options: { credential: Credential; maxPa
     pipelines,
     addWorkspace: (slug, uuid) => void workspaces.set(slug, { uuid }),
     addRepository(workspace, slug, uuid, opts = {}) {
-      const r: FakeRepository = { uuid, workspace, slug, isPrivate: true, pipelinesEnabled: opts.pipelinesEnabled ?? false, variables: [], environments: [] };
+      const r: FakeRepository = {
+        uuid,
+        workspace,
+        slug,
+        isPrivate: true,
+        pipelinesEnabled: opts.pipelinesEnabled ?? false,
+        variables: [],
+        environments: [],
+      };
       repositories.set(`${workspace}/${slug}`, r);
       return r;
     },

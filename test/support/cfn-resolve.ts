@@ -6,11 +6,32 @@
  */
 import { parseDocument, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 
-const FUNCTIONS = ['Base64', 'Cidr', 'FindInMap', 'GetAtt', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub', 'Transform', 'And', 'Equals', 'If', 'Not', 'Or'];
+const FUNCTIONS = [
+  'Base64',
+  'Cidr',
+  'FindInMap',
+  'GetAtt',
+  'GetAZs',
+  'ImportValue',
+  'Join',
+  'Select',
+  'Split',
+  'Sub',
+  'Transform',
+  'And',
+  'Equals',
+  'If',
+  'Not',
+  'Or',
+];
 
 /** Every CloudFormation short-form tag, on scalars, sequences and mappings alike. */
 const CFN_TAGS: Array<ScalarTag | CollectionTag> = [
-  ...[['Ref', 'Ref'] as const, ['Condition', 'Condition'] as const, ...FUNCTIONS.map((f) => [f, `Fn::${f}`] as const)].flatMap(([short, long]) => {
+  ...[
+    ['Ref', 'Ref'] as const,
+    ['Condition', 'Condition'] as const,
+    ...FUNCTIONS.map((f) => [f, `Fn::${f}`] as const),
+  ].flatMap(([short, long]) => {
     const tag = `!${short}`;
     // `!GetAtt Role.Arn` is the short form of `Fn::GetAtt: [Role, Arn]`
     const wrap = (v: unknown) => ({ [long]: short === 'GetAtt' && typeof v === 'string' ? v.split(/\.(.*)/s, 2) : v });
@@ -112,7 +133,12 @@ export function cfnResolver(template: Record<string, unknown>, pseudo: Pseudo, o
       if (end < 0) throw new Error(`unterminated \${ in Fn::Sub ${JSON.stringify(text)}`);
       const name = text.slice(at + 2, end).trim();
       const dot = name.indexOf('.');
-      const v = name in variables ? value(variables[name]) : dot > 0 && !name.startsWith('AWS::') ? getAtt(name.slice(0, dot), name.slice(dot + 1)) : ref(name);
+      const v =
+        name in variables
+          ? value(variables[name])
+          : dot > 0 && !name.startsWith('AWS::')
+            ? getAtt(name.slice(0, dot), name.slice(dot + 1))
+            : ref(name);
       if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`Fn::Sub: ${name} is not a string`);
       out += String(v);
       i = end + 1;

@@ -10,8 +10,15 @@ import { CLI, ROOT, runCli } from './fixtures.ts';
  * what would change the outcome: the machine's AWS region variables (`new` falls back to them), and
  * FORCE_COLOR, which uvu sets: beside runCli's NO_COLOR it makes Node print a warning on stderr.
  */
-export function runNew(args: string[], cwd: string, env: Record<string, string | undefined> = {}): SpawnSyncReturns<string> {
-  return runCli(['new', ...args], { cwd, env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, FORCE_COLOR: undefined, ...env } });
+export function runNew(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+): SpawnSyncReturns<string> {
+  return runCli(['new', ...args], {
+    cwd,
+    env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, FORCE_COLOR: undefined, ...env },
+  });
 }
 
 /** Every file under `dir` as sorted relative paths with `/`, the shape `--json` reports. */
@@ -36,7 +43,12 @@ export function stagingLeftovers(parent: string): string[] {
  * A failure as the CLI promises it: the exit code, exactly one stderr line `pipelines-oidc: …`
  * containing every fragment, and nothing on stdout (unless the failure came after some work was done).
  */
-export function assertOneLineError(r: SpawnSyncReturns<string>, exitCode: number, fragments: string[], { quiet = true } = {}): string {
+export function assertOneLineError(
+  r: SpawnSyncReturns<string>,
+  exitCode: number,
+  fragments: string[],
+  { quiet = true } = {},
+): string {
   assert.is(r.status, exitCode, `exit code (stderr: ${r.stderr})`);
   if (quiet) assert.is(r.stdout, '', 'nothing on stdout');
   const lines = r.stderr.split('\n');
@@ -58,15 +70,28 @@ export function onlyJson(r: SpawnSyncReturns<string>): unknown {
  * The built CLI without blocking this process: for suites whose server (a local IAM endpoint, say) runs
  * in the test process and must answer while the CLI waits. Same result shape as runCli.
  */
-export function runCliAsync(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<SpawnSyncReturns<string>> {
+export function runCliAsync(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<SpawnSyncReturns<string>> {
   return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = Object.fromEntries(
+      Object.entries({ ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env }).filter(
+        ([, v]) => v !== undefined,
+      ),
+    ) as Record<string, string>;
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ pid: child.pid ?? 0, output: [null, stdout, stderr], stdout, stderr, status, signal }));
+    child.on('close', (status, signal) =>
+      resolve({ pid: child.pid ?? 0, output: [null, stdout, stderr], stdout, stderr, status, signal }),
+    );
   });
 }

@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Answers } from '../../src/core/answers.ts';
 import { buildRepoModel, type RepoModel } from '../../src/core/model.ts';
+import type { RenderedFile } from '../../src/core/rendered-file.ts';
 import { resolveAnswers } from '../../src/core/resolve.ts';
+import type { Exercise } from '../../src/core/workshop/types.ts';
 import { compileTemplates } from '../../src/render/compile.ts';
 import { renderRepository } from '../../src/render/files.ts';
-import { PACKAGE_ROOT, TEMPLATES_DIR } from '../../src/paths.ts';
+import { exerciseFiles } from '../../src/render/workshop-exercise.ts';
+import { PACKAGE_ROOT, TEMPLATES_DIR, templatesDir } from '../../src/paths.ts';
 
 export const ROOT = PACKAGE_ROOT;
 export const CLI = join(PACKAGE_ROOT, 'dist/cli.js');
@@ -27,10 +30,30 @@ export function answers(overrides: Partial<Answers> = {}): Answers {
 }
 
 /** Every generated file of a repository, rendered in memory: path → content. */
-export function renderRepo(a: Answers = EXAMPLE, version = '0.0.0-test'): { model: RepoModel; files: Map<string, string> } {
+export function renderRepo(
+  a: Answers = EXAMPLE,
+  version = '0.0.0-test',
+): { model: RepoModel; files: Map<string, string> } {
   const model = buildRepoModel(a);
-  const rendered = renderRepository(model, version, compileTemplates((p) => readFileSync(join(TEMPLATES_DIR, p), 'utf8'))).files;
+  const rendered = renderRepository(
+    model,
+    version,
+    compileTemplates((p) => readFileSync(join(TEMPLATES_DIR, p), 'utf8')),
+  ).files;
   return { model, files: new Map(rendered.map((f) => [f.path, f.content])) };
+}
+
+/** The workshop's templates (SUMMARY.md, the facilitator's Terraform, EXERCISE.md), compiled from source. */
+export const workshopTemplates = compileTemplates((p) => readFileSync(join(templatesDir('workshop'), p), 'utf8'));
+
+/** The exercise repository `workshop` makes from a repository rendered by renderRepo. */
+export function exerciseRepo(exercise: Exercise, model: RepoModel, files: Map<string, string>): RenderedFile[] {
+  return exerciseFiles(
+    exercise,
+    model,
+    [...files].map(([path, content]) => ({ path, content })),
+    workshopTemplates,
+  );
 }
 
 export function tempDir(prefix = 'pipelines-oidc-test-'): { path: string; cleanup: () => void } {
@@ -47,7 +70,10 @@ export const GIT_IDENTITY = {
 };
 
 /** Runs the built CLI (npm test builds first) without a terminal. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): SpawnSyncReturns<string> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
@@ -64,8 +90,15 @@ export function git(cwd: string, args: string[], env: Record<string, string> = {
 export function exampleFlags(overrides: Record<string, string> = {}): string[] {
   const raw = JSON.parse(readFileSync(EXAMPLE_ANSWERS_FILE, 'utf8')) as Record<string, string>;
   const flag: Record<string, string> = {
-    workspace: 'workspace', workspaceUuid: 'workspace-uuid', account: 'account', region: 'region', repoUuid: 'repo-uuid',
-    roleName: 'role-name', iac: 'iac', auth: 'auth', target: 'target',
+    workspace: 'workspace',
+    workspaceUuid: 'workspace-uuid',
+    account: 'account',
+    region: 'region',
+    repoUuid: 'repo-uuid',
+    roleName: 'role-name',
+    iac: 'iac',
+    auth: 'auth',
+    target: 'target',
   };
   const merged = { ...raw, ...overrides };
   const out = [merged['name'] ?? ''];

@@ -16,7 +16,10 @@ export interface GitHttp {
   close(): Promise<void>;
 }
 
-export async function startGitHttp(root: string, credentials: { username: string; password: string }): Promise<GitHttp> {
+export async function startGitHttp(
+  root: string,
+  credentials: { username: string; password: string },
+): Promise<GitHttp> {
   const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const state = { users: [] as string[], refused: 0 };
   const server = createServer((req, res) => {

@@ -179,7 +179,9 @@ class Parser {
     this.skip();
     const first = this.match(IDENT) ?? this.fail('expected a loop variable');
     this.skip();
-    const second = this.eat(',') ? (this.skip(), this.match(IDENT) ?? this.fail('expected a loop variable')) : undefined;
+    const second = this.eat(',')
+      ? (this.skip(), this.match(IDENT) ?? this.fail('expected a loop variable'))
+      : undefined;
     this.skip();
     if (!this.src.startsWith('in', this.pos)) this.fail('expected in');
     this.pos += 2;
@@ -215,7 +217,8 @@ class Parser {
       if (!this.eat('=') && !this.eat(':')) this.fail('expected = in an object');
       entries.push([key, this.expression()]);
       const newline = this.skip();
-      if (!this.eat(',') && !newline && !this.peek('}')) this.fail('expected a comma or a newline between object items');
+      if (!this.eat(',') && !newline && !this.peek('}'))
+        this.fail('expected a comma or a newline between object items');
       this.skip();
     }
     return { kind: 'object', entries };
@@ -328,7 +331,11 @@ function evalExpr(e: Expr, ctx: HclContext, scope: Scope): Value {
       return -(v as number);
     }
     case 'binary':
-      return binary(e.op, () => ev(e.left), () => ev(e.right));
+      return binary(
+        e.op,
+        () => ev(e.left),
+        () => ev(e.right),
+      );
     case 'conditional':
       return truthy(ev(e.test)) ? ev(e.then) : ev(e.otherwise);
     case 'for': {
@@ -365,8 +372,23 @@ function binary(op: string, left: () => Value, right: () => Value): Value {
   if (op === '!=') return JSON.stringify(a) !== JSON.stringify(b);
   const x = Number(a);
   const y = Number(b);
-  const ops: Record<string, number | boolean> = { '>': x > y, '<': x < y, '>=': x >= y, '<=': x <= y, '+': x + y, '-': x - y, '*': x * y, '/': x / y, '%': x % y };
-  return ops[op] ?? (() => { throw new SyntaxError(`unknown operator ${op}`); })();
+  const ops: Record<string, number | boolean> = {
+    '>': x > y,
+    '<': x < y,
+    '>=': x >= y,
+    '<=': x <= y,
+    '+': x + y,
+    '-': x - y,
+    '*': x * y,
+    '/': x / y,
+    '%': x % y,
+  };
+  return (
+    ops[op] ??
+    (() => {
+      throw new SyntaxError(`unknown operator ${op}`);
+    })()
+  );
 }
 
 function traverse(e: Extract<Expr, { kind: 'traversal' }>, ctx: HclContext, scope: Scope): Value {
@@ -479,14 +501,18 @@ export function variableBlocks(variablesTf: Record<string, unknown>): Record<str
   if (!isObject(blocks)) throw new Error('no variable blocks');
   return Object.fromEntries(
     Object.entries(blocks).map(([name, bodies]) => {
-      if (!Array.isArray(bodies) || bodies.length !== 1 || !isObject(bodies[0])) throw new Error(`variable ${name} is declared ${Array.isArray(bodies) ? bodies.length : 0} times`);
+      if (!Array.isArray(bodies) || bodies.length !== 1 || !isObject(bodies[0]))
+        throw new Error(`variable ${name} is declared ${Array.isArray(bodies) ? bodies.length : 0} times`);
       return [name, bodies[0]];
     }),
   );
 }
 
 /** `var.*` values as Terraform would see them: tfvars over the declared defaults. */
-export function variableValues(variablesTf: Record<string, unknown>, tfvars: Record<string, unknown>): Record<string, Value> {
+export function variableValues(
+  variablesTf: Record<string, unknown>,
+  tfvars: Record<string, unknown>,
+): Record<string, Value> {
   const values: Record<string, Value> = {};
   for (const [name, body] of Object.entries(variableBlocks(variablesTf))) {
     if ('default' in body) values[name] = evaluate(body['default'], { variables: {} });
@@ -502,7 +528,8 @@ export function block(file: Record<string, unknown>, ...labels: string[]): Recor
     if (!isObject(node) || !(label in node)) throw new Error(`no block ${labels.join(' ')}`);
     node = node[label];
   }
-  if (!Array.isArray(node) || node.length !== 1 || !isObject(node[0])) throw new Error(`block ${labels.join(' ')} is not one block`);
+  if (!Array.isArray(node) || node.length !== 1 || !isObject(node[0]))
+    throw new Error(`block ${labels.join(' ')} is not one block`);
   return node[0];
 }
 

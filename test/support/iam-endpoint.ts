@@ -174,7 +174,8 @@ function tagList(params: Params): [string, string][] {
     .map((i) => {
       const key = required(params, `Tags.member.${i}.Key`);
       const value = params[`Tags.member.${i}.Value`] ?? '';
-      if (key.length < 1 || key.length > 128) throw validation('tags.member.key', key, 'have length less than or equal to 128');
+      if (key.length < 1 || key.length > 128)
+        throw validation('tags.member.key', key, 'have length less than or equal to 128');
       if (value.length > 256) throw validation('tags.member.value', value, 'have length less than or equal to 256');
       return [key, value];
     });
@@ -193,7 +194,11 @@ function setTag(target: Tags, key: string, value: string): void {
 }
 
 /** Policy documents must be JSON objects; IAM's own message differs for trust and permission policies. */
-function policyDocument(params: Params, field: string, invalidJson: string): { source: string; json: Record<string, unknown> } {
+function policyDocument(
+  params: Params,
+  field: string,
+  invalidJson: string,
+): { source: string; json: Record<string, unknown> } {
   const source = required(params, field);
   let json: unknown;
   try {
@@ -208,24 +213,39 @@ function policyDocument(params: Params, field: string, invalidJson: string): { s
 /** Pages like IAM's list calls (MaxItems, Marker → IsTruncated, Marker); our markers are offsets. */
 function paginate<T>(items: T[], params: Params): { page: T[]; tail: string } {
   const max = params.MaxItems === undefined ? 100 : Number(params.MaxItems);
-  if (!Number.isInteger(max) || max < 1 || max > 1000) throw validation('MaxItems', params.MaxItems ?? null, 'have value between 1 and 1000');
+  if (!Number.isInteger(max) || max < 1 || max > 1000)
+    throw validation('MaxItems', params.MaxItems ?? null, 'have value between 1 and 1000');
   const start = params.Marker === undefined ? 0 : Number(params.Marker);
-  if (!Number.isInteger(start) || start < 0) throw validation('Marker', params.Marker ?? null, 'be a marker this endpoint gave');
+  if (!Number.isInteger(start) || start < 0)
+    throw validation('Marker', params.Marker ?? null, 'be a marker this endpoint gave');
   const next = start + max;
-  const tail = next < items.length ? text('IsTruncated', 'true') + text('Marker', String(next)) : text('IsTruncated', 'false');
+  const tail =
+    next < items.length ? text('IsTruncated', 'true') + text('Marker', String(next)) : text('IsTruncated', 'false');
   return { page: items.slice(start, next), tail };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Writing XML
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#xD;' };
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\r': '&#xD;',
+};
 const escapeXml = (value: string) => value.replace(/[&<>"'\r]/g, (c) => XML_ESCAPES[c] ?? c);
 const element = (name: string, content = '') => `<${name}>${content}</${name}>`;
-const text = (name: string, value: string | number | undefined) => (value === undefined ? '' : element(name, escapeXml(String(value))));
+const text = (name: string, value: string | number | undefined) =>
+  value === undefined ? '' : element(name, escapeXml(String(value)));
 const members = (name: string, items: string[]) => element(name, items.map((item) => element('member', item)).join(''));
 const textMembers = (name: string, values: string[]) => members(name, values.map(escapeXml));
-const tagMembers = (tags: [string, string][]) => members('Tags', tags.map(([key, value]) => text('Key', key) + text('Value', value)));
+const tagMembers = (tags: [string, string][]) =>
+  members(
+    'Tags',
+    tags.map(([key, value]) => text('Key', key) + text('Value', value)),
+  );
 /** IAM leaves out an empty Tags element where the shape allows it. */
 const optionalTags = (tags: Tags) => (Object.keys(tags).length ? tagMembers(Object.entries(tags)) : '');
 /** IAM's timestamps: ISO 8601 in UTC, without milliseconds. */
@@ -315,7 +335,8 @@ function checkThumbprints(thumbprints: string[]): string[] {
   for (const t of thumbprints) {
     if (t.length !== 40) throw validation('thumbprintList.member', t, 'have length equal to 40');
   }
-  if (thumbprints.length > 5) throw validation('ThumbprintList', thumbprints.join(','), 'have length less than or equal to 5');
+  if (thumbprints.length > 5)
+    throw validation('ThumbprintList', thumbprints.join(','), 'have length less than or equal to 5');
   return thumbprints;
 }
 
@@ -346,7 +367,8 @@ function checkFederatedPrincipals(world: World, policy: Record<string, unknown>)
   for (const statement of statements) {
     const principal = (statement as { Principal?: { Federated?: unknown } } | null)?.Principal;
     for (const federated of ([] as unknown[]).concat(principal?.Federated ?? [])) {
-      const ownProvider = typeof federated === 'string' && federated.startsWith(`arn:aws:iam::${world.account}:oidc-provider/`);
+      const ownProvider =
+        typeof federated === 'string' && federated.startsWith(`arn:aws:iam::${world.account}:oidc-provider/`);
       if (ownProvider && !world.state.providers.has(federated)) {
         throw malformedPolicy(`Invalid principal in policy: "Federated":"${federated}"`);
       }
@@ -354,7 +376,8 @@ function checkFederatedPrincipals(world: World, policy: Record<string, unknown>)
   }
 }
 
-const trustPolicyParam = (params: Params, field: string) => policyDocument(params, field, 'This policy contains invalid Json').json;
+const trustPolicyParam = (params: Params, field: string) =>
+  policyDocument(params, field, 'This policy contains invalid Json').json;
 
 function roleXml(role: FakeRole): string {
   return element(
@@ -380,7 +403,8 @@ type Handler = (world: World, params: Params) => string | undefined;
 const IAM_ACTIONS: Record<string, Handler> = {
   CreateOpenIDConnectProvider(world, params) {
     const url = required(params, 'Url');
-    if (!url.startsWith('https://') || url.length > 255) throw invalidInput(`Invalid Url: ${url}. The Url must begin with https://`);
+    if (!url.startsWith('https://') || url.length > 255)
+      throw invalidInput(`Invalid Url: ${url}. The Url must begin with https://`);
     const clientIds = checkClientIds(list(params, 'ClientIDList') ?? []);
     const given = list(params, 'ThumbprintList');
     const thumbprints = given === undefined || given.length === 0 ? [fetchedThumbprint(url)] : checkThumbprints(given);
@@ -404,7 +428,10 @@ const IAM_ACTIONS: Record<string, Handler> = {
   },
 
   ListOpenIDConnectProviders({ state }) {
-    return members('OpenIDConnectProviderList', [...state.providers.keys()].map((arn) => text('Arn', arn)));
+    return members(
+      'OpenIDConnectProviderList',
+      [...state.providers.keys()].map((arn) => text('Arn', arn)),
+    );
   },
 
   AddClientIDToOpenIDConnectProvider(world, params) {
@@ -434,13 +461,19 @@ const IAM_ACTIONS: Record<string, Handler> = {
     const name = checkRoleName(required(params, 'RoleName'));
     const trustPolicy = trustPolicyParam(params, 'AssumeRolePolicyDocument');
     const path = params.Path ?? '/';
-    if (!ROLE_PATH.test(path) || path.length > 512) throw validation('Path', path, 'satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
+    if (!ROLE_PATH.test(path) || path.length > 512)
+      throw validation(
+        'Path',
+        path,
+        'satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
+      );
     const tags = tagList(params);
     if (findRole(world.state, name)) throw alreadyExists(`Role with name ${name} already exists.`);
     checkFederatedPrincipals(world, trustPolicy);
     const role = newRole(world, name, path, trustPolicy);
     if (params.Description !== undefined) role.description = checkDescription(params.Description);
-    if (params.MaxSessionDuration !== undefined) role.maxSessionDuration = checkSessionDuration(params.MaxSessionDuration);
+    if (params.MaxSessionDuration !== undefined)
+      role.maxSessionDuration = checkSessionDuration(params.MaxSessionDuration);
     addTags(role.tags, tags, 'TagsPerRole');
     world.state.roles.set(name, role);
     return roleXml(role);
@@ -461,7 +494,8 @@ const IAM_ACTIONS: Record<string, Handler> = {
   UpdateRole(world, params) {
     const role = existingRole(world, params);
     if (params.Description !== undefined) role.description = checkDescription(params.Description);
-    if (params.MaxSessionDuration !== undefined) role.maxSessionDuration = checkSessionDuration(params.MaxSessionDuration);
+    if (params.MaxSessionDuration !== undefined)
+      role.maxSessionDuration = checkSessionDuration(params.MaxSessionDuration);
     return '';
   },
 
@@ -478,7 +512,8 @@ const IAM_ACTIONS: Record<string, Handler> = {
   PutRolePolicy(world, params) {
     const role = existingRole(world, params);
     const name = required(params, 'PolicyName');
-    if (!POLICY_NAME.test(name)) throw validation('PolicyName', name, 'satisfy regular expression pattern: [\\w+=,.@-]+');
+    if (!POLICY_NAME.test(name))
+      throw validation('PolicyName', name, 'satisfy regular expression pattern: [\\w+=,.@-]+');
     role.inlinePolicies.set(name, policyDocument(params, 'PolicyDocument', 'Syntax errors in policy.').source);
     return undefined;
   },
@@ -488,7 +523,9 @@ const IAM_ACTIONS: Record<string, Handler> = {
     const name = required(params, 'PolicyName');
     const document = role.inlinePolicies.get(name);
     if (document === undefined) throw noSuchEntity(`The role policy with name ${name} cannot be found.`);
-    return text('RoleName', role.name) + text('PolicyName', name) + text('PolicyDocument', encodeURIComponent(document));
+    return (
+      text('RoleName', role.name) + text('PolicyName', name) + text('PolicyDocument', encodeURIComponent(document))
+    );
   },
 
   ListRolePolicies(world, params) {
@@ -517,7 +554,12 @@ const IAM_ACTIONS: Record<string, Handler> = {
 
   ListAttachedRolePolicies(world, params) {
     const { page, tail } = paginate(existingRole(world, params).attached, params);
-    return members('AttachedPolicies', page.map((p) => text('PolicyName', p.name) + text('PolicyArn', p.arn))) + tail;
+    return (
+      members(
+        'AttachedPolicies',
+        page.map((p) => text('PolicyName', p.name) + text('PolicyArn', p.arn)),
+      ) + tail
+    );
   },
 };
 
@@ -535,8 +577,18 @@ interface Service {
   actions: Record<string, Handler>;
 }
 
-const IAM: Service = { name: 'iam', version: '2010-05-08', namespace: 'https://iam.amazonaws.com/doc/2010-05-08/', actions: IAM_ACTIONS };
-const STS: Service = { name: 'sts', version: '2011-06-15', namespace: 'https://sts.amazonaws.com/doc/2011-06-15/', actions: STS_ACTIONS };
+const IAM: Service = {
+  name: 'iam',
+  version: '2010-05-08',
+  namespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  actions: IAM_ACTIONS,
+};
+const STS: Service = {
+  name: 'sts',
+  version: '2011-06-15',
+  namespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  actions: STS_ACTIONS,
+};
 
 // ---------------------------------------------------------------------------------------------------------
 // Requests: authentication, the test's interventions, dispatch
@@ -578,24 +630,44 @@ const successXml = (service: Service, action: string, result: string | undefined
 
 const errorXml = (service: Service, fault: Fault, requestId: string) =>
   `<ErrorResponse xmlns="${service.namespace}">` +
-  element('Error', text('Type', fault.status >= 500 ? 'Receiver' : 'Sender') + text('Code', fault.code) + text('Message', fault.message)) +
+  element(
+    'Error',
+    text('Type', fault.status >= 500 ? 'Receiver' : 'Sender') +
+      text('Code', fault.code) +
+      text('Message', fault.message),
+  ) +
   text('RequestId', requestId) +
   `</ErrorResponse>`;
 
 export async function startIamEndpoint(options: IamEndpointOptions = {}): Promise<IamEndpoint> {
   const account = options.account ?? '123456789012';
-  const world: World = { state: { providers: new Map(), roles: new Map() }, account, callerArn: `arn:aws:iam::${account}:user/tester` };
+  const world: World = {
+    state: { providers: new Map(), roles: new Map() },
+    account,
+    callerArn: `arn:aws:iam::${account}:user/tester`,
+  };
   const calls: IamCall[] = [];
   const denials = new Map<string, string | undefined>();
   const throttles = new Map<string, number>();
   const hooks = new Map<string, (() => unknown)[]>();
 
   /** Everything that may refuse a call before its handler runs, in the order AWS's front door would. */
-  async function admit(service: Service, action: string, params: Params, auth: ReturnType<typeof parseAuthorization>): Promise<Handler> {
+  async function admit(
+    service: Service,
+    action: string,
+    params: Params,
+    auth: ReturnType<typeof parseAuthorization>,
+  ): Promise<Handler> {
     if (!auth) throw new Fault('MissingAuthenticationToken', 403, 'Request is missing Authentication Token');
-    if (auth.service !== service.name) throw new Fault('SignatureDoesNotMatch', 403, `Credential should be scoped to correct service: '${service.name}'. `);
+    if (auth.service !== service.name)
+      throw new Fault(
+        'SignatureDoesNotMatch',
+        403,
+        `Credential should be scoped to correct service: '${service.name}'. `,
+      );
     const handler = Object.hasOwn(service.actions, action) ? service.actions[action] : undefined;
-    if (!handler) throw new Fault('InvalidAction', 400, `Could not find operation ${action} for version ${service.version}`);
+    if (!handler)
+      throw new Fault('InvalidAction', 400, `Could not find operation ${action} for version ${service.version}`);
     const throttled = throttles.get(action) ?? 0;
     if (throttled > 0) {
       throttles.set(action, throttled - 1);
@@ -604,7 +676,9 @@ export async function startIamEndpoint(options: IamEndpointOptions = {}): Promis
     if (denials.has(action)) {
       const permission = `${service.name}:${action}`;
       const resource = resourceOf(world, action, params);
-      const message = denials.get(action) ?? `User: ${world.callerArn} is not authorized to perform: ${permission} on resource: ${resource} because no identity-based policy allows the ${permission} action`;
+      const message =
+        denials.get(action) ??
+        `User: ${world.callerArn} is not authorized to perform: ${permission} on resource: ${resource} because no identity-based policy allows the ${permission} action`;
       throw new Fault('AccessDenied', 403, message);
     }
     await hooks.get(action)?.shift()?.();
@@ -648,7 +722,12 @@ export async function startIamEndpoint(options: IamEndpointOptions = {}): Promis
     state: world.state,
     writes: () => calls.filter((c) => !/^(?:Get|List)/.test(c.action)),
     seedProvider(seed) {
-      const provider = newProvider(world, seed.url, [...seed.clientIds], seed.thumbprints ? [...seed.thumbprints] : [fetchedThumbprint(seed.url)]);
+      const provider = newProvider(
+        world,
+        seed.url,
+        [...seed.clientIds],
+        seed.thumbprints ? [...seed.thumbprints] : [fetchedThumbprint(seed.url)],
+      );
       for (const [key, value] of Object.entries(seed.tags ?? {})) setTag(provider.tags, key, value);
       world.state.providers.set(provider.arn, provider);
       return provider;
@@ -658,7 +737,8 @@ export async function startIamEndpoint(options: IamEndpointOptions = {}): Promis
       role.description = seed.description;
       role.maxSessionDuration = seed.maxSessionDuration ?? role.maxSessionDuration;
       for (const [key, value] of Object.entries(seed.tags ?? {})) setTag(role.tags, key, value);
-      for (const [name, document] of Object.entries(seed.inlinePolicies ?? {})) role.inlinePolicies.set(name, documentText(document));
+      for (const [name, document] of Object.entries(seed.inlinePolicies ?? {}))
+        role.inlinePolicies.set(name, documentText(document));
       role.attached = (seed.attached ?? []).map((arn) => ({ arn, name: arn.slice(arn.lastIndexOf('/') + 1) }));
       world.state.roles.set(seed.name, role);
       return role;
@@ -693,11 +773,25 @@ export async function startIamEndpoint(options: IamEndpointOptions = {}): Promis
 /** Variables a developer's or CI machine may have that would give the SDK other credentials, endpoints or retries. */
 const INHERITED_AWS: Env = Object.fromEntries(
   [
-    'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CREDENTIAL_EXPIRATION',
-    'AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-    'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
-    'AWS_ENDPOINT_URL', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_DEFAULT_REGION', 'AWS_USE_FIPS_ENDPOINT',
-    'AWS_USE_DUALSTACK_ENDPOINT', 'AWS_MAX_ATTEMPTS', 'AWS_RETRY_MODE',
+    'AWS_PROFILE',
+    'AWS_DEFAULT_PROFILE',
+    'AWS_SESSION_TOKEN',
+    'AWS_SECURITY_TOKEN',
+    'AWS_CREDENTIAL_EXPIRATION',
+    'AWS_ROLE_ARN',
+    'AWS_ROLE_SESSION_NAME',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+    'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+    'AWS_ENDPOINT_URL',
+    'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+    'AWS_DEFAULT_REGION',
+    'AWS_USE_FIPS_ENDPOINT',
+    'AWS_USE_DUALSTACK_ENDPOINT',
+    'AWS_MAX_ATTEMPTS',
+    'AWS_RETRY_MODE',
   ].map((name) => [name, undefined]),
 );
 

@@ -3,7 +3,13 @@
  * are checked by @cloud-copilot/iam-policy's validators first, so a malformed document fails loudly
  * instead of being read as "denied".
  */
-import { createValidatedPolicy, validateIdentityPolicy, validateTrustPolicy, type ValidatedPolicy, type ValidationError } from '@cloud-copilot/iam-policy';
+import {
+  createValidatedPolicy,
+  validateIdentityPolicy,
+  validateTrustPolicy,
+  type ValidatedPolicy,
+  type ValidationError,
+} from '@cloud-copilot/iam-policy';
 import { runUnsafeSimulation, type EvaluationResult, type Simulation } from '@cloud-copilot/iam-simulate';
 import * as assert from 'uvu/assert';
 
@@ -22,10 +28,16 @@ export interface RoleRef {
   account: string;
 }
 
-function validated(policy: unknown, validate: (p: unknown) => ValidationError[], name: string): ValidatedPolicy<{ name: string }> {
+function validated(
+  policy: unknown,
+  validate: (p: unknown) => ValidationError[],
+  name: string,
+): ValidatedPolicy<{ name: string }> {
   const checked = createValidatedPolicy(policy, validate, { name });
   if (checked.errors.length) {
-    throw new Error(`${name} is not a valid policy:\n${checked.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+    throw new Error(
+      `${name} is not a valid policy:\n${checked.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`,
+    );
   }
   return checked;
 }
@@ -55,9 +67,20 @@ function decide(simulation: Simulation): Outcome {
 }
 
 /** An STS call on the role, decided by its trust policy alone (the callers here have no identity policies). */
-export function callOnRole(trust: ValidatedPolicy<{ name: string }>, role: RoleRef, principal: string, action: string, context: Record<string, string | string[]> = {}) {
+export function callOnRole(
+  trust: ValidatedPolicy<{ name: string }>,
+  role: RoleRef,
+  principal: string,
+  action: string,
+  context: Record<string, string | string[]> = {},
+) {
   return decide({
-    request: { principal, action, resource: { resource: role.arn, accountId: role.account }, contextVariables: context },
+    request: {
+      principal,
+      action,
+      resource: { resource: role.arn, accountId: role.account },
+      contextVariables: context,
+    },
     identityPolicies: [],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
@@ -65,14 +88,28 @@ export function callOnRole(trust: ValidatedPolicy<{ name: string }>, role: RoleR
   });
 }
 
-export function assumeRoleWithWebIdentity(trust: ValidatedPolicy<{ name: string }>, role: RoleRef, request: WebIdentityRequest) {
+export function assumeRoleWithWebIdentity(
+  trust: ValidatedPolicy<{ name: string }>,
+  role: RoleRef,
+  request: WebIdentityRequest,
+) {
   return callOnRole(trust, role, request.providerArn, 'sts:AssumeRoleWithWebIdentity', webIdentityContext(request));
 }
 
 /** A call made with the role's session: decided by the role's inline policy (no resource policy). */
-export function callAsRole(inline: ValidatedPolicy<{ name: string }>, sessionArn: string, action: string, resource: RoleRef) {
+export function callAsRole(
+  inline: ValidatedPolicy<{ name: string }>,
+  sessionArn: string,
+  action: string,
+  resource: RoleRef,
+) {
   return decide({
-    request: { principal: sessionArn, action, resource: { resource: resource.arn, accountId: resource.account }, contextVariables: {} },
+    request: {
+      principal: sessionArn,
+      action,
+      resource: { resource: resource.arn, accountId: resource.account },
+      contextVariables: {},
+    },
     identityPolicies: [{ name: inline.metadata?.name ?? 'inline-policy', policy: inline }],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
@@ -98,5 +135,8 @@ export function assertAllowed(outcome: Outcome, label: string): void {
 
 /** Implicit or explicit: either way the request fails. */
 export function assertDenied(outcome: Outcome, label: string): void {
-  assert.ok(outcome.decision === 'ImplicitlyDenied' || outcome.decision === 'ExplicitlyDenied', explain(label, 'a denial', outcome));
+  assert.ok(
+    outcome.decision === 'ImplicitlyDenied' || outcome.decision === 'ExplicitlyDenied',
+    explain(label, 'a denial', outcome),
+  );
 }

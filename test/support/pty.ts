@@ -36,7 +36,11 @@ let sessions = 0;
  * Runs `argv` in a 160×50 terminal with exactly `env` over this process's environment (undefined
  * unsets), hands it to `body`, and always kills the tmux server afterwards, whatever `body` did.
  */
-export async function withTerminal<T>(argv: string[], options: { cwd: string; env?: Env }, body: (t: Terminal) => Promise<T>): Promise<T> {
+export async function withTerminal<T>(
+  argv: string[],
+  options: { cwd: string; env?: Env },
+  body: (t: Terminal) => Promise<T>,
+): Promise<T> {
   const socket = `pipelines-oidc-test-${process.pid}-${++sessions}`;
   const work = mkdtempSync(join(tmpdir(), 'pipelines-oidc-pty-'));
   const exitFile = join(work, 'exit');
@@ -101,7 +105,22 @@ export async function withTerminal<T>(argv: string[], options: { cwd: string; en
     // The shell records the exit code, then keeps the pane open until the server is killed: tmux
     // drops the last output of a pane whose process ends at once, and the screen must stay readable.
     const script = 'f=$1; shift; "$@"; echo $? > "$f"; while read -r _; do :; done';
-    tmux(['new-session', '-d', '-x', '160', '-y', '50', '-c', options.cwd, 'sh', '-c', script, 'sh', exitFile, ...argv]);
+    tmux([
+      'new-session',
+      '-d',
+      '-x',
+      '160',
+      '-y',
+      '50',
+      '-c',
+      options.cwd,
+      'sh',
+      '-c',
+      script,
+      'sh',
+      exitFile,
+      ...argv,
+    ]);
     // tmux leaves the socket file behind when its server is killed
     socketPath = tmux(['display-message', '-p', '#{socket_path}']).trim();
     return await body(terminal);

@@ -35,13 +35,17 @@ function intrinsic(v: Record<string, unknown>): string | undefined {
 
 /** Every combination of the parts' variants (each part may also vanish as NO_VALUE). */
 function product(parts: unknown[][]): unknown[][] {
-  const out = parts.reduce<unknown[][]>((acc, options) => acc.flatMap((prefix) => options.map((o) => [...prefix, o])), [[]]);
+  const out = parts.reduce<unknown[][]>(
+    (acc, options) => acc.flatMap((prefix) => options.map((o) => [...prefix, o])),
+    [[]],
+  );
   if (out.length > MAX_VARIANTS) throw new Error(`more than ${MAX_VARIANTS} variants`);
   return out;
 }
 
 function variants(v: unknown, parameters: Record<string, Parameter>): unknown[] {
-  if (Array.isArray(v)) return product(v.map((x) => variants(x, parameters))).map((items) => items.filter((x) => x !== NO_VALUE));
+  if (Array.isArray(v))
+    return product(v.map((x) => variants(x, parameters))).map((items) => items.filter((x) => x !== NO_VALUE));
   if (!isObject(v)) return [v];
   const fn = intrinsic(v);
   if (fn === 'Fn::If') {
@@ -52,12 +56,17 @@ function variants(v: unknown, parameters: Record<string, Parameter>): unknown[] 
   if (fn === 'Ref' && v[fn] === 'AWS::NoValue') return [NO_VALUE];
   const parameter = fn === 'Ref' ? parameters[String(v[fn])] : undefined;
   if (parameter?.Type === 'Number') {
-    return [...new Set([parameter.Default, parameter.MinValue, parameter.MaxValue].filter((x) => x !== undefined).map(Number))];
+    return [
+      ...new Set(
+        [parameter.Default, parameter.MinValue, parameter.MaxValue].filter((x) => x !== undefined).map(Number),
+      ),
+    ];
   }
   // an empty Default stands for "not given" (conditions keep it out of the resource), a Default outside
   // the pattern is refused by CloudFormation anyway: neither is a value the resource will see
   const given = parameter?.Default;
-  if (typeof given === 'string' && given !== '' && new RegExp(parameter?.AllowedPattern ?? '', 'u').test(given)) return [given];
+  if (typeof given === 'string' && given !== '' && new RegExp(parameter?.AllowedPattern ?? '', 'u').test(given))
+    return [given];
   if (fn) return [`${PLACEHOLDER}${fn} ${JSON.stringify(v[fn])}`];
   const keys = Object.keys(v);
   return product(keys.map((k) => variants(v[k], parameters))).map((values) =>
@@ -66,7 +75,10 @@ function variants(v: unknown, parameters: Record<string, Parameter>): unknown[] 
 }
 
 /** The plain variants of a resource's Properties. */
-export function propertyVariants(properties: unknown, parameters: Record<string, Parameter>): Array<Record<string, unknown>> {
+export function propertyVariants(
+  properties: unknown,
+  parameters: Record<string, Parameter>,
+): Array<Record<string, unknown>> {
   return variants(properties ?? {}, parameters).map((p) => {
     if (!isObject(p)) throw new Error('Properties is not a mapping');
     return p;
@@ -79,12 +91,17 @@ function at(instance: unknown, pointer: string): unknown {
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<unknown>((v, key) => (isObject(v) || Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined), instance);
+    .reduce<unknown>(
+      (v, key) => (isObject(v) || Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined),
+      instance,
+    );
 }
 
 const CONTENT_KEYWORDS = new Set(['pattern', 'minLength', 'maxLength', 'format', 'enum', 'const']);
 
 /** The errors a template can be blamed for: not those about the unknown content of a placeholder. */
 export function decidableErrors(errors: readonly ErrorObject[] | null | undefined, instance: unknown): ErrorObject[] {
-  return (errors ?? []).filter((e) => !(CONTENT_KEYWORDS.has(e.keyword) && isPlaceholder(at(instance, e.instancePath))));
+  return (errors ?? []).filter(
+    (e) => !(CONTENT_KEYWORDS.has(e.keyword) && isPlaceholder(at(instance, e.instancePath))),
+  );
 }

@@ -10,7 +10,8 @@ import { SHARED_REFERENCE } from './fixtures.ts';
 
 export const referencePresent = () => existsSync(SHARED_REFERENCE);
 
-const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(join(SHARED_REFERENCE, path), 'utf8')) as Record<string, unknown>;
+const readJson = (path: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(SHARED_REFERENCE, path), 'utf8')) as Record<string, unknown>;
 
 /** Atlassian's schema: draft-07, its definitions under `components`, entered through the root `$ref`. */
 export function pipelinesValidator(): ValidateFunction {
@@ -37,7 +38,9 @@ export function registrySchema(type: string): RegistrySchema | undefined {
   if (!file) return undefined;
   // `$schema` names the registry's meta-schema, which Ajv does not have; the keywords used are draft-07
   const { $schema: _metaSchema, ...schema } = readJson(file);
-  const readOnly = ((schema['readOnlyProperties'] as string[] | undefined) ?? []).map((p) => p.replace(/^\/properties\//, ''));
+  const readOnly = ((schema['readOnlyProperties'] as string[] | undefined) ?? []).map((p) =>
+    p.replace(/^\/properties\//, ''),
+  );
   return { validate: new Ajv({ strict: false, allErrors: true }).compile(schema), readOnly };
 }
 

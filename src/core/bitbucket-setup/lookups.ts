@@ -13,12 +13,20 @@ export function bare(uuid: string): string {
 }
 
 /** The flag's value when given (after checking it against Bitbucket's), else Bitbucket's, else undefined. */
-export function reconcile(flag: string, given: string | undefined, fromApi: string | undefined, what: string): string | undefined {
+export function reconcile(
+  flag: string,
+  given: string | undefined,
+  fromApi: string | undefined,
+  what: string,
+): string | undefined {
   if (!given) return fromApi && bare(fromApi);
   if (fromApi === undefined) return given;
   const r = uuidRule(given);
   const mine = 'value' in r ? r.value : given;
-  if (mine !== bare(fromApi)) throw new UsageError(`--${flag} ${given} differs from the UUID Bitbucket gives ${what} ({${bare(fromApi)}}): drop the flag, or check --workspace and the name`);
+  if (mine !== bare(fromApi))
+    throw new UsageError(
+      `--${flag} ${given} differs from the UUID Bitbucket gives ${what} ({${bare(fromApi)}}): drop the flag, or check --workspace and the name`,
+    );
   return mine;
 }
 

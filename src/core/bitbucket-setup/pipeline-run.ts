@@ -6,14 +6,23 @@ import { Buffer } from 'node:buffer';
 import { UsageError } from '../../errors.js';
 import { audience, issuerUrl } from '../bitbucket.js';
 import type { TokenClaims } from '../check/token.js';
+import { isObject } from '../json.js';
 
 export const DEFAULT_PIPELINE = 'custom:test-aws-oidc';
 
 /** `custom:<name>` → the pipeline_ref_target that runs it on `branch`. */
 export function pipelineTarget(branch: string, pipeline: string) {
   const m = /^custom:([^\s]+)$/.exec(pipeline);
-  if (!m) throw new UsageError(`--pipeline ${pipeline}: must be custom:<name>, a custom pipeline of bitbucket-pipelines.yml (e.g. ${DEFAULT_PIPELINE})`);
-  return { type: 'pipeline_ref_target', ref_type: 'branch', ref_name: branch, selector: { type: 'custom', pattern: m[1]! } };
+  if (!m)
+    throw new UsageError(
+      `--pipeline ${pipeline}: must be custom:<name>, a custom pipeline of bitbucket-pipelines.yml (e.g. ${DEFAULT_PIPELINE})`,
+    );
+  return {
+    type: 'pipeline_ref_target',
+    ref_type: 'branch',
+    ref_name: branch,
+    selector: { type: 'custom', pattern: m[1]! },
+  };
 }
 
 /** Bitbucket's state names: PENDING, IN_PROGRESS (RUNNING, PAUSED, …), COMPLETED with a result. */
@@ -27,16 +36,23 @@ export function resultOf(state: { name: string; result?: { name: string } }): st
 }
 
 /** STS's answers when it refuses a web identity, as the AWS CLI prints them. */
-const STS_REFUSAL = /AssumeRoleWithWebIdentity|InvalidIdentityToken|Incorrect token audience|No OpenIDConnect provider found/;
+const STS_REFUSAL =
+  /AssumeRoleWithWebIdentity|InvalidIdentityToken|Incorrect token audience|No OpenIDConnect provider found/;
 
 /** The log line in which STS refused the token, if any. */
 export function stsRefusal(log: string): string | undefined {
-  return log.split('\n').find((l) => STS_REFUSAL.test(l))?.trim();
+  return log
+    .split('\n')
+    .find((l) => STS_REFUSAL.test(l))
+    ?.trim();
 }
 
 /** The last `n` non-empty lines. */
 export function tail(log: string, n: number): string[] {
-  return log.split('\n').filter((l) => l.trim()).slice(-n);
+  return log
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-n);
 }
 
 export interface StepIdentity {
@@ -75,8 +91,6 @@ export function unsignedToken(claims: TokenClaims): string {
   return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Step name → the deployment environment it runs in, for one custom pipeline of a parsed bitbucket-pipelines.yml. */
 export function stepEnvironments(pipelinesYml: unknown, custom: string): Map<string, string> {
   const found = new Map<string, string>();
@@ -89,7 +103,8 @@ export function stepEnvironments(pipelinesYml: unknown, custom: string): Map<str
       const env = step['deployment'] ?? deployment;
       if (typeof step['name'] === 'string' && typeof env === 'string') found.set(step['name'], env);
     }
-    if (isObject(item['stage']) && Array.isArray(item['stage']['steps'])) for (const s of item['stage']['steps']) visit(s, item['stage']['deployment']);
+    if (isObject(item['stage']) && Array.isArray(item['stage']['steps']))
+      for (const s of item['stage']['steps']) visit(s, item['stage']['deployment']);
     if (Array.isArray(item['parallel'])) for (const s of item['parallel']) visit(s, deployment);
   };
   if (Array.isArray(items)) for (const item of items) visit(item, undefined);

@@ -3,7 +3,15 @@
  * (the repository, then Pipelines, before any variable; an environment before its variables). Only
  * additions and in-place updates: nothing is ever deleted, and a secured variable is never overwritten.
  */
-import type { BitbucketPlan, Change, DesiredBitbucket, EnvironmentType, ObservedBitbucket, ObservedVariable, Variable } from './types.js';
+import type {
+  BitbucketPlan,
+  Change,
+  DesiredBitbucket,
+  EnvironmentType,
+  ObservedBitbucket,
+  ObservedVariable,
+  Variable,
+} from './types.js';
 
 /** The type Bitbucket gives a new environment, from its name: `production`/`prod…` → Production, and so on. */
 export function environmentType(name: string): EnvironmentType {
@@ -18,7 +26,10 @@ function variableChanges(wanted: Variable[], live: ObservedVariable[], where: st
   for (const v of wanted) {
     const existing = live.find((l) => l.key === v.name);
     if (!existing) creates.push(v);
-    else if (existing.secured) notes.push(`${v.name} (${where}) is a secured variable: its value cannot be read and is left as it is; it must be ${v.value}`);
+    else if (existing.secured)
+      notes.push(
+        `${v.name} (${where}) is a secured variable: its value cannot be read and is left as it is; it must be ${v.value}`,
+      );
     else if (existing.value !== v.value) updates.push({ ...v, uuid: existing.uuid, before: existing.value ?? '' });
   }
   return { creates, updates };
@@ -27,22 +38,39 @@ function variableChanges(wanted: Variable[], live: ObservedVariable[], where: st
 export function planBitbucket(desired: DesiredBitbucket, observed: ObservedBitbucket): BitbucketPlan {
   const changes: Change[] = [];
   const notes: string[] = [];
-  if (!observed.repository) changes.push({ kind: 'create-repository', workspace: desired.workspace, slug: desired.slug, ...(desired.project ? { project: desired.project } : {}) });
+  if (!observed.repository)
+    changes.push({
+      kind: 'create-repository',
+      workspace: desired.workspace,
+      slug: desired.slug,
+      ...(desired.project ? { project: desired.project } : {}),
+    });
   if (!observed.pipelinesEnabled) changes.push({ kind: 'enable-pipelines' });
   for (const env of desired.environments) {
     const live = observed.environments.find((e) => e.name.toLowerCase() === env.name.toLowerCase());
     if (!live) changes.push({ kind: 'create-environment', name: env.name, type: env.type });
-    else if (live.type && live.type !== env.type) notes.push(`environment ${env.name} exists with type ${live.type} (left as it is; new ones get ${env.type})`);
+    else if (live.type && live.type !== env.type)
+      notes.push(`environment ${env.name} exists with type ${live.type} (left as it is; new ones get ${env.type})`);
   }
   const repo = variableChanges(desired.repositoryVariables, observed.repositoryVariables, 'repository variable', notes);
   for (const v of repo.creates) changes.push({ kind: 'create-variable', key: v.name, value: v.value });
-  for (const v of repo.updates) changes.push({ kind: 'update-variable', uuid: v.uuid, key: v.name, value: v.value, before: v.before });
+  for (const v of repo.updates)
+    changes.push({ kind: 'update-variable', uuid: v.uuid, key: v.name, value: v.value, before: v.before });
   for (const env of desired.environments) {
     const wanted = desired.deploymentVariables.filter((v) => v.environment === env.name);
     const live = observed.deploymentVariables[env.name] ?? [];
     const d = variableChanges(wanted, live, `deployment variable of ${env.name}`, notes);
-    for (const v of d.creates) changes.push({ kind: 'create-deployment-variable', environment: env.name, key: v.name, value: v.value });
-    for (const v of d.updates) changes.push({ kind: 'update-deployment-variable', environment: env.name, uuid: v.uuid, key: v.name, value: v.value, before: v.before });
+    for (const v of d.creates)
+      changes.push({ kind: 'create-deployment-variable', environment: env.name, key: v.name, value: v.value });
+    for (const v of d.updates)
+      changes.push({
+        kind: 'update-deployment-variable',
+        environment: env.name,
+        uuid: v.uuid,
+        key: v.name,
+        value: v.value,
+        before: v.before,
+      });
   }
   return { changes, notes };
 }

@@ -48,7 +48,14 @@ export type Change =
   | { kind: 'create-variable'; key: string; value: string }
   | { kind: 'update-variable'; uuid: string; key: string; value: string; before: string }
   | { kind: 'create-deployment-variable'; environment: string; key: string; value: string }
-  | { kind: 'update-deployment-variable'; environment: string; uuid: string; key: string; value: string; before: string };
+  | {
+      kind: 'update-deployment-variable';
+      environment: string;
+      uuid: string;
+      key: string;
+      value: string;
+      before: string;
+    };
 
 export interface BitbucketPlan {
   changes: Change[];

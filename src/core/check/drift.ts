@@ -4,29 +4,15 @@
  * defaults) and Terraform (the policy blocks of our own layout) with the JSON files.
  */
 import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
-import { buildRepoModel, concretePolicies, type RepoModel } from '../model.js';
-import type { Gallery } from '../targets/index.js';
-import type { Finding, SourceFile } from './types.js';
+import { samePolicy as same } from '../iam-policy.js';
+import { concretePolicies, type RepoModel } from '../model.js';
+import type { FileHit } from './report.js';
+import type { SourceFile } from './types.js';
 
-/** Order-insensitive form of a policy: single values as lists, lists sorted, keys sorted. */
-export function normalizePolicy(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalizePolicy).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, x]) => [k, typeof x === 'string' && k !== 'Version' && k !== 'Sid' && k !== 'Effect' ? [x] : normalizePolicy(x)]),
-    );
-  }
-  return v;
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(normalizePolicy(a)) === JSON.stringify(normalizePolicy(b));
-
-const drift = (file: string, message: string, fix: string): Finding => ({ id: 'iac.drift', severity: 'error', file, message, fix });
+const drift = (file: string, message: string, fix: string): FileHit => ({ file, message, fix });
 
 /** The JSON files of each role against the manifest's answers. */
-export function jsonDrift(model: RepoModel, read: (file: string) => unknown): Finding[] {
+function jsonDrift(model: RepoModel, read: (file: string) => unknown): FileHit[] {
   return model.roles.flatMap((role) => {
     const want = concretePolicies(model, role);
     return [
@@ -35,17 +21,24 @@ export function jsonDrift(model: RepoModel, read: (file: string) => unknown): Fi
     ].flatMap(([file, expected]) => {
       const actual = read(file as string);
       if (actual === undefined || same(actual, expected)) return [];
-      return [drift(file as string, `${file} differs from what the answers in .pipelines-oidc.json give`, 'Run pipelines-oidc update to re-render it, or change the answers with update --<answer> if the file is right')];
+      return [
+        drift(
+          file as string,
+          `${file} differs from what the answers in .pipelines-oidc.json give`,
+          'Run pipelines-oidc update to re-render it, or change the answers with update --<answer> if the file is right',
+        ),
+      ];
     });
   });
 }
 
 // CloudFormation's short tags, kept as `{ "Fn::X": … }` objects.
-const tag = (name: string, fn: string, kind: 'scalar' | 'seq'): Tags[number] => ({
-  tag: `!${name}`,
-  collection: kind === 'seq' ? 'seq' : undefined,
-  resolve: (node: unknown) => ({ [fn]: kind === 'seq' ? (node as YAMLSeq).toJSON() : (node as Scalar | string) }),
-}) as unknown as Tags[number];
+const tag = (name: string, fn: string, kind: 'scalar' | 'seq'): Tags[number] =>
+  ({
+    tag: `!${name}`,
+    collection: kind === 'seq' ? 'seq' : undefined,
+    resolve: (node: unknown) => ({ [fn]: kind === 'seq' ? (node as YAMLSeq).toJSON() : (node as Scalar | string) }),
+  }) as unknown as Tags[number];
 
 const CFN_TAGS = [
   tag('Ref', 'Ref', 'scalar'),
@@ -54,7 +47,10 @@ const CFN_TAGS = [
   ...['If', 'Equals', 'Not', 'And', 'Or', 'Join', 'Select', 'Split', 'FindInMap'].map((n) => tag(n, `Fn::${n}`, 'seq')),
 ];
 
-type Cfn = { Parameters?: Record<string, { Default?: unknown }>; Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }> };
+type Cfn = {
+  Parameters?: Record<string, { Default?: unknown }>;
+  Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
+};
 
 /** Resolves Ref/Sub against parameter defaults and pseudo parameters; other functions stay as they are. */
 function resolveCfn(v: unknown, refs: Record<string, string>): unknown {
@@ -64,14 +60,23 @@ function resolveCfn(v: unknown, refs: Record<string, string>): unknown {
   const keys = Object.keys(o);
   if (keys.length === 1 && keys[0] === 'Ref' && typeof o['Ref'] === 'string' && o['Ref'] in refs) return refs[o['Ref']];
   if (keys.length === 1 && keys[0] === 'Fn::Sub' && typeof o['Fn::Sub'] === 'string') {
-    return (o['Fn::Sub'] as string).replace(/\$\{(!?)([^}]+)\}/g, (all, bang: string, name: string) => (bang ? `\${${name}}` : (refs[name] ?? all)));
+    return (o['Fn::Sub'] as string).replace(/\$\{(!?)([^}]+)\}/g, (all, bang: string, name: string) =>
+      bang ? `\${${name}}` : (refs[name] ?? all),
+    );
   }
   return Object.fromEntries(keys.map((k) => [k, resolveCfn(o[k], refs)]));
 }
 
-export function cloudFormationDrift(file: SourceFile, model: RepoModel, read: (file: string) => unknown): Finding[] {
+function cloudFormationDrift(file: SourceFile, model: RepoModel, read: (file: string) => unknown): FileHit[] {
   const doc = parseDocument(file.text, { customTags: CFN_TAGS });
-  if (doc.errors.length) return [drift(file.file, `${file.file} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, 'Fix the YAML syntax')];
+  if (doc.errors.length)
+    return [
+      drift(
+        file.file,
+        `${file.file} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`,
+        'Fix the YAML syntax',
+      ),
+    ];
   const cfn = doc.toJS() as Cfn;
   const refs: Record<string, string> = {
     'AWS::AccountId': model.values.account,
@@ -81,8 +86,17 @@ export function cloudFormationDrift(file: SourceFile, model: RepoModel, read: (f
   };
   const roles = Object.entries(cfn.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::IAM::Role');
   return model.roles.flatMap((role) => {
-    const match = roles.find(([id]) => id.toLowerCase() === `${role.key.replace(/_/g, '')}role`) ?? (roles.length === 1 && model.roles.length === 1 ? roles[0] : undefined);
-    if (!match) return [drift(file.file, `${file.file} has no role for ${role.environment ? `the ${role.environment} environment` : 'the repository'}`, 'Run pipelines-oidc update to re-render it')];
+    const match =
+      roles.find(([id]) => id.toLowerCase() === `${role.key.replace(/_/g, '')}role`) ??
+      (roles.length === 1 && model.roles.length === 1 ? roles[0] : undefined);
+    if (!match)
+      return [
+        drift(
+          file.file,
+          `${file.file} has no role for ${role.environment ? `the ${role.environment} environment` : 'the repository'}`,
+          'Run pipelines-oidc update to re-render it',
+        ),
+      ];
     const props = (resolveCfn(match[1].Properties ?? {}, refs) ?? {}) as Record<string, unknown>;
     const policies = (props['Policies'] as Array<{ PolicyDocument?: unknown }> | undefined) ?? [];
     const checks: Array<[string, unknown, unknown]> = [
@@ -91,33 +105,59 @@ export function cloudFormationDrift(file: SourceFile, model: RepoModel, read: (f
     ];
     return checks
       .filter(([, inCfn, inJson]) => inJson !== undefined && !same(inCfn, inJson))
-      .map(([json]) => drift(file.file, `the ${match[0]} policy in ${file.file} differs from ${json}`, `Make both say the same (pipelines-oidc update re-renders both from the answers)`));
+      .map(([json]) =>
+        drift(
+          file.file,
+          `the ${match[0]} policy in ${file.file} differs from ${json}`,
+          `Make both say the same (pipelines-oidc update re-renders both from the answers)`,
+        ),
+      );
   });
 }
 
 /** The `jsonencode(…)` policy blocks of each resource in our Terraform layout, by resource label. */
 function policyBlocks(text: string): Map<string, string> {
   const blocks = new Map<string, string>();
-  const re = /resource "(aws_iam_role|aws_iam_role_policy)" "([^"]+)" \{[\s\S]*?\n {2}(assume_role_policy|policy) += jsonencode\(([\s\S]*?)\n {2}\}\)/g;
+  const re =
+    /resource "(aws_iam_role|aws_iam_role_policy)" "([^"]+)" \{[\s\S]*?\n {2}(assume_role_policy|policy) += jsonencode\(([\s\S]*?)\n {2}\}\)/g;
   for (const m of text.matchAll(re)) blocks.set(`${m[1]}.${m[2]}`, m[4]!);
   return blocks;
 }
 
 /** Terraform against what the answers give (our layout only: a hand-written module is not compared). */
-export function terraformDrift(file: SourceFile, rendered: string): Finding[] {
+function terraformDrift(file: SourceFile, rendered: string): FileHit[] {
   const want = policyBlocks(rendered);
   const have = policyBlocks(file.text);
   return [...want]
     .filter(([label, block]) => have.get(label) !== block)
     .map(([label]) =>
-      drift(file.file, `${label} in ${file.file} ${have.has(label) ? 'has a policy that differs from' : 'is missing from'} what the answers in .pipelines-oidc.json give (and so from the IAM JSON files)`, 'Run pipelines-oidc update to re-render it'),
+      drift(
+        file.file,
+        `${label} in ${file.file} ${have.has(label) ? 'has a policy that differs from' : 'is missing from'} what the answers in .pipelines-oidc.json give (and so from the IAM JSON files)`,
+        'Run pipelines-oidc update to re-render it',
+      ),
     );
 }
 
-export function modelFor(answers: RepoModel['answers'], gallery: Gallery): RepoModel | undefined {
-  try {
-    return buildRepoModel(answers, gallery);
-  } catch {
-    return undefined;
-  }
+/** A repository as the drift rule reads it: the model from its manifest, its files, and what it would render now. */
+export interface RepositorySource {
+  model?: RepoModel;
+  /** A policy file's JSON (undefined: absent or not JSON). */
+  read: (file: string) => unknown;
+  terraform: SourceFile[];
+  cloudformation: SourceFile[];
+  expected?: Map<string, string>;
+}
+
+/** `iac.drift`: only a generated repository (one with a manifest) is compared. */
+export function iacDrift(repo: RepositorySource): FileHit[] {
+  const { model, read } = repo;
+  if (!model) return [];
+  const main = repo.terraform.find((f) => f.file === 'terraform/main.tf');
+  const rendered = repo.expected?.get('terraform/main.tf');
+  return [
+    ...jsonDrift(model, read),
+    ...repo.cloudformation.flatMap((f) => cloudFormationDrift(f, model, read)),
+    ...(main && rendered ? terraformDrift(main, rendered) : []),
+  ];
 }

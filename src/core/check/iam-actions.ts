@@ -242,7 +242,8 @@ const LISTS: Record<string, string> = {
     'SetStackPolicy *SetTypeConfiguration *SetTypeDefaultVersion SignalResource *StartResourceScan',
     'StopStackSetOperation TagResource *TestType UntagResource *UpdateGeneratedTemplate *UpdateResource UpdateStack',
     'UpdateStackInstances UpdateStackSet UpdateTerminationProtection *ValidateTemplate',
-  ].join(' '),};
+  ].join(' '),
+};
 
 export interface KnownAction {
   name: string;
@@ -253,10 +254,12 @@ export interface KnownAction {
 const BY_SERVICE = new Map(
   Object.entries(LISTS).map(([service, list]) => [
     service,
-    new Map(list.split(' ').map((raw): [string, KnownAction] => {
-      const name = raw.replace(/^\*/, '');
-      return [name.toLowerCase(), { name, resourceless: raw.startsWith('*') }];
-    })),
+    new Map(
+      list.split(' ').map((raw): [string, KnownAction] => {
+        const name = raw.replace(/^\*/, '');
+        return [name.toLowerCase(), { name, resourceless: raw.startsWith('*') }];
+      }),
+    ),
   ]),
 );
 

@@ -1,13 +1,22 @@
 /** `check` as one pure function: files in, findings, a trust simulation and a token report out. */
-import { issuerHostPath } from '../bitbucket.js';
+import { audience, hostPathOf, issuerHostPath, providerArn, providerUrl, subScope } from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
-import { cloudFormationDrift, jsonDrift, terraformDrift } from './drift.js';
-import { pipelineFindings } from './pipeline-findings.js';
+import {
+  infrastructureFindings,
+  permissionsFindings,
+  pipelineFindings,
+  repositoryFindings,
+  trustFindings,
+} from './findings.js';
 import type { SchemaValidator } from './pipeline-schema.js';
-import { iacBroadFindings, permissionsFindings, trustFindings } from './policy-findings.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
-import type { CheckInput, Finding } from './types.js';
+import type { Finding } from './rules.js';
+import type { CheckInput } from './types.js';
+
+// what `apply` refuses is what `check` reports: it judges the same IAM files with the same findings
+export { permissionsFindings, trustFindings } from './findings.js';
+export type { SourceFile } from './types.js';
 
 export interface CheckOptions {
   /** Atlassian's schema of bitbucket-pipelines.yml, compiled; without it the built-in structural checks stand in. */
@@ -34,8 +43,6 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-
 /** The `sub` patterns of a trust policy, wherever they stand. */
 function subPatterns(policy: unknown): string[] {
   const found: string[] = [];
@@ -52,42 +59,51 @@ function identityOf(roles: RoleUnderTest[], model: RepoModel | undefined): Ident
   if (model) {
     return {
       issuerHostPath: issuerHostPath(model.values.workspace),
-      providerArn: `arn:${model.values.partition}:iam::${model.values.account}:oidc-provider/${issuerHostPath(model.values.workspace)}`,
-      audience: `ari:cloud:bitbucket::workspace/${model.values.workspaceUuid}`,
+      providerArn: providerArn(model.values.partition, model.values.account, model.values.workspace),
+      audience: audience(model.values.workspaceUuid),
       repoUuid: model.values.repoUuid,
     };
   }
   for (const r of roles) {
     const provider = providerFromTrustPolicy(r.policy);
-    const repo = subPatterns(r.policy).map((p) => new RegExp(`^\\{(${UUID})\\}`).exec(p)?.[1]).find(Boolean);
+    const repo = subPatterns(r.policy)
+      .map((p) => subScope(p).repoUuid)
+      .find(Boolean);
     if (provider && repo && provider.clientIds[0]) {
-      return { issuerHostPath: provider.url.replace(/^https:\/\//, ''), providerArn: provider.arn, audience: provider.clientIds[0], repoUuid: repo };
+      return {
+        issuerHostPath: hostPathOf(provider.url),
+        providerArn: provider.arn,
+        audience: provider.clientIds[0],
+        repoUuid: repo,
+      };
     }
   }
   return undefined;
 }
 
 export function runChecks(input: CheckInput, options: CheckOptions): CheckReport {
+  const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
+  const { model, expected } = options;
   const findings: Finding[] = [
-    ...(input.pipeline ? pipelineFindings(input.pipeline, options.schemaValidator) : []),
+    ...(input.pipeline ? pipelineFindings(input.pipeline, options.now, options.schemaValidator) : []),
     ...input.trustPolicies.flatMap(trustFindings),
     ...input.permissionPolicies.flatMap(permissionsFindings),
-    ...[...input.terraform, ...input.cloudformation].flatMap(iacBroadFindings),
+    ...[...input.terraform, ...input.cloudformation].flatMap(infrastructureFindings),
+    ...repositoryFindings({
+      model,
+      expected,
+      read: (file) => json.get(file),
+      terraform: input.terraform,
+      cloudformation: input.cloudformation,
+    }),
   ];
-  const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
-  if (options.model) {
-    const read = (file: string) => json.get(file);
-    findings.push(...jsonDrift(options.model, read));
-    for (const f of input.cloudformation) findings.push(...cloudFormationDrift(f, options.model, read));
-    const main = input.terraform.find((f) => f.file === 'terraform/main.tf');
-    const rendered = options.expected?.get('terraform/main.tf');
-    if (main && rendered) findings.push(...terraformDrift(main, rendered));
-  }
 
   const roles: RoleUnderTest[] = input.trustPolicies.flatMap((f) => {
     const policy = json.get(f.file);
     if (policy === undefined) return [];
-    const env = subPatterns(policy).map((p) => new RegExp(`^\\{${UUID}\\}:\\{(${UUID})\\}:`).exec(p)?.[1]).find(Boolean);
+    const env = subPatterns(policy)
+      .map((p) => subScope(p).environmentUuid)
+      .find(Boolean);
     const generated = options.model?.roles.find((r) => r.trustFile === f.file);
     const role = generated ? generated.concreteArn.replace(/^.*:role\//, '') : f.file;
     return [{ role, file: f.file, policy, ...(env ? { environmentUuid: env } : {}) }];
@@ -96,11 +112,18 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
   const simulation = identity ? simulate(roles, identity) : [];
 
   // the provider the repository creates: from its answers, else as its first trust policy names it
-  const provider = identity ? { url: `https://${identity.issuerHostPath}`, arn: identity.providerArn, clientIds: [identity.audience] } : roles[0] && providerFromTrustPolicy(roles[0].policy);
+  const provider = identity
+    ? { url: providerUrl(identity.issuerHostPath), arn: identity.providerArn, clientIds: [identity.audience] }
+    : roles[0] && providerFromTrustPolicy(roles[0].policy);
   const token =
     options.token === undefined
       ? undefined
-      : explainToken(decodeToken(options.token).claims, roles.map((r) => ({ name: r.role, trustPolicy: r.policy, file: r.file })), provider || undefined, options.now);
+      : explainToken(
+          decodeToken(options.token).claims,
+          roles.map((r) => ({ name: r.role, trustPolicy: r.policy, file: r.file })),
+          provider || undefined,
+          options.now,
+        );
   const errors = findings.some((f) => f.severity === 'error');
   return { ok: !errors, findings, simulation, ...(token ? { token } : {}) };
 }

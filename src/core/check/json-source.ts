@@ -10,7 +10,10 @@ export type JsonSource =
   | { ok: false; error: string; line: number };
 
 class JsonError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
   }
 }
@@ -41,7 +44,10 @@ export function parseJsonSource(text: string): JsonSource {
     pos = WHITESPACE.lastIndex;
   };
   const fail = (what: string): never => {
-    throw new JsonError(pos >= text.length ? `unexpected end of the file (${what})` : `unexpected ${JSON.stringify(text[pos])} (${what})`, pos);
+    throw new JsonError(
+      pos >= text.length ? `unexpected end of the file (${what})` : `unexpected ${JSON.stringify(text[pos])} (${what})`,
+      pos,
+    );
   };
   const expect = (c: string, what: string) => {
     skip();
@@ -72,7 +78,7 @@ export function parseJsonSource(text: string): JsonSource {
       pos++;
       const out: Record<string, unknown> = {};
       skip();
-      if (text[pos] === '}') return pos++, out;
+      if (text[pos] === '}') return (pos++, out);
       for (;;) {
         skip();
         if (text[pos] !== '"') fail('a property name in double quotes was expected');
@@ -81,10 +87,15 @@ export function parseJsonSource(text: string): JsonSource {
         lines.set(key([...path, name]), keyLine);
         expect(':', '":" was expected after the property name');
         // an own property even for "__proto__", as JSON.parse makes it (assignment would set the prototype)
-        Object.defineProperty(out, name, { value: value([...path, name]), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, name, {
+          value: value([...path, name]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         skip();
         if (text[pos] === ',') pos++;
-        else if (text[pos] === '}') return pos++, out;
+        else if (text[pos] === '}') return (pos++, out);
         else fail('"," or "}" was expected');
       }
     }
@@ -92,24 +103,28 @@ export function parseJsonSource(text: string): JsonSource {
       pos++;
       const out: unknown[] = [];
       skip();
-      if (text[pos] === ']') return pos++, out;
+      if (text[pos] === ']') return (pos++, out);
       for (;;) {
         skip();
         lines.set(key([...path, out.length]), lineAt(pos));
         out.push(value([...path, out.length]));
         skip();
         if (text[pos] === ',') pos++;
-        else if (text[pos] === ']') return pos++, out;
+        else if (text[pos] === ']') return (pos++, out);
         else fail('"," or "]" was expected');
       }
     }
     if (c === '"') return string();
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (text.startsWith(word, pos)) return (pos += word.length), v;
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (text.startsWith(word, pos)) return ((pos += word.length), v);
     }
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(text);
-    if (m) return (pos = NUMBER.lastIndex), Number(m[0]);
+    if (m) return ((pos = NUMBER.lastIndex), Number(m[0]));
     return fail('a value was expected');
   };
 

@@ -1,19 +1,24 @@
 /**
- * Findings about bitbucket-pipelines.yml: YAML and schema (`pipeline.schema`), steps that use the OIDC
+ * Rules about bitbucket-pipelines.yml: YAML and schema (`pipeline.schema`), steps that use the OIDC
  * token without asking for it (`pipeline.oidc-missing`), and steps that still rely on stored access keys
- * (`pipeline.static-keys`).
+ * (`pipeline.static-keys`). The rule table (rules.ts) names them.
  */
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
-import { inLineOrder, reporter, unique, type Report } from './report.js';
+import { hit, type Hit } from './report.js';
 import { pipelineStructure, type StepRef } from './pipeline-structure.js';
 import { schemaProblems, type SchemaValidator } from './pipeline-schema.js';
-import type { Finding, SourceFile } from './types.js';
+import type { SourceFile } from './types.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
 
 /** A command of a step, or a pipe with its variables, in the order the step runs them. */
 type Command =
   | { kind: 'command'; text: string; line: number | undefined }
-  | { kind: 'pipe'; name: string; line: number | undefined; variables: Array<{ name: string; text: string; line: number | undefined }> };
+  | {
+      kind: 'pipe';
+      name: string;
+      line: number | undefined;
+      variables: Array<{ name: string; text: string; line: number | undefined }>;
+    };
 
 const STATIC_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 /** `$AWS_ACCESS_KEY_ID`, `${AWS_ACCESS_KEY_ID}`, `${AWS_ACCESS_KEY_ID:-…}`: a use, not an assignment. */
@@ -34,7 +39,8 @@ function commandsOf(src: YamlSource, step: YAMLMap): Command[] {
   for (const key of ['script', 'after-script']) {
     for (const item of src.seq(src.get(step, key)?.value)?.items ?? []) {
       const node = src.deref(item as Node);
-      if (isScalar(node) && typeof node.value === 'string') out.push({ kind: 'command', text: node.value, line: src.line(node) });
+      if (isScalar(node) && typeof node.value === 'string')
+        out.push({ kind: 'command', text: node.value, line: src.line(node) });
       else if (isMap(node)) {
         const pipe = src.get(node, 'pipe');
         const name = src.deref(pipe?.value);
@@ -43,7 +49,11 @@ function commandsOf(src: YamlSource, step: YAMLMap): Command[] {
           kind: 'pipe',
           name: isScalar(name) ? String(name.value) : 'pipe',
           line: pipe?.line ?? src.line(node),
-          variables: (variables ? src.entries(variables) : []).map((v) => ({ name: v.key, text: stringsIn(src, v.value).join('\n'), line: v.line })),
+          variables: (variables ? src.entries(variables) : []).map((v) => ({
+            name: v.key,
+            text: stringsIn(src, v.value).join('\n'),
+            line: v.line,
+          })),
         });
       }
     }
@@ -65,18 +75,95 @@ function oidcEnabled(src: YamlSource, step: YAMLMap): boolean {
   return (isScalar(value) && value.value === true) || isMap(value);
 }
 
-function oidcMissing(src: YamlSource, step: StepRef, commands: Command[], report: Report): Finding[] {
+/** A step of the pipeline with its commands, in the order it runs them. */
+interface Step extends StepRef {
+  commands: Command[];
+}
+
+/** bitbucket-pipelines.yml as the rules read it. */
+export interface PipelineSource {
+  /** What is wrong with the file itself: YAML, Atlassian's schema, the structure (`pipeline.schema`). */
+  problems: Hit[];
+  src: YamlSource;
+  /** None when the file cannot be read as a pipeline. */
+  steps: Step[];
+  /** The file's top level, when it is a mapping. */
+  root?: NonNullable<ReturnType<YamlSource['map']>>;
+  /** The day of the check (YYYY-MM-DD): what is past its end of life depends on it. */
+  today: string;
+}
+
+/** The pipeline, its problems and its steps; with Atlassian's schema (compiled) the file is also validated against it. */
+export function readPipeline(file: SourceFile, now: Date, schemaValidator?: SchemaValidator): PipelineSource {
+  const src = parseYamlSource(file.text);
+  const today = now.toISOString().slice(0, 10);
+  const unreadable = (problems: Hit[]): PipelineSource => ({ problems, src, steps: [], today });
+  if (src.errors.length) {
+    return unreadable(
+      src.errors.map((e) =>
+        hit(
+          e.line,
+          `not valid YAML: ${e.message}`,
+          'Fix the YAML at this line (indentation, quoting, a key given twice).',
+        ),
+      ),
+    );
+  }
+  let value: unknown;
+  try {
+    value = src.doc.toJS();
+  } catch (e) {
+    return unreadable([hit(undefined, `cannot be read: ${(e as Error).message}`, 'Use fewer aliases.')]);
+  }
+  const root = src.map(src.doc.contents as Node | null);
+  if (!root)
+    return unreadable([
+      hit(1, 'the file is not a mapping with a pipelines: section', 'Start the file with pipelines:.'),
+    ]);
+  const { steps, problems } = pipelineStructure(src, root, !schemaValidator);
+  const hits: Hit[] = [];
+  if (schemaValidator) {
+    for (const p of schemaProblems(schemaValidator, value)) {
+      const where = pathText(p.path) || 'the file';
+      hits.push(
+        hit(
+          src.lineAt(p.at),
+          `${where} ${p.message} (Atlassian's schema)`,
+          `Correct ${where} as Atlassian's schema of bitbucket-pipelines.yml describes.`,
+        ),
+      );
+    }
+  }
+  hits.push(...problems.map((p) => hit(p.line, p.message, p.fix)));
+  return {
+    problems: hits,
+    src,
+    steps: steps.map((step) => ({ ...step, commands: commandsOf(src, step.map) })),
+    root,
+    today,
+  };
+}
+
+/** `pipeline.schema`: the file is not a pipeline Bitbucket runs as written. */
+export const pipelineSchema = (pipeline: PipelineSource): Hit[] => pipeline.problems;
+
+/** `pipeline.oidc-missing`: a step uses the OIDC token without asking for it. */
+export const oidcMissing = (pipeline: PipelineSource): Hit[] =>
+  pipeline.steps.flatMap((step) => stepOidcMissing(pipeline.src, step));
+
+function stepOidcMissing(src: YamlSource, step: Step): Hit[] {
   if (oidcEnabled(src, step.map)) return [];
-  const uses = commands.flatMap((c) => {
-    if (c.kind === 'pipe') return c.variables.some((v) => v.name === 'AWS_OIDC_ROLE_ARN') ? [{ what: `runs the pipe ${c.name} with AWS_OIDC_ROLE_ARN`, line: c.line }] : [];
+  const uses = step.commands.flatMap((c) => {
+    if (c.kind === 'pipe')
+      return c.variables.some((v) => v.name === 'AWS_OIDC_ROLE_ARN')
+        ? [{ what: `runs the pipe ${c.name} with AWS_OIDC_ROLE_ARN`, line: c.line }]
+        : [];
     return OIDC_USES.filter((u) => u.pattern.test(c.text)).map((u) => ({ what: u.what, line: c.line }));
   });
   const first = uses[0];
   if (!first) return [];
   return [
-    report(
-      'pipeline.oidc-missing',
-      'error',
+    hit(
       step.line,
       `${step.path} ${first.what}${first.line ? ` (line ${first.line})` : ''} but has no oidc: true: Bitbucket gives the OIDC token only to steps that ask for it, so AWS refuses the step`,
       `Add oidc: true to ${step.path}.`,
@@ -84,15 +171,24 @@ function oidcMissing(src: YamlSource, step: StepRef, commands: Command[], report
   ];
 }
 
-/** `reported`: lines already reported, for commands a shared (anchored) step brings into several steps. */
-function staticKeys(src: YamlSource, step: StepRef, commands: Command[], report: Report, reported: Set<number | undefined>): Finding[] {
+/** `pipeline.static-keys`: steps that rely on stored access keys. */
+export function staticKeys(pipeline: PipelineSource): Hit[] {
+  // lines already reported, for commands a shared (anchored) step brings into several steps
+  const reported = new Set<number | undefined>();
+  return pipeline.steps.flatMap((step) => stepStaticKeys(pipeline.src, step, reported));
+}
+
+function stepStaticKeys(src: YamlSource, step: Step, reported: Set<number | undefined>): Hit[] {
   const uses: Array<{ line: number | undefined; names: string[]; where: string }> = [];
   // the image is pulled before any command runs: keys in its credentials are stored ones
-  const image = stringsIn(src, src.get(step.map, 'image')?.value ?? null).flatMap((s) => [...s.matchAll(STATIC_KEY_USE)].map((m) => m[1]!));
-  if (image.length) uses.push({ line: src.get(step.map, 'image')?.line, names: image, where: 'the image credentials use' });
+  const image = stringsIn(src, src.get(step.map, 'image')?.value ?? null).flatMap((s) =>
+    [...s.matchAll(STATIC_KEY_USE)].map((m) => m[1]!),
+  );
+  if (image.length)
+    uses.push({ line: src.get(step.map, 'image')?.line, names: image, where: 'the image credentials use' });
   let sts = false;
   let ownKeys = false;
-  for (const c of commands) {
+  for (const c of step.commands) {
     if (c.kind === 'command') {
       const names = ownKeys ? [] : [...c.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!);
       if (names.length) uses.push({ line: c.line, names, where: 'the script uses' });
@@ -101,50 +197,21 @@ function staticKeys(src: YamlSource, step: StepRef, commands: Command[], report:
       ownKeys ||= sts && STATIC_KEY_ASSIGNMENT.test(c.text);
     } else if (!ownKeys) {
       for (const v of c.variables) {
-        const names = [...((STATIC_KEYS as readonly string[]).includes(v.name) ? [v.name] : []), ...[...v.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!)];
+        const names = [
+          ...((STATIC_KEYS as readonly string[]).includes(v.name) ? [v.name] : []),
+          ...[...v.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!),
+        ];
         if (names.length) uses.push({ line: v.line, names, where: `the pipe ${c.name} gets` });
       }
     }
   }
-  return uses.filter((u) => (reported.has(u.line) ? false : (reported.add(u.line), true))).map((u) =>
-    report(
-      'pipeline.static-keys',
-      'error',
-      u.line,
-      `${step.path}: ${u.where} ${[...new Set(u.names)].join(' and ')}: stored long-lived access keys, which OIDC is there to replace`,
-      `Give ${step.path} oidc: true and take credentials from the role (AWS_OIDC_ROLE_ARN for Atlassian's AWS pipes, the token file for the AWS CLI), then delete the access-key variables in Bitbucket and deactivate the keys in IAM.`,
-    ),
-  );
-}
-
-/** Findings of bitbucket-pipelines.yml; with Atlassian's schema (compiled) the file is also validated against it. */
-export function pipelineFindings(file: SourceFile, schemaValidator?: SchemaValidator): Finding[] {
-  const report = reporter(file.file);
-  const src = parseYamlSource(file.text);
-  if (src.errors.length) {
-    return src.errors.map((e) => report('pipeline.schema', 'error', e.line, `not valid YAML: ${e.message}`, 'Fix the YAML at this line (indentation, quoting, a key given twice).'));
-  }
-  let value: unknown;
-  try {
-    value = src.doc.toJS();
-  } catch (e) {
-    return [report('pipeline.schema', 'error', undefined, `cannot be read: ${(e as Error).message}`, 'Use fewer aliases.')];
-  }
-  const root = src.map(src.doc.contents as Node | null);
-  if (!root) return [report('pipeline.schema', 'error', 1, 'the file is not a mapping with a pipelines: section', 'Start the file with pipelines:.')];
-  const { steps, problems } = pipelineStructure(src, root, !schemaValidator);
-  const findings: Finding[] = [];
-  if (schemaValidator) {
-    for (const p of schemaProblems(schemaValidator, value)) {
-      const where = pathText(p.path) || 'the file';
-      findings.push(report('pipeline.schema', 'error', src.lineAt(p.at), `${where} ${p.message} (Atlassian's schema)`, `Correct ${where} as Atlassian's schema of bitbucket-pipelines.yml describes.`));
-    }
-  }
-  findings.push(...problems.map((p) => report('pipeline.schema', 'error', p.line, p.message, p.fix)));
-  const reported = new Set<number | undefined>();
-  for (const step of steps) {
-    const commands = commandsOf(src, step.map);
-    findings.push(...oidcMissing(src, step, commands, report), ...staticKeys(src, step, commands, report, reported));
-  }
-  return inLineOrder(unique(findings));
+  return uses
+    .filter((u) => (reported.has(u.line) ? false : (reported.add(u.line), true)))
+    .map((u) =>
+      hit(
+        u.line,
+        `${step.path}: ${u.where} ${[...new Set(u.names)].join(' and ')}: stored long-lived access keys, which OIDC is there to replace`,
+        `Give ${step.path} oidc: true and take credentials from the role (AWS_OIDC_ROLE_ARN for Atlassian's AWS pipes, the token file for the AWS CLI), then delete the access-key variables in Bitbucket and deactivate the keys in IAM.`,
+      ),
+    );
 }

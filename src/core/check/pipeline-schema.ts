@@ -13,7 +13,15 @@ export type SchemaValidator = ((data: unknown) => boolean) & Pick<ValidateFuncti
  * verbose: each error carries its schema object, which tells the branches of a oneOf apart;
  * no meta-schema validation and no code optimisation pass: both cost more than they bring for one run.
  */
-export const AJV_OPTIONS = { strict: false, allErrors: true, verbose: true, validateFormats: false, logger: false, validateSchema: false, code: { optimize: false } } as const;
+export const AJV_OPTIONS = {
+  strict: false,
+  allErrors: true,
+  verbose: true,
+  validateFormats: false,
+  logger: false,
+  validateSchema: false,
+  code: { optimize: false },
+} as const;
 /** Atlassian keeps its definitions under `components` and annotates with `example`. */
 export const AJV_VOCABULARY: readonly string[] = ['components', 'example'];
 
@@ -25,14 +33,27 @@ export interface SchemaProblem {
   message: string;
 }
 
-const split = (pointer: string) => (pointer ? pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')) : []);
+const split = (pointer: string) =>
+  pointer
+    ? pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    : [];
 const isPrefix = (a: string[], b: string[]) => a.length < b.length && a.every((s, i) => s === b[i]);
 
 function describe(errors: ErrorObject[]): { message: string; extra: string[] } {
   const parts: string[] = [];
   const types = [...new Set(errors.filter((e) => e.keyword === 'type').map((e) => String(e.params['type'])))];
-  if (types.length) parts.push(`must be ${types.map((t) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : `a ${t}`)).join(' or ')}`);
-  const allowed = [...new Set(errors.filter((e) => e.keyword === 'enum').flatMap((e) => (e.params['allowedValues'] as unknown[]).map(String)))];
+  if (types.length)
+    parts.push(
+      `must be ${types.map((t) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : `a ${t}`)).join(' or ')}`,
+    );
+  const allowed = [
+    ...new Set(
+      errors.filter((e) => e.keyword === 'enum').flatMap((e) => (e.params['allowedValues'] as unknown[]).map(String)),
+    ),
+  ];
   if (allowed.length) parts.push(`must be one of ${allowed.join(', ')}`);
   // each branch of a oneOf names the keys it does not allow; the branch that objects to fewest is the one meant
   // (told apart by their schema objects, which a cached validator shares with the schema as compiling does)
@@ -42,7 +63,9 @@ function describe(errors: ErrorObject[]): { message: string; extra: string[] } {
   }
   const fewest = [...extra.values()].sort((a, b) => a.length - b.length)[0] ?? [];
   if (fewest.length) parts.push(`has the unexpected key${fewest.length > 1 ? 's' : ''} ${fewest.join(', ')}`);
-  const required = [...new Set(errors.filter((e) => e.keyword === 'required').map((e) => String(e.params['missingProperty'])))];
+  const required = [
+    ...new Set(errors.filter((e) => e.keyword === 'required').map((e) => String(e.params['missingProperty']))),
+  ];
   if (required.length && !parts.length) parts.push(`needs ${required.join(' or ')}`);
   if (errors.some((e) => e.keyword === 'not')) parts.push('is not allowed here');
   const handled = new Set(['type', 'enum', 'additionalProperties', 'required', 'not', 'oneOf', 'anyOf', 'allOf', 'if']);

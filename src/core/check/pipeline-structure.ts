@@ -23,21 +23,58 @@ const names: Spec = { kind: 'list', of: str, what: 'a list of names' };
 const pipe: Spec = {
   kind: 'map',
   what: 'a pipe',
-  fields: { pipe: str, variables: { kind: 'map', values: { kind: 'oneOf', of: [str, { kind: 'list', of: str, what: '' }], what: 'a string or a list of strings' }, what: 'a mapping of variables' } },
+  fields: {
+    pipe: str,
+    variables: {
+      kind: 'map',
+      values: { kind: 'oneOf', of: [str, { kind: 'list', of: str, what: '' }], what: 'a string or a list of strings' },
+      what: 'a mapping of variables',
+    },
+  },
   required: ['pipe'],
 };
-const script: Spec = { kind: 'list', of: { kind: 'oneOf', of: [str, pipe], what: 'a command (a string) or a pipe (`pipe:` with `variables:`)' }, what: 'a list of commands' };
+const script: Spec = {
+  kind: 'list',
+  of: { kind: 'oneOf', of: [str, pipe], what: 'a command (a string) or a pipe (`pipe:` with `variables:`)' },
+  what: 'a list of commands',
+};
 const image: Spec = {
   kind: 'oneOf',
-  of: [str, { kind: 'map', fields: { name: str, username: str, password: str, 'run-as-user': { kind: 'integer', min: 0, what: 'a user ID' }, aws: anyMap }, required: ['name'], what: '' }],
+  of: [
+    str,
+    {
+      kind: 'map',
+      fields: {
+        name: str,
+        username: str,
+        password: str,
+        'run-as-user': { kind: 'integer', min: 0, what: 'a user ID' },
+        aws: anyMap,
+      },
+      required: ['name'],
+      what: '',
+    },
+  ],
   what: 'an image name, or a mapping with name: (and credentials)',
 };
 const trigger: Spec = { kind: 'enum', values: ['automatic', 'manual'], what: 'automatic or manual' };
-const condition: Spec = { kind: 'map', fields: { changesets: anyMap }, required: ['changesets'], what: 'a mapping with changesets:' };
+const condition: Spec = {
+  kind: 'map',
+  fields: { changesets: anyMap },
+  required: ['changesets'],
+  what: 'a mapping with changesets:',
+};
 const clone: Spec = {
   kind: 'map',
   fields: {
-    depth: { kind: 'oneOf', of: [{ kind: 'integer', min: 1, what: '' }, { kind: 'enum', values: ['full'], what: '' }], what: 'a number of commits or full' },
+    depth: {
+      kind: 'oneOf',
+      of: [
+        { kind: 'integer', min: 1, what: '' },
+        { kind: 'enum', values: ['full'], what: '' },
+      ],
+      what: 'a number of commits or full',
+    },
     enabled: bool,
     lfs: bool,
     'skip-ssl-verify': bool,
@@ -108,16 +145,23 @@ export interface Problem {
 const scalar = (node: Node | null) => (isScalar(node) ? node.value : undefined);
 
 /** The steps of every pipeline and, unless `structural` is off, what is wrong with the file's shape. */
-export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: boolean): { steps: StepRef[]; problems: Problem[] } {
+export function pipelineStructure(
+  src: YamlSource,
+  root: YAMLMap,
+  structural: boolean,
+): { steps: StepRef[]; problems: Problem[] } {
   const steps: StepRef[] = [];
   const problems: Problem[] = [];
   const seenSteps = new Set<YAMLMap>();
-  const report = (line: number | undefined, message: string, fix: string) => structural && problems.push({ line, message, fix });
+  const report = (line: number | undefined, message: string, fix: string) =>
+    structural && problems.push({ line, message, fix });
 
   /** Problems of a value against a spec (empty: it fits). */
   const mismatch = (node: Node | null, spec: Spec, where: string, line: number | undefined): Problem[] => {
     const n = src.deref(node);
-    const wrong = (): Problem[] => [{ line, message: `${where} must be ${spec.what}`, fix: `Write ${where} as ${spec.what}.` }];
+    const wrong = (): Problem[] => [
+      { line, message: `${where} must be ${spec.what}`, fix: `Write ${where} as ${spec.what}.` },
+    ];
     switch (spec.kind) {
       case 'any':
         return [];
@@ -132,8 +176,13 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
       case 'enum':
         return spec.values.includes(String(scalar(n))) && isScalar(n) ? [] : wrong();
       case 'list': {
-        if (!isSeq(n) || n.items.length === 0) return [{ line, message: `${where} must be ${spec.what} (at least one)`, fix: `Write ${where} as ${spec.what}.` }];
-        return n.items.flatMap((item, i) => mismatch(item as Node, spec.of, `${where}[${i}]`, src.line(item as Node) ?? line));
+        if (!isSeq(n) || n.items.length === 0)
+          return [
+            { line, message: `${where} must be ${spec.what} (at least one)`, fix: `Write ${where} as ${spec.what}.` },
+          ];
+        return n.items.flatMap((item, i) =>
+          mismatch(item as Node, spec.of, `${where}[${i}]`, src.line(item as Node) ?? line),
+        );
       }
       case 'map': {
         if (!isMap(n)) return wrong();
@@ -173,7 +222,12 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
 
   const step = (node: Node | null, line: number | undefined, where: string) => {
     const map = src.map(node);
-    if (!map) return void report(line, `${where} must be a mapping of step keys (name:, script:, …)`, 'Indent the step\'s keys under step:.');
+    if (!map)
+      return void report(
+        line,
+        `${where} must be a mapping of step keys (name:, script:, …)`,
+        "Indent the step's keys under step:.",
+      );
     if (seenSteps.has(map)) return;
     seenSteps.add(map);
     steps.push({ map, line, path: where });
@@ -182,24 +236,40 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
     checkFields(entries, STEP_FIELDS, where);
     const isPipelineStep = entries.some((e) => e.key === 'type' && scalar(e.value) === 'pipeline');
     if (!isPipelineStep && !entries.some((e) => e.key === 'script')) {
-      problems.push({ line, message: `${where} has no script: a step runs the commands of its script`, fix: 'Add script: with the step\'s commands.', always: true });
+      problems.push({
+        line,
+        message: `${where} has no script: a step runs the commands of its script`,
+        fix: "Add script: with the step's commands.",
+        always: true,
+      });
     }
   };
 
   const stepItems = (node: Node | null, line: number | undefined, where: string) => {
     const list = src.seq(node);
-    if (!list || list.items.length === 0) return void report(line, `${where} must be a list of steps (- step: …)`, 'List the steps as - step: items.');
+    if (!list || list.items.length === 0)
+      return void report(line, `${where} must be a list of steps (- step: …)`, 'List the steps as - step: items.');
     list.items.forEach((item, i) => {
       const m = src.map(item as Node);
       const entry = src.get(m, 'step');
-      if (!m || !entry) return void report(src.line(item as Node) ?? line, `${where}[${i}] must be - step: …`, 'Only steps may stand here.');
+      if (!m || !entry)
+        return void report(
+          src.line(item as Node) ?? line,
+          `${where}[${i}] must be - step: …`,
+          'Only steps may stand here.',
+        );
       step(entry.value, entry.line, `${where}[${i}].step`);
     });
   };
 
   const items = (node: Node | null, line: number | undefined, where: string, custom: boolean) => {
     const list = src.seq(node);
-    if (!list || list.items.length === 0) return void report(line, `${where} must be a list of steps, stages or parallel groups`, `Write ${where} as a list of - step: items.`);
+    if (!list || list.items.length === 0)
+      return void report(
+        line,
+        `${where} must be a list of steps, stages or parallel groups`,
+        `Write ${where} as a list of - step: items.`,
+      );
     const kinds = custom ? ['step', 'parallel', 'stage', 'variables'] : ['step', 'parallel', 'stage'];
     list.items.forEach((item, i) => {
       const at = `${where}[${i}]`;
@@ -207,9 +277,18 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
       const m = src.map(item as Node);
       const entries = m ? src.entries(m) : [];
       const kind = entries.filter((e) => kinds.includes(e.key));
-      if (kind.length !== 1) return void report(itemLine, `${at} must be one of ${kinds.map((k) => `${k}:`).join(', ')}`, `Start the item with - step: (or - stage:, - parallel:).`);
+      if (kind.length !== 1)
+        return void report(
+          itemLine,
+          `${at} must be one of ${kinds.map((k) => `${k}:`).join(', ')}`,
+          `Start the item with - step: (or - stage:, - parallel:).`,
+        );
       for (const extra of entries.filter((e) => e !== kind[0])) {
-        report(extra.line, `${at} has ${extra.key}: beside ${kind[0]!.key}:${didYouMean(extra.key, kinds)}`, `Indent ${extra.key}: under ${kind[0]!.key}: if it belongs to it, or remove it.`);
+        report(
+          extra.line,
+          `${at} has ${extra.key}: beside ${kind[0]!.key}:${didYouMean(extra.key, kinds)}`,
+          `Indent ${extra.key}: under ${kind[0]!.key}: if it belongs to it, or remove it.`,
+        );
       }
       const { key, value, line: keyLine } = kind[0]!;
       if (key === 'step') step(value, keyLine, `${at}.step`);
@@ -222,7 +301,8 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
         } else stepItems(value, keyLine, `${at}.parallel`);
       } else if (key === 'stage') {
         const stage = src.map(value);
-        if (!stage) return void report(keyLine, `${at}.stage must be a mapping with steps:`, 'Give the stage its steps: list.');
+        if (!stage)
+          return void report(keyLine, `${at}.stage must be a mapping with steps:`, 'Give the stage its steps: list.');
         checkFields(src.entries(stage), STAGE_FIELDS, `${at}.stage`);
         const inner = src.get(stage, 'steps');
         stepItems(inner?.value ?? null, inner?.line ?? keyLine, `${at}.stage.steps`);
@@ -242,7 +322,12 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
   unknownKeys(rootEntries, Object.keys(ROOT_FIELDS), 'bitbucket-pipelines.yml', 'a top-level section');
   checkFields(rootEntries, ROOT_FIELDS, '');
   const pipelines = src.get(root, 'pipelines');
-  if (!pipelines) report(1, 'bitbucket-pipelines.yml has no pipelines: section', 'Add pipelines: with at least a default: or branches: pipeline.');
+  if (!pipelines)
+    report(
+      1,
+      'bitbucket-pipelines.yml has no pipelines: section',
+      'Add pipelines: with at least a default: or branches: pipeline.',
+    );
   const groups = src.map(pipelines?.value);
   if (!groups) return { steps, problems };
   const groupEntries = src.entries(groups);
@@ -253,7 +338,11 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
     else if ((PIPELINE_KINDS as readonly string[]).includes(group.key)) {
       const byName = src.map(group.value);
       if (!byName) {
-        report(group.line, `${where} must be a mapping of names to pipelines`, `Put each pipeline under a name (a branch, a tag, or a custom pipeline's name).`);
+        report(
+          group.line,
+          `${where} must be a mapping of names to pipelines`,
+          `Put each pipeline under a name (a branch, a tag, or a custom pipeline's name).`,
+        );
         continue;
       }
       for (const named of src.entries(byName)) {
@@ -261,7 +350,12 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
         const destinations = group.key === 'pull-requests' ? src.get(src.map(named.value), 'destinations') : undefined;
         if (destinations) {
           const byDestination = src.map(destinations.value);
-          if (!byDestination) report(destinations.line, `${at}.destinations must be a mapping of branches to pipelines`, 'Put each pipeline under a destination branch.');
+          if (!byDestination)
+            report(
+              destinations.line,
+              `${at}.destinations must be a mapping of branches to pipelines`,
+              'Put each pipeline under a destination branch.',
+            );
           else for (const d of src.entries(byDestination)) pipeline(d, `${at}.destinations.${d.key}`, false);
         } else pipeline(named, at, group.key === 'custom');
       }

@@ -1,25 +1,32 @@
 /**
- * Findings about the IAM side: the trust policy (who may assume the role: `trust.*`), the permissions
+ * Rules about the IAM side: the trust policy (who may assume the role: `trust.*`), the permissions
  * policy (`policy.grammar`, `policy.broad`) and broad AWS-managed policies attached in Terraform or
- * CloudFormation (`policy.broad`).
+ * CloudFormation (`policy.broad`). The rule table (rules.ts) names them.
  */
+import {
+  audience,
+  CONDITION_CLAIMS,
+  ENVIRONMENT_UUID_PLACEHOLDER as ENVIRONMENT_PLACEHOLDER,
+  isPartition,
+  issuerHostPath,
+  readConditionKey as splitKey,
+  readProviderArn,
+  readUuid,
+  REPO_UUID_PLACEHOLDER as REPO_PLACEHOLDER,
+  workspaceOfAudience,
+  workspaceOfIssuer as workspaceOf,
+} from '../bitbucket.js';
+import { BROADEST, managedPolicyBreadth } from '../iam-policy.js';
+import { isObject } from '../json.js';
 import { actionsOf } from './iam-actions.js';
 import { readPolicy, wildcard, type ConditionEntry, type PolicyStatement } from './policy-grammar.js';
-import { inLineOrder, reporter, unique, type Report } from './report.js';
-import type { Finding, SourceFile } from './types.js';
+import { hit, type Hit } from './report.js';
+import type { Severity, SourceFile } from './types.js';
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const ISSUER = /^api\.bitbucket\.org\/2\.0\/workspaces\/([^/]+)\/pipelines-config\/identity\/oidc$/;
-const PROVIDER_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider\/(.+)$/;
-const ISSUER_FORM = 'api.bitbucket.org/2.0/workspaces/<workspace-slug>/pipelines-config/identity/oidc';
-/** The claims IAM turns into condition keys for an OIDC provider; others (repositoryUuid, branchName, …) never exist. */
-const CONDITION_CLAIMS = ['aud', 'sub', 'amr', 'email', 'oaud'];
-const AUDIENCE = new RegExp(`^ari:cloud:bitbucket::workspace/(\\{?)(${UUID})(\\}?)$`, 'i');
-const REPO_PLACEHOLDER = 'REPOSITORY-UUID-NOT-SET';
-const ENVIRONMENT_PLACEHOLDER = 'ENVIRONMENT-UUID-NOT-SET';
+const ISSUER_FORM = issuerHostPath('<workspace-slug>');
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const list = (v: unknown): string[] =>
+  typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const quote = (s: string) => JSON.stringify(s);
 
 /** Whether a statement's actions include `action` (IAM matches action names case-insensitively, with wildcards). */
@@ -27,71 +34,104 @@ const allows = (s: PolicyStatement, action: string) => !s.notAction && s.actions
 
 /** What is wrong with an issuer host/path (in a provider ARN or a condition key), if anything. */
 function issuerProblem(hostPath: string): string | undefined {
-  if (/^https?:\/\//i.test(hostPath)) return `${quote(hostPath)} starts with the scheme: IAM names the provider without https://`;
-  const m = ISSUER.exec(hostPath);
-  if (!m) return `${quote(hostPath)} is not Bitbucket's issuer ${ISSUER_FORM}`;
-  if (new RegExp(`^(\\{|%7B)?${UUID}(\\}|%7D)?$`, 'i').test(m[1]!)) {
+  if (/^https?:\/\//i.test(hostPath))
+    return `${quote(hostPath)} starts with the scheme: IAM names the provider without https://`;
+  const workspace = workspaceOf(hostPath);
+  if (workspace === undefined) return `${quote(hostPath)} is not Bitbucket's issuer ${ISSUER_FORM}`;
+  // a workspace UUID as copied from a URL may have its braces encoded
+  if (readUuid(workspace.replace(/^%7B/i, '{').replace(/%7D$/i, '}'))) {
     return `${quote(hostPath)} names the workspace by its UUID: the issuer (the token's iss) has the workspace slug, so IAM finds no provider for the token`;
   }
   return undefined;
 }
 
-const workspaceOf = (hostPath: string) => ISSUER.exec(hostPath)?.[1];
-
-/** A `sub` condition key, e.g. `…/oidc:sub`, split into issuer and claim. */
-const splitKey = (key: string) => {
-  const i = key.lastIndexOf(':');
-  return { issuer: key.slice(0, i), claim: key.slice(i + 1).toLowerCase() };
-};
-
 const isNegated = (c: ConditionEntry) => /Not/.test(c.base);
 
 interface SubVerdict {
   severity: 'error' | 'warning';
-  id: 'trust.sub-format' | 'trust.workspace-wide';
+  /** The pattern lets every repository of the workspace in (`trust.workspace-wide`), rather than being malformed (`trust.sub-format`). */
+  everyRepository: boolean;
   message: string;
   fix: string;
 }
 
-const SUB_FIX = 'Use "{<repository-uuid>}:*" for the repository (any of its steps), or "{<repository-uuid>}:{<environment-uuid>}:*" for one deployment environment: lower-case UUIDs in braces, ending with :*.';
+const SUB_FIX =
+  'Use "{<repository-uuid>}:*" for the repository (any of its steps), or "{<repository-uuid>}:{<environment-uuid>}:*" for one deployment environment: lower-case UUIDs in braces, ending with :*.';
 
 /** A StringLike `sub` pattern against what Bitbucket's tokens carry: `{repo}:{step}` or `{repo}:{environment}:{step}`. */
 function subVerdict(pattern: string): SubVerdict | undefined {
   const parts = pattern.split(':');
   if (/^[*?{}]*$/.test(parts[0]!)) {
-    return { severity: 'error', id: 'trust.workspace-wide', message: `the sub pattern ${quote(pattern)} matches every repository of the workspace`, fix: SUB_FIX };
+    return {
+      severity: 'error',
+      everyRepository: true,
+      message: `the sub pattern ${quote(pattern)} matches every repository of the workspace`,
+      fix: SUB_FIX,
+    };
   }
   if (pattern.includes(REPO_PLACEHOLDER) || pattern.includes(ENVIRONMENT_PLACEHOLDER)) {
     const missing = [
-      ...(pattern.includes(REPO_PLACEHOLDER) ? [{ what: 'repository', how: '`pipelines-oidc update --repo-uuid <uuid>` (Repository settings → Pipelines → OpenID Connect)' }] : []),
-      ...(pattern.includes(ENVIRONMENT_PLACEHOLDER) ? [{ what: 'deployment environment', how: '`pipelines-oidc update --environment <name>=<uuid>` (Repository settings → Deployments)' }] : []),
+      ...(pattern.includes(REPO_PLACEHOLDER)
+        ? [
+            {
+              what: 'repository',
+              how: '`pipelines-oidc update --repo-uuid <uuid>` (Repository settings → Pipelines → OpenID Connect)',
+            },
+          ]
+        : []),
+      ...(pattern.includes(ENVIRONMENT_PLACEHOLDER)
+        ? [
+            {
+              what: 'deployment environment',
+              how: '`pipelines-oidc update --environment <name>=<uuid>` (Repository settings → Deployments)',
+            },
+          ]
+        : []),
     ];
     // a generated repository before its Bitbucket repository exists: closed, not wrong, hence a warning
     return {
       severity: 'warning',
-      id: 'trust.sub-format',
+      everyRepository: false,
       message: `the ${missing.map((m) => m.what).join(' and the ')} UUID ${missing.length > 1 ? 'are' : 'is'} not set yet (${quote(pattern)}): no pipeline can assume the role until ${missing.length > 1 ? 'they are' : 'it is'}`,
       fix: `Set ${missing.length > 1 ? 'them' : 'it'} with ${missing.map((m) => m.how).join(' and ')}, or through the Terraform variables / CloudFormation parameters.`,
     };
   }
   const errors: string[] = [];
-  if (parts.length > 3) errors.push(`has ${parts.length} parts, but sub has at most three: {repository}:{environment}:{step}`);
-  if (parts[parts.length - 1] !== '*') errors.push('does not end with :* (the step UUID at the end changes on every run)');
+  if (parts.length > 3)
+    errors.push(`has ${parts.length} parts, but sub has at most three: {repository}:{environment}:{step}`);
+  if (parts[parts.length - 1] !== '*')
+    errors.push('does not end with :* (the step UUID at the end changes on every run)');
   const segments = parts.length > 1 ? parts.slice(0, -1) : parts;
   const upper: string[] = [];
   segments.slice(0, 2).forEach((segment, i) => {
     const what = i === 0 ? 'repository' : 'environment';
-    if (new RegExp(`^\\{${UUID}\\}$`).test(segment)) return;
-    if (new RegExp(`^\\{${UUID}\\}$`, 'i').test(segment)) upper.push(segment);
-    else if (new RegExp(`^${UUID}$`, 'i').test(segment)) errors.push(`writes the ${what} UUID without braces (${segment}); the token's sub has them: {${segment.toLowerCase()}}`);
-    else if (segment === '*' && i === 1) errors.push('has * for the environment: "{repository}:*" already covers every environment; name one as {environment-uuid}');
-    else if (!(parts.length === 1 && i === 0 && /[*]$/.test(segment))) errors.push(`has ${quote(segment)} where the ${what} UUID in braces belongs (the slug or name does not appear in the token)`);
+    const written = readUuid(segment);
+    if (written?.open && written.close && written.lowerCase) return;
+    if (written?.open && written.close) upper.push(segment);
+    else if (written && !written.open && !written.close)
+      errors.push(
+        `writes the ${what} UUID without braces (${segment}); the token's sub has them: {${segment.toLowerCase()}}`,
+      );
+    else if (segment === '*' && i === 1)
+      errors.push(
+        'has * for the environment: "{repository}:*" already covers every environment; name one as {environment-uuid}',
+      );
+    else if (!(parts.length === 1 && i === 0 && /[*]$/.test(segment)))
+      errors.push(
+        `has ${quote(segment)} where the ${what} UUID in braces belongs (the slug or name does not appear in the token)`,
+      );
   });
-  if (errors.length) return { severity: 'error', id: 'trust.sub-format', message: `the sub pattern ${quote(pattern)} ${errors.join('; ')}, so it never matches a token`, fix: SUB_FIX };
+  if (errors.length)
+    return {
+      severity: 'error',
+      everyRepository: false,
+      message: `the sub pattern ${quote(pattern)} ${errors.join('; ')}, so it never matches a token`,
+      fix: SUB_FIX,
+    };
   if (upper.length) {
     return {
       severity: 'warning',
-      id: 'trust.sub-format',
+      everyRepository: false,
       message: `the sub pattern ${quote(pattern)} has upper-case letters: Bitbucket writes UUIDs in lower case and StringLike compares case-sensitively, so it is unlikely to match`,
       fix: `Write the UUIDs in lower case: ${quote(pattern.toLowerCase())}.`,
     };
@@ -99,92 +139,209 @@ function subVerdict(pattern: string): SubVerdict | undefined {
   return undefined;
 }
 
-function bitbucketStatement(s: PolicyStatement, report: Report): Finding[] {
-  const findings: Finding[] = [];
-  const federated = isObject(s.principal) ? list(s.principal['Federated']) : [];
-  const keys = s.conditions.filter((c) => /bitbucket/i.test(splitKey(c.key).issuer));
-  const condLine = s.lineOf('Condition');
-  const add = (id: Finding['id'], severity: Finding['severity'], line: number | undefined, message: string, fix: string) =>
-    findings.push(report(id, severity, line, `${s.label}: ${message}`, fix));
+/** A statement that lets Bitbucket's tokens assume the role, with what the trust rules read of it. */
+export interface BitbucketStatement {
+  statement: PolicyStatement;
+  /** Its Federated principals that name Bitbucket. */
+  principals: string[];
+  /** The workspaces its well-formed Bitbucket principals name. */
+  principalWorkspaces: Set<string | undefined>;
+  /** Its conditions on Bitbucket's claims. */
+  keys: ConditionEntry[];
+}
 
-  // the provider: the principal's ARN and the issuer in every condition key must name the same workspace by slug
-  const principalIssuers: string[] = [];
-  const bitbucketPrincipals = federated.filter((f) => /bitbucket/i.test(f));
-  if (!bitbucketPrincipals.length) add('trust.provider', 'error', s.lineOf('Principal'), 'tests Bitbucket token claims but has no Federated principal for Bitbucket\'s identity provider', `Set "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/${ISSUER_FORM}"}.`);
-  for (const f of bitbucketPrincipals) {
-    const hostPath = PROVIDER_ARN.exec(f)?.[1];
+/** An IAM policy as the rules read it: its grammar problems and its statements. */
+export interface PolicySource {
+  problems: Hit[];
+  statements: PolicyStatement[];
+}
+
+export interface TrustPolicySource extends PolicySource {
+  bitbucket: BitbucketStatement[];
+}
+
+/** A statement's hits carry its label (`Statement[1]: …`). */
+const inStatement =
+  (s: PolicyStatement, hits: Hit[]) => (line: number | undefined, message: string, fix: string, severity?: Severity) =>
+    hits.push(hit(line, `${s.label}: ${message}`, fix, severity));
+
+/** A rule of one Bitbucket statement, its hits labelled with the statement. */
+const perStatement =
+  (rule: (b: BitbucketStatement, add: ReturnType<typeof inStatement>) => void) =>
+  (b: BitbucketStatement): Hit[] => {
+    const hits: Hit[] = [];
+    rule(b, inStatement(b.statement, hits));
+    return hits;
+  };
+
+/** The issuer's host/path of a Federated principal that is an OIDC provider ARN of a known partition. */
+const principalHostPath = (f: string) => {
+  const arn = readProviderArn(f);
+  return arn && isPartition(arn.partition) ? arn.hostPath : undefined;
+};
+
+const validPrincipalHostPath = (f: string) => {
+  const hostPath = principalHostPath(f);
+  return hostPath !== undefined && !issuerProblem(hostPath) ? hostPath : undefined;
+};
+
+/** A role's trust policy: grammar, statements, and those that let Bitbucket pipelines in. */
+export function readTrustPolicy(file: SourceFile): TrustPolicySource {
+  const { problems, statements } = readPolicy(file.text, 'trust');
+  const bitbucket = statements.flatMap((s): BitbucketStatement[] => {
+    if (s.effect !== 'Allow' || !allows(s, 'sts:AssumeRoleWithWebIdentity')) return [];
+    const federated = isObject(s.principal) ? list(s.principal['Federated']) : [];
+    // statements for other providers (GitHub, …) or AWS principals are not this tool's business
+    const forBitbucket =
+      federated.some((f) => /bitbucket/i.test(f)) || s.conditions.some((c) => /bitbucket/i.test(c.key));
+    if (!forBitbucket) return [];
+    const principals = federated.filter((f) => /bitbucket/i.test(f));
+    const principalWorkspaces = new Set(
+      principals
+        .map(validPrincipalHostPath)
+        .filter((h) => h !== undefined)
+        .map(workspaceOf),
+    );
+    const keys = s.conditions.filter((c) => /bitbucket/i.test(splitKey(c.key).issuer));
+    return [{ statement: s, principals, principalWorkspaces, keys }];
+  });
+  return { problems, statements, bitbucket };
+}
+
+/** A role's permissions (identity) policy: grammar and statements. */
+export const readPermissionsPolicy = (file: SourceFile): PolicySource => readPolicy(file.text, 'identity');
+
+/** `policy.grammar`: what IAM would refuse, or read otherwise than meant. */
+export const policyGrammar = (policy: PolicySource): Hit[] => policy.problems;
+
+/** `trust.provider`: the principal's ARN and the issuer in every condition key must name the same workspace by slug. */
+export const trustProvider = perStatement(({ statement: s, principals, principalWorkspaces, keys }, add) => {
+  if (!principals.length)
+    add(
+      s.lineOf('Principal'),
+      "tests Bitbucket token claims but has no Federated principal for Bitbucket's identity provider",
+      `Set "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/${ISSUER_FORM}"}.`,
+    );
+  for (const f of principals) {
+    const hostPath = principalHostPath(f);
     const problem = hostPath === undefined ? `${quote(f)} is not an IAM OIDC provider ARN` : issuerProblem(hostPath);
-    if (problem) add('trust.provider', 'error', s.lineOf('Principal'), `the Federated principal: ${problem}`, `Use "arn:<partition>:iam::<account>:oidc-provider/${ISSUER_FORM}", with the slug shown in Repository settings → Pipelines → OpenID Connect.`);
-    else principalIssuers.push(hostPath!);
+    if (problem)
+      add(
+        s.lineOf('Principal'),
+        `the Federated principal: ${problem}`,
+        `Use "arn:<partition>:iam::<account>:oidc-provider/${ISSUER_FORM}", with the slug shown in Repository settings → Pipelines → OpenID Connect.`,
+      );
   }
-  const principalWorkspaces = new Set(principalIssuers.map(workspaceOf));
   for (const c of keys) {
     const { issuer } = splitKey(c.key);
     const problem = issuerProblem(issuer);
-    if (problem) add('trust.provider', 'error', c.line, `the condition key ${quote(c.key)}: ${problem}; a condition on it never matches`, `Write condition keys as "${ISSUER_FORM}:<claim>", the provider URL without https://.`);
+    if (problem)
+      add(
+        c.line,
+        `the condition key ${quote(c.key)}: ${problem}; a condition on it never matches`,
+        `Write condition keys as "${ISSUER_FORM}:<claim>", the provider URL without https://.`,
+      );
     else if (principalWorkspaces.size && !principalWorkspaces.has(workspaceOf(issuer))) {
-      add('trust.provider', 'error', c.line, `the condition key ${quote(c.key)} names the workspace ${quote(workspaceOf(issuer)!)}, the Federated principal ${[...principalWorkspaces].map((w) => quote(w!)).join(', ')}: the condition never matches`, 'Use the same workspace slug in the principal and in every condition key.');
+      add(
+        c.line,
+        `the condition key ${quote(c.key)} names the workspace ${quote(workspaceOf(issuer)!)}, the Federated principal ${[...principalWorkspaces].map((w) => quote(w!)).join(', ')}: the condition never matches`,
+        'Use the same workspace slug in the principal and in every condition key.',
+      );
     }
   }
+});
 
-  // claims IAM knows
+/** `trust.unsupported-key`: conditions on claims IAM does not know. */
+export const unsupportedKey = perStatement(({ keys }, add) => {
   for (const c of keys) {
     const { claim } = splitKey(c.key);
     if (!CONDITION_CLAIMS.includes(claim)) {
-      add('trust.unsupported-key', 'error', c.line, `${quote(c.key)}: IAM does not expose the claim ${quote(claim)} as a condition key (only ${CONDITION_CLAIMS.join(', ')}), so this condition never matches`, 'Remove it: scope to a repository or deployment environment with StringLike on …:sub, and restrict branches in the deployment environment\'s settings in Bitbucket.');
+      add(
+        c.line,
+        `${quote(c.key)}: IAM does not expose the claim ${quote(claim)} as a condition key (only ${CONDITION_CLAIMS.join(', ')}), so this condition never matches`,
+        "Remove it: scope to a repository or deployment environment with StringLike on …:sub, and restrict branches in the deployment environment's settings in Bitbucket.",
+      );
     }
   }
+});
 
-  // audience
+/** `trust.aud`: the audience. */
+export const trustAudience = perStatement(({ statement: s, keys }, add) => {
   const audiences = keys.filter((c) => splitKey(c.key).claim === 'aud' && !isNegated(c));
-  if (!audiences.length) add('trust.aud', 'error', condLine, 'no condition on the audience (…:aud)', 'Add "StringEquals": {"<issuer>:aud": "ari:cloud:bitbucket::workspace/<workspace-uuid>"} (the UUID without braces).');
+  if (!audiences.length)
+    add(
+      s.lineOf('Condition'),
+      'no condition on the audience (…:aud)',
+      'Add "StringEquals": {"<issuer>:aud": "ari:cloud:bitbucket::workspace/<workspace-uuid>"} (the UUID without braces).',
+    );
   for (const c of audiences) {
     for (const v of c.values) {
-      const m = AUDIENCE.exec(v);
-      if (m && (m[1] || m[3])) add('trust.aud', 'error', c.line, `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`, `Remove the braces: ${quote(`ari:cloud:bitbucket::workspace/${m[2]!.toLowerCase()}`)}.`);
-      else if (!m) add('trust.aud', 'error', c.line, `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`, 'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).');
-      else if (m[2] !== m[2]!.toLowerCase()) add('trust.aud', 'warning', c.line, `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`, `Write ${quote(v.toLowerCase())}.`);
+      const written = readUuid(workspaceOfAudience(v, true) ?? '');
+      if (written && (written.open || written.close))
+        add(
+          c.line,
+          `the audience ${quote(v)} has braces around the workspace UUID; the token's aud has none`,
+          `Remove the braces: ${quote(audience(written.uuid))}.`,
+        );
+      else if (!written)
+        add(
+          c.line,
+          `the audience ${quote(v)} is not Bitbucket's ari:cloud:bitbucket::workspace/<workspace-uuid>, so no token matches`,
+          'Use "ari:cloud:bitbucket::workspace/<workspace-uuid>" (Repository settings → Pipelines → OpenID Connect shows it).',
+        );
+      else if (!written.lowerCase)
+        add(
+          c.line,
+          `the audience ${quote(v)} has upper-case letters: Bitbucket writes UUIDs in lower case`,
+          `Write ${quote(v.toLowerCase())}.`,
+          'warning',
+        );
     }
   }
+});
 
-  // subject: who within the workspace
-  const subs = keys.filter((c) => splitKey(c.key).claim === 'sub' && !isNegated(c));
+/** The conditions that test the subject (who within the workspace). */
+const subConditions = (keys: ConditionEntry[]) => keys.filter((c) => splitKey(c.key).claim === 'sub' && !isNegated(c));
+const patternConditions = (keys: ConditionEntry[]) => subConditions(keys).filter((c) => !/Equals/.test(c.base));
+
+/** `trust.workspace-wide`: no condition on sub, or a sub pattern any repository matches. */
+export const workspaceWide = perStatement(({ statement: s, principalWorkspaces, keys }, add) => {
   const workspace = [...principalWorkspaces][0] ?? keys.map((c) => workspaceOf(splitKey(c.key).issuer)).find(Boolean);
-  if (!subs.length) {
+  if (!subConditions(keys).length) {
     add(
-      'trust.workspace-wide',
-      'error',
-      condLine,
+      s.lineOf('Condition'),
       `no condition on sub: every repository of the workspace${workspace ? ` ${quote(workspace)}` : ''} can assume this role (the audience is the same for all of them)`,
-      `Add "StringLike": {"${workspace ? ISSUER_FORM.replace('<workspace-slug>', workspace) : ISSUER_FORM}:sub": "{<repository-uuid>}:*"}.`,
+      `Add "StringLike": {"${issuerHostPath(workspace ?? '<workspace-slug>')}:sub": "{<repository-uuid>}:*"}.`,
     );
   }
-  for (const c of subs) {
-    if (/Equals/.test(c.base)) {
-      add('trust.sub-exact', 'error', c.line, `${c.operator} on sub: the token's sub ends with the step UUID, which changes on every run, so an exact match never matches again`, 'Use StringLike with a pattern ending in :*, e.g. "{<repository-uuid>}:*".');
-      continue;
-    }
+  for (const c of patternConditions(keys)) {
     for (const v of c.values) {
       const verdict = subVerdict(v);
-      if (verdict) add(verdict.id, verdict.severity, c.line, verdict.message, verdict.fix);
+      if (verdict?.everyRepository) add(c.line, verdict.message, verdict.fix, verdict.severity);
     }
   }
-  return findings;
-}
+});
 
-/** Findings of a role's trust policy: grammar, and whether it lets exactly the intended Bitbucket pipelines in. */
-export function trustFindings(file: SourceFile): Finding[] {
-  const report = reporter(file.file);
-  const { findings, statements } = readPolicy(file.text, 'trust', report);
-  for (const s of statements) {
-    if (s.effect !== 'Allow' || !allows(s, 'sts:AssumeRoleWithWebIdentity')) continue;
-    const federated = isObject(s.principal) ? list(s.principal['Federated']) : [];
-    // statements for other providers (GitHub, …) or AWS principals are not this tool's business
-    const forBitbucket = federated.some((f) => /bitbucket/i.test(f)) || s.conditions.some((c) => /bitbucket/i.test(c.key));
-    if (forBitbucket) findings.push(...bitbucketStatement(s, report));
+/** `trust.sub-exact`: sub tested for equality, which the step UUID at its end defeats. */
+export const subExact = perStatement(({ keys }, add) => {
+  for (const c of subConditions(keys).filter((x) => /Equals/.test(x.base))) {
+    add(
+      c.line,
+      `${c.operator} on sub: the token's sub ends with the step UUID, which changes on every run, so an exact match never matches again`,
+      'Use StringLike with a pattern ending in :*, e.g. "{<repository-uuid>}:*".',
+    );
   }
-  return inLineOrder(unique(findings));
-}
+});
+
+/** `trust.sub-format`: sub patterns that no token's sub has the shape of. */
+export const subFormat = perStatement(({ keys }, add) => {
+  for (const c of patternConditions(keys)) {
+    for (const v of c.values) {
+      const verdict = subVerdict(v);
+      if (verdict && !verdict.everyRepository) add(c.line, verdict.message, verdict.fix, verdict.severity);
+    }
+  }
+});
 
 /** `ecr:GetAuthorizationToken`, `sts:GetServiceBearerToken`, …: AWS offers no narrower resource. */
 const resourceless = (action: string) => {
@@ -193,11 +350,17 @@ const resourceless = (action: string) => {
 };
 const everyResource = (s: PolicyStatement) => s.notResource || s.resources.includes('*');
 
-function broadStatement(s: PolicyStatement, report: Report): Finding[] {
-  const out: Finding[] = [];
-  const add = (severity: Finding['severity'], element: string, message: string, fix: string) => out.push(report('policy.broad', severity, s.lineOf(element), `${s.label}: ${message}`, fix));
+function broadStatement(s: PolicyStatement): Hit[] {
+  const out: Hit[] = [];
+  const add = (severity: Severity, element: string, message: string, fix: string) =>
+    out.push(hit(s.lineOf(element), `${s.label}: ${message}`, fix, severity));
   if (s.notAction) {
-    add('error', 'NotAction', 'Allow with NotAction grants every other action of every AWS service', 'List the actions the pipeline needs in "Action" instead.');
+    add(
+      'error',
+      'NotAction',
+      'Allow with NotAction grants every other action of every AWS service',
+      'List the actions the pipeline needs in "Action" instead.',
+    );
     return out;
   }
   if (s.actions.some((a) => /^[*?]*(:[*?]*)?$/.test(a) || /^[^:]*[*?][^:]*:/.test(a))) {
@@ -206,46 +369,62 @@ function broadStatement(s: PolicyStatement, report: Report): Finding[] {
   }
   const serviceWide = s.actions.filter((a) => /:\*$/.test(a));
   if (serviceWide.length) {
-    if (everyResource(s)) add('error', 'Action', `allows every action of ${serviceWide.join(', ')} on every resource`, 'List the actions the pipeline needs, and name the resources they work on.');
-    else add('warning', 'Action', `allows every action of ${serviceWide.join(', ')}`, 'List the actions the pipeline needs instead of the whole service.');
+    if (everyResource(s))
+      add(
+        'error',
+        'Action',
+        `allows every action of ${serviceWide.join(', ')} on every resource`,
+        'List the actions the pipeline needs, and name the resources they work on.',
+      );
+    else
+      add(
+        'warning',
+        'Action',
+        `allows every action of ${serviceWide.join(', ')}`,
+        'List the actions the pipeline needs instead of the whole service.',
+      );
   }
   if (!everyResource(s)) return out;
   const specific = s.actions.filter((a) => !/:\*$/.test(a));
   const element = s.notResource ? 'NotResource' : 'Resource';
   const bearer = specific.filter((a) => a.toLowerCase() === 'sts:getservicebearertoken');
   if (bearer.length && !s.conditions.some((c) => c.key.toLowerCase() === 'sts:awsservicename')) {
-    add('warning', 'Condition', 'sts:GetServiceBearerToken on "*" without a condition on sts:AWSServiceName: bearer tokens for any service', 'Add "Condition": {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}.');
+    add(
+      'warning',
+      'Condition',
+      'sts:GetServiceBearerToken on "*" without a condition on sts:AWSServiceName: bearer tokens for any service',
+      'Add "Condition": {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}.',
+    );
   }
   const avoidable = specific.filter((a) => !resourceless(a));
   const covered = avoidable.filter((a) => actionsOf(a.split(':')[0] ?? ''));
   const unknown = avoidable.filter((a) => !actionsOf(a.split(':')[0] ?? ''));
-  if (covered.length) add('error', element, `${covered.join(', ')} on every resource ("*"), though AWS lets ${covered.length > 1 ? 'them' : 'it'} be limited to named resources`, 'Name the resources (bucket, repository, function, … ARNs) instead of "*".');
-  if (unknown.length) add('warning', element, `${unknown.join(', ')} on every resource ("*"); pipelines-oidc cannot tell whether AWS lets ${unknown.length > 1 ? 'them' : 'it'} be limited to named resources`, 'Name the resources instead of "*" where the service allows it.');
+  if (covered.length)
+    add(
+      'error',
+      element,
+      `${covered.join(', ')} on every resource ("*"), though AWS lets ${covered.length > 1 ? 'them' : 'it'} be limited to named resources`,
+      'Name the resources (bucket, repository, function, … ARNs) instead of "*".',
+    );
+  if (unknown.length)
+    add(
+      'warning',
+      element,
+      `${unknown.join(', ')} on every resource ("*"); pipelines-oidc cannot tell whether AWS lets ${unknown.length > 1 ? 'them' : 'it'} be limited to named resources`,
+      'Name the resources instead of "*" where the service allows it.',
+    );
   return out;
 }
 
-/** Findings of a role's permissions (identity) policy: grammar and broad grants. */
-export function permissionsFindings(file: SourceFile): Finding[] {
-  const report = reporter(file.file);
-  const { findings, statements } = readPolicy(file.text, 'identity', report);
-  for (const s of statements) if (s.effect === 'Allow') findings.push(...broadStatement(s, report));
-  return inLineOrder(unique(findings));
-}
+/** `policy.broad` in a role's permissions policy: grants wider than the pipeline can need. */
+export const broadPermissions = (policy: PolicySource): Hit[] =>
+  policy.statements.filter((s) => s.effect === 'Allow').flatMap(broadStatement);
 
-/** AWS-managed policies that grant (nearly) everything, or everything of IAM. */
-const BROADEST = ['AdministratorAccess', 'PowerUserAccess', 'IAMFullAccess'];
-
-/** How far an AWS-managed policy reaches, by its name: the account, all of one service, or neither. */
-export function managedPolicyBreadth(name: string): 'account' | 'service' | undefined {
-  if (BROADEST.includes(name)) return 'account';
-  return /FullAccess$/.test(name) ? 'service' : undefined;
-}
 const MANAGED_ARN = /:iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)/g;
 
-/** Broad AWS-managed policies named in Terraform or CloudFormation (attached, or looked up by name). */
-export function iacBroadFindings(file: SourceFile): Finding[] {
-  const report = reporter(file.file);
-  const findings: Finding[] = [];
+/** `policy.broad` in Terraform or CloudFormation: broad AWS-managed policies named there (attached, or looked up by name). */
+export function broadManagedPolicies(file: SourceFile): Hit[] {
+  const hits: Hit[] = [];
   file.text.split('\n').forEach((text, i) => {
     if (/^\s*(#|\/\/)/.test(text)) return;
     const names = new Set([...text.matchAll(MANAGED_ARN)].map((m) => m[1]!));
@@ -254,11 +433,24 @@ export function iacBroadFindings(file: SourceFile): Finding[] {
     for (const name of names) {
       const breadth = managedPolicyBreadth(name);
       if (breadth === 'account') {
-        findings.push(report('policy.broad', 'error', i + 1, `the AWS-managed policy ${name} gives the role ${name === 'IAMFullAccess' ? 'full control of IAM, and so of the account' : 'nearly every permission in the account'}`, 'Attach only the inline policy with the actions and resources the pipeline needs.'));
+        hits.push(
+          hit(
+            i + 1,
+            `the AWS-managed policy ${name} gives the role ${name === 'IAMFullAccess' ? 'full control of IAM, and so of the account' : 'nearly every permission in the account'}`,
+            'Attach only the inline policy with the actions and resources the pipeline needs.',
+          ),
+        );
       } else if (breadth === 'service') {
-        findings.push(report('policy.broad', 'warning', i + 1, `the AWS-managed policy ${name} allows every action of its service on every resource`, 'Replace it by an inline policy with the actions and resources the pipeline needs.'));
+        hits.push(
+          hit(
+            i + 1,
+            `the AWS-managed policy ${name} allows every action of its service on every resource`,
+            'Replace it by an inline policy with the actions and resources the pipeline needs.',
+            'warning',
+          ),
+        );
       }
     }
   });
-  return inLineOrder(unique(findings));
+  return hits;
 }

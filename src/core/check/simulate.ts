@@ -3,6 +3,7 @@
  * this repository's, another repository's of the workspace, another workspace's, a wrong audience,
  * and each other deployment environment's — with the condition that decided.
  */
+import { audience, braced, conditionKey, issuerHostPath, subClaim, workspaceUuidOfAudience } from '../bitbucket.js';
 import { evaluateTrust } from './evaluate.js';
 import type { TrustRequest } from './types.js';
 
@@ -32,42 +33,74 @@ export interface Identity {
   repoUuid: string;
 }
 
-const STEP = '{5c0ffee0-1111-4222-8333-444455556666}';
+const STEP = '5c0ffee0-1111-4222-8333-444455556666';
+const OTHER_WORKSPACE = 'another-workspace';
 const OTHER_REPO = '9e9e9e9e-0000-4000-8000-000000000001';
 const OTHER_ENV = '9e9e9e9e-0000-4000-8000-000000000002';
 
-function request(id: Identity, sub: string, aud = id.audience, hostPath = id.issuerHostPath, providerArn = id.providerArn): TrustRequest {
+function request(
+  id: Identity,
+  sub: string,
+  aud = id.audience,
+  hostPath = id.issuerHostPath,
+  providerArn = id.providerArn,
+): TrustRequest {
   return {
     federated: providerArn,
     action: 'sts:AssumeRoleWithWebIdentity',
-    context: { [`${hostPath}:aud`]: aud, [`${hostPath}:sub`]: sub },
+    context: { [conditionKey(hostPath, 'aud')]: aud, [conditionKey(hostPath, 'sub')]: sub },
   };
 }
 
 export function simulate(roles: RoleUnderTest[], id: Identity): SimulationRow[] {
   const envs = roles.map((r) => r.environmentUuid).filter((e): e is string => Boolean(e));
-  const otherHost = id.issuerHostPath.replace(/workspaces\/[^/]+\//, 'workspaces/another-workspace/');
+  const otherHost = issuerHostPath(OTHER_WORKSPACE);
   const otherProvider = id.providerArn.replace(id.issuerHostPath, otherHost);
+  // Bitbucket's audience with another workspace UUID; an audience of another form stays as it is
+  const workspaceUuid = workspaceUuidOfAudience(id.audience);
+  const audienceOf = (uuid: string) => (workspaceUuid === undefined ? id.audience : audience(uuid));
   return roles.flatMap((r) => {
-    const own = r.environmentUuid ? `{${id.repoUuid}}:{${r.environmentUuid}}:${STEP}` : `{${id.repoUuid}}:${STEP}`;
+    const own = subClaim(id.repoUuid, STEP, r.environmentUuid);
     const scenarios: Array<[string, 'allowed' | 'denied', TrustRequest]> = [
       ['this repository' + (r.environmentUuid ? ', its environment' : ''), 'allowed', request(id, own)],
       ['another repository of the workspace', 'denied', request(id, own.replace(id.repoUuid, OTHER_REPO))],
-      ['another workspace', 'denied', request(id, own, id.audience.replace(/[0-9a-f-]{36}$/, OTHER_REPO), otherHost, otherProvider)],
-      ['a wrong audience (braces around the UUID)', 'denied', request(id, own, id.audience.replace(/([0-9a-f-]{36})$/, '{$1}'))],
+      ['another workspace', 'denied', request(id, own, audienceOf(OTHER_REPO), otherHost, otherProvider)],
+      [
+        'a wrong audience (braces around the UUID)',
+        'denied',
+        request(id, own, audienceOf(braced(workspaceUuid ?? ''))),
+      ],
       ...(r.environmentUuid
         ? [
-            ['a step without deployment environment', 'denied', request(id, `{${id.repoUuid}}:${STEP}`)] as [string, 'denied', TrustRequest],
+            ['a step without deployment environment', 'denied', request(id, subClaim(id.repoUuid, STEP))] as [
+              string,
+              'denied',
+              TrustRequest,
+            ],
             ...envs
               .filter((e) => e !== r.environmentUuid)
               .concat(envs.length > 1 ? [] : [OTHER_ENV])
-              .map((e) => [`environment ${e}`, 'denied', request(id, `{${id.repoUuid}}:{${e}}:${STEP}`)] as [string, 'denied', TrustRequest]),
+              .map(
+                (e) =>
+                  [`environment ${e}`, 'denied', request(id, subClaim(id.repoUuid, STEP, e))] as [
+                    string,
+                    'denied',
+                    TrustRequest,
+                  ],
+              ),
           ]
         : []),
     ];
     return scenarios.map(([scenario, expected, req]) => {
       const d = evaluateTrust(r.policy, req);
-      return { role: r.role, file: r.file, scenario, expected, allowed: d.allowed, reason: d.allowed ? 'allowed by the trust policy' : (d.reasons[0] ?? 'no statement allows it') };
+      return {
+        role: r.role,
+        file: r.file,
+        scenario,
+        expected,
+        allowed: d.allowed,
+        reason: d.allowed ? 'allowed by the trust policy' : (d.reasons[0] ?? 'no statement allows it'),
+      };
     });
   });
 }

@@ -6,7 +6,23 @@
  */
 import { Buffer } from 'node:buffer';
 import { UsageError } from '../../errors.js';
-import { audience as defaultAudience } from '../bitbucket.js';
+import {
+  audience as defaultAudience,
+  CONDITION_CLAIMS,
+  conditionKey,
+  ENVIRONMENT_UUID_PLACEHOLDER,
+  hostPathOf,
+  oidcProviderArn,
+  providerUrl,
+  readProviderArn,
+  readUuid,
+  REPO_UUID_PLACEHOLDER,
+  repositorySubPattern,
+  subParts,
+  workspaceOfAudience,
+  workspaceOfIssuer,
+} from '../bitbucket.js';
+import { isObject } from '../json.js';
 import { evaluateTrust } from './evaluate.js';
 import type { TrustRequest } from './types.js';
 
@@ -65,24 +81,14 @@ export interface TokenReport {
 }
 
 const ACTION = 'sts:AssumeRoleWithWebIdentity';
-/** The only claims AWS turns into condition keys for a generic OIDC provider (`aud` holds `azp` when present). */
-const KEY_CLAIMS = ['aud', 'sub', 'amr', 'email', 'oaud'];
 /** Registered JWT claims STS checks itself: not condition keys, but nothing a policy author would expect to test. */
 const REGISTERED_CLAIMS = ['iss', 'iat', 'exp', 'nbf', 'jti', 'azp'];
-const PROVIDER_ARN = /^arn:([^:]+):iam::(\d{12}):oidc-provider\/(.+)$/;
-const BITBUCKET_ISSUER = /^(?:https:\/\/)?api\.bitbucket\.org\/2\.0\/workspaces\/([^/]+)\/pipelines-config\/identity\/oidc$/;
-const BITBUCKET_AUDIENCE = /^ari:cloud:bitbucket::workspace\/(.+)$/;
-const UUID_LIKE = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
-/** `{repo}:{step}` or `{repo}:{environment}:{step}`; a pattern may end in `*` instead of the step. */
-const SUB_PARTS = /^(\{[^}]*\}|[^:{}]*)(?::(\{[^}]*\}|[^:{}*]*))?:(\{[^}]*\}|\*|[^:]*)$/;
 
 const bad = (what: string) => new UsageError(`--token: ${what}`);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === 'string');
 const quoted = (values: string[]) => values.map((v) => JSON.stringify(v)).join(', ');
 const unbraced = (s: string) => s.replace(/[{}]/g, '').toLowerCase();
-const hostPathOf = (url: string) => url.replace(/^https:\/\//, '');
 
 /**
  * Decodes a compact JWS without verifying it. Error messages never repeat the token: it is a credential
@@ -94,7 +100,8 @@ export function decodeToken(raw: string): DecodedToken {
   if (!token) throw bad('the token is empty (paste the value of $BITBUCKET_STEP_OIDC_TOKEN, or give @file)');
   if (token.startsWith('$')) throw bad('this is the name of a variable, not a token: give its value');
   const parts = token.split('.');
-  if (parts.length === 5) throw bad('this is an encrypted token (JWE, five parts): Bitbucket Pipelines issues signed tokens of three parts');
+  if (parts.length === 5)
+    throw bad('this is an encrypted token (JWE, five parts): Bitbucket Pipelines issues signed tokens of three parts');
   if (parts.length !== 3) throw bad(`a JSON Web Token has three parts separated by ".", this has ${parts.length}`);
   const [header, payload, signature] = parts as [string, string, string];
   const headerJson = jsonPart(header, 'header');
@@ -129,10 +136,14 @@ function checkedClaims(claims: Record<string, unknown>): TokenClaims {
     if (typeof claims[name] !== 'string' || claims[name] === '') throw bad(`the token has no "${name}" claim ${hint}`);
   }
   const aud = claims['aud'];
-  const audOk = typeof aud === 'string' ? aud !== '' : Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string' && a !== '');
+  const audOk =
+    typeof aud === 'string'
+      ? aud !== ''
+      : Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string' && a !== '');
   if (!audOk) throw bad(`the token has no "aud" claim, or it is neither a string nor a list of strings ${hint}`);
   for (const name of ['iat', 'exp'] as const) {
-    if (claims[name] !== undefined && typeof claims[name] !== 'number') throw bad(`the "${name}" claim is not a number of seconds`);
+    if (claims[name] !== undefined && typeof claims[name] !== 'number')
+      throw bad(`the "${name}" claim is not a number of seconds`);
   }
   return claims as TokenClaims;
 }
@@ -146,13 +157,13 @@ export function providerFromTrustPolicy(policy: unknown): Provider | undefined {
   const statements = isObject(policy) ? list(policy['Statement']).filter(isObject) : [];
   for (const statement of statements) {
     const principal = statement['Principal'];
-    const arn = strings(isObject(principal) ? principal['Federated'] : undefined).find((p) => PROVIDER_ARN.test(p));
+    const arn = strings(isObject(principal) ? principal['Federated'] : undefined).find((p) => readProviderArn(p));
     if (!arn) continue;
-    const hostPath = PROVIDER_ARN.exec(arn)![3]!;
+    const { hostPath } = readProviderArn(arn)!;
     const clientIds = statements
       .filter((s) => isObject(s['Principal']) && strings(s['Principal']['Federated']).includes(arn))
-      .flatMap((s) => conditionValues(s, `${hostPath}:aud`));
-    return { url: `https://${hostPath}`, arn, clientIds: [...new Set(clientIds)] };
+      .flatMap((s) => conditionValues(s, conditionKey(hostPath, 'aud')));
+    return { url: providerUrl(hostPath), arn, clientIds: [...new Set(clientIds)] };
   }
   return undefined;
 }
@@ -170,7 +181,8 @@ function conditionEntries(statement: Record<string, unknown>, key: string): Arra
   );
 }
 
-const conditionValues = (statement: Record<string, unknown>, key: string) => conditionEntries(statement, key).map((e) => e.value);
+const conditionValues = (statement: Record<string, unknown>, key: string) =>
+  conditionEntries(statement, key).map((e) => e.value);
 
 /** The claims as IAM condition keys, prefixed with the issuer's host/path. */
 export function conditionKeysOf(claims: TokenClaims): Record<string, string | string[]> {
@@ -178,12 +190,13 @@ export function conditionKeysOf(claims: TokenClaims): Record<string, string | st
   const keys: Record<string, string | string[]> = {};
   // with an `azp` claim, IAM puts it in `:aud` and the token's `aud` in `:oaud`; Bitbucket sets no `azp`
   const azp = typeof claims['azp'] === 'string' ? claims['azp'] : undefined;
-  keys[`${prefix}:aud`] = azp ?? claims.aud;
-  if (azp) keys[`${prefix}:oaud`] = claims.aud;
-  keys[`${prefix}:sub`] = claims.sub;
+  keys[conditionKey(prefix, 'aud')] = azp ?? claims.aud;
+  if (azp) keys[conditionKey(prefix, 'oaud')] = claims.aud;
+  keys[conditionKey(prefix, 'sub')] = claims.sub;
   for (const name of ['amr', 'email']) {
     const v = claims[name];
-    if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) keys[`${prefix}:${name}`] = v as string | string[];
+    if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')))
+      keys[conditionKey(prefix, name)] = v as string | string[];
   }
   return keys;
 }
@@ -192,17 +205,26 @@ export function conditionKeysOf(claims: TokenClaims): Record<string, string | st
  * Judges the token for each role. `provider` is the repository's IAM provider when known (the manifest's
  * answers, the IaC); without it each role is judged against the provider its trust policy names.
  */
-export function explainToken(claims: TokenClaims, roles: RoleToCheck[], provider: Provider | undefined, now: Date): TokenReport {
+export function explainToken(
+  claims: TokenClaims,
+  roles: RoleToCheck[],
+  provider: Provider | undefined,
+  now: Date,
+): TokenReport {
   const context = conditionKeysOf(claims);
   return {
     claims,
     expired: claims.exp !== undefined && claims.exp * 1000 <= now.getTime(),
     expiry: expiryOf(claims, now),
     conditionKeys: context,
-    ignoredClaims: Object.keys(claims).filter((c) => !KEY_CLAIMS.includes(c) && !REGISTERED_CLAIMS.includes(c)),
+    ignoredClaims: Object.keys(claims).filter((c) => !CONDITION_CLAIMS.includes(c) && !REGISTERED_CLAIMS.includes(c)),
     roles: roles.map((role) => {
       const own = provider ?? providerFromTrustPolicy(role.trustPolicy);
-      const reasons = [...issuerReasons(claims, own), ...audienceReasons(claims, own), ...trustReasons(claims, role, own, context)];
+      const reasons = [
+        ...issuerReasons(claims, own),
+        ...audienceReasons(claims, own),
+        ...trustReasons(claims, role, own, context),
+      ];
       return { role: role.name, accepted: reasons.length === 0, reasons };
     }),
   };
@@ -221,16 +243,20 @@ function expiryOf(claims: TokenClaims, now: Date): string {
 function issuerReasons(claims: TokenClaims, provider: Provider | undefined): string[] {
   const create = `create an IAM OIDC provider with URL ${claims.iss} and client ID ${quoted(strings(claims.aud))}`;
   if (!claims.iss.startsWith('https://')) {
-    return [`issuer: the token's iss "${claims.iss}" is not an https URL, and IAM providers exist only for those — this is no Bitbucket Pipelines token`];
+    return [
+      `issuer: the token's iss "${claims.iss}" is not an https URL, and IAM providers exist only for those — this is no Bitbucket Pipelines token`,
+    ];
   }
   if (!provider) {
-    return [`issuer: no IAM OIDC provider is known (no Federated oidc-provider principal in the trust policy): STS would answer "No OpenIDConnect provider found" — fix: ${create}`];
+    return [
+      `issuer: no IAM OIDC provider is known (no Federated oidc-provider principal in the trust policy): STS would answer "No OpenIDConnect provider found" — fix: ${create}`,
+    ];
   }
   if (hostPathOf(provider.url) === hostPathOf(claims.iss)) return [];
-  const tokenWorkspace = BITBUCKET_ISSUER.exec(claims.iss)?.[1];
-  const providerWorkspace = BITBUCKET_ISSUER.exec(provider.url)?.[1];
+  const tokenWorkspace = workspaceOfIssuer(hostPathOf(claims.iss));
+  const providerWorkspace = workspaceOfIssuer(hostPathOf(provider.url));
   let why = '';
-  if (tokenWorkspace && providerWorkspace && UUID_LIKE.test(providerWorkspace)) {
+  if (tokenWorkspace && providerWorkspace && readUuid(providerWorkspace)) {
     why = ` The provider URL names the workspace by its UUID; Bitbucket's issuer uses the workspace slug ("${tokenWorkspace}").`;
   } else if (tokenWorkspace && providerWorkspace) {
     why = ` The token comes from workspace "${tokenWorkspace}", the provider is for workspace "${providerWorkspace}": run the pipeline in "${providerWorkspace}", or, if the workspace was renamed, the provider must follow the new slug.`;
@@ -259,8 +285,8 @@ function audienceHint(claims: TokenClaims, auds: string[], listed: string[]): st
       ? ` The client ID "${nearly}" has braces around the UUID; Bitbucket's audience has none. Fix: list exactly ${quoted(auds)}.`
       : ` The token's aud differs from "${nearly}" only in braces or case (Bitbucket's default audience is the UUID without braces). Fix: list the token's value exactly, or give the step the default audience.`;
   }
-  const tokenUuid = auds.map((a) => BITBUCKET_AUDIENCE.exec(a)?.[1]).find(Boolean);
-  const listedUuid = listed.map((id) => BITBUCKET_AUDIENCE.exec(id)?.[1]).find(Boolean);
+  const tokenUuid = auds.map((a) => workspaceOfAudience(a)).find(Boolean);
+  const listedUuid = listed.map((id) => workspaceOfAudience(id)).find(Boolean);
   const workspaceUuid = typeof claims['workspaceUuid'] === 'string' ? unbraced(claims['workspaceUuid']) : undefined;
   if (tokenUuid && listedUuid) {
     const wrongProvider = workspaceUuid && workspaceUuid === unbraced(tokenUuid);
@@ -270,10 +296,18 @@ function audienceHint(claims: TokenClaims, auds: string[], listed: string[]): st
 }
 
 /** The role's trust policy, judged by the evaluator with the Federated principal the token's issuer maps to. */
-function trustReasons(claims: TokenClaims, role: RoleToCheck, provider: Provider | undefined, context: TrustRequest['context']): string[] {
-  const m = provider ? PROVIDER_ARN.exec(provider.arn) : null;
-  if (!m) return [`trust policy (${role.file}): no Federated principal names an IAM OIDC provider (arn:…:oidc-provider/…) — fix: trust the provider of ${claims.iss}`];
-  const federated = `arn:${m[1]}:iam::${m[2]}:oidc-provider/${hostPathOf(claims.iss)}`;
+function trustReasons(
+  claims: TokenClaims,
+  role: RoleToCheck,
+  provider: Provider | undefined,
+  context: TrustRequest['context'],
+): string[] {
+  const arn = provider && readProviderArn(provider.arn);
+  if (!arn)
+    return [
+      `trust policy (${role.file}): no Federated principal names an IAM OIDC provider (arn:…:oidc-provider/…) — fix: trust the provider of ${claims.iss}`,
+    ];
+  const federated = oidcProviderArn(arn.partition, arn.account, hostPathOf(claims.iss));
   const decision = evaluateTrust(role.trustPolicy, { federated, action: ACTION, context });
   if (decision.allowed) return [];
   const why = decision.reasons.length ? decision.reasons.join('; ') : 'no statement allows it';
@@ -283,54 +317,83 @@ function trustReasons(claims: TokenClaims, role: RoleToCheck, provider: Provider
 
 /** What to change, found by comparing the policy's principals and conditions with the token's keys. */
 function trustFixes(claims: TokenClaims, policy: unknown, federated: string): string[] {
-  const statements = (isObject(policy) ? list(policy['Statement']).filter(isObject) : []).filter((s) => s['Effect'] === 'Allow');
-  const principals = statements.flatMap((s) => strings(isObject(s['Principal']) ? s['Principal']['Federated'] : undefined));
+  const statements = (isObject(policy) ? list(policy['Statement']).filter(isObject) : []).filter(
+    (s) => s['Effect'] === 'Allow',
+  );
+  const principals = statements.flatMap((s) =>
+    strings(isObject(s['Principal']) ? s['Principal']['Federated'] : undefined),
+  );
   if (!principals.includes(federated)) {
-    return [`(Principal) use a token of the issuer the policy trusts; add "${federated}" to the Federated principal only if ${claims.iss} is to be trusted.`];
+    return [
+      `(Principal) use a token of the issuer the policy trusts; add "${federated}" to the Federated principal only if ${claims.iss} is to be trusted.`,
+    ];
   }
-  const trusting = statements.filter((s) => isObject(s['Principal']) && strings(s['Principal']['Federated']).includes(federated));
+  const trusting = statements.filter(
+    (s) => isObject(s['Principal']) && strings(s['Principal']['Federated']).includes(federated),
+  );
   const prefix = hostPathOf(claims.iss);
   const fixes: string[] = [];
-  const unexposed = [...new Set(trusting.flatMap((s) => conditionKeys(s)).filter((k) => k.toLowerCase().startsWith(`${prefix.toLowerCase()}:`)))]
-    .filter((k) => !KEY_CLAIMS.includes(k.slice(prefix.length + 1).toLowerCase()));
+  const unexposed = [
+    ...new Set(
+      trusting.flatMap((s) => conditionKeys(s)).filter((k) => k.toLowerCase().startsWith(`${prefix.toLowerCase()}:`)),
+    ),
+  ].filter((k) => !CONDITION_CLAIMS.includes(k.slice(prefix.length + 1).toLowerCase()));
   for (const key of unexposed) {
-    fixes.push(`"${key}" is not a condition key AWS sets (only ${KEY_CLAIMS.map((c) => `:${c}`).join(', ')} are): remove the condition and scope by :sub (repository, deployment environment; restrict the environment to a branch in Bitbucket).`);
+    fixes.push(
+      `"${key}" is not a condition key AWS sets (only ${CONDITION_CLAIMS.map((c) => `:${c}`).join(', ')} are): remove the condition and scope by :sub (repository, deployment environment; restrict the environment to a branch in Bitbucket).`,
+    );
   }
   const auds = strings(claims.aud);
-  const audTests = trusting.flatMap((s) => conditionEntries(s, `${prefix}:aud`));
+  const audTests = trusting.flatMap((s) => conditionEntries(s, conditionKey(prefix, 'aud')));
   if (audTests.length && !audTests.some((t) => auds.some((a) => matches(t, a)))) {
-    fixes.push(`(:aud) give the step the audience the role expects or, if the token's is the right one, put it in the condition and in the provider's client IDs.`);
+    fixes.push(
+      `(:aud) give the step the audience the role expects or, if the token's is the right one, put it in the condition and in the provider's client IDs.`,
+    );
   }
-  const subTests = trusting.flatMap((s) => conditionEntries(s, `${prefix}:sub`));
+  const subTests = trusting.flatMap((s) => conditionEntries(s, conditionKey(prefix, 'sub')));
   if (subTests.length && !subTests.some((t) => matches(t, claims.sub))) fixes.push(subFixes(claims.sub, subTests));
   return fixes;
 }
 
 function conditionKeys(statement: Record<string, unknown>): string[] {
   const condition = statement['Condition'];
-  return isObject(condition) ? Object.values(condition).filter(isObject).flatMap((byKey) => Object.keys(byKey)) : [];
+  return isObject(condition)
+    ? Object.values(condition)
+        .filter(isObject)
+        .flatMap((byKey) => Object.keys(byKey))
+    : [];
 }
 
 /** Only the `…Like` operators expand `*` and `?`; the others compare exactly. */
 function matches(test: { operator: string; value: string }, value: string): boolean {
   if (!/like$/i.test(test.operator)) return test.value === value;
-  const re = test.value.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = test.value
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 's').test(value);
 }
 
 /** Says which part of `sub` — repository, deployment environment, step — the role's patterns reject. */
 function subFixes(sub: string, tests: Array<{ operator: string; value: string }>): string {
-  const [, repo, env] = SUB_PARTS.exec(sub) ?? [];
+  const { repo, environment: env } = subParts(sub);
   const why = tests.map(({ operator, value: pattern }) => {
-    const [, wantRepo, wantEnv] = SUB_PARTS.exec(pattern) ?? [];
-    if (/NOT-SET/.test(pattern)) return `the UUID in "${pattern}" is not set yet: the token's repository is ${repo ?? '?'}${env ? `, its deployment environment ${env}` : ''}`;
-    if (!pattern.includes('{')) return `UUIDs in sub carry braces: "{${unbraced(repo ?? 'REPOSITORY-UUID')}}:*", not "${pattern}"`;
-    if (pattern.includes('*') && !/like$/i.test(operator)) return `${operator} compares "${pattern}" literally: "*" is a wildcard only with StringLike`;
-    if (!pattern.endsWith('*')) return `the step UUID at the end changes on every run: "${pattern}" needs StringLike and a trailing "*"`;
+    const { repo: wantRepo, environment: wantEnv } = subParts(pattern);
+    if (pattern.includes(REPO_UUID_PLACEHOLDER) || pattern.includes(ENVIRONMENT_UUID_PLACEHOLDER))
+      return `the UUID in "${pattern}" is not set yet: the token's repository is ${repo ?? '?'}${env ? `, its deployment environment ${env}` : ''}`;
+    if (!pattern.includes('{'))
+      return `UUIDs in sub carry braces: "${repositorySubPattern(unbraced(repo ?? 'REPOSITORY-UUID'))}", not "${pattern}"`;
+    if (pattern.includes('*') && !/like$/i.test(operator))
+      return `${operator} compares "${pattern}" literally: "*" is a wildcard only with StringLike`;
+    if (!pattern.endsWith('*'))
+      return `the step UUID at the end changes on every run: "${pattern}" needs StringLike and a trailing "*"`;
     if (!wantRepo || !repo) return `"${pattern}" does not match`;
-    if (unbraced(wantRepo) !== unbraced(repo)) return `the token comes from repository ${repo}, the role trusts repository ${wantRepo}: run the pipeline of that repository, or set the repository UUID to ${repo} if this repository is meant`;
-    if (wantEnv && !env) return `the step has no deployment environment, the role trusts only steps of environment ${wantEnv}: add \`deployment:\` with that environment to the step`;
-    if (wantEnv && env && unbraced(wantEnv) !== unbraced(env)) return `the token comes from deployment environment ${env}, the role trusts environment ${wantEnv}: give this step the role of its own environment (its AWS_OIDC_ROLE_ARN deployment variable), or correct the environment UUID`;
+    if (unbraced(wantRepo) !== unbraced(repo))
+      return `the token comes from repository ${repo}, the role trusts repository ${wantRepo}: run the pipeline of that repository, or set the repository UUID to ${repo} if this repository is meant`;
+    if (wantEnv && !env)
+      return `the step has no deployment environment, the role trusts only steps of environment ${wantEnv}: add \`deployment:\` with that environment to the step`;
+    if (wantEnv && env && unbraced(wantEnv) !== unbraced(env))
+      return `the token comes from deployment environment ${env}, the role trusts environment ${wantEnv}: give this step the role of its own environment (its AWS_OIDC_ROLE_ARN deployment variable), or correct the environment UUID`;
     return `"${pattern}" does not match`;
   });
   // the evaluator's reason already quotes the pattern and the value: say only what differs

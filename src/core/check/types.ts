@@ -1,36 +1,7 @@
 /** What `check` reads and reports, shared by its pure parts (findings, evaluator, simulation, token). */
+import type { Severity } from './report.js';
 
-export type Severity = 'error' | 'warning';
-
-/** Stable ids: users and tests rely on them. */
-export const FINDING_IDS = [
-  'pipeline.schema',
-  'pipeline.oidc-missing',
-  'pipeline.static-keys',
-  'trust.workspace-wide',
-  'trust.sub-exact',
-  'trust.sub-format',
-  'trust.aud',
-  'trust.unsupported-key',
-  'trust.provider',
-  'policy.grammar',
-  'policy.broad',
-  'iac.drift',
-] as const;
-
-export type FindingId = (typeof FINDING_IDS)[number];
-
-export interface Finding {
-  id: FindingId;
-  severity: Severity;
-  /** Path relative to the checked folder. */
-  file: string;
-  /** 1-based line, where it can be told. */
-  line?: number;
-  message: string;
-  /** What to change, in one sentence. */
-  fix: string;
-}
+export type { Severity };
 
 /** A file of the checked repository, as text (parsing is part of checking: a parse error is a finding). */
 export interface SourceFile {
@@ -57,12 +28,9 @@ export interface Decision {
 /** The files of the checked repository, sorted by what they are. */
 export interface CheckInput {
   dir: string;
-  /** The manifest of a generated repository. */
-  manifest?: { answers: unknown; gallery?: string; files: Record<string, string> };
   pipeline?: SourceFile;
   trustPolicies: SourceFile[];
   permissionPolicies: SourceFile[];
   terraform: SourceFile[];
   cloudformation: SourceFile[];
 }
-

@@ -3,7 +3,18 @@
  * which bitbucket-pipelines.yml files use to share steps, are followed so a shared step is checked as
  * the steps that use it see it.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 
 export interface Entry {
   key: string;

@@ -3,8 +3,7 @@
  * files give the documents, since those files are what the user reviewed and may have edited.
  */
 import { audience, ENVIRONMENT_UUID_PLACEHOLDER, issuerUrl, providerArn, REPO_UUID_PLACEHOLDER } from '../bitbucket.js';
-import { permissionsFindings, trustFindings } from '../check/policy-findings.js';
-import type { SourceFile } from '../check/types.js';
+import { permissionsFindings, trustFindings, type SourceFile } from '../check/index.js';
 import { resolveParams } from '../params.js';
 import type { RepoModel } from '../model.js';
 import { UsageError } from '../../errors.js';
@@ -18,14 +17,23 @@ export const INLINE_POLICY_LIMIT = 10240;
 export const compact = (doc: unknown) => JSON.stringify(doc);
 
 /** The file's text (which `check`'s findings read) and its document. */
-function readPolicy(read: (file: string) => string | undefined, file: string, command: string): { text: string; doc: unknown } {
+function readPolicy(
+  read: (file: string) => string | undefined,
+  file: string,
+  command: string,
+): { text: string; doc: unknown } {
   const text = read(file);
-  if (text === undefined) throw new UsageError(`${command}: ${file} is missing: run pipelines-oidc update to write it again`);
+  if (text === undefined)
+    throw new UsageError(`${command}: ${file} is missing: run pipelines-oidc update to write it again`);
   if (text.includes(REPO_UUID_PLACEHOLDER)) {
-    throw new UsageError(`${command}: ${file} still holds ${REPO_UUID_PLACEHOLDER}: set the repository UUID first (pipelines-oidc update --repo-uuid <uuid>)`);
+    throw new UsageError(
+      `${command}: ${file} still holds ${REPO_UUID_PLACEHOLDER}: set the repository UUID first (pipelines-oidc update --repo-uuid <uuid>)`,
+    );
   }
   if (text.includes(ENVIRONMENT_UUID_PLACEHOLDER)) {
-    throw new UsageError(`${command}: ${file} still holds ${ENVIRONMENT_UUID_PLACEHOLDER}: set the environment's UUID first (pipelines-oidc update --environment <name>=<uuid>)`);
+    throw new UsageError(
+      `${command}: ${file} still holds ${ENVIRONMENT_UUID_PLACEHOLDER}: set the environment's UUID first (pipelines-oidc update --environment <name>=<uuid>)`,
+    );
   }
   try {
     return { text, doc: JSON.parse(text) };
@@ -41,20 +49,35 @@ function readPolicy(read: (file: string) => string | undefined, file: string, co
 function assertSafe(trust: SourceFile, permissions: SourceFile, command: string): void {
   const findings = [...trustFindings(trust), ...permissionsFindings(permissions)];
   const error = findings.find((f) => f.severity === 'error');
-  if (error) throw new UsageError(`${command}: ${error.file}: ${error.id}: ${error.message} (fix it, or see pipelines-oidc check)`);
+  if (error)
+    throw new UsageError(
+      `${command}: ${error.file}: ${error.id}: ${error.message} (fix it, or see pipelines-oidc check)`,
+    );
 }
 
-export function desiredState(model: RepoModel, read: (file: string) => string | undefined, options: { command: string; thumbprint?: string }): DesiredState {
+export function desiredState(
+  model: RepoModel,
+  read: (file: string) => string | undefined,
+  options: { command: string; thumbprint?: string },
+): DesiredState {
   const { values } = model;
   const roles = model.roles.map((role) => {
     const trust = readPolicy(read, role.trustFile, options.command);
     const inline = readPolicy(read, role.permissionsFile, options.command);
-    assertSafe({ file: role.trustFile, text: trust.text }, { file: role.permissionsFile, text: inline.text }, options.command);
+    assertSafe(
+      { file: role.trustFile, text: trust.text },
+      { file: role.permissionsFile, text: inline.text },
+      options.command,
+    );
     if (compact(trust.doc).length > TRUST_POLICY_LIMIT) {
-      throw new UsageError(`${options.command}: ${role.trustFile} is longer than IAM's ${TRUST_POLICY_LIMIT} characters for a trust policy`);
+      throw new UsageError(
+        `${options.command}: ${role.trustFile} is longer than IAM's ${TRUST_POLICY_LIMIT} characters for a trust policy`,
+      );
     }
     if (compact(inline.doc).length > INLINE_POLICY_LIMIT) {
-      throw new UsageError(`${options.command}: ${role.permissionsFile} is longer than IAM's ${INLINE_POLICY_LIMIT} characters for a role's inline policies`);
+      throw new UsageError(
+        `${options.command}: ${role.permissionsFile} is longer than IAM's ${INLINE_POLICY_LIMIT} characters for a role's inline policies`,
+      );
     }
     return {
       name: resolveParams(role.name, values),

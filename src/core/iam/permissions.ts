@@ -2,15 +2,33 @@
  * The least an identity needs to run `doctor` and `apply`, as a policy document: the README shows it,
  * and the tests prove every call the commands make is in it. sts:GetCallerIdentity needs no permission.
  */
+import { providerArn } from '../bitbucket.js';
 
 /** Calls `doctor` makes (and `apply`, to read before it plans). */
-export const READ_ACTIONS = ['iam:GetOpenIDConnectProvider', 'iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'];
+export const READ_ACTIONS = [
+  'iam:GetOpenIDConnectProvider',
+  'iam:GetRole',
+  'iam:GetRolePolicy',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListRolePolicies',
+];
 
 /** Provider writes of `apply`; creating with tags needs the tagging action too. */
-export const PROVIDER_WRITE_ACTIONS = ['iam:AddClientIDToOpenIDConnectProvider', 'iam:CreateOpenIDConnectProvider', 'iam:TagOpenIDConnectProvider', 'iam:UpdateOpenIDConnectProviderThumbprint'];
+export const PROVIDER_WRITE_ACTIONS = [
+  'iam:AddClientIDToOpenIDConnectProvider',
+  'iam:CreateOpenIDConnectProvider',
+  'iam:TagOpenIDConnectProvider',
+  'iam:UpdateOpenIDConnectProviderThumbprint',
+];
 
 /** Role writes of `apply`: no delete, no detach, no attach. */
-export const ROLE_WRITE_ACTIONS = ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:TagRole', 'iam:UpdateAssumeRolePolicy', 'iam:UpdateRole'];
+export const ROLE_WRITE_ACTIONS = [
+  'iam:CreateRole',
+  'iam:PutRolePolicy',
+  'iam:TagRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateRole',
+];
 
 export interface PermissionScope {
   partition: string;
@@ -21,7 +39,7 @@ export interface PermissionScope {
 }
 
 export function commandPermissions(scope: PermissionScope) {
-  const provider = `arn:${scope.partition}:iam::${scope.account}:oidc-provider/api.bitbucket.org/2.0/workspaces/${scope.workspace}/pipelines-config/identity/oidc`;
+  const provider = providerArn(scope.partition, scope.account, scope.workspace);
   const roles = `arn:${scope.partition}:iam::${scope.account}:role/${scope.roles}`;
   return {
     Version: '2012-10-17',
@@ -34,4 +52,9 @@ export function commandPermissions(scope: PermissionScope) {
 }
 
 /** The README's example: placeholders a reader replaces. */
-export const README_PERMISSIONS = commandPermissions({ partition: 'aws', account: '111122223333', workspace: 'WORKSPACE-SLUG', roles: 'ROLE-NAME*' });
+export const README_PERMISSIONS = commandPermissions({
+  partition: 'aws',
+  account: '111122223333',
+  workspace: 'WORKSPACE-SLUG',
+  roles: 'ROLE-NAME*',
+});

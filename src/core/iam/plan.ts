@@ -2,15 +2,23 @@
  * The calls that make the account match the repository, computed before any is made. Only additions
  * and updates: `apply` never deletes, never detaches, and never touches what it does not manage.
  */
-import { normalizePolicy } from '../check/drift.js';
+import { hostPathOf } from '../bitbucket.js';
+import { MANAGED_TAG, samePolicy } from '../iam-policy.js';
 import { compact } from './desired.js';
-import { MANAGED_TAG, type DesiredState, type ObservedState } from './types.js';
+import type { DesiredState, ObservedState } from './types.js';
 
 export type Step =
   | { kind: 'create-provider'; url: string; clientIds: string[]; thumbprints: string[] }
   | { kind: 'add-client-id'; providerArn: string; clientId: string }
   | { kind: 'set-thumbprints'; providerArn: string; thumbprints: string[] }
-  | { kind: 'create-role'; role: string; trustPolicy: string; description: string; maxSessionDuration: number; file: string }
+  | {
+      kind: 'create-role';
+      role: string;
+      trustPolicy: string;
+      description: string;
+      maxSessionDuration: number;
+      file: string;
+    }
   | { kind: 'update-trust'; role: string; trustPolicy: string; before: string; file: string }
   | { kind: 'set-max-session'; role: string; maxSessionDuration: number; before: number }
   | { kind: 'put-policy'; role: string; policyName: string; document: string; before?: string; file: string };
@@ -26,13 +34,8 @@ export const STEP_ACTION: Record<Step['kind'], string> = {
   'put-policy': 'iam:PutRolePolicy',
 };
 
-export const TAGS = [{ ...MANAGED_TAG }];
-
 /** IAM keeps at most five thumbprints per provider. */
 const MAX_THUMBPRINTS = 5;
-
-/** Two policies say the same thing when they differ only in order and in single values versus lists. */
-export const samePolicy = (a: unknown, b: unknown) => JSON.stringify(normalizePolicy(a)) === JSON.stringify(normalizePolicy(b));
 
 /** Pretty JSON for showing a policy, and for diffing two. */
 export const shown = (doc: unknown) => `${JSON.stringify(doc, null, 2)}\n`;
@@ -49,12 +52,26 @@ export function planChanges(desired: DesiredState, observed: ObservedState): Pla
   const { provider } = desired;
   const live = observed.provider;
   if (!live) {
-    steps.push({ kind: 'create-provider', url: provider.url, clientIds: [provider.audience], thumbprints: provider.thumbprint ? [provider.thumbprint] : [] });
+    steps.push({
+      kind: 'create-provider',
+      url: provider.url,
+      clientIds: [provider.audience],
+      thumbprints: provider.thumbprint ? [provider.thumbprint] : [],
+    });
   } else {
-    if (!live.clientIds.includes(provider.audience)) steps.push({ kind: 'add-client-id', providerArn: live.arn, clientId: provider.audience });
+    if (!live.clientIds.includes(provider.audience))
+      steps.push({ kind: 'add-client-id', providerArn: live.arn, clientId: provider.audience });
     if (provider.thumbprint && !live.thumbprints.includes(provider.thumbprint)) {
-      if (live.thumbprints.length >= MAX_THUMBPRINTS) notes.push(`the provider already has ${MAX_THUMBPRINTS} thumbprints, IAM's maximum: --thumbprint ${provider.thumbprint} not added`);
-      else steps.push({ kind: 'set-thumbprints', providerArn: live.arn, thumbprints: [...live.thumbprints, provider.thumbprint] });
+      if (live.thumbprints.length >= MAX_THUMBPRINTS)
+        notes.push(
+          `the provider already has ${MAX_THUMBPRINTS} thumbprints, IAM's maximum: --thumbprint ${provider.thumbprint} not added`,
+        );
+      else
+        steps.push({
+          kind: 'set-thumbprints',
+          providerArn: live.arn,
+          thumbprints: [...live.thumbprints, provider.thumbprint],
+        });
     }
   }
 
@@ -62,23 +79,60 @@ export function planChanges(desired: DesiredState, observed: ObservedState): Pla
     const current = observed.roles[role.name];
     const document = compact(role.permissions);
     if (!current) {
-      steps.push({ kind: 'create-role', role: role.name, trustPolicy: compact(role.trustPolicy), description: role.description, maxSessionDuration: role.maxSessionDuration, file: role.trustFile });
-      steps.push({ kind: 'put-policy', role: role.name, policyName: role.policyName, document, file: role.permissionsFile });
+      steps.push({
+        kind: 'create-role',
+        role: role.name,
+        trustPolicy: compact(role.trustPolicy),
+        description: role.description,
+        maxSessionDuration: role.maxSessionDuration,
+        file: role.trustFile,
+      });
+      steps.push({
+        kind: 'put-policy',
+        role: role.name,
+        policyName: role.policyName,
+        document,
+        file: role.permissionsFile,
+      });
       continue;
     }
-    if (current.tags[MANAGED_TAG.Key] !== MANAGED_TAG.Value) notes.push(`role ${role.name} exists and was not created by pipelines-oidc: apply updates it in place`);
+    if (current.tags[MANAGED_TAG.Key] !== MANAGED_TAG.Value)
+      notes.push(`role ${role.name} exists and was not created by pipelines-oidc: apply updates it in place`);
     if (!samePolicy(current.trustPolicy, role.trustPolicy)) {
-      steps.push({ kind: 'update-trust', role: role.name, trustPolicy: compact(role.trustPolicy), before: shown(current.trustPolicy), file: role.trustFile });
+      steps.push({
+        kind: 'update-trust',
+        role: role.name,
+        trustPolicy: compact(role.trustPolicy),
+        before: shown(current.trustPolicy),
+        file: role.trustFile,
+      });
     }
     if (current.maxSessionDuration !== role.maxSessionDuration) {
-      steps.push({ kind: 'set-max-session', role: role.name, maxSessionDuration: role.maxSessionDuration, before: current.maxSessionDuration });
+      steps.push({
+        kind: 'set-max-session',
+        role: role.name,
+        maxSessionDuration: role.maxSessionDuration,
+        before: current.maxSessionDuration,
+      });
     }
     if (current.permissions === undefined || !samePolicy(current.permissions, role.permissions)) {
-      steps.push({ kind: 'put-policy', role: role.name, policyName: role.policyName, document, ...(current.permissions === undefined ? {} : { before: shown(current.permissions) }), file: role.permissionsFile });
+      steps.push({
+        kind: 'put-policy',
+        role: role.name,
+        policyName: role.policyName,
+        document,
+        ...(current.permissions === undefined ? {} : { before: shown(current.permissions) }),
+        file: role.permissionsFile,
+      });
     }
-    for (const p of current.attached) notes.push(`role ${role.name} has the managed policy ${p.name} attached: apply never detaches policies; if the pipeline does not need it: aws iam detach-role-policy --role-name ${role.name} --policy-arn ${p.arn}`);
+    for (const p of current.attached)
+      notes.push(
+        `role ${role.name} has the managed policy ${p.name} attached: apply never detaches policies; if the pipeline does not need it: aws iam detach-role-policy --role-name ${role.name} --policy-arn ${p.arn}`,
+      );
     for (const name of current.inlinePolicyNames.filter((n) => n !== role.policyName)) {
-      notes.push(`role ${role.name} has another inline policy, ${name}: apply leaves it; if the pipeline does not need it: aws iam delete-role-policy --role-name ${role.name} --policy-name ${name}`);
+      notes.push(
+        `role ${role.name} has another inline policy, ${name}: apply leaves it; if the pipeline does not need it: aws iam delete-role-policy --role-name ${role.name} --policy-name ${name}`,
+      );
     }
   }
   return { steps, notes };
@@ -88,7 +142,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState): Pla
 export function describeStep(step: Step): string {
   switch (step.kind) {
     case 'create-provider':
-      return `create the OIDC provider ${step.url.replace(/^https:\/\//, '')} (audience ${step.clientIds.join(', ')})`;
+      return `create the OIDC provider ${hostPathOf(step.url)} (audience ${step.clientIds.join(', ')})`;
     case 'add-client-id':
       return `add the audience ${step.clientId} to the existing OIDC provider`;
     case 'set-thumbprints':

@@ -3,9 +3,6 @@
  * what the account holds (observed), and the calls that close the gap (plan). Pure data.
  */
 
-/** Tag put on everything `apply` creates, the same tag the Terraform and CloudFormation put. */
-export const MANAGED_TAG = { Key: 'managed-by', Value: 'pipelines-oidc' } as const;
-
 /** STS's default session length, and what the IaC sets unless told otherwise. */
 export const DEFAULT_MAX_SESSION = 3600;
 

@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH, ROLE_NAME } from './shared.js';
 
@@ -6,14 +7,28 @@ export const cloudformationDeploy: TargetDefinition = {
   id: 'cloudformation-deploy',
   title: 'Deploy a CloudFormation stack',
   description:
-    'On every push to main: create or update a stack from a template in the repository through a change set, run by a CloudFormation service role that holds the permissions for the stack\'s resources (this role only passes it). Templates over 51,200 bytes need `--s3-bucket`; templates that create IAM resources need `--capabilities CAPABILITY_NAMED_IAM` added to the command.',
+    "On every push to main: create or update a stack from a template in the repository through a change set, run by a CloudFormation service role that holds the permissions for the stack's resources (this role only passes it). Templates over 51,200 bytes need `--s3-bucket`; templates that create IAM resources need `--capabilities CAPABILITY_NAMED_IAM` added to the command.",
   questions: [
-    { name: 'stackName', flag: 'stack-name', description: 'Name of the stack the pipeline deploys', example: 'acme-web', pattern: '^[A-Za-z][A-Za-z0-9-]{0,127}$' },
-    { name: 'templateFile', flag: 'template-file', description: 'Template file in the repository', example: 'template.yaml', pattern: RELATIVE_PATH, default: 'template.yaml' },
+    {
+      name: 'stackName',
+      flag: 'stack-name',
+      description: 'Name of the stack the pipeline deploys',
+      example: 'acme-web',
+      pattern: '^[A-Za-z][A-Za-z0-9-]{0,127}$',
+    },
+    {
+      name: 'templateFile',
+      flag: 'template-file',
+      description: 'Template file in the repository',
+      example: 'template.yaml',
+      pattern: RELATIVE_PATH,
+      default: 'template.yaml',
+    },
     {
       name: 'serviceRoleName',
       flag: 'service-role-name',
-      description: 'Name of the CloudFormation service role that creates the stack\'s resources (trusted by cloudformation.amazonaws.com)',
+      description:
+        "Name of the CloudFormation service role that creates the stack's resources (trusted by cloudformation.amazonaws.com)",
       example: 'acme-web-cloudformation',
       pattern: ROLE_NAME,
     },
@@ -21,7 +36,7 @@ export const cloudformationDeploy: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Deploy the CloudFormation stack',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     script: [
       'aws cloudformation deploy --stack-name {{stackName}} --template-file {{templateFile}} --role-arn arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}} --no-fail-on-empty-changeset',
     ],
@@ -32,7 +47,9 @@ export const cloudformationDeploy: TargetDefinition = {
       Effect: 'Allow',
       Action: 'cloudformation:CreateChangeSet',
       Resource: 'arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{{stackName}}/*',
-      Condition: { StringEquals: { 'cloudformation:RoleArn': 'arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}}' } },
+      Condition: {
+        StringEquals: { 'cloudformation:RoleArn': 'arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}}' },
+      },
     },
     {
       Sid: 'CloudFormationDeploy',
@@ -49,8 +66,8 @@ export const cloudformationDeploy: TargetDefinition = {
     },
   ],
   notes: [
-    '`cloudformation:CreateChangeSet` on this stack, only with the service role: `aws cloudformation deploy` creates (or updates) the stack through a change set, and cannot hand it to another role or run it with this role\'s own rights.',
+    "`cloudformation:CreateChangeSet` on this stack, only with the service role: `aws cloudformation deploy` creates (or updates) the stack through a change set, and cannot hand it to another role or run it with this role's own rights.",
     '`cloudformation:DescribeStacks`, `DescribeChangeSet` and `ExecuteChangeSet` on this stack: deploy checks whether the stack exists, waits for the change set, executes it and waits for the stack.',
-    '`iam:PassRole` on the service role, only to CloudFormation: the stack\'s resources are created with that role\'s permissions, not this one\'s.',
+    "`iam:PassRole` on the service role, only to CloudFormation: the stack's resources are created with that role's permissions, not this one's.",
   ],
 };

@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { CODEARTIFACT_LOGIN_STATEMENTS, codeartifactDomain, codeartifactRepository, DEBIAN_AWS_CLI } from './shared.js';
 
@@ -8,7 +9,7 @@ export const codeartifactNpm: TargetDefinition = {
   id: 'codeartifact-npm',
   title: 'Publish an npm package to CodeArtifact',
   description:
-    'On every push to main: install through CodeArtifact, publish the version in package.json, and tag the commit `v<version>` (pushed with the pipeline\'s own repository access). Bump the version in the commit you release: publishing a version that exists fails the step.',
+    "On every push to main: install through CodeArtifact, publish the version in package.json, and tag the commit `v<version>` (pushed with the pipeline's own repository access). Bump the version in the commit you release: publishing a version that exists fails the step.",
   questions: [
     codeartifactDomain,
     codeartifactRepository,
@@ -20,12 +21,18 @@ export const codeartifactNpm: TargetDefinition = {
       pattern: NPM_NAME,
       optional: true,
     },
-    { name: 'npmPackage', flag: 'npm-package', description: 'npm package name without the scope, as in package.json', example: 'widgets', pattern: NPM_NAME },
+    {
+      name: 'npmPackage',
+      flag: 'npm-package',
+      description: 'npm package name without the scope, as in package.json',
+      example: 'widgets',
+      pattern: NPM_NAME,
+    },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Publish the npm package to CodeArtifact',
-    image: 'node:20',
+    image: STEP_IMAGES.node.name,
     setup: DEBIAN_AWS_CLI,
     script: [
       'aws codeartifact login --tool npm --domain {{codeartifactDomain}} --domain-owner {{account}} --repository {{codeartifactRepository}}',
@@ -42,7 +49,8 @@ export const codeartifactNpm: TargetDefinition = {
       Sid: 'CodeArtifactPublishNpm',
       Effect: 'Allow',
       Action: 'codeartifact:PublishPackageVersion',
-      Resource: 'arn:{{partition}}:codeartifact:{{region}}:{{account}}:package/{{codeartifactDomain}}/{{codeartifactRepository}}/npm/{{npmScope}}/{{npmPackage}}',
+      Resource:
+        'arn:{{partition}}:codeartifact:{{region}}:{{account}}:package/{{codeartifactDomain}}/{{codeartifactRepository}}/npm/{{npmScope}}/{{npmPackage}}',
     },
   ],
   notes: [

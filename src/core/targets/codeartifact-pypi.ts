@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { CODEARTIFACT_LOGIN_STATEMENTS, codeartifactDomain, codeartifactRepository, DEBIAN_AWS_CLI } from './shared.js';
 
@@ -13,7 +14,8 @@ export const codeartifactPypi: TargetDefinition = {
     {
       name: 'pypiPackage',
       flag: 'pypi-package',
-      description: 'Python package name, normalised as CodeArtifact stores it (lowercase; runs of ".", "_" and "-" become one "-")',
+      description:
+        'Python package name, normalised as CodeArtifact stores it (lowercase; runs of ".", "_" and "-" become one "-")',
       example: 'acme-widgets',
       pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
     },
@@ -21,7 +23,7 @@ export const codeartifactPypi: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Publish the Python package to CodeArtifact',
-    image: 'python:3.12',
+    image: STEP_IMAGES.python.name,
     setup: DEBIAN_AWS_CLI,
     script: [
       'aws codeartifact login --tool pip --domain {{codeartifactDomain}} --domain-owner {{account}} --repository {{codeartifactRepository}}',
@@ -37,7 +39,8 @@ export const codeartifactPypi: TargetDefinition = {
       Sid: 'CodeArtifactPublishPypi',
       Effect: 'Allow',
       Action: 'codeartifact:PublishPackageVersion',
-      Resource: 'arn:{{partition}}:codeartifact:{{region}}:{{account}}:package/{{codeartifactDomain}}/{{codeartifactRepository}}/pypi//{{pypiPackage}}',
+      Resource:
+        'arn:{{partition}}:codeartifact:{{region}}:{{account}}:package/{{codeartifactDomain}}/{{codeartifactRepository}}/pypi//{{pypiPackage}}',
     },
   ],
   notes: [

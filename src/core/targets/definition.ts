@@ -60,7 +60,11 @@ export function fillPlaceholders<T>(value: T, fill: (name: string) => string): T
 }
 
 /** The statements for one role: optional ones kept only when their answer is given. */
-export function targetStatements(def: TargetDefinition, given: (name: string) => boolean, fill: (name: string) => string): Statement[] {
+export function targetStatements(
+  def: TargetDefinition,
+  given: (name: string) => boolean,
+  fill: (name: string) => string,
+): Statement[] {
   return def.statements
     .filter((s) => s.when === undefined || given(s.when))
     .map(({ when: _when, ...statement }) => fillPlaceholders(statement as Statement, fill));
@@ -70,7 +74,11 @@ export function targetSetup(def: TargetDefinition, fill: (name: string) => strin
   return (def.step.setup ?? []).map((line) => fillPlaceholders(line, fill));
 }
 
-export function targetScript(def: TargetDefinition, given: (name: string) => boolean, fill: (name: string) => string): string[] {
+export function targetScript(
+  def: TargetDefinition,
+  given: (name: string) => boolean,
+  fill: (name: string) => string,
+): string[] {
   return def.step.script
     .filter((line) => typeof line === 'string' || given(line.when))
     .map((line) => fillPlaceholders(typeof line === 'string' ? line : line.run, fill));

@@ -11,7 +11,10 @@ export function galleryMarkdown(gallery: readonly TargetDefinition[]): string {
   return gallery
     .map((t) => {
       const questions = t.questions.length
-        ? t.questions.map((q) => `--${q.flag}${q.optional ? ' (optional)' : ''}`).map(code).join(', ')
+        ? t.questions
+            .map((q) => `--${q.flag}${q.optional ? ' (optional)' : ''}`)
+            .map(code)
+            .join(', ')
         : 'none';
       const rows = t.statements.map((s, i) => {
         const when = s.when ? ` (only with --${t.questions.find((q) => q.name === s.when)?.flag ?? s.when})` : '';

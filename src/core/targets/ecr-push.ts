@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH } from './shared.js';
 
@@ -15,12 +16,19 @@ export const ecrPush: TargetDefinition = {
       example: 'acme/web',
       pattern: '^([a-z0-9]+([._-][a-z0-9]+)*/)*[a-z0-9]+([._-][a-z0-9]+)*$',
     },
-    { name: 'dockerfileDir', flag: 'dockerfile-dir', description: 'Folder with the Dockerfile: the build context', example: '.', pattern: RELATIVE_PATH, default: '.' },
+    {
+      name: 'dockerfileDir',
+      flag: 'dockerfile-dir',
+      description: 'Folder with the Dockerfile: the build context',
+      example: '.',
+      pattern: RELATIVE_PATH,
+      default: '.',
+    },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Push the image to ECR',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     services: ['docker'],
     script: [
       // the registry host comes from ECR itself: it differs between partitions (amazonaws.com, amazonaws.com.cn)
@@ -37,7 +45,14 @@ export const ecrPush: TargetDefinition = {
     {
       Sid: 'EcrPush',
       Effect: 'Allow',
-      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage', 'ecr:BatchGetImage'],
+      Action: [
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:InitiateLayerUpload',
+        'ecr:UploadLayerPart',
+        'ecr:CompleteLayerUpload',
+        'ecr:PutImage',
+        'ecr:BatchGetImage',
+      ],
       Resource: 'arn:{{partition}}:ecr:{{region}}:{{account}}:repository/{{ecrRepository}}',
     },
   ],

@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH, ROLE_NAME } from './shared.js';
 
@@ -10,9 +11,27 @@ export const ecsDeploy: TargetDefinition = {
   description:
     'On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`), point the service at it, and wait until the service is stable.',
   questions: [
-    { name: 'ecsCluster', flag: 'ecs-cluster', description: 'Name of the ECS cluster', example: 'production', pattern: ECS_NAME },
-    { name: 'ecsService', flag: 'ecs-service', description: 'Name of the ECS service in that cluster', example: 'web', pattern: ECS_NAME },
-    { name: 'taskFamily', flag: 'task-family', description: 'Task definition family the pipeline registers revisions of', example: 'web', pattern: ECS_NAME },
+    {
+      name: 'ecsCluster',
+      flag: 'ecs-cluster',
+      description: 'Name of the ECS cluster',
+      example: 'production',
+      pattern: ECS_NAME,
+    },
+    {
+      name: 'ecsService',
+      flag: 'ecs-service',
+      description: 'Name of the ECS service in that cluster',
+      example: 'web',
+      pattern: ECS_NAME,
+    },
+    {
+      name: 'taskFamily',
+      flag: 'task-family',
+      description: 'Task definition family the pipeline registers revisions of',
+      example: 'web',
+      pattern: ECS_NAME,
+    },
     {
       name: 'taskDefinitionFile',
       flag: 'task-definition-file',
@@ -21,7 +40,14 @@ export const ecsDeploy: TargetDefinition = {
       pattern: RELATIVE_PATH,
       default: 'ecs/task-definition.json',
     },
-    { name: 'taskRoleName', flag: 'task-role-name', description: 'Name of the task role in the task definition (leave empty if it has none)', example: 'web-task', pattern: ROLE_NAME, optional: true },
+    {
+      name: 'taskRoleName',
+      flag: 'task-role-name',
+      description: 'Name of the task role in the task definition (leave empty if it has none)',
+      example: 'web-task',
+      pattern: ROLE_NAME,
+      optional: true,
+    },
     {
       name: 'executionRoleName',
       flag: 'execution-role-name',
@@ -34,7 +60,7 @@ export const ecsDeploy: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Deploy the ECS service',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     script: [
       // --family overrides the file's, so the revision always lands in the family the policy allows
       'task_definition="$(aws ecs register-task-definition --cli-input-json file://{{taskDefinitionFile}} --family {{taskFamily}} --query taskDefinition.taskDefinitionArn --output text)"',

@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH } from './shared.js';
 
@@ -8,13 +9,26 @@ export const lambdaDeploy: TargetDefinition = {
   description:
     'On every push to main: zip a folder as the code of an existing Lambda function (up to 50 MB zipped), wait until the function is updated, and publish a version described with the commit hash.',
   questions: [
-    { name: 'functionName', flag: 'function-name', description: 'Name of the Lambda function (not its ARN)', example: 'acme-api', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-    { name: 'functionDir', flag: 'function-dir', description: 'Folder whose contents become the function code', example: 'src', pattern: RELATIVE_PATH, default: '.' },
+    {
+      name: 'functionName',
+      flag: 'function-name',
+      description: 'Name of the Lambda function (not its ARN)',
+      example: 'acme-api',
+      pattern: '^[A-Za-z0-9_-]{1,64}$',
+    },
+    {
+      name: 'functionDir',
+      flag: 'function-dir',
+      description: 'Folder whose contents become the function code',
+      example: 'src',
+      pattern: RELATIVE_PATH,
+      default: '.',
+    },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Deploy the Lambda function',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     // the image (Amazon Linux) has no zip
     setup: ['yum install -y -q zip'],
     script: [

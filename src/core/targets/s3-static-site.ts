@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH } from './shared.js';
 
@@ -8,8 +9,21 @@ export const s3StaticSite: TargetDefinition = {
   description:
     'On every push to main: mirror a folder of the repository to an S3 bucket (objects no longer in the folder are deleted), then invalidate the CloudFront distribution if one is given and wait until the invalidation is done.',
   questions: [
-    { name: 'siteBucket', flag: 'site-bucket', description: 'S3 bucket that holds the site', example: 'www.example.com', pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' },
-    { name: 'siteDir', flag: 'site-dir', description: 'Folder of the repository to publish (built files, if a build step before this one creates them)', example: 'public', pattern: RELATIVE_PATH, default: 'public' },
+    {
+      name: 'siteBucket',
+      flag: 'site-bucket',
+      description: 'S3 bucket that holds the site',
+      example: 'www.example.com',
+      pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+    },
+    {
+      name: 'siteDir',
+      flag: 'site-dir',
+      description: 'Folder of the repository to publish (built files, if a build step before this one creates them)',
+      example: 'public',
+      pattern: RELATIVE_PATH,
+      default: 'public',
+    },
     {
       name: 'distributionId',
       flag: 'distribution-id',
@@ -22,19 +36,32 @@ export const s3StaticSite: TargetDefinition = {
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Publish the site to S3',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     script: [
       'aws s3 sync {{siteDir}} s3://{{siteBucket}} --delete --no-progress',
       {
         run: 'invalidation="$(aws cloudfront create-invalidation --distribution-id {{distributionId}} --paths \'/*\' --query Invalidation.Id --output text)"',
         when: 'distributionId',
       },
-      { run: 'aws cloudfront wait invalidation-completed --distribution-id {{distributionId}} --id "$invalidation"', when: 'distributionId' },
+      {
+        run: 'aws cloudfront wait invalidation-completed --distribution-id {{distributionId}} --id "$invalidation"',
+        when: 'distributionId',
+      },
     ],
   },
   statements: [
-    { Sid: 'SiteBucketList', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:{{partition}}:s3:::{{siteBucket}}' },
-    { Sid: 'SiteBucketObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: 'arn:{{partition}}:s3:::{{siteBucket}}/*' },
+    {
+      Sid: 'SiteBucketList',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: 'arn:{{partition}}:s3:::{{siteBucket}}',
+    },
+    {
+      Sid: 'SiteBucketObjects',
+      Effect: 'Allow',
+      Action: ['s3:PutObject', 's3:DeleteObject'],
+      Resource: 'arn:{{partition}}:s3:::{{siteBucket}}/*',
+    },
     {
       Sid: 'SiteInvalidation',
       Effect: 'Allow',

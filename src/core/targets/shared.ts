@@ -19,13 +19,17 @@ export const codeartifactDomain: TargetQuestion = {
 export const codeartifactRepository: TargetQuestion = {
   name: 'codeartifactRepository',
   flag: 'codeartifact-repository',
-  description: 'CodeArtifact repository in that domain (installs go through it too: give it an upstream to the public registry)',
+  description:
+    'CodeArtifact repository in that domain (installs go through it too: give it an upstream to the public registry)',
   example: 'internal',
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$',
 };
 
 /** Debian-based images (node, python) lack the AWS CLI: Debian's own package needs no download URL or architecture. */
-export const DEBIAN_AWS_CLI = ['apt-get update -qq', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli'];
+export const DEBIAN_AWS_CLI = [
+  'apt-get update -qq',
+  'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli',
+];
 
 /** What `aws codeartifact login` needs, for any package format: the token, and the repository's endpoint. */
 export const CODEARTIFACT_LOGIN_STATEMENTS: TargetStatement[] = [
@@ -46,6 +50,7 @@ export const CODEARTIFACT_LOGIN_STATEMENTS: TargetStatement[] = [
     Sid: 'CodeArtifactRepository',
     Effect: 'Allow',
     Action: ['codeartifact:GetRepositoryEndpoint', 'codeartifact:ReadFromRepository'],
-    Resource: 'arn:{{partition}}:codeartifact:{{region}}:{{account}}:repository/{{codeartifactDomain}}/{{codeartifactRepository}}',
+    Resource:
+      'arn:{{partition}}:codeartifact:{{region}}:{{account}}:repository/{{codeartifactDomain}}/{{codeartifactRepository}}',
   },
 ];

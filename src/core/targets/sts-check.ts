@@ -1,3 +1,4 @@
+import { STEP_IMAGES } from '../images.js';
 import type { TargetDefinition } from './definition.js';
 
 /** The handshake check: assume the role and prove the inline policy is attached, with nothing to deploy. */
@@ -9,12 +10,14 @@ export const stsCheck: TargetDefinition = {
   pipeline: { trigger: 'custom', name: 'test-aws-oidc' },
   step: {
     name: 'Check the AWS OIDC role',
-    image: 'amazon/aws-cli:latest',
+    image: STEP_IMAGES.awsCli.name,
     script: [
       'echo "Checking the inline policy: iam:GetRole on the role itself"',
       'aws iam get-role --role-name {{roleName}} --query Role.Arn --output text',
     ],
   },
   statements: [{ Sid: 'ReadOwnRole', Effect: 'Allow', Action: 'iam:GetRole', Resource: '{{roleArn}}' }],
-  notes: ['`iam:GetRole` on this role only: the check pipeline reads its own role to prove the inline policy is attached.'],
+  notes: [
+    '`iam:GetRole` on this role only: the check pipeline reads its own role to prove the inline policy is attached.',
+  ],
 };

@@ -52,7 +52,7 @@ export function parseCsv(text: string): CsvResult {
             error = 'a quoted field is not closed (a quote inside a quoted field is written "")';
             break;
           }
-          if (src[i] === '"' && src[i + 1] === '"') (field += '"'), (i += 2);
+          if (src[i] === '"' && src[i + 1] === '"') ((field += '"'), (i += 2));
           else if (src[i] === '"') {
             i += 1;
             break;
@@ -62,10 +62,13 @@ export function parseCsv(text: string): CsvResult {
             field += src.slice(from, i);
           } else field += src[i++];
         }
-        if (!error && i < src.length && src[i] !== ',' && src[i] !== '\r' && src[i] !== '\n') error = 'text after the closing quote of a field';
+        if (!error && i < src.length && src[i] !== ',' && src[i] !== '\r' && src[i] !== '\n')
+          error = 'text after the closing quote of a field';
       } else {
-        while (i < src.length && src[i] !== ',' && src[i] !== '\r' && src[i] !== '\n' && src[i] !== '"') field += src[i++];
-        if (src[i] === '"') error = 'a quote inside an unquoted field (quote the whole field and write the quote as "")';
+        while (i < src.length && src[i] !== ',' && src[i] !== '\r' && src[i] !== '\n' && src[i] !== '"')
+          field += src[i++];
+        if (src[i] === '"')
+          error = 'a quote inside an unquoted field (quote the whole field and write the quote as "")';
         if (field.trim() !== '') blank = false;
       }
       if (error) break;

@@ -14,7 +14,15 @@ import { subExact } from './exercises/sub-exact.js';
 import { unsupportedClaim } from './exercises/unsupported-claim.js';
 import { workspaceWideTrust } from './exercises/workspace-wide-trust.js';
 
-export const EXERCISES: readonly Exercise[] = [workspaceWideTrust, audBraces, subExact, unsupportedClaim, missingOidc, staticKeys, broadPolicy];
+export const EXERCISES: readonly Exercise[] = [
+  workspaceWideTrust,
+  audBraces,
+  subExact,
+  unsupportedClaim,
+  missingOidc,
+  staticKeys,
+  broadPolicy,
+];
 
 export function findExercise(id: string): Exercise | undefined {
   return EXERCISES.find((e) => e.id === id);

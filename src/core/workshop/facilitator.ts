@@ -1,16 +1,13 @@
 /**
- * The facilitator's folder: Terraform and CloudFormation for every attendee's role at once, SUMMARY.md
- * and workshop.json. Built from the same RepoModel roles the attendees' repositories are rendered from
- * (their concrete policies), so the facilitator's IaC and an attendee's iam/*.json cannot disagree.
- * Exercise repositories are broken on purpose; the roles here are always the working ones. Pure.
+ * The facilitator's folder as data: every attendee's role at once (rendered as Terraform, CloudFormation
+ * and SUMMARY.md by render/workshop-facilitator.ts) and the state workshop.json records. Built from the
+ * same RepoModel roles the attendees' repositories are rendered from (their concrete policies), so the
+ * facilitator's IaC and an attendee's iam/*.json cannot disagree. Exercise repositories are broken on
+ * purpose; the roles here are always the working ones. Pure.
  */
 import { concretePolicies } from '../model.js';
 import { resolveParams, type Json } from '../params.js';
 import { partitionOf } from '../validate.js';
-import type { RenderedFile } from '../../render/files.js';
-import { workshopCloudFormation } from '../../render/workshop-cloudformation.js';
-import { workshopSummary } from '../../render/workshop-summary.js';
-import { workshopTerraform } from '../../render/workshop-terraform.js';
 import type { WorkshopEntry } from './plan.js';
 export { FACILITATOR_DIR } from './roster.js';
 import type { WorkshopState } from './types.js';
@@ -50,7 +47,8 @@ function uniqueName(base: string, taken: Set<string>, join: string): string {
   return name;
 }
 
-const pascal = (s: string) => s.replace(/(?:^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+const pascal = (s: string) =>
+  s.replace(/(?:^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
 
 export function workshopView(entries: WorkshopEntry[], version: string): WorkshopView {
   const first = entries[0];
@@ -104,16 +102,4 @@ export function workshopState(view: WorkshopView): WorkshopState {
       roleArn: e.model.roles[0]!.concreteArn,
     })),
   };
-}
-
-/** Every file of the facilitator's folder, workshop.json last (a complete run is one that wrote it). */
-export function facilitatorFiles(entries: WorkshopEntry[], version: string): RenderedFile[] {
-  const view = workshopView(entries, version);
-  const cloudformation = workshopCloudFormation(view);
-  return [
-    ...workshopTerraform(view),
-    ...cloudformation.map((s) => ({ path: s.path, content: s.content })),
-    { path: 'SUMMARY.md', content: workshopSummary(view, cloudformation) },
-    { path: STATE_FILE, content: `${JSON.stringify(workshopState(view), null, 2)}\n` },
-  ];
 }

@@ -5,25 +5,26 @@
  */
 import { runChecks } from '../check/index.js';
 import type { SchemaValidator } from '../check/pipeline-schema.js';
-import type { CheckInput, FindingId } from '../check/types.js';
+import type { FindingId } from '../check/rules.js';
+import type { CheckInput } from '../check/types.js';
 import type { RepoModel } from '../model.js';
 import { findExercise } from './exercises.js';
 import type { WorkshopState } from './types.js';
 
 export type GradedAttendee = Pick<WorkshopState['attendees'][number], 'attendee' | 'repo' | 'exercise'>;
 
-/** One repository as `check` reads it: its files, and for a generated one the model and rendering to compare with. */
-export interface RepoUnderGrade {
-  input: CheckInput;
-  model?: RepoModel;
-  expected?: Map<string, string>;
-}
+/**
+ * One repository as `check` reads it: its files, and for a generated one the model and rendering to
+ * compare with; or why check could not read it (a manifest it cannot read).
+ */
+export type RepoUnderGrade =
+  { input: CheckInput; model?: RepoModel; expected?: Map<string, string> } | { unreadable: string };
 
 export interface GradeRow {
   attendee: string;
   repo: string;
   exercise: string | null;
-  /** False when check could not run: the folder is missing, or holds no pipeline or policy. */
+  /** False when check could not run: the folder is missing, holds no pipeline or policy, or a manifest check cannot read. */
   checked: boolean;
   fixed: boolean;
   /** The errors check still reports: how many, and their ids (each once, in report order). */
@@ -48,14 +49,24 @@ function missingParts(input: CheckInput): string[] {
 }
 
 /** `repo` undefined: the attendee's folder does not exist. */
-export function gradeAttendee(attendee: GradedAttendee, repo: RepoUnderGrade | undefined, options: GradeOptions): GradeRow {
+export function gradeAttendee(
+  attendee: GradedAttendee,
+  repo: RepoUnderGrade | undefined,
+  options: GradeOptions,
+): GradeRow {
   const row = { attendee: attendee.attendee, repo: attendee.repo, exercise: attendee.exercise };
   const none = { checked: false, fixed: false, findingsLeft: { count: 0, ids: [] }, warnings: 0 };
   if (!repo) return { ...row, ...none, note: `folder ${attendee.repo} is missing` };
+  if ('unreadable' in repo) return { ...row, ...none, note: repo.unreadable };
   const missing = missingParts(repo.input);
   if (missing.length) return { ...row, ...none, note: `${attendee.repo} holds no ${missing.join(', no ')}` };
 
-  const report = runChecks(repo.input, { schemaValidator: options.schemaValidator, model: repo.model, expected: repo.expected, now: options.now });
+  const report = runChecks(repo.input, {
+    schemaValidator: options.schemaValidator,
+    model: repo.model,
+    expected: repo.expected,
+    now: options.now,
+  });
   const errors = report.findings.filter((f) => f.severity === 'error');
   const exercise = attendee.exercise === null ? undefined : findExercise(attendee.exercise);
   const exerciseLeft = exercise !== undefined && report.findings.some((f) => f.id === exercise.findingId);
@@ -65,12 +76,18 @@ export function gradeAttendee(attendee: GradedAttendee, repo: RepoUnderGrade | u
     fixed: report.ok && !exerciseLeft,
     findingsLeft: { count: errors.length, ids: [...new Set(errors.map((f) => f.id))] },
     warnings: report.findings.length - errors.length,
-    ...(attendee.exercise !== null && !exercise ? { note: `unknown exercise ${attendee.exercise}: graded as clean or not` } : {}),
+    ...(attendee.exercise !== null && !exercise
+      ? { note: `unknown exercise ${attendee.exercise}: graded as clean or not` }
+      : {}),
   };
 }
 
 /** `repos` by repository slug; a slug absent from the map or mapped to undefined has no folder. */
-export function gradeWorkshop(attendees: readonly GradedAttendee[], repos: ReadonlyMap<string, RepoUnderGrade | undefined>, options: GradeOptions): GradeRow[] {
+export function gradeWorkshop(
+  attendees: readonly GradedAttendee[],
+  repos: ReadonlyMap<string, RepoUnderGrade | undefined>,
+  options: GradeOptions,
+): GradeRow[] {
   return attendees.map((a) => gradeAttendee(a, repos.get(a.repo), options));
 }
 

@@ -57,7 +57,9 @@ export function parseExerciseList(raw: string, catalog: readonly Exercise[]): Ar
 
 function rosterError(label: string, problems: string[]): UsageError {
   if (problems.length === 1) return new UsageError(`--roster ${label}: ${problems[0]}`);
-  return new UsageError(`--roster ${label}: ${problems.length} problems, nothing was written:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return new UsageError(
+    `--roster ${label}: ${problems.length} problems, nothing was written:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+  );
 }
 
 /**
@@ -68,23 +70,35 @@ function baseAnswers(sources: AnswerSources, gallery: Gallery, rolePrefix: strin
   const fileTargets = (sources.file?.values['targetAnswers'] ?? {}) as Record<string, unknown>;
   const fillers: Record<string, string> = {};
   for (const q of gallery.flatMap((t) => t.questions)) {
-    if (sources.flags[q.name] === undefined && fileTargets[q.name] === undefined && !q.optional && q.default === undefined) fillers[q.name] = q.example;
+    if (
+      sources.flags[q.name] === undefined &&
+      fileTargets[q.name] === undefined &&
+      !q.optional &&
+      q.default === undefined
+    )
+      fillers[q.name] = q.example;
   }
-  const probe = resolveAnswers({ ...sources, flags: { ...fillers, ...sources.flags, name: 'workshop', repoUuid: '', roleName: rolePrefix } }, gallery);
+  const probe = resolveAnswers(
+    { ...sources, flags: { ...fillers, ...sources.flags, name: 'workshop', repoUuid: '', roleName: rolePrefix } },
+    gallery,
+  );
   return { ...probe, targetAnswers: {} };
 }
 
 export function planWorkshop(input: PlanInput): WorkshopPlan {
   const { sources, gallery } = input;
   const fileRoleName = sources.file?.values['roleName'];
-  const rolePrefix = sources.flags['roleName'] ?? (typeof fileRoleName === 'string' ? fileRoleName : DEFAULT_ROLE_PREFIX);
+  const rolePrefix =
+    sources.flags['roleName'] ?? (typeof fileRoleName === 'string' ? fileRoleName : DEFAULT_ROLE_PREFIX);
   const base = baseAnswers(sources, gallery, rolePrefix);
   const targets = base.target.split(',').map((id) => findTarget(gallery, id)!);
   const questions: Question[] = questionsOf(targets).map(asQuestion);
   const parsed = parseEnvironments(base.environments);
   if (parsed.some((e) => e.uuid)) {
     // Bitbucket gives each repository's environments their own UUIDs: one UUID cannot serve every attendee
-    throw new UsageError('--environment: a deployment environment has another UUID in every repository; give only names here (--environment test), not name=uuid');
+    throw new UsageError(
+      '--environment: a deployment environment has another UUID in every repository; give only names here (--environment test), not name=uuid',
+    );
   }
   const environments = parsed.map((e) => e.name);
 
@@ -93,21 +107,41 @@ export function planWorkshop(input: PlanInput): WorkshopPlan {
   const fileTargets = (sources.file?.values['targetAnswers'] ?? {}) as Record<string, unknown>;
   const entries: WorkshopEntry[] = [];
   roster.attendees.forEach((attendee, i) => {
-    const missing = questions.filter((q) => !q.optional && !q.fallback && !attendee.targetAnswers[q.name] && sources.flags[q.name] === undefined && fileTargets[q.name] === undefined);
+    const missing = questions.filter(
+      (q) =>
+        !q.optional &&
+        !q.fallback &&
+        !attendee.targetAnswers[q.name] &&
+        sources.flags[q.name] === undefined &&
+        fileTargets[q.name] === undefined,
+    );
     if (missing.length) {
       const names = missing.map((q) => `${q.name} (--${q.flag})`).join(', ');
-      problems.push(`line ${attendee.line}: no value for ${names}: fill the column, or give the flag or put it in --answers for everyone`);
+      problems.push(
+        `line ${attendee.line}: no value for ${names}: fill the column, or give the flag or put it in --answers for everyone`,
+      );
       return;
     }
     const known = input.knownRepoUuids?.[attendee.repo];
     if (known && attendee.repoUuid && known !== attendee.repoUuid) {
-      problems.push(`line ${attendee.line}: repo_uuid {${attendee.repoUuid}} differs from the UUID Bitbucket gives ${attendee.repo} ({${known}})`);
+      problems.push(
+        `line ${attendee.line}: repo_uuid {${attendee.repoUuid}} differs from the UUID Bitbucket gives ${attendee.repo} ({${known}})`,
+      );
       return;
     }
     let answers: Answers;
     try {
       answers = resolveAnswers(
-        { ...sources, flags: { ...sources.flags, ...attendee.targetAnswers, name: attendee.repo, repoUuid: attendee.repoUuid || known || '', roleName: attendee.roleName } },
+        {
+          ...sources,
+          flags: {
+            ...sources.flags,
+            ...attendee.targetAnswers,
+            name: attendee.repo,
+            repoUuid: attendee.repoUuid || known || '',
+            roleName: attendee.roleName,
+          },
+        },
         gallery,
       );
     } catch (e) {

@@ -52,7 +52,13 @@ export function parseRoster(text: string, options: RosterOptions): Roster {
   const { records, problems } = parseCsv(text);
   const [header, ...rows] = records;
   if (!header || header.line !== 1) {
-    return { attendees: [], problems: [...problems, `line 1: the roster needs a header line naming its columns (attendee, and optionally repo, repo_uuid, …)`] };
+    return {
+      attendees: [],
+      problems: [
+        ...problems,
+        `line 1: the roster needs a header line naming its columns (attendee, and optionally repo, repo_uuid, …)`,
+      ],
+    };
   }
   const known = [...FIXED, ...options.questions.map((q) => q.name as string)];
   const columns = header.fields.map((f) => f.trim());
@@ -62,14 +68,17 @@ export function parseRoster(text: string, options: RosterOptions): Roster {
   }
   if (!columns.includes('attendee')) problems.push('line 1: no attendee column (the header must name one)');
   if (problems.some((p) => p.startsWith('line 1:'))) return { attendees: [], problems };
-  if (!rows.length && !problems.length) return { attendees: [], problems: ['no attendees: the roster has only its header line'] };
+  if (!rows.length && !problems.length)
+    return { attendees: [], problems: ['no attendees: the roster has only its header line'] };
 
   const attendees: Attendee[] = [];
   const repoLines = new Map<string, number>();
   const roleLines = new Map<string, number>();
   for (const { line, fields } of rows) {
     if (fields.length !== columns.length) {
-      problems.push(`line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${columns.length}`);
+      problems.push(
+        `line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${columns.length}`,
+      );
       continue;
     }
     const cell = (name: string) => (fields[columns.indexOf(name)] ?? '').trim();
@@ -82,12 +91,19 @@ export function parseRoster(text: string, options: RosterOptions): Roster {
     if (repo) {
       const r = rules.repoSlug(repo);
       if ('error' in r) bad(`repo ${r.error} (got ${shown(repo)})`);
-      else if (repo === FACILITATOR_DIR) bad(`repo ${shown(repo)} is the name of the facilitator's folder; choose another`);
+      else if (repo === FACILITATOR_DIR)
+        bad(`repo ${shown(repo)} is the name of the facilitator's folder; choose another`);
     } else if (attendee) {
       repo = slugOf(attendee);
       const r = rules.repoSlug(repo);
-      if ('error' in r) bad(`the repository slug derived from attendee ${shown(attendee)} (${shown(repo)}) ${r.error}; give one in the repo column`);
-      else if (repo === FACILITATOR_DIR) bad(`the repository slug derived from attendee ${shown(attendee)} is the name of the facilitator's folder; give another in the repo column`);
+      if ('error' in r)
+        bad(
+          `the repository slug derived from attendee ${shown(attendee)} (${shown(repo)}) ${r.error}; give one in the repo column`,
+        );
+      else if (repo === FACILITATOR_DIR)
+        bad(
+          `the repository slug derived from attendee ${shown(attendee)} is the name of the facilitator's folder; give another in the repo column`,
+        );
     }
     let repoUuid = cell('repo_uuid');
     if (repoUuid) {
@@ -108,14 +124,18 @@ export function parseRoster(text: string, options: RosterOptions): Roster {
     const roleName = `${options.rolePrefix}-${slugOf(attendee) || repo}`;
     const roleNames = roleNamesOf(roleName, options.environments);
     const tooLong = roleNames.find((n) => n.length > IAM_ROLE_NAME_MAX);
-    if (tooLong) bad(`role name ${JSON.stringify(tooLong)} is ${tooLong.length} characters, more than IAM's ${IAM_ROLE_NAME_MAX}; choose a shorter --role-name prefix`);
+    if (tooLong)
+      bad(
+        `role name ${JSON.stringify(tooLong)} is ${tooLong.length} characters, more than IAM's ${IAM_ROLE_NAME_MAX}; choose a shorter --role-name prefix`,
+      );
     const repoSeen = repoLines.get(repo);
     if (repoSeen !== undefined) bad(`repo ${shown(repo)} is already used on line ${repoSeen}`);
     else repoLines.set(repo, line);
     // IAM role names are unique regardless of case
     for (const name of roleNames) {
       const seen = roleLines.get(name.toLowerCase());
-      if (seen !== undefined) bad(`role name ${shown(name)} is already used on line ${seen} (IAM role names ignore case)`);
+      if (seen !== undefined)
+        bad(`role name ${shown(name)} is already used on line ${seen} (IAM role names ignore case)`);
       else roleLines.set(name.toLowerCase(), line);
     }
     if (problems.length === before) attendees.push({ line, attendee, repo, repoUuid, roleName, targetAnswers });

@@ -1,7 +1,8 @@
 /** Workshop mode as data: attendees from the roster, the exercises they get, and the state a workshop folder records. */
-import type { FindingId } from '../check/types.js';
+import type { FindingId } from '../check/rules.js';
+import type { Markdown } from '../markdown.js';
 import type { RepoModel } from '../model.js';
-import type { RenderedFile } from '../../render/files.js';
+import type { Json } from '../params.js';
 
 /** One attendee, from one roster row. */
 export interface Attendee {
@@ -24,8 +25,26 @@ export interface Exercise {
   /** One line: what is broken. */
   summary: string;
   findingId: FindingId;
-  /** The exercise repository: the normally rendered files of `model`, broken, with EXERCISE.md, and no solution. */
-  repository(model: RepoModel, files: RenderedFile[]): RenderedFile[];
+  /** What the exercise breaks in `model`'s repository, and its EXERCISE.md; never the solution. */
+  repository(model: RepoModel): ExerciseRepository;
+}
+
+/** What EXERCISE.md says. */
+export interface ExerciseText {
+  title: string;
+  /** The symptom and the goal: never the diagnosis. */
+  task: Markdown;
+  /** From vague to the fix itself; the last one says exactly what to change. */
+  hints: Markdown[];
+}
+
+/** A file the exercise writes in place of the generated one, as data: a JSON document, or the pipeline. */
+export type ExerciseFile = { path: string; json: Json } | { path: string; pipeline: Json };
+
+/** An exercise repository as data: the files it breaks, and what EXERCISE.md says. */
+export interface ExerciseRepository {
+  broken: ExerciseFile[];
+  text: ExerciseText;
 }
 
 /** `<out>/facilitator/workshop.json`: what `workshop grade` and a re-run read. */

@@ -21,7 +21,8 @@ export async function applyChanges(
 ): Promise<ObservedBitbucket> {
   const state: ObservedBitbucket = structuredClone(observed);
   const { workspace, slug } = where;
-  const envUuid = (name: string) => `{${state.environments.find((e) => e.name.toLowerCase() === name.toLowerCase())!.uuid}}`;
+  const envUuid = (name: string) =>
+    `{${state.environments.find((e) => e.name.toLowerCase() === name.toLowerCase())!.uuid}}`;
   const make = async (change: Change): Promise<void> => {
     switch (change.kind) {
       case 'create-repository': {
@@ -46,10 +47,25 @@ export async function applyChanges(
         await api.updateVariable(client, workspace, slug, change.uuid, change.key, change.value);
         return;
       case 'create-deployment-variable':
-        await api.createDeploymentVariable(client, workspace, slug, envUuid(change.environment), change.key, change.value);
+        await api.createDeploymentVariable(
+          client,
+          workspace,
+          slug,
+          envUuid(change.environment),
+          change.key,
+          change.value,
+        );
         return;
       case 'update-deployment-variable':
-        await api.updateDeploymentVariable(client, workspace, slug, envUuid(change.environment), change.uuid, change.key, change.value);
+        await api.updateDeploymentVariable(
+          client,
+          workspace,
+          slug,
+          envUuid(change.environment),
+          change.uuid,
+          change.key,
+          change.value,
+        );
         return;
     }
   };
@@ -60,7 +76,9 @@ export async function applyChanges(
       done++;
     } catch (e) {
       const message = e instanceof CliError ? e.message : String(e);
-      throw new RunError(`${message} (${done} of ${plan.changes.length} Bitbucket changes made; ${rerun}: it starts from what exists now)`);
+      throw new RunError(
+        `${message} (${done} of ${plan.changes.length} Bitbucket changes made; ${rerun}: it starts from what exists now)`,
+      );
     }
   }
   return state;

@@ -8,8 +8,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 
 export type BitbucketAuth =
-  | { kind: 'api-token'; email: string; token: string }
-  | { kind: 'access-token'; token: string };
+  { kind: 'api-token'; email: string; token: string } | { kind: 'access-token'; token: string };
 
 /** The git user name Bitbucket expects with each kind of token over HTTPS. */
 const GIT_USER = { 'api-token': 'x-bitbucket-api-token-auth', 'access-token': 'x-token-auth' } as const;
@@ -53,13 +52,15 @@ export function readBitbucketAuth(
     } catch {
       throw new UsageError(`--bitbucket-token ${flag}: cannot read the file`);
     }
-    if (!text || /\s/.test(text)) throw new UsageError(`--bitbucket-token ${flag}: the file must hold one token (or email:token) and nothing else`);
+    if (!text || /\s/.test(text))
+      throw new UsageError(`--bitbucket-token ${flag}: the file must hold one token (or email:token) and nothing else`);
     const at = /^([^:@\s]+@[^:\s]+):(.+)$/.exec(text);
     return at ? { kind: 'api-token', email: at[1]!, token: at[2]! } : { kind: 'access-token', token: text };
   }
   const email = env['BITBUCKET_EMAIL']?.trim();
   const apiToken = env['BITBUCKET_API_TOKEN']?.trim();
-  if (apiToken && !email) throw new UsageError('BITBUCKET_API_TOKEN needs BITBUCKET_EMAIL: the Atlassian account email the token belongs to');
+  if (apiToken && !email)
+    throw new UsageError('BITBUCKET_API_TOKEN needs BITBUCKET_EMAIL: the Atlassian account email the token belongs to');
   if (email && apiToken) return { kind: 'api-token', email, token: apiToken };
   const access = env['BITBUCKET_ACCESS_TOKEN']?.trim();
   return access ? { kind: 'access-token', token: access } : undefined;

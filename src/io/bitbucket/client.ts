@@ -71,7 +71,6 @@ export class BitbucketClient {
     this.origin = new URL(options.baseUrl).origin;
   }
 
-
   async get<T>(path: string): Promise<T> {
     return (await this.json<T>('GET', path))!;
   }
@@ -121,7 +120,11 @@ export class BitbucketClient {
   private url(path: string): URL {
     const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(`${this.options.baseUrl}${path}`);
     // the credentials go to Bitbucket's API and nowhere else, whatever a `next` link or redirect says
-    if (url.origin !== this.origin) throw new BitbucketApiError(`Bitbucket sent a link to another host (${url.origin}); refusing to follow it with the credentials`, 0);
+    if (url.origin !== this.origin)
+      throw new BitbucketApiError(
+        `Bitbucket sent a link to another host (${url.origin}); refusing to follow it with the credentials`,
+        0,
+      );
     return url;
   }
 
@@ -150,13 +153,20 @@ export class BitbucketClient {
           await sleep(backoff(attempt));
           continue;
         }
-        throw new BitbucketApiError(`cannot reach Bitbucket for ${shown} (${cause}): check the network, or BITBUCKET_API_URL if you set one`, 0);
+        throw new BitbucketApiError(
+          `cannot reach Bitbucket for ${shown} (${cause}): check the network, or BITBUCKET_API_URL if you set one`,
+          0,
+        );
       }
       if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
         // logs are served from storage behind a redirect: fetched without our credentials
-        return fetch(new URL(response.headers.get('location')!, url), { headers: { accept }, signal: AbortSignal.timeout(timeoutMs) });
+        return fetch(new URL(response.headers.get('location')!, url), {
+          headers: { accept },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
       }
-      const retriable = response.status === 429 || (response.status >= 500 && (method !== 'POST' || response.status === 503));
+      const retriable =
+        response.status === 429 || (response.status >= 500 && (method !== 'POST' || response.status === 503));
       if (retriable && attempt < retries) {
         const wait = retryAfterMs(response.headers.get('retry-after'), Date.now()) ?? backoff(attempt);
         if (wait > maxWaitMs) return response;
@@ -180,14 +190,23 @@ export class BitbucketClient {
     const message = errorMessage(doc, text);
     const status = response.status;
     if (status === 401) {
-      return new BitbucketApiError(`${where}: 401 ${message || 'Unauthorized'}: ${describeAuth(this.options.auth)} was refused (wrong, expired or revoked; an API token needs the account email in BITBUCKET_EMAIL)`, status);
+      return new BitbucketApiError(
+        `${where}: 401 ${message || 'Unauthorized'}: ${describeAuth(this.options.auth)} was refused (wrong, expired or revoked; an API token needs the account email in BITBUCKET_EMAIL)`,
+        status,
+      );
     }
     if (status === 403) {
       const scopes = requiredScopes(doc);
-      const need = scopes.length ? `: the token lacks the scope${scopes.length > 1 ? 's' : ''} ${scopes.join(', ')} (create one with ${scopes.length > 1 ? 'them' : 'it'}; the README lists the scopes of each command)` : ': the token or its account may not do this (the README lists the scopes of each command)';
+      const need = scopes.length
+        ? `: the token lacks the scope${scopes.length > 1 ? 's' : ''} ${scopes.join(', ')} (create one with ${scopes.length > 1 ? 'them' : 'it'}; the README lists the scopes of each command)`
+        : ': the token or its account may not do this (the README lists the scopes of each command)';
       return new BitbucketApiError(`${where}: 403 ${message || 'Forbidden'}${need}`, status);
     }
-    if (status === 429) return new BitbucketApiError(`${where}: 429 rate limited${message ? ` (${message})` : ''}: wait a few minutes and run again`, status);
+    if (status === 429)
+      return new BitbucketApiError(
+        `${where}: 429 rate limited${message ? ` (${message})` : ''}: wait a few minutes and run again`,
+        status,
+      );
     return new BitbucketApiError(`${where}: ${status}${message ? ` ${message}` : ''}`, status);
   }
 }

@@ -1,7 +1,7 @@
 /** A condition on branchName: IAM exposes no such key for an OIDC provider, so the condition never matches. */
+import { code, md } from '../../markdown.js';
 import type { Exercise } from '../types.js';
-import { claimKey, exerciseRepository, trustFiles } from './repository.js';
-import { code } from './markdown.js';
+import { claimKey, trustFiles } from './repository.js';
 import { theRoles, trustFileList } from './trust-text.js';
 
 const BRANCH = 'main';
@@ -10,23 +10,26 @@ export const unsupportedClaim: Exercise = {
   id: 'unsupported-claim',
   summary: 'the trust policy tests branchName, a claim IAM does not expose: no token matches',
   findingId: 'trust.unsupported-key',
-  repository(model, files) {
+  repository(model) {
     const key = claimKey(model, 'branchName');
     const broken = trustFiles(model, (policy) => {
       for (const s of policy.Statement) s.Condition['StringEquals'] = { ...s.Condition['StringEquals'], [key]: BRANCH };
     });
-    return exerciseRepository(model, files, broken, {
-      title: 'only from main',
-      task: [
-        `Someone wanted only the ${code(BRANCH)} branch to deploy, and added a condition to ${trustFileList(model)}.`,
-        `Since then no pipeline can assume ${theRoles(model)}, not even on ${code(BRANCH)}: every run fails with`,
-        '`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`. Make the pipeline work again.',
-      ].join('\n'),
-      hints: [
-        'The token carries many claims, but IAM turns only a few of them into condition keys it can test.',
-        `For an OpenID Connect provider IAM knows ${code('aud')}, ${code('sub')}, ${code('amr')}, ${code('email')} and ${code('oaud')}. A condition on any other claim never matches, so nothing gets in.`,
-        `Remove the ${code(key)} entry from ${code('StringEquals')}. To limit deployments to a branch, do it in Bitbucket: give the steps a deployment environment restricted to ${code(BRANCH)} (Repository settings → Deployments), and scope the role to that environment with the ${code('sub')} pattern ${code('{<repository-uuid>}:{<environment-uuid>}:*')}.`,
-      ],
-    });
+    return {
+      broken,
+      text: {
+        title: 'only from main',
+        task: md`Someone wanted only the ${code(BRANCH)} branch to deploy, and added a condition to ${trustFileList(model)}.
+Since then no pipeline can assume ${theRoles(model)}, not even on ${code(BRANCH)}: every run fails with
+\`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity\`. Make the pipeline work again.`,
+        hints: [
+          md`
+The token carries many claims, but IAM turns only a few of them into condition keys it can test.
+          `,
+          md`For an OpenID Connect provider IAM knows ${code('aud')}, ${code('sub')}, ${code('amr')}, ${code('email')} and ${code('oaud')}. A condition on any other claim never matches, so nothing gets in.`,
+          md`Remove the ${code(key)} entry from ${code('StringEquals')}. To limit deployments to a branch, do it in Bitbucket: give the steps a deployment environment restricted to ${code(BRANCH)} (Repository settings → Deployments), and scope the role to that environment with the ${code('sub')} pattern ${code('{<repository-uuid>}:{<environment-uuid>}:*')}.`,
+        ],
+      },
+    };
   },
 };

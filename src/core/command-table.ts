@@ -1,0 +1,373 @@
+/**
+ * Every command's options, defined once as data: parsing, the unknown-flag error, each command's help,
+ * the global usage and the flags a gallery question may not take are all derived from this table.
+ */
+import { QUESTIONS, type AnswerName } from './answers.js';
+import { DEFAULT_ROLE_PREFIX } from './workshop/plan.js';
+
+export interface OptionSpec {
+  /** Long flag without dashes. */
+  flag: string;
+  /** The value's placeholder in help, e.g. `<dir>`; none for a switch. */
+  value?: string;
+  short?: string;
+  /** May be given more than once; the values are joined with commas. */
+  multiple?: boolean;
+  /** `true`: the command refuses to run without it; `'answer'`: an answer that may also come from --answers. */
+  required?: true | 'answer';
+  /** The default as help shows it. */
+  default?: string;
+  /** What it does, and the rule its value must follow. */
+  description: string;
+  /** An answer of `new` given as a flag: that answer's name. */
+  answer?: AnswerName;
+  /** Given on its own, with no other argument: a usage line of its own. */
+  alone?: true;
+}
+
+export interface CommandSpec {
+  /** As typed after `pipelines-oidc`, e.g. `workshop grade`. */
+  name: string;
+  /** The positional arguments of the usage line, e.g. `<name>` or `[dir]`. */
+  args: string;
+  summary: string;
+  options: readonly OptionSpec[];
+  /** Every gallery target's questions are flags of this command too. */
+  targetFlags?: boolean;
+  /** Two command lines, without `pipelines-oidc`, that show it used. */
+  examples: readonly [string, string];
+}
+
+/** The options every command takes, handled before the command runs. */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { flag: 'help', short: 'h', description: 'this help' },
+  { flag: 'version', short: 'v', description: 'the version' },
+  { flag: 'verbose', description: 'show the stack of unexpected errors' },
+];
+
+/** An answer of `new` as a flag: its flag, rule and default come from its question. */
+function answer(name: AnswerName, value: string, overrides: Partial<OptionSpec> = {}): OptionSpec {
+  const q = QUESTIONS.find((x) => x.name === name)!;
+  const fallback = q.fallbackText ?? q.fallback?.({}, {});
+  return {
+    flag: q.flag,
+    value,
+    description: q.description,
+    answer: name,
+    ...(q.name === 'environments' ? { multiple: true } : {}),
+    ...(fallback !== undefined ? { default: fallback } : q.optional ? {} : { required: 'answer' as const }),
+    ...overrides,
+  };
+}
+
+const WORKSPACE = answer('workspace', '<slug>');
+const WORKSPACE_UUID = answer('workspaceUuid', '<uuid>');
+const ACCOUNT = answer('account', '<12 digits>');
+const REGION = answer('region', '<region>');
+const REPO_UUID = answer('repoUuid', '<uuid>');
+const ROLE_NAME = answer('roleName', '<name>');
+const IAC = answer('iac', 'terraform|cloudformation|both|none');
+const AUTH = answer('auth', 'token-file|assume-role');
+const TARGET = answer('target', '<id>[,<id>…]');
+const ENVIRONMENT = answer('environments', '<name>[=<uuid>]');
+
+const ANSWERS_FILE: OptionSpec = {
+  flag: 'answers',
+  value: '<file.json>',
+  description: 'answers as a JSON object keyed by answer name, or a generated .pipelines-oidc.json; flags win',
+};
+const GALLERY: OptionSpec = {
+  flag: 'gallery',
+  value: '<dir>',
+  description: 'a folder of target definitions (*.json) added to the built-in targets',
+};
+const DRY_RUN: OptionSpec = { flag: 'dry-run', description: 'list what would be written, write nothing' };
+const FORCE: OptionSpec = {
+  flag: 'force',
+  description: 'overwrite the generated files in a non-empty folder; other files are left alone',
+};
+const YES: OptionSpec = { flag: 'yes', short: 'y', description: 'ask nothing: take flags, --answers and defaults' };
+const JSON_OUTPUT: OptionSpec = { flag: 'json', description: 'print the result as JSON (asks nothing)' };
+const REPO_DIR: OptionSpec = { flag: 'dir', value: '<repo>', default: '.', description: 'the generated repository' };
+const DIFF: OptionSpec = { flag: 'diff', description: 'show the change of every file as a unified diff' };
+const SCHEMA: OptionSpec = {
+  flag: 'schema',
+  value: '<file>',
+  description: "Atlassian's bitbucket-pipelines.yml JSON schema from a file instead of the cached or downloaded copy",
+};
+const PROFILE: OptionSpec = { flag: 'profile', value: '<p>', description: 'the AWS profile to use' };
+const AWS_REGION: OptionSpec = {
+  flag: 'region',
+  value: '<r>',
+  default: "the repository's region",
+  description: 'the AWS region to call',
+};
+
+const BITBUCKET_TOKEN: OptionSpec = {
+  flag: 'bitbucket-token',
+  value: '@<file>',
+  description:
+    'Bitbucket credentials from a file (an access token, or email:api-token); default: BITBUCKET_EMAIL + BITBUCKET_API_TOKEN, or BITBUCKET_ACCESS_TOKEN',
+};
+
+/** The workshop's --concurrency (pushes at once): its default and its largest value. */
+export const WORKSHOP_CONCURRENCY = { default: 4, max: 32 } as const;
+
+export const COMMAND_TABLE: readonly CommandSpec[] = [
+  {
+    name: 'new',
+    args: '<name>',
+    summary: 'write a starter repository: pipeline, IAM policies, Terraform/CloudFormation, README',
+    options: [
+      WORKSPACE,
+      WORKSPACE_UUID,
+      ACCOUNT,
+      REGION,
+      REPO_UUID,
+      ROLE_NAME,
+      IAC,
+      AUTH,
+      TARGET,
+      ENVIRONMENT,
+      GALLERY,
+      ANSWERS_FILE,
+      { flag: 'dir', value: '<path>', default: './<name>', description: 'the folder to write' },
+      { flag: 'no-git', description: 'no git repository, no commit' },
+      { flag: 'push', value: '<remote-url>', description: 'add the remote as origin and push main' },
+      DRY_RUN,
+      FORCE,
+      YES,
+      { flag: 'json', description: 'print {"dir", "files", "roleArn", "next"} (asks nothing)' },
+      {
+        flag: 'bitbucket',
+        description:
+          'set Bitbucket up first (repository, Pipelines, environments, variables: planned, asked, never deleted), then push with the token',
+      },
+      { flag: 'project', value: '<key>', description: 'with --bitbucket: the project of a repository it creates' },
+      { flag: 'apply', description: 'with --bitbucket: then create the IAM side (as pipelines-oidc apply)' },
+      { flag: 'run', description: 'with --bitbucket: then run the check pipeline and print its result' },
+      BITBUCKET_TOKEN,
+    ],
+    targetFlags: true,
+    examples: [
+      "new phub-oidc-check --workspace phub --workspace-uuid '{7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a}' --account 123456789012 --region eu-west-1",
+      'new site --answers examples/phub-oidc-check.answers.json --target s3-static-site --site-bucket www.example.com --dry-run',
+    ],
+  },
+  {
+    name: 'add',
+    args: '<target>',
+    summary: 'add a deploy target to a generated repository',
+    options: [
+      REPO_DIR,
+      WORKSPACE,
+      WORKSPACE_UUID,
+      ACCOUNT,
+      REGION,
+      REPO_UUID,
+      ROLE_NAME,
+      IAC,
+      AUTH,
+      GALLERY,
+      DIFF,
+      DRY_RUN,
+      FORCE,
+      YES,
+      JSON_OUTPUT,
+    ].map(asRecorded),
+    targetFlags: true,
+    examples: [
+      'add ecr-push --dir phub-oidc-check --ecr-repository acme/web',
+      'add lambda-deploy --function-name acme-api --diff --dry-run',
+    ],
+  },
+  {
+    name: 'update',
+    args: '',
+    summary: 're-render a generated repository with changed answers, keeping hand edits',
+    options: [
+      REPO_DIR,
+      WORKSPACE,
+      WORKSPACE_UUID,
+      ACCOUNT,
+      REGION,
+      REPO_UUID,
+      ROLE_NAME,
+      IAC,
+      AUTH,
+      TARGET,
+      ENVIRONMENT,
+      GALLERY,
+      DIFF,
+      DRY_RUN,
+      FORCE,
+      YES,
+      JSON_OUTPUT,
+      BITBUCKET_TOKEN,
+    ].map(asRecorded),
+    targetFlags: true,
+    examples: [
+      'update --dir phub-oidc-check --iac cloudformation --diff',
+      "update --repo-uuid '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}' --yes",
+    ],
+  },
+  {
+    name: 'gallery',
+    args: '',
+    summary: 'list the deploy targets and the questions each asks',
+    options: [GALLERY, { flag: 'json', description: 'print the targets and their questions as JSON' }],
+    examples: ['gallery', 'gallery --gallery ./targets --json'],
+  },
+  {
+    name: 'check',
+    args: '[dir]',
+    summary: 'verify a repository offline (pipeline, trust and inline policies, IaC) and explain a token',
+    options: [
+      { flag: 'json', description: 'print the findings as JSON' },
+      SCHEMA,
+      {
+        flag: 'token',
+        value: '<jwt|@file>',
+        description: 'an OIDC token (or @file holding one): decoded, and evaluated against every trust policy',
+      },
+    ],
+    examples: ['check phub-oidc-check', 'check --token @token.jwt --json'],
+  },
+  {
+    name: 'apply',
+    args: '[dir]',
+    summary: 'create or update the OIDC provider and roles in AWS (plans first, never deletes)',
+    options: [
+      PROFILE,
+      AWS_REGION,
+      {
+        flag: 'thumbprint',
+        value: '<sha1>',
+        description: 'a certificate thumbprint for a new provider: 40 hex digits (IAM no longer needs one)',
+      },
+      { flag: 'dry-run', description: 'show the plan, change nothing' },
+      { flag: 'yes', short: 'y', description: 'apply the plan without asking' },
+    ],
+    examples: ['apply phub-oidc-check --dry-run', 'apply --profile deploy-admin --yes'],
+  },
+  {
+    name: 'doctor',
+    args: '[dir]',
+    summary: 'compare the live AWS account with the repository, with the fix for each difference',
+    options: [PROFILE, AWS_REGION, { flag: 'json', description: 'print the checks as JSON' }, BITBUCKET_TOKEN],
+    examples: ['doctor phub-oidc-check', 'doctor --profile audit --json'],
+  },
+  {
+    name: 'run',
+    args: '[dir]',
+    summary: "run the repository's check pipeline in Bitbucket and explain a refused token",
+    options: [
+      {
+        flag: 'pipeline',
+        value: 'custom:<name>',
+        default: 'custom:test-aws-oidc',
+        description: 'the custom pipeline of bitbucket-pipelines.yml to run',
+      },
+      { flag: 'branch', value: '<b>', default: 'main', description: 'the branch to run it on' },
+      { flag: 'follow', description: 'wait for the end: the result, and the log of a failed step' },
+      BITBUCKET_TOKEN,
+    ],
+    examples: ['run phub-oidc-check --follow', 'run --pipeline custom:test-aws-oidc --branch main'],
+  },
+  {
+    name: 'workshop',
+    args: '',
+    summary: 'a repository per attendee of a roster (optionally an exercise), the IaC of all their roles, and pushes',
+    options: [
+      {
+        flag: 'roster',
+        value: '<attendees.csv>',
+        required: true,
+        description: 'CSV with a header line: attendee, and optionally repo, repo_uuid and target answers',
+      },
+      {
+        flag: 'out',
+        value: '<dir>',
+        required: true,
+        description: "the folder of the attendees' repositories and the facilitator's",
+      },
+      {
+        flag: 'exercise',
+        value: '<id>[,<id>…]',
+        description: 'exercises handed out round-robin in roster order (none: a plain repository)',
+      },
+      {
+        flag: 'list-exercises',
+        alone: true,
+        description: 'list the exercises, each with the finding check reports for it',
+      },
+      WORKSPACE,
+      WORKSPACE_UUID,
+      ACCOUNT,
+      REGION,
+      {
+        ...ROLE_NAME,
+        value: '<prefix>',
+        default: DEFAULT_ROLE_PREFIX,
+        description: "the prefix of every role name: <prefix>-<attendee's repository>",
+      },
+      IAC,
+      AUTH,
+      TARGET,
+      {
+        ...ENVIRONMENT,
+        value: '<name>',
+        description: 'a deployment environment (names only: UUIDs differ per repository)',
+      },
+      GALLERY,
+      ANSWERS_FILE,
+      {
+        flag: 'push-template',
+        value: '<url with {repo}>',
+        description: "each repository's remote: {repo} becomes the attendee's repository slug",
+      },
+      {
+        flag: 'concurrency',
+        value: `<1-${WORKSHOP_CONCURRENCY.max}>`,
+        default: String(WORKSHOP_CONCURRENCY.default),
+        description: `pushes at once: a whole number from 1 to ${WORKSHOP_CONCURRENCY.max}`,
+      },
+      DRY_RUN,
+      FORCE,
+      YES,
+      { flag: 'json', description: 'print every attendee, folder and push result as JSON (asks nothing)' },
+      BITBUCKET_TOKEN,
+    ],
+    targetFlags: true,
+    examples: [
+      "workshop --roster attendees.csv --out workshop --workspace phub --workspace-uuid '{7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a}' --account 123456789012 --region eu-west-1",
+      "workshop --roster attendees.csv --out workshop --answers base.json --exercise sub-exact,none --push-template 'git@bitbucket.org:phub/{repo}.git'",
+    ],
+  },
+  {
+    name: 'workshop grade',
+    args: '<dir>',
+    summary: "check every attendee's repository of a workshop folder and tell which exercises are fixed",
+    options: [{ flag: 'json', description: 'print a row per attendee as JSON' }, SCHEMA],
+    examples: ['workshop grade workshop', 'workshop grade workshop --json'],
+  },
+];
+
+/** `add` and `update` start from the answers the repository records: a flag changes one. */
+function asRecorded(option: OptionSpec): OptionSpec {
+  if (option.answer === undefined) return option;
+  const { required: _required, ...rest } = option;
+  return { ...rest, default: 'the recorded answer' };
+}
+
+export function commandSpec(name: string): CommandSpec | undefined {
+  return COMMAND_TABLE.find((c) => c.name === name);
+}
+
+/** Every flag some command (or the CLI itself) takes, with the commands that take it. */
+export function commandFlags(): Map<string, string[]> {
+  const flags = new Map<string, string[]>();
+  for (const c of COMMAND_TABLE) for (const o of c.options) flags.set(o.flag, [...(flags.get(o.flag) ?? []), c.name]);
+  for (const o of GLOBAL_OPTIONS) flags.set(o.flag, ['pipelines-oidc']);
+  return flags;
+}

@@ -1,0 +1,57 @@
+/**
+ * An exercise repository's files: the normally rendered pipeline, IAM JSON and .gitignore, with the files
+ * the exercise breaks serialised in their place, a short README.md and EXERCISE.md from their templates.
+ */
+import type { RepoModel } from '../core/model.js';
+import type { RenderedFile } from '../core/rendered-file.js';
+import { EXERCISE_FILE, keptPaths } from '../core/workshop/exercises/repository.js';
+import type { Exercise, ExerciseFile, ExerciseRepository } from '../core/workshop/types.js';
+import type { TemplateLookup } from './files.js';
+import { toYaml, type YamlValue } from './yaml.js';
+
+/** A broken file as the repository's templates would write it. */
+function serialise(file: ExerciseFile): string {
+  if ('json' in file) return `${JSON.stringify(file.json, null, 2)}\n`;
+  // a header that promises nothing the exercise breaks
+  return `# The pipeline of this workshop exercise: see EXERCISE.md.\n${toYaml(file.pipeline as YamlValue).trimEnd()}\n`;
+}
+
+function exerciseContext(model: RepoModel, exercise: ExerciseRepository) {
+  return {
+    name: model.answers.name,
+    repository: `${model.answers.workspace}/${model.answers.name}`,
+    account: model.answers.account,
+    roles: model.roles.map((r) => ({
+      arn: r.concreteArn,
+      environment: r.environment ?? '',
+      trustFile: r.trustFile,
+      permissionsFile: r.permissionsFile,
+    })),
+    title: exercise.text.title,
+    task: exercise.text.task,
+    hints: exercise.text.hints.map((text, i) => ({ number: String(i + 1), text })),
+  };
+}
+
+/** The exercise repository of `model`: `files` are its normally rendered files. */
+export function exerciseFiles(
+  exercise: Exercise,
+  model: RepoModel,
+  files: RenderedFile[],
+  template: TemplateLookup,
+): RenderedFile[] {
+  const built = exercise.repository(model);
+  const rendered = new Map(files.map((f) => [f.path, f.content]));
+  const replaced = new Map(built.broken.map((f) => [f.path, serialise(f)]));
+  const context = exerciseContext(model, built);
+  const gitignore = rendered.get('.gitignore');
+  return [
+    ...keptPaths(model).flatMap((path) => {
+      const content = replaced.get(path) ?? rendered.get(path);
+      return content === undefined ? [] : [{ path, content }];
+    }),
+    { path: 'README.md', content: template<typeof context>('exercise/README.md.hbs')(context) },
+    { path: EXERCISE_FILE, content: template<typeof context>('exercise/EXERCISE.md.hbs')(context) },
+    ...(gitignore === undefined ? [] : [{ path: '.gitignore', content: gitignore }]),
+  ];
+}
