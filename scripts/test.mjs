@@ -8,13 +8,15 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 // NO_COLOR alone: with FORCE_COLOR also set, Node warns on stderr in every child process
 const withoutForceColor = ({ FORCE_COLOR, ...env }) => env;
+// a developer's Bitbucket credentials would send `new` to the real API: the suites give their own
+const withoutBitbucket = (env) => Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('BITBUCKET_')));
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 // the suites cache (schema, compiled validator) in a folder of their own: never the user's, the same everywhere
 const cache = mkdtempSync(join(tmpdir(), 'pipelines-oidc-test-cache-'));
 const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...withoutForceColor(process.env), NO_COLOR: '1', XDG_CACHE_HOME: cache },
+  env: { ...withoutBitbucket(withoutForceColor(process.env)), NO_COLOR: '1', XDG_CACHE_HOME: cache },
 });
 let output = '';
 child.stdout.on('data', (chunk) => {

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   apply: () => import('./commands/apply.js'),
   doctor: () => import('./commands/doctor.js'),
   rehearse: () => import('./commands/rehearse.js'),
+  run: () => import('./commands/run.js'),
   workshop: () => import('./commands/workshop-cli.js').then((m) => ({ run: m.runCommand })),
 };
 

@@ -35,7 +35,7 @@ function loaded(args: string[]): string[] {
 
 const sdk = (modules: string[]) => modules.filter((m) => m.startsWith('@aws-sdk/') || m.startsWith('@smithy/'));
 
-test('new, check and gallery load no AWS SDK', () => {
+test('new, check, gallery and run load no AWS SDK', () => {
   assert.is(
     runNew(['repo', '--answers', EXAMPLE_ANSWERS_FILE, '--dir', repo, '--yes', '--no-git'], tmp.path).status,
     0,
@@ -44,6 +44,8 @@ test('new, check and gallery load no AWS SDK', () => {
     ['new', 'other', '--answers', EXAMPLE_ANSWERS_FILE, '--dir', join(tmp.path, 'other'), '--yes', '--no-git'],
     ['check', repo],
     ['gallery'],
+    // stops at the missing Bitbucket token, after loading everything run imports
+    ['run', repo],
   ]) {
     assert.equal(sdk(loaded(args)), [], args[0]);
   }

@@ -1,8 +1,10 @@
 /** `pipelines-oidc doctor [dir] [--json] [--profile <p>] [--region <r>]`: the live account against the repository. */
+import { resolve } from 'node:path';
 import { doctorChecks } from '../core/iam/doctor.js';
 import { UsageError } from '../errors.js';
 import { bold, dim, green, red } from '../io/style.js';
 import { parseCommand } from './args.js';
+import { openBitbucket } from './bitbucket-session.js';
 import { loadDesired, observe } from './iam-target.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -16,6 +18,12 @@ export async function run(argv: string[]): Promise<number> {
   });
   aws.close();
   const checks = doctorChecks(desired, observed);
+  // with Bitbucket credentials, the Bitbucket side is checked too
+  const session = openBitbucket(process.cwd(), process.env, args.values['bitbucket-token']);
+  if (session) {
+    const { bitbucketDoctor } = await import('./doctor-bitbucket.js');
+    checks.push(...(await bitbucketDoctor(resolve(process.cwd(), args.positionals[0] ?? '.'), desired, session)));
+  }
   const ok = checks.every((c) => c.ok);
   if (args.values.json) {
     process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
@@ -28,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   ]);
   const failed = checks.filter((c) => !c.ok).length;
   process.stdout.write(
-    `${bold(`IAM of account ${desired.account} against ${args.positionals[0] ?? '.'}`)}\n${lines.join('\n')}\n\n${ok ? green(`✓ all ${checks.length} checks pass`) : red(`✗ ${failed} of ${checks.length} checks fail`)}\n`,
+    `${bold(`IAM of account ${desired.account}${session ? ' and Bitbucket' : ''} against ${args.positionals[0] ?? '.'}`)}\n${lines.join('\n')}\n\n${ok ? green(`✓ all ${checks.length} checks pass`) : red(`✗ ${failed} of ${checks.length} checks fail`)}\n`,
   );
   return ok ? 0 : 1;
 }

@@ -3,7 +3,8 @@ import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { galleryArg, parseCommand } from './args.js';
-import { runNew } from './new.js';
+import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
+import { runNew, type NewOptions } from './new.js';
 
 export async function run(argv: string[]): Promise<number> {
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
@@ -11,10 +12,10 @@ export async function run(argv: string[]): Promise<number> {
   const v = args.values;
   if (args.positionals.length > 1)
     throw new UsageError(`new takes one <name>, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
-  const flags = args.answers;
+  const flags: Record<string, string | undefined> = args.answers;
   if (args.positionals[0] !== undefined) flags['name'] = args.positionals[0];
   const json = Boolean(v['json']);
-  const result = await runNew({
+  const options: NewOptions = {
     cwd: process.cwd(),
     env: process.env,
     flags,
@@ -30,7 +31,28 @@ export async function run(argv: string[]): Promise<number> {
     interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
     json,
     out: (text) => process.stdout.write(text),
-  });
+  };
+  const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
+  if (!v['bitbucket'] && (v['apply'] || v['run'] || v['project'] !== undefined))
+    throw new UsageError('--apply, --run and --project go with --bitbucket');
+  if (v['bitbucket'] && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);
+  if (session) {
+    // with a token, Bitbucket knows the UUIDs; --bitbucket also sets the repository up
+    const bitbucket = await import('./new-bitbucket.js');
+    if (v['bitbucket']) {
+      const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      const project = v['project'] as string | undefined;
+      return bitbucket.newWithBitbucket(options, session, {
+        ...(project === undefined ? {} : { project }),
+        apply: Boolean(v['apply']),
+        run: Boolean(v['run']),
+        yes: Boolean(v['yes']),
+        tty,
+      });
+    }
+    options.flags = (await bitbucket.lookUp(options, session)).flags;
+  }
+  const result = await runNew(options);
   if (json) {
     const { dir, files, roleArn, next } = result;
     process.stdout.write(`${JSON.stringify({ dir, files, roleArn, next }, null, 2)}\n`);

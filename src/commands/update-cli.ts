@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { openRepository } from '../io/repository.js';
 import { parseCommand } from './args.js';
+import { openBitbucket } from './bitbucket-session.js';
 import { runUpdate } from './update.js';
 
 /** `--dir` and `--gallery` before the full parse: which target flags exist depends on the repository's gallery. */
@@ -32,7 +33,11 @@ async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> 
         : `update takes no arguments, got ${args.positionals.join(' ')}`,
     );
   }
-  const flags = args.answers;
+  let flags: Record<string, string | undefined> = args.answers;
+  // with a token, UUIDs the manifest lacks come from Bitbucket
+  const session = mode === 'update' ? openBitbucket(process.cwd(), process.env, v['bitbucket-token']) : undefined;
+  if (session)
+    flags = await (await import('./update-bitbucket.js')).lookUpForUpdate(repo.manifest.answers, flags, session);
   const json = Boolean(v['json']);
   await runUpdate({
     repo,

@@ -7,6 +7,7 @@ import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { galleryArg, parseCommand } from './args.js';
+import { openBitbucket } from './bitbucket-session.js';
 import { runWorkshop } from './workshop.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -18,7 +19,15 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(
       `workshop takes no positional arguments, got ${args.positionals.join(' ')} (see pipelines-oidc workshop --help)`,
     );
-  const flags = args.answers;
+  let flags: Record<string, string | undefined> = args.answers;
+  // with a token, the workspace's and the attendees' repository UUIDs come from Bitbucket
+  const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
+  const known = session
+    ? await (
+        await import('./workshop-bitbucket.js')
+      ).lookUpForWorkshop(process.cwd(), flags, v['answers'] as string | undefined, session)
+    : undefined;
+  if (known) flags = known.flags;
   const concurrency = v['concurrency'] as string | undefined;
   const json = Boolean(v['json']);
   const result = await runWorkshop({
@@ -45,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
     json,
     tty: Boolean(process.stdout.isTTY),
+    ...(known ? { knownRepoUuids: known.repoUuids } : {}),
     out: (text) => process.stdout.write(text),
   });
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

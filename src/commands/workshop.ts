@@ -36,6 +36,8 @@ export interface WorkshopOptions extends AnswerInput {
   json: boolean;
   /** stdout is a terminal: push progress redraws one status line instead of printing plain lines. */
   tty: boolean;
+  /** Repository UUIDs from Bitbucket by slug (with a token): they fill the roster's empty repo_uuid cells. */
+  knownRepoUuids?: Readonly<Record<string, string>>;
   out: (text: string) => void;
 }
 
@@ -76,6 +78,7 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
     gallery: opts.gallery,
     roster: { label: opts.roster, text: readRoster(opts.cwd, opts.roster) },
     exercises,
+    ...(opts.knownRepoUuids ? { knownRepoUuids: opts.knownRepoUuids } : {}),
   });
 
   const outDir = resolve(opts.cwd, opts.outDir);

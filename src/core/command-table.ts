@@ -125,6 +125,12 @@ const AWS_TIMEOUT: OptionSpec = {
   default: String(TIMEOUTS.aws),
   description: `give up an AWS request that gets no answer for this long (1 to ${TIMEOUTS.max}; each of the SDK's 3 attempts)`,
 };
+const BITBUCKET_TOKEN: OptionSpec = {
+  flag: 'bitbucket-token',
+  value: '@<file>',
+  description:
+    'Bitbucket credentials from a file (an access token, or email:api-token); default: BITBUCKET_EMAIL + BITBUCKET_API_TOKEN, or BITBUCKET_ACCESS_TOKEN',
+};
 
 /** The workshop's --concurrency (pushes at once): its default and its largest value. */
 export const WORKSHOP_CONCURRENCY = { default: 4, max: 32 } as const;
@@ -155,6 +161,15 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       NEW_FORCE,
       YES,
       { flag: 'json', description: 'print {"dir", "files", "roleArn", "next"} (asks nothing)' },
+      {
+        flag: 'bitbucket',
+        description:
+          'set Bitbucket up first (repository, Pipelines, environments, variables: planned, asked, never deleted), then push with the token',
+      },
+      { flag: 'project', value: '<key>', description: 'with --bitbucket: the project of a repository it creates' },
+      { flag: 'apply', description: 'with --bitbucket: then create the IAM side (as pipelines-oidc apply)' },
+      { flag: 'run', description: 'with --bitbucket: then run the check pipeline and print its result' },
+      BITBUCKET_TOKEN,
     ],
     targetFlags: true,
     examples: [
@@ -211,6 +226,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       FORCE_OURS,
       YES,
       JSON_OUTPUT,
+      BITBUCKET_TOKEN,
     ].map(asRecorded),
     targetFlags: true,
     examples: [
@@ -262,7 +278,13 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     name: 'doctor',
     args: '[dir]',
     summary: 'compare the live AWS account with the repository, with the fix for each difference',
-    options: [PROFILE, AWS_REGION, AWS_TIMEOUT, { flag: 'json', description: 'print the checks as JSON' }],
+    options: [
+      PROFILE,
+      AWS_REGION,
+      AWS_TIMEOUT,
+      { flag: 'json', description: 'print the checks as JSON' },
+      BITBUCKET_TOKEN,
+    ],
     examples: ['doctor phub-oidc-check', 'doctor --profile audit --json'],
   },
   {
@@ -296,6 +318,23 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       { flag: 'json', description: 'print {ok, runs:[{run, steps:[{name, ok, calls, output}]}]}' },
     ],
     examples: ['rehearse phub-oidc-check', 'rehearse --runs 1 --pipeline custom:deploy-s3-static-site --json'],
+  },
+  {
+    name: 'run',
+    args: '[dir]',
+    summary: "run the repository's check pipeline in Bitbucket and explain a refused token",
+    options: [
+      {
+        flag: 'pipeline',
+        value: 'custom:<name>',
+        default: 'custom:test-aws-oidc',
+        description: 'the custom pipeline of bitbucket-pipelines.yml to run',
+      },
+      { flag: 'branch', value: '<b>', default: 'main', description: 'the branch to run it on' },
+      { flag: 'follow', description: 'wait for the end: the result, and the log of a failed step' },
+      BITBUCKET_TOKEN,
+    ],
+    examples: ['run phub-oidc-check --follow', 'run --pipeline custom:test-aws-oidc --branch main'],
   },
   {
     name: 'workshop',
@@ -360,6 +399,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       FORCE,
       YES,
       { flag: 'json', description: 'print every attendee, folder and push result as JSON (asks nothing)' },
+      BITBUCKET_TOKEN,
     ],
     targetFlags: true,
     examples: [

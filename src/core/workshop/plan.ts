@@ -39,6 +39,8 @@ export interface PlanInput {
   roster: { label: string; text: string };
   /** Exercises in round-robin order (null: no exercise); empty when --exercise is not given. */
   exercises: ReadonlyArray<Exercise | null>;
+  /** Repository UUIDs Bitbucket knows, by slug: they fill an empty repo_uuid, and a different one is a problem of its line. */
+  knownRepoUuids?: Readonly<Record<string, string>>;
 }
 
 /** `--exercise a,none,b` → the exercises in order; every id must be known. */
@@ -120,6 +122,13 @@ export function planWorkshop(input: PlanInput): WorkshopPlan {
       );
       return;
     }
+    const known = input.knownRepoUuids?.[attendee.repo];
+    if (known && attendee.repoUuid && known !== attendee.repoUuid) {
+      problems.push(
+        `line ${attendee.line}: repo_uuid {${attendee.repoUuid}} differs from the UUID Bitbucket gives ${attendee.repo} ({${known}})`,
+      );
+      return;
+    }
     let answers: Answers;
     try {
       answers = resolveAnswers(
@@ -129,7 +138,7 @@ export function planWorkshop(input: PlanInput): WorkshopPlan {
             ...sources.flags,
             ...attendee.targetAnswers,
             name: attendee.repo,
-            repoUuid: attendee.repoUuid,
+            repoUuid: attendee.repoUuid || known || '',
             roleName: attendee.roleName,
           },
         },

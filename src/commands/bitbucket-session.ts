@@ -1,0 +1,22 @@
+/** What the commands that talk to Bitbucket share: a client when credentials are given. */
+import { apiBaseUrl, readBitbucketAuth, type BitbucketAuth } from '../io/bitbucket/auth.js';
+import { BitbucketClient } from '../io/bitbucket/client.js';
+
+export interface BitbucketSession {
+  auth: BitbucketAuth;
+  client: BitbucketClient;
+}
+
+/** A session when a token is given (flag, else environment); undefined otherwise. */
+export function openBitbucket(
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+  flag: unknown,
+): BitbucketSession | undefined {
+  const auth = readBitbucketAuth(cwd, env, typeof flag === 'string' ? flag : undefined);
+  if (!auth) return undefined;
+  return { auth, client: new BitbucketClient({ baseUrl: apiBaseUrl(env), auth }) };
+}
+
+export const NO_TOKEN =
+  'set BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (an Atlassian API token with scopes), or BITBUCKET_ACCESS_TOKEN (a repository, project or workspace access token), or pass --bitbucket-token @<file>';

@@ -1,0 +1,50 @@
+/** `doctor`'s Bitbucket part, run when credentials are given: reads Bitbucket and the issuer, then the pure checks. */
+import { join, relative } from 'node:path';
+import { bitbucketChecks } from '../core/bitbucket-setup/doctor.js';
+import { environmentType } from '../core/bitbucket-setup/plan.js';
+import type { DoctorCheck } from '../core/iam/doctor.js';
+import type { DesiredState } from '../core/iam/types.js';
+import { MANIFEST_FILE } from '../core/model.js';
+import { shQuote } from '../core/shell.js';
+import { parseEnvironments } from '../core/validate.js';
+import { CliError } from '../errors.js';
+import { readBitbucket } from '../io/bitbucket/state.js';
+import { openRepository } from '../io/repository.js';
+import type { BitbucketSession } from './bitbucket-session.js';
+
+export async function bitbucketDoctor(
+  dir: string,
+  desired: DesiredState,
+  session: BitbucketSession,
+): Promise<DoctorCheck[]> {
+  const { answers } = openRepository({ cwd: dir }).manifest;
+  const environments = parseEnvironments(answers.environments);
+  const issuerPath = `/workspaces/${encodeURIComponent(answers.workspace)}/pipelines-config/identity/oidc/.well-known/openid-configuration`;
+  const [observed, discovery] = await Promise.all([
+    readBitbucket(
+      session.client,
+      answers.workspace,
+      answers.name,
+      environments.map((e) => e.name),
+    ),
+    session.client.find<{ issuer?: unknown }>(issuerPath).then(
+      (doc) => doc ?? { error: 'not found (404)' },
+      (e: unknown) => ({ error: e instanceof CliError ? e.message : String(e) }),
+    ),
+  ]);
+  const shown = relative(process.cwd(), dir) || '.';
+  return bitbucketChecks({
+    desired: {
+      workspace: answers.workspace,
+      slug: answers.name,
+      environments: environments.map((e) => ({ name: e.name, type: environmentType(e.name) })),
+      repositoryVariables: desired.repositoryVariables,
+      deploymentVariables: desired.deploymentVariables,
+    },
+    repoUuid: answers.repoUuid,
+    environmentUuids: Object.fromEntries(environments.map((e) => [e.name, e.uuid])),
+    observed,
+    discovery,
+    setupCommand: `pipelines-oidc new ${answers.name} --answers ${shQuote(join(shown, MANIFEST_FILE))} --dir ${shQuote(shown)} --bitbucket (plans only what is missing)`,
+  });
+}

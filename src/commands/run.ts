@@ -1,0 +1,174 @@
+/**
+ * `pipelines-oidc run [dir] [--pipeline custom:<name>] [--branch <b>] [--follow]`: runs the repository's
+ * custom pipeline in Bitbucket and, with --follow, waits for its end. A failed step shows its log's tail;
+ * when STS refused the token there, the step's claims (rebuilt from Bitbucket's UUIDs) are judged against
+ * the repository's files exactly as `check --token` judges a pasted token.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { bare } from '../core/bitbucket-setup/lookups.js';
+import * as pipelineRun from '../core/bitbucket-setup/pipeline-run.js';
+import { runChecks } from '../core/check/index.js';
+import { RunError, UsageError } from '../errors.js';
+import * as api from '../io/bitbucket/api.js';
+import type { BitbucketClient } from '../io/bitbucket/client.js';
+import { workspaceUuid } from '../io/bitbucket/state.js';
+import { readCheckInput } from '../io/check-input.js';
+import { openRepository } from '../io/repository.js';
+import { bold, dim, green, red, yellow } from '../io/style.js';
+import { parseCommand } from './args.js';
+import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
+
+export interface RunPipelineOptions {
+  dir: string;
+  client: BitbucketClient;
+  pipeline: string;
+  branch: string;
+  follow: boolean;
+  out: NodeJS.WriteStream;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** Polls until the pipeline completes: 1 s at first, then half as long again each time, at most 10 s apart. */
+async function follow(
+  client: BitbucketClient,
+  ws: string,
+  slug: string,
+  pipeline: api.ApiPipeline,
+  out: NodeJS.WriteStream,
+): Promise<api.ApiPipeline> {
+  const label = `pipeline #${pipeline.build_number ?? '?'}`;
+  const started = Date.now();
+  let current = pipeline;
+  let shown = '';
+  let wait = 1000;
+  let frame = 0;
+  while (!pipelineRun.isFinished(current.state)) {
+    const state = [current.state.name, current.state.stage?.name].filter(Boolean).join(' ');
+    if (out.isTTY)
+      out.write(
+        `\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label}: ${state} ${dim(`${Math.round((Date.now() - started) / 1000)} s`)}`,
+      );
+    else if (state !== shown) out.write(`${label}: ${state}\n`);
+    shown = state;
+    await sleep(wait);
+    wait = Math.min(10_000, Math.round(wait * 1.5));
+    current = await api.getPipeline(client, ws, slug, current.uuid);
+  }
+  if (out.isTTY) out.write('\r\x1b[2K');
+  return current;
+}
+
+/** Judges the step's claims against the repository's files, as `check --token` does; the report's lines. */
+function explain(dir: string, claimsToken: string): string[] {
+  const input = readCheckInput(dir);
+  let model;
+  try {
+    model = openRepository({ cwd: dir }).model();
+  } catch {
+    // answers that no longer validate: the files are judged alone, as check does for a hand-written repository
+    model = undefined;
+  }
+  const report = runChecks(input, { ...(model ? { model } : {}), token: claimsToken, now: new Date() });
+  if (!report.token) return [];
+  return [
+    `  ${dim(`claims of the step's token: ${JSON.stringify(report.token.conditionKeys)}`)}`,
+    ...report.token.roles.flatMap((r) => [
+      `  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`,
+      ...r.reasons.map((x) => `      ${x}`),
+    ]),
+  ];
+}
+
+export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
+  const { answers } = openRepository({ cwd: opts.dir }).manifest;
+  const { workspace, name: slug } = answers;
+  const { client, out } = opts;
+  const target = pipelineRun.pipelineTarget(opts.branch, opts.pipeline);
+  const started = await api.triggerPipeline(client, workspace, slug, target);
+  out.write(
+    `${green('✔')} Started pipeline #${started.build_number ?? '?'} (${opts.pipeline} on ${opts.branch}) in ${workspace}/${slug}\n`,
+  );
+  if (!opts.follow) {
+    out.write(`${dim('Follow it with: pipelines-oidc run --follow, or in Bitbucket under Pipelines.')}\n`);
+    return 0;
+  }
+  const done = await follow(client, workspace, slug, started, out);
+  const result = pipelineRun.resultOf(done.state);
+  const steps = await api.listSteps(client, workspace, slug, done.uuid);
+  const lines: string[] = [];
+  let explained = false;
+  for (const step of steps) {
+    const ok = pipelineRun.resultOf(step.state) === 'SUCCESSFUL';
+    lines.push(`${ok ? green('✔') : red('✖')} ${step.name ?? 'step'}: ${pipelineRun.resultOf(step.state)}`);
+    const log = (await api.getStepLog(client, workspace, slug, done.uuid, step.uuid)) ?? '';
+    if (ok) {
+      // the check step prints the session it got: the handshake, in one line
+      const signedIn = log.split('\n').find((l) => l.trim().startsWith('Signed in as '));
+      if (signedIn) lines.push(`  ${signedIn.trim()}`);
+      continue;
+    }
+    if (log) lines.push(dim('  last lines of its log:'), ...pipelineRun.tail(log, 15).map((l) => `  │ ${l}`));
+    const refusal = pipelineRun.stsRefusal(log);
+    if (!refusal || explained) continue;
+    explained = true;
+    const [wsUuid, repo, environments] = await Promise.all([
+      workspaceUuid(client, workspace),
+      api.getRepository(client, workspace, slug),
+      api.listEnvironments(client, workspace, slug),
+    ]);
+    if (!repo) throw new RunError(`Bitbucket no longer knows the repository ${workspace}/${slug}`);
+    const pipelineYml = parseYaml(readFileSync(join(opts.dir, 'bitbucket-pipelines.yml'), 'utf8')) as unknown;
+    const envName = pipelineRun
+      .stepEnvironments(pipelineYml, opts.pipeline.slice('custom:'.length))
+      .get(step.name ?? '');
+    const env = envName ? environments.find((e) => e.name.toLowerCase() === envName.toLowerCase()) : undefined;
+    const claims = pipelineRun.stepClaims(
+      {
+        workspace,
+        workspaceUuid: wsUuid,
+        repoUuid: bare(repo.uuid),
+        ...(env ? { environmentUuid: bare(env.uuid) } : {}),
+        pipelineUuid: bare(done.uuid),
+        stepUuid: bare(step.uuid),
+        branch: opts.branch,
+      },
+      new Date(),
+    );
+    lines.push(
+      '',
+      bold('STS refused the token'),
+      `  ${refusal}`,
+      ...explain(opts.dir, pipelineRun.unsignedToken(claims)),
+    );
+  }
+  const ok = result === 'SUCCESSFUL';
+  lines.push(
+    '',
+    ok
+      ? green(`✔ pipeline #${done.build_number ?? '?'} succeeded: the step assumed the role over OIDC`)
+      : red(`✖ pipeline #${done.build_number ?? '?'} ${result.toLowerCase()}`),
+  );
+  out.write(`${lines.join('\n')}\n`);
+  return ok ? 0 : 1;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseCommand('run', argv);
+  if (args.positionals.length > 1) throw new UsageError(`run takes one [dir], got ${args.positionals.join(' ')}`);
+  const session = openBitbucket(process.cwd(), process.env, args.values['bitbucket-token']);
+  if (!session) throw new UsageError(`run needs Bitbucket credentials: ${NO_TOKEN}`);
+  const branch = (args.values.branch as string | undefined) ?? 'main';
+  if (!branch.trim() || /\s/.test(branch)) throw new UsageError('--branch: must be a branch name');
+  return runPipeline({
+    dir: resolve(process.cwd(), args.positionals[0] ?? '.'),
+    client: session.client,
+    pipeline: (args.values.pipeline as string | undefined) ?? pipelineRun.DEFAULT_PIPELINE,
+    branch,
+    follow: Boolean(args.values.follow),
+    out: process.stdout,
+  });
+}

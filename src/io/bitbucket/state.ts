@@ -1,0 +1,78 @@
+/** Reads what Bitbucket holds for one repository: the observed state the planner and doctor compare with. */
+import { bare } from '../../core/bitbucket-setup/lookups.js';
+import type { ObservedBitbucket, ObservedVariable } from '../../core/bitbucket-setup/types.js';
+import { uuid } from '../../core/validate.js';
+import { UsageError } from '../../errors.js';
+import * as api from './api.js';
+import { BitbucketApiError, type BitbucketClient } from './client.js';
+
+const variable = (v: api.ApiVariable): ObservedVariable => ({
+  uuid: v.uuid,
+  key: v.key,
+  secured: Boolean(v.secured),
+  ...(v.value === undefined ? {} : { value: v.value }),
+});
+
+/** The workspace's UUID; `given` stands in when the token may not read the workspace (a repository access token). */
+export async function workspaceUuid(client: BitbucketClient, workspace: string, given?: string): Promise<string> {
+  let ws;
+  try {
+    ws = await api.getWorkspace(client, workspace);
+  } catch (e) {
+    const flag = given === undefined ? undefined : uuid(given);
+    if (flag && 'value' in flag && e instanceof BitbucketApiError && e.status === 403) return flag.value;
+    throw e;
+  }
+  if (!ws)
+    throw new UsageError(`--workspace ${workspace}: Bitbucket knows no such workspace (or the token cannot see it)`);
+  return bare(ws.uuid);
+}
+
+/** The repository and everything the setup touches in it; environment names are those the repository asks for. */
+export async function readBitbucket(
+  client: BitbucketClient,
+  workspace: string,
+  slug: string,
+  environmentNames: string[],
+  givenWorkspaceUuid?: string,
+): Promise<ObservedBitbucket> {
+  const [wsUuid, repository] = await Promise.all([
+    workspaceUuid(client, workspace, givenWorkspaceUuid),
+    api.getRepository(client, workspace, slug),
+  ]);
+  const observed: ObservedBitbucket = {
+    workspaceUuid: wsUuid,
+    pipelinesEnabled: false,
+    repositoryVariables: [],
+    environments: [],
+    deploymentVariables: {},
+  };
+  if (!repository) return observed;
+  const https = repository.links?.clone?.find((l) => l.name === 'https')?.href;
+  observed.repository = { uuid: bare(repository.uuid), ...(https ? { httpsUrl: https } : {}) };
+  const [config, environments] = await Promise.all([
+    api.getPipelinesConfig(client, workspace, slug),
+    api.listEnvironments(client, workspace, slug),
+  ]);
+  observed.pipelinesEnabled = Boolean(config?.enabled);
+  observed.environments = environments.map((e) => ({
+    uuid: bare(e.uuid),
+    name: e.name,
+    ...(e.environment_type?.name ? { type: e.environment_type.name } : {}),
+  }));
+  // variables can be listed only once Pipelines is enabled
+  if (observed.pipelinesEnabled)
+    observed.repositoryVariables = (await api.listVariables(client, workspace, slug)).map(variable);
+  const wanted = observed.environments.filter((e) =>
+    environmentNames.some((n) => n.toLowerCase() === e.name.toLowerCase()),
+  );
+  const lists = await Promise.all(
+    wanted.map((e) => api.listDeploymentVariables(client, workspace, slug, `{${e.uuid}}`)),
+  );
+  wanted.forEach(
+    (e, i) =>
+      (observed.deploymentVariables[environmentNames.find((n) => n.toLowerCase() === e.name.toLowerCase())!] =
+        lists[i]!.map(variable)),
+  );
+  return observed;
+}

@@ -1,0 +1,137 @@
+/** The Bitbucket API client in-process against small local servers: retries, back-off, pagination, errors, timeouts. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BitbucketApiError, BitbucketClient } from '../src/io/bitbucket/client.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
+
+async function serve(handler: Handler): Promise<{ url: string; hits: string[]; close: () => Promise<void> }> {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    handler(req, res, hits.length);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/2.0`,
+    hits,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+};
+const client = (url: string, extra: Partial<ConstructorParameters<typeof BitbucketClient>[0]> = {}) =>
+  new BitbucketClient({ baseUrl: url, auth: { kind: 'access-token', token: 'secret-token' }, ...extra });
+const failure = async (p: Promise<unknown>): Promise<BitbucketApiError> => {
+  try {
+    await p;
+  } catch (e) {
+    assert.instance(e, BitbucketApiError);
+    return e as BitbucketApiError;
+  }
+  throw new Error('expected a failure');
+};
+
+test('a GET answered 503 then 429 (Retry-After as an HTTP date) is retried until it succeeds', async () => {
+  const s = await serve((_req, res, n) => {
+    if (n === 1) return json(res, 503, { type: 'error', error: { message: 'Service unavailable' } });
+    if (n === 2)
+      return json(
+        res,
+        429,
+        { type: 'error', error: { message: 'slow down' } },
+        { 'retry-after': new Date(Date.now() + 1000).toUTCString() },
+      );
+    json(res, 200, { uuid: '{x}' });
+  });
+  try {
+    assert.equal(await client(s.url).get('/workspaces/phub'), { uuid: '{x}' });
+    assert.is(s.hits.length, 3);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a POST answered 500 is not repeated (it may have been made); the error is one line with Bitbucket message and detail', async () => {
+  const s = await serve((_req, res) =>
+    json(res, 500, { type: 'error', error: { message: 'Something went wrong.', detail: 'try later' } }),
+  );
+  try {
+    const e = await failure(client(s.url).send('POST', '/repositories/a/b', {}));
+    assert.is(e.message, 'Bitbucket POST /2.0/repositories/a/b: 500 Something went wrong: try later');
+    assert.is(e.status, 500);
+    assert.is(s.hits.length, 1);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a Retry-After longer than we wait, and retries used up, end as a 429 error saying to wait', async () => {
+  const s = await serve((_req, res) =>
+    json(res, 429, { type: 'error', error: { message: 'Rate limit exceeded' } }, { 'retry-after': '3600' }),
+  );
+  try {
+    const e = await failure(client(s.url).get('/workspaces/phub'));
+    assert.match(e.message, '429 rate limited (Rate limit exceeded): wait a few minutes');
+    assert.is(s.hits.length, 1);
+  } finally {
+    await s.close();
+  }
+});
+
+test('pages are followed through next; a next link to another host is refused (the token stays with Bitbucket)', async () => {
+  let base = '';
+  const s = await serve((req, res) => {
+    if (req.url === '/2.0/list') return json(res, 200, { values: [1, 2], next: `${base}/list?page=2` });
+    if (req.url === '/2.0/list?page=2') return json(res, 200, { values: [3] });
+    json(res, 200, { values: [1], next: 'http://other.example/2.0/list?page=2' });
+  });
+  base = s.url;
+  try {
+    assert.equal(await client(s.url).list('/list'), [1, 2, 3]);
+    const e = await failure(client(s.url).list('/elsewhere'));
+    assert.match(e.message, 'another host (http://other.example)');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a server that never answers: the timeout ends each attempt, then one line says Bitbucket could not be reached', async () => {
+  const s = await serve(() => undefined);
+  try {
+    const e = await failure(client(s.url, { timeoutMs: 150, retries: 1 }).get('/workspaces/phub'));
+    assert.match(e.message, 'cannot reach Bitbucket for GET /2.0/workspaces/phub');
+    assert.is(e.status, 0);
+    assert.is(s.hits.length, 2);
+  } finally {
+    await s.close();
+  }
+});
+
+test('403 without detail.required still says what to do; 401 names the credential, never the token', async () => {
+  const s = await serve((req, res) =>
+    req.url?.includes('forbidden')
+      ? json(res, 403, { type: 'error', error: { message: 'Access denied' } })
+      : json(res, 401, { type: 'error', error: { message: 'Unauthorized' } }),
+  );
+  try {
+    assert.match(
+      (await failure(client(s.url).get('/forbidden'))).message,
+      '403 Access denied: the token or its account may not do this',
+    );
+    const e = await failure(client(s.url).get('/x'));
+    assert.match(e.message, '401 Unauthorized: the access token was refused');
+    assert.not.match(e.message, 'secret-token');
+  } finally {
+    await s.close();
+  }
+});
+
+test.run();
