@@ -77,7 +77,8 @@ export async function run(argv: string[]): Promise<number> {
     !input.trustPolicies.length &&
     !input.permissionPolicies.length &&
     !input.terraform.length &&
-    !input.cloudformation.length
+    !input.cloudformation.length &&
+    !input.unread.length
   ) {
     throw new UsageError(
       `check: ${args.positionals[0] ?? '.'} holds no bitbucket-pipelines.yml, IAM policy, Terraform or CloudFormation file`,

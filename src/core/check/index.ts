@@ -7,7 +7,9 @@ import {
   pipelineFindings,
   repositoryFindings,
   trustFindings,
+  unreadFindings,
 } from './findings.js';
+import { withinNestingLimit } from './input-limits.js';
 import type { SchemaValidator } from './pipeline-schema.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
@@ -81,10 +83,12 @@ function identityOf(roles: RoleUnderTest[], model: RepoModel | undefined): Ident
   return undefined;
 }
 
-export function runChecks(input: CheckInput, options: CheckOptions): CheckReport {
+export function runChecks(given: CheckInput, options: CheckOptions): CheckReport {
+  const input = withinNestingLimit(given);
   const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
   const { model, expected } = options;
   const findings: Finding[] = [
+    ...input.unread.flatMap(unreadFindings),
     ...(input.pipeline ? pipelineFindings(input.pipeline, options.schemaValidator) : []),
     ...input.trustPolicies.flatMap(trustFindings),
     ...input.permissionPolicies.flatMap(permissionsFindings),

@@ -18,8 +18,9 @@ import {
 } from '../bitbucket.js';
 import { BROADEST, managedPolicyBreadth } from '../iam-policy.js';
 import { isObject } from '../json.js';
+import { wildcardMatch } from '../wildcard.js';
 import { actionsOf } from './iam-actions.js';
-import { readPolicy, wildcard, type ConditionEntry, type PolicyStatement } from './policy-grammar.js';
+import { readPolicy, type ConditionEntry, type PolicyStatement } from './policy-grammar.js';
 import { hit, type Hit } from './report.js';
 import type { Severity, SourceFile } from './types.js';
 
@@ -30,7 +31,8 @@ const list = (v: unknown): string[] =>
 const quote = (s: string) => JSON.stringify(s);
 
 /** Whether a statement's actions include `action` (IAM matches action names case-insensitively, with wildcards). */
-const allows = (s: PolicyStatement, action: string) => !s.notAction && s.actions.some((a) => wildcard(a).test(action));
+const allows = (s: PolicyStatement, action: string) =>
+  !s.notAction && s.actions.some((a) => wildcardMatch(a, action, { ignoreCase: true }));
 
 /** What is wrong with an issuer host/path (in a provider ARN or a condition key), if anything. */
 function issuerProblem(hostPath: string): string | undefined {

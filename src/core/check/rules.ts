@@ -4,6 +4,7 @@
  * runs this table; the README's table is generated from it, and a test walks it.
  */
 import { iacDrift, type RepositorySource } from './drift.js';
+import { symlinkFile, unreadFile } from './input-limits.js';
 import { oidcMissing, pipelineSchema, staticKeys, type PipelineSource } from './pipeline-findings.js';
 import {
   broadManagedPolicies,
@@ -19,7 +20,7 @@ import {
   type PolicySource,
 } from './policy-findings.js';
 import type { FileHit, Hit } from './report.js';
-import type { Severity, SourceFile } from './types.js';
+import type { Severity, SourceFile, UnreadFile } from './types.js';
 
 /** What a rule reads: one kind of file, or the repository as a whole; a rule may read several kinds. */
 export interface RuleChecks {
@@ -31,6 +32,8 @@ export interface RuleChecks {
   /** Terraform and CloudFormation files. */
   infrastructure?: (file: SourceFile) => Hit[];
   repository?: (repo: RepositorySource) => FileHit[];
+  /** An entry check did not read: a symbolic link, a file too large, too deep or unreadable. */
+  unread?: (entry: UnreadFile) => Hit[];
 }
 
 export interface Rule {
@@ -46,6 +49,21 @@ export interface Rule {
 
 /** In the order `check` reports findings on one line of a file. */
 export const RULES = [
+  {
+    id: 'file.unread',
+    severity: 'error',
+    title:
+      'a file check reads (pipeline, policy, Terraform, CloudFormation) is 1 MB or more, nested over 64 levels, or unreadable: not checked',
+    check: { unread: unreadFile },
+    fixture: 'file.unread',
+  },
+  {
+    id: 'file.symlink',
+    severity: 'warning',
+    title: 'a symbolic link: never followed (it may lead outside the repository), so its target is not checked',
+    check: { unread: symlinkFile },
+    fixture: 'file.symlink',
+  },
   {
     id: 'pipeline.schema',
     severity: 'error',

@@ -23,6 +23,7 @@ import {
   workspaceOfIssuer,
 } from '../bitbucket.js';
 import { isObject } from '../json.js';
+import { wildcardMatch } from '../wildcard.js';
 import { evaluateTrust } from './evaluate.js';
 import type { TrustRequest } from './types.js';
 
@@ -366,12 +367,7 @@ function conditionKeys(statement: Record<string, unknown>): string[] {
 
 /** Only the `…Like` operators expand `*` and `?`; the others compare exactly. */
 function matches(test: { operator: string; value: string }, value: string): boolean {
-  if (!/like$/i.test(test.operator)) return test.value === value;
-  const re = test.value
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 's').test(value);
+  return /like$/i.test(test.operator) ? wildcardMatch(test.value, value) : test.value === value;
 }
 
 /** Says which part of `sub` — repository, deployment environment, step — the role's patterns reject. */
