@@ -3,7 +3,7 @@
  * The command table and the one exit point: every command is loaded only when it runs, and every
  * CliError becomes a one-line message and its exit code here.
  */
-import { CliError, UsageError } from './errors.js';
+import { CliError, INTERNAL_ERROR_EXIT, UsageError } from './errors.js';
 
 const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number> }>> = {
   new: () => import('./commands/new-cli.js'),
@@ -58,7 +58,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(
         `pipelines-oidc: unexpected error: ${verbose ? (error as Error).stack : (error as Error).message}\n`,
       );
-      process.exitCode = 1;
+      process.exitCode = INTERNAL_ERROR_EXIT;
     }
   },
 );

@@ -44,6 +44,7 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
   }
   if (report.token) {
     lines.push('', bold('Token'), `  ${dim(JSON.stringify(report.token.claims))}`);
+    if (report.token.unsigned) lines.push(`  ${red('✖')} unsigned: STS refuses it, whatever its claims`);
     if (report.token.expired) lines.push(`  ${yellow('!')} expired (still evaluated)`);
     for (const r of report.token.roles) {
       lines.push(

@@ -119,15 +119,16 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
   const provider = identity
     ? { url: providerUrl(identity.issuerHostPath), arn: identity.providerArn, clientIds: [identity.audience] }
     : roles[0] && providerFromTrustPolicy(roles[0].policy);
+  const decoded = options.token === undefined ? undefined : decodeToken(options.token);
   const token =
-    options.token === undefined
-      ? undefined
-      : explainToken(
-          decodeToken(options.token).claims,
-          roles.map((r) => ({ name: r.role, trustPolicy: r.policy, file: r.file })),
-          provider || undefined,
-          options.now,
-        );
+    decoded &&
+    explainToken(
+      decoded.claims,
+      roles.map((r) => ({ name: r.role, trustPolicy: r.policy, file: r.file })),
+      provider || undefined,
+      options.now,
+      decoded,
+    );
   const errors = findings.some((f) => f.severity === 'error');
   return { ok: !errors, findings, simulation, ...(token ? { token } : {}) };
 }

@@ -456,3 +456,38 @@ export function broadManagedPolicies(file: SourceFile): Hit[] {
   });
   return hits;
 }
+
+/** Each principal of a statement as `type value` (`AWS *`, `Service ec2.amazonaws.com`); `*` alone is everyone. */
+const principalsOf = (principal: unknown): Array<{ type: string; value: string }> =>
+  principal === '*'
+    ? [{ type: '*', value: '*' }]
+    : isObject(principal)
+      ? Object.entries(principal).flatMap(([type, v]) => list(v).map((value) => ({ type, value })))
+      : [];
+
+/**
+ * `trust.principal`: the trust policy of a role Bitbucket's pipelines assume lets in only Bitbucket's
+ * provider; anyone else is a way in that the OIDC conditions do not guard (`*` or `"AWS": "*"`: anyone at all).
+ */
+export function trustPrincipal(policy: TrustPolicySource): Hit[] {
+  if (!policy.bitbucket.length) return [];
+  return policy.statements
+    .filter((s) => s.effect === 'Allow')
+    .flatMap((s) =>
+      principalsOf(s.principal)
+        .filter(({ type, value }) => !(type === 'Federated' && /bitbucket/i.test(value)))
+        .map(({ type, value }) => {
+          const anyone = value === '*' && (type === '*' || type === 'AWS');
+          return hit(
+            s.lineOf('Principal'),
+            anyone
+              ? `${s.label}: the principal ${type === '*' ? '"*"' : '{"AWS": "*"}'} lets anyone assume the role, from any AWS account, with no token at all`
+              : `${s.label}: the principal ${type} ${quote(value)} can assume the role besides Bitbucket's pipelines, without their token`,
+            'Trust only Bitbucket\'s provider: "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/' +
+              ISSUER_FORM +
+              '"}; give anyone else a role of their own.',
+            anyone ? 'error' : 'warning',
+          );
+        }),
+    );
+}

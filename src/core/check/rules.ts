@@ -13,6 +13,7 @@ import {
   subExact,
   subFormat,
   trustAudience,
+  trustPrincipal,
   trustProvider,
   unsupportedKey,
   workspaceWide,
@@ -99,6 +100,14 @@ export const RULES = [
     title: "the Federated principal is not the workspace's Bitbucket provider, or names a UUID instead of the slug",
     check: { trustStatement: trustProvider },
     fixture: 'trust.provider',
+  },
+  {
+    id: 'trust.principal',
+    severity: 'error',
+    title:
+      'a principal besides the Bitbucket provider in an OIDC role\'s trust (`"*"` or `"AWS": "*"`: anyone can assume it; others a warning)',
+    check: { trustPolicy: trustPrincipal },
+    fixture: 'trust.principal',
   },
   {
     id: 'trust.unsupported-key',
