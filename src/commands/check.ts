@@ -9,6 +9,7 @@ import { schemaValidator } from '../io/schema-validator-cache.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
 import { parseCommand } from './args.js';
 import { loadTemplates } from '../io/templates.js';
+import { printable as p } from '../printable.js';
 
 function readToken(cwd: string, raw: string): string {
   if (!raw.startsWith('@')) return raw.trim();
@@ -24,12 +25,12 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
   for (const f of report.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   const lines: string[] = [];
   for (const [file, findings] of byFile) {
-    lines.push(bold(file));
+    lines.push(bold(p(file)));
     for (const f of findings) {
       const mark = f.severity === 'error' ? red('✖ error') : yellow('! warning');
       lines.push(
-        `  ${mark} ${f.id}${f.line ? dim(` (line ${f.line})`) : ''}: ${f.message}`,
-        `    ${dim('fix:')} ${f.fix}`,
+        `  ${mark} ${f.id}${f.line ? dim(` (line ${f.line})`) : ''}: ${p(f.message)}`,
+        `    ${dim('fix:')} ${p(f.fix)}`,
       );
     }
   }
@@ -38,18 +39,18 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
     for (const r of report.simulation) {
       const ok = r.allowed === (r.expected === 'allowed');
       lines.push(
-        `  ${ok ? green('✔') : red('✖')} ${r.role}: ${r.scenario} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${r.reason})`)}`,
+        `  ${ok ? green('✔') : red('✖')} ${p(r.role)}: ${p(r.scenario)} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${p(r.reason)})`)}`,
       );
     }
   }
   if (report.token) {
-    lines.push('', bold('Token'), `  ${dim(JSON.stringify(report.token.claims))}`);
+    lines.push('', bold('Token'), `  ${dim(p(JSON.stringify(report.token.claims)))}`);
     if (report.token.unsigned) lines.push(`  ${red('✖')} unsigned: STS refuses it, whatever its claims`);
     if (report.token.expired) lines.push(`  ${yellow('!')} expired (still evaluated)`);
     for (const r of report.token.roles) {
       lines.push(
-        `  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`,
-        ...r.reasons.map((x) => `      ${x}`),
+        `  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${p(r.role)}`,
+        ...r.reasons.map((x) => `      ${p(x)}`),
       );
     }
   }

@@ -21,6 +21,7 @@ import { schemaValidator } from '../io/schema-validator-cache.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import type { TemplateLookup } from '../render/files.js';
+import { printable } from '../printable.js';
 import { parseCommand } from './args.js';
 
 const STATE = join(FACILITATOR_DIR, STATE_FILE);
@@ -77,12 +78,14 @@ async function repoUnderGrade(
 
 function table(rows: GradeRow[]): string[] {
   const cells = rows.map((r) => [
-    r.attendee,
-    r.exercise ?? '(none)',
+    printable(r.attendee),
+    printable(r.exercise ?? '(none)'),
     r.fixed ? '✓' : '✗',
-    r.note && !r.checked
-      ? r.note
-      : `${r.findingsLeft.count}${r.findingsLeft.ids.length ? ` (${r.findingsLeft.ids.join(', ')})` : ''}${r.note ? `; ${r.note}` : ''}`,
+    printable(
+      r.note && !r.checked
+        ? r.note
+        : `${r.findingsLeft.count}${r.findingsLeft.ids.length ? ` (${r.findingsLeft.ids.join(', ')})` : ''}${r.note ? `; ${r.note}` : ''}`,
+    ),
   ]);
   const header = ['attendee', 'exercise', 'fixed', 'findings left'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

@@ -19,6 +19,7 @@ import {
   workspaceWide,
   type BitbucketStatement,
   type PolicySource,
+  type TrustPolicySource,
 } from './policy-findings.js';
 import type { FileHit, Hit } from './report.js';
 import type { Severity, SourceFile, UnreadFile } from './types.js';
@@ -26,7 +27,7 @@ import type { Severity, SourceFile, UnreadFile } from './types.js';
 /** What a rule reads: one kind of file, or the repository as a whole; a rule may read several kinds. */
 export interface RuleChecks {
   pipeline?: (pipeline: PipelineSource) => Hit[];
-  trustPolicy?: (policy: PolicySource) => Hit[];
+  trustPolicy?: (policy: TrustPolicySource) => Hit[];
   /** Each statement of a trust policy that lets Bitbucket's tokens in. */
   trustStatement?: (statement: BitbucketStatement) => Hit[];
   permissionsPolicy?: (policy: PolicySource) => Hit[];
