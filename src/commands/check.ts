@@ -1,8 +1,7 @@
 /** `pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]`: verify a repository offline. */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { runChecks, type CheckReport } from '../core/check/index.js';
 import { UsageError } from '../errors.js';
+import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';
 import { loadSchema } from '../io/schema.js';
 import { schemaValidator } from '../io/schema-validator-cache.js';
@@ -13,11 +12,7 @@ import { printable as p } from '../printable.js';
 
 function readToken(cwd: string, raw: string): string {
   if (!raw.startsWith('@')) return raw.trim();
-  try {
-    return readFileSync(resolve(cwd, raw.slice(1)), 'utf8').trim();
-  } catch {
-    throw new UsageError(`--token ${raw}: cannot read the file`);
-  }
+  return readFlagFile(cwd, '--token', raw.slice(1), READ_LIMIT.token).trim();
 }
 
 function printText(report: CheckReport, note: string, out: (t: string) => void): void {
@@ -73,7 +68,10 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError(`check takes one [dir], got ${args.positionals.join(' ')}`);
   const cwd = process.cwd();
   // a generated repository is also compared with what its answers give now
-  const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates);
+  const gallery = args.values.gallery as string | undefined;
+  const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates, {
+    ...(gallery === undefined ? {} : { gallery }),
+  });
   if (
     !input.pipeline &&
     !input.trustPolicies.length &&

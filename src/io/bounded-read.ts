@@ -3,6 +3,8 @@
  * (`/dev/zero`, a FIFO, a file still growing), so no input can make us read without end.
  */
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 
 /** The limits, by what is read (README "Limits" states them). */
 export const READ_LIMIT = {
@@ -43,5 +45,16 @@ export function readBounded(path: string, limit: number, { noFollow = false } = 
     return Buffer.concat(chunks).toString('utf8');
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A file named by a flag, read up to `limit` bytes: unreadable or larger is a UsageError naming the flag (exit 2). */
+export function readFlagFile(cwd: string, flag: string, path: string, limit: number): string {
+  try {
+    return readBounded(resolve(cwd, path), limit);
+  } catch (e) {
+    if (e instanceof TooLargeError)
+      throw new UsageError(`${flag} ${path}: ${e.message}, the most ${flag} reads (is it the right file?)`);
+    throw new UsageError(`${flag} ${path}: cannot read the file`);
   }
 }

@@ -119,13 +119,17 @@ export interface CheckTarget {
   expected?: Map<string, string>;
 }
 
-/** `dir` as the user gave it, relative to `cwd`; templates are loaded only when a comparison needs them. */
+/**
+ * `dir` as the user gave it, relative to `cwd`; templates are loaded only when a comparison needs them.
+ * The manifest's gallery is loaded only from inside `within` (default: the repository), else `gallery` (--gallery).
+ */
 export async function readCheckTarget(
   cwd: string,
   dir: string,
   templates: () => Promise<TemplateLookup>,
+  { gallery, within = resolve(cwd, dir) }: { gallery?: string; within?: string } = {},
 ): Promise<CheckTarget> {
-  const repo = openIfGenerated({ cwd, dir });
+  const repo = openIfGenerated({ cwd, dir, ...(gallery === undefined ? {} : { gallery }), galleryWithin: within });
   const input = readCheckInput(resolve(cwd, dir));
   if (!repo) return { input };
   const model = repo.model();

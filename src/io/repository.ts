@@ -33,6 +33,11 @@ export interface OpenOptions {
   dir?: string;
   /** A --gallery folder given now, relative to `cwd`: it replaces the one the manifest records. */
   gallery?: string;
+  /**
+   * A folder the manifest's gallery must lie in, when the repository is someone else's (check, workshop
+   * grade): its gallery's patterns run on our side, so it may not name one elsewhere on this machine.
+   */
+  galleryWithin?: string;
 }
 
 /**
@@ -60,7 +65,12 @@ export function readInside(dir: string, path: string): string | undefined {
 }
 
 /** The repository at `dir`, or undefined when it has no manifest (a hand-written one); a manifest it cannot read is a UsageError. */
-export function openIfGenerated({ cwd, dir: shown = '.', gallery }: OpenOptions): Repository | undefined {
+export function openIfGenerated({
+  cwd,
+  dir: shown = '.',
+  gallery,
+  galleryWithin,
+}: OpenOptions): Repository | undefined {
   const dir = resolve(cwd, shown);
   const manifestPath = join(shown, MANIFEST_FILE);
   const text = readInside(dir, MANIFEST_FILE);
@@ -68,7 +78,9 @@ export function openIfGenerated({ cwd, dir: shown = '.', gallery }: OpenOptions)
   const manifest = parseManifest(text, manifestPath);
   const galleryDir = gallery === undefined ? manifest.gallery : relative(dir, resolve(cwd, gallery)) || '.';
   const targets =
-    gallery === undefined ? loadGallery(dir, manifest.gallery, `${manifestPath} "gallery"`) : loadGallery(cwd, gallery);
+    gallery === undefined
+      ? loadGallery(dir, manifest.gallery, `${manifestPath} "gallery"`, galleryWithin)
+      : loadGallery(cwd, gallery);
   return {
     dir,
     manifestPath,
