@@ -20,7 +20,10 @@ const MAX_FOLDER_DEPTH = 8;
 const isChecked = (file: string) =>
   file === 'bitbucket-pipelines.yml' || /\.(tf|json|ya?ml|template)$/.test(file.split('/').pop()!);
 
-const errorCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+const errorCode = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? (e as Error).message);
+};
 
 interface Walked {
   files: Array<{ path: string; file: string }>;
