@@ -56,3 +56,5 @@ test('iam:*?*?…Z with 30 pairs: work within (|pattern|+1)(|value|+1) steps, no
   assert.ok(steps <= (pattern.length + 1) * (value.length + 1), `${steps} steps`);
   assert.ok(wildcardMatch(pattern, `${value}z`, { ignoreCase: true }));
 });
+
+test.run();
