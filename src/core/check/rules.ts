@@ -84,7 +84,8 @@ export const RULES = [
   {
     id: 'pipeline.static-keys',
     severity: 'error',
-    title: 'the pipeline relies on `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`',
+    title:
+      'the pipeline relies on `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, or a step holds a key literally (an `AKIA…`/`ASIA…` ID, a key assigned a value, `aws configure set aws_secret_access_key`)',
     check: { pipeline: staticKeys },
     fixture: 'pipeline.static-keys',
   },
