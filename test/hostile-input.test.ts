@@ -15,6 +15,7 @@ import { asQuestion } from '../src/core/resolve.ts';
 import { param } from '../src/core/params.ts';
 import { readCheckInput } from '../src/io/check-input.ts';
 import { printable } from '../src/printable.ts';
+import { markdownCode, markdownText } from '../src/render/helpers.ts';
 import { CLI, exampleFlags, ROOT, runCli, tempDir } from './support/fixtures.ts';
 
 const SECRET = 'TOP-SECRET-7f3a9c';
@@ -239,6 +240,24 @@ test('an answer carrying the parameter markers (private-use characters) is refus
   const forged = `x${param('roleName')}`;
   assert.equal(q.rule(forged), { error: 'must not contain private-use characters (U+E000 to U+F8FF)' });
   assert.equal(q.rule('plain'), { value: 'plain' });
+});
+
+test('a bug (an error no command expects) exits 70, apart from 1 and 2', () => {
+  // lstat failing with a plain Error stands in for any bug below the commands
+  const preload = `data:text/javascript,${encodeURIComponent(
+    "import fs from 'node:fs'; import { syncBuiltinESMExports } from 'node:module'; fs.lstatSync = () => { throw new Error('simulated bug'); }; syncBuiltinESMExports();",
+  )}`;
+  const r = spawnSync(process.execPath, ['--import', preload, CLI, 'check', CLEAN], {
+    env: { ...process.env, ...OFFLINE, NO_COLOR: '1', FORCE_COLOR: undefined },
+    encoding: 'utf8',
+  });
+  assert.is(r.status, 70, r.stderr);
+  assert.match(r.stderr, /unexpected error: simulated bug/);
+});
+
+test('Markdown values (roster names in SUMMARY.md, answers in READMEs) carry no raw control character', () => {
+  for (const value of ['Mal\u001b[31mlory\u0007', 'nul\u0000l', 'c1\u009b2J'])
+    for (const out of [markdownText(value), markdownCode(value)]) assert.not.match(out, /[\u0000-\u001f\u007f-\u009f]/);
 });
 
 test.run();

@@ -69,6 +69,10 @@ export async function writeRepository(dir: string, files: RenderedFile[]): Promi
       await mkdir(dirname(join(dir, f.path)), { recursive: true });
       await rename(join(staging, f.path), join(dir, f.path));
     }
+  } catch (e) {
+    // the file system refused (a folder in a file's place, no space, no permission): the run failed, not the tool
+    if ((e as NodeJS.ErrnoException).code) throw new RunError(`writing ${dir} failed: ${(e as Error).message}`);
+    throw e;
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
