@@ -3,7 +3,8 @@
  * The command table and the one exit point: every command is loaded only when it runs, and every
  * CliError becomes a one-line message and its exit code here.
  */
-import { CliError, UsageError } from './errors.js';
+import { CliError, INTERNAL_ERROR_EXIT, UsageError } from './errors.js';
+import { printable } from './printable.js';
 
 const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number> }>> = {
   new: () => import('./commands/new-cli.js'),
@@ -54,13 +55,13 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof CliError) {
-      process.stderr.write(`pipelines-oidc: ${error.message}\n`);
+      process.stderr.write(`pipelines-oidc: ${printable(error.message, { keepLines: true })}\n`);
       process.exitCode = error.exitCode;
     } else {
       process.stderr.write(
-        `pipelines-oidc: unexpected error: ${verbose ? (error as Error).stack : (error as Error).message}\n`,
+        `pipelines-oidc: unexpected error: ${printable(String(verbose ? (error as Error).stack : (error as Error).message), { keepLines: true })}\n`,
       );
-      process.exitCode = 1;
+      process.exitCode = INTERNAL_ERROR_EXIT;
     }
   },
 );

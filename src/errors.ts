@@ -32,3 +32,6 @@ export class CancelledError extends CliError {
     super(message, 130);
   }
 }
+
+/** A failure that is a bug of ours, not of the input or the run (EX_SOFTWARE of sysexits.h): never 1 or 2. */
+export const INTERNAL_ERROR_EXIT = 70;

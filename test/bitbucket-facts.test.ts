@@ -131,7 +131,7 @@ test('check recognises exactly what new generates: no trust finding, and the sam
     const { model, files } = renderRepo(a);
     const trustPolicies = model.roles.map((r) => ({ file: r.trustFile, text: files.get(r.trustFile)! }));
     for (const f of trustPolicies) assert.equal(trustFindings(f), [], f.file);
-    const input = { dir: '.', trustPolicies, permissionPolicies: [], terraform: [], cloudformation: [] };
+    const input = { dir: '.', trustPolicies, permissionPolicies: [], terraform: [], cloudformation: [], unread: [] };
     const fromFiles = runChecks(input, { now: new Date(0) });
     const fromAnswers = runChecks(input, { now: new Date(0), model });
     assert.ok(fromFiles.simulation.length > 0);

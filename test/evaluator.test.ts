@@ -5,7 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { evaluateTrust, explainTrust, globMatch } from '../src/core/check/evaluate.ts';
+import { evaluateTrust, explainTrust } from '../src/core/check/evaluate.ts';
+import { wildcardMatch as globMatch } from '../src/core/wildcard.ts';
 import type { TrustRequest } from '../src/core/check/types.ts';
 import { answers, renderRepo } from './support/fixtures.ts';
 

@@ -19,7 +19,12 @@ interface Layer {
 }
 
 export const LAYERS: Layer[] = [
-  { name: 'base', files: ['errors.ts', 'paths.ts'], mayImport: [], role: 'typed errors; where the package is' },
+  {
+    name: 'base',
+    files: ['errors.ts', 'paths.ts', 'printable.ts'],
+    mayImport: [],
+    role: 'typed errors; where the package is; input text made safe to print',
+  },
   {
     name: 'core',
     files: ['core/'],

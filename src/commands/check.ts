@@ -1,22 +1,18 @@
 /** `pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]`: verify a repository offline. */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { runChecks, type CheckReport } from '../core/check/index.js';
 import { UsageError } from '../errors.js';
+import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';
 import { loadSchema } from '../io/schema.js';
 import { schemaValidator } from '../io/schema-validator-cache.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
 import { parseCommand } from './args.js';
 import { loadTemplates } from '../io/templates.js';
+import { printable as p } from '../printable.js';
 
 function readToken(cwd: string, raw: string): string {
   if (!raw.startsWith('@')) return raw.trim();
-  try {
-    return readFileSync(resolve(cwd, raw.slice(1)), 'utf8').trim();
-  } catch {
-    throw new UsageError(`--token ${raw}: cannot read the file`);
-  }
+  return readFlagFile(cwd, '--token', raw.slice(1), READ_LIMIT.token).trim();
 }
 
 function printText(report: CheckReport, note: string, out: (t: string) => void): void {
@@ -24,12 +20,12 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
   for (const f of report.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   const lines: string[] = [];
   for (const [file, findings] of byFile) {
-    lines.push(bold(file));
+    lines.push(bold(p(file)));
     for (const f of findings) {
       const mark = f.severity === 'error' ? red('✖ error') : yellow('! warning');
       lines.push(
-        `  ${mark} ${f.id}${f.line ? dim(` (line ${f.line})`) : ''}: ${f.message}`,
-        `    ${dim('fix:')} ${f.fix}`,
+        `  ${mark} ${f.id}${f.line ? dim(` (line ${f.line})`) : ''}: ${p(f.message)}`,
+        `    ${dim('fix:')} ${p(f.fix)}`,
       );
     }
   }
@@ -38,17 +34,18 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
     for (const r of report.simulation) {
       const ok = r.allowed === (r.expected === 'allowed');
       lines.push(
-        `  ${ok ? green('✔') : red('✖')} ${r.role}: ${r.scenario} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${r.reason})`)}`,
+        `  ${ok ? green('✔') : red('✖')} ${p(r.role)}: ${p(r.scenario)} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${p(r.reason)})`)}`,
       );
     }
   }
   if (report.token) {
-    lines.push('', bold('Token'), `  ${dim(JSON.stringify(report.token.claims))}`);
+    lines.push('', bold('Token'), `  ${dim(p(JSON.stringify(report.token.claims)))}`);
+    if (report.token.unsigned) lines.push(`  ${red('✖')} unsigned: STS refuses it, whatever its claims`);
     if (report.token.expired) lines.push(`  ${yellow('!')} expired (still evaluated)`);
     for (const r of report.token.roles) {
       lines.push(
-        `  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`,
-        ...r.reasons.map((x) => `      ${x}`),
+        `  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${p(r.role)}`,
+        ...r.reasons.map((x) => `      ${p(x)}`),
       );
     }
   }
@@ -71,13 +68,17 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError(`check takes one [dir], got ${args.positionals.join(' ')}`);
   const cwd = process.cwd();
   // a generated repository is also compared with what its answers give now
-  const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates);
+  const gallery = args.values.gallery as string | undefined;
+  const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates, {
+    ...(gallery === undefined ? {} : { gallery }),
+  });
   if (
     !input.pipeline &&
     !input.trustPolicies.length &&
     !input.permissionPolicies.length &&
     !input.terraform.length &&
-    !input.cloudformation.length
+    !input.cloudformation.length &&
+    !input.unread.length
   ) {
     throw new UsageError(
       `check: ${args.positionals[0] ?? '.'} holds no bitbucket-pipelines.yml, IAM policy, Terraform or CloudFormation file`,

@@ -2,7 +2,6 @@
  * `pipelines-oidc new <name>`: answers → model → rendered files → written atomically → git.
  * A plain async function taking an options object, so tests call it without the CLI.
  */
-import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { QUESTIONS, type Answers } from '../core/answers.js';
 import type { Gallery } from '../core/targets/index.js';
@@ -11,6 +10,7 @@ import { nextSteps } from '../core/next-steps.js';
 import { parseManifest } from '../core/manifest.js';
 import { answersFromFile, askAnswers, resolveAnswers, type AnswerSources } from '../core/resolve.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
+import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import { renderRepository } from '../render/files.js';
 import { loadTemplates } from '../io/templates.js';
 import { toolVersion } from '../paths.js';
@@ -57,13 +57,8 @@ export interface NewResult {
 }
 
 export function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
-  let text: string;
-  try {
-    // a byte-order mark (Windows editors write one) is not part of the JSON, as for the roster
-    text = readFileSync(resolve(cwd, path), 'utf8').replace(/^\uFEFF/, '');
-  } catch {
-    throw new UsageError(`--answers ${path}: cannot read the file`);
-  }
+  // a byte-order mark (Windows editors write one) is not part of the JSON, as for the roster
+  const text = readFlagFile(cwd, '--answers', path, READ_LIMIT.inputFile).replace(/^\uFEFF/, '');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

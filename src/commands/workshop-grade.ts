@@ -3,7 +3,7 @@
  * workshop folder, in-process, and tells which exercises are fixed. Never fetches Atlassian's schema:
  * it uses --schema, else the copy an earlier `check` cached, else the structural checks alone.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isObject } from '../core/json.js';
 import { FACILITATOR_DIR, STATE_FILE } from '../core/workshop/facilitator.js';
@@ -15,12 +15,14 @@ import {
   type RepoUnderGrade,
 } from '../core/workshop/grade.js';
 import { CliError, UsageError } from '../errors.js';
+import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';
 import { cachedSchema, loadSchema } from '../io/schema.js';
 import { schemaValidator } from '../io/schema-validator-cache.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import type { TemplateLookup } from '../render/files.js';
+import { printable } from '../printable.js';
 import { parseCommand } from './args.js';
 
 const STATE = join(FACILITATOR_DIR, STATE_FILE);
@@ -32,7 +34,7 @@ const isFolderName = (s: string) => s !== '' && s !== '.' && s !== '..' && !/[/\
 function readAttendees(dir: string, shown: string): GradedAttendee[] {
   let text: string;
   try {
-    text = readFileSync(join(dir, STATE), 'utf8');
+    text = readBounded(join(dir, STATE), READ_LIMIT.inputFile);
   } catch {
     throw new UsageError(`workshop grade: ${shown} has no ${STATE} (give the folder pipelines-oidc workshop wrote)`);
   }
@@ -65,10 +67,12 @@ async function repoUnderGrade(
   dir: string,
   repo: string,
   templates: () => Promise<TemplateLookup>,
+  gallery: string | undefined,
 ): Promise<RepoUnderGrade | undefined> {
   if (!statSync(join(dir, repo), { throwIfNoEntry: false })?.isDirectory()) return undefined;
   try {
-    return await readCheckTarget(dir, repo, templates);
+    // an attendee's manifest may name a gallery only inside the workshop folder
+    return await readCheckTarget(dir, repo, templates, { ...(gallery === undefined ? {} : { gallery }), within: dir });
   } catch (e) {
     if (e instanceof CliError) return { unreadable: e.message };
     throw e;
@@ -77,12 +81,14 @@ async function repoUnderGrade(
 
 function table(rows: GradeRow[]): string[] {
   const cells = rows.map((r) => [
-    r.attendee,
-    r.exercise ?? '(none)',
+    printable(r.attendee),
+    printable(r.exercise ?? '(none)'),
     r.fixed ? '✓' : '✗',
-    r.note && !r.checked
-      ? r.note
-      : `${r.findingsLeft.count}${r.findingsLeft.ids.length ? ` (${r.findingsLeft.ids.join(', ')})` : ''}${r.note ? `; ${r.note}` : ''}`,
+    printable(
+      r.note && !r.checked
+        ? r.note
+        : `${r.findingsLeft.count}${r.findingsLeft.ids.length ? ` (${r.findingsLeft.ids.join(', ')})` : ''}${r.note ? `; ${r.note}` : ''}`,
+    ),
   ]);
   const header = ['attendee', 'exercise', 'fixed', 'findings left'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
@@ -108,12 +114,15 @@ export async function run(
   const dir = resolve(cwd, shown);
   const attendees = readAttendees(dir, shown);
   const given = args.values.schema as string | undefined;
+  const galleryFlag = args.values.gallery as string | undefined;
+  const gallery = galleryFlag === undefined ? undefined : resolve(cwd, galleryFlag);
   const schema = given === undefined ? cachedSchema(process.env) : await loadSchema(cwd, given, process.env);
 
   let loaded: Promise<TemplateLookup> | undefined;
   const templates = () => (loaded ??= loadTemplates());
   const repos = new Map<string, RepoUnderGrade | undefined>();
-  for (const a of attendees) if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(dir, a.repo, templates));
+  for (const a of attendees)
+    if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(dir, a.repo, templates, gallery));
   const validator = schema?.schema && (await schemaValidator(schema.schema, process.env));
   const rows = gradeWorkshop(attendees, repos, { schemaValidator: validator, now: new Date() });
 

@@ -3,13 +3,13 @@
  * built from it), and the facilitator's folder with the IaC of every role. runWorkshop takes an options
  * object, so tests call it without the CLI (workshop-cli.ts).
  */
-import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
 import type { AnswerSources } from '../core/resolve.js';
 import { FACILITATOR_DIR } from '../core/workshop/facilitator.js';
 import { parseExerciseList, planWorkshop } from '../core/workshop/plan.js';
 import { CancelledError, UsageError } from '../errors.js';
+import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import { loadTemplates } from '../io/templates.js';
 import { assertNoConflicts, planFolders, writeFolders } from '../io/workshop-write.js';
 import { toolVersion } from '../paths.js';
@@ -42,11 +42,7 @@ export interface WorkshopOptions extends AnswerInput {
 }
 
 function readRoster(cwd: string, path: string): string {
-  try {
-    return readFileSync(resolve(cwd, path), 'utf8');
-  } catch {
-    throw new UsageError(`--roster ${path}: cannot read the file`);
-  }
+  return readFlagFile(cwd, '--roster', path, READ_LIMIT.inputFile);
 }
 
 function checkOptions(opts: WorkshopOptions): void {

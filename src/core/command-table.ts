@@ -82,6 +82,11 @@ const GALLERY: OptionSpec = {
   value: '<dir>',
   description: 'a folder of target definitions (*.json) added to the built-in targets',
 };
+/** A checked repository's manifest may name only a gallery inside it: this one is taken from the user instead. */
+const CHECKED_GALLERY: OptionSpec = {
+  ...GALLERY,
+  description: 'the target definitions of the checked repositories, when their gallery is not inside them',
+};
 const DRY_RUN: OptionSpec = { flag: 'dry-run', description: 'list what would be written, write nothing' };
 const FORCE: OptionSpec = {
   flag: 'force',
@@ -248,6 +253,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     options: [
       { flag: 'json', description: 'print the findings as JSON' },
       SCHEMA,
+      CHECKED_GALLERY,
       {
         flag: 'token',
         value: '<jwt|@file>',
@@ -411,7 +417,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     name: 'workshop grade',
     args: '<dir>',
     summary: "check every attendee's repository of a workshop folder and tell which exercises are fixed",
-    options: [{ flag: 'json', description: 'print a row per attendee as JSON' }, SCHEMA],
+    options: [{ flag: 'json', description: 'print a row per attendee as JSON' }, SCHEMA, CHECKED_GALLERY],
     examples: ['workshop grade workshop', 'workshop grade workshop --json'],
   },
 ];

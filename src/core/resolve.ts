@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { questionsFor, type Answers, type Question } from './answers.js';
 import { didYouMean } from './did-you-mean.js';
 import { isObject } from './json.js';
+import { linearPattern } from './linear-pattern.js';
 import {
   BUILT_IN_TARGETS,
   findTarget,
@@ -48,14 +49,20 @@ function check(q: Question, raw: string, where: string): string {
   return result.value;
 }
 
-const patternRule =
-  (q: TargetQuestion): Rule =>
-  (raw) =>
-    !new RegExp(q.pattern).test(raw)
-      ? { error: `must match ${q.pattern} (${q.description}; e.g. ${q.example})` }
-      : q.insideRepository && !staysInside(raw)
-        ? { error: `must be a path inside the repository (${q.description}; e.g. ${q.example})` }
-        : { value: raw };
+/** Private-use characters mark parameters inside generated values (params.ts): no answer may carry one. */
+const PRIVATE_USE = /[\uE000-\uF8FF]/;
+
+const patternRule = (q: TargetQuestion): Rule => {
+  const pattern = linearPattern(q.pattern);
+  return (raw) =>
+    PRIVATE_USE.test(raw)
+      ? { error: 'must not contain private-use characters (U+E000 to U+F8FF)' }
+      : !pattern.test(raw)
+        ? { error: `must match ${q.pattern} (${q.description}; e.g. ${q.example})` }
+        : q.insideRepository && !staysInside(raw)
+          ? { error: `must be a path inside the repository (${q.description}; e.g. ${q.example})` }
+          : { value: raw };
+};
 
 /** A target's question in the shape of ours, so flags, files and prompts treat both alike. */
 export function asQuestion(q: TargetQuestion): Question {

@@ -2,33 +2,66 @@
  * The files `check` reads, generated repository or hand-written alike: the pipeline at the root, policy
  * JSON, Terraform, CloudFormation, found by looking (the manifest is read by `openIfGenerated`).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
-import type { CheckInput } from '../core/check/types.js';
+import type { CheckInput, UnreadFile } from '../core/check/types.js';
 import { toolVersion } from '../paths.js';
 import { renderRepository, type TemplateLookup } from '../render/files.js';
+import { READ_LIMIT, readBounded, TooLargeError } from './bounded-read.js';
 import { openIfGenerated } from './repository.js';
 
 export type { CheckInput };
 
 const SKIP = new Set(['.git', 'node_modules', '.terraform', 'dist', '.scratch']);
+const MAX_FOLDER_DEPTH = 8;
 
-function walk(dir: string, depth = 0): string[] {
-  if (depth > 5) return [];
-  return readdirSync(dir).flatMap((name) => {
-    if (SKIP.has(name)) return [];
-    const path = join(dir, name);
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (!st) return [];
-    return st.isDirectory() ? walk(path, depth + 1) : st.isFile() && st.size < 1_000_000 ? [path] : [];
-  });
+/** The kinds of file `check` reads; others are not opened at all. */
+const isChecked = (file: string) =>
+  file === 'bitbucket-pipelines.yml' || /\.(tf|json|ya?ml|template)$/.test(file.split('/').pop()!);
+
+const errorCode = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? (e as Error).message);
+};
+
+interface Walked {
+  files: Array<{ path: string; file: string }>;
+  unread: UnreadFile[];
+}
+
+/** The repository's regular files, never through a symbolic link: a link is reported, not followed. */
+function walk(root: string): Walked {
+  const walked: Walked = { files: [], unread: [] };
+  const visit = (dir: string, depth: number): void => {
+    const folder = relative(root, dir).split('\\').join('/') || '.';
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (e) {
+      walked.unread.push({ file: folder, reason: 'unreadable', detail: errorCode(e) });
+      return;
+    }
+    for (const name of names) {
+      if (SKIP.has(name)) continue;
+      const path = join(dir, name);
+      const file = relative(root, path).split('\\').join('/');
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isSymbolicLink()) walked.unread.push({ file, reason: 'symlink' });
+      else if (st.isDirectory() && depth < MAX_FOLDER_DEPTH) visit(path, depth + 1);
+      else if (st.isFile() && isChecked(file)) walked.files.push({ path, file });
+    }
+  };
+  visit(root, 0);
+  return walked;
 }
 
 function policyKind(text: string): 'trust' | 'permissions' | undefined {
   try {
     const doc = JSON.parse(text) as { Statement?: unknown };
-    if (!doc || typeof doc !== 'object' || !('Statement' in doc)) return undefined;
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+    if (!('Statement' in doc)) return undefined;
     const statements = ([] as unknown[]).concat(doc.Statement);
     return statements.some((s) => s && typeof s === 'object' && 'Principal' in s) ||
       text.includes('AssumeRoleWithWebIdentity')
@@ -40,23 +73,42 @@ function policyKind(text: string): 'trust' | 'permissions' | undefined {
   }
 }
 
+/** A JSON file named as a policy is one, whatever it holds: `null`, `[]` or `7` there is a broken policy, not a skipped file. */
+const namedAsPolicy = (file: string) => /(^|\/)iam\/|polic|trust|permission/i.test(file);
+
 export function readCheckInput(dir: string): CheckInput {
-  const input: CheckInput = { dir, trustPolicies: [], permissionPolicies: [], terraform: [], cloudformation: [] };
-  for (const path of walk(dir)) {
-    const file = relative(dir, path).split('\\').join('/');
+  const input: CheckInput = {
+    dir,
+    trustPolicies: [],
+    permissionPolicies: [],
+    terraform: [],
+    cloudformation: [],
+    unread: [],
+  };
+  const { files, unread } = walk(dir);
+  input.unread.push(...unread);
+  for (const { path, file } of files) {
     const name = file.split('/').pop()!;
     if (file === MANIFEST_FILE) continue;
-    const read = () => ({ file, text: readFileSync(path, 'utf8') });
-    if (file === 'bitbucket-pipelines.yml') input.pipeline = read();
-    else if (name.endsWith('.tf')) input.terraform.push(read());
-    else if (/\.(json|ya?ml|template)$/.test(name)) {
-      const src = read();
-      if (/AWSTemplateFormatVersion|Type:\s*["']?AWS::|"Type":\s*"AWS::/.test(src.text)) input.cloudformation.push(src);
-      else if (name.endsWith('.json')) {
-        const kind = policyKind(src.text);
-        if (kind === 'trust') input.trustPolicies.push(src);
-        else if (kind === 'permissions') input.permissionPolicies.push(src);
-      }
+    let text: string;
+    try {
+      text = readBounded(path, READ_LIMIT.repositoryFile, { noFollow: true });
+    } catch (e) {
+      input.unread.push(
+        e instanceof TooLargeError
+          ? { file, reason: 'too-large', detail: e.message }
+          : { file, reason: 'unreadable', detail: errorCode(e) },
+      );
+      continue;
+    }
+    const src = { file, text };
+    if (file === 'bitbucket-pipelines.yml') input.pipeline = src;
+    else if (name.endsWith('.tf')) input.terraform.push(src);
+    else if (/AWSTemplateFormatVersion|Type:\s*["']?AWS::|"Type":\s*"AWS::/.test(text)) input.cloudformation.push(src);
+    else if (name.endsWith('.json')) {
+      const kind = policyKind(text) ?? (namedAsPolicy(file) ? 'permissions' : undefined);
+      if (kind === 'trust') input.trustPolicies.push(src);
+      else if (kind === 'permissions') input.permissionPolicies.push(src);
     }
   }
   return input;
@@ -70,13 +122,17 @@ export interface CheckTarget {
   expected?: Map<string, string>;
 }
 
-/** `dir` as the user gave it, relative to `cwd`; templates are loaded only when a comparison needs them. */
+/**
+ * `dir` as the user gave it, relative to `cwd`; templates are loaded only when a comparison needs them.
+ * The manifest's gallery is loaded only from inside `within` (default: the repository), else `gallery` (--gallery).
+ */
 export async function readCheckTarget(
   cwd: string,
   dir: string,
   templates: () => Promise<TemplateLookup>,
+  { gallery, within = resolve(cwd, dir) }: { gallery?: string; within?: string } = {},
 ): Promise<CheckTarget> {
-  const repo = openIfGenerated({ cwd, dir });
+  const repo = openIfGenerated({ cwd, dir, ...(gallery === undefined ? {} : { gallery }), galleryWithin: within });
   const input = readCheckInput(resolve(cwd, dir));
   if (!repo) return { input };
   input.missing = Object.keys(repo.manifest.files).filter((file) => repo.read(file) === undefined);

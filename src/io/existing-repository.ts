@@ -15,7 +15,7 @@ import {
 } from '../core/pipeline-merge.js';
 import type { RenderedFile } from '../core/rendered-file.js';
 import { RunError, UsageError } from '../errors.js';
-import { readIfPresent } from './repository.js';
+import { readInside } from './repository.js';
 
 /** Files we add to rather than write: the pipeline (as YAML) and `.gitignore` (missing lines). */
 const ADDED_TO = new Set([PIPELINE_FILE, GITIGNORE]);
@@ -33,7 +33,7 @@ export function filesForExistingRepository(dir: string, shownDir: string, files:
     throw new UsageError(
       `${shownDir}/${linked[0]!.path} is a symbolic link: refusing to read or replace it (replace the link by the file itself). Nothing was written`,
     );
-  const read = (path: string) => readIfPresent(join(dir, path));
+  const read = (path: string) => readInside(dir, path);
   const taken = files.filter((f) => !ADDED_TO.has(f.path) && read(f.path) !== undefined).map((f) => f.path);
   if (taken.length)
     throw new RunError(

@@ -1,14 +1,33 @@
 /** The gallery in use: the built-in targets, plus a user's folder of JSON target definitions. */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { BUILT_IN_TARGETS, type Gallery } from '../core/targets/index.js';
 import { DefinitionError, parseTargetDefinition } from '../core/targets/parse.js';
+import { READ_LIMIT, readBounded } from './bounded-read.js';
 
-/** `origin` names where `dir` came from in messages: the flag, or the manifest's field that records it. */
-export function loadGallery(cwd: string, dir: string | undefined, origin = '--gallery'): Gallery {
+/** Whether `path` lies in `folder` (itself included), both as the file system resolves them, links followed. */
+export function liesInside(folder: string, path: string): boolean {
+  try {
+    const root = realpathSync(folder);
+    const real = realpathSync(path);
+    return real === root || real.startsWith(root + sep);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `origin` names where `dir` came from in messages: the flag, or the manifest's field that records it.
+ * `within`: a folder the gallery and each of its definitions must lie in (a repository someone else wrote).
+ */
+export function loadGallery(cwd: string, dir: string | undefined, origin = '--gallery', within?: string): Gallery {
   if (dir === undefined) return BUILT_IN_TARGETS;
   const folder = resolve(cwd, dir);
+  if (within !== undefined && existsSync(folder) && !liesInside(within, folder))
+    throw new UsageError(
+      `${origin} ${dir}: lies outside the repository checked; only a gallery inside it is loaded: pass --gallery <dir> to use another`,
+    );
   let names: string[];
   try {
     names = readdirSync(folder)
@@ -21,9 +40,17 @@ export function loadGallery(cwd: string, dir: string | undefined, origin = '--ga
   const gallery = [...BUILT_IN_TARGETS];
   for (const name of names) {
     const source = `${origin} ${join(dir, name)}`;
+    if (within !== undefined && !liesInside(within, join(folder, name)))
+      throw new UsageError(`${source}: a symbolic link leading outside the repository checked, not read`);
+    let text: string;
+    try {
+      text = readBounded(join(folder, name), READ_LIMIT.inputFile);
+    } catch (e) {
+      throw new UsageError(`${source}: cannot be read (${(e as Error).message})`);
+    }
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(join(folder, name), 'utf8'));
+      raw = JSON.parse(text);
     } catch (e) {
       throw new UsageError(`${source}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
     }

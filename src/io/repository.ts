@@ -2,12 +2,13 @@
  * Opening a generated repository: its manifest (migrated and checked), the gallery the manifest names
  * and the files beside it. Every command that works on a generated repository starts here.
  */
-import { readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { manifestModel, parseManifest, type Manifest } from '../core/manifest.js';
 import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
 import type { Gallery } from '../core/targets/index.js';
 import { RunError } from '../errors.js';
+import { READ_LIMIT, readBounded, TooLargeError } from './bounded-read.js';
 import { loadGallery } from './gallery.js';
 
 export interface Repository {
@@ -32,34 +33,61 @@ export interface OpenOptions {
   dir?: string;
   /** A --gallery folder given now, relative to `cwd`: it replaces the one the manifest records. */
   gallery?: string;
+  /**
+   * A folder the manifest's gallery must lie in, when the repository is someone else's (check, workshop
+   * grade): its gallery's patterns run on our side, so it may not name one elsewhere on this machine.
+   */
+  galleryWithin?: string;
 }
 
-/** A file as text, or undefined when it is not there (or cannot be read). */
-export function readIfPresent(path: string): string | undefined {
+/**
+ * A file of the repository as text, or undefined when it is not there (or cannot be read). A path that a
+ * symbolic link leads out of the repository is refused: nothing outside it is read, let alone shown.
+ */
+export function readInside(dir: string, path: string): string | undefined {
+  let real: string;
   try {
-    return readFileSync(path, 'utf8');
+    real = realpathSync(join(dir, path));
   } catch {
+    return undefined;
+  }
+  const root = realpathSync(dir);
+  if (real !== root && !real.startsWith(root + sep))
+    throw new RunError(
+      `${path} is a symbolic link (or lies in a linked folder) leading outside the repository: not read; replace the link with the file`,
+    );
+  try {
+    return readBounded(real, READ_LIMIT.repositoryFile);
+  } catch (e) {
+    if (e instanceof TooLargeError) throw new RunError(`${path}: ${e.message}, not read`);
     return undefined;
   }
 }
 
 /** The repository at `dir`, or undefined when it has no manifest (a hand-written one); a manifest it cannot read is a UsageError. */
-export function openIfGenerated({ cwd, dir: shown = '.', gallery }: OpenOptions): Repository | undefined {
+export function openIfGenerated({
+  cwd,
+  dir: shown = '.',
+  gallery,
+  galleryWithin,
+}: OpenOptions): Repository | undefined {
   const dir = resolve(cwd, shown);
   const manifestPath = join(shown, MANIFEST_FILE);
-  const text = readIfPresent(join(dir, MANIFEST_FILE));
+  const text = readInside(dir, MANIFEST_FILE);
   if (text === undefined) return undefined;
   const manifest = parseManifest(text, manifestPath);
   const galleryDir = gallery === undefined ? manifest.gallery : relative(dir, resolve(cwd, gallery)) || '.';
   const targets =
-    gallery === undefined ? loadGallery(dir, manifest.gallery, `${manifestPath} "gallery"`) : loadGallery(cwd, gallery);
+    gallery === undefined
+      ? loadGallery(dir, manifest.gallery, `${manifestPath} "gallery"`, galleryWithin)
+      : loadGallery(cwd, gallery);
   return {
     dir,
     manifestPath,
     manifest,
     ...(galleryDir === undefined ? {} : { galleryDir }),
     gallery: targets,
-    read: (path) => readIfPresent(join(dir, path)),
+    read: (path) => readInside(dir, path),
     model: () => manifestModel(manifest, manifestPath, targets),
   };
 }

@@ -4,8 +4,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { READ_LIMIT, readFlagFile } from './bounded-read.js';
 
 export const SCHEMA_URL = 'https://api.bitbucket.org/schemas/pipelines-configuration';
 
@@ -46,12 +47,7 @@ export async function loadSchema(
   env: NodeJS.ProcessEnv,
 ): Promise<SchemaSource> {
   if (given !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(resolve(cwd, given), 'utf8');
-    } catch {
-      throw new UsageError(`--schema ${given}: cannot read the file`);
-    }
+    const text = readFlagFile(cwd, '--schema', given, READ_LIMIT.schema);
     const schema = parse(text);
     if (!schema) throw new UsageError(`--schema ${given}: not a JSON schema`);
     return { schema, note: `schema: ${given}` };

@@ -7,6 +7,7 @@ import { Markdown } from '../core/markdown.js';
 import type { Json } from '../core/params.js';
 import { shQuote } from '../core/shell.js';
 import { hcl, hclIdentifier, hclString } from './hcl.js';
+import { printable } from '../printable.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 /** The shape Handlebars recognises as already-escaped output (duck-typed, so any instance accepts it). */
@@ -28,12 +29,12 @@ const indentOf = (options: HelperOptions) => ' '.repeat(Number(options.hash?.['i
 
 /** Markdown text: characters with a meaning in Markdown or HTML are backslash-escaped, lines joined. */
 export function markdownText(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\\`*_[\]<>#|~&]/g, (c) => `\\${c}`);
+  return printable(s.replace(/\s*[\r\n]+\s*/g, ' ')).replace(/[\\`*_[\]<>#|~&]/g, (c) => `\\${c}`);
 }
 
 /** Markdown inline code: a fence longer than any run of backticks inside. */
 export function markdownCode(s: string): string {
-  const text = s.replace(/\s*[\r\n]+\s*/g, ' ');
+  const text = printable(s.replace(/\s*[\r\n]+\s*/g, ' '));
   const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';

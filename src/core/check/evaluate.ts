@@ -24,6 +24,7 @@
  * Checks use three-valued logic, so an unknown part only matters when the outcome depends on it.
  */
 import { isObject } from '../json.js';
+import { wildcardMatch } from '../wildcard.js';
 import type { Decision, TrustRequest } from './types.js';
 
 /** A check's result: `unknown` when it depends on something this evaluator does not judge. */
@@ -88,30 +89,6 @@ function and(results: Truth[]): Truth {
 function or(results: Truth[]): Truth {
   if (results.includes(true)) return true;
   return results.includes('unknown') ? 'unknown' : false;
-}
-
-/** `*` matches any run of characters (none included), `?` exactly one; everything else literally. */
-export function globMatch(pattern: string, value: string): boolean {
-  let p = 0;
-  let v = 0;
-  let star = -1;
-  let resume = 0;
-  while (v < value.length) {
-    if (p < pattern.length && (pattern[p] === '?' || (pattern[p] !== '*' && pattern[p] === value[v]))) {
-      p++;
-      v++;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      star = p++;
-      resume = v;
-    } else if (star >= 0) {
-      p = star + 1;
-      v = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p] === '*') p++;
-  return p === pattern.length;
 }
 
 /** A string or a non-empty list of strings, else undefined. */
@@ -179,8 +156,7 @@ function actionMatches(pattern: string, action: string): Truth {
   const [wantService, wantName] = action.split(':');
   if (name === undefined || extra !== undefined || !/^[A-Za-z0-9-]+$/.test(service!)) return 'unknown';
   return (
-    service!.toLowerCase() === wantService?.toLowerCase() &&
-    globMatch(name.toLowerCase(), (wantName ?? '').toLowerCase())
+    service!.toLowerCase() === wantService?.toLowerCase() && wildcardMatch(name, wantName ?? '', { ignoreCase: true })
   );
 }
 
@@ -228,7 +204,7 @@ function testValue(op: Operator, value: string, patterns: string[]): ValueTest {
   const verb = like ? 'match' : 'equal';
   const suffix = ignoreCase ? ' (ignoring case)' : '';
   const hit = patterns.find((p) =>
-    like ? globMatch(p, value) : ignoreCase ? foldAscii(p) === foldAscii(value) : p === value,
+    like ? wildcardMatch(p, value) : ignoreCase ? foldAscii(p) === foldAscii(value) : p === value,
   );
   if (hit !== undefined)
     return { result: !negated, phrase: `${q(value)} ${verb}${like ? 'es' : 's'} ${q(hit)}${suffix}` };

@@ -5,7 +5,7 @@ import type { SchemaValidator } from './pipeline-schema.js';
 import { readPermissionsPolicy, readTrustPolicy } from './policy-findings.js';
 import type { Hit } from './report.js';
 import { RULES, type Finding, type RuleChecks } from './rules.js';
-import type { SourceFile } from './types.js';
+import type { SourceFile, UnreadFile } from './types.js';
 
 type Rule = (typeof RULES)[number];
 type FileKind = Exclude<keyof RuleChecks, 'repository'>;
@@ -32,6 +32,9 @@ const fromTheTop = (findings: Finding[]) => inLineOrder(unique(findings));
 
 const fileFindings = <K extends FileKind>(kind: K, file: string, source: SourceOf<K>): Finding[] =>
   fromTheTop(run(kind, file, source));
+
+/** Findings of an entry check did not read. */
+export const unreadFindings = (entry: UnreadFile): Finding[] => run('unread', entry.file, entry);
 
 /** Findings of bitbucket-pipelines.yml on the day of the check (images age); with Atlassian's schema (compiled) the file is also validated against it. */
 export const pipelineFindings = (file: SourceFile, now: Date, schemaValidator?: SchemaValidator): Finding[] =>

@@ -7,7 +7,9 @@ import {
   pipelineFindings,
   repositoryFindings,
   trustFindings,
+  unreadFindings,
 } from './findings.js';
+import { withinNestingLimit } from './input-limits.js';
 import type { SchemaValidator } from './pipeline-schema.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
@@ -81,10 +83,12 @@ function identityOf(roles: RoleUnderTest[], model: RepoModel | undefined): Ident
   return undefined;
 }
 
-export function runChecks(input: CheckInput, options: CheckOptions): CheckReport {
+export function runChecks(given: CheckInput, options: CheckOptions): CheckReport {
+  const input = withinNestingLimit(given);
   const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
   const { model, expected } = options;
   const findings: Finding[] = [
+    ...input.unread.flatMap(unreadFindings),
     ...(input.pipeline ? pipelineFindings(input.pipeline, options.now, options.schemaValidator) : []),
     ...input.trustPolicies.flatMap(trustFindings),
     ...input.permissionPolicies.flatMap(permissionsFindings),
@@ -117,15 +121,16 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
   const provider = identity
     ? { url: providerUrl(identity.issuerHostPath), arn: identity.providerArn, clientIds: [identity.audience] }
     : roles[0] && providerFromTrustPolicy(roles[0].policy);
+  const decoded = options.token === undefined ? undefined : decodeToken(options.token);
   const token =
-    options.token === undefined
-      ? undefined
-      : explainToken(
-          decodeToken(options.token).claims,
-          roles.map((r) => ({ name: r.role, trustPolicy: r.policy, file: r.file })),
-          provider || undefined,
-          options.now,
-        );
+    decoded &&
+    explainToken(
+      decoded.claims,
+      roles.map((r) => ({ name: r.role, trustPolicy: r.policy, file: r.file })),
+      provider || undefined,
+      options.now,
+      decoded,
+    );
   const errors = findings.some((f) => f.severity === 'error');
   return { ok: !errors, findings, simulation, ...(token ? { token } : {}) };
 }

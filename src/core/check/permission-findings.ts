@@ -4,7 +4,7 @@
  * is the one of its deployment environment (`iam/<environment>/inline-policy.json`), else the repository's.
  */
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
-import { globMatch } from './evaluate.js';
+import { wildcardMatch } from '../wildcard.js';
 import { cliPermissionsOf } from './cli-permissions.js';
 import { isObject } from '../json.js';
 import type { RepositorySource } from './drift.js';
@@ -25,7 +25,7 @@ function allowsAction(policy: unknown, action: string): boolean {
     ? (Array.isArray(policy['Statement']) ? policy['Statement'] : [policy['Statement']]).filter(isObject)
     : [];
   return statements.some(
-    (s) => s['Effect'] === 'Allow' && list(s['Action']).some((a) => globMatch(a.toLowerCase(), action.toLowerCase())),
+    (s) => s['Effect'] === 'Allow' && list(s['Action']).some((a) => wildcardMatch(a, action, { ignoreCase: true })),
   );
 }
 

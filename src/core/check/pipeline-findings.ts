@@ -25,6 +25,19 @@ const STATIC_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 const STATIC_KEY_USE = /\$\{?(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)\b/g;
 const STATIC_KEY_ASSIGNMENT = /\b(?:AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)=/;
 const STS_CALL = /\bsts\s+assume-role(?:-with-web-identity)?\b/;
+/** A key written into the step itself: an access key ID, a key assigned a literal, `aws configure set` of one. */
+const LITERAL_KEYS: Array<{ pattern: RegExp; what: string }> = [
+  { pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/, what: 'an access key ID written literally' },
+  {
+    pattern: /\b(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)\s*[=:]\s*["']?[^\s"'$`]/,
+    what: 'an access key assigned literally',
+  },
+  {
+    pattern: /\baws\s+configure\s+set\s+(?:\S+\.)?aws_(?:access_key_id|secret_access_key)\b/i,
+    what: 'aws configure set of an access key',
+  },
+];
+const literalKeys = (text: string) => LITERAL_KEYS.filter((k) => k.pattern.test(text)).map((k) => k.what);
 
 const OIDC_USES: Array<{ pattern: RegExp; what: string }> = [
   { pattern: /BITBUCKET_STEP_OIDC_TOKEN/, what: 'reads $BITBUCKET_STEP_OIDC_TOKEN' },
@@ -190,7 +203,7 @@ function stepStaticKeys(src: YamlSource, step: Step, reported: Set<number | unde
   let ownKeys = false;
   for (const c of step.commands) {
     if (c.kind === 'command') {
-      const names = ownKeys ? [] : [...c.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!);
+      const names = ownKeys ? [] : [...[...c.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!), ...literalKeys(c.text)];
       if (names.length) uses.push({ line: c.line, names, where: 'the script uses' });
       sts ||= STS_CALL.test(c.text);
       // keys the step exported from an STS answer are a session's, not stored ones
@@ -200,6 +213,7 @@ function stepStaticKeys(src: YamlSource, step: Step, reported: Set<number | unde
         const names = [
           ...((STATIC_KEYS as readonly string[]).includes(v.name) ? [v.name] : []),
           ...[...v.text.matchAll(STATIC_KEY_USE)].map((m) => m[1]!),
+          ...literalKeys(v.text),
         ];
         if (names.length) uses.push({ line: v.line, names, where: `the pipe ${c.name} gets` });
       }

@@ -18,8 +18,9 @@ import {
 } from '../bitbucket.js';
 import { BROADEST, managedPolicyBreadth } from '../iam-policy.js';
 import { isObject } from '../json.js';
+import { wildcardMatch } from '../wildcard.js';
 import { actionsOf } from './iam-actions.js';
-import { readPolicy, wildcard, type ConditionEntry, type PolicyStatement } from './policy-grammar.js';
+import { readPolicy, type ConditionEntry, type PolicyStatement } from './policy-grammar.js';
 import { hit, type Hit } from './report.js';
 import type { Severity, SourceFile } from './types.js';
 
@@ -30,7 +31,8 @@ const list = (v: unknown): string[] =>
 const quote = (s: string) => JSON.stringify(s);
 
 /** Whether a statement's actions include `action` (IAM matches action names case-insensitively, with wildcards). */
-const allows = (s: PolicyStatement, action: string) => !s.notAction && s.actions.some((a) => wildcard(a).test(action));
+const allows = (s: PolicyStatement, action: string) =>
+  !s.notAction && s.actions.some((a) => wildcardMatch(a, action, { ignoreCase: true }));
 
 /** What is wrong with an issuer host/path (in a provider ARN or a condition key), if anything. */
 function issuerProblem(hostPath: string): string | undefined {
@@ -453,4 +455,39 @@ export function broadManagedPolicies(file: SourceFile): Hit[] {
     }
   });
   return hits;
+}
+
+/** Each principal of a statement as `type value` (`AWS *`, `Service ec2.amazonaws.com`); `*` alone is everyone. */
+const principalsOf = (principal: unknown): Array<{ type: string; value: string }> =>
+  principal === '*'
+    ? [{ type: '*', value: '*' }]
+    : isObject(principal)
+      ? Object.entries(principal).flatMap(([type, v]) => list(v).map((value) => ({ type, value })))
+      : [];
+
+/**
+ * `trust.principal`: the trust policy of a role Bitbucket's pipelines assume lets in only Bitbucket's
+ * provider; anyone else is a way in that the OIDC conditions do not guard (`*` or `"AWS": "*"`: anyone at all).
+ */
+export function trustPrincipal(policy: TrustPolicySource): Hit[] {
+  if (!policy.bitbucket.length) return [];
+  return policy.statements
+    .filter((s) => s.effect === 'Allow')
+    .flatMap((s) =>
+      principalsOf(s.principal)
+        .filter(({ type, value }) => !(type === 'Federated' && /bitbucket/i.test(value)))
+        .map(({ type, value }) => {
+          const anyone = value === '*' && (type === '*' || type === 'AWS');
+          return hit(
+            s.lineOf('Principal'),
+            anyone
+              ? `${s.label}: the principal ${type === '*' ? '"*"' : '{"AWS": "*"}'} lets anyone assume the role, from any AWS account, with no token at all`
+              : `${s.label}: the principal ${type} ${quote(value)} can assume the role besides Bitbucket's pipelines, without their token`,
+            'Trust only Bitbucket\'s provider: "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/' +
+              ISSUER_FORM +
+              '"}; give anyone else a role of their own.',
+            anyone ? 'error' : 'warning',
+          );
+        }),
+    );
 }

@@ -3,6 +3,7 @@
  * statements in a shape the trust and permission checks share, each part with its line.
  */
 import { isObject } from '../json.js';
+import { wildcardMatch } from '../wildcard.js';
 import { actionsOf, COVERED_SERVICES } from './iam-actions.js';
 import { parseJsonSource, type JsonPath } from './json-source.js';
 import { hit, type Hit } from './report.js';
@@ -92,24 +93,13 @@ export function baseOperator(operator: string): string | undefined {
   return base === 'Null' && withoutIfExists !== bare ? undefined : base;
 }
 
-/** A wildcard IAM pattern (`*`, `?`) as a case-insensitive regular expression. */
-export const wildcard = (pattern: string) =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  );
-
 function unknownAction(action: string): string | undefined {
   const [service = '', name = ''] = action.split(':');
   const known = actionsOf(service);
   if (!known || action === '*') return undefined;
   const note = `pipelines-oidc knows every action of ${COVERED_SERVICES.join(', ')} and checks only those`;
   if (/[*?]/.test(name)) {
-    const re = wildcard(name);
-    return [...known.values()].some((a) => re.test(a.name))
+    return [...known.values()].some((a) => wildcardMatch(name, a.name, { ignoreCase: true }))
       ? undefined
       : `${action} matches no ${service} action (${note})`;
   }

@@ -4,6 +4,7 @@
  * runs this table; the README's table is generated from it, and a test walks it.
  */
 import { iacDrift, type RepositorySource } from './drift.js';
+import { symlinkFile, unreadFile } from './input-limits.js';
 import { missingPermission } from './permission-findings.js';
 import { missingFiles } from './missing-files.js';
 import { oidcMissing, pipelineSchema, staticKeys, type PipelineSource } from './pipeline-findings.js';
@@ -15,25 +16,29 @@ import {
   subExact,
   subFormat,
   trustAudience,
+  trustPrincipal,
   trustProvider,
   unsupportedKey,
   workspaceWide,
   type BitbucketStatement,
   type PolicySource,
+  type TrustPolicySource,
 } from './policy-findings.js';
 import type { FileHit, Hit } from './report.js';
-import type { Severity, SourceFile } from './types.js';
+import type { Severity, SourceFile, UnreadFile } from './types.js';
 
 /** What a rule reads: one kind of file, or the repository as a whole; a rule may read several kinds. */
 export interface RuleChecks {
   pipeline?: (pipeline: PipelineSource) => Hit[];
-  trustPolicy?: (policy: PolicySource) => Hit[];
+  trustPolicy?: (policy: TrustPolicySource) => Hit[];
   /** Each statement of a trust policy that lets Bitbucket's tokens in. */
   trustStatement?: (statement: BitbucketStatement) => Hit[];
   permissionsPolicy?: (policy: PolicySource) => Hit[];
   /** Terraform and CloudFormation files. */
   infrastructure?: (file: SourceFile) => Hit[];
   repository?: (repo: RepositorySource) => FileHit[];
+  /** An entry check did not read: a symbolic link, a file too large, too deep or unreadable. */
+  unread?: (entry: UnreadFile) => Hit[];
 }
 
 export interface Rule {
@@ -49,6 +54,21 @@ export interface Rule {
 
 /** In the order `check` reports findings on one line of a file. */
 export const RULES = [
+  {
+    id: 'file.unread',
+    severity: 'error',
+    title:
+      'a file check reads (pipeline, policy, Terraform, CloudFormation) is 1 MB or more, nested over 64 levels, or unreadable: not checked',
+    check: { unread: unreadFile },
+    fixture: 'file.unread',
+  },
+  {
+    id: 'file.symlink',
+    severity: 'warning',
+    title: 'a symbolic link: never followed (it may lead outside the repository), so its target is not checked',
+    check: { unread: symlinkFile },
+    fixture: 'file.symlink',
+  },
   {
     id: 'pipeline.schema',
     severity: 'error',
@@ -67,7 +87,8 @@ export const RULES = [
   {
     id: 'pipeline.static-keys',
     severity: 'error',
-    title: 'the pipeline relies on `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`',
+    title:
+      'the pipeline relies on `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, or a step holds a key literally (an `AKIA…`/`ASIA…` ID, a key assigned a value, `aws configure set aws_secret_access_key`)',
     check: { pipeline: staticKeys },
     fixture: 'pipeline.static-keys',
   },
@@ -91,6 +112,14 @@ export const RULES = [
     title: "the Federated principal is not the workspace's Bitbucket provider, or names a UUID instead of the slug",
     check: { trustStatement: trustProvider },
     fixture: 'trust.provider',
+  },
+  {
+    id: 'trust.principal',
+    severity: 'error',
+    title:
+      'a principal besides the Bitbucket provider in an OIDC role\'s trust (`"*"` or `"AWS": "*"`: anyone can assume it; others a warning)',
+    check: { trustPolicy: trustPrincipal },
+    fixture: 'trust.principal',
   },
   {
     id: 'trust.unsupported-key',

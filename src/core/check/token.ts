@@ -23,6 +23,7 @@ import {
   workspaceOfIssuer,
 } from '../bitbucket.js';
 import { isObject } from '../json.js';
+import { wildcardMatch } from '../wildcard.js';
 import { evaluateTrust } from './evaluate.js';
 import type { TrustRequest } from './types.js';
 
@@ -66,6 +67,8 @@ export interface RoleVerdict {
 
 export interface TokenReport {
   claims: TokenClaims;
+  /** No signature, or `alg: none`: STS refuses it, so no role accepts it, whatever the claims say. */
+  unsigned: boolean;
   /**
    * A pasted token is usually an old one: an expired token is still judged, since a fresh token of the
    * same step carries the same claims. STS itself refuses it (ExpiredTokenException).
@@ -210,10 +213,15 @@ export function explainToken(
   roles: RoleToCheck[],
   provider: Provider | undefined,
   now: Date,
+  signature: Pick<DecodedToken, 'header' | 'signaturePresent'> = { header: { alg: 'RS256' }, signaturePresent: true },
 ): TokenReport {
   const context = conditionKeysOf(claims);
+  const alg = signature.header['alg'];
+  const unsigned = !signature.signaturePresent || typeof alg !== 'string' || alg.toLowerCase() === 'none';
+  const unsignedReason = `the token is unsigned (alg ${JSON.stringify(alg ?? null)}${signature.signaturePresent ? '' : ', no signature'}): STS refuses it; Bitbucket's tokens are signed with RS256`;
   return {
     claims,
+    unsigned,
     expired: claims.exp !== undefined && claims.exp * 1000 <= now.getTime(),
     expiry: expiryOf(claims, now),
     conditionKeys: context,
@@ -221,6 +229,7 @@ export function explainToken(
     roles: roles.map((role) => {
       const own = provider ?? providerFromTrustPolicy(role.trustPolicy);
       const reasons = [
+        ...(unsigned ? [unsignedReason] : []),
         ...issuerReasons(claims, own),
         ...audienceReasons(claims, own),
         ...trustReasons(claims, role, own, context),
@@ -366,12 +375,7 @@ function conditionKeys(statement: Record<string, unknown>): string[] {
 
 /** Only the `…Like` operators expand `*` and `?`; the others compare exactly. */
 function matches(test: { operator: string; value: string }, value: string): boolean {
-  if (!/like$/i.test(test.operator)) return test.value === value;
-  const re = test.value
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 's').test(value);
+  return /like$/i.test(test.operator) ? wildcardMatch(test.value, value) : test.value === value;
 }
 
 /** Says which part of `sub` — repository, deployment environment, step — the role's patterns reject. */

@@ -25,6 +25,14 @@ export interface Decision {
   reasons: string[];
 }
 
+/** An entry of the checked repository that `check` did not read, and why (each is a finding: never silence). */
+export interface UnreadFile {
+  file: string;
+  /** `symlink`: not followed (its target may lie outside the repository); the others: not read. */
+  reason: 'symlink' | 'too-large' | 'too-deep' | 'unreadable';
+  detail?: string;
+}
+
 /** The files of the checked repository, sorted by what they are. */
 export interface CheckInput {
   dir: string;
@@ -35,4 +43,5 @@ export interface CheckInput {
   cloudformation: SourceFile[];
   /** Files the manifest records as generated that are not there (a generated repository only). */
   missing?: string[];
+  unread: UnreadFile[];
 }

@@ -3,7 +3,8 @@
  * project's own evaluator (the one `check` judges trust policies with); Resource/NotResource are matched
  * here with the same glob rules, since a trust policy has none.
  */
-import { explainTrust, globMatch } from '../check/evaluate.js';
+import { explainTrust } from '../check/evaluate.js';
+import { wildcardMatch as globMatch } from '../wildcard.js';
 import { isObject } from '../json.js';
 import type { Authorization } from './operations.js';
 

@@ -2,6 +2,7 @@
  * Checks a target definition read from a gallery folder, so a malformed one fails with a message that
  * says which file, which field and which rule, instead of rendering a broken repository.
  */
+import { linearPattern, PatternError, type LinearPattern } from '../linear-pattern.js';
 import { QUESTIONS } from '../answers.js';
 import { commandFlags } from '../command-table.js';
 import { PARAM_NAME } from '../params.js';
@@ -51,11 +52,17 @@ function checkQuestion(q: unknown, where: string): void {
     fail(`${where}.flag`, `question ${name} takes --${flag}, a flag of ${commands.join(', ')}; choose another flag`);
   str(q, 'description', where);
   const pattern = str(q, 'pattern', where);
-  let re: RegExp;
+  let re: LinearPattern;
   try {
-    re = new RegExp(pattern);
-  } catch {
-    fail(`${where}.pattern`, 'is not a valid regular expression');
+    new RegExp(pattern);
+    re = linearPattern(pattern);
+  } catch (e) {
+    fail(
+      `${where}.pattern`,
+      e instanceof PatternError
+        ? `${e.message}: a question's pattern must be matchable in linear time (literals, classes, groups, |, * + ? {n,m}, ^ $)`
+        : 'is not a valid regular expression',
+    );
   }
   if (!pattern.startsWith('^') || !pattern.endsWith('$')) fail(`${where}.pattern`, 'must be anchored with ^ and $');
   const example = str(q, 'example', where);
