@@ -22,6 +22,12 @@ export interface TargetQuestion {
   /** May be left empty; statements and script lines with `when: <name>` are then left out. */
   optional?: boolean;
   default?: string;
+  /**
+   * Names a resource each deployment environment has its own of (a bucket, a function, a stack): with
+   * environments it is asked once per environment (`--<flag>.<environment>`), and each role's policy
+   * names only its environment's resource.
+   */
+  perEnvironment?: boolean;
 }
 
 export type TargetStatement = Statement & { when?: string };
@@ -47,6 +53,11 @@ export interface TargetDefinition {
   statements: TargetStatement[];
   /** Why each permission is there, for the README (one line per statement). */
   notes: string[];
+  /**
+   * A release, not a deployment: its step cannot run twice for one commit (a package version, an
+   * immutable tag), so with environments it runs only in the last stage. Says why, for the gallery.
+   */
+  release?: string;
 }
 
 /** Placeholders every target may use besides its own questions. */

@@ -16,6 +16,7 @@ export const ecsDeploy: TargetDefinition = {
       description: 'Name of the ECS cluster',
       example: 'production',
       pattern: ECS_NAME,
+      perEnvironment: true,
     },
     {
       name: 'ecsService',
@@ -23,6 +24,7 @@ export const ecsDeploy: TargetDefinition = {
       description: 'Name of the ECS service in that cluster',
       example: 'web',
       pattern: ECS_NAME,
+      perEnvironment: true,
     },
     {
       name: 'taskFamily',
@@ -30,6 +32,7 @@ export const ecsDeploy: TargetDefinition = {
       description: 'Task definition family the pipeline registers revisions of',
       example: 'web',
       pattern: ECS_NAME,
+      perEnvironment: true,
     },
     {
       name: 'taskDefinitionFile',
@@ -46,6 +49,7 @@ export const ecsDeploy: TargetDefinition = {
       example: 'web-task',
       pattern: ROLE_NAME,
       optional: true,
+      perEnvironment: true,
     },
     {
       name: 'executionRoleName',
@@ -54,6 +58,7 @@ export const ecsDeploy: TargetDefinition = {
       example: 'ecsTaskExecutionRole',
       pattern: ROLE_NAME,
       optional: true,
+      perEnvironment: true,
     },
   ],
   pipeline: { trigger: 'branch', name: 'main' },

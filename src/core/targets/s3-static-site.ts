@@ -14,6 +14,7 @@ export const s3StaticSite: TargetDefinition = {
       description: 'S3 bucket that holds the site',
       example: 'www.example.com',
       pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+      perEnvironment: true,
     },
     {
       name: 'siteDir',
@@ -30,6 +31,7 @@ export const s3StaticSite: TargetDefinition = {
       example: 'E2QWRUHAPOMQZL',
       pattern: '^[A-Z0-9]{8,20}$',
       optional: true,
+      perEnvironment: true,
     },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
