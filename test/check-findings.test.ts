@@ -162,17 +162,30 @@ test('fixture details: lines, severities and suggestions', () => {
 const examples = Object.fromEntries(BUILT_IN_TARGETS.flatMap((t) => t.questions.map((q) => [q.name, q.example])));
 const everyTarget = BUILT_IN_TARGETS.map((t) => t.id).join(',');
 const ENVIRONMENTS = 'test=1a2b3c4d-0001-4a00-8000-00000000000a,production=1a2b3c4d-0003-4c00-a000-00000000000c';
+/** The example answers with a per-environment question answered for test and production alike. */
+const environmentExamples = Object.fromEntries(
+  BUILT_IN_TARGETS.flatMap((t) =>
+    t.questions.flatMap((q) =>
+      q.perEnvironment ? ['test', 'production'].map((e) => [`${q.name}.${e}`, q.example]) : [[q.name, q.example]],
+    ),
+  ),
+);
+/** A release runs in production only: with environments, the handshake check gives test its step. */
+const withEnvironments = (target: string) =>
+  BUILT_IN_TARGETS.find((t) => t.id === target)?.release ? `sts-check,${target}` : target;
 const GENERATED: Array<{ label: string; answers: Answers }> = [
   { label: 'the example', answers: answers() },
   ...[...BUILT_IN_TARGETS.map((t) => t.id), everyTarget].flatMap((target) =>
     ['', ENVIRONMENTS].map((environments) => ({
       label: `--target ${target}${environments ? ', two environments' : ''}`,
-      answers: answers({ target, environments, targetAnswers: examples, iac: 'both' }),
+      answers: environments
+        ? answers({ target: withEnvironments(target), environments, targetAnswers: environmentExamples, iac: 'both' })
+        : answers({ target, environments, targetAnswers: examples, iac: 'both' }),
     })),
   ),
   ...AUTH_CHOICES.map((auth) => ({
     label: `--auth ${auth}, every target`,
-    answers: answers({ auth, target: everyTarget, targetAnswers: examples, environments: ENVIRONMENTS }),
+    answers: answers({ auth, target: everyTarget, targetAnswers: environmentExamples, environments: ENVIRONMENTS }),
   })),
 ];
 
@@ -193,7 +206,7 @@ for (const mode of schemaModes) {
             repoUuid: '',
             iac: 'both',
             target: everyTarget,
-            targetAnswers: examples,
+            targetAnswers: environmentExamples,
             environments: 'test,production=1a2b3c4d-0003-4c00-a000-00000000000c',
           }),
         ).files,

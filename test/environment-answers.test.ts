@@ -11,8 +11,11 @@ import { parseManifest } from '../src/core/manifest.ts';
 import { resolveAnswers } from '../src/core/resolve.ts';
 import { UsageError } from '../src/errors.ts';
 import { assertOneLineError, runNew } from './support/cli-helpers.ts';
-import { EXAMPLE, exampleFlags, renderRepo, runCli, tempDir } from './support/fixtures.ts';
+import { EXAMPLE, exampleFlags, renderRepo, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';
 import { parseYaml } from './support/schema-reference.ts';
+
+const SCHEMA = join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json');
+const schemaArgs = existsSync(SCHEMA) ? ['--schema', SCHEMA] : [];
 
 const BASE = { ...(EXAMPLE as unknown as Record<string, string>) };
 delete BASE['targetAnswers'];
@@ -203,6 +206,49 @@ test('environment types: names say them, :type says them otherwise, and the flag
   ];
   for (const [given, recorded] of cases) assert.is(resolve({ environments: given }).environments, recorded, given);
   refused({ environments: 'test:qa' }, ['--environment', 'test, staging, production']);
+});
+
+test('without environments a deploy target gets the any-branch advice from new and from check; with them neither', () => {
+  const tmp = tempDir();
+  const offline = { FORCE_COLOR: undefined, PIPELINES_OIDC_SCHEMA_URL: 'http://127.0.0.1:9/unreachable' };
+  const findings = (dir: string) => {
+    const r = runCli(['check', dir, '--json', ...schemaArgs], { cwd: tmp.path, env: offline });
+    return (JSON.parse(r.stdout) as { findings: Array<{ id: string; severity: string; file: string }> }).findings;
+  };
+  try {
+    const flags = [...exampleFlags({ target: 'lambda-deploy' }), '--yes', '--no-git'];
+    const any = runNew([...flags, '--function-name', 'widgets', '--dir', 'any'], tmp.path);
+    assert.is(any.status, 0, any.stderr);
+    assert.is(any.stdout.split('Any branch can deploy').length, 2, 'the advice, once');
+    assert.equal(
+      findings('any')
+        .filter((f) => f.id === 'trust.any-branch')
+        .map((f) => [f.severity, f.file]),
+      [['warning', 'iam/trust-policy.json']],
+    );
+    const scoped = runNew(
+      [
+        ...flags,
+        '--environment',
+        'production=1a2b3c4d-0003-4c00-a000-00000000000c',
+        '--function-name',
+        'widgets',
+        '--dir',
+        'scoped',
+      ],
+      tmp.path,
+    );
+    assert.is(scoped.status, 0, scoped.stderr);
+    assert.not.ok(scoped.stdout.includes('Any branch can deploy'));
+    assert.equal(
+      findings('scoped').filter((f) => f.id === 'trust.any-branch'),
+      [],
+    );
+    const readOnly = runNew([...exampleFlags(), '--yes', '--no-git', '--dir', 'check'], tmp.path);
+    assert.not.ok(readOnly.stdout.includes('Any branch can deploy'), 'the handshake check only reads');
+  } finally {
+    tmp.cleanup();
+  }
 });
 
 test.run();

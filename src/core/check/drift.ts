@@ -147,6 +147,9 @@ export interface RepositorySource {
   terraform: SourceFile[];
   cloudformation: SourceFile[];
   expected?: Map<string, string>;
+  /** The trust and inline policy files found, for rules that read a role's two documents together. */
+  trustFiles?: readonly string[];
+  permissionFiles?: readonly string[];
 }
 
 /** `iac.drift`: only a generated repository (one with a manifest) is compared. */

@@ -95,6 +95,8 @@ export function runChecks(input: CheckInput, options: CheckOptions): CheckReport
       read: (file) => json.get(file),
       terraform: input.terraform,
       cloudformation: input.cloudformation,
+      trustFiles: input.trustPolicies.map((f) => f.file),
+      permissionFiles: input.permissionPolicies.map((f) => f.file),
     }),
   ];
 
