@@ -208,6 +208,35 @@ test('environment types: names say them, :type says them otherwise, and the flag
   refused({ environments: 'test:qa' }, ['--environment', 'test, staging, production']);
 });
 
+test('a CloudFormation template beyond 200 parameters is refused naming --iac; Terraform takes it', () => {
+  const environments = Array.from({ length: 25 }, (_, i) => `e${i + 1}`);
+  const perEnvironment = (e: string) => ({
+    [`siteBucket.${e}`]: `${e}.example.com`,
+    [`functionName.${e}`]: `f-${e}`,
+    [`ecsCluster.${e}`]: `c-${e}`,
+    [`ecsService.${e}`]: `s-${e}`,
+    [`taskFamily.${e}`]: `t-${e}`,
+    [`stackName.${e}`]: `st-${e}`,
+    [`serviceRoleName.${e}`]: `r-${e}`,
+  });
+  const flagsFor = (names: string[]) => ({
+    target: 's3-static-site,lambda-deploy,ecs-deploy,cloudformation-deploy',
+    environments: names.join(','),
+    ...Object.assign({}, ...names.map(perEnvironment)),
+  });
+  const flags = flagsFor(environments);
+  try {
+    renderRepo(resolve({ ...flags, iac: 'cloudformation' }));
+    assert.unreachable('206 parameters accepted');
+  } catch (e) {
+    assert.instance(e, UsageError);
+    assert.match((e as Error).message, /--iac cloudformation: .*206 parameters \(CloudFormation allows 200\)/);
+  }
+  assert.ok(renderRepo(resolve({ ...flags, iac: 'terraform' })).files.has('terraform/main.tf'));
+  const fits = renderRepo(resolve({ ...flagsFor(environments.slice(0, 20)), iac: 'cloudformation' }));
+  assert.ok(fits.files.has('cloudformation/oidc-role.yaml'), '20 environments fit');
+});
+
 test('without environments a deploy target gets the any-branch advice from new and from check; with them neither', () => {
   const tmp = tempDir();
   const offline = { FORCE_COLOR: undefined, PIPELINES_OIDC_SCHEMA_URL: 'http://127.0.0.1:9/unreachable' };
