@@ -25,7 +25,7 @@ import type { Finding } from '../src/core/check/rules.ts';
 import type { SourceFile } from '../src/core/check/types.ts';
 import { credentialScript } from '../src/core/pipeline.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
-import { answers, renderRepo, ROOT, SHARED_REFERENCE } from './support/fixtures.ts';
+import { answers, renderRepo, ROOT, SHARED_REFERENCE, targetExamples, withStages } from './support/fixtures.ts';
 import { referencePresent } from './support/schema-reference.ts';
 
 const FIXTURES = join(ROOT, 'test/fixtures/check');
@@ -162,30 +162,29 @@ test('fixture details: lines, severities and suggestions', () => {
 const examples = Object.fromEntries(BUILT_IN_TARGETS.flatMap((t) => t.questions.map((q) => [q.name, q.example])));
 const everyTarget = BUILT_IN_TARGETS.map((t) => t.id).join(',');
 const ENVIRONMENTS = 'test=1a2b3c4d-0001-4a00-8000-00000000000a,production=1a2b3c4d-0003-4c00-a000-00000000000c';
-/** The example answers with a per-environment question answered for test and production alike. */
-const environmentExamples = Object.fromEntries(
-  BUILT_IN_TARGETS.flatMap((t) =>
-    t.questions.flatMap((q) =>
-      q.perEnvironment ? ['test', 'production'].map((e) => [`${q.name}.${e}`, q.example]) : [[q.name, q.example]],
-    ),
-  ),
-);
-/** A release runs in production only: with environments, the handshake check gives test its step. */
-const withEnvironments = (target: string) =>
-  BUILT_IN_TARGETS.find((t) => t.id === target)?.release ? `sts-check,${target}` : target;
 const GENERATED: Array<{ label: string; answers: Answers }> = [
   { label: 'the example', answers: answers() },
   ...[...BUILT_IN_TARGETS.map((t) => t.id), everyTarget].flatMap((target) =>
     ['', ENVIRONMENTS].map((environments) => ({
       label: `--target ${target}${environments ? ', two environments' : ''}`,
       answers: environments
-        ? answers({ target: withEnvironments(target), environments, targetAnswers: environmentExamples, iac: 'both' })
+        ? answers({
+            target: withStages(target, environments),
+            environments,
+            targetAnswers: targetExamples(environments),
+            iac: 'both',
+          })
         : answers({ target, environments, targetAnswers: examples, iac: 'both' }),
     })),
   ),
   ...AUTH_CHOICES.map((auth) => ({
     label: `--auth ${auth}, every target`,
-    answers: answers({ auth, target: everyTarget, targetAnswers: environmentExamples, environments: ENVIRONMENTS }),
+    answers: answers({
+      auth,
+      target: everyTarget,
+      targetAnswers: targetExamples(ENVIRONMENTS),
+      environments: ENVIRONMENTS,
+    }),
   })),
 ];
 
@@ -206,7 +205,7 @@ for (const mode of schemaModes) {
             repoUuid: '',
             iac: 'both',
             target: everyTarget,
-            targetAnswers: environmentExamples,
+            targetAnswers: targetExamples(ENVIRONMENTS),
             environments: 'test,production=1a2b3c4d-0003-4c00-a000-00000000000c',
           }),
         ).files,
