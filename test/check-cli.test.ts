@@ -43,6 +43,14 @@ function withRepo(flags: string[], body: (dir: string, root: string) => void): v
 }
 
 const examples = BUILT_IN_TARGETS.flatMap((t) => t.questions.flatMap((q) => [`--${q.flag}`, q.example]));
+/** The same answers with three environments: a per-environment question once for each. */
+const environmentExamples = BUILT_IN_TARGETS.flatMap((t) =>
+  t.questions.flatMap((q) =>
+    q.perEnvironment
+      ? ['test', 'staging', 'production'].flatMap((e) => [`--${q.flag}.${e}`, q.example])
+      : [`--${q.flag}`, q.example],
+  ),
+);
 const ENVS = [
   '--environment',
   'test=1a2b3c4d-0001-4a00-8000-00000000000a',
@@ -67,7 +75,7 @@ test('the committed example passes clean, and its simulation matches what a corr
 
 test('every target, all at once, in three environments: clean, and each environment denies the others', () => {
   const flags = exampleFlags({ target: BUILT_IN_TARGETS.map((t) => t.id).join(',') });
-  withRepo([...flags, ...dedupe(examples), ...ENVS], (dir) => {
+  withRepo([...flags, ...dedupe(environmentExamples), ...ENVS], (dir) => {
     const r = check(dir, ['--json', ...schemaArgs]);
     assert.is(r.status, 0, r.stdout + r.stderr);
     const rep = report(r);

@@ -26,7 +26,7 @@ import type { Finding } from '../src/core/check/rules.ts';
 import type { SourceFile } from '../src/core/check/types.ts';
 import { credentialScript } from '../src/core/pipeline.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
-import { answers, renderRepo, ROOT, SHARED_REFERENCE } from './support/fixtures.ts';
+import { answers, renderRepo, ROOT, SHARED_REFERENCE, targetExamples, withStages } from './support/fixtures.ts';
 import { referencePresent } from './support/schema-reference.ts';
 
 const FIXTURES = join(ROOT, 'test/fixtures/check');
@@ -191,12 +191,24 @@ const GENERATED: Array<{ label: string; answers: Answers }> = [
   ...[...BUILT_IN_TARGETS.map((t) => t.id), everyTarget].flatMap((target) =>
     ['', ENVIRONMENTS].map((environments) => ({
       label: `--target ${target}${environments ? ', two environments' : ''}`,
-      answers: answers({ target, environments, targetAnswers: examples, iac: 'both' }),
+      answers: environments
+        ? answers({
+            target: withStages(target, environments),
+            environments,
+            targetAnswers: targetExamples(environments),
+            iac: 'both',
+          })
+        : answers({ target, environments, targetAnswers: examples, iac: 'both' }),
     })),
   ),
   ...AUTH_CHOICES.map((auth) => ({
     label: `--auth ${auth}, every target`,
-    answers: answers({ auth, target: everyTarget, targetAnswers: examples, environments: ENVIRONMENTS }),
+    answers: answers({
+      auth,
+      target: everyTarget,
+      targetAnswers: targetExamples(ENVIRONMENTS),
+      environments: ENVIRONMENTS,
+    }),
   })),
 ];
 
@@ -217,7 +229,7 @@ for (const mode of schemaModes) {
             repoUuid: '',
             iac: 'both',
             target: everyTarget,
-            targetAnswers: examples,
+            targetAnswers: targetExamples(ENVIRONMENTS),
             environments: 'test,production=1a2b3c4d-0003-4c00-a000-00000000000c',
           }),
         ).files,

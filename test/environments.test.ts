@@ -69,6 +69,17 @@ type Item = {
   stage?: { name: string; deployment?: string; trigger?: string; steps: Array<{ step: Step }> };
 };
 
+/** A bucket per environment, as the per-environment question asks. */
+const siteAnswers = (environments: string[]) => ({
+  siteDir: 'public',
+  ...Object.fromEntries(
+    environments.flatMap((e) => [
+      [`siteBucket.${e}`, `${e}.example.com`],
+      [`distributionId.${e}`, ''],
+    ]),
+  ),
+});
+
 function customPipeline(pipeline: Record<string, unknown>, name: string): Item[] {
   const items = ((pipeline['pipelines'] as Record<string, Record<string, unknown>>)['custom'] ?? {})[name];
   if (!Array.isArray(items)) throw new Error(`no custom pipeline ${name}`);
@@ -233,35 +244,76 @@ test('the pipeline has one deployment step per environment, in order, each check
   }
 });
 
-test('production waits for a click unless it is the first step', () => {
-  const first = parseYaml(
-    fileOf(renderRepo(answers({ environments: withUuids(['production', 'test']) })).files, 'bitbucket-pipelines.yml'),
-  );
+test('production always waits for a click; an automatic first step comes before it when it would lead', () => {
+  const pipelineOf = (environments: string) =>
+    parseYaml(fileOf(renderRepo(answers({ environments })).files, 'bitbucket-pipelines.yml'));
+  const first = pipelineOf(withUuids(['production', 'test']));
   schemaCheck(first);
   const items = customPipeline(first, 'test-aws-oidc');
   assert.equal(
-    items.map((i) => i.step?.deployment),
-    ['production', 'test'],
+    items.map((i) => [i.step?.deployment, i.step?.trigger]),
+    [
+      ['test', undefined],
+      ['production', 'manual'],
+    ],
+    'stages in the order of the environment types, not of the flags',
   );
-  assert.is(items[0]!.step!.trigger, undefined, 'production first: nothing before it to wait for');
-  assert.is(items[1]!.step!.trigger, undefined);
 
-  const one = customPipeline(
-    parseYaml(fileOf(renderRepo(answers({ environments: 'production' })).files, 'bitbucket-pipelines.yml')),
-    'test-aws-oidc',
-  );
-  assert.is(one.length, 1);
-  assert.is(one[0]!.step!.trigger, undefined, 'production alone');
+  const one = pipelineOf('production');
+  schemaCheck(one);
+  const alone = customPipeline(one, 'test-aws-oidc');
+  assert.is(alone.length, 2, 'production alone: an automatic step first');
+  assert.is(alone[0]!.step!.deployment, undefined);
+  assert.is(alone[0]!.step!.trigger, undefined);
+  assert.not.ok(alone[0]!.step!.script.join('\n').includes('aws '), 'the first step calls no AWS API');
+  assert.equal([alone[1]!.step!.deployment, alone[1]!.step!.trigger], ['production', 'manual']);
 
-  const other = customPipeline(
-    parseYaml(fileOf(renderRepo(answers({ environments: 'qa,prod' })).files, 'bitbucket-pipelines.yml')),
-    'test-aws-oidc',
-  );
+  const typed = customPipeline(pipelineOf('qa,live,release:production,prod'), 'test-aws-oidc');
   assert.equal(
-    other.map((i) => i.step?.trigger),
-    [undefined, undefined],
-    'only the environment named production is manual',
+    typed.map((i) => [i.step?.deployment, i.step?.trigger]),
+    [
+      ['qa', undefined],
+      ['live', 'manual'],
+      ['prod', 'manual'],
+      ['release', 'manual'],
+    ],
+    'a name says its type (live, prod) or :type does; every production environment is manual',
   );
+});
+
+test('every order of --environment gives the same pipeline, each environment once, valid by the schema', () => {
+  const names = ['test', 'staging', 'production'];
+  const orders = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ].map((o) => o.map((i) => names[i]!));
+  const rendered = orders.map((order) =>
+    fileOf(
+      renderRepo(
+        answers({
+          target: 'sts-check,s3-static-site',
+          environments: withUuids(order),
+          targetAnswers: siteAnswers(order),
+        }),
+      ).files,
+      'bitbucket-pipelines.yml',
+    ),
+  );
+  for (const text of rendered) assert.is(text, rendered[0]);
+  const pipeline = parseYaml(rendered[0]!);
+  schemaCheck(pipeline);
+  const groups = pipeline['pipelines'] as Record<string, Record<string, Item[]>>;
+  for (const group of Object.values(groups)) {
+    for (const items of Object.values(group)) {
+      const used = items.map((i) => i.step?.deployment ?? i.stage?.deployment).filter(Boolean);
+      assert.equal(used, [...new Set(used)], 'no environment twice in a pipeline');
+      assert.equal(used, names);
+    }
+  }
 });
 
 if (referencePresent()) {

@@ -40,7 +40,13 @@ test('gallery --json lists every built-in target with its questions', () => {
     BUILT_IN_TARGETS.map((t) => t.id),
   );
   for (const e of entries) {
-    assert.equal(Object.keys(e).sort(), ['description', 'id', 'questions', 'title'], e.id);
+    const release = BUILT_IN_TARGETS.find((t) => t.id === e.id)?.release;
+    assert.equal(
+      Object.keys(e).sort(),
+      ['description', 'id', 'questions', ...(release ? ['release'] : []), 'title'],
+      e.id,
+    );
+    assert.is((e as { release?: string }).release, release, `${e.id}: a release says why it runs once`);
     for (const key of ['id', 'title', 'description'] as const)
       assert.ok(typeof e[key] === 'string' && e[key].length > 0, `${e.id}.${key}`);
     const definition = BUILT_IN_TARGETS.find((t) => t.id === e.id)!;
@@ -57,6 +63,11 @@ test('gallery --json lists every built-in target with its questions', () => {
       const own = definition.questions.find((d) => d.name === q.name)!;
       assert.ok(new RegExp(own.pattern).test(q.example), `${at}: example ${q.example} matches ${own.pattern}`);
       assert.is(q.optional ?? false, own.optional ?? false, `${at}: optional`);
+      assert.is(
+        (q as { perEnvironment?: boolean }).perEnvironment ?? false,
+        own.perEnvironment ?? false,
+        `${at}: per environment`,
+      );
     }
   }
 });

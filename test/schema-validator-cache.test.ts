@@ -30,7 +30,16 @@ import type { Finding } from '../src/core/check/rules.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { readCheckInput } from '../src/io/check-input.ts';
 import { schemaValidator } from '../src/io/schema-validator-cache.ts';
-import { answers, renderRepo, ROOT, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';
+import {
+  answers,
+  renderRepo,
+  ROOT,
+  runCli,
+  SHARED_REFERENCE,
+  targetExamples,
+  tempDir,
+  withStages,
+} from './support/fixtures.ts';
 import { referencePresent } from './support/schema-reference.ts';
 
 const SCHEMA_FILE = join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json');
@@ -75,16 +84,22 @@ function withCache(body: (xdg: string) => Promise<void>): () => Promise<void> {
 // pipelines: the fixtures', every generated repository's, and mangled copies of them
 
 const fixtureDirs = readdirSync(FIXTURES).sort();
-const examples = Object.fromEntries(BUILT_IN_TARGETS.flatMap((t) => t.questions.map((q) => [q.name, q.example])));
 const everyTarget = BUILT_IN_TARGETS.map((t) => t.id).join(',');
 const ENVIRONMENTS = 'test=1a2b3c4d-0001-4a00-8000-00000000000a,production=1a2b3c4d-0003-4c00-a000-00000000000c';
 const GENERATED: Answers[] = [
   answers(),
   ...[...BUILT_IN_TARGETS.map((t) => t.id), everyTarget].flatMap((target) =>
-    ['', ENVIRONMENTS].map((environments) => answers({ target, environments, targetAnswers: examples, iac: 'both' })),
+    ['', ENVIRONMENTS].map((environments) =>
+      answers({
+        target: withStages(target, environments),
+        environments,
+        targetAnswers: targetExamples(environments),
+        iac: 'both',
+      }),
+    ),
   ),
   ...AUTH_CHOICES.map((auth) =>
-    answers({ auth, target: everyTarget, targetAnswers: examples, environments: ENVIRONMENTS }),
+    answers({ auth, target: everyTarget, targetAnswers: targetExamples(ENVIRONMENTS), environments: ENVIRONMENTS }),
   ),
 ];
 

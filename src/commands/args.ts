@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { commandSpec, type CommandSpec } from '../core/command-table.js';
 import { didYouMean } from '../core/did-you-mean.js';
+import { environmentAnswerKey } from '../core/environment-answers.js';
 import type { Gallery } from '../core/targets/index.js';
 import { UsageError } from '../errors.js';
 
@@ -34,14 +35,37 @@ function optionsOf(spec: CommandSpec, gallery: Gallery): Options {
 
 const helpHint = (spec: CommandSpec) => `see pipelines-oidc ${spec.name} --help`;
 
+/**
+ * Takes `--<flag>.<environment> <value>` (or `=<value>`) of the gallery's questions out of argv: the
+ * environments are known only once the answers are, so the resolver checks each one.
+ */
+function environmentAnswers(argv: string[], gallery: Gallery): { rest: string[]; answers: Record<string, string> } {
+  const byFlag = new Map(gallery.flatMap((t) => t.questions.map((q) => [q.flag, q.name] as const)));
+  const rest: string[] = [];
+  const answers: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z0-9-]+)\.([a-z0-9-]*)(?:=(.*))?$/s.exec(argv[i]!);
+    const name = m && byFlag.get(m[1]!);
+    if (!m || !name) {
+      rest.push(argv[i]!);
+      continue;
+    }
+    const value = m[3] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`option '${argv[i - 1]}' argument missing`);
+    answers[environmentAnswerKey(name, m[2]!)] = value;
+  }
+  return { rest, answers };
+}
+
 /** `command` as the table names it (`new`, `workshop grade`); `gallery` for the commands that take target answers. */
 export function parseCommand(command: string, argv: string[], gallery: Gallery = []): ParsedArgs {
   const spec = commandSpec(command);
   if (!spec) throw new Error(`${command} is not in the command table`);
   const options = optionsOf(spec, gallery);
+  const perEnvironment = spec.targetFlags ? environmentAnswers(argv, gallery) : { rest: argv, answers: {} };
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: perEnvironment.rest, options, allowPositionals: true, strict: true });
   } catch (e) {
     const first = (e as Error).message.split('\n')[0] ?? '';
     const unknown = /^Unknown option '(-{1,2})([^']*)'/.exec(first);
@@ -58,7 +82,7 @@ export function parseCommand(command: string, argv: string[], gallery: Gallery =
     const needed = spec.options.filter((o) => o.required === true).map((o) => `--${o.flag} ${o.value}`);
     throw new UsageError(`${spec.name} needs ${needed.join(' and ')} (${helpHint(spec)})`);
   }
-  const answers: ParsedArgs['answers'] = {};
+  const answers: ParsedArgs['answers'] = { ...perEnvironment.answers };
   const take = (name: string, flag: string) => {
     const value = values[flag];
     if (typeof value === 'string') answers[name] = value;

@@ -12,12 +12,14 @@ export async function run(argv: string[]): Promise<number> {
     id: t.id,
     title: t.title,
     description: t.description,
+    ...(t.release ? { release: t.release } : {}),
     questions: t.questions.map((q) => ({
       name: q.name,
       flag: `--${q.flag}`,
       description: q.description,
       example: q.example,
       ...(q.optional ? { optional: true } : {}),
+      ...(q.perEnvironment ? { perEnvironment: true } : {}),
     })),
   }));
   if (args.values.json) {
@@ -27,8 +29,10 @@ export async function run(argv: string[]): Promise<number> {
   const lines = entries.flatMap((t) => [
     `${bold(t.id)}  ${t.title}`,
     `  ${t.description}`,
+    ...(t.release ? [`  With environments: only in the last stage (production), because ${t.release}.`] : []),
     ...t.questions.map(
-      (q) => `  ${q.flag} ${dim(`<${q.name}>`)}  ${q.description}${q.optional ? ' (optional)' : ''}; e.g. ${q.example}`,
+      (q) =>
+        `  ${q.flag}${q.perEnvironment ? '[.<environment>]' : ''} ${dim(`<${q.name}>`)}  ${q.description}${q.optional ? ' (optional)' : ''}; e.g. ${q.example}`,
     ),
     '',
   ]);

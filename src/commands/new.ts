@@ -5,6 +5,7 @@
 import { relative, resolve } from 'node:path';
 import { QUESTIONS, type Answers } from '../core/answers.js';
 import type { Gallery } from '../core/targets/index.js';
+import { ANY_BRANCH_ADVICE, deploysFromAnyBranch } from '../core/deploy-rights.js';
 import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
 import { parseManifest } from '../core/manifest.js';
@@ -218,8 +219,11 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     const warning = model.repoUuidMissing
       ? `\n${yellow('!')} No repository UUID yet: the role trusts no pipeline until you set it (first step below).\n`
       : '';
+    const anyBranch = deploysFromAnyBranch(model)
+      ? `\n${yellow('!')} Any branch can deploy: ${ANY_BRANCH_ADVICE.message}. ${ANY_BRANCH_ADVICE.fix}\n`
+      : '';
     opts.out(
-      `${gitLine}\n${warning}\n${bold('Next steps')}\n${result.next.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`,
+      `${gitLine}\n${warning}${anyBranch}\n${bold('Next steps')}\n${result.next.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`,
     );
   }
   return result;

@@ -61,9 +61,9 @@ function mergeEnvironments(current: string, given: string): string {
     current
       .split(',')
       .filter(Boolean)
-      .map((e) => [e.split('=')[0], e]),
+      .map((e) => [e.split(/[=:]/)[0], e]),
   );
-  for (const e of given.split(',').filter(Boolean)) byName.set(e.split('=')[0], e);
+  for (const e of given.split(',').filter(Boolean)) byName.set(e.split(/[=:]/)[0], e);
   return [...byName.values()].join(',');
 }
 

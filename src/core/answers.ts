@@ -168,7 +168,7 @@ export const QUESTIONS: readonly Question[] = [
     flag: 'environment',
     message: 'Deployment environments (e.g. test,production=<uuid>; empty for none)',
     description:
-      'Bitbucket deployment environments, each with its own role scoped to it: name or name=uuid, repeatable.',
+      'Bitbucket deployment environments, each with its own role scoped to it: name, name=uuid or name=uuid:type (test, staging, production), repeatable; stages run in that order.',
     example: 'test,production',
     rule: rules.environmentList,
     optional: true,

@@ -70,7 +70,7 @@ const ROLE_NAME = answer('roleName', '<name>');
 const IAC = answer('iac', 'terraform|cloudformation|both|none');
 const AUTH = answer('auth', 'token-file|assume-role');
 const TARGET = answer('target', '<id>[,<id>…]');
-const ENVIRONMENT = answer('environments', '<name>[=<uuid>]');
+const ENVIRONMENT = answer('environments', '<name>[=<uuid>][:<type>]');
 
 const ANSWERS_FILE: OptionSpec = {
   flag: 'answers',

@@ -8,7 +8,9 @@ import { QUESTIONS, type Answers } from './answers.js';
 import { isObject } from './json.js';
 import { buildRepoModel, type RepoModel } from './model.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
-import type { Gallery } from './targets/index.js';
+import { environmentAnswerKey } from './environment-answers.js';
+import { BUILT_IN_TARGETS, questionsOf, type Gallery } from './targets/index.js';
+import { parseEnvironments } from './validate.js';
 
 export interface Manifest {
   tool: 'pipelines-oidc';
@@ -34,7 +36,7 @@ type Json = Record<string, unknown>;
 /**
  * Each step brings one older shape up to the next; they run in order on the parsed JSON, before it is
  * validated. Early manifests listed the generated files without hashes and had neither environments
- * nor target answers.
+ * nor target answers; later ones shared every target answer between environments.
  */
 const MIGRATIONS: ReadonlyArray<(m: Json) => Json> = [
   (m) =>
@@ -49,7 +51,29 @@ const MIGRATIONS: ReadonlyArray<(m: Json) => Json> = [
     isObject(m['answers']) && !('targetAnswers' in m['answers'])
       ? { ...m, answers: { ...m['answers'], targetAnswers: {} } }
       : m,
+  perEnvironmentAnswers,
 ];
+
+/** Built-in questions that name a resource of each environment. */
+const PER_ENVIRONMENT = new Set(questionsOf(BUILT_IN_TARGETS).flatMap((q) => (q.perEnvironment ? [q.name] : [])));
+
+/**
+ * Manifests from before per-environment answers gave every environment the same bucket, function or
+ * stack: that answer becomes each environment's own, so the repository renders as it did until changed.
+ */
+function perEnvironmentAnswers(m: Json): Json {
+  const answers = m['answers'];
+  if (!isObject(answers) || typeof answers['environments'] !== 'string' || !isObject(answers['targetAnswers']))
+    return m;
+  const environments = parseEnvironments(answers['environments']).map((e) => e.name);
+  if (!environments.length) return m;
+  const targetAnswers = Object.fromEntries(
+    Object.entries(answers['targetAnswers']).flatMap(([name, value]) =>
+      PER_ENVIRONMENT.has(name) ? environments.map((e) => [environmentAnswerKey(name, e), value]) : [[name, value]],
+    ),
+  );
+  return { ...m, answers: { ...answers, targetAnswers } };
+}
 
 const ANSWER_NAMES: readonly string[] = QUESTIONS.map((q) => q.name);
 

@@ -18,13 +18,15 @@ import { asJson, permissionsPolicy, trustPolicy, type PolicyDocument, type Trust
 import { shQuote } from './shell.js';
 import { targetScript, targetSetup, targetStatements } from './targets/definition.js';
 import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition } from './targets/index.js';
-import { parseEnvironments, partitionOf, PATTERN } from './validate.js';
+import { environmentParam, paramOfAnswerKey, releaseEnvironment } from './environment-answers.js';
+import { parseEnvironments, partitionOf, PATTERN, type EnvironmentType } from './validate.js';
 
 export interface RoleModel {
   /** Terraform resource label and CloudFormation logical-ID stem: `pipeline`, or the environment. */
   key: string;
-  /** The deployment environment the role is scoped to, if any. */
+  /** The deployment environment the role is scoped to, if any, and its type. */
   environment?: string;
+  environmentType?: EnvironmentType;
   /** Role name and ARN, with markers. */
   name: string;
   arn: string;
@@ -95,7 +97,7 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
     return t;
   });
   const values: ParamValues = {
-    ...answers.targetAnswers,
+    ...Object.fromEntries(Object.entries(answers.targetAnswers).map(([k, v]) => [paramOfAnswerKey(k), v])),
     partition: partitionOf(answers.region),
     account: answers.account,
     region: answers.region,
@@ -107,13 +109,29 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
       environments.map((e) => [environmentUuidParam(e.name), e.uuid || bitbucket.ENVIRONMENT_UUID_PLACEHOLDER]),
     ),
   };
-  const given = (name: string) => Boolean(answers.targetAnswers[name]);
+  const perEnvironment = new Set(
+    questionsOf(targets)
+      .filter((q) => q.perEnvironment)
+      .map((q) => q.name),
+  );
+  /** The parameter of a question as one environment sees it: its own for a per-environment question. */
+  const scoped = (name: string, environment?: string) =>
+    environment && perEnvironment.has(name) ? environmentParam(name, environment) : name;
+  const givenIn = (environment?: string) => (name: string) => Boolean(values[scoped(name, environment)]);
   const resolve = (s: string) => resolveParams(s, values);
+  const releaseIn = releaseEnvironment(environments)?.name;
+  /** A release runs in the last stage only; a deployment in every one. */
+  const targetsOf = (environment?: string) =>
+    targets.filter((t) => !t.release || environment === undefined || environment === releaseIn);
 
   const scopes = environments.length
-    ? environments.map((e) => ({ environment: e.name as string | undefined, key: e.name.replace(/-/g, '_') }))
-    : [{ environment: undefined, key: 'pipeline' }];
-  const roles: RoleModel[] = scopes.map(({ environment, key }) => {
+    ? environments.map((e) => ({
+        environment: e.name as string | undefined,
+        environmentType: e.type as EnvironmentType | undefined,
+        key: e.name.replace(/-/g, '_'),
+      }))
+    : [{ environment: undefined, environmentType: undefined, key: 'pipeline' }];
+  const roles: RoleModel[] = scopes.map(({ environment, environmentType, key }) => {
     const name = environment ? `${param('roleName')}-${environment}` : param('roleName');
     const arn = `arn:${param('partition')}:iam::${param('account')}:role/${name}`;
     const placeholders: Record<string, string> = {
@@ -123,11 +141,12 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
       region: param('region'),
       partition: param('partition'),
     };
-    const fill = (p: string) => placeholders[p] ?? param(p);
+    const fill = (p: string) => placeholders[p] ?? param(scoped(p, environment));
     const dir = environment ? `iam/${environment}` : 'iam';
     return {
       key,
       environment,
+      ...(environmentType ? { environmentType } : {}),
       name,
       arn,
       concreteArn: resolve(arn),
@@ -138,7 +157,9 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
           ? bitbucket.environmentSubPattern(param('repoUuid'), param(environmentUuidParam(environment)))
           : bitbucket.symbolic.repositorySubPattern,
       ),
-      permissions: permissionsPolicy(targets.flatMap((t) => targetStatements(t, given, fill))),
+      permissions: permissionsPolicy(
+        targetsOf(environment).flatMap((t) => targetStatements(t, givenIn(environment), fill)),
+      ),
       trustFile: `${dir}/trust-policy.json`,
       permissionsFile: `${dir}/inline-policy.json`,
     };
@@ -156,7 +177,13 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
         (t) => t.pipeline.trigger === (trigger === 'custom' ? 'custom' : 'branch') && t.pipeline.name === name,
       );
       group[name] = pipelineItems(
-        roles.map((role) => ({ environment: role.environment, steps: members.map((t) => stepFor(t, role)) })),
+        roles
+          .map((role) => ({
+            environment: role.environment,
+            gated: role.environmentType === 'production',
+            steps: members.filter((t) => targetsOf(role.environment).includes(t)).map((t) => stepFor(t, role)),
+          }))
+          .filter((run) => run.steps.length),
       );
     }
   }
@@ -169,7 +196,7 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
       region: values.region,
       partition: values.partition,
     };
-    const fill = (p: string) => shQuote(concrete[p] ?? values[p] ?? '');
+    const fill = (p: string) => shQuote(concrete[p] ?? values[scoped(p, role.environment)] ?? '');
     return {
       name: environments.length > 1 || role.environment ? `${t.step.name} (${role.environment})` : t.step.name,
       image: t.step.image,
@@ -179,7 +206,7 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
         ...targetSetup(t, fill),
         ...credentialScript(answers.auth),
         ...verifyRoleScript(role.concreteArn),
-        ...targetScript(t, given, fill),
+        ...targetScript(t, givenIn(role.environment), fill),
       ],
     };
   }
@@ -223,15 +250,17 @@ function extraVariables(roles: RoleModel[], targets: TargetDefinition[], environ
     else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => (collect(k), collect(x)));
   };
   for (const r of roles) (collect(asJson(r.permissions)), collect(asJson(r.trustPolicy)));
-  const fromTargets = questionsOf(targets)
-    .filter((q) => used.has(q.name))
-    .map((q) => ({
-      param: q.name,
-      description: q.description,
-      pattern: q.pattern,
-      example: q.example,
-      optional: q.optional ?? false,
-    }));
+  const fromTargets = questionsOf(targets).flatMap((q) =>
+    [
+      { param: q.name, description: q.description },
+      ...environments.map((e) => ({
+        param: environmentParam(q.name, e),
+        description: `${q.description}, in the ${e} environment`,
+      })),
+    ]
+      .filter((v) => used.has(v.param))
+      .map((v) => ({ ...v, pattern: q.pattern, example: q.example, optional: q.optional ?? false })),
+  );
   const fromEnvironments = environments.map((e) => ({
     param: environmentUuidParam(e),
     description: `UUID of the ${e} deployment environment, without braces: only its steps may assume its role`,

@@ -51,7 +51,8 @@ export function verifyRoleScript(expectedRoleArn: string): string[] {
 export interface PipelineStep {
   name: string;
   image: string;
-  oidc: true;
+  /** Absent only on a step that needs no AWS credentials. */
+  oidc?: true;
   services?: string[];
   deployment?: string;
   trigger?: 'manual';
@@ -69,21 +70,34 @@ export interface PipelineDoc {
 /** One pipeline's steps for one role (no environment) or one environment. */
 export interface PipelineRun {
   environment?: string;
+  /** A production environment: reached only by a manual trigger. */
+  gated?: boolean;
   steps: PipelineStep[];
 }
 
-/** The environment whose deployments wait for a click, unless it would be the pipeline's first step. */
-export const MANUAL_ENVIRONMENT = 'production';
+/**
+ * The first step of a pipeline cannot wait for a trigger: where production would come first, this
+ * automatic step goes before it, so production still waits for a click.
+ */
+export function gateStep(image: string, environment: string): PipelineStep {
+  return {
+    name: `Ready to deploy to ${environment}`,
+    image,
+    script: [
+      `echo "Commit $BITBUCKET_COMMIT is ready:" ${shQuote(`run the ${environment} step by hand to deploy it`)}`,
+    ],
+  };
+}
 
 /**
- * Steps of one pipeline, per environment in the order given: one step is bound to its deployment
+ * Steps of one pipeline, per environment in stage order: one step is bound to its deployment
  * environment directly; several (one per target) go into a stage bound to it, since a pipeline may use
- * each environment only once.
+ * each environment only once. A production environment always waits for a manual trigger.
  */
 export function pipelineItems(runs: PipelineRun[]): Item[] {
-  return runs.flatMap((run, i): Item[] => {
+  const items = runs.flatMap((run): Item[] => {
     if (!run.environment) return run.steps.map((step) => ({ step }));
-    const manual = run.environment === MANUAL_ENVIRONMENT && i > 0 ? { trigger: 'manual' as const } : {};
+    const manual = run.gated ? { trigger: 'manual' as const } : {};
     if (run.steps.length === 1) {
       // keys in the order people read a step: what, where, when, then the commands
       const { name, image, ...rest } = run.steps[0]!;
@@ -100,4 +114,8 @@ export function pipelineItems(runs: PipelineRun[]): Item[] {
       },
     ];
   });
+  const first = runs[0];
+  if (first?.gated && first.environment)
+    return [{ step: gateStep(first.steps[0]!.image, first.environment) }, ...items];
+  return items;
 }

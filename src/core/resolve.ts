@@ -16,7 +16,8 @@ import {
   type TargetDefinition,
   type TargetQuestion,
 } from './targets/index.js';
-import { parseEnvironments, staysInside, type Rule } from './validate.js';
+import { environmentAnswerKey, environmentFlag, releaseEnvironment } from './environment-answers.js';
+import { parseEnvironments, staysInside, type Environment, type Rule } from './validate.js';
 
 export interface AnswerSources {
   /** Flag values by answer name: the questions of `new` and of the targets alike. */
@@ -173,23 +174,90 @@ function chosenTargets(ids: string, gallery: Gallery): TargetDefinition[] {
 
 /** Role names get `-<environment>` appended: each must still be a valid IAM role name. */
 function checkRoleNames(answers: Record<string, string>): void {
-  for (const env of parseEnvironments(answers['environments'] ?? '')) {
-    const name = `${answers['roleName']}-${env.name}`;
-    if (name.length > 64) {
+  const longest = parseEnvironments(answers['environments'] ?? '').reduce<Environment | undefined>(
+    (a, e) => (a && a.name.length >= e.name.length ? a : e),
+    undefined,
+  );
+  if (!longest) return;
+  const name = `${answers['roleName']}-${longest.name}`;
+  if (name.length > 64) {
+    throw new UsageError(
+      `--role-name: with --environment ${longest.name} the role name ${name} is ${name.length} characters, more than IAM's 64; choose a --role-name of at most ${63 - longest.name.length} characters`,
+    );
+  }
+}
+
+/** A release runs in the last stage only: every earlier environment needs a deployment of its own. */
+function checkReleases(targets: TargetDefinition[], environments: Environment[]): void {
+  const release = releaseEnvironment(environments);
+  if (environments.length < 2 || targets.some((t) => !t.release)) return;
+  const idle = environments.filter((e) => e !== release).map((e) => e.name);
+  throw new UsageError(
+    `--target: ${targets.map((t) => t.id).join(', ')} ${targets.length > 1 ? 'are releases that run' : 'is a release that runs'} only in the last stage (${release!.name}), so --environment ${idle.join(', ')} would deploy nothing; add a deploy target such as sts-check, or drop those environments`,
+  );
+}
+
+/**
+ * The questions of the targets: a per-environment one once per environment. A plain value of such a
+ * question serves the only environment; with several it is ambiguous, and a value for an environment
+ * that does not exist (or for a shared question) is a mistake.
+ */
+function targetQuestions(
+  targets: TargetDefinition[],
+  environments: Environment[],
+  sources: AnswerSources,
+  fileValues: Record<string, unknown> | undefined,
+): { questions: Question[]; flags: AnswerSources['flags']; fileValues: Record<string, unknown> | undefined } {
+  const flags = { ...sources.flags };
+  const file = fileValues && { ...fileValues };
+  const all = questionsOf(targets);
+  const perEnvironment = environments.length ? all.filter((q) => q.perEnvironment) : [];
+  const names = new Set(environments.map((e) => e.name));
+  for (const key of [...Object.keys(flags), ...Object.keys(file ?? {})].filter((k) => k.includes('.'))) {
+    const [name, environment = ''] = key.split('.');
+    const q = all.find((x) => x.name === name);
+    if (!q || (flags[key] === undefined && file?.[key] === undefined)) continue;
+    if (!q.perEnvironment)
+      throw new UsageError(`--${environmentFlag(q.flag, environment)}: --${q.flag} is shared by every environment`);
+    if (!names.has(environment))
       throw new UsageError(
-        `--role-name: with --environment ${env.name} the role name ${name} is longer than IAM's 64 characters; choose a shorter --role-name`,
+        `--${environmentFlag(q.flag, environment)}: ${environment} is not one of the environments (${[...names].join(', ') || 'none given'})`,
+      );
+  }
+  for (const q of perEnvironment) {
+    if (environments.length === 1) {
+      const key = environmentAnswerKey(q.name, environments[0]!.name);
+      flags[key] ??= flags[q.name];
+      if (file && file[key] === undefined && file[q.name] !== undefined) file[key] = file[q.name];
+    } else if (flags[q.name] !== undefined) {
+      throw new UsageError(
+        `--${q.flag} names a resource each environment has its own of: give ${environments.map((e) => `--${environmentFlag(q.flag, e.name)}`).join(', ')} instead`,
       );
     }
   }
+  const questions = all.flatMap((q) =>
+    perEnvironment.includes(q)
+      ? environments.map((e) => ({
+          ...asQuestion(q),
+          name: environmentAnswerKey(q.name, e.name) as Question['name'],
+          flag: environmentFlag(q.flag, e.name),
+          message: `${q.description} (${e.name} environment)`,
+        }))
+      : [asQuestion(q)],
+  );
+  return { questions, flags, fileValues: file };
 }
 
 /** An --answers file's `targetAnswers` key no target of the gallery asks: a typo, named with the closest known one. */
 function checkTargetAnswerKeys(sources: AnswerSources, gallery: Gallery): void {
   const values = sources.file?.values['targetAnswers'];
   if (!sources.file || sources.file.origin !== undefined || !isObject(values)) return;
-  const known = questionsOf(gallery).map((q) => q.name);
+  const questions = questionsOf(gallery);
+  const known = questions.map((q) => q.name);
+  // `<question>.<environment>`: a per-environment answer, whose environment is checked with the others
+  const perEnvironment = new Set(questions.filter((q) => q.perEnvironment).map((q) => q.name));
   for (const key of Object.keys(values))
-    if (!known.includes(key))
+    if (!known.includes(key) && !perEnvironment.has(key.split('.')[0]!))
       throw new UsageError(
         `--answers ${sources.file.path}: unknown answer "${key}" in "targetAnswers"${didYouMean(key, known) || ` (known: ${known.join(', ')})`}`,
       );
@@ -200,8 +268,15 @@ function* resolution(sources: AnswerSources, gallery: Gallery): Generator<Pendin
   const base = yield* resolveList(questionsFor(gallery), sources, sources.file?.values);
   checkRoleNames(base);
   const targets = chosenTargets(base['target']!, gallery);
+  const environments = parseEnvironments(base['environments'] ?? '');
+  checkReleases(targets, environments);
   const fileTargetAnswers = sources.file?.values['targetAnswers'] as Record<string, unknown> | undefined;
-  const targetAnswers = yield* resolveList(questionsOf(targets).map(asQuestion), sources, fileTargetAnswers);
+  const expanded = targetQuestions(targets, environments, sources, fileTargetAnswers);
+  const targetAnswers = yield* resolveList(
+    expanded.questions,
+    { ...sources, flags: expanded.flags },
+    expanded.fileValues,
+  );
   return { ...(base as unknown as Omit<Answers, 'targetAnswers'>), targetAnswers };
 }
 

@@ -98,28 +98,67 @@ export const idList: Rule = (raw) => {
  */
 export const ENVIRONMENT_NAME = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
 
-/** Comma-separated `name` or `name=uuid`; names unique; UUIDs normalised. */
+/** Bitbucket's deployment environment types, in the order a change goes through them. */
+export const ENVIRONMENT_TYPES = ['test', 'staging', 'production'] as const;
+export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
+
+/** The type a name says (`prod`, `live` → production; `stage`, `uat`, `pre-prod` → staging); test otherwise. */
+export function environmentTypeOf(name: string): EnvironmentType {
+  const words = name.split('-');
+  if (/^(stag|uat|pre-?prod)/.test(name) || words.includes('staging')) return 'staging';
+  if (words.some((w) => /^(prod|production|live)$/.test(w))) return 'production';
+  return 'test';
+}
+
+export interface Environment {
+  name: string;
+  /** '' when not known yet. */
+  uuid: string;
+  type: EnvironmentType;
+}
+
+/** `name`, `name=uuid`, `name:type` or `name=uuid:type`, unchecked. */
+function splitEnvironment(item: string): { name: string; id?: string; type?: string; rest: boolean } {
+  const [head = '', ...rest] = item.split('=');
+  const [value, type] = (rest.length ? rest.join('=') : head).split(':');
+  return rest.length
+    ? { name: head, id: value, type, rest: rest.length > 1 }
+    : { name: value ?? '', type, rest: false };
+}
+
+/** Test, then staging, then production; by name within a type: the flags' order never matters. */
+export function byStage(a: Environment, b: Environment): number {
+  return ENVIRONMENT_TYPES.indexOf(a.type) - ENVIRONMENT_TYPES.indexOf(b.type) || a.name.localeCompare(b.name);
+}
+
+/**
+ * Comma-separated `name[=uuid][:type]`; names unique; UUIDs normalised; in stage order. The type is kept
+ * only where the name does not say it.
+ */
 export const environmentList: Rule = (raw) => {
   const items = raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const out: string[] = [];
+  const out: Environment[] = [];
   for (const item of items) {
-    const [name = '', id, ...rest] = item.split('=');
-    if (!test(ENVIRONMENT_NAME, name) || name.length > 30 || rest.length) {
+    const { name, id, type, rest } = splitEnvironment(item);
+    if (!test(ENVIRONMENT_NAME, name) || name.length > 30 || rest) {
       return bad(
-        `"${item}" must be name or name=uuid, the name 1-30 lowercase letters and digits starting with a letter, words joined by single "-" (as in deployment: <name>)`,
+        `"${item}" must be name, name=uuid or name=uuid:type, the name 1-30 lowercase letters and digits starting with a letter, words joined by single "-" (as in deployment: <name>)`,
       );
     }
-    if (id === undefined) out.push(name);
-    else {
+    if (type !== undefined && !(ENVIRONMENT_TYPES as readonly string[]).includes(type))
+      return bad(`"${item}": the environment type must be one of ${ENVIRONMENT_TYPES.join(', ')}`);
+    let uuidValue = '';
+    if (id !== undefined && id !== '') {
       const u = uuid(id);
       if ('error' in u) return bad(`"${item}": the environment UUID ${u.error}`);
-      out.push(`${name}=${u.value}`);
+      uuidValue = u.value;
     }
+    out.push({ name, uuid: uuidValue, type: (type as EnvironmentType | undefined) ?? environmentTypeOf(name) });
   }
-  const names = out.map((e) => e.split('=')[0]);
+  const names = out.map((e) => e.name);
   if (new Set(names).size !== names.length) return bad('names an environment twice');
   // `a-1b` and `a1b` would get the same Terraform variable and CloudFormation logical ID
   const squash = (n = '') => n.replace(/-/g, '');
@@ -128,18 +167,25 @@ export const environmentList: Rule = (raw) => {
     return bad(
       `names environments that differ only in "-" (${clash.join(', ')}): their Terraform and CloudFormation names would clash`,
     );
-  return ok(out.join(','));
+  return ok(out.sort(byStage).map(environmentText).join(','));
 };
 
-/** `test=uuid,production` → [{name, uuid}] (uuid '' when not known yet). */
-export function parseEnvironments(list: string): Array<{ name: string; uuid: string }> {
+/** One environment as the answers record it. */
+export function environmentText(e: Environment): string {
+  const type = e.type === environmentTypeOf(e.name) ? '' : `:${e.type}`;
+  return `${e.name}${e.uuid ? `=${e.uuid}` : ''}${type}`;
+}
+
+/** `test=uuid,production` → environments in stage order (uuid '' when not known yet). */
+export function parseEnvironments(list: string): Environment[] {
   return list
     .split(',')
     .filter(Boolean)
     .map((item) => {
-      const [name = '', id = ''] = item.split('=');
-      return { name, uuid: id };
-    });
+      const { name, id = '', type } = splitEnvironment(item);
+      return { name, uuid: id, type: (type as EnvironmentType | undefined) ?? environmentTypeOf(name) };
+    })
+    .sort(byStage);
 }
 
 /** A relative path that stays inside the repository: `..` may not climb above where it starts. */

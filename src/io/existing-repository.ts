@@ -25,10 +25,19 @@ export interface ExistingFile extends RenderedFile {
   addedTo: boolean;
 }
 
+/** A path that is a link; one under a file (ENOTDIR) is the writer's to refuse. */
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  } catch {
+    return false;
+  }
+}
+
 /** What to write into the repository at `dir`; a file of ours it already has is a RunError naming it. */
 export function filesForExistingRepository(dir: string, shownDir: string, files: RenderedFile[]): ExistingFile[] {
   // a link could lead the merge to read, and print, a file outside the repository
-  const linked = files.filter((f) => lstatSync(join(dir, f.path), { throwIfNoEntry: false })?.isSymbolicLink());
+  const linked = files.filter((f) => isLink(join(dir, f.path)));
   if (linked.length)
     throw new UsageError(
       `${shownDir}/${linked[0]!.path} is a symbolic link: refusing to read or replace it (replace the link by the file itself). Nothing was written`,

@@ -13,6 +13,23 @@ import { Tagged, type YamlValue } from './yaml.js';
 
 export const PROVIDER_ID = 'BitbucketOidcProvider';
 
+/** CloudFormation's quotas on one template: parameters, outputs, and the body uploaded through S3. */
+export const CLOUDFORMATION_LIMITS = { parameters: 200, outputs: 200, bodyBytes: 1_000_000 } as const;
+
+/** What exceeds CloudFormation's quotas in a rendered template, one phrase each (none: it fits). */
+export function overCloudFormationLimits(template: YamlValue, body: string): string[] {
+  const { Parameters = {}, Outputs = {} } = template as { Parameters?: object; Outputs?: object };
+  const counts = {
+    parameters: Object.keys(Parameters).length,
+    outputs: Object.keys(Outputs).length,
+    bodyBytes: Buffer.byteLength(body, 'utf8'),
+  };
+  const units = { parameters: 'parameters', outputs: 'outputs', bodyBytes: 'bytes' } as const;
+  return (Object.keys(counts) as Array<keyof typeof counts>)
+    .filter((k) => counts[k] > CLOUDFORMATION_LIMITS[k])
+    .map((k) => `${counts[k]} ${units[k]} (CloudFormation allows ${CLOUDFORMATION_LIMITS[k]})`);
+}
+
 /** The stack creates the provider only when asked: an account holds one per workspace. */
 export const CREATE_PROVIDER_PARAMETER = {
   Type: 'String',

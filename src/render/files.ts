@@ -7,7 +7,11 @@ import type { Manifest } from '../core/manifest.js';
 import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
 import { SETUP_README } from '../core/pipeline-merge.js';
 import type { RenderedFile } from '../core/rendered-file.js';
+import { UsageError } from '../errors.js';
+import { overCloudFormationLimits } from './cloudformation.js';
 import { templateContext, type TemplateContext } from './view.js';
+
+const CLOUDFORMATION_FILE = 'cloudformation/oidc-role.yaml';
 
 export type { RenderedFile };
 
@@ -58,5 +62,12 @@ export function renderRepository(
     }
     files.push({ path: job.path, content: template(job.template)(job.data) });
   }
+  const stack = files.find((f) => f.path === CLOUDFORMATION_FILE);
+  const over =
+    stack && context.repo.cloudformation ? overCloudFormationLimits(context.repo.cloudformation, stack.content) : [];
+  if (over.length)
+    throw new UsageError(
+      `--iac ${model.answers.iac}: the CloudFormation template would have ${over.join(' and ')}; use --iac terraform, or fewer environments or targets`,
+    );
   return { jobs, files };
 }

@@ -11,6 +11,7 @@ import {
 } from '../core/bitbucket.js';
 import { imageSupport } from '../core/images.js';
 import { concretePolicies, MANIFEST_FILE, type RepoModel, type RoleModel } from '../core/model.js';
+import { environmentAnswerKey, environmentFlag } from '../core/environment-answers.js';
 import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
 import { PATTERN } from '../core/validate.js';
@@ -55,6 +56,7 @@ function roleView(model: RepoModel, role: RoleModel) {
   return {
     key: role.key,
     environment: role.environment ?? '',
+    environmentType: role.environmentType ?? '',
     arn: role.concreteArn,
     name: resolveParams(role.name, model.values),
     subPattern: resolveParams(sub, model.values),
@@ -91,6 +93,9 @@ export function templateContext(model: RepoModel, toolVersion: string) {
       /** The only role's ARN, or the first environment's. */
       roleArn: roles[0]!.arn,
       hasEnvironments: model.roles.some((r) => r.environment),
+      /** Release targets run only in the last stage. */
+      releases: model.roles.some((r) => r.environment) ? model.targets.filter((t) => t.release).map((t) => t.id) : [],
+      releaseEnvironment: roles[roles.length - 1]!.environment,
       repoUuidMissing: model.repoUuidMissing,
       environmentUuidsMissing: model.environmentUuidsMissing,
       placeholder: REPO_UUID_PLACEHOLDER,
@@ -119,7 +124,14 @@ export function templateContext(model: RepoModel, toolVersion: string) {
         title: t.title,
         description: t.description,
         notes: t.notes,
-        answers: t.questions.map((q) => ({ flag: q.flag, value: answers.targetAnswers[q.name] ?? '' })),
+        answers: t.questions.flatMap((q) =>
+          q.perEnvironment && model.roles.some((r) => r.environment)
+            ? model.roles.map((r) => ({
+                flag: environmentFlag(q.flag, r.environment!),
+                value: answers.targetAnswers[environmentAnswerKey(q.name, r.environment!)] ?? '',
+              }))
+            : [{ flag: q.flag, value: answers.targetAnswers[q.name] ?? '' }],
+        ),
       })),
       images: imagesView(model),
       variables: model.repositoryVariables,

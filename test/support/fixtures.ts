@@ -7,6 +7,8 @@ import type { Answers } from '../../src/core/answers.ts';
 import { buildRepoModel, type RepoModel } from '../../src/core/model.ts';
 import type { RenderedFile } from '../../src/core/rendered-file.ts';
 import { resolveAnswers } from '../../src/core/resolve.ts';
+import { BUILT_IN_TARGETS } from '../../src/core/targets/index.ts';
+import { parseEnvironments } from '../../src/core/validate.ts';
 import type { Exercise } from '../../src/core/workshop/types.ts';
 import { compileTemplates } from '../../src/render/compile.ts';
 import { renderRepository } from '../../src/render/files.ts';
@@ -104,4 +106,22 @@ export function exampleFlags(overrides: Record<string, string> = {}): string[] {
   const out = [merged['name'] ?? ''];
   for (const [k, f] of Object.entries(flag)) if (merged[k] !== undefined) out.push(`--${f}`, merged[k]!);
   return out;
+}
+
+/** Every built-in target question's example; a per-environment question once for each environment given. */
+export function targetExamples(environments = ''): Record<string, string> {
+  const names = parseEnvironments(environments).map((e) => e.name);
+  return Object.fromEntries(
+    BUILT_IN_TARGETS.flatMap((t) =>
+      t.questions.flatMap((q) =>
+        q.perEnvironment && names.length ? names.map((e) => [`${q.name}.${e}`, q.example]) : [[q.name, q.example]],
+      ),
+    ),
+  );
+}
+
+/** A release runs in the last stage only: with several environments the handshake check gives the others a step. */
+export function withStages(target: string, environments: string): string {
+  const releasesOnly = target.split(',').every((id) => BUILT_IN_TARGETS.find((t) => t.id === id)?.release);
+  return releasesOnly && parseEnvironments(environments).length > 1 ? `sts-check,${target}` : target;
 }

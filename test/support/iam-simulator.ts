@@ -102,13 +102,14 @@ export function callAsRole(
   sessionArn: string,
   action: string,
   resource: RoleRef,
+  context: Record<string, string | string[]> = {},
 ) {
   return decide({
     request: {
       principal: sessionArn,
       action,
       resource: { resource: resource.arn, accountId: resource.account },
-      contextVariables: {},
+      contextVariables: context,
     },
     identityPolicies: [{ name: inline.metadata?.name ?? 'inline-policy', policy: inline }],
     serviceControlPolicies: [],

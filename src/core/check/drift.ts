@@ -151,6 +151,9 @@ export interface RepositorySource {
   missing?: string[];
   /** bitbucket-pipelines.yml, whose steps run AWS CLI commands under the roles' inline policies. */
   pipeline?: SourceFile;
+  /** The trust and inline policy files found, for rules that read a role's two documents together. */
+  trustFiles?: readonly string[];
+  permissionFiles?: readonly string[];
 }
 
 /** `iac.drift`: only a generated repository (one with a manifest) is compared. */

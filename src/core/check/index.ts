@@ -101,6 +101,8 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
       cloudformation: input.cloudformation,
       ...(input.pipeline ? { pipeline: input.pipeline } : {}),
       ...(input.missing ? { missing: input.missing } : {}),
+      trustFiles: input.trustPolicies.map((f) => f.file),
+      permissionFiles: input.permissionPolicies.map((f) => f.file),
     }),
   ];
 

@@ -3,6 +3,7 @@
  * the line the README shows, the rule that finds it and the fixture repository that proves it. `check`
  * runs this table; the README's table is generated from it, and a test walks it.
  */
+import { anyBranch } from './branch-findings.js';
 import { iacDrift, type RepositorySource } from './drift.js';
 import { symlinkFile, unreadFile } from './input-limits.js';
 import { missingPermission } from './permission-findings.js';
@@ -155,6 +156,14 @@ export const RULES = [
     title: '`sub` pattern not `{uuid}:*` or `{uuid}:{uuid}:*` (a placeholder not yet replaced is a warning)',
     check: { trustStatement: subFormat },
     fixture: 'trust.sub-format',
+  },
+  {
+    id: 'trust.any-branch',
+    severity: 'warning',
+    title:
+      'a role whose inline policy can change resources trusts every step of the repository (`{repo}:*` or wider): any branch can deploy',
+    check: { repository: anyBranch },
+    fixture: 'trust.any-branch',
   },
   {
     id: 'policy.broad',

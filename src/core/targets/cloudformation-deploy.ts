@@ -15,6 +15,7 @@ export const cloudformationDeploy: TargetDefinition = {
       description: 'Name of the stack the pipeline deploys',
       example: 'acme-web',
       pattern: '^[A-Za-z][A-Za-z0-9-]{0,127}$',
+      perEnvironment: true,
     },
     {
       name: 'templateFile',
@@ -32,6 +33,7 @@ export const cloudformationDeploy: TargetDefinition = {
         "Name of the CloudFormation service role that creates the stack's resources (trusted by cloudformation.amazonaws.com)",
       example: 'acme-web-cloudformation',
       pattern: ROLE_NAME,
+      perEnvironment: true,
     },
   ],
   pipeline: { trigger: 'branch', name: 'main' },

@@ -10,6 +10,7 @@ export const codeartifactNpm: TargetDefinition = {
   title: 'Publish an npm package to CodeArtifact',
   description:
     "On every push to main: install through CodeArtifact, publish the version in package.json, and tag the commit `v<version>` (pushed with the pipeline's own repository access). Bump the version in the commit you release: publishing a version that exists fails the step.",
+  release: 'a version can be published once: a second stage publishing it would fail',
   questions: [
     codeartifactDomain,
     codeartifactRepository,

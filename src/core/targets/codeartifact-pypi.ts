@@ -8,6 +8,7 @@ export const codeartifactPypi: TargetDefinition = {
   title: 'Publish a Python package to CodeArtifact',
   description:
     'On every push to main: install the build tools through CodeArtifact, build the sdist and wheel, and upload them with twine. Bump the version in the commit you release: uploading a version that exists fails the step.',
+  release: 'a version can be published once: a second stage publishing it would fail',
   questions: [
     codeartifactDomain,
     codeartifactRepository,

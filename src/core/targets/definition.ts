@@ -24,6 +24,12 @@ export interface TargetQuestion {
   default?: string;
   /** A path meant to be inside the repository: one whose `..` leads out of it is refused. */
   insideRepository?: boolean;
+  /**
+   * Names a resource each deployment environment has its own of (a bucket, a function, a stack): with
+   * environments it is asked once per environment (`--<flag>.<environment>`), and each role's policy
+   * names only its environment's resource.
+   */
+  perEnvironment?: boolean;
 }
 
 export type TargetStatement = Statement & { when?: string };
@@ -75,6 +81,11 @@ export interface TargetDefinition {
   /** Why each permission is there, for the README (one line per statement). */
   notes: string[];
   rehearsal?: TargetRehearsal;
+  /**
+   * A release, not a deployment: its step cannot run twice for one commit (a package version, an
+   * immutable tag), so with environments it runs only in the last stage. Says why, for the gallery.
+   */
+  release?: string;
 }
 
 /** Placeholders every target may use besides its own questions. */

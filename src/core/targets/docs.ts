@@ -12,7 +12,7 @@ export function galleryMarkdown(gallery: readonly TargetDefinition[]): string {
     .map((t) => {
       const questions = t.questions.length
         ? t.questions
-            .map((q) => `--${q.flag}${q.optional ? ' (optional)' : ''}`)
+            .map((q) => `--${q.flag}${q.perEnvironment ? '[.<environment>]' : ''}${q.optional ? ' (optional)' : ''}`)
             .map(code)
             .join(', ')
         : 'none';
@@ -28,6 +28,12 @@ export function galleryMarkdown(gallery: readonly TargetDefinition[]): string {
         '',
         `Pipeline: ${t.pipeline.trigger === 'custom' ? `custom pipeline \`${t.pipeline.name}\` (run by hand)` : `on push to \`${t.pipeline.name}\``}; image \`${t.step.image}\`. Questions: ${questions}.`,
         '',
+        ...(t.release
+          ? [
+              `A release: with deployment environments it runs only in the last stage (production), because ${t.release}.`,
+              '',
+            ]
+          : []),
         '| actions | resources | why |',
         '| --- | --- | --- |',
         ...rows,

@@ -8,6 +8,7 @@ export const ecrPush: TargetDefinition = {
   title: 'Push a Docker image to ECR',
   description:
     'On every push to main: build the Dockerfile of a folder and push the image to an ECR repository of this account and region, tagged with the commit hash (works with immutable tags).',
+  release: 'the image is tagged with the commit, and an immutable tag can be pushed once: a second stage would fail',
   questions: [
     {
       name: 'ecrRepository',

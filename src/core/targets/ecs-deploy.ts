@@ -17,6 +17,7 @@ export const ecsDeploy: TargetDefinition = {
       description: 'Name of the ECS cluster',
       example: 'production',
       pattern: ECS_NAME,
+      perEnvironment: true,
     },
     {
       name: 'ecsService',
@@ -24,6 +25,7 @@ export const ecsDeploy: TargetDefinition = {
       description: 'Name of the ECS service in that cluster',
       example: 'web',
       pattern: ECS_NAME,
+      perEnvironment: true,
     },
     {
       name: 'taskFamily',
@@ -31,6 +33,7 @@ export const ecsDeploy: TargetDefinition = {
       description: 'Task definition family the pipeline registers revisions of',
       example: 'web',
       pattern: ECS_NAME,
+      perEnvironment: true,
     },
     {
       name: 'taskDefinitionFile',
@@ -47,6 +50,7 @@ export const ecsDeploy: TargetDefinition = {
       example: 'web-task',
       pattern: ROLE_NAME,
       optional: true,
+      perEnvironment: true,
     },
     {
       name: 'executionRoleName',
@@ -55,6 +59,7 @@ export const ecsDeploy: TargetDefinition = {
       example: 'ecsTaskExecutionRole',
       pattern: ROLE_NAME,
       optional: true,
+      perEnvironment: true,
     },
   ],
   pipeline: { trigger: 'branch', name: 'main' },

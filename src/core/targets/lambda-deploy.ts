@@ -15,6 +15,7 @@ export const lambdaDeploy: TargetDefinition = {
       description: 'Name of the Lambda function (not its ARN)',
       example: 'acme-api',
       pattern: '^[A-Za-z0-9_-]{1,64}$',
+      perEnvironment: true,
     },
     {
       name: 'functionDir',

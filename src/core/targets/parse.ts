@@ -73,6 +73,8 @@ function checkQuestion(q: unknown, where: string): void {
     fail(`${where}.optional`, 'must be true or false');
   if (q['default'] !== undefined && (typeof q['default'] !== 'string' || !re.test(q['default'])))
     fail(`${where}.default`, 'must be a string matching the pattern');
+  if (q['perEnvironment'] !== undefined && typeof q['perEnvironment'] !== 'boolean')
+    fail(`${where}.perEnvironment`, 'must be true or false');
 }
 
 function placeholdersIn(v: unknown, found: Set<string>): void {
@@ -88,6 +90,7 @@ export function parseTargetDefinition(raw: unknown, source: string): TargetDefin
   const where = `${source} (${id})`;
   str(raw, 'title', where);
   str(raw, 'description', where);
+  if (raw['release'] !== undefined) str(raw, 'release', where);
   const questions = arr(raw, 'questions', where);
   questions.forEach((q, i) => checkQuestion(q, `${where}.questions[${i}]`));
   const names = new Set(questions.map((q) => (q as Obj)['name'] as string));

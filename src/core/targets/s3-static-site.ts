@@ -15,6 +15,7 @@ export const s3StaticSite: TargetDefinition = {
       description: 'S3 bucket that holds the site',
       example: 'www.example.com',
       pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+      perEnvironment: true,
     },
     {
       name: 'siteDir',
@@ -32,6 +33,7 @@ export const s3StaticSite: TargetDefinition = {
       example: 'E2QWRUHAPOMQZL',
       pattern: '^[A-Z0-9]{8,20}$',
       optional: true,
+      perEnvironment: true,
     },
   ],
   pipeline: { trigger: 'branch', name: 'main' },

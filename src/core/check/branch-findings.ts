@@ -1,0 +1,47 @@
+/** `trust.any-branch`: a role that deploys and that a step of any branch can assume. */
+import { subScope } from '../bitbucket.js';
+import { ANY_BRANCH_ADVICE, changesResources } from '../deploy-rights.js';
+import { isObject } from '../json.js';
+import type { RepositorySource } from './drift.js';
+import { hit, type FileHit } from './report.js';
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+const allowStatements = (policy: unknown) =>
+  isObject(policy) ? list(policy['Statement']).filter((s) => isObject(s) && s['Effect'] === 'Allow') : [];
+
+/** The `sub` patterns a statement's conditions test, under any operator. */
+function subPatterns(statement: Record<string, unknown>): string[] {
+  const conditions = isObject(statement['Condition']) ? Object.values(statement['Condition']) : [];
+  return conditions.flatMap((c) =>
+    isObject(c)
+      ? Object.entries(c)
+          .filter(([key]) => /:sub$/i.test(key))
+          .flatMap(([, v]) => list(v).filter((x): x is string => typeof x === 'string'))
+      : [],
+  );
+}
+
+/** Some statement admits a step without a deployment environment: no `sub` pattern, or one without it. */
+function admitsEveryStep(trust: unknown): boolean {
+  return allowStatements(trust).some((s) => {
+    const patterns = subPatterns(s as Record<string, unknown>);
+    return !patterns.length || patterns.some((p) => !subScope(p).environmentUuid);
+  });
+}
+
+const actionsOf = (policy: unknown): string[] =>
+  allowStatements(policy).flatMap((s) =>
+    list((s as Record<string, unknown>)['Action']).filter((a): a is string => typeof a === 'string'),
+  );
+
+const folderOf = (file: string) => file.slice(0, file.lastIndexOf('/') + 1);
+
+/** Each trust policy beside an inline policy of its folder: the role's two documents. */
+export function anyBranch(repo: RepositorySource): FileHit[] {
+  return (repo.trustFiles ?? []).flatMap((trustFile) => {
+    const permissions = (repo.permissionFiles ?? []).filter((f) => folderOf(f) === folderOf(trustFile));
+    const deploys = permissions.some((f) => changesResources(actionsOf(repo.read(f))));
+    if (!deploys || !admitsEveryStep(repo.read(trustFile))) return [];
+    return [{ file: trustFile, ...hit(undefined, ANY_BRANCH_ADVICE.message, ANY_BRANCH_ADVICE.fix, 'warning') }];
+  });
+}
