@@ -10,6 +10,7 @@ import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
 import { parseManifest } from '../core/manifest.js';
 import { answersFromFile, askAnswers, resolveAnswers, type AnswerSources } from '../core/resolve.js';
+import { parseEnvironments } from '../core/validate.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { renderRepository } from '../render/files.js';
 import { loadTemplates } from '../io/templates.js';
@@ -51,7 +52,15 @@ export interface NewResult {
   git: 'committed' | 'pushed' | 'skipped' | 'existing-repository';
 }
 
-export function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
+/**
+ * Reads --answers. A manifest of another repository (`forName` differs from its name) gives its shared
+ * answers only: its repository UUID, role name and environment UUIDs identify that repository.
+ */
+export function readAnswersFile(
+  cwd: string,
+  path: string,
+  forName?: string,
+): AnswerSources['file'] & { dropped?: string } {
   let text: string;
   try {
     text = readFileSync(resolve(cwd, path), 'utf8');
@@ -70,9 +79,17 @@ export function readAnswersFile(cwd: string, path: string): AnswerSources['file'
     parsed !== null &&
     'answers' in parsed &&
     (parsed as { tool?: unknown }).tool === 'pipelines-oidc';
+  if (!isManifest) return { path, values: answersFromFile(path, parsed) };
+  const answers = parseManifest(text, `--answers ${path}`).answers;
+  if (forName === undefined || forName === answers.name) return { path, values: { ...answers } };
+  const { repoUuid: _uuid, roleName: _role, ...shared } = answers;
+  const environments = parseEnvironments(answers.environments)
+    .map((e) => e.name)
+    .join(',');
   return {
     path,
-    values: isManifest ? { ...parseManifest(text, `--answers ${path}`).answers } : answersFromFile(path, parsed),
+    values: { ...shared, environments },
+    dropped: `--answers ${path} is the manifest of ${answers.name}: its repository UUID, role name and environment UUIDs are not reused for ${forName}`,
   };
 }
 
@@ -94,11 +111,10 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   if (opts.push !== undefined && !opts.git) throw new UsageError('--push needs git: drop --no-git');
   if (opts.push !== undefined && !opts.push.trim()) throw new UsageError('--push: must be a git remote URL');
   if (opts.dir !== undefined && !opts.dir.trim()) throw new UsageError('--dir: must be a folder path');
-  const sources: AnswerSources = {
-    flags: opts.flags,
-    file: opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile),
-    env: opts.env,
-  };
+  const file =
+    opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile, opts.flags['name']);
+  if (file?.dropped && !opts.json) opts.out(`${yellow('!')} ${file.dropped}\n`);
+  const sources: AnswerSources = { flags: opts.flags, file, env: opts.env };
   const answers = opts.interactive
     ? await askAnswers(
         sources,

@@ -174,10 +174,25 @@ function checkRoleNames(answers: Record<string, string>): void {
   }
 }
 
+/** A target answer given as a flag belongs to a chosen target: otherwise it would be silently ignored. */
+function checkTargetFlags(flags: AnswerSources['flags'], targets: TargetDefinition[], gallery: Gallery): void {
+  const chosen = new Set(questionsOf(targets).map((q) => q.name));
+  const base = new Set(questionsFor(gallery).map((q) => q.name as string));
+  for (const [name, value] of Object.entries(flags)) {
+    if (value === undefined || base.has(name) || chosen.has(name)) continue;
+    const owners = gallery.filter((t) => t.questions.some((q) => q.name === name));
+    const flag = owners[0]?.questions.find((q) => q.name === name)?.flag ?? name;
+    throw new UsageError(
+      `--${flag}: answers a question of ${owners.map((t) => t.id).join(' or ')}, which is not a chosen target: add --target ${owners[0]?.id ?? '<id>'} (targets now: ${targets.map((t) => t.id).join(',')})`,
+    );
+  }
+}
+
 function* resolution(sources: AnswerSources, gallery: Gallery): Generator<Pending, Answers, Reply> {
   const base = yield* resolveList(questionsFor(gallery), sources, sources.file?.values);
   checkRoleNames(base);
   const targets = chosenTargets(base['target']!, gallery);
+  checkTargetFlags(sources.flags, targets, gallery);
   const fileTargetAnswers = sources.file?.values['targetAnswers'] as Record<string, unknown> | undefined;
   const targetAnswers = yield* resolveList(questionsOf(targets).map(asQuestion), sources, fileTargetAnswers);
   return { ...(base as unknown as Omit<Answers, 'targetAnswers'>), targetAnswers };
