@@ -162,7 +162,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     git: 'skipped',
   };
   if (opts.dryRun) {
-    result.next = nextSteps(model, shownDir, false);
+    result.next = nextSteps(model, shownDir, opts.git ? 'committed' : 'skipped');
     if (!opts.json)
       opts.out(
         `Would write ${files.length} files to ${shownDir} (dry run, nothing written):\n${paths.map((p) => `  ${p}`).join('\n')}\n`,
@@ -186,7 +186,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
       result.git = 'pushed';
     }
   }
-  result.next = nextSteps(model, shownDir, result.git === 'pushed');
+  result.next = nextSteps(model, shownDir, result.git);
   if (!opts.json) {
     const gitLine = {
       committed: `${green('✔')} git: initialised ${shownDir} on main with one commit`,
@@ -197,7 +197,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
       ),
     }[result.git];
     const warning = model.repoUuidMissing
-      ? `\n${yellow('!')} No repository UUID yet: the role trusts no pipeline until you set it (first step below).\n`
+      ? `\n${yellow('!')} No repository UUID yet: the role trusts no pipeline until you set it (steps below).\n`
       : '';
     opts.out(
       `${gitLine}\n${warning}\n${bold('Next steps')}\n${result.next.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`,

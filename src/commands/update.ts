@@ -2,13 +2,15 @@
  * `update` and `add`: re-render a generated repository from its manifest with changed answers (or one
  * more target), writing only files the user has not changed since they were generated.
  */
+import { relative } from 'node:path';
 import { manifestSource } from '../core/manifest.js';
+import { nextStepsAfterChange } from '../core/next-steps.js';
 import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
 import { askAnswers, resolveAnswers, unknownTarget, type AnswerSources } from '../core/resolve.js';
 import { planUpdate, type PlannedFile } from '../core/update-plan.js';
 import { RunError, UsageError } from '../errors.js';
 import type { Repository } from '../io/repository.js';
-import { dim, green, yellow } from '../io/style.js';
+import { bold, dim, green, yellow } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import { writeRepository } from '../io/write.js';
 import { toolVersion } from '../paths.js';
@@ -34,6 +36,8 @@ export interface UpdateResult {
   dir: string;
   written: boolean;
   changes: Array<{ path: string; action: PlannedFile['action']; reason?: string }>;
+  /** What to do next, in order (the IAM side, commit and push, Bitbucket variables). */
+  next: string[];
 }
 
 /** `--environment name=uuid` sets that environment's UUID (or adds it); the others stay as they are. */
@@ -84,7 +88,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       )
     : resolveAnswers(sources, gallery);
   const templates = await loadTemplates();
-  const { files } = renderRepository(buildRepoModel(answers, gallery), toolVersion(), templates, galleryDir);
+  const model = buildRepoModel(answers, gallery);
+  const { files } = renderRepository(model, toolVersion(), templates, galleryDir);
   const manifestFile = files.find((f) => f.path === MANIFEST_FILE)!;
   const plan = planUpdate({
     recorded: recordedHashes(opts.repo, templates),
@@ -108,6 +113,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     changes: plan
       .filter((p) => p.action !== 'keep')
       .map(({ path, action, reason }) => ({ path, action, ...(reason ? { reason } : {}) })),
+    next: [],
   };
   if (conflicts.length && !opts.force) {
     if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);
@@ -119,6 +125,14 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     await writeRepository(dir, [...toWrite.map((p) => ({ path: p.path, content: p.after! })), manifestFile]);
     result.written = true;
   }
+  const shownDir = relative(process.cwd(), dir) || '.';
+  if (!opts.dryRun)
+    result.next = nextStepsAfterChange(
+      opts.repo.model(),
+      model,
+      shownDir.startsWith('..') ? dir : shownDir,
+      toWrite.map((p) => p.path),
+    );
   if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const mark = { create: green('+'), update: green('~'), conflict: yellow('!'), stale: dim('-'), keep: ' ' } as const;
@@ -132,6 +146,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         ? `${verb} ${toWrite.length} file${toWrite.length === 1 ? '' : 's'} in ${dir}${opts.dryRun ? ' (dry run, nothing written)' : ''}:\n${lines.join('\n')}\n`
         : `${dir} is up to date\n`,
     );
+    if (result.next.length)
+      opts.out(`\n${bold('Next steps')}\n${result.next.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
   }
   return result;
 }

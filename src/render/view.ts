@@ -9,7 +9,7 @@ import {
   environmentSubPattern,
   repositorySubPattern,
 } from '../core/bitbucket.js';
-import { concretePolicies, MANIFEST_FILE, type RepoModel, type RoleModel } from '../core/model.js';
+import { concretePolicies, MANIFEST_FILE, stackNameFor, type RepoModel, type RoleModel } from '../core/model.js';
 import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
 import { PATTERN } from '../core/validate.js';
@@ -39,10 +39,6 @@ function purposeOf(path: string): string {
       ? `who may assume the ${m[1]} role: steps of the ${m[1]} deployment environment`
       : `what the ${m[1]} role may do`;
   return PURPOSE[path] ?? '';
-}
-
-export function stackNameFor(repo: string): string {
-  return `bitbucket-oidc-${repo}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 128);
 }
 
 const snake = (param: string) => paramSpec(param).terraform.replace(/^var\./, '');
