@@ -37,7 +37,8 @@ const plop = spawnSync(
     '--plopfile',
     `${root}plopfile.ts`,
     '--dest',
-    process.cwd(),
+    // npm runs scripts in the package's folder and names the user's in INIT_CWD: write there
+    process.env.INIT_CWD || process.cwd(),
     ...args,
   ],
   { stdio: 'inherit' },
