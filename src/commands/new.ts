@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { QUESTIONS, type Answers } from '../core/answers.js';
+import { QUESTIONS, questionFor, type Answers } from '../core/answers.js';
 import type { Gallery } from '../core/targets/index.js';
 import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
@@ -16,7 +16,7 @@ import { renderRepository } from '../render/files.js';
 import { loadTemplates } from '../io/templates.js';
 import { toolVersion } from '../paths.js';
 import { bold, dim, green, yellow } from '../io/style.js';
-import { assertWritable, writeRepository } from '../io/write.js';
+import { assertWritable, inspectTarget, writeRepository } from '../io/write.js';
 
 /** Where a command that writes repositories takes its answers from: flags, an answers file, the environment. */
 export interface AnswerInput {
@@ -107,6 +107,34 @@ function summary(answers: Answers, dir: string, opts: NewOptions): string {
   return rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`).join('\n');
 }
 
+/** Why `path` cannot take a new repository (not empty), or undefined when it can. */
+async function folderRefusal(cwd: string, path: string): Promise<string | undefined> {
+  const target = await inspectTarget(resolve(cwd, path), []);
+  return target.empty
+    ? undefined
+    : `${path} is not empty (${target.entries.slice(0, 3).join(', ')}…): choose another folder`;
+}
+
+/**
+ * The folder to write to, known before the other questions: asks the name first when the folder is named
+ * after it, and offers another folder when that one is not empty. `flags` gets the name when asked.
+ */
+async function settleFolder(
+  opts: NewOptions,
+  flags: Record<string, string | undefined>,
+  fileValues: Record<string, unknown> | undefined,
+): Promise<string | undefined> {
+  const prompt = await import('../io/prompt.js');
+  const fromFile = typeof fileValues?.['name'] === 'string' ? fileValues['name'] : undefined;
+  if (opts.dir === undefined && flags['name'] === undefined && fromFile === undefined)
+    flags['name'] = await prompt.askQuestion(questionFor('name')!, undefined);
+  const first = opts.dir ?? flags['name'] ?? fromFile!;
+  const refusal = await folderRefusal(opts.cwd, first);
+  if (refusal === undefined) return opts.dir;
+  opts.out(`${yellow('!')} ${refusal}\n`);
+  return prompt.askFolder('Folder to write the repository to', (path) => folderRefusal(opts.cwd, path));
+}
+
 export async function runNew(opts: NewOptions): Promise<NewResult> {
   if (opts.push !== undefined && !opts.git) throw new UsageError('--push needs git: drop --no-git');
   if (opts.push !== undefined && !opts.push.trim()) throw new UsageError('--push: must be a git remote URL');
@@ -114,7 +142,10 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   const file =
     opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile, opts.flags['name']);
   if (file?.dropped && !opts.json) opts.out(`${yellow('!')} ${file.dropped}\n`);
-  const sources: AnswerSources = { flags: opts.flags, file, env: opts.env };
+  const flags = { ...opts.flags };
+  // in a terminal the folder is settled before the questions, so answers are never lost to a full folder
+  const dirOption = opts.interactive && !opts.force ? await settleFolder(opts, flags, file?.values) : opts.dir;
+  const sources: AnswerSources = { flags, file, env: opts.env };
   const answers = opts.interactive
     ? await askAnswers(
         sources,
@@ -123,7 +154,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
       )
     : resolveAnswers(sources, opts.gallery);
 
-  const dir = resolve(opts.cwd, opts.dir ?? answers.name);
+  const dir = resolve(opts.cwd, dirOption ?? answers.name);
   const rel = relative(opts.cwd, dir);
   const shownDir = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   const version = toolVersion();
