@@ -9,7 +9,7 @@ import type { Gallery } from '../core/targets/index.js';
 import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
 import { parseManifest } from '../core/manifest.js';
-import { answersFromFile, askAnswers, resolveAnswers, type AnswerSources } from '../core/resolve.js';
+import { answersFromFile, askAnswers, checkTargetFlags, resolveAnswers, type AnswerSources } from '../core/resolve.js';
 import { parseEnvironments } from '../core/validate.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { renderRepository } from '../render/files.js';
@@ -153,6 +153,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
         opts.gallery,
       )
     : resolveAnswers(sources, opts.gallery);
+  checkTargetFlags(flags, answers, opts.gallery);
 
   const dir = resolve(opts.cwd, dirOption ?? answers.name);
   const rel = relative(opts.cwd, dir);

@@ -6,7 +6,7 @@ import { relative } from 'node:path';
 import { manifestSource } from '../core/manifest.js';
 import { nextStepsAfterChange } from '../core/next-steps.js';
 import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
-import { askAnswers, resolveAnswers, unknownTarget, type AnswerSources } from '../core/resolve.js';
+import { askAnswers, checkTargetFlags, resolveAnswers, unknownTarget, type AnswerSources } from '../core/resolve.js';
 import { planUpdate, type PlannedFile } from '../core/update-plan.js';
 import { RunError, UsageError } from '../errors.js';
 import type { Repository } from '../io/repository.js';
@@ -87,6 +87,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         gallery,
       )
     : resolveAnswers(sources, gallery);
+  checkTargetFlags(flags, answers, gallery);
   const templates = await loadTemplates();
   const model = buildRepoModel(answers, gallery);
   const { files } = renderRepository(model, toolVersion(), templates, galleryDir);

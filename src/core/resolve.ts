@@ -174,8 +174,12 @@ function checkRoleNames(answers: Record<string, string>): void {
   }
 }
 
-/** A target answer given as a flag belongs to a chosen target: otherwise it would be silently ignored. */
-function checkTargetFlags(flags: AnswerSources['flags'], targets: TargetDefinition[], gallery: Gallery): void {
+/**
+ * A target answer given as a flag belongs to a chosen target: otherwise it would be silently ignored.
+ * For one repository (`new`, `update`, `add`); a workshop's flags serve attendees of different targets.
+ */
+export function checkTargetFlags(flags: AnswerSources['flags'], answers: Answers, gallery: Gallery): void {
+  const targets = chosenTargets(answers.target, gallery);
   const chosen = new Set(questionsOf(targets).map((q) => q.name));
   const base = new Set(questionsFor(gallery).map((q) => q.name as string));
   for (const [name, value] of Object.entries(flags)) {
@@ -192,7 +196,6 @@ function* resolution(sources: AnswerSources, gallery: Gallery): Generator<Pendin
   const base = yield* resolveList(questionsFor(gallery), sources, sources.file?.values);
   checkRoleNames(base);
   const targets = chosenTargets(base['target']!, gallery);
-  checkTargetFlags(sources.flags, targets, gallery);
   const fileTargetAnswers = sources.file?.values['targetAnswers'] as Record<string, unknown> | undefined;
   const targetAnswers = yield* resolveList(questionsOf(targets).map(asQuestion), sources, fileTargetAnswers);
   return { ...(base as unknown as Omit<Answers, 'targetAnswers'>), targetAnswers };
