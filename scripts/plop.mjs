@@ -37,8 +37,8 @@ const plop = spawnSync(
     '--plopfile',
     `${root}plopfile.ts`,
     '--dest',
-    // npm runs scripts in the package's folder and names the user's in INIT_CWD: write there
-    process.env.INIT_CWD || process.cwd(),
+    // `npm run plop` runs in the package's folder and names the user's in INIT_CWD: write there
+    (process.env.npm_lifecycle_event === 'plop' && process.env.INIT_CWD) || process.cwd(),
     ...args,
   ],
   { stdio: 'inherit' },
