@@ -17,7 +17,15 @@ if (!generators.length) throw new Error('dist/plopfile.js registers no generator
 const args = process.argv.slice(2);
 const plop = spawnSync(
   process.execPath,
-  [`${root}node_modules/plop/bin/plop.js`, '--plopfile', plopfile, '--dest', process.cwd(), ...args],
+  [
+    `${root}node_modules/plop/bin/plop.js`,
+    '--plopfile',
+    plopfile,
+    '--dest',
+    // `npm run plop` runs in the package's folder and names the user's in INIT_CWD: write there
+    (process.env.npm_lifecycle_event === 'plop' && process.env.INIT_CWD) || process.cwd(),
+    ...args,
+  ],
   { stdio: 'inherit' },
 );
 // plop's help screen does not name the generators: add them, as the import above found them

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { QUESTIONS } from './core/answers.js';
 import { buildRepoModel, type RepoModel } from './core/model.js';
-import { resolveAnswers } from './core/resolve.js';
+import { asQuestion, resolveAnswers } from './core/resolve.js';
+import { BUILT_IN_TARGETS, questionsOf, type Gallery } from './core/targets/index.js';
 import { compileTemplates } from './render/compile.js';
 import { renderRepository, type FileJob } from './render/files.js';
 
@@ -38,8 +39,37 @@ export function repoActions(model: RepoModel, destination: string, version: stri
   }));
 }
 
-/** plop's (inquirer 9) questions, from the same definitions as our flags and prompts. */
-export function plopPrompts() {
+/** Inquirer's answer for a target list: an array from the checkbox, or a string given on the command line. */
+const chosen = (earlier: Record<string, unknown>): string[] => {
+  const t = earlier['target'];
+  return Array.isArray(t) ? t.map(String) : typeof t === 'string' ? t.split(',') : [];
+};
+
+/**
+ * plop's (inquirer 9) questions, from the same definitions as our flags and prompts: ours, then each
+ * target's, asked only when one of the chosen targets has it.
+ */
+export function plopPrompts(gallery: Gallery = BUILT_IN_TARGETS) {
+  const targetPrompts = questionsOf(gallery).map((tq) => {
+    const q = asQuestion(tq);
+    const owners = gallery.filter((t) => t.questions.some((x) => x.name === tq.name)).map((t) => t.id);
+    return {
+      type: 'input',
+      name: q.name,
+      message: `${q.message}${q.optional ? ' (optional)' : ''}`,
+      default: tq.default,
+      when: (earlier: Record<string, unknown>) => chosen(earlier).some((id) => owners.includes(id)),
+      validate: (raw: string) => {
+        if (raw === '' && q.optional) return true;
+        const r = q.rule(raw);
+        return 'error' in r ? `${q.message} ${r.error}` : true;
+      },
+    };
+  });
+  return [...baseQuestions(), ...targetPrompts];
+}
+
+function baseQuestions() {
   return QUESTIONS.map((q) => ({
     type: q.multiple ? 'checkbox' : q.choices ? 'list' : 'input',
     name: q.name,

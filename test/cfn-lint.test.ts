@@ -39,6 +39,14 @@ const everyAnswer = BUILT_IN_TARGETS.flatMap((t) => t.questions)
   .filter((q, i, all) => all.findIndex((x) => x.flag === q.flag) === i)
   .flatMap((q) => [`--${q.flag}`, q.example]);
 const everyTarget = ['--target', BUILT_IN_TARGETS.map((t) => t.id).join(','), ...everyAnswer];
+// with test and production, a per-environment resource is named once per environment
+const everyAnswerPerEnvironment = BUILT_IN_TARGETS.flatMap((t) => t.questions)
+  .filter((q, i, all) => all.findIndex((x) => x.flag === q.flag) === i)
+  .flatMap((q) =>
+    q.perEnvironment
+      ? ['test', 'production'].flatMap((e) => [`--${q.flag}.${e}`, q.example])
+      : [`--${q.flag}`, q.example],
+  );
 
 const lint = (files: string[]) => spawnSync('cfn-lint', ['--', ...files], { encoding: 'utf8' });
 
@@ -54,7 +62,15 @@ test('cfn-lint passes on every generated repository stack and on the workshop fa
   const files = [
     generate(parent, 'check-only', REPO),
     generate(parent, 'every-target', [...REPO, ...everyTarget]),
-    generate(parent, 'environments', [...REPO, ...everyTarget, ...ENVIRONMENTS, '--auth', 'assume-role']),
+    generate(parent, 'environments', [
+      ...REPO,
+      '--target',
+      BUILT_IN_TARGETS.map((t) => t.id).join(','),
+      ...everyAnswerPerEnvironment,
+      ...ENVIRONMENTS,
+      '--auth',
+      'assume-role',
+    ]),
   ];
   writeFileSync(
     join(parent, 'roster.csv'),

@@ -228,6 +228,29 @@ test('--token @file: this repository is accepted, another repository rejected na
   }
 });
 
+test('without a repository UUID the simulation says the repository cannot assume the role yet, as the warning does', () => {
+  const env = ['--environment', 'production'];
+  withRepo([...exampleFlags({ repoUuid: '' }), ...env], (dir) => {
+    const r = check(dir, [...schemaArgs], { NO_COLOR: '1' });
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, 'no pipeline can assume the role');
+    assert.match(r.stdout, /^ {2}! \S+: this repository, its environment → not yet: repository UUID not set$/m);
+    assert.not.match(r.stdout, /this repository.* → allowed/);
+    const json = report(check(dir, ['--json', ...schemaArgs]));
+    const own = json.simulation.filter((row) => row.scenario.startsWith('this repository'));
+    assert.ok(own.length > 0);
+    for (const row of own) assert.equal([row.allowed, row.expected], [false, 'denied'], row.scenario);
+  });
+  withRepo([...exampleFlags(), ...env], (dir) => {
+    const r = check(dir, [...schemaArgs], { NO_COLOR: '1' });
+    assert.match(r.stdout, /this repository, its environment → not yet: environment UUID not set$/m);
+    assert.match(r.stdout, /✔ \S+: another repository of the workspace → denied/);
+  });
+  withRepo(exampleFlags(), (dir) => {
+    assert.match(check(dir, [...schemaArgs], { NO_COLOR: '1' }).stdout, /✔ \S+: this repository → allowed$/m);
+  });
+});
+
 test('without --schema the schema is fetched once over HTTP, cached, and used', async () => {
   const schema = existsSync(SCHEMA) ? readFileSync(SCHEMA, 'utf8') : JSON.stringify({ type: 'object' });
   let hits = 0;

@@ -233,6 +233,33 @@ test('a manifest given as the answers file is read as update reads it: migrated,
   }
 });
 
+test("a target's answer without its target is exit 2 naming --target", () => {
+  assertRejected(
+    [...exampleFlags(), '--site-bucket', 'my-site'],
+    ['--site-bucket', 'not a chosen target', '--target s3-static-site'],
+  );
+});
+
+test("another repository's manifest as the answers file: its identity (repository UUID, role name, environment UUIDs) is not reused", () => {
+  const tmp = tempDir();
+  try {
+    const env = ['--environment', 'production=66666666-7777-4888-9999-aaaaaaaaaaaa'];
+    const first = runNew([...exampleFlags(), ...env, '--dir', 'one', '--no-git'], tmp.path);
+    assert.is(first.status, 0, first.stderr);
+    const other = runNew(['other-repo', '--answers', 'one/.pipelines-oidc.json', '--dir', 'two', '--no-git'], tmp.path);
+    assert.is(other.status, 0, other.stderr);
+    assert.match(other.stdout, 'its repository UUID, role name and environment UUIDs are not reused for other-repo');
+    const written = readManifest(join(tmp.path, 'two'))!;
+    assert.is(written['name'], 'other-repo');
+    assert.is(written['repoUuid'], '');
+    assert.is(written['roleName'], 'bitbucket-other-repo');
+    assert.is(written['environments'], 'production');
+    assert.is(written['account'], RAW['account'], 'the shared answers are reused');
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('an unknown option is exit 2 naming it, the flag it is a typo of, and the command help', () => {
   const { r, entries } = runNewIn([...exampleFlags(), '--acount', '123456789012']);
   assert.is(

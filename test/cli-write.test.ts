@@ -188,7 +188,7 @@ test('a write that fails midway leaves no staging folder behind', () => {
   });
 });
 
-test('without --repo-uuid: the output says the role trusts no pipeline yet, and step 1 is the re-run command', () => {
+test('without --repo-uuid: the output says the role trusts no pipeline yet, and the re-run command follows the creation of the repository', () => {
   withTemp((root, out) => {
     const flags = exampleFlags().filter((a, i, all) => a !== '--repo-uuid' && all[i - 1] !== '--repo-uuid');
     const text = newInto(root, [], flags);
@@ -200,10 +200,11 @@ test('without --repo-uuid: the output says the role trusts no pipeline yet, and 
     );
 
     const json = onlyJson(newInto(root, ['--json', '--force'], flags)) as JsonResult;
-    const rerun = /run: pipelines-oidc (update .*?) \(until then the role trusts no pipeline\)/.exec(
-      json.next[0] ?? '',
-    )?.[1];
-    assert.ok(rerun, `first step: ${json.next[0]}`);
+    const at = json.next.findIndex((s) => s.includes('--repo-uuid'));
+    assert.ok(at > json.next.findIndex((s) => s.startsWith('Create the empty repository')), json.next.join('\n'));
+    assert.ok(at >= 0 && at < json.next.findIndex((s) => s.startsWith('Set the repository variable')));
+    const rerun = /run: pipelines-oidc (update .*)$/.exec(json.next[at] ?? '')?.[1];
+    assert.ok(rerun, `the step: ${json.next[at]}`);
     assert.ok(text.stdout.includes(rerun), 'the printed steps hold the same command');
 
     // the command works as printed, once the placeholder is replaced by the real UUID

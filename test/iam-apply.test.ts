@@ -399,7 +399,7 @@ test('without IaC, the next steps name apply for the new repository, and that co
   const r = await cli([...args, '--yes']);
   assert.is(r.status, 0, r.stderr);
   assert.equal(writes(), ['CreateOpenIDConnectProvider', 'CreateRole', 'PutRolePolicy']);
-  assert.match(readTree(join(tmp.path, 'plain')).get('README.md')!, 'npx pipelines-oidc apply');
+  assert.match(readTree(join(tmp.path, 'plain')).get('README.md')!, 'pipelines-oidc apply');
 });
 
 test('every call apply and doctor make is in the permissions the README lists (or needs none)', async () => {

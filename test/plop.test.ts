@@ -58,13 +58,44 @@ test("the plopfile registers one generator, the CLI's", async () => {
     plop.getGeneratorList().map((g) => [g.name, g.description]),
     [[GENERATOR_NAME, GENERATOR_DESCRIPTION]],
   );
-  const prompts = plop.getGenerator(GENERATOR_NAME).prompts as Array<{ name: string }>;
+  const prompts = plop.getGenerator(GENERATOR_NAME).prompts as Array<{ name: string; when?: unknown }>;
   assert.equal(
-    prompts.map((p) => p.name).sort(),
+    prompts
+      .filter((p) => p.when === undefined)
+      .map((p) => p.name)
+      .sort(),
     [...Object.keys(RAW), 'environments'].sort(),
     'one prompt per answer',
   );
 });
+
+test("a target's questions are asked when it is chosen, and its answers reach the files", () =>
+  withTemp(async (root) => {
+    const plop = await nodePlop(PLOPFILE, { destBasePath: root, force: false });
+    const generator = plop.getGenerator(GENERATOR_NAME);
+    type Prompt = { name: string; when?: (a: Record<string, unknown>) => boolean };
+    const siteBucket = (generator.prompts as Prompt[]).find((p) => p.name === 'siteBucket');
+    assert.ok(siteBucket?.when, 'the question of s3-static-site is a prompt, asked on a condition');
+    assert.is(siteBucket!.when!({ target: ['sts-check', 's3-static-site'] }), true);
+    assert.is(siteBucket!.when!({ target: ['sts-check'] }), false);
+    const answers = { ...RAW, target: ['sts-check', 's3-static-site'], siteBucket: 'my-site', siteDir: 'public' };
+    const { failures } = await generator.runActions(answers);
+    assert.equal(failures, []);
+    const pipeline = readFileSync(join(root, NAME, 'bitbucket-pipelines.yml'), 'utf8');
+    assert.match(pipeline, 's3://my-site');
+  }));
+
+test('`npm run plop` writes into the folder it was run from, not the package', () =>
+  withTemp((root) => {
+    const r = spawnSync('npm', ['--prefix', ROOT, 'run', 'plop', '--', ...bypass()], {
+      cwd: root,
+      encoding: 'utf8',
+      input: '',
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
+    });
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    assert.equal(readTree(join(root, NAME)), CLI_FILES);
+  }));
 
 test('node-plop writes the same files as the CLI, byte for byte', () =>
   withTemp(async (root) => {

@@ -2,7 +2,7 @@
  * `new` in a real terminal: every question asked in order with its default, invalid answers refused
  * in place, the summary confirmed before anything is written, and Ctrl-C or "no" writing nothing.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -262,6 +262,34 @@ test('declining the confirmation exits 130 and writes nothing', async () => {
     assert.match(t.screen(), 'Cancelled: nothing was written.');
     assert.not.ok(existsSync(s.repo), 'no target folder');
   });
+});
+
+test('a folder that is not empty is named before any question, and another one is asked for', async () => {
+  const tmp = tempDir();
+  try {
+    const env = isolatedGitEnv(join(tmp.path, 'home'), true);
+    mkdirSync(join(tmp.path, 'repo'));
+    writeFileSync(join(tmp.path, 'repo', 'app.js'), 'mine\n');
+    const fullEnv = { ...env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, FORCE_COLOR: undefined };
+    const argv = [process.execPath, CLI, 'new', 'my-repo', '--dir', 'repo', '--workspace', 'phub'];
+    await withTerminal(argv, { cwd: tmp.path, env: fullEnv }, async (t) => {
+      const screen = await t.waitFor('? Folder to write the repository to');
+      assert.match(screen, 'repo is not empty (app.js');
+      assert.equal(askedLines(screen, 'workspaceUuid'), [], 'no question before the folder is settled');
+      t.type('repo');
+      t.press('Enter');
+      await t.waitFor('repo is not empty (app.js…): choose another folder');
+      t.press('C-u');
+      t.type('fresh');
+      t.press('Enter');
+      await answer(t, 'workspaceUuid', WORKSPACE_UUID);
+      t.press('C-c');
+      assert.is(await t.exitCode(), 130, t.screen());
+    });
+    assert.equal(readdirSync(join(tmp.path, 'repo')), ['app.js'], 'the full folder is untouched');
+  } finally {
+    tmp.cleanup();
+  }
 });
 
 if (hasTmux()) test.run();

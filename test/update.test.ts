@@ -256,7 +256,14 @@ test('--json prints the result object and nothing else', () => {
   withRepo(exampleFlags(), (root, repo) => {
     const r = update(root, ['--role-name', 'another-role', '--json']);
     const result = jsonResult(r);
-    assert.equal(Object.keys(result).sort(), ['changes', 'dir', 'written']);
+    assert.equal(Object.keys(result).sort(), ['changes', 'dir', 'next', 'written']);
+    // in order: the IAM side, commit and push, the variable whose value changed in Bitbucket
+    const next = (result as unknown as { next: string[] }).next.map((s) => s.split(/[,(:]/)[0]);
+    assert.equal(next.slice(0, 3), [
+      'Apply the IAM side again ',
+      'Commit and push the change',
+      'Change the repository variable AWS_OIDC_ROLE_ARN=arn',
+    ]);
     assert.is(result.dir, repo);
     assert.is(result.written, true);
     assert.ok(

@@ -225,6 +225,18 @@ test('facilitator CloudFormation: the same roles in one stack, valid against the
     }
   }));
 
+test("SUMMARY.md and each attendee's README tell one story: the facilitator creates the IAM side, attendees skip it", () =>
+  withWorkshop((root, run) => {
+    assert.is(run([]).status, 0);
+    const summary = readFileSync(join(root, 'out/facilitator/SUMMARY.md'), 'utf8');
+    assert.match(summary, 'Attendees do not create the IAM side');
+    assert.match(summary, 'Apply only this folder');
+    const readme = readFileSync(join(root, 'out', expectedAnswers(0).name, 'README.md'), 'utf8');
+    const step = readme.split('\n3. ')[1]!.split('\n4. ')[0]!;
+    assert.match(step, /In a workshop, skip this step: the\s+facilitator creates every attendee's role/);
+    assert.match(step, 'SUMMARY.md');
+  }));
+
 test('SUMMARY.md: a table row per attendee with repository, role ARN, exercise and variables, Markdown-escaped', () =>
   withWorkshop((root, run) => {
     assert.is(run(EXERCISE_FLAG).status, 0);

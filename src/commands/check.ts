@@ -32,6 +32,10 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
   if (report.simulation.length) {
     lines.push('', bold('Trust simulation'));
     for (const r of report.simulation) {
+      if (r.notYet) {
+        lines.push(`  ${yellow('!')} ${r.role}: ${r.scenario} → not yet: ${r.notYet}`);
+        continue;
+      }
       const ok = r.allowed === (r.expected === 'allowed');
       lines.push(
         `  ${ok ? green('✔') : red('✖')} ${p(r.role)}: ${p(r.scenario)} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${p(r.reason)})`)}`,

@@ -3,13 +3,14 @@
  * A plain async function taking an options object, so tests call it without the CLI.
  */
 import { relative, resolve } from 'node:path';
-import { QUESTIONS, type Answers } from '../core/answers.js';
+import { QUESTIONS, questionFor, type Answers } from '../core/answers.js';
 import type { Gallery } from '../core/targets/index.js';
 import { ANY_BRANCH_ADVICE, deploysFromAnyBranch } from '../core/deploy-rights.js';
 import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
 import { parseManifest } from '../core/manifest.js';
-import { answersFromFile, askAnswers, resolveAnswers, type AnswerSources } from '../core/resolve.js';
+import { answersFromFile, askAnswers, checkTargetFlags, resolveAnswers, type AnswerSources } from '../core/resolve.js';
+import { parseEnvironments } from '../core/validate.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import { renderRepository } from '../render/files.js';
@@ -57,7 +58,15 @@ export interface NewResult {
   existingRepository: boolean;
 }
 
-export function readAnswersFile(cwd: string, path: string): AnswerSources['file'] {
+/**
+ * Reads --answers. A manifest of another repository (`forName` differs from its name) gives its shared
+ * answers only: its repository UUID, role name and environment UUIDs identify that repository.
+ */
+export function readAnswersFile(
+  cwd: string,
+  path: string,
+  forName?: string,
+): AnswerSources['file'] & { dropped?: string } {
   // a byte-order mark (Windows editors write one) is not part of the JSON, as for the roster
   const text = readFlagFile(cwd, '--answers', path, READ_LIMIT.inputFile).replace(/^\uFEFF/, '');
   let parsed: unknown;
@@ -72,9 +81,17 @@ export function readAnswersFile(cwd: string, path: string): AnswerSources['file'
     parsed !== null &&
     'answers' in parsed &&
     (parsed as { tool?: unknown }).tool === 'pipelines-oidc';
+  if (!isManifest) return { path, values: answersFromFile(path, parsed) };
+  const answers = parseManifest(text, `--answers ${path}`).answers;
+  if (forName === undefined || forName === answers.name) return { path, values: { ...answers } };
+  const { repoUuid: _uuid, roleName: _role, ...shared } = answers;
+  const environments = parseEnvironments(answers.environments)
+    .map((e) => e.name)
+    .join(',');
   return {
     path,
-    values: isManifest ? { ...parseManifest(text, `--answers ${path}`).answers } : answersFromFile(path, parsed),
+    values: { ...shared, environments },
+    dropped: `--answers ${path} is the manifest of ${answers.name}: its repository UUID, role name and environment UUIDs are not reused for ${forName}`,
   };
 }
 
@@ -101,15 +118,45 @@ function summary(answers: Answers, dir: string, opts: NewOptions, existingReposi
   return rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`).join('\n');
 }
 
+/** Why `path` cannot take a new repository (not empty), or undefined when it can. */
+async function folderRefusal(cwd: string, path: string): Promise<string | undefined> {
+  const target = await inspectTarget(resolve(cwd, path), []);
+  return target.empty
+    ? undefined
+    : `${path} is not empty (${target.entries.slice(0, 3).join(', ')}…): choose another folder`;
+}
+
+/**
+ * The folder to write to, known before the other questions: asks the name first when the folder is named
+ * after it, and offers another folder when that one is not empty. `flags` gets the name when asked.
+ */
+async function settleFolder(
+  opts: NewOptions,
+  flags: Record<string, string | undefined>,
+  fileValues: Record<string, unknown> | undefined,
+): Promise<string | undefined> {
+  const prompt = await import('../io/prompt.js');
+  const fromFile = typeof fileValues?.['name'] === 'string' ? fileValues['name'] : undefined;
+  if (opts.dir === undefined && flags['name'] === undefined && fromFile === undefined)
+    flags['name'] = await prompt.askQuestion(questionFor('name')!, undefined);
+  const first = opts.dir ?? flags['name'] ?? fromFile!;
+  const refusal = await folderRefusal(opts.cwd, first);
+  if (refusal === undefined) return opts.dir;
+  opts.out(`${yellow('!')} ${refusal}\n`);
+  return prompt.askFolder('Folder to write the repository to', (path) => folderRefusal(opts.cwd, path));
+}
+
 export async function runNew(opts: NewOptions): Promise<NewResult> {
   if (opts.push !== undefined && !opts.git) throw new UsageError('--push needs git: drop --no-git');
   if (opts.push !== undefined && !opts.push.trim()) throw new UsageError('--push: must be a git remote URL');
   if (opts.dir !== undefined && !opts.dir.trim()) throw new UsageError('--dir: must be a folder path');
-  const sources: AnswerSources = {
-    flags: opts.flags,
-    file: opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile),
-    env: opts.env,
-  };
+  const file =
+    opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile, opts.flags['name']);
+  if (file?.dropped && !opts.json) opts.out(`${yellow('!')} ${file.dropped}\n`);
+  const flags = { ...opts.flags };
+  // in a terminal the folder is settled before the questions, so answers are never lost to a full folder
+  const dirOption = opts.interactive && !opts.force ? await settleFolder(opts, flags, file?.values) : opts.dir;
+  const sources: AnswerSources = { flags, file, env: opts.env };
   const answers = opts.interactive
     ? await askAnswers(
         sources,
@@ -117,8 +164,9 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
         opts.gallery,
       )
     : resolveAnswers(sources, opts.gallery);
+  checkTargetFlags(flags, answers, opts.gallery);
 
-  const dir = resolve(opts.cwd, opts.dir ?? answers.name);
+  const dir = resolve(opts.cwd, dirOption ?? answers.name);
   const rel = relative(opts.cwd, dir);
   const shownDir = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   const version = toolVersion();
@@ -165,7 +213,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     existingRepository,
   };
   if (opts.dryRun) {
-    result.next = nextSteps(model, shownDir, false);
+    result.next = nextSteps(model, shownDir, opts.git ? 'committed' : 'skipped');
     if (!opts.json)
       opts.out(
         `Would write ${files.length} files to ${shownDir} (dry run, nothing written):\n${paths.map((p) => `  ${p}`).join('\n')}\n`,
@@ -202,7 +250,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
       result.git = 'pushed';
     }
   }
-  result.next = nextSteps(model, shownDir, result.git === 'pushed');
+  result.next = nextSteps(model, shownDir, result.git);
   if (!opts.json) {
     const gitLine = {
       committed: `${green('✔')} git: initialised ${shownDir} on main with one commit`,
@@ -217,7 +265,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
       ),
     }[result.git];
     const warning = model.repoUuidMissing
-      ? `\n${yellow('!')} No repository UUID yet: the role trusts no pipeline until you set it (first step below).\n`
+      ? `\n${yellow('!')} No repository UUID yet: the role trusts no pipeline until you set it (steps below).\n`
       : '';
     const anyBranch = deploysFromAnyBranch(model)
       ? `\n${yellow('!')} Any branch can deploy: ${ANY_BRANCH_ADVICE.message}. ${ANY_BRANCH_ADVICE.fix}\n`

@@ -2,9 +2,11 @@
  * `update` and `add`: re-render a generated repository from its manifest with changed answers (or one
  * more target), writing only files the user has not changed since they were generated.
  */
+import { relative } from 'node:path';
 import { manifestSource } from '../core/manifest.js';
+import { nextStepsAfterChange } from '../core/next-steps.js';
 import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
-import { askAnswers, resolveAnswers, unknownTarget, type AnswerSources } from '../core/resolve.js';
+import { askAnswers, checkTargetFlags, resolveAnswers, unknownTarget, type AnswerSources } from '../core/resolve.js';
 import {
   ADDED_NOTE,
   appendMissingLines,
@@ -16,7 +18,7 @@ import {
 import { planUpdate, type PlannedFile } from '../core/update-plan.js';
 import { RunError, UsageError } from '../errors.js';
 import type { Repository } from '../io/repository.js';
-import { dim, green, yellow } from '../io/style.js';
+import { bold, dim, green, yellow } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import { writeRepository } from '../io/write.js';
 import { toolVersion } from '../paths.js';
@@ -45,6 +47,8 @@ export interface UpdateResult {
   dir: string;
   written: boolean;
   changes: Array<{ path: string; action: ChangeAction; reason?: string; backup?: string }>;
+  /** What to do next, in order (the IAM side, commit and push, Bitbucket variables). */
+  next: string[];
 }
 
 interface Change extends PlannedFile {
@@ -205,9 +209,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         gallery,
       )
     : resolveAnswers(sources, gallery);
+  checkTargetFlags(flags, answers, gallery);
   const templates = await loadTemplates();
   const existing = manifest.existingRepository === true;
-  const rendered = renderRepository(buildRepoModel(answers, gallery), toolVersion(), templates, galleryDir, existing);
+  const model = buildRepoModel(answers, gallery);
+  const rendered = renderRepository(model, toolVersion(), templates, galleryDir, existing);
   const manifestFile = rendered.files.find((f) => f.path === MANIFEST_FILE)!;
   const lastTime = renderLastTime(opts.repo, templates);
   const recorded = recordedHashes(opts.repo, lastTime);
@@ -248,6 +254,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         ...(reason ? { reason } : {}),
         ...(backup ? { backup } : {}),
       })),
+    next: [],
   };
   if (!opts.dryRun && (toWrite.length || read(MANIFEST_FILE) !== manifestFile.content)) {
     // what each file held when planned: a run that changed it meanwhile is refused, not overwritten
@@ -264,6 +271,14 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     );
     result.written = true;
   }
+  const shownDir = relative(process.cwd(), dir) || '.';
+  if (!opts.dryRun)
+    result.next = nextStepsAfterChange(
+      opts.repo.model(),
+      model,
+      shownDir.startsWith('..') ? dir : shownDir,
+      toWrite.map((c) => c.path),
+    );
   const conflicts = changes.filter((c) => c.outcome === 'conflict');
   if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);
   else {
@@ -274,6 +289,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         ? `${verb} ${toWrite.length} file${toWrite.length === 1 ? '' : 's'} in ${dir}${opts.dryRun ? ' (dry run, nothing written)' : ''}:\n${lines.join('\n')}\n`
         : `${dir} is up to date\n`,
     );
+    if (result.next.length)
+      opts.out(`\n${bold('Next steps')}\n${result.next.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
   }
   if (conflicts.length) {
     const where = conflicts.map((c) => c.path).join(', ');

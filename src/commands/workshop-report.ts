@@ -1,4 +1,5 @@
 /** What `workshop` did or would do, as data (the --json output) and as text. */
+import { shQuote } from '../core/shell.js';
 import { bold, dim, green, red } from '../io/style.js';
 import type { FolderPlan } from '../io/workshop-write.js';
 import type { PushResult } from '../io/workshop-push.js';
@@ -50,10 +51,15 @@ export function printPlan(
           `  ${shown(f.dir)}/ ${dim(`(${f.status}, ${plural(f.files.length, 'file')}${f.exercise ? `, exercise ${f.exercise}` : ''})`)}`,
       ),
   ];
-  if (heading === 'Wrote')
-    lines.push(
-      `Next: ${shown(result.facilitator.dir)}/SUMMARY.md says how to create the roles and what each attendee sets.`,
-    );
+  if (heading === 'Wrote') {
+    const facilitator = shQuote(shown(result.facilitator.dir));
+    const next = [
+      `Create every attendee's role, once (or with CloudFormation: ${facilitator}/SUMMARY.md), run: cd ${facilitator}/terraform && terraform init && terraform apply`,
+      `Give each attendee their repository folder: they create it in Bitbucket, push it, enable Pipelines and set the variables ${facilitator}/SUMMARY.md lists (they skip their README's IAM step)`,
+      `When the attendees are done, run: pipelines-oidc workshop grade ${shQuote(shown(result.out))}`,
+    ];
+    lines.push('', bold('Next steps'), ...next.map((step, i) => `  ${i + 1}. ${step}`));
+  }
   out(`${lines.join('\n')}\n`);
 }
 

@@ -294,3 +294,8 @@ export function concretePolicies(model: RepoModel, role: RoleModel) {
     permissions: resolveParams(asJson(role.permissions), model.values),
   };
 }
+
+/** The CloudFormation stack name the README's deploy command and the next steps use. */
+export function stackNameFor(repo: string): string {
+  return `bitbucket-oidc-${repo}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 128);
+}

@@ -1,42 +1,119 @@
-/** What the user does after `new`, in order: printed by the command and returned in --json. */
+/**
+ * What the user does after `new`, `update` and `add`, in the order a person can do it: printed by the
+ * commands and returned in --json. A step that has a command ends with `run: <command>`, exact and
+ * runnable where the user is (the folder as they named it), placeholders in `{…}` or `<…>`.
+ */
 import { WHERE_TO_FIND } from './bitbucket.js';
-import type { RepoModel } from './model.js';
+import { stackNameFor, type RepoModel } from './model.js';
 import { shQuote } from './shell.js';
 
-export function nextSteps(model: RepoModel, dir: string, pushed: boolean): string[] {
+/** What `new` did with git: the first step depends on it. */
+export type GitOutcome = 'committed' | 'pushed' | 'skipped' | 'existing-repository';
+
+const remoteOf = (model: RepoModel) => `git@bitbucket.org:${model.answers.workspace}/${model.answers.name}.git`;
+
+/** The command that creates (or updates) the IAM side the way the repository chose. */
+function iamCommand(model: RepoModel, d: string, first: boolean): string {
+  const { iac, region } = model.answers;
+  if (iac === 'terraform' || iac === 'both')
+    return first ? `cd ${d}/terraform && terraform init && terraform apply` : `cd ${d}/terraform && terraform apply`;
+  if (iac === 'cloudformation')
+    return `cd ${d} && aws cloudformation deploy --region ${shQuote(region)} --stack-name ${shQuote(stackNameFor(model.answers.name))} --template-file cloudformation/oidc-role.yaml --capabilities CAPABILITY_NAMED_IAM`;
+  return `pipelines-oidc apply ${d} && pipelines-oidc doctor ${d}`;
+}
+
+/** Setting the UUIDs that were not known: each needs the repository (or environment) to exist in Bitbucket. */
+function uuidSteps(model: RepoModel, d: string): string[] {
+  const steps: string[] = [];
+  if (model.repoUuidMissing)
+    steps.push(
+      `Find the repository UUID (${WHERE_TO_FIND.repoUuid}); until it is set the role trusts no pipeline. Then run: pipelines-oidc update --dir ${d} --repo-uuid '{REPOSITORY-UUID}'`,
+    );
+  for (const e of model.environmentUuidsMissing)
+    steps.push(
+      `Create the deployment environment ${e} (Repository settings → Deployments) and copy its UUID, then run: pipelines-oidc update --dir ${d} --environment ${e}=<UUID>`,
+    );
+  return steps;
+}
+
+export function nextSteps(model: RepoModel, dir: string, git: GitOutcome): string[] {
   const { answers } = model;
   const d = shQuote(dir);
   const steps: string[] = [];
-  if (model.repoUuidMissing) {
+  const create = `Create the empty repository ${answers.workspace}/${answers.name} in Bitbucket (no README or .gitignore), then run:`;
+  const commit = `git add -A && git commit -m 'Deploy to AWS with OpenID Connect'`;
+  if (git === 'committed')
+    steps.push(`${create} cd ${d} && git remote add origin ${remoteOf(model)} && git push -u origin main`);
+  if (git === 'skipped')
     steps.push(
-      `Find the repository UUID (${WHERE_TO_FIND.repoUuid}), then run: pipelines-oidc update --dir ${d} --repo-uuid '{REPOSITORY-UUID}' (until then the role trusts no pipeline)`,
+      `${create} cd ${d} && git init -b main && ${commit} && git remote add origin ${remoteOf(model)} && git push -u origin main`,
     );
-  }
-  if (!pushed) steps.push(`Create the repository ${answers.workspace}/${answers.name} in Bitbucket and push ${dir}`);
+  if (git === 'existing-repository') steps.push(`Commit and push the new files, run: cd ${d} && ${commit} && git push`);
   steps.push('Enable Pipelines: Repository settings → Pipelines → Settings');
-  if (answers.iac === 'terraform' || answers.iac === 'both') {
-    steps.push(`Create the IAM side: cd ${d}/terraform && terraform init && terraform apply`);
-  }
-  if (answers.iac === 'cloudformation') {
-    steps.push(`Create the IAM side: deploy ${dir}/cloudformation/oidc-role.yaml (command in README.md)`);
-  }
-  for (const e of model.environmentUuidsMissing) {
-    steps.push(
-      `Create the deployment environment ${e} (Repository settings → Deployments), then run: pipelines-oidc update --dir ${d} --environment ${e}=<UUID>`,
-    );
-  }
-  // apply needs every UUID: it refuses trust policies that still hold a placeholder
-  if (answers.iac === 'none')
-    steps.push(`Create the IAM side: pipelines-oidc apply ${d} (or by hand from the iam/ files: steps in README.md)`);
+  const uuids = uuidSteps(model, d);
+  steps.push(...uuids);
+  // the IAM side refuses a placeholder UUID: update's own next steps say to create it once they are set
+  if (!uuids.length)
+    steps.push(`Create the IAM side in account ${answers.account}, run: ${iamCommand(model, d, true)}`);
+  steps.push(...variableSteps(model));
+  steps.push(`Check the repository at any time (offline), run: pipelines-oidc check ${d}`);
+  if (!uuids.length) steps.push(...pipelineSteps(model));
+  return steps;
+}
+
+function variableSteps(model: RepoModel): string[] {
   const repoVars = model.repositoryVariables;
-  steps.push(
-    `Set the repository variable${repoVars.length > 1 ? 's' : ''} ${repoVars.map((v) => `${v.name}=${v.value}`).join(' and ')}`,
-  );
-  for (const v of model.deploymentVariables)
-    steps.push(`Set the deployment variable ${v.name}=${v.value} in the ${v.environment} environment`);
+  return [
+    `Set the repository variable${repoVars.length > 1 ? 's' : ''} ${repoVars.map((v) => `${v.name}=${v.value}`).join(' and ')} (Repository settings → Repository variables)`,
+    ...model.deploymentVariables.map(
+      (v) => `Set the deployment variable ${v.name}=${v.value} in the ${v.environment} environment`,
+    ),
+  ];
+}
+
+function pipelineSteps(model: RepoModel): string[] {
+  const steps: string[] = [];
   const custom = Object.keys(model.pipeline.pipelines.custom ?? {});
   if (custom.length) steps.push(`Run the custom pipeline ${custom.join(', ')}: Pipelines → Run pipeline`);
   const branches = Object.keys(model.pipeline.pipelines.branches ?? {});
   if (branches.length) steps.push(`Push to ${branches.join(', ')} to run the deploy pipeline`);
+  return steps;
+}
+
+const IAM_FILES = /^(iam|terraform|cloudformation)\//;
+
+/**
+ * After `update` or `add` changed `changed` (paths): the IAM side again if its files changed, the commit
+ * and push, and each Bitbucket variable whose value is new.
+ */
+export function nextStepsAfterChange(before: RepoModel, after: RepoModel, dir: string, changed: string[]): string[] {
+  const d = shQuote(dir);
+  const steps = uuidSteps(after, d);
+  // the last placeholder replaced: the IAM side can be created now (it refuses placeholders)
+  const firstTime = before.repoUuidMissing || before.environmentUuidsMissing.length > 0;
+  if (!steps.length && firstTime)
+    steps.push(`Create the IAM side in account ${after.answers.account}, run: ${iamCommand(after, d, true)}`);
+  else if (!steps.length && changed.some((p) => IAM_FILES.test(p)))
+    steps.push(
+      `Apply the IAM side again (its trust or inline policy changed), run: ${iamCommand(after, d, before.answers.iac !== after.answers.iac)}`,
+    );
+  if (changed.length)
+    steps.push(
+      `Commit and push the change, run: cd ${d} && git add -A && git commit -m 'Update the AWS OpenID Connect setup' && git push`,
+    );
+  const had = new Set([
+    ...before.repositoryVariables.map((v) => `${v.name}=${v.value}`),
+    ...before.deploymentVariables.map((v) => `${v.environment}:${v.name}=${v.value}`),
+  ]);
+  const changedVars = {
+    ...after,
+    repositoryVariables: after.repositoryVariables.filter((v) => !had.has(`${v.name}=${v.value}`)),
+    deploymentVariables: after.deploymentVariables.filter((v) => !had.has(`${v.environment}:${v.name}=${v.value}`)),
+  };
+  if (changedVars.repositoryVariables.length) steps.push(variableSteps(changedVars)[0]!.replace(/^Set/, 'Change'));
+  steps.push(...variableSteps({ ...changedVars, repositoryVariables: [] }).slice(1));
+  if (changed.length) steps.push(`Check the repository, run: pipelines-oidc check ${d}`);
+  if (!steps.some((s) => s.startsWith('Find') || s.startsWith('Create the deployment')))
+    if (firstTime || before.answers.target !== after.answers.target) steps.push(...pipelineSteps(after));
   return steps;
 }

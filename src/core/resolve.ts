@@ -263,6 +263,26 @@ function checkTargetAnswerKeys(sources: AnswerSources, gallery: Gallery): void {
       );
 }
 
+/**
+ * A target answer given as a flag belongs to a chosen target: otherwise it would be silently ignored.
+ * For one repository (`new`, `update`, `add`); a workshop's flags serve attendees of different targets.
+ */
+export function checkTargetFlags(flags: AnswerSources['flags'], answers: Answers, gallery: Gallery): void {
+  const targets = chosenTargets(answers.target, gallery);
+  const chosen = new Set(questionsOf(targets).map((q) => q.name));
+  const base = new Set(questionsFor(gallery).map((q) => q.name as string));
+  for (const [key, value] of Object.entries(flags)) {
+    // `<question>.<environment>`: a per-environment answer of that question
+    const name = key.split('.')[0]!;
+    if (value === undefined || base.has(name) || chosen.has(name)) continue;
+    const owners = gallery.filter((t) => t.questions.some((q) => q.name === name));
+    const flag = owners[0]?.questions.find((q) => q.name === name)?.flag ?? name;
+    throw new UsageError(
+      `--${flag}: answers a question of ${owners.map((t) => t.id).join(' or ')}, which is not a chosen target: add --target ${owners[0]?.id ?? '<id>'} (targets now: ${targets.map((t) => t.id).join(',')})`,
+    );
+  }
+}
+
 function* resolution(sources: AnswerSources, gallery: Gallery): Generator<Pending, Answers, Reply> {
   checkTargetAnswerKeys(sources, gallery);
   const base = yield* resolveList(questionsFor(gallery), sources, sources.file?.values);

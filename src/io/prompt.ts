@@ -61,3 +61,17 @@ export async function askConfirm(message: string, defaultAnswer = true): Promise
   const { confirm } = await import('@inquirer/prompts');
   return cancellable(confirm({ message, default: defaultAnswer }));
 }
+
+/** Asks for a folder until `refusal` accepts one (undefined); the answer is returned as typed. */
+export async function askFolder(
+  message: string,
+  refusal: (path: string) => Promise<string | undefined>,
+): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return cancellable(
+    input({
+      message,
+      validate: async (raw) => (raw.trim() === '' ? 'a folder path, please' : ((await refusal(raw.trim())) ?? true)),
+    }),
+  ).then((answer) => answer.trim());
+}

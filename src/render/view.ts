@@ -10,7 +10,7 @@ import {
   repositorySubPattern,
 } from '../core/bitbucket.js';
 import { imageSupport } from '../core/images.js';
-import { concretePolicies, MANIFEST_FILE, type RepoModel, type RoleModel } from '../core/model.js';
+import { concretePolicies, MANIFEST_FILE, stackNameFor, type RepoModel, type RoleModel } from '../core/model.js';
 import { environmentAnswerKey, environmentFlag } from '../core/environment-answers.js';
 import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
@@ -41,10 +41,6 @@ function purposeOf(path: string): string {
       ? `who may assume the ${m[1]} role: steps of the ${m[1]} deployment environment`
       : `what the ${m[1]} role may do`;
   return PURPOSE[path] ?? '';
-}
-
-export function stackNameFor(repo: string): string {
-  return `bitbucket-oidc-${repo}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 128);
 }
 
 const snake = (param: string) => paramSpec(param).terraform.replace(/^var\./, '');

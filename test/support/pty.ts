@@ -23,6 +23,8 @@ export interface Terminal {
   press(...keys: Key[]): void;
   /** Waits for the command to end and returns its exit code. */
   exitCode(): Promise<number>;
+  /** The exit code if the command has ended, without waiting. */
+  ended(): number | undefined;
 }
 
 const POLL_MS = 50;
@@ -89,6 +91,10 @@ export async function withTerminal<T>(
       ),
     type: (text) => void tmux(['send-keys', '-l', text]),
     press: (...keys) => void tmux(['send-keys', ...keys]),
+    ended: () => {
+      const code = exited();
+      return code === undefined ? undefined : Number(code);
+    },
     exitCode: () =>
       poll(
         'the command to end',

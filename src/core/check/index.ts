@@ -1,5 +1,15 @@
 /** `check` as one pure function: files in, findings, a trust simulation and a token report out. */
-import { audience, hostPathOf, issuerHostPath, providerArn, providerUrl, subScope } from '../bitbucket.js';
+import {
+  audience,
+  braced,
+  ENVIRONMENT_UUID_PLACEHOLDER,
+  hostPathOf,
+  issuerHostPath,
+  providerArn,
+  providerUrl,
+  subParts,
+  subScope,
+} from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
 import {
   infrastructureFindings,
@@ -109,8 +119,13 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
   const roles: RoleUnderTest[] = input.trustPolicies.flatMap((f) => {
     const policy = json.get(f.file);
     if (policy === undefined) return [];
+    // an environment whose UUID is not set yet is still an environment role
     const env = subPatterns(policy)
-      .map((p) => subScope(p).environmentUuid)
+      .map(
+        (p) =>
+          subScope(p).environmentUuid ??
+          (subParts(p).environment === braced(ENVIRONMENT_UUID_PLACEHOLDER) ? ENVIRONMENT_UUID_PLACEHOLDER : undefined),
+      )
       .find(Boolean);
     const generated = options.model?.roles.find((r) => r.trustFile === f.file);
     const role = generated ? generated.concreteArn.replace(/^.*:role\//, '') : f.file;

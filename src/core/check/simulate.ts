@@ -3,7 +3,16 @@
  * this repository's, another repository's of the workspace, another workspace's, a wrong audience,
  * and each other deployment environment's — with the condition that decided.
  */
-import { audience, braced, conditionKey, issuerHostPath, subClaim, workspaceUuidOfAudience } from '../bitbucket.js';
+import {
+  audience,
+  braced,
+  conditionKey,
+  ENVIRONMENT_UUID_PLACEHOLDER,
+  issuerHostPath,
+  REPO_UUID_PLACEHOLDER,
+  subClaim,
+  workspaceUuidOfAudience,
+} from '../bitbucket.js';
 import { evaluateTrust } from './evaluate.js';
 import type { TrustRequest } from './types.js';
 
@@ -15,6 +24,8 @@ export interface SimulationRow {
   expected: 'allowed' | 'denied';
   allowed: boolean;
   reason: string;
+  /** Why the scenario cannot be allowed yet (a UUID still a placeholder): no pipeline can assume the role. */
+  notYet?: string;
 }
 
 export interface RoleUnderTest {
@@ -37,6 +48,8 @@ const STEP = '5c0ffee0-1111-4222-8333-444455556666';
 const OTHER_WORKSPACE = 'another-workspace';
 const OTHER_REPO = '9e9e9e9e-0000-4000-8000-000000000001';
 const OTHER_ENV = '9e9e9e9e-0000-4000-8000-000000000002';
+/** A real repository's UUID, standing in for this one's while it is not set: its token matches no placeholder. */
+const SOME_REPO = '9e9e9e9e-0000-4000-8000-000000000003';
 
 function request(
   id: Identity,
@@ -59,10 +72,21 @@ export function simulate(roles: RoleUnderTest[], id: Identity): SimulationRow[] 
   // Bitbucket's audience with another workspace UUID; an audience of another form stays as it is
   const workspaceUuid = workspaceUuidOfAudience(id.audience);
   const audienceOf = (uuid: string) => (workspaceUuid === undefined ? id.audience : audience(uuid));
+  const repoUnset = id.repoUuid === REPO_UUID_PLACEHOLDER;
   return roles.flatMap((r) => {
+    const envUnset = r.environmentUuid === ENVIRONMENT_UUID_PLACEHOLDER;
+    const notYet = repoUnset ? 'repository UUID not set' : envUnset ? 'environment UUID not set' : undefined;
     const own = subClaim(id.repoUuid, STEP, r.environmentUuid);
+    // a real token carries real UUIDs: with a placeholder in the policy it is denied, as it will be in AWS
+    const ownToken = notYet
+      ? subClaim(repoUnset ? SOME_REPO : id.repoUuid, STEP, envUnset ? OTHER_ENV : r.environmentUuid)
+      : own;
     const scenarios: Array<[string, 'allowed' | 'denied', TrustRequest]> = [
-      ['this repository' + (r.environmentUuid ? ', its environment' : ''), 'allowed', request(id, own)],
+      [
+        'this repository' + (r.environmentUuid ? ', its environment' : ''),
+        notYet ? 'denied' : 'allowed',
+        request(id, ownToken),
+      ],
       ['another repository of the workspace', 'denied', request(id, own.replace(id.repoUuid, OTHER_REPO))],
       ['another workspace', 'denied', request(id, own, audienceOf(OTHER_REPO), otherHost, otherProvider)],
       [
@@ -91,7 +115,7 @@ export function simulate(roles: RoleUnderTest[], id: Identity): SimulationRow[] 
           ]
         : []),
     ];
-    return scenarios.map(([scenario, expected, req]) => {
+    return scenarios.map(([scenario, expected, req], i) => {
       const d = evaluateTrust(r.policy, req);
       return {
         role: r.role,
@@ -100,6 +124,7 @@ export function simulate(roles: RoleUnderTest[], id: Identity): SimulationRow[] 
         expected,
         allowed: d.allowed,
         reason: d.allowed ? 'allowed by the trust policy' : (d.reasons[0] ?? 'no statement allows it'),
+        ...(i === 0 && notYet ? { notYet } : {}),
       };
     });
   });
