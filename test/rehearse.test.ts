@@ -52,18 +52,39 @@ interface Report {
   runs: Array<{ run: number; steps: Array<{ name: string; ok: boolean; calls: Call[]; output: string }> }>;
 }
 
-/** Every answer of the targets, optional ones included: the conditional statements are rehearsed too. */
-function answerFlags(ids: string[]): string[] {
+/**
+ * Every answer of the targets, optional ones included: the conditional statements are rehearsed too.
+ * With several environments a per-environment resource is answered once per environment.
+ */
+function answerFlags(ids: string[], environments: string[] = []): string[] {
   const seen = new Set<string>();
   return BUILT_IN_TARGETS.filter((t) => ids.includes(t.id)).flatMap((t) =>
-    t.questions.filter((q) => !seen.has(q.flag) && seen.add(q.flag)).flatMap((q) => [`--${q.flag}`, q.example]),
+    t.questions
+      .filter((q) => !seen.has(q.flag) && seen.add(q.flag))
+      .flatMap((q) =>
+        q.perEnvironment && environments.length > 1
+          ? environments.flatMap((e) => [`--${q.flag}.${e}`, q.example])
+          : [`--${q.flag}`, q.example],
+      ),
   );
 }
 
 function generate(ids: string[], extra: string[] = []): string {
   const parent = tempDir().path;
   const r = runNew(
-    ['rehearsed', ...BASE, '--target', ids.join(','), ...answerFlags(ids), ...extra, '--dir', join(parent, 'repo')],
+    [
+      'rehearsed',
+      ...BASE,
+      '--target',
+      ids.join(','),
+      ...answerFlags(
+        ids,
+        extra.flatMap((a, i) => (extra[i - 1] === '--environment' ? [a.split('=')[0]!] : [])),
+      ),
+      ...extra,
+      '--dir',
+      join(parent, 'repo'),
+    ],
     parent,
   );
   assert.is(r.status, 0, r.stderr);
