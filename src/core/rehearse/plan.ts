@@ -3,6 +3,7 @@
  * set, the seed commands that create what the steps expect, and the files they read from the repository.
  */
 import { UsageError } from '../../errors.js';
+import { environmentParam } from '../environment-answers.js';
 import { isObject } from '../json.js';
 import type { RepoModel } from '../model.js';
 import { shQuote } from '../shell.js';
@@ -100,12 +101,18 @@ export function rehearsalPlan(model: RepoModel, pipelineDoc: unknown, selected: 
         };
       }),
   );
-  const given = (name: string) => Boolean(model.values[name]);
-  const raw = (name: string) => model.values[name] ?? '';
-  const files = new Map(model.targets.flatMap((t) => rehearsalFiles(t, given, raw)).map((f) => [f.path, f]));
-  return {
-    steps,
-    seed: model.targets.flatMap((t) => rehearsalSeed(t, given, (name) => shQuote(raw(name)))),
-    files: [...files.values()],
-  };
+  // each environment's own resources (a per-environment answer), else the shared answer
+  const environments = [...new Set(model.roles.map((r) => r.environment))];
+  const rawIn = (environment: string | undefined) => (name: string) =>
+    (environment && model.values[environmentParam(name, environment)]) || model.values[name] || '';
+  const givenIn = (environment: string | undefined) => (name: string) => Boolean(rawIn(environment)(name));
+  const files = new Map(
+    environments
+      .flatMap((e) => model.targets.flatMap((t) => rehearsalFiles(t, givenIn(e), rawIn(e))))
+      .map((f) => [f.path, f]),
+  );
+  const seed = environments.flatMap((e) =>
+    model.targets.flatMap((t) => rehearsalSeed(t, givenIn(e), (name) => shQuote(rawIn(e)(name)))),
+  );
+  return { steps, seed: [...new Set(seed)], files: [...files.values()] };
 }
