@@ -16,6 +16,7 @@ import { param } from '../src/core/params.ts';
 import { readCheckInput } from '../src/io/check-input.ts';
 import { printable } from '../src/printable.ts';
 import { markdownCode, markdownText } from '../src/render/helpers.ts';
+import { assertNobodyCanRunNode } from './support/cli-helpers.ts';
 import { CLI, exampleFlags, ROOT, runCli, tempDir } from './support/fixtures.ts';
 
 const SECRET = 'TOP-SECRET-7f3a9c';
@@ -116,6 +117,7 @@ test('an unreadable folder and file (EACCES) are findings of a user who cannot r
     chmodSync(join(repo, 'iam-policy.json'), 0o000);
     chmodSync(root, 0o755);
     // as an unprivileged user: root reads everything
+    assertNobodyCanRunNode();
     const r = spawnSync(process.execPath, [CLI, 'check', repo], {
       uid: 65534,
       gid: 65534,

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  assertNobodyCanRunNode,
   assertOneLineError,
   listFiles,
   readTree,
@@ -286,6 +287,7 @@ asRoot(
   withTemp((root) => {
     mkdirSync(join(root, 'theirs'));
     execFileSync('chmod', ['755', root]);
+    assertNobodyCanRunNode();
     const r = spawnSync(
       'runuser',
       ['-u', 'nobody', '--', process.execPath, CLI, 'new', ...exampleFlags(), '--dir', 'theirs/out', '--no-git'],

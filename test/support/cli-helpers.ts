@@ -1,5 +1,5 @@
 /** Helpers for suites that run the built CLI: what it wrote, and how it failed. */
-import { spawn, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import * as assert from 'uvu/assert';
@@ -94,4 +94,17 @@ export function runCliAsync(
       resolve({ pid: child.pid ?? 0, output: [null, stdout, stderr], stdout, stderr, status, signal }),
     );
   });
+}
+
+/**
+ * Suites that run the CLI as `nobody` need this Node to be executable by that user. A Node installed in a
+ * private folder (mode 700, as `mktemp -d` makes) cannot be: say so, instead of a spawn error that reads
+ * like the CLI's own failure.
+ */
+export function assertNobodyCanRunNode(): void {
+  const r = spawnSync(process.execPath, ['-e', ''], { uid: 65534, gid: 65534, cwd: '/' });
+  assert.ok(
+    !r.error && r.status === 0,
+    `user nobody cannot run ${process.execPath} (${r.error?.message ?? `exit ${r.status}`}): make its folders world-readable`,
+  );
 }
