@@ -430,7 +430,7 @@ test('pipeline.static-keys: keys referenced in scripts, pipes and image credenti
 test("pipeline.static-keys: keys the step itself takes from STS are a session's (our assume-role mode)", () => {
   const step = (lines: string[]) =>
     `pipelines:\n  default:\n    - step:\n        oidc: true\n        script:\n${lines.map((l) => `          - ${JSON.stringify(l)}\n`).join('')}`;
-  const sts = credentialScript('assume-role');
+  const sts = credentialScript('assume-role', 'README.md');
   const pipeAfter =
     '          - pipe: atlassian/aws-s3-deploy:1.6.0\n            variables:\n              AWS_ACCESS_KEY_ID: $AWS_ACCESS_KEY_ID\n              AWS_SECRET_ACCESS_KEY: $AWS_SECRET_ACCESS_KEY\n              AWS_SESSION_TOKEN: $AWS_SESSION_TOKEN\n';
   assert.equal(pipeline(step(sts) + pipeAfter), [], 'a pipe fed the session keys');

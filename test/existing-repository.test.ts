@@ -87,11 +87,12 @@ test("new --dir . adds our pipelines to the app's own file, comments kept, and r
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, `${PIPELINE} (our pipelines added to yours)`);
     const recorded = JSON.parse(read(app, '.pipelines-oidc.json')) as { answers: Answers };
-    const ours = renderRepo(recorded.answers, toolVersion()).files;
+    const ours = renderRepo(recorded.answers, toolVersion(), { existingRepository: true }).files;
 
     assert.is(read(app, 'README.md'), APP_FILES['README.md']);
     assert.is(read(app, 'src/index.js'), APP_FILES['src/index.js']);
-    assert.is(read(app, 'OIDC-SETUP.md'), ours.get('README.md'));
+    assert.is(read(app, 'OIDC-SETUP.md'), ours.get('OIDC-SETUP.md'));
+    assert.match(read(app, 'OIDC-SETUP.md'), '`OIDC-SETUP.md` | this file');
     assert.ok(read(app, '.gitignore').startsWith(APP_FILES['.gitignore']!), 'the app’s lines first, unchanged');
     assert.match(read(app, '.gitignore'), '*.tfstate');
 
@@ -105,6 +106,9 @@ test("new --dir . adds our pipelines to the app's own file, comments kept, and r
     assert.equal(result.pipelines['branches'], { ...mine.pipelines['branches'], ...generated.pipelines['branches'] });
     assert.equal(result.pipelines['custom'], generated.pipelines['custom']);
     assertValidPipeline(merged);
+    // a step that misses a variable points to the file that explains it, not to the app's README
+    assert.match(merged, 'AWS_OIDC_ROLE_ARN (see OIDC-SETUP.md)');
+    assert.not.match(merged, 'see README.md');
 
     assert.is(git(app, ['rev-list', '--count', 'HEAD']), '1', 'the app’s history is left to its owner');
     const manifest = JSON.parse(read(app, '.pipelines-oidc.json')) as { existingRepository?: boolean; files: object };

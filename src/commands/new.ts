@@ -170,16 +170,15 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   const rel = relative(opts.cwd, dir);
   const shownDir = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   const version = toolVersion();
-  const model = buildRepoModel(answers, opts.gallery);
   // a non-empty folder without our manifest is someone's repository: we add to it, never replace its files
   const target = await inspectTarget(dir, []);
   const existingRepository = !target.empty && !target.entries.includes(MANIFEST_FILE);
+  const model = buildRepoModel(answers, opts.gallery, { existingRepository });
   const rendered = renderRepository(
     model,
     version,
     await loadTemplates(),
     opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.',
-    existingRepository,
   ).files;
   const files = existingRepository
     ? (await import('../io/existing-repository.js')).filesForExistingRepository(dir, shownDir, rendered)

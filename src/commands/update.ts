@@ -85,13 +85,7 @@ function recordedHashes(repo: Repository, lastTime: Map<string, string> | undefi
 /** The recorded answers rendered by this version: what we generated last time, unless the templates changed since. */
 function renderLastTime(repo: Repository, templates: TemplateLookup): Map<string, string> | undefined {
   try {
-    const { files } = renderRepository(
-      repo.model(),
-      toolVersion(),
-      templates,
-      repo.galleryDir,
-      repo.manifest.existingRepository,
-    );
+    const { files } = renderRepository(repo.model(), toolVersion(), templates, repo.galleryDir);
     return new Map(files.map((f) => [f.path, f.content]));
   } catch {
     return undefined;
@@ -212,8 +206,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   checkTargetFlags(flags, answers, gallery);
   const templates = await loadTemplates();
   const existing = manifest.existingRepository === true;
-  const model = buildRepoModel(answers, gallery);
-  const rendered = renderRepository(model, toolVersion(), templates, galleryDir, existing);
+  const model = buildRepoModel(answers, gallery, { existingRepository: existing });
+  const rendered = renderRepository(model, toolVersion(), templates, galleryDir);
   const manifestFile = rendered.files.find((f) => f.path === MANIFEST_FILE)!;
   const lastTime = renderLastTime(opts.repo, templates);
   const recorded = recordedHashes(opts.repo, lastTime);

@@ -144,5 +144,6 @@ export function manifestModel(manifest: Manifest, source: string, gallery: Galle
   return buildRepoModel(
     resolveAnswers({ flags: {}, file: manifestSource(manifest, source), env: {} }, gallery),
     gallery,
+    { existingRepository: manifest.existingRepository === true },
   );
 }

@@ -20,6 +20,7 @@ import { targetScript, targetSetup, targetStatements } from './targets/definitio
 import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition } from './targets/index.js';
 import { environmentParam, paramOfAnswerKey, releaseEnvironment } from './environment-answers.js';
 import { parseEnvironments, partitionOf, PATTERN, type EnvironmentType } from './validate.js';
+import { SETUP_README } from './pipeline-merge.js';
 
 export interface RoleModel {
   /** Terraform resource label and CloudFormation logical-ID stem: `pipeline`, or the environment. */
@@ -69,6 +70,10 @@ export interface RepoModel {
   deploymentVariables: Array<{ environment: string; name: string; value: string }>;
   /** Generated files in the order they are written; `role` names the role a per-role file is for. */
   files: Array<{ path: string; template: string; role?: string }>;
+  /** Added to a repository of the user's own (see `new`): its README and pipeline stay theirs. */
+  existingRepository: boolean;
+  /** The file that walks the user through the setup, which the pipeline's error messages point to. */
+  guide: string;
 }
 
 export const MANIFEST_FILE = '.pipelines-oidc.json';
@@ -88,7 +93,13 @@ const templateOf = (path: string) => `${path.replace(/(^|\/)\./, '$1_')}.hbs`;
 const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 export const environmentUuidParam = (environment: string) => `${camel(environment)}EnvironmentUuid`;
 
-export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TARGETS): RepoModel {
+export function buildRepoModel(
+  answers: Answers,
+  gallery: Gallery = BUILT_IN_TARGETS,
+  { existingRepository = false }: { existingRepository?: boolean } = {},
+): RepoModel {
+  // a repository of the user's own keeps its README.md: ours goes beside it
+  const guide = existingRepository ? SETUP_README : 'README.md';
   const repoUuidMissing = answers.repoUuid === '';
   const environments = parseEnvironments(answers.environments);
   const targets = answers.target.split(',').map((id) => {
@@ -204,7 +215,7 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
       ...(t.step.services ? { services: t.step.services } : {}),
       script: [
         ...targetSetup(t, fill),
-        ...credentialScript(answers.auth),
+        ...credentialScript(answers.auth, guide),
         ...verifyRoleScript(role.concreteArn),
         ...targetScript(t, givenIn(role.environment), fill),
       ],
@@ -237,7 +248,9 @@ export function buildRepoModel(answers: Answers, gallery: Gallery = BUILT_IN_TAR
     deploymentVariables: roles
       .filter((r) => r.environment)
       .map((r) => ({ environment: r.environment!, name: ROLE_VARIABLE, value: r.concreteArn })),
-    files: filesFor(answers.iac, roles),
+    files: filesFor(answers.iac, roles, guide),
+    existingRepository,
+    guide,
   };
 }
 
@@ -271,7 +284,7 @@ function extraVariables(roles: RoleModel[], targets: TargetDefinition[], environ
   return [...fromTargets, ...fromEnvironments];
 }
 
-export function filesFor(iac: Answers['iac'], roles: RoleModel[]): RepoModel['files'] {
+export function filesFor(iac: Answers['iac'], roles: RoleModel[], guide = 'README.md'): RepoModel['files'] {
   const plain = (path: string) => ({ path, template: templateOf(path) });
   return [
     plain('bitbucket-pipelines.yml'),
@@ -281,7 +294,7 @@ export function filesFor(iac: Answers['iac'], roles: RoleModel[]): RepoModel['fi
     ]),
     ...(iac === 'terraform' || iac === 'both' ? TERRAFORM_FILES.map(plain) : []),
     ...(iac === 'cloudformation' || iac === 'both' ? CLOUDFORMATION_FILES.map(plain) : []),
-    plain('README.md'),
+    { path: guide, template: templateOf('README.md') },
     plain('.gitignore'),
     plain(MANIFEST_FILE),
   ];

@@ -12,17 +12,18 @@ export const REGION_VARIABLE = 'AWS_DEFAULT_REGION';
 /** Session names show in CloudTrail: the build number ties a session to its pipeline run. */
 const SESSION_NAME = '"bitbucket-pipelines-$BITBUCKET_BUILD_NUMBER"';
 
-const requireVariables = [
+/** Lines that fail the step, naming what to set and the file that says how, when a variable is missing. */
+const requireVariables = (guide: string) => [
   ': "${BITBUCKET_STEP_OIDC_TOKEN:?No OIDC token: this step needs oidc: true}"',
-  `: "\${${ROLE_VARIABLE}:?Set the variable ${ROLE_VARIABLE} (see README.md)}"`,
-  `: "\${${REGION_VARIABLE}:?Set the repository variable ${REGION_VARIABLE} (see README.md)}"`,
+  `: "\${${ROLE_VARIABLE}:?Set the variable ${ROLE_VARIABLE} (see ${guide})}"`,
+  `: "\${${REGION_VARIABLE}:?Set the repository variable ${REGION_VARIABLE} (see ${guide})}"`,
 ];
 
-/** Lines that give the rest of the step AWS credentials from the OIDC token. */
-export function credentialScript(auth: Answers['auth']): string[] {
+/** Lines that give the rest of the step AWS credentials from the OIDC token; `guide` is the setup README. */
+export function credentialScript(auth: Answers['auth'], guide: string): string[] {
   if (auth === 'token-file') {
     return [
-      ...requireVariables,
+      ...requireVariables(guide),
       'export AWS_WEB_IDENTITY_TOKEN_FILE="$(mktemp)"',
       `printf '%s' "$BITBUCKET_STEP_OIDC_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"`,
       `export AWS_ROLE_ARN="$${ROLE_VARIABLE}" AWS_ROLE_SESSION_NAME=${SESSION_NAME}`,
@@ -30,7 +31,7 @@ export function credentialScript(auth: Answers['auth']): string[] {
   }
   // Without jq: the CLI prints the three values tab-separated, and an assignment fails the step if STS does.
   return [
-    ...requireVariables,
+    ...requireVariables(guide),
     `credentials="$(aws sts assume-role-with-web-identity --role-arn "$${ROLE_VARIABLE}" --role-session-name ${SESSION_NAME} --web-identity-token "$BITBUCKET_STEP_OIDC_TOKEN" --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)"`,
     'set -- $credentials',
     'export AWS_ACCESS_KEY_ID="$1" AWS_SECRET_ACCESS_KEY="$2" AWS_SESSION_TOKEN="$3"',

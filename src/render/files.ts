@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import type { Manifest } from '../core/manifest.js';
 import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
-import { SETUP_README } from '../core/pipeline-merge.js';
 import type { RenderedFile } from '../core/rendered-file.js';
 import { UsageError } from '../errors.js';
 import { overCloudFormationLimits } from './cloudformation.js';
@@ -39,11 +38,10 @@ export function renderRepository(
   version: string,
   template: TemplateLookup,
   galleryDir?: string,
-  existingRepository = false,
 ): { jobs: FileJob[]; files: RenderedFile[] } {
   const context = templateContext(model, version);
   const jobs: FileJob[] = model.files.map((f) => ({
-    path: existingRepository && f.path === 'README.md' ? SETUP_README : f.path,
+    path: f.path,
     template: f.template,
     data: f.role ? { ...context, role: context.repo.roles.find((r) => r.key === f.role) ?? null } : context,
   }));
@@ -55,7 +53,7 @@ export function renderRepository(
         version,
         answers: model.answers,
         ...(galleryDir === undefined ? {} : { gallery: galleryDir }),
-        ...(existingRepository ? { existingRepository: true as const } : {}),
+        ...(model.existingRepository ? { existingRepository: true as const } : {}),
         files: Object.fromEntries(files.map((f) => [f.path, sha256(f.content)])),
       };
       job.data = { ...context, repo: { ...context.repo, manifest } };

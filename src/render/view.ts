@@ -13,6 +13,7 @@ import { imageSupport } from '../core/images.js';
 import { concretePolicies, MANIFEST_FILE, stackNameFor, type RepoModel, type RoleModel } from '../core/model.js';
 import { environmentAnswerKey, environmentFlag } from '../core/environment-answers.js';
 import { paramSpec, resolveParams } from '../core/params.js';
+import { SETUP_README } from '../core/pipeline-merge.js';
 import { asJson } from '../core/policy.js';
 import { PATTERN } from '../core/validate.js';
 import { cloudFormationTemplate, optionalPattern } from './cloudformation.js';
@@ -40,7 +41,7 @@ function purposeOf(path: string): string {
     return m[2] === 'trust-policy'
       ? `who may assume the ${m[1]} role: steps of the ${m[1]} deployment environment`
       : `what the ${m[1]} role may do`;
-  return PURPOSE[path] ?? '';
+  return PURPOSE[path] ?? (path === SETUP_README ? PURPOSE['README.md']! : '');
 }
 
 const snake = (param: string) => paramSpec(param).terraform.replace(/^var\./, '');
@@ -133,6 +134,7 @@ export function templateContext(model: RepoModel, toolVersion: string) {
       variables: model.repositoryVariables,
       deploymentVariables: model.deploymentVariables,
       files: model.files.map((f) => ({ path: f.path, purpose: purposeOf(f.path) })),
+      guide: model.guide,
       hasTerraform,
       hasCloudFormation,
       tfvars: [

@@ -35,8 +35,9 @@ export function answers(overrides: Partial<Answers> = {}): Answers {
 export function renderRepo(
   a: Answers = EXAMPLE,
   version = '0.0.0-test',
+  options: { existingRepository?: boolean } = {},
 ): { model: RepoModel; files: Map<string, string> } {
-  const model = buildRepoModel(a);
+  const model = buildRepoModel(a, undefined, options);
   const rendered = renderRepository(
     model,
     version,
