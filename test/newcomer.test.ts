@@ -6,7 +6,7 @@
  * a hand edit followed by an update; `check` clean at the end.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -61,14 +61,16 @@ async function choose(t: Terminal, name: AnswerName, value: string): Promise<voi
 }
 
 /**
- * The newcomer's hand edit before the last update. A change that update keeps as it is today (a file whose
- * generated content the update does not change); once update merges hand edits into files it rewrites,
- * this is where the journey edits bitbucket-pipelines.yml instead.
+ * The newcomer's hand edit before the last update: a line in bitbucket-pipelines.yml, a file the update
+ * then rewrites too (the site folder changes), so the update has to merge the two.
  */
 function handEditBeforeUpdate(repo: string): { file: string; line: string } {
-  const line = '# kept by hand: local notes';
-  appendFileSync(join(repo, '.gitignore'), `${line}\n`);
-  return { file: '.gitignore', line };
+  const file = join(repo, 'bitbucket-pipelines.yml');
+  const line = '# kept by hand: the site deploys only after the check passes';
+  const before = readFileSync(file, 'utf8');
+  assert.match(before, /\npipelines:\n/);
+  writeFileSync(file, before.replace(/\npipelines:\n/, `\n${line}\npipelines:\n`));
+  return { file: 'bitbucket-pipelines.yml', line };
 }
 
 if (hasTmux())
@@ -184,7 +186,9 @@ if (hasTmux())
         `pipelines-oidc add s3-static-site --dir ${NAME} --site-bucket journey-site --site-dir public --yes`,
       );
       const edit = handEditBeforeUpdate(repo);
-      await follow(`pipelines-oidc update --dir ${NAME} --region us-east-1`);
+      const merged = await follow(`pipelines-oidc update --dir ${NAME} --site-dir dist`);
+      assert.match(merged, 'bitbucket-pipelines.yml (your edits and our changes merged)');
+      assert.match(readFileSync(join(repo, edit.file), 'utf8'), 'aws s3 sync dist s3://journey-site');
 
       const final = await follow(`pipelines-oidc check ${NAME}`);
       assert.match(final, '✔ no errors');
