@@ -37,16 +37,10 @@ const env = (extra: Record<string, string | undefined> = {}) => ({
 });
 const cli = (args: string[], extra: Record<string, string | undefined> = {}) =>
   runCliAsync(args, { cwd, env: env(extra) });
-const base = (name = 'phub-oidc-check') => [
-  'new',
-  name,
-  '--workspace',
-  'phub',
-  '--account',
-  '123456789012',
-  '--region',
-  'eu-west-1',
-];
+/** The answers a Bitbucket run needs besides what Bitbucket knows. */
+const ANSWERS = ['--workspace', 'phub', '--account', '123456789012', '--region', 'eu-west-1'];
+const base = (name = 'phub-oidc-check') => ['new', name, ...ANSWERS];
+const WORKSHOP = ['workshop', '--roster', 'roster.csv', ...ANSWERS];
 const writes = () => api.writes().map((c) => `${c.method} ${c.path.replace(/%7B[^%]*%7D/g, '{env}')}`);
 const repoOf = (slug = 'phub-oidc-check') => api.repositories.get(`phub/${slug}`)!;
 
@@ -252,18 +246,7 @@ test('workshop with a token: the workspace UUID and each existing repository UUI
   ];
   ['ana', 'ben', 'cleo'].forEach((slug, i) => api.addRepository('phub', slug, `{${uuids[i]}}`));
   writeFileSync(join(cwd, 'roster.csv'), 'attendee,repo_uuid\nAna,\nCleo,\nDan,\n');
-  const args = [
-    'workshop',
-    '--roster',
-    'roster.csv',
-    '--workspace',
-    'phub',
-    '--account',
-    '123456789012',
-    '--region',
-    'eu-west-1',
-    '--yes',
-  ];
+  const args = [...WORKSHOP, '--yes'];
   const r = await cli([...args, '--out', 'w']);
   assert.is(r.status, 0, r.stderr);
   const trust = (repo: string) => readTree(join(cwd, 'w', repo)).get('iam/trust-policy.json')!;
@@ -274,6 +257,76 @@ test('workshop with a token: the workspace UUID and each existing repository UUI
   writeFileSync(join(cwd, 'roster.csv'), `attendee,repo_uuid\nAna,${uuids[1]}\n`);
   assertOneLineError(await cli([...args, '--out', 'v']), 2, ['line 2', uuids[1]!, uuids[0]!]);
   assert.equal(api.writes(), []);
+});
+
+test("workshop --bitbucket: every attendee's repository set up, its trust scoped from the first commit, pushed with the token; again: no write", async () => {
+  const slugs = ['ana', 'ben', 'cleo'];
+  for (const slug of slugs)
+    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', join(gitRoot, 'phub', `${slug}.git`)]);
+  const benUuid = 'b2222222-2222-4222-8222-222222222222';
+  api.addRepository('phub', 'ben', `{${benUuid}}`);
+  writeFileSync(join(cwd, 'roster.csv'), 'attendee\nAna\nBen\nCleo\n');
+  const args = [...WORKSHOP, '--out', 'w', '--environment', 'test', '--environment', 'production', '--bitbucket'];
+  assertOneLineError(await cli([...args.filter((a) => a !== '--bitbucket'), '--project', 'WS']), 2, ['--project']);
+  assertOneLineError(await cli([...args, '--push-template', '/tmp/{repo}.git']), 2, ['--push-template']);
+  assertOneLineError(await cli([...args, '--json']), 2, ['--json']);
+  const refused = await cli(args);
+  assertOneLineError(refused, 2, ['--yes', '--dry-run'], { quiet: false });
+  assert.equal(api.writes(), [], 'nothing changed without a confirmation');
+  assert.not.ok(existsSync(join(cwd, 'w')), 'nothing written');
+
+  const r = await cli([...args, '--project', 'WS', '--yes']);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, 'create private repository phub/ana in project WS');
+  assert.match(r.stdout, "Each attendee's repository is ready in Bitbucket");
+  assert.not.match(r.stdout, 'create private repository phub/ben');
+  assert.is(repoOf('ben').uuid, `{${benUuid}}`, 'an existing repository is used as it is');
+  for (const slug of slugs) {
+    const repo = repoOf(slug);
+    assert.ok(repo.isPrivate && repo.pipelinesEnabled, slug);
+    assert.equal(
+      repo.environments.map((e) => [e.name, e.type]),
+      [
+        ['test', 'Test'],
+        ['production', 'Production'],
+      ],
+    );
+    assert.equal(
+      repo.variables.map((v) => [v.key, v.value]),
+      [['AWS_DEFAULT_REGION', 'eu-west-1']],
+    );
+    const files = readTree(join(cwd, 'w', slug));
+    for (const e of repo.environments) {
+      assert.equal(
+        e.variables.map((v) => [v.key, v.value]),
+        [['AWS_OIDC_ROLE_ARN', `arn:aws:iam::123456789012:role/bitbucket-workshop-${slug}-${e.name}`]],
+      );
+      const sub = `{${repo.uuid.replace(/[{}]/g, '')}}:{${e.uuid.replace(/[{}]/g, '')}}:*`;
+      assert.match(files.get(`iam/${e.name}/trust-policy.json`)!, sub, `${slug} ${e.name}`);
+    }
+    const head = (args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', env: { ...process.env, ...gitEnv() } }).trim();
+    assert.is(
+      head(['--git-dir', join(gitRoot, 'phub', `${slug}.git`), 'rev-parse', 'main']),
+      head(['-C', join(cwd, 'w', slug), 'rev-parse', 'HEAD']),
+      `${slug} pushed`,
+    );
+  }
+  assert.ok(gitHttp.users.includes('x-bitbucket-api-token-auth'));
+  assertNoToken([r.stdout, r.stderr], join(cwd, 'w'));
+
+  api.calls.length = 0;
+  const again = await cli([...args, '--yes']);
+  assert.is(again.status, 0, again.stderr);
+  assert.equal(writes(), [], 'a second run makes no write call');
+  assert.is(again.stdout.match(/nothing to change/g)?.length, 3, again.stdout);
+
+  writeFileSync(join(cwd, 'roster.csv'), 'attendee\nDan\n');
+  const dry = await cli([...args, '--out', 'v', '--dry-run']);
+  assert.is(dry.status, 0, dry.stderr);
+  assert.equal(api.writes(), [], 'a dry run makes no write call');
+  assert.match(dry.stdout, '+ create private repository phub/dan');
+  assert.not.ok(existsSync(join(cwd, 'v')), 'a dry run writes nothing');
 });
 
 test('an existing repository: its variables are updated in place (read over several pages), a secured one left alone', async () => {

@@ -52,9 +52,17 @@ interface Report {
   runs: Array<{ run: number; steps: Array<{ name: string; ok: boolean; calls: Call[]; output: string }> }>;
 }
 
+/** An environment's own value of a per-environment question: the example marked with the environment. */
+function inEnvironment(q: { example: string; pattern: string }, environment: string): string {
+  const marked = [`${environment}-${q.example}`, `${environment.slice(0, 4).toUpperCase()}${q.example.slice(4)}`];
+  const value = marked.find((v) => new RegExp(q.pattern).test(v));
+  if (value === undefined) throw new Error(`no ${environment} value for ${q.example}`);
+  return value;
+}
+
 /**
  * Every answer of the targets, optional ones included: the conditional statements are rehearsed too.
- * With several environments a per-environment resource is answered once per environment.
+ * With several environments a per-environment resource is answered once per environment, each its own.
  */
 function answerFlags(ids: string[], environments: string[] = []): string[] {
   const seen = new Set<string>();
@@ -63,7 +71,7 @@ function answerFlags(ids: string[], environments: string[] = []): string[] {
       .filter((q) => !seen.has(q.flag) && seen.add(q.flag))
       .flatMap((q) =>
         q.perEnvironment && environments.length > 1
-          ? environments.flatMap((e) => [`--${q.flag}.${e}`, q.example])
+          ? environments.flatMap((e) => [`--${q.flag}.${e}`, inEnvironment(q, e)])
           : [`--${q.flag}`, q.example],
       ),
   );
@@ -157,20 +165,36 @@ test('rehearse: the example repository passes twice (moto started and stopped by
   assert.match(r.stdout, /✔ 2 step runs passed/);
 });
 
-test('rehearse: all targets together in the production environment with assume-role pass on the first deploy and the redeploy', async () => {
+test('rehearse: all targets together in test and production with assume-role pass on the first deploy and the redeploy, each environment with its own role and resources', async () => {
   if (!hasTool('moto_server', MOTO)) return;
   const dir = generate(
     BUILT_IN_TARGETS.map((t) => t.id),
     [...ENVIRONMENTS, '--auth', 'assume-role'],
   );
-  // one environment's role: the other's steps are the same with another role
-  const report = await rehearseJson(dir, ['--environment', 'production']);
+  const report = await rehearseJson(dir);
   assert.ok(report.ok, failures(report));
   assert.is(report.runs.length, 2);
-  assert.equal(
-    report.runs[1]!.steps.map((s) => s.name),
-    BUILT_IN_TARGETS.map((t) => `${t.step.name} (production)`),
-  );
+  for (const run of report.runs) {
+    const names = run.steps.map((s) => s.name);
+    for (const t of BUILT_IN_TARGETS) {
+      const production = names.indexOf(`${t.step.name} (production)`);
+      assert.ok(production >= 0, `${t.id} runs in production (run ${run.run}): ${names.join(', ')}`);
+      // a release is published once, from the last stage; a deployment goes to test first
+      const test = names.indexOf(`${t.step.name} (test)`);
+      if (t.release) assert.is(test, -1, `${t.id} is released from production only`);
+      else assert.ok(test >= 0 && test < production, `${t.id} runs in test before production: ${names.join(', ')}`);
+    }
+  }
+  // each environment's steps sign in as its own role and touch its own resources, never the other's
+  const perEnvironment = BUILT_IN_TARGETS.flatMap((t) => t.questions.filter((q) => q.perEnvironment));
+  for (const step of report.runs[1]!.steps) {
+    const environment = /\((test|production)\)$/.exec(step.name)![1]!;
+    const other = environment === 'test' ? 'production' : 'test';
+    assert.match(step.output, `assumed-role/bitbucket-rehearsed-${environment}/`, step.name);
+    const touched = step.calls.map((c) => c.resource).join('\n');
+    for (const name of [`role/bitbucket-rehearsed-${other}`, ...perEnvironment.map((q) => inEnvironment(q, other))])
+      assert.not.ok(touched.includes(name), `${step.name} touched ${name}:\n${touched}`);
+  }
   calls.set('environments', report);
 });
 

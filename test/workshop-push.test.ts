@@ -105,6 +105,8 @@ test("pushes every repository; the failures are reported with git's reason, the 
     );
     assert.equal(progress.map((l) => /^\[\d\/5\] ([a-z]+):/.exec(l)![1]).sort(), [...REPOS].sort());
     assert.not.match(r.stdout, '\u001b', 'no terminal control sequences without a terminal');
+    // the repositories are on their remotes: the attendees no longer create and push them
+    assert.match(r.stdout, "Each attendee's repository is pushed: they enable Pipelines");
     // the results, one per attendee in roster order
     const results = r.stdout.slice(r.stdout.indexOf('Push results\n')).split('\n');
     assert.is(results[1], '  ✔ ana  pushed');

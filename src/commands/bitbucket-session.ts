@@ -1,6 +1,9 @@
 /** What the commands that talk to Bitbucket share: a client when credentials are given. */
+import { describeChange } from '../core/bitbucket-setup/plan.js';
+import type { BitbucketPlan } from '../core/bitbucket-setup/types.js';
 import { apiBaseUrl, readBitbucketAuth, type BitbucketAuth } from '../io/bitbucket/auth.js';
 import { BitbucketClient } from '../io/bitbucket/client.js';
+import { green, yellow } from '../io/style.js';
 
 export interface BitbucketSession {
   auth: BitbucketAuth;
@@ -20,3 +23,13 @@ export function openBitbucket(
 
 export const NO_TOKEN =
   'set BITBUCKET_EMAIL and BITBUCKET_API_TOKEN (an Atlassian API token with scopes), or BITBUCKET_ACCESS_TOKEN (a repository, project or workspace access token), or pass --bitbucket-token @<file>';
+
+/** A plan as the user reads it before confirming: `+` adds, `~` changes in place, `!` what is left alone. */
+export function planText(plan: BitbucketPlan, indent = '  '): string {
+  return [
+    ...plan.changes.map(
+      (c) => `${indent}${c.kind.startsWith('update') ? yellow('~') : green('+')} ${describeChange(c)}`,
+    ),
+    ...plan.notes.map((n) => `${indent}${yellow('!')} ${n}`),
+  ].join('\n');
+}

@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { environmentsWithUuids, reconcile } from '../core/bitbucket-setup/lookups.js';
-import { describeChange, environmentType, planBitbucket } from '../core/bitbucket-setup/plan.js';
+import { desiredBitbucket, planBitbucket } from '../core/bitbucket-setup/plan.js';
 import { DEFAULT_PIPELINE } from '../core/bitbucket-setup/pipeline-run.js';
-import type { BitbucketPlan, DesiredBitbucket, ObservedBitbucket } from '../core/bitbucket-setup/types.js';
+import type { ObservedBitbucket } from '../core/bitbucket-setup/types.js';
 import type { Answers } from '../core/answers.js';
 import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
 import { shQuote } from '../core/shell.js';
@@ -22,8 +22,8 @@ import { pushWithToken } from '../io/bitbucket/git-push.js';
 import { readBitbucket } from '../io/bitbucket/state.js';
 import { openRepository } from '../io/repository.js';
 import { progress } from '../io/progress.js';
-import { bold, dim, green, yellow } from '../io/style.js';
-import type { BitbucketSession } from './bitbucket-session.js';
+import { bold, dim, green } from '../io/style.js';
+import { planText, type BitbucketSession } from './bitbucket-session.js';
 import { readAnswersFile, runNew, type NewOptions } from './new.js';
 
 export interface BitbucketNewOptions {
@@ -102,13 +102,6 @@ function changedAnswers(recorded: Answers, now: Answers): string[] {
   );
 }
 
-function planText(plan: BitbucketPlan): string {
-  return [
-    ...plan.changes.map((c) => `  ${c.kind.startsWith('update') ? yellow('~') : green('+')} ${describeChange(c)}`),
-    ...plan.notes.map((n) => `  ${yellow('!')} ${n}`),
-  ].join('\n');
-}
-
 export async function newWithBitbucket(
   opts: NewOptions,
   session: BitbucketSession,
@@ -127,14 +120,7 @@ export async function newWithBitbucket(
   const file = opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile);
   const answers = resolveAnswers({ flags, file, env: opts.env }, opts.gallery);
   const model = buildRepoModel(answers, opts.gallery);
-  const desired: DesiredBitbucket = {
-    workspace,
-    slug: name,
-    ...(bb.project ? { project: bb.project } : {}),
-    environments: parseEnvironments(answers.environments).map((e) => ({ name: e.name, type: environmentType(e.name) })),
-    repositoryVariables: model.repositoryVariables,
-    deploymentVariables: model.deploymentVariables,
-  };
+  const desired = desiredBitbucket(model, { workspace, slug: name, ...(bb.project ? { project: bb.project } : {}) });
   const plan = planBitbucket(desired, observed);
   const dir = resolve(opts.cwd, opts.dir ?? answers.name);
   const shownDir = relative(opts.cwd, dir) || '.';

@@ -7,8 +7,8 @@ import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { galleryArg, parseCommand } from './args.js';
-import { openBitbucket } from './bitbucket-session.js';
-import { runWorkshop } from './workshop.js';
+import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
+import { runWorkshop, type WorkshopOptions } from './workshop.js';
 
 export async function run(argv: string[]): Promise<number> {
   const gallery = loadGallery(process.cwd(), galleryArg(argv));
@@ -22,15 +22,16 @@ export async function run(argv: string[]): Promise<number> {
   let flags: Record<string, string | undefined> = args.answers;
   // with a token, the workspace's and the attendees' repository UUIDs come from Bitbucket
   const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
+  if (!v['bitbucket'] && v['project'] !== undefined) throw new UsageError('--project goes with --bitbucket');
+  if (v['bitbucket'] && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);
+  const bitbucket = session ? await import('./workshop-bitbucket.js') : undefined;
   const known = session
-    ? await (
-        await import('./workshop-bitbucket.js')
-      ).lookUpForWorkshop(process.cwd(), flags, v['answers'] as string | undefined, session)
+    ? await bitbucket!.lookUpForWorkshop(process.cwd(), flags, v['answers'] as string | undefined, session)
     : undefined;
   if (known) flags = known.flags;
   const concurrency = v['concurrency'] as string | undefined;
   const json = Boolean(v['json']);
-  const result = await runWorkshop({
+  const options: WorkshopOptions = {
     cwd: process.cwd(),
     env: process.env,
     flags,
@@ -56,7 +57,16 @@ export async function run(argv: string[]): Promise<number> {
     tty: Boolean(process.stdout.isTTY),
     ...(known ? { knownRepoUuids: known.repoUuids } : {}),
     out: (text) => process.stdout.write(text),
-  });
+  };
+  const result =
+    v['bitbucket'] && session && known
+      ? await bitbucket!.workshopWithBitbucket(options, session, {
+          workspace: known.workspace,
+          ...(v['project'] !== undefined ? { project: v['project'] as string } : {}),
+          yes: Boolean(v['yes']),
+          tty: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+        })
+      : await runWorkshop(options);
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   const failed = result.push?.filter((r) => r.status === 'failed') ?? [];
   if (failed.length) {

@@ -27,13 +27,31 @@ export interface WorkshopResult {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const repositories = (n: number) => `${n} ${n === 1 ? 'repository' : 'repositories'}`;
 
-/** The folders that change (each with its file count unless `list` is false: shown already) and how many stay as they are. */
+/** How the repositories reach the attendees: folders handed over, pushed to remotes, or set up in Bitbucket and pushed. */
+export type Delivery = 'folders' | 'pushed' | 'bitbucket';
+
+/** What an attendee still does in Bitbucket, by how the repository reached them. */
+function attendeeStep(delivery: Delivery, summary: string): string {
+  switch (delivery) {
+    case 'folders':
+      return `Give each attendee their repository folder: they create it in Bitbucket, push it, enable Pipelines and set the variables ${summary} lists (they skip their README's IAM step)`;
+    case 'pushed':
+      return `Each attendee's repository is pushed: they enable Pipelines in it and set the variables ${summary} lists (they skip their README's IAM step)`;
+    case 'bitbucket':
+      return `Each attendee's repository is ready in Bitbucket (Pipelines on, environments and variables set, pushed): they clone it and run its pipeline (they skip their README's Bitbucket and IAM steps)`;
+  }
+}
+
+/**
+ * The folders that change (each with its file count unless `list` is false: shown already) and how many
+ * stay as they are; after writing, the next steps.
+ */
 export function printPlan(
   result: WorkshopResult,
   shown: (dir: string) => string,
   out: (text: string) => void,
   heading: 'Wrote' | 'Would write' | 'About to write',
-  list = true,
+  { list = true, delivery = 'folders' }: { list?: boolean; delivery?: Delivery } = {},
 ): void {
   const folders = [...result.attendees, { ...result.facilitator, exercise: null }];
   const count = (status: FolderPlan['status']) => folders.filter((f) => f.status === status).length;
@@ -55,7 +73,7 @@ export function printPlan(
     const facilitator = shQuote(shown(result.facilitator.dir));
     const next = [
       `Create every attendee's role, once (or with CloudFormation: ${facilitator}/SUMMARY.md), run: cd ${facilitator}/terraform && terraform init && terraform apply`,
-      `Give each attendee their repository folder: they create it in Bitbucket, push it, enable Pipelines and set the variables ${facilitator}/SUMMARY.md lists (they skip their README's IAM step)`,
+      attendeeStep(delivery, `${facilitator}/SUMMARY.md`),
       `When the attendees are done, run: pipelines-oidc workshop grade ${shQuote(shown(result.out))}`,
     ];
     lines.push('', bold('Next steps'), ...next.map((step, i) => `  ${i + 1}. ${step}`));

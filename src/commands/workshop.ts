@@ -7,9 +7,10 @@ import { join, relative, resolve } from 'node:path';
 import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
 import type { AnswerSources } from '../core/resolve.js';
 import { FACILITATOR_DIR } from '../core/workshop/facilitator.js';
-import { parseExerciseList, planWorkshop } from '../core/workshop/plan.js';
+import { parseExerciseList, planWorkshop, type PlanInput, type WorkshopPlan } from '../core/workshop/plan.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
+import type { GitCredentials } from '../io/git.js';
 import { loadTemplates } from '../io/templates.js';
 import { assertNoConflicts, planFolders, writeFolders } from '../io/workshop-write.js';
 import { toolVersion } from '../paths.js';
@@ -38,6 +39,12 @@ export interface WorkshopOptions extends AnswerInput {
   tty: boolean;
   /** Repository UUIDs from Bitbucket by slug (with a token): they fill the roster's empty repo_uuid cells. */
   knownRepoUuids?: Readonly<Record<string, string>>;
+  /** Each repository's deployment environments in Bitbucket, by slug (with --bitbucket). */
+  knownEnvironments?: PlanInput['knownEnvironments'];
+  /** Each repository's remote by slug, instead of --push-template (Bitbucket's HTTPS URLs, with --bitbucket). */
+  pushRemotes?: Readonly<Record<string, string>>;
+  /** For pushRemotes that need a token; never stored. */
+  pushCredentials?: GitCredentials;
   out: (text: string) => void;
 }
 
@@ -58,7 +65,8 @@ function checkOptions(opts: WorkshopOptions): void {
   }
 }
 
-export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult> {
+/** The roster and the answers as one model per attendee: every problem found before anything is written. */
+export async function planFromOptions(opts: WorkshopOptions): Promise<WorkshopPlan> {
   checkOptions(opts);
   const exercises =
     opts.exercise === undefined
@@ -69,14 +77,18 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
     file: opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile),
     env: opts.env,
   };
-  const plan = planWorkshop({
+  return planWorkshop({
     sources,
     gallery: opts.gallery,
     roster: { label: opts.roster, text: readRoster(opts.cwd, opts.roster) },
     exercises,
     ...(opts.knownRepoUuids ? { knownRepoUuids: opts.knownRepoUuids } : {}),
+    ...(opts.knownEnvironments ? { knownEnvironments: opts.knownEnvironments } : {}),
   });
+}
 
+export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult> {
+  const plan = await planFromOptions(opts);
   const outDir = resolve(opts.cwd, opts.outDir);
   const rel = relative(opts.cwd, outDir);
   const shown = (dir: string) => relative(opts.cwd, dir) || '.';
@@ -100,7 +112,8 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
   const plans = await planFolders([...repos, facilitator]);
   assertNoConflicts(plans, opts.force, shown);
   // git (and execa) load only when there will be commits
-  if (opts.pushTemplate !== undefined && !opts.dryRun) await (await import('../io/git.js')).assertCanCommit(opts.cwd);
+  const pushing = opts.pushTemplate !== undefined || opts.pushRemotes !== undefined;
+  if (pushing && !opts.dryRun) await (await import('../io/git.js')).assertCanCommit(opts.cwd);
 
   const result: WorkshopResult = {
     out: outDir,
@@ -120,11 +133,7 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
   if (opts.interactive) {
     printPlan(result, shown, opts.out, 'About to write');
     const { askConfirm } = await import('../io/prompt.js');
-    if (
-      !(await askConfirm(
-        `Write the workshop to ${rel || '.'}${opts.pushTemplate ? ' and push the repositories' : ''}?`,
-      ))
-    )
+    if (!(await askConfirm(`Write the workshop to ${rel || '.'}${pushing ? ' and push the repositories' : ''}?`)))
       throw new CancelledError();
   }
   if (opts.dryRun) {
@@ -134,11 +143,17 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
   // the attendees' folders first: workshop.json, written last, marks a complete run
   await writeFolders(plans.slice(0, -1));
   await writeFolders(plans.slice(-1));
-  if (!opts.json) printPlan(result, shown, opts.out, 'Wrote', !opts.interactive);
-  if (opts.pushTemplate !== undefined) {
+  const delivery = opts.pushRemotes ? 'bitbucket' : pushing ? 'pushed' : 'folders';
+  if (!opts.json) printPlan(result, shown, opts.out, 'Wrote', { list: !opts.interactive, delivery });
+  if (pushing) {
     const { pushAll, remoteFor } = await import('../io/workshop-push.js');
-    const template = opts.pushTemplate;
-    const jobs = result.attendees.map((a) => ({ repo: a.repo, dir: a.dir, remote: remoteFor(template, a.repo) }));
+    const { pushTemplate, pushRemotes, pushCredentials } = opts;
+    const jobs = result.attendees.map((a) => ({
+      repo: a.repo,
+      dir: a.dir,
+      remote: pushRemotes?.[a.repo] ?? remoteFor(pushTemplate!, a.repo),
+      ...(pushCredentials ? { credentials: pushCredentials } : {}),
+    }));
     result.push = await pushAll(
       jobs,
       opts.concurrency,

@@ -405,6 +405,12 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       FORCE,
       YES,
       { flag: 'json', description: 'print every attendee, folder and push result as JSON (asks nothing)' },
+      {
+        flag: 'bitbucket',
+        description:
+          "set every attendee's repository up in Bitbucket first (repository, Pipelines, environments, variables: planned, asked, never deleted), then push each with the token",
+      },
+      { flag: 'project', value: '<key>', description: 'with --bitbucket: the project of the repositories it creates' },
       BITBUCKET_TOKEN,
     ],
     targetFlags: true,

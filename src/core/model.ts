@@ -20,7 +20,6 @@ import { targetScript, targetSetup, targetStatements } from './targets/definitio
 import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition } from './targets/index.js';
 import { environmentParam, paramOfAnswerKey, releaseEnvironment } from './environment-answers.js';
 import { parseEnvironments, partitionOf, PATTERN, type EnvironmentType } from './validate.js';
-import { SETUP_README } from './pipeline-merge.js';
 
 export interface RoleModel {
   /** Terraform resource label and CloudFormation logical-ID stem: `pipeline`, or the environment. */
@@ -77,6 +76,8 @@ export interface RepoModel {
 }
 
 export const MANIFEST_FILE = '.pipelines-oidc.json';
+/** Our README in a repository that has its own README.md. */
+export const SETUP_README = 'OIDC-SETUP.md';
 
 const TERRAFORM_FILES = [
   'terraform/versions.tf',

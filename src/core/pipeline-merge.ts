@@ -4,10 +4,9 @@
  */
 import { isMap, isScalar, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { RunError } from '../errors.js';
+import { SETUP_README } from './model.js';
 
 export const PIPELINE_FILE = 'bitbucket-pipelines.yml';
-/** Our README in a repository that has its own README.md. */
-export const SETUP_README = 'OIDC-SETUP.md';
 export const GITIGNORE = '.gitignore';
 /** The comment above the lines we append to a repository's own file. */
 export const ADDED_NOTE = 'added by pipelines-oidc';

@@ -10,10 +10,16 @@ import {
   repositorySubPattern,
 } from '../core/bitbucket.js';
 import { imageSupport } from '../core/images.js';
-import { concretePolicies, MANIFEST_FILE, stackNameFor, type RepoModel, type RoleModel } from '../core/model.js';
+import {
+  concretePolicies,
+  MANIFEST_FILE,
+  SETUP_README,
+  stackNameFor,
+  type RepoModel,
+  type RoleModel,
+} from '../core/model.js';
 import { environmentAnswerKey, environmentFlag } from '../core/environment-answers.js';
 import { paramSpec, resolveParams } from '../core/params.js';
-import { SETUP_README } from '../core/pipeline-merge.js';
 import { asJson } from '../core/policy.js';
 import { PATTERN } from '../core/validate.js';
 import { cloudFormationTemplate, optionalPattern } from './cloudformation.js';

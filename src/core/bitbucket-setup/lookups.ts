@@ -31,7 +31,7 @@ export function reconcile(
 }
 
 /** `name=uuid,…` with the UUIDs Bitbucket knows filled in where the answer names only the environment. */
-export function environmentsWithUuids(answer: string, known: Array<{ name: string; uuid: string }>): string {
+export function environmentsWithUuids(answer: string, known: ReadonlyArray<{ name: string; uuid: string }>): string {
   if (!answer.trim()) return answer;
   return answer
     .split(',')

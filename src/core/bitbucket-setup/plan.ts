@@ -12,12 +12,30 @@ import type {
   ObservedVariable,
   Variable,
 } from './types.js';
+import type { RepoModel } from '../model.js';
+import { parseEnvironments } from '../validate.js';
 
 /** The type Bitbucket gives a new environment, from its name: `production`/`prod…` → Production, and so on. */
 export function environmentType(name: string): EnvironmentType {
   if (/^prod/.test(name)) return 'Production';
   if (/^(stag|pre-?prod|uat)/.test(name)) return 'Staging';
   return 'Test';
+}
+
+/** What a repository of ours needs in Bitbucket: its environments, and the variables its steps read. */
+export function desiredBitbucket(
+  model: RepoModel,
+  where: { workspace: string; slug: string; project?: string },
+): DesiredBitbucket {
+  return {
+    ...where,
+    environments: parseEnvironments(model.answers.environments).map((e) => ({
+      name: e.name,
+      type: environmentType(e.name),
+    })),
+    repositoryVariables: model.repositoryVariables,
+    deploymentVariables: model.deploymentVariables,
+  };
 }
 
 function variableChanges(wanted: Variable[], live: ObservedVariable[], where: string, notes: string[]) {

@@ -7,6 +7,7 @@ import type { Answers, Question } from '../answers.js';
 import { buildRepoModel, type RepoModel } from '../model.js';
 import { asQuestion, resolveAnswers, type AnswerSources } from '../resolve.js';
 import { findTarget, questionsOf, type Gallery } from '../targets/index.js';
+import { environmentsWithUuids } from '../bitbucket-setup/lookups.js';
 import { parseEnvironments } from '../validate.js';
 import { UsageError } from '../../errors.js';
 import { parseRoster } from './roster.js';
@@ -41,6 +42,8 @@ export interface PlanInput {
   exercises: ReadonlyArray<Exercise | null>;
   /** Repository UUIDs Bitbucket knows, by slug: they fill an empty repo_uuid, and a different one is a problem of its line. */
   knownRepoUuids?: Readonly<Record<string, string>>;
+  /** The deployment environments Bitbucket knows in each repository, by slug: their UUIDs scope the roles. */
+  knownEnvironments?: Readonly<Record<string, ReadonlyArray<{ name: string; uuid: string }>>>;
 }
 
 /** `--exercise a,none,b` → the exercises in order; every id must be known. */
@@ -140,6 +143,7 @@ export function planWorkshop(input: PlanInput): WorkshopPlan {
             name: attendee.repo,
             repoUuid: attendee.repoUuid || known || '',
             roleName: attendee.roleName,
+            environments: environmentsWithUuids(base.environments, input.knownEnvironments?.[attendee.repo] ?? []),
           },
         },
         gallery,

@@ -6,12 +6,8 @@
 import { execa } from 'execa';
 import { shQuote } from '../../core/shell.js';
 import { RunError } from '../../errors.js';
-import { pushState } from '../git.js';
+import { pushState, withCredentials } from '../git.js';
 import { gitCredentials, type BitbucketAuth } from './auth.js';
-
-/** Prints the username and password git asks for; only variable names appear in the command line. */
-const HELPER =
-  '!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" "$PIPELINES_OIDC_GIT_USER" "$PIPELINES_OIDC_GIT_TOKEN"; }; f';
 
 /** Pushes `main` to `url` as origin; 'already' when origin/main already is HEAD. */
 export async function pushWithToken(dir: string, url: string, auth: BitbucketAuth): Promise<'pushed' | 'already'> {
@@ -23,15 +19,10 @@ export async function pushWithToken(dir: string, url: string, auth: BitbucketAut
     state.origin === undefined ? ['remote', 'add', 'origin', url] : ['remote', 'set-url', 'origin', url],
   );
   if (set.exitCode !== 0) throw new RunError(`git remote failed in ${dir}: ${set.stderr.split('\n')[0]}`);
-  const { username, password } = gitCredentials(auth);
-  // the empty helper first clears any helper of the user's config, so the token is not stored by one
-  const r = await git(
-    ['-c', 'credential.helper=', '-c', `credential.helper=${HELPER}`, 'push', '-q', '-u', 'origin', 'main'],
-    {
-      PIPELINES_OIDC_GIT_USER: username,
-      PIPELINES_OIDC_GIT_TOKEN: password,
-    },
-  );
+  const credentials = gitCredentials(auth);
+  const { password } = credentials;
+  const token = withCredentials(credentials);
+  const r = await git([...token.args, 'push', '-q', '-u', 'origin', 'main'], token.env);
   if (r.exitCode !== 0) {
     const why = (
       r.stderr.split('\n').find((l) => /^(fatal|error|remote):/.test(l.trim())) ??
