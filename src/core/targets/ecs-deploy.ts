@@ -9,7 +9,7 @@ export const ecsDeploy: TargetDefinition = {
   id: 'ecs-deploy',
   title: 'Deploy a service to ECS',
   description:
-    'On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`), point the service at it, and wait until the service is stable.',
+    "On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`) with the task and execution roles given here in place of the file's, point the service at it, and wait until the service is stable.",
   questions: [
     {
       name: 'ecsCluster',
@@ -67,8 +67,17 @@ export const ecsDeploy: TargetDefinition = {
     name: 'Deploy the ECS service',
     image: STEP_IMAGES.awsCli.name,
     script: [
+      // the roles given replace the file's: each environment's revision runs with (and passes) its own roles
+      {
+        run: 'task_role_arn=arn:{{partition}}:iam::{{account}}:role/{{taskRoleName}}',
+        when: 'taskRoleName',
+      },
+      {
+        run: 'execution_role_arn=arn:{{partition}}:iam::{{account}}:role/{{executionRoleName}}',
+        when: 'executionRoleName',
+      },
       // --family overrides the file's, so the revision always lands in the family the policy allows
-      'task_definition="$(aws ecs register-task-definition --cli-input-json file://{{taskDefinitionFile}} --family {{taskFamily}} --query taskDefinition.taskDefinitionArn --output text)"',
+      'task_definition="$(aws ecs register-task-definition --cli-input-json file://{{taskDefinitionFile}} --family {{taskFamily}} ${task_role_arn:+--task-role-arn "$task_role_arn"} ${execution_role_arn:+--execution-role-arn "$execution_role_arn"} --query taskDefinition.taskDefinitionArn --output text)"',
       'echo "Registered $task_definition"',
       'aws ecs update-service --cluster {{ecsCluster}} --service {{ecsService}} --task-definition "$task_definition" --query service.serviceArn --output text',
       'aws ecs wait services-stable --cluster {{ecsCluster}} --services {{ecsService}}',
