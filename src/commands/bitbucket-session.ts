@@ -4,6 +4,7 @@ import type { BitbucketPlan } from '../core/bitbucket-setup/types.js';
 import { apiBaseUrl, readBitbucketAuth, type BitbucketAuth } from '../io/bitbucket/auth.js';
 import { BitbucketClient } from '../io/bitbucket/client.js';
 import { green, yellow } from '../io/style.js';
+import { UsageError } from '../errors.js';
 
 export interface BitbucketSession {
   auth: BitbucketAuth;
@@ -32,4 +33,13 @@ export function planText(plan: BitbucketPlan, indent = '  '): string {
     ),
     ...plan.notes.map((n) => `${indent}${yellow('!')} ${n}`),
   ].join('\n');
+}
+
+/** What `--bitbucket` refuses before anything is read: JSON output (it shows a plan and progress), a bad project key. */
+export function checkBitbucketOptions(json: boolean, project: string | undefined): void {
+  if (json) throw new UsageError('--bitbucket shows a plan and its progress: drop --json');
+  if (project !== undefined && !/^[A-Za-z][A-Za-z0-9_]*$/.test(project))
+    throw new UsageError(
+      `--project ${project}: must be a Bitbucket project key (letters, digits and "_", starting with a letter)`,
+    );
 }

@@ -23,7 +23,7 @@ import { readBitbucket } from '../io/bitbucket/state.js';
 import { openRepository } from '../io/repository.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green } from '../io/style.js';
-import { planText, type BitbucketSession } from './bitbucket-session.js';
+import { checkBitbucketOptions, planText, type BitbucketSession } from './bitbucket-session.js';
 import { readAnswersFile, runNew, type NewOptions } from './new.js';
 
 export interface BitbucketNewOptions {
@@ -107,11 +107,7 @@ export async function newWithBitbucket(
   session: BitbucketSession,
   bb: BitbucketNewOptions,
 ): Promise<number> {
-  if (opts.json) throw new UsageError('--bitbucket shows a plan and its progress: drop --json');
-  if (bb.project !== undefined && !/^[A-Za-z][A-Za-z0-9_]*$/.test(bb.project))
-    throw new UsageError(
-      `--project ${bb.project}: must be a Bitbucket project key (letters, digits and "_", starting with a letter)`,
-    );
+  checkBitbucketOptions(opts.json, bb.project);
   if (!opts.git && bb.run) throw new UsageError('--run needs the commit pushed: drop --no-git');
   const out = process.stdout;
   const looked = await lookUp(opts, session);

@@ -16,7 +16,7 @@ import { readBitbucket, workspaceUuid } from '../io/bitbucket/state.js';
 import { mapPool } from '../io/pool.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green } from '../io/style.js';
-import { planText, type BitbucketSession } from './bitbucket-session.js';
+import { checkBitbucketOptions, planText, type BitbucketSession } from './bitbucket-session.js';
 import { readAnswersFile } from './new.js';
 import { planFromOptions, runWorkshop, type WorkshopOptions } from './workshop.js';
 import type { WorkshopResult } from './workshop-report.js';
@@ -63,13 +63,9 @@ export async function workshopWithBitbucket(
   session: BitbucketSession,
   bb: BitbucketWorkshopOptions,
 ): Promise<WorkshopResult> {
-  if (opts.json) throw new UsageError('--bitbucket shows a plan and its progress: drop --json');
+  checkBitbucketOptions(opts.json, bb.project);
   if (opts.pushTemplate !== undefined)
     throw new UsageError("--push-template goes without --bitbucket: --bitbucket pushes to each repository's own URL");
-  if (bb.project !== undefined && !/^[A-Za-z][A-Za-z0-9_]*$/.test(bb.project))
-    throw new UsageError(
-      `--project ${bb.project}: must be a Bitbucket project key (letters, digits and "_", starting with a letter)`,
-    );
   const out = (text: string) => opts.out(text);
   const { workspace } = bb;
   // the roster and the answers are checked before Bitbucket is read
@@ -123,7 +119,7 @@ export async function workshopWithBitbucket(
       { workspace, slug: a.slug },
       a.plan,
       a.observed,
-      progress({ write: (t: string) => out(`  ${t}`), isTTY: opts.tty }),
+      progress({ write: out, isTTY: opts.tty }, '  '),
       'run the same command again to finish',
     );
     states.push({ slug: a.slug, state });

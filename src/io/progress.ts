@@ -11,16 +11,17 @@ export interface Progress {
   step<T>(text: string, work: () => Promise<T>): Promise<T>;
 }
 
-export function progress(stream: { write(text: string): unknown; isTTY?: boolean }): Progress {
+/** `indent` goes before each line, for progress nested under a heading. */
+export function progress(stream: { write(text: string): unknown; isTTY?: boolean }, indent = ''): Progress {
   return {
     async step(text, work) {
       let frame = 0;
       const timer = stream.isTTY
-        ? setInterval(() => stream.write(`\r${FRAMES[frame++ % FRAMES.length]} ${text}`), 80)
+        ? setInterval(() => stream.write(`\r${indent}${FRAMES[frame++ % FRAMES.length]} ${text}`), 80)
         : undefined;
       const finish = (mark: string) => {
         if (timer) clearInterval(timer);
-        stream.write(`${timer ? '\r\x1b[2K' : ''}${mark} ${text}\n`);
+        stream.write(`${timer ? '\r\x1b[2K' : ''}${indent}${mark} ${text}\n`);
       };
       try {
         const result = await work();
