@@ -126,10 +126,13 @@ try {
     '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
     '--target',
     's3-static-site,lambda-deploy,ecr-push',
-    '--site-bucket',
-    'www.example.com',
-    '--function-name',
-    'api',
+    // each environment its own bucket and function; the image repository is shared
+    ...['test', 'staging', 'production'].flatMap((e) => [
+      `--site-bucket.${e}`,
+      `${e}.example.com`,
+      `--function-name.${e}`,
+      `api-${e}`,
+    ]),
     '--ecr-repository',
     'web',
     '--environment',

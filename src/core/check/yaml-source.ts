@@ -41,7 +41,16 @@ export interface YamlSource {
 
 const isMergeKey = (key: unknown) => isScalar(key) && (typeof key.value === 'symbol' || key.value === '<<');
 
+/** The last text parsed, and its source: check reads a pipeline for its findings, then for the permissions its commands need. */
+let last: { text: string; source: YamlSource } | undefined;
+
+/** The source of a YAML text; the same text twice in a row is parsed once (nothing here changes a source). */
 export function parseYamlSource(text: string): YamlSource {
+  if (last?.text !== text) last = { text, source: parse(text) };
+  return last.source;
+}
+
+function parse(text: string): YamlSource {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, merge: true, uniqueKeys: true, prettyErrors: false });
   const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : counter.linePos(offset).line);
