@@ -1,8 +1,8 @@
 /**
- * The Bitbucket commands in a real terminal (tmux): `new --bitbucket` asks before changing Bitbucket and
- * a "no" changes nothing; `run --follow` redraws one status line while it waits.
+ * The Bitbucket commands in a real terminal (tmux): `new --bitbucket` and `workshop --bitbucket` ask
+ * before changing Bitbucket and a "no" changes nothing; `run --follow` redraws one status line while it waits.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -73,6 +73,30 @@ test('new --bitbucket on a terminal asks first: no changes nothing, yes makes th
   });
   assert.is(accepted, 0);
   assert.is(api.writes().length, 4);
+});
+
+test('workshop --bitbucket on a terminal asks once for every attendee: no changes nothing and writes nothing', async () => {
+  if (!hasTmux()) {
+    console.log('  (skipped: tmux is not installed)');
+    return;
+  }
+  const dir = join(tmp.path, 'room');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'roster.csv'), 'attendee\nAna\nBen\n');
+  const argv = [process.execPath, CLI, 'workshop', '--roster', 'roster.csv', '--out', 'w', '--workspace', 'phub'];
+  const answers = ['--account', '123456789012', '--region', 'eu-west-1', '--bitbucket'];
+  const declined = await withTerminal([...argv, ...answers], { cwd: dir, env: env() }, async (t) => {
+    // two repositories to create, each with Pipelines and two variables
+    await t.waitFor(/Make 8 Bitbucket changes, then write and push the workshop\?/);
+    assert.match(t.screen(), '+ create private repository phub/ana');
+    assert.match(t.screen(), '+ create private repository phub/ben');
+    t.type('n');
+    t.press('Enter');
+    return t.exitCode();
+  });
+  assert.is(declined, 130);
+  assert.equal(api.writes(), []);
+  assert.not.ok(existsSync(join(dir, 'w')), 'nothing written');
 });
 
 test('run --follow on a terminal redraws one status line, then prints the result', async () => {
