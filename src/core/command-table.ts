@@ -140,23 +140,28 @@ const BITBUCKET_TOKEN: OptionSpec = {
 /** The workshop's --concurrency (pushes at once): its default and its largest value. */
 export const WORKSHOP_CONCURRENCY = { default: 4, max: 32 } as const;
 
+/** The answers of a repository, as `new` asks them and `update` changes them (in help's order). */
+const ANSWER_OPTIONS = [
+  WORKSPACE,
+  WORKSPACE_UUID,
+  ACCOUNT,
+  REGION,
+  REPO_UUID,
+  ROLE_NAME,
+  IAC,
+  AUTH,
+  TARGET,
+  ENVIRONMENT,
+  GALLERY,
+];
+
 export const COMMAND_TABLE: readonly CommandSpec[] = [
   {
     name: 'new',
     args: '<name>',
     summary: 'write a starter repository: pipeline, IAM policies, Terraform/CloudFormation, README',
     options: [
-      WORKSPACE,
-      WORKSPACE_UUID,
-      ACCOUNT,
-      REGION,
-      REPO_UUID,
-      ROLE_NAME,
-      IAC,
-      AUTH,
-      TARGET,
-      ENVIRONMENT,
-      GALLERY,
+      ...ANSWER_OPTIONS,
       ANSWERS_FILE,
       { flag: 'dir', value: '<path>', default: './<name>', description: 'the folder to write' },
       { flag: 'no-git', description: 'no git repository, no commit' },
@@ -213,26 +218,9 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     name: 'update',
     args: '',
     summary: 're-render a generated repository with changed answers, keeping hand edits',
-    options: [
-      REPO_DIR,
-      WORKSPACE,
-      WORKSPACE_UUID,
-      ACCOUNT,
-      REGION,
-      REPO_UUID,
-      ROLE_NAME,
-      IAC,
-      AUTH,
-      TARGET,
-      ENVIRONMENT,
-      GALLERY,
-      DIFF,
-      DRY_RUN,
-      FORCE_OURS,
-      YES,
-      JSON_OUTPUT,
-      BITBUCKET_TOKEN,
-    ].map(asRecorded),
+    options: [REPO_DIR, ...ANSWER_OPTIONS, DIFF, DRY_RUN, FORCE_OURS, YES, JSON_OUTPUT, BITBUCKET_TOKEN].map(
+      asRecorded,
+    ),
     targetFlags: true,
     examples: [
       'update --dir phub-oidc-check --iac cloudformation --diff',
