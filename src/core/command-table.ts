@@ -193,15 +193,8 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     summary: 'add a deploy target to a generated repository',
     options: [
       REPO_DIR,
-      WORKSPACE,
-      WORKSPACE_UUID,
-      ACCOUNT,
-      REGION,
-      REPO_UUID,
-      ROLE_NAME,
-      IAC,
-      AUTH,
-      GALLERY,
+      // the target is the argument; the environments stay as they are
+      ...ANSWER_OPTIONS.filter((o) => o !== TARGET && o !== ENVIRONMENT),
       DIFF,
       DRY_RUN,
       FORCE_OURS,
