@@ -48,19 +48,26 @@ export async function withTerminal<T>(
   const exitFile = join(work, 'exit');
   // a fresh server takes its environment from the client that starts it: this one
   const env = { ...process.env, TMUX: undefined, TMUX_PANE: undefined, ...options.env };
+  // `echo` creates the file before it writes: an empty file is not an exit yet
+  const exited = () => (existsSync(exitFile) ? readFileSync(exitFile, 'utf8').trim() || undefined : undefined);
+  /** The last screen read, for the message when the terminal itself is gone. */
+  let lastScreen = '';
   const tmux = (args: string[]) => {
     const r = spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { env, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr || r.error?.message}`);
+    if (r.status !== 0) {
+      const gone = /no server running/.test(r.stderr ?? '')
+        ? `; the terminal is gone (command ${exited() === undefined ? 'still running or killed' : `exited ${exited()}`}); its last screen:\n${lastScreen}`
+        : '';
+      throw new Error(`tmux ${args[0]} failed: ${r.stderr || r.error?.message}${gone}`);
+    }
     return r.stdout;
   };
   const screen = () =>
-    tmux(['capture-pane', '-p', '-J', '-S', '-'])
+    (lastScreen = tmux(['capture-pane', '-p', '-J', '-S', '-'])
       .split('\n')
       .map((l) => l.trimEnd())
       .join('\n')
-      .trimEnd();
-  // `echo` creates the file before it writes: an empty file is not an exit yet
-  const exited = () => (existsSync(exitFile) ? readFileSync(exitFile, 'utf8').trim() || undefined : undefined);
+      .trimEnd());
 
   /** Polls `probe` until it gives a value; fails at the deadline, or once the command ended without one. */
   async function poll<R>(what: string, probe: () => R | undefined, failOnExit: boolean): Promise<R> {
@@ -110,7 +117,8 @@ export async function withTerminal<T>(
   try {
     // The shell records the exit code, then keeps the pane open until the server is killed: tmux
     // drops the last output of a pane whose process ends at once, and the screen must stay readable.
-    const script = 'f=$1; shift; "$@"; echo $? > "$f"; while read -r _; do :; done';
+    // (the wait does not end at an end of input either: a sleep takes over)
+    const script = 'f=$1; shift; "$@"; echo $? > "$f"; while :; do read -r _ || sleep 1; done';
     tmux([
       'new-session',
       '-d',
