@@ -4,6 +4,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -426,6 +428,27 @@ test('a failure midway stops with what was done; the same command again finishes
     readTree(join(cwd, 'phub-oidc-check')).get('iam/production/trust-policy.json')!,
     uuid.replace(/[{}]/g, ''),
   );
+});
+
+test('a push that gets no answer gives up after --push-timeout, keeping the local repository', async () => {
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const remote = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/x.git`;
+    const r = await cli([...base(), '--bitbucket', '--yes', '--push', remote, '--push-timeout', '2']);
+    assertOneLineError(r, 1, ['no answer within 2 s', 'local repository and its commit are kept', 'run the same'], {
+      quiet: false,
+    });
+    const count = execFileSync('git', ['-C', join(cwd, 'phub-oidc-check'), 'rev-list', '--count', 'HEAD'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...gitEnv() },
+    });
+    assert.is(count.trim(), '1');
+    assertNoToken([r.stdout, r.stderr], join(cwd, 'phub-oidc-check'));
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
+  }
 });
 
 test('changes to confirm without a terminal and without --yes: exit 2, nothing changed', async () => {

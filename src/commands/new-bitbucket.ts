@@ -204,7 +204,9 @@ export async function newWithBitbucket(
   }
   if (opts.git) {
     const remote = opts.push ?? state.repository!.httpsUrl ?? `https://bitbucket.org/${workspace}/${name}.git`;
-    const pushed = await progress(out).step(`Push main to ${remote}`, () => pushWithToken(dir, remote, session.auth));
+    const pushed = await progress(out).step(`Push main to ${remote}`, () =>
+      pushWithToken(dir, remote, session.auth, opts.pushTimeout),
+    );
     if (pushed === 'already') out.write(`${dim('  (main was already pushed)')}\n`);
   }
   if (bb.apply) {

@@ -112,15 +112,23 @@ export async function initAndCommit(dir: string): Promise<void> {
   await run(dir, ['commit', '-q', '-m', COMMIT_MESSAGE]);
 }
 
+/** The one-line error of a failed push: git's reason, the local repository that is kept, and how to retry. */
+export function pushFailed(
+  remote: string,
+  why: string,
+  dir: string,
+  retry = `retry with: git -C ${shQuote(dir)} push -u origin main`,
+): RunError {
+  return new RunError(
+    `push to ${remote} failed: ${why}. The local repository and its commit are kept in ${dir}; ${retry}`,
+  );
+}
+
 /** Adds `origin` and pushes `main`. On failure the local repository and commit stay as they are. */
 export async function push(dir: string, remote: string, timeoutSeconds: number): Promise<void> {
   await run(dir, ['remote', 'add', 'origin', remote]);
   const failed = await pushOrigin(dir, timeoutSeconds);
-  if (failed !== undefined) {
-    throw new RunError(
-      `push to ${remote} failed: ${failed}. The local repository and its commit are kept in ${dir}; retry with: git -C ${shQuote(dir)} push -u origin main`,
-    );
-  }
+  if (failed !== undefined) throw pushFailed(remote, failed, dir);
 }
 
 /** Commits every change of the working tree, if there is any (a re-run that rewrote generated files). */
