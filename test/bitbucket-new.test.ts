@@ -395,29 +395,14 @@ test('429 with Retry-After is waited out and retried', async () => {
 });
 
 test('a failure midway stops with what was done; the same command again finishes without repeating it', async () => {
+  const args = [...base(), '--environment', 'staging', '--environment', 'production', '--bitbucket', '--yes'];
   api.failNext('POST', /\/deployments_config\//, 500, 'Something went wrong');
-  const failed = await cli([
-    ...base(),
-    '--environment',
-    'staging',
-    '--environment',
-    'production',
-    '--bitbucket',
-    '--yes',
-  ]);
+  const failed = await cli(args);
   assertOneLineError(failed, 1, ['500', 'Something went wrong', '5 of 7 Bitbucket changes made'], { quiet: false });
   assert.not.ok(existsSync(join(cwd, 'phub-oidc-check')), 'nothing written locally before Bitbucket is set up');
   const uuid = repoOf().uuid;
   api.calls.length = 0;
-  const rerun = await cli([
-    ...base(),
-    '--environment',
-    'staging',
-    '--environment',
-    'production',
-    '--bitbucket',
-    '--yes',
-  ]);
+  const rerun = await cli(args);
   assert.is(rerun.status, 0, rerun.stderr);
   assert.equal(writes(), [
     'POST /repositories/phub/phub-oidc-check/deployments_config/environments/{env}/variables',

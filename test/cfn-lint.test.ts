@@ -10,31 +10,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { runNew } from './support/cli-helpers.ts';
-import { runCli, tempDir } from './support/fixtures.ts';
+import { EXAMPLE, exampleAnswerFlags, runCli, TEST_AND_PRODUCTION, tempDir } from './support/fixtures.ts';
 import { hasTool } from './support/tools.ts';
 
 const CFN_LINT = 'pip install cfn-lint';
-const BASE = [
-  '--workspace',
-  'phub',
-  '--workspace-uuid',
-  '{7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a}',
-  '--account',
-  '123456789012',
-  '--region',
-  'eu-west-1',
-  '--iac',
-  'cloudformation',
-  '--no-git',
-  '--yes',
-];
-const REPO = ['--repo-uuid', '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}'];
-const ENVIRONMENTS = [
-  '--environment',
-  'test=11111111-2222-4333-8444-555555555555',
-  '--environment',
-  'production=21111111-2222-4333-8444-555555555555',
-];
+// the repository UUID only where a test gives it (REPO): without it the stack is refused, as intended
+const ANSWERS = [...exampleAnswerFlags({ repoUuid: undefined, iac: 'cloudformation' }), '--yes'];
+const REPO = ['--repo-uuid', EXAMPLE.repoUuid];
 const everyAnswer = BUILT_IN_TARGETS.flatMap((t) => t.questions)
   .filter((q, i, all) => all.findIndex((x) => x.flag === q.flag) === i)
   .flatMap((q) => [`--${q.flag}`, q.example]);
@@ -51,7 +33,7 @@ const everyAnswerPerEnvironment = BUILT_IN_TARGETS.flatMap((t) => t.questions)
 const lint = (files: string[]) => spawnSync('cfn-lint', ['--', ...files], { encoding: 'utf8' });
 
 function generate(parent: string, name: string, extra: string[]): string {
-  const r = runNew([name, ...BASE, ...extra, '--dir', join(parent, name)], parent);
+  const r = runNew([name, ...ANSWERS, '--no-git', ...extra, '--dir', join(parent, name)], parent);
   assert.is(r.status, 0, r.stderr);
   return join(parent, name, 'cloudformation/oidc-role.yaml');
 }
@@ -67,7 +49,7 @@ test('cfn-lint passes on every generated repository stack and on the workshop fa
       '--target',
       BUILT_IN_TARGETS.map((t) => t.id).join(','),
       ...everyAnswerPerEnvironment,
-      ...ENVIRONMENTS,
+      ...TEST_AND_PRODUCTION,
       '--auth',
       'assume-role',
     ]),
@@ -76,19 +58,9 @@ test('cfn-lint passes on every generated repository stack and on the workshop fa
     join(parent, 'roster.csv'),
     'attendee,repo_uuid\nAna,aaaaaaaa-0000-4000-8000-000000000001\nBo,aaaaaaaa-0000-4000-8000-000000000002\n',
   );
-  const workshop = runCli(
-    [
-      'workshop',
-      '--roster',
-      'roster.csv',
-      '--out',
-      'out',
-      ...BASE.filter((a) => a !== '--no-git'),
-      '--environment',
-      'test',
-    ],
-    { cwd: parent },
-  );
+  const workshop = runCli(['workshop', '--roster', 'roster.csv', '--out', 'out', ...ANSWERS, '--environment', 'test'], {
+    cwd: parent,
+  });
   assert.is(workshop.status, 0, workshop.stderr);
   const facilitator = readdirSync(join(parent, 'out/facilitator'), { recursive: true, encoding: 'utf8' }).filter((f) =>
     /\.ya?ml$/.test(f),

@@ -117,30 +117,20 @@ for (const target of BUILT_IN_TARGETS.filter((t) => t.statements.some((s) => s.R
       ['production', 'test'],
     ] as const) {
       const mine = new Set(roles[own]!.calls.map((c) => `${c.action} ${c.resource}`));
-      for (const call of roles[own]!.calls)
-        assertAllowed(
-          callAsRole(
-            roles[own]!.inline,
-            session(roles[own]!),
-            call.action,
-            { arn: call.resource, account },
-            call.context,
-          ),
-          `${own} may ${call.action} on ${call.resource}`,
+      /** A recorded call, made as this environment's role. */
+      const asOwn = (call: (typeof roles)[string]['calls'][number]) =>
+        callAsRole(
+          roles[own]!.inline,
+          session(roles[own]!),
+          call.action,
+          { arn: call.resource, account },
+          call.context,
         );
+      for (const call of roles[own]!.calls) assertAllowed(asOwn(call), `${own} may ${call.action} on ${call.resource}`);
       const foreign = roles[other]!.calls.filter((c) => !mine.has(`${c.action} ${c.resource}`));
       if (!target.release) assert.ok(foreign.length, `${other} has resources of its own`);
       for (const call of foreign)
-        assertDenied(
-          callAsRole(
-            roles[own]!.inline,
-            session(roles[own]!),
-            call.action,
-            { arn: call.resource, account },
-            call.context,
-          ),
-          `${own} must not ${call.action} on ${other}'s ${call.resource}`,
-        );
+        assertDenied(asOwn(call), `${own} must not ${call.action} on ${other}'s ${call.resource}`);
     }
   });
 

@@ -10,27 +10,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startMoto } from '../src/io/rehearse/moto.ts';
 import { runNew } from './support/cli-helpers.ts';
-import { CLI, tempDir } from './support/fixtures.ts';
+import { CLI, exampleAnswerFlags, tempDir } from './support/fixtures.ts';
 import { hasTool } from './support/tools.ts';
 
 /** Where the provider mirror of this machine (and CI's) lives: TF_PROVIDER_MIRROR overrides it. */
 const MIRROR = process.env['TF_PROVIDER_MIRROR'] ?? '/opt/tf-plugins';
-const ANSWERS = [
-  '--workspace',
-  'phub',
-  '--workspace-uuid',
-  '{7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a}',
-  '--account',
-  '123456789012',
-  '--region',
-  'eu-west-1',
-  '--repo-uuid',
-  '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}',
-  '--iac',
-  'terraform',
-  '--no-git',
-  '--yes',
-];
+const ANSWERS = [...exampleAnswerFlags({ iac: 'terraform' }), '--no-git', '--yes'];
 
 test('terraform init (mirror), validate, apply against moto, then plan shows no changes; doctor reports ok; rehearse --live passes', async () => {
   if (

@@ -13,33 +13,12 @@ import { CLI_PERMISSIONS, cliPermissionsOf } from '../src/core/check/cli-permiss
 import { authorize } from '../src/core/rehearse/authorize.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { runNew } from './support/cli-helpers.ts';
-import { CLI, tempDir } from './support/fixtures.ts';
+import { CLI, exampleAnswerFlags, TEST_AND_PRODUCTION, tempDir } from './support/fixtures.ts';
 import { hasTool } from './support/tools.ts';
 import { mapPool } from '../src/io/pool.ts';
 
 const MOTO = "pip install 'moto[server]'";
-const BASE = [
-  '--workspace',
-  'phub',
-  '--workspace-uuid',
-  '{7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a}',
-  '--account',
-  '123456789012',
-  '--region',
-  'eu-west-1',
-  '--repo-uuid',
-  '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}',
-  '--iac',
-  'both',
-  '--no-git',
-  '--yes',
-];
-const ENVIRONMENTS = [
-  '--environment',
-  'test=11111111-2222-4333-8444-555555555555',
-  '--environment',
-  'production=21111111-2222-4333-8444-555555555555',
-];
+const BASE = [...exampleAnswerFlags({ iac: 'both' }), '--no-git', '--yes'];
 
 interface Call {
   action: string;
@@ -169,7 +148,7 @@ test('rehearse: all targets together in test and production with assume-role pas
   if (!hasTool('moto_server', MOTO)) return;
   const dir = generate(
     BUILT_IN_TARGETS.map((t) => t.id),
-    [...ENVIRONMENTS, '--auth', 'assume-role'],
+    [...TEST_AND_PRODUCTION, '--auth', 'assume-role'],
   );
   const report = await rehearseJson(dir);
   assert.ok(report.ok, failures(report));

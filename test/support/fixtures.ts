@@ -89,9 +89,9 @@ export function git(cwd: string, args: string[], env: Record<string, string> = {
   return execFileSync('git', args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8' }).trim();
 }
 
-/** The example answers as CLI flags (name first). */
-export function exampleFlags(overrides: Record<string, string> = {}): string[] {
-  const raw = JSON.parse(readFileSync(EXAMPLE_ANSWERS_FILE, 'utf8')) as Record<string, string>;
+/** The example answers as CLI flags (name first); an override of undefined leaves that answer (or the name) out. */
+export function exampleFlags(overrides: Record<string, string | undefined> = {}): string[] {
+  const raw = JSON.parse(readFileSync(EXAMPLE_ANSWERS_FILE, 'utf8')) as Record<string, string | undefined>;
   const flag: Record<string, string> = {
     workspace: 'workspace',
     workspaceUuid: 'workspace-uuid',
@@ -104,10 +104,26 @@ export function exampleFlags(overrides: Record<string, string> = {}): string[] {
     target: 'target',
   };
   const merged = { ...raw, ...overrides };
-  const out = [merged['name'] ?? ''];
+  const out = merged['name'] === undefined ? [] : [merged['name']];
   for (const [k, f] of Object.entries(flag)) if (merged[k] !== undefined) out.push(`--${f}`, merged[k]!);
   return out;
 }
+
+/**
+ * The example's workspace, account, region, repository UUID and --iac as flags: where the repository stands.
+ * Its name, role name, auth and target are left to the caller (the role name then follows the name).
+ */
+export function exampleAnswerFlags(overrides: Record<string, string | undefined> = {}): string[] {
+  return exampleFlags({ name: undefined, roleName: undefined, auth: undefined, target: undefined, ...overrides });
+}
+
+/** Two deployment environments, as flags: test first, then production. */
+export const TEST_AND_PRODUCTION = [
+  '--environment',
+  'test=11111111-2222-4333-8444-555555555555',
+  '--environment',
+  'production=21111111-2222-4333-8444-555555555555',
+];
 
 /** Every built-in target question's example; a per-environment question once for each environment given. */
 export function targetExamples(environments = ''): Record<string, string> {
