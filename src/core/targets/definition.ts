@@ -113,14 +113,23 @@ export function targetSetup(def: TargetDefinition, fill: (name: string) => strin
   return (def.step.setup ?? []).map((line) => fillPlaceholders(line, fill));
 }
 
+/** Script lines with their answers filled in; lines of unanswered optional questions left out. */
+function scriptLines(
+  lines: readonly ScriptLine[],
+  given: (name: string) => boolean,
+  fill: (name: string) => string,
+): string[] {
+  return lines
+    .filter((line) => typeof line === 'string' || given(line.when))
+    .map((line) => fillPlaceholders(typeof line === 'string' ? line : line.run, fill));
+}
+
 export function targetScript(
   def: TargetDefinition,
   given: (name: string) => boolean,
   fill: (name: string) => string,
 ): string[] {
-  return def.step.script
-    .filter((line) => typeof line === 'string' || given(line.when))
-    .map((line) => fillPlaceholders(typeof line === 'string' ? line : line.run, fill));
+  return scriptLines(def.step.script, given, fill);
 }
 
 /** The seed commands with their answers filled in; lines of unanswered optional questions left out. */
@@ -129,9 +138,7 @@ export function rehearsalSeed(
   given: (name: string) => boolean,
   fill: (name: string) => string,
 ): string[] {
-  return (def.rehearsal?.seed ?? [])
-    .filter((line) => typeof line === 'string' || given(line.when))
-    .map((line) => fillPlaceholders(typeof line === 'string' ? line : line.run, fill));
+  return scriptLines(def.rehearsal?.seed ?? [], given, fill);
 }
 
 /** The files the step reads, as path and content, for the answers given. */
