@@ -272,6 +272,10 @@ test("workshop --bitbucket: every attendee's repository set up, its trust scoped
   assertOneLineError(await cli([...args.filter((a) => a !== '--bitbucket'), '--project', 'WS']), 2, ['--project']);
   assertOneLineError(await cli([...args, '--push-template', '/tmp/{repo}.git']), 2, ['--push-template']);
   assertOneLineError(await cli([...args, '--json']), 2, ['--json']);
+  // a roster UUID that is not Bitbucket's: refused before any change
+  writeFileSync(join(cwd, 'roster.csv'), `attendee,repo_uuid\nBen,${'c'.repeat(8)}-2222-4222-8222-222222222222\n`);
+  assertOneLineError(await cli([...args, '--yes']), 2, ['line 2', benUuid]);
+  writeFileSync(join(cwd, 'roster.csv'), 'attendee\nAna\nBen\nCleo\n');
   const refused = await cli(args);
   assertOneLineError(refused, 2, ['--yes', '--dry-run'], { quiet: false });
   assert.equal(api.writes(), [], 'nothing changed without a confirmation');

@@ -24,11 +24,16 @@ import type { WorkshopResult } from './workshop-report.js';
 /** Reads of Bitbucket at once: a workshop's roster can be long, and the API rate-limits. */
 const READ_CONCURRENCY = 4;
 
+/**
+ * The workspace's UUID, and with `listAll` every repository's UUID by slug (a whole workspace's
+ * listing: `--bitbucket` reads each attendee's repository instead).
+ */
 export async function lookUpForWorkshop(
   cwd: string,
   flags: Record<string, string | undefined>,
   answersFile: string | undefined,
   session: BitbucketSession,
+  listAll: boolean,
 ): Promise<{ flags: Record<string, string | undefined>; workspace: string; repoUuids: Record<string, string> }> {
   const file = answersFile === undefined ? undefined : readAnswersFile(cwd, answersFile);
   const given = (name: string) =>
@@ -37,7 +42,7 @@ export async function lookUpForWorkshop(
   if (!workspace) throw new UsageError('Bitbucket look-ups need --workspace <slug> (or workspace in --answers)');
   const [uuid, repositories] = await Promise.all([
     workspaceUuid(session.client, workspace, given('workspaceUuid')),
-    listRepositories(session.client, workspace),
+    listAll ? listRepositories(session.client, workspace) : [],
   ]);
   return {
     flags: {

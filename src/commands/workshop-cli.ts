@@ -26,7 +26,13 @@ export async function run(argv: string[]): Promise<number> {
   if (v['bitbucket'] && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);
   const bitbucket = session ? await import('./workshop-bitbucket.js') : undefined;
   const known = session
-    ? await bitbucket!.lookUpForWorkshop(process.cwd(), flags, v['answers'] as string | undefined, session)
+    ? await bitbucket!.lookUpForWorkshop(
+        process.cwd(),
+        flags,
+        v['answers'] as string | undefined,
+        session,
+        !v['bitbucket'],
+      )
     : undefined;
   if (known) flags = known.flags;
   const concurrency = v['concurrency'] as string | undefined;
