@@ -16,7 +16,7 @@ import { param } from '../src/core/params.ts';
 import { readCheckInput } from '../src/io/check-input.ts';
 import { printable } from '../src/printable.ts';
 import { markdownCode, markdownText } from '../src/render/helpers.ts';
-import { assertNobodyCanRunNode } from './support/cli-helpers.ts';
+import { boundByPermissions } from './support/cli-helpers.ts';
 import { CLI, exampleFlags, ROOT, runCli, tempDir } from './support/fixtures.ts';
 
 const SECRET = 'TOP-SECRET-7f3a9c';
@@ -115,12 +115,8 @@ test('an unreadable folder and file (EACCES) are findings of a user who cannot r
     writeFileSync(join(repo, 'iam-policy.json'), policy({ Action: 's3:GetObject' }));
     chmodSync(join(repo, 'locked'), 0o000);
     chmodSync(join(repo, 'iam-policy.json'), 0o000);
-    chmodSync(root, 0o755);
-    // as an unprivileged user: root reads everything
-    assertNobodyCanRunNode();
-    const r = spawnSync(process.execPath, [CLI, 'check', repo], {
-      uid: 65534,
-      gid: 65534,
+    const [command, ...args] = boundByPermissions([process.execPath, CLI, 'check', repo]);
+    const r = spawnSync(command!, args, {
       cwd: '/',
       env: { ...process.env, ...OFFLINE, NO_COLOR: '1', FORCE_COLOR: undefined, HOME: '/nonexistent' },
       encoding: 'utf8',

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  assertNobodyCanRunNode,
+  boundByPermissions,
   assertOneLineError,
   listFiles,
   readTree,
@@ -285,14 +285,21 @@ mounting(
 asRoot(
   'permission denied (as a user who may not write there): one line that says so and what to do',
   withTemp((root) => {
-    mkdirSync(join(root, 'theirs'));
-    execFileSync('chmod', ['755', root]);
-    assertNobodyCanRunNode();
-    const r = spawnSync(
-      'runuser',
-      ['-u', 'nobody', '--', process.execPath, CLI, 'new', ...exampleFlags(), '--dir', 'theirs/out', '--no-git'],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } },
-    );
+    mkdirSync(join(root, 'theirs'), { mode: 0o555 });
+    const [command, ...args] = boundByPermissions([
+      process.execPath,
+      CLI,
+      'new',
+      ...exampleFlags(),
+      '--dir',
+      'theirs/out',
+      '--no-git',
+    ]);
+    const r = spawnSync(command!, args, {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
+    });
     assertOneLineError(r, 1, ['permission denied', 'theirs', 'make it writable']);
     assert.equal(readdirSync(join(root, 'theirs')), []);
   }),
