@@ -217,6 +217,40 @@ test('a token alone: new takes the workspace and repository UUIDs from Bitbucket
   assert.is(same.status, 0, same.stderr);
 });
 
+test("another repository's manifest as --answers: with a token, the new repository's identity comes from Bitbucket, never from that manifest", async () => {
+  // not the documentation's example UUID, which the generated files show as an example
+  const FIRST_REPO = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
+  const envUuid = '66666666-7777-4888-9999-aaaaaaaaaaaa';
+  const first = api.addRepository('phub', 'phub-oidc-check', `{${FIRST_REPO}}`, { pipelinesEnabled: true });
+  first.environments.push({ uuid: `{${envUuid}}`, name: 'production', type: 'Production', variables: [] });
+  const made = await cli([...base(), '--environment', 'production', '--no-git', '--yes']);
+  assert.is(made.status, 0, made.stderr);
+  const answers = ['--answers', 'phub-oidc-check/.pipelines-oidc.json'];
+  const manifestOf = (dir: string) =>
+    (JSON.parse(readTree(join(cwd, dir)).get('.pipelines-oidc.json')!) as { answers: Record<string, string> }).answers;
+  assert.is(manifestOf('phub-oidc-check')['repoUuid'], FIRST_REPO);
+
+  // a token alone, the new repository not yet in Bitbucket: no UUID at all rather than the other repository's
+  const looked = await cli(['new', 'app3', ...answers, '--no-git', '--yes']);
+  assert.is(looked.status, 0, looked.stderr);
+  assert.match(looked.stdout, 'not reused for app3');
+  const app3 = readTree(join(cwd, 'app3'));
+  const naming = (uuid: string) => [...app3].filter(([, text]) => text.includes(uuid)).map(([path]) => path);
+  assert.equal(naming(FIRST_REPO), [], 'nothing names the other repository');
+  assert.equal(naming(envUuid), [], 'nothing names its environment');
+  assert.is(manifestOf('app3')['repoUuid'], '');
+
+  // --bitbucket: the trust names the repository and environment Bitbucket made for app3
+  const setUp = await cli(['new', 'app4', ...answers, '--dir', 'app4', '--no-git', '--bitbucket', '--yes']);
+  assert.is(setUp.status, 0, setUp.stderr);
+  const app4 = repoOf('app4');
+  const bare = (u: string) => u.replace(/[{}]/g, '');
+  assert.is(manifestOf('app4')['repoUuid'], bare(app4.uuid));
+  const trust = readTree(join(cwd, 'app4')).get('iam/production/trust-policy.json')!;
+  assert.match(trust, `{${bare(app4.uuid)}}:{${bare(app4.environments[0]!.uuid)}}:*`);
+  assert.not.ok(trust.includes(FIRST_REPO) || trust.includes(envUuid), "the trust names only app4's repository");
+});
+
 test('update with a token fills the repository and environment UUIDs the manifest lacks, once they exist', async () => {
   const first = await cli([...base(), '--environment', 'production', '--no-git', '--yes']);
   assert.is(first.status, 0, first.stderr);

@@ -24,7 +24,7 @@ import { openRepository } from '../io/repository.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green } from '../io/style.js';
 import { checkBitbucketOptions, planText, type BitbucketSession } from './bitbucket-session.js';
-import { readAnswersFile, runNew, type NewOptions } from './new.js';
+import { runNew, type NewOptions } from './new.js';
 
 export interface BitbucketNewOptions {
   project?: string;
@@ -44,7 +44,7 @@ interface LookedUp {
 
 /** The workspace's, the repository's and its environments' UUIDs from Bitbucket, merged into the flags. */
 export async function lookUp(opts: NewOptions, session: BitbucketSession): Promise<LookedUp> {
-  const file = opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile);
+  const file = opts.answersFile;
   const given = (name: string) =>
     opts.flags[name] ?? (typeof file?.values[name] === 'string' ? (file.values[name] as string) : undefined);
   const name = given('name');
@@ -113,7 +113,7 @@ export async function newWithBitbucket(
   const looked = await lookUp(opts, session);
   const { name, workspace, observed } = looked;
   let flags = looked.flags;
-  const file = opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile);
+  const file = opts.answersFile;
   const answers = resolveAnswers({ flags, file, env: opts.env }, opts.gallery);
   const model = buildRepoModel(answers, opts.gallery);
   const desired = desiredBitbucket(model, { workspace, slug: name, ...(bb.project ? { project: bb.project } : {}) });

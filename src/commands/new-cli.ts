@@ -2,6 +2,8 @@
 import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
+import { yellow } from '../io/style.js';
+import { readAnswersFile } from './answers-file.js';
 import { galleryArg, parseCommand } from './args.js';
 import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 import { runNew, type NewOptions } from './new.js';
@@ -15,13 +17,24 @@ export async function run(argv: string[]): Promise<number> {
   const flags: Record<string, string | undefined> = args.answers;
   if (args.positionals[0] !== undefined) flags['name'] = args.positionals[0];
   const json = Boolean(v['json']);
+  const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
+  const answersPath = v['answers'] as string | undefined;
+  const answersFile =
+    answersPath === undefined
+      ? undefined
+      : readAnswersFile(process.cwd(), answersPath, {
+          name: flags['name'],
+          workspace: flags['workspace'],
+          bitbucket: session !== undefined,
+        });
+  if (answersFile?.dropped && !json) process.stdout.write(`${yellow('!')} ${answersFile.dropped}\n`);
   const options: NewOptions = {
     cwd: process.cwd(),
     env: process.env,
     flags,
     gallery,
     galleryDir: galleryArg(argv),
-    answersFile: v['answers'] as string | undefined,
+    ...(answersFile ? { answersFile } : {}),
     dir: v['dir'] as string | undefined,
     git: !v['no-git'],
     push: v['push'] as string | undefined,
@@ -32,7 +45,6 @@ export async function run(argv: string[]): Promise<number> {
     json,
     out: (text) => process.stdout.write(text),
   };
-  const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
   if (!v['bitbucket'] && (v['apply'] || v['run'] || v['project'] !== undefined))
     throw new UsageError('--apply, --run and --project go with --bitbucket');
   if (v['bitbucket'] && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);

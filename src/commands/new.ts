@@ -8,14 +8,12 @@ import type { Gallery } from '../core/targets/index.js';
 import { ANY_BRANCH_ADVICE, deploysFromAnyBranch } from '../core/deploy-rights.js';
 import { buildRepoModel } from '../core/model.js';
 import { nextSteps } from '../core/next-steps.js';
-import { parseManifest } from '../core/manifest.js';
-import { answersFromFile, askAnswers, checkTargetFlags, resolveAnswers, type AnswerSources } from '../core/resolve.js';
-import { parseEnvironments } from '../core/validate.js';
+import { askAnswers, checkTargetFlags, resolveAnswers, type AnswerSources } from '../core/resolve.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
-import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import { renderRepository } from '../render/files.js';
 import { loadTemplates } from '../io/templates.js';
 import { toolVersion } from '../paths.js';
+import type { AnswersFile } from './answers-file.js';
 import { bold, dim, green, yellow } from '../io/style.js';
 import { assertWritable, inspectTarget, writeRepository } from '../io/write.js';
 import { MANIFEST_FILE } from '../core/model.js';
@@ -30,7 +28,8 @@ export interface AnswerInput {
   gallery: Gallery;
   /** The --gallery folder, if any, as given (relative to cwd): recorded in the manifest. */
   galleryDir?: string;
-  answersFile?: string;
+  /** --answers, read once by the command line (`readAnswersFile`). */
+  answersFile?: AnswersFile;
 }
 
 export interface NewOptions extends AnswerInput {
@@ -56,43 +55,6 @@ export interface NewResult {
   git: 'committed' | 'pushed' | 'skipped' | 'existing-repository';
   /** Written into a folder that held a repository pipelines-oidc did not generate. */
   existingRepository: boolean;
-}
-
-/**
- * Reads --answers. A manifest of another repository (`forName` differs from its name) gives its shared
- * answers only: its repository UUID, role name and environment UUIDs identify that repository.
- */
-export function readAnswersFile(
-  cwd: string,
-  path: string,
-  forName?: string,
-): AnswerSources['file'] & { dropped?: string } {
-  // a byte-order mark (Windows editors write one) is not part of the JSON, as for the roster
-  const text = readFlagFile(cwd, '--answers', path, READ_LIMIT.inputFile).replace(/^\uFEFF/, '');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--answers ${path}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  // a generated repository's manifest is read as every command reads it: migrated, then checked
-  const isManifest =
-    typeof parsed === 'object' &&
-    parsed !== null &&
-    'answers' in parsed &&
-    (parsed as { tool?: unknown }).tool === 'pipelines-oidc';
-  if (!isManifest) return { path, values: answersFromFile(path, parsed) };
-  const answers = parseManifest(text, `--answers ${path}`).answers;
-  if (forName === undefined || forName === answers.name) return { path, values: { ...answers } };
-  const { repoUuid: _uuid, roleName: _role, ...shared } = answers;
-  const environments = parseEnvironments(answers.environments)
-    .map((e) => e.name)
-    .join(',');
-  return {
-    path,
-    values: { ...shared, environments },
-    dropped: `--answers ${path} is the manifest of ${answers.name}: its repository UUID, role name and environment UUIDs are not reused for ${forName}`,
-  };
 }
 
 function summary(answers: Answers, dir: string, opts: NewOptions, existingRepository: boolean): string {
@@ -150,9 +112,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   if (opts.push !== undefined && !opts.git) throw new UsageError('--push needs git: drop --no-git');
   if (opts.push !== undefined && !opts.push.trim()) throw new UsageError('--push: must be a git remote URL');
   if (opts.dir !== undefined && !opts.dir.trim()) throw new UsageError('--dir: must be a folder path');
-  const file =
-    opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile, opts.flags['name']);
-  if (file?.dropped && !opts.json) opts.out(`${yellow('!')} ${file.dropped}\n`);
+  const file = opts.answersFile;
   const flags = { ...opts.flags };
   // in a terminal the folder is settled before the questions, so answers are never lost to a full folder
   const dirOption = opts.interactive && !opts.force ? await settleFolder(opts, flags, file?.values) : opts.dir;

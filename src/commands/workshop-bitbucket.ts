@@ -17,7 +17,7 @@ import { mapPool } from '../io/pool.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green } from '../io/style.js';
 import { checkBitbucketOptions, planText, type BitbucketSession } from './bitbucket-session.js';
-import { readAnswersFile } from './new.js';
+import type { AnswersFile } from './answers-file.js';
 import { planFromOptions, runWorkshop, type WorkshopOptions } from './workshop.js';
 import type { WorkshopResult } from './workshop-report.js';
 
@@ -31,11 +31,10 @@ const READ_CONCURRENCY = 4;
 export async function lookUpForWorkshop(
   cwd: string,
   flags: Record<string, string | undefined>,
-  answersFile: string | undefined,
+  file: AnswersFile | undefined,
   session: BitbucketSession,
   listAll: boolean,
 ): Promise<{ flags: Record<string, string | undefined>; workspace: string; repoUuids: Record<string, string> }> {
-  const file = answersFile === undefined ? undefined : readAnswersFile(cwd, answersFile);
   const given = (name: string) =>
     flags[name] ?? (typeof file?.values[name] === 'string' ? (file.values[name] as string) : undefined);
   const workspace = given('workspace');

@@ -6,6 +6,8 @@ import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
 import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
+import { yellow } from '../io/style.js';
+import { readAnswersFile } from './answers-file.js';
 import { galleryArg, parseCommand } from './args.js';
 import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 import { runWorkshop, type WorkshopOptions } from './workshop.js';
@@ -24,26 +26,30 @@ export async function run(argv: string[]): Promise<number> {
   const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
   if (!v['bitbucket'] && v['project'] !== undefined) throw new UsageError('--project goes with --bitbucket');
   if (v['bitbucket'] && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);
+  const answersPath = v['answers'] as string | undefined;
+  const answersFile =
+    answersPath === undefined
+      ? undefined
+      : readAnswersFile(process.cwd(), answersPath, {
+          name: null,
+          workspace: flags['workspace'],
+          bitbucket: session !== undefined,
+        });
   const bitbucket = session ? await import('./workshop-bitbucket.js') : undefined;
   const known = session
-    ? await bitbucket!.lookUpForWorkshop(
-        process.cwd(),
-        flags,
-        v['answers'] as string | undefined,
-        session,
-        !v['bitbucket'],
-      )
+    ? await bitbucket!.lookUpForWorkshop(process.cwd(), flags, answersFile, session, !v['bitbucket'])
     : undefined;
   if (known) flags = known.flags;
   const concurrency = v['concurrency'] as string | undefined;
   const json = Boolean(v['json']);
+  if (answersFile?.dropped && !json) process.stdout.write(`${yellow('!')} ${answersFile.dropped}\n`);
   const options: WorkshopOptions = {
     cwd: process.cwd(),
     env: process.env,
     flags,
     gallery,
     galleryDir: galleryArg(argv),
-    answersFile: v['answers'] as string | undefined,
+    ...(answersFile ? { answersFile } : {}),
     roster: v['roster'] as string,
     outDir: v['out'] as string,
     exercise: v['exercise'] as string | undefined,

@@ -17,7 +17,7 @@ import { toolVersion } from '../paths.js';
 import { renderRepository } from '../render/files.js';
 import { exerciseFiles } from '../render/workshop-exercise.js';
 import { facilitatorFiles } from '../render/workshop-facilitator.js';
-import { readAnswersFile, type AnswerInput } from './new.js';
+import type { AnswerInput } from './new.js';
 import { printPlan, printPushResults, pushProgress, type WorkshopResult } from './workshop-report.js';
 
 /** The answers are the base every attendee shares; `flags.roleName` is the prefix of the role names. */
@@ -74,7 +74,7 @@ export async function planFromOptions(opts: WorkshopOptions): Promise<WorkshopPl
       : parseExerciseList(opts.exercise, (await import('../core/workshop/exercises.js')).EXERCISES);
   const sources: AnswerSources = {
     flags: opts.flags,
-    file: opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile),
+    file: opts.answersFile,
     env: opts.env,
   };
   return planWorkshop({
