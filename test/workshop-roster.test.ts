@@ -271,4 +271,40 @@ test('CLI: a bad roster exits 2 with every problem and writes nothing', () => {
   }
 });
 
+const workshopArgs = (out = 'out') => [
+  'workshop',
+  '--roster',
+  'roster.csv',
+  '--out',
+  out,
+  ...Object.entries(SOURCES.flags).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v!]),
+];
+
+test('CLI: a roster saved as UTF-16 with its byte-order mark is read; Latin-1 is one line naming --roster and the byte', () => {
+  const tmp = tempDir();
+  try {
+    const text = 'attendee\r\nAna López\r\n';
+    writeFileSync(
+      join(tmp.path, 'roster.csv'),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+    );
+    const utf16 = runCli(workshopArgs(), { cwd: tmp.path });
+    assert.is(utf16.status, 0, utf16.stderr);
+    assert.ok(existsSync(join(tmp.path, 'out', 'ana-lopez')), "the attendee's repository is written");
+
+    writeFileSync(join(tmp.path, 'roster.csv'), Buffer.from('attendee\nBo\nAna López\n', 'latin1'));
+    const latin1 = runCli(workshopArgs('out2'), {
+      cwd: tmp.path,
+    });
+    assert.is(latin1.status, 2, latin1.stderr);
+    assert.is(
+      latin1.stderr,
+      'pipelines-oidc: --roster roster.csv: not UTF-8 text (byte 0xf3 on line 3); save it as UTF-8 (a spreadsheet\'s "CSV UTF-8")\n',
+    );
+    assert.not.ok(existsSync(join(tmp.path, 'out2')), 'nothing written');
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test.run();
