@@ -648,7 +648,11 @@ test("trust: statements for other principals are not judged as Bitbucket's", () 
       },
     ],
   });
-  assert.equal(trust(github), []);
+  // not Bitbucket's (no trust.aud, trust.workspace-wide…), but a way in besides Bitbucket's provider
+  assert.equal(
+    trust(github).map((f) => [f.id, f.severity]),
+    [['trust.principal', 'error']],
+  );
   const service = JSON.stringify({
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudformation.amazonaws.com' }, Action: 'sts:AssumeRole' }],

@@ -3,6 +3,7 @@ import type { RepositorySource } from './drift.js';
 import { readPipeline } from './pipeline-findings.js';
 import type { SchemaValidator } from './pipeline-schema.js';
 import { readPermissionsPolicy, readTrustPolicy } from './policy-findings.js';
+import type { TrustScope } from './principal-findings.js';
 import type { Hit } from './report.js';
 import { RULES, type Finding, type RuleChecks } from './rules.js';
 import type { SourceFile, UnreadFile } from './types.js';
@@ -41,8 +42,8 @@ export const pipelineFindings = (file: SourceFile, now: Date, schemaValidator?: 
   fileFindings('pipeline', file.file, readPipeline(file, now, schemaValidator));
 
 /** Findings of a role's trust policy: grammar, and whether it lets exactly the intended Bitbucket pipelines in. */
-export function trustFindings(file: SourceFile): Finding[] {
-  const policy = readTrustPolicy(file);
+export function trustFindings(file: SourceFile, scope: TrustScope = {}): Finding[] {
+  const policy = readTrustPolicy(file, scope);
   return fromTheTop([
     ...run('trustPolicy', file.file, policy),
     ...policy.bitbucket.flatMap((statement) => run('trustStatement', file.file, statement)),

@@ -21,6 +21,7 @@ import {
 } from './findings.js';
 import { withinNestingLimit } from './input-limits.js';
 import type { SchemaValidator } from './pipeline-schema.js';
+import { scopeOfPolicies, type TrustScope } from './principal-findings.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
 import type { Finding } from './rules.js';
@@ -29,6 +30,7 @@ import type { CheckInput } from './types.js';
 // what `apply` refuses is what `check` reports: it judges the same IAM files with the same findings
 export { permissionsFindings, trustFindings } from './findings.js';
 export type { SourceFile } from './types.js';
+export type { TrustScope } from './principal-findings.js';
 
 export interface CheckOptions {
   /** Atlassian's schema of bitbucket-pipelines.yml, compiled; without it the built-in structural checks stand in. */
@@ -97,10 +99,13 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
   const input = withinNestingLimit(given);
   const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
   const { model, expected } = options;
+  const scope: TrustScope = model
+    ? { account: model.values.account, workspace: model.values.workspace }
+    : scopeOfPolicies(input.trustPolicies.map((f) => json.get(f.file)));
   const findings: Finding[] = [
     ...input.unread.flatMap(unreadFindings),
     ...(input.pipeline ? pipelineFindings(input.pipeline, options.now, options.schemaValidator) : []),
-    ...input.trustPolicies.flatMap(trustFindings),
+    ...input.trustPolicies.flatMap((f) => trustFindings(f, scope)),
     ...input.permissionPolicies.flatMap(permissionsFindings),
     ...[...input.terraform, ...input.cloudformation].flatMap(infrastructureFindings),
     ...repositoryFindings({

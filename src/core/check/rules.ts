@@ -118,7 +118,7 @@ export const RULES = [
     id: 'trust.principal',
     severity: 'error',
     title:
-      'a principal besides the Bitbucket provider in an OIDC role\'s trust (`"*"` or `"AWS": "*"`: anyone can assume it; others a warning)',
+      'a trust policy lets in anyone (`"*"`, `"AWS": "*"`, Allow with `NotPrincipal`), another account, another identity provider than the workspace\'s Bitbucket one, or has a wildcard in a principal; another named principal in an OIDC role\'s trust is a warning',
     check: { trustPolicy: trustPrincipal },
     fixture: 'trust.principal',
   },
