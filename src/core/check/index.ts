@@ -11,7 +11,9 @@ import {
   subScope,
 } from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
+import { cloudFormationPolicies, terraformPolicies } from './iac-policies.js';
 import {
+  iacPolicyFindings,
   infrastructureFindings,
   permissionsFindings,
   pipelineFindings,
@@ -99,15 +101,29 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
   const input = withinNestingLimit(given);
   const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
   const { model, expected } = options;
+  const judged = new Set([...input.trustPolicies, ...input.permissionPolicies].map((f) => f.file));
+  const iacPolicies = (scope: TrustScope) => [
+    ...(input.terraformModules ?? []).flatMap((m) => terraformPolicies(m, scope, judged)),
+    ...input.cloudformation
+      .filter((f) => expected?.get(f.file) !== f.text)
+      .flatMap((f) => cloudFormationPolicies(f, scope)),
+  ];
+  // the account and workspace: the answers', else as the first Bitbucket provider in a trust policy names them
   const scope: TrustScope = model
     ? { account: model.values.account, workspace: model.values.workspace }
-    : scopeOfPolicies(input.trustPolicies.map((f) => json.get(f.file)));
+    : scopeOfPolicies([
+        ...input.trustPolicies.map((f) => json.get(f.file)),
+        ...iacPolicies({}).map((p) => parseJson(p.text)),
+      ]);
   const findings: Finding[] = [
     ...input.unread.flatMap(unreadFindings),
     ...(input.pipeline ? pipelineFindings(input.pipeline, options.now, options.schemaValidator) : []),
     ...input.trustPolicies.flatMap((f) => trustFindings(f, scope)),
     ...input.permissionPolicies.flatMap(permissionsFindings),
     ...[...input.terraform, ...input.cloudformation].flatMap(infrastructureFindings),
+    ...iacPolicies(scope)
+      .flatMap((p) => iacPolicyFindings(p, scope))
+      .sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0)),
     ...repositoryFindings({
       model,
       expected,
