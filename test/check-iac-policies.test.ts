@@ -226,5 +226,18 @@ Resources:
   );
 });
 
+test('Terraform that does not parse, or nests past the limit inside a string, is said, not a crash', async () => {
+  const r = await check({
+    'broken.tf': 'resource "aws_iam_role" "x" {\n  assume_role_policy = jsonencode({ a =\n}\n\u001b[31m {{{\n',
+    'deep.tf': `resource "aws_iam_role" "y" {\n  assume_role_policy = "\${${'['.repeat(5000)}${']'.repeat(5000)}}"\n}\n`,
+    'nested.tf': `resource "aws_iam_role" "z" {\n  assume_role_policy = "\${jsonencode(${'['.repeat(100)}${']'.repeat(100)})}"\n}\n`,
+  });
+  assert.equal(
+    found(r),
+    ['warning iac.unresolved broken.tf:?', 'warning iac.unresolved deep.tf:?', 'warning iac.unresolved nested.tf:2'],
+    show(r),
+  );
+});
+
 test.after(() => tmp.cleanup());
 test.run();

@@ -61,7 +61,7 @@ export const permissionsFindings = (file: SourceFile): Finding[] =>
  */
 export function iacPolicyFindings(policy: IacPolicy, scope: TrustScope): Finding[] {
   const unresolved = run('iacPolicy', policy.file, policy);
-  if (policy.unresolved.length && !isJson(policy.text)) return unresolved;
+  if ((policy.unresolved.length || policy.unparsed !== undefined) && !isJson(policy.text)) return unresolved;
   const source = { file: policy.file, text: policy.text };
   const judged = (policy.kind === 'trust' ? trustFindings(source, scope) : permissionsFindings(source))
     .filter((f) => !policy.unresolved.some((u) => f.message.includes(u)))

@@ -24,6 +24,8 @@ export interface IacPolicy {
   text: string;
   /** The source of each part left unresolved; its text stands in the document as `${source}`. */
   unresolved: string[];
+  /** Why the file could not be parsed at all (then nothing of it is judged). */
+  unparsed?: string;
 }
 
 const POLICY_RESOURCES: Record<string, Array<[string, 'trust' | 'permissions']>> = {
@@ -136,7 +138,7 @@ export function terraformPolicies(
   const unparsed = module.files.flatMap((f): IacPolicy[] =>
     f.error === undefined
       ? []
-      : [{ file: f.file, label: f.file, kind: 'permissions', text: '', unresolved: [`the file (${f.error})`] }],
+      : [{ file: f.file, label: f.file, kind: 'permissions', text: '', unresolved: [], unparsed: f.error }],
   );
   const all = module.files.filter((f): f is SourceFile & { hcl: Record<string, unknown> } => f.hcl !== undefined);
   const variables = new Map<string, unknown>();
@@ -331,6 +333,14 @@ const quote = (s: string) => JSON.stringify(s);
 
 /** `iac.unresolved`: a policy (or a part of it) written as an expression `check` cannot evaluate. */
 export function unresolvedPolicy(p: IacPolicy): Hit[] {
+  if (p.unparsed !== undefined)
+    return [
+      hit(
+        undefined,
+        `not parsed as HCL (${p.unparsed}), so the IAM policies it defines are not checked`,
+        'Fix the syntax (terraform validate shows where); then check judges its policies.',
+      ),
+    ];
   if (!p.unresolved.length) return [];
   const parts = [...new Set(p.unresolved)];
   return [
