@@ -239,5 +239,19 @@ test('Terraform that does not parse, or nests past the limit inside a string, is
   );
 });
 
+test('locals that double each other, referenced many times, stay small: unresolved past a bound', async () => {
+  const doubling = Array.from({ length: 60 }, (_, i) =>
+    i === 0 ? '  a0 = "xxxxxxxxxx"' : `  a${i} = "\${local.a${i - 1}}\${local.a${i - 1}}"`,
+  );
+  const r = await check({
+    'main.tf': `locals {\n${doubling.join('\n')}\n}\nresource "aws_iam_role_policy" "p" {\n  role = "r"\n  policy = jsonencode([${Array(20000).fill('local.a13').join(',')}])\n}\nresource "aws_iam_policy" "q" {\n  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = local.a59 }] })\n}\n`,
+  });
+  assert.equal(found(r), ['warning iac.unresolved main.tf:65', 'warning iac.unresolved main.tf:68'], show(r));
+  assert.ok(
+    r.findings.every((f) => f.message.length < 400),
+    show(r),
+  );
+});
+
 test.after(() => tmp.cleanup());
 test.run();

@@ -21,6 +21,9 @@ export interface Evaluated {
 
 class Unsupported extends Error {}
 
+/** What references may bring into one value, in characters: far more than any IAM policy holds. */
+const MAX_REFERENCED = 1_000_000;
+
 const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const NUMBER = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
@@ -32,6 +35,8 @@ class Reader {
     readonly src: string,
     readonly resolve: Resolver,
     readonly unresolved: string[],
+    /** Characters references may still bring in: a few references must not build gigabytes. */
+    readonly budget: { left: number },
   ) {}
 
   skip(): boolean {
@@ -104,7 +109,10 @@ class Reader {
       } else break;
     }
     const value = this.resolve(path);
-    return value === undefined ? this.leave(start) : value;
+    if (value === undefined) return this.leave(start);
+    this.budget.left -= typeof value === 'string' ? value.length : JSON.stringify(value).length;
+    if (this.budget.left < 0) throw new Unsupported('too large');
+    return value;
   }
 
   /** The source from `start` to here, as an unresolved part. */
@@ -205,9 +213,10 @@ class Reader {
 /** Evaluates a value from hcl2json's output: strings are templates, lists and objects are walked. */
 export function evaluateHcl(value: unknown, resolve: Resolver): Evaluated {
   const unresolved: string[] = [];
+  const budget = { left: MAX_REFERENCED };
   const walk = (v: unknown): HclValue => {
     if (typeof v === 'string') {
-      const reader = new Reader(v, resolve, unresolved);
+      const reader = new Reader(v, resolve, unresolved, budget);
       try {
         return reader.template('decoded');
       } catch (e) {

@@ -76,6 +76,9 @@ function lineOf(text: string, header: string, attribute?: string): number | unde
 }
 const quoted = (...labels: string[]) => labels.map((l) => `"${escapeRe(l)}"`).join('\\s+');
 
+/** A value larger than any policy IAM accepts (10,240 characters) by far is not built. */
+const MAX_VALUE = 100_000;
+
 const list = (v: HclValue): HclValue[] => (Array.isArray(v) ? v : [v]);
 
 /** A `data "aws_iam_policy_document"` block as the policy JSON the provider renders. */
@@ -153,23 +156,28 @@ export function terraformPolicies(
   );
   const providers = new Map(all.flatMap((f) => blocks(f.hcl, 'resource', 'aws_iam_openid_connect_provider')));
 
+  // each reference is evaluated once (locals that double each other stay linear); one that leads back to
+  // itself, or grows past what a policy can hold, is left unresolved
+  const resolved = new Map<string, HclValue | undefined>();
   const resolving = new Set<string>();
   const resolve: Resolver = (path) => {
     const [root, a, b, c] = path;
-    const key = path.join('.');
-    // a reference that leads back to itself is left unresolved
-    if (resolving.has(key)) return undefined;
-    resolving.add(key);
-    try {
-      const value = lookup(root, a, b, c);
-      return value === undefined ? undefined : index(value, path.slice(root === 'var' || root === 'local' ? 2 : 4));
-    } finally {
-      resolving.delete(key);
+    const target = (root === 'var' || root === 'local' ? path.slice(0, 2) : path.slice(0, 4)).join('.');
+    if (resolving.has(target)) return undefined;
+    if (!resolved.has(target)) {
+      resolving.add(target);
+      try {
+        resolved.set(target, lookup(root, a, b, c));
+      } finally {
+        resolving.delete(target);
+      }
     }
+    const value = resolved.get(target);
+    return value === undefined ? undefined : index(value, path.slice(root === 'var' || root === 'local' ? 2 : 4));
   };
   const plain = (v: unknown) => {
     const e = evaluateHcl(v, resolve);
-    return e.unresolved.length ? undefined : e.value;
+    return e.unresolved.length || JSON.stringify(e.value).length > MAX_VALUE ? undefined : e.value;
   };
   const lookup = (root?: string, a?: string, b?: string, c?: string): HclValue | undefined => {
     if (root === 'var' && a !== undefined && variables.has(a)) return plain(variables.get(a));
@@ -180,9 +188,8 @@ export function terraformPolicies(
     if (root === 'data' && a === 'aws_iam_policy_document' && b && /^(minified_)?json$/.test(c ?? '')) {
       const doc = documents.get(b);
       if (!doc) return undefined;
-      const e: string[] = [];
-      const text = JSON.stringify(documentOf(doc.b, (v) => evaluateHcl(v, resolve).value, e));
-      return text;
+      // its unresolved parts are reported at the block itself
+      return JSON.stringify(documentOf(doc.b, (v) => evaluateHcl(v, resolve).value, []));
     }
     if (root === 'aws_iam_openid_connect_provider' && b === 'arn' && a !== undefined) {
       const url = providers.get(a) && plain(providers.get(a)!['url']);
@@ -342,7 +349,7 @@ export function unresolvedPolicy(p: IacPolicy): Hit[] {
       ),
     ];
   if (!p.unresolved.length) return [];
-  const parts = [...new Set(p.unresolved)];
+  const parts = [...new Set(p.unresolved.map((u) => (u.length > 120 ? `${u.slice(0, 119)}…` : u)))];
   return [
     hit(
       p.line,
