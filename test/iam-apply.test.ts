@@ -385,6 +385,27 @@ test('a repository not ready is refused with exit 2 before any call', async () =
   assert.equal(iam.calls, []);
 });
 
+test('a trust policy that lets anyone in is refused by apply and doctor with exit 2 before any call', async () => {
+  const open = join(tmp.path, 'open-trust');
+  assert.is(
+    runNew(['open-trust', '--answers', EXAMPLE_ANSWERS_FILE, '--dir', open, '--yes', '--no-git'], tmp.path).status,
+    0,
+  );
+  writeFileSync(
+    join(open, 'iam/trust-policy.json'),
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }],
+    }),
+  );
+  for (const command of ['apply', 'doctor'])
+    assertOneLineError(await cli([command, 'open-trust', ...(command === 'apply' ? ['--yes'] : [])]), 2, [
+      `${command}: iam/trust-policy.json: trust.principal:`,
+      '{"AWS": "*"} lets anyone assume the role',
+    ]);
+  assert.equal(iam.calls, []);
+});
+
 test('without IaC, the next steps name apply for the new repository, and that command works as printed', async () => {
   const made = runNew(
     ['plain', '--answers', EXAMPLE_ANSWERS_FILE, '--iac', 'none', '--yes', '--no-git', '--json'],

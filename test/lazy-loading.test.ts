@@ -2,7 +2,7 @@
  * Heavy dependencies load only for the commands that use them: the AWS SDK (≈ 0.1 s) for apply and
  * doctor, never for new, check or gallery, and help (rendered from the command table) loads none.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -49,6 +49,18 @@ test('new, check, gallery and run load no AWS SDK', () => {
   ]) {
     assert.equal(sdk(loaded(args)), [], args[0]);
   }
+});
+
+test('check loads the HCL parser only for Terraform with IAM policies that new did not render', () => {
+  const hcl = (modules: string[]) => modules.some((m) => m.startsWith('@cdktf/hcl2json/'));
+  assert.is(hcl(loaded(['check', repo])), false, 'a generated repository');
+  const handWritten = join(tmp.path, 'hand-written');
+  mkdirSync(handWritten, { recursive: true });
+  writeFileSync(
+    join(handWritten, 'main.tf'),
+    'resource "aws_iam_role_policy" "p" {\n  role = "r"\n  policy = jsonencode({})\n}\n',
+  );
+  assert.is(hcl(loaded(['check', handWritten])), true, 'a hand-written IAM policy');
 });
 
 test('help loads no dependency at all, not even for apply', () => {

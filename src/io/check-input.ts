@@ -10,6 +10,7 @@ import { toolVersion } from '../paths.js';
 import { renderRepository, type TemplateLookup } from '../render/files.js';
 import { READ_LIMIT, readBounded, TooLargeError } from './bounded-read.js';
 import { openIfGenerated } from './repository.js';
+import { readTerraformModules } from './terraform-modules.js';
 
 export type { CheckInput };
 
@@ -130,7 +131,23 @@ export async function readCheckTarget(
   cwd: string,
   dir: string,
   templates: () => Promise<TemplateLookup>,
-  { gallery, within = resolve(cwd, dir) }: { gallery?: string; within?: string } = {},
+  options: { gallery?: string; within?: string } = {},
+): Promise<CheckTarget> {
+  const target = await readTarget(cwd, dir, templates, options);
+  // Terraform's policies are evaluated too: its folders parsed, unless rendered as the answers give them
+  target.input.terraformModules = await readTerraformModules(
+    resolve(cwd, dir),
+    target.input.terraform,
+    target.expected,
+  );
+  return target;
+}
+
+async function readTarget(
+  cwd: string,
+  dir: string,
+  templates: () => Promise<TemplateLookup>,
+  { gallery, within = resolve(cwd, dir) }: { gallery?: string; within?: string },
 ): Promise<CheckTarget> {
   const repo = openIfGenerated({ cwd, dir, ...(gallery === undefined ? {} : { gallery }), galleryWithin: within });
   const input = readCheckInput(resolve(cwd, dir));

@@ -66,13 +66,17 @@ function decide(simulation: Simulation): Outcome {
   return { decision: runUnsafeSimulation(simulation, {}), simulation };
 }
 
-/** An STS call on the role, decided by its trust policy alone (the callers here have no identity policies). */
+/**
+ * An STS call on the role, decided by its trust policy (and, for a caller of another account, which
+ * needs its own account's leave too, by `callerPolicy`; the callers here have none otherwise).
+ */
 export function callOnRole(
   trust: ValidatedPolicy<{ name: string }>,
   role: RoleRef,
   principal: string,
   action: string,
   context: Record<string, string | string[]> = {},
+  callerPolicy?: ValidatedPolicy<{ name: string }>,
 ) {
   return decide({
     request: {
@@ -81,7 +85,7 @@ export function callOnRole(
       resource: { resource: role.arn, accountId: role.account },
       contextVariables: context,
     },
-    identityPolicies: [],
+    identityPolicies: callerPolicy ? [{ name: 'caller-policy', policy: callerPolicy }] : [],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: trust,

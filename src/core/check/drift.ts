@@ -40,7 +40,7 @@ const tag = (name: string, fn: string, kind: 'scalar' | 'seq'): Tags[number] =>
     resolve: (node: unknown) => ({ [fn]: kind === 'seq' ? (node as YAMLSeq).toJSON() : (node as Scalar | string) }),
   }) as unknown as Tags[number];
 
-const CFN_TAGS = [
+export const CFN_TAGS = [
   tag('Ref', 'Ref', 'scalar'),
   tag('Sub', 'Fn::Sub', 'scalar'),
   tag('GetAtt', 'Fn::GetAtt', 'scalar'),
@@ -53,7 +53,7 @@ type Cfn = {
 };
 
 /** Resolves Ref/Sub against parameter defaults and pseudo parameters; other functions stay as they are. */
-function resolveCfn(v: unknown, refs: Record<string, string>): unknown {
+export function resolveCfn(v: unknown, refs: Record<string, string>): unknown {
   if (Array.isArray(v)) return v.map((x) => resolveCfn(x, refs));
   if (!v || typeof v !== 'object') return v;
   const o = v as Record<string, unknown>;

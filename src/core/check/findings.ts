@@ -1,8 +1,10 @@
 /** Running the rule table: each file through the rules that read its kind, then the repository as a whole. */
 import type { RepositorySource } from './drift.js';
+import type { IacPolicy } from './iac-policies.js';
 import { readPipeline } from './pipeline-findings.js';
 import type { SchemaValidator } from './pipeline-schema.js';
 import { readPermissionsPolicy, readTrustPolicy } from './policy-findings.js';
+import type { TrustScope } from './principal-findings.js';
 import type { Hit } from './report.js';
 import { RULES, type Finding, type RuleChecks } from './rules.js';
 import type { SourceFile, UnreadFile } from './types.js';
@@ -41,8 +43,8 @@ export const pipelineFindings = (file: SourceFile, now: Date, schemaValidator?: 
   fileFindings('pipeline', file.file, readPipeline(file, now, schemaValidator));
 
 /** Findings of a role's trust policy: grammar, and whether it lets exactly the intended Bitbucket pipelines in. */
-export function trustFindings(file: SourceFile): Finding[] {
-  const policy = readTrustPolicy(file);
+export function trustFindings(file: SourceFile, scope: TrustScope = {}): Finding[] {
+  const policy = readTrustPolicy(file, scope);
   return fromTheTop([
     ...run('trustPolicy', file.file, policy),
     ...policy.bitbucket.flatMap((statement) => run('trustStatement', file.file, statement)),
@@ -52,6 +54,33 @@ export function trustFindings(file: SourceFile): Finding[] {
 /** Findings of a role's permissions (identity) policy: grammar and broad grants. */
 export const permissionsFindings = (file: SourceFile): Finding[] =>
   fileFindings('permissionsPolicy', file.file, readPermissionsPolicy(file));
+
+/**
+ * Findings of an IAM policy written in Terraform or CloudFormation: the rules of the JSON files, at the
+ * line where it is written. A finding about a part left unresolved is dropped (that part is `iac.unresolved`).
+ */
+export function iacPolicyFindings(policy: IacPolicy, scope: TrustScope): Finding[] {
+  const unresolved = run('iacPolicy', policy.file, policy);
+  if ((policy.unresolved.length || policy.unparsed !== undefined) && !isJson(policy.text)) return unresolved;
+  const source = { file: policy.file, text: policy.text };
+  const judged = (policy.kind === 'trust' ? trustFindings(source, scope) : permissionsFindings(source))
+    .filter((f) => !policy.unresolved.some((u) => f.message.includes(u)))
+    .map((f) => ({
+      ...f,
+      ...(policy.line === undefined ? {} : { line: policy.line }),
+      message: `${policy.label}: ${f.message}`,
+    }));
+  return fromTheTop([...unresolved, ...judged]);
+}
+
+const isJson = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Findings of a Terraform or CloudFormation file. */
 export const infrastructureFindings = (file: SourceFile): Finding[] => fileFindings('infrastructure', file.file, file);

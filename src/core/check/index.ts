@@ -11,7 +11,9 @@ import {
   subScope,
 } from '../bitbucket.js';
 import type { RepoModel } from '../model.js';
+import { cloudFormationPolicies, terraformPolicies } from './iac-policies.js';
 import {
+  iacPolicyFindings,
   infrastructureFindings,
   permissionsFindings,
   pipelineFindings,
@@ -21,6 +23,7 @@ import {
 } from './findings.js';
 import { withinNestingLimit } from './input-limits.js';
 import type { SchemaValidator } from './pipeline-schema.js';
+import { scopeOfPolicies, type TrustScope } from './principal-findings.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
 import type { Finding } from './rules.js';
@@ -29,6 +32,7 @@ import type { CheckInput } from './types.js';
 // what `apply` refuses is what `check` reports: it judges the same IAM files with the same findings
 export { permissionsFindings, trustFindings } from './findings.js';
 export type { SourceFile } from './types.js';
+export type { TrustScope } from './principal-findings.js';
 
 export interface CheckOptions {
   /** Atlassian's schema of bitbucket-pipelines.yml, compiled; without it the built-in structural checks stand in. */
@@ -97,12 +101,29 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
   const input = withinNestingLimit(given);
   const json = new Map([...input.trustPolicies, ...input.permissionPolicies].map((f) => [f.file, parseJson(f.text)]));
   const { model, expected } = options;
+  const judged = new Set([...input.trustPolicies, ...input.permissionPolicies].map((f) => f.file));
+  const iacPolicies = (scope: TrustScope) => [
+    ...(input.terraformModules ?? []).flatMap((m) => terraformPolicies(m, scope, judged)),
+    ...input.cloudformation
+      .filter((f) => expected?.get(f.file) !== f.text)
+      .flatMap((f) => cloudFormationPolicies(f, scope)),
+  ];
+  // the account and workspace: the answers', else as the first Bitbucket provider in a trust policy names them
+  const scope: TrustScope = model
+    ? { account: model.values.account, workspace: model.values.workspace }
+    : scopeOfPolicies([
+        ...input.trustPolicies.map((f) => json.get(f.file)),
+        ...iacPolicies({}).map((p) => parseJson(p.text)),
+      ]);
   const findings: Finding[] = [
     ...input.unread.flatMap(unreadFindings),
     ...(input.pipeline ? pipelineFindings(input.pipeline, options.now, options.schemaValidator) : []),
-    ...input.trustPolicies.flatMap(trustFindings),
+    ...input.trustPolicies.flatMap((f) => trustFindings(f, scope)),
     ...input.permissionPolicies.flatMap(permissionsFindings),
     ...[...input.terraform, ...input.cloudformation].flatMap(infrastructureFindings),
+    ...iacPolicies(scope)
+      .flatMap((p) => iacPolicyFindings(p, scope))
+      .sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0)),
     ...repositoryFindings({
       model,
       expected,

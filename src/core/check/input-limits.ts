@@ -41,6 +41,14 @@ export function withinNestingLimit(input: CheckInput): CheckInput {
     permissionPolicies: input.permissionPolicies.filter(keep),
     terraform: input.terraform.filter(keep),
     cloudformation: input.cloudformation.filter(keep),
+    ...(input.terraformModules
+      ? {
+          terraformModules: input.terraformModules.map((m) => ({
+            ...m,
+            files: m.files.filter((f) => nestingDepth(f.text) <= MAX_NESTING),
+          })),
+        }
+      : {}),
     unread: [...input.unread, ...tooDeep],
   };
 }

@@ -21,6 +21,7 @@ import { isObject } from '../json.js';
 import { wildcardMatch } from '../wildcard.js';
 import { actionsOf } from './iam-actions.js';
 import { readPolicy, type ConditionEntry, type PolicyStatement } from './policy-grammar.js';
+import { openPrincipals, type TrustScope } from './principal-findings.js';
 import { hit, type Hit } from './report.js';
 import type { Severity, SourceFile } from './types.js';
 
@@ -160,6 +161,8 @@ export interface PolicySource {
 
 export interface TrustPolicySource extends PolicySource {
   bitbucket: BitbucketStatement[];
+  /** The repository's account and workspace, as far as known. */
+  scope: TrustScope;
 }
 
 /** A statement's hits carry its label (`Statement[1]: …`). */
@@ -188,11 +191,11 @@ const validPrincipalHostPath = (f: string) => {
 };
 
 /** A role's trust policy: grammar, statements, and those that let Bitbucket pipelines in. */
-export function readTrustPolicy(file: SourceFile): TrustPolicySource {
+export function readTrustPolicy(file: SourceFile, scope: TrustScope = {}): TrustPolicySource {
   const { problems, statements } = readPolicy(file.text, 'trust');
   const bitbucket = statements.flatMap((s): BitbucketStatement[] => {
     if (s.effect !== 'Allow' || !allows(s, 'sts:AssumeRoleWithWebIdentity')) return [];
-    const federated = isObject(s.principal) ? list(s.principal['Federated']) : [];
+    const federated = isObject(s.principal) && !s.notPrincipal ? list(s.principal['Federated']) : [];
     // statements for other providers (GitHub, …) or AWS principals are not this tool's business
     const forBitbucket =
       federated.some((f) => /bitbucket/i.test(f)) || s.conditions.some((c) => /bitbucket/i.test(c.key));
@@ -207,7 +210,7 @@ export function readTrustPolicy(file: SourceFile): TrustPolicySource {
     const keys = s.conditions.filter((c) => /bitbucket/i.test(splitKey(c.key).issuer));
     return [{ statement: s, principals, principalWorkspaces, keys }];
   });
-  return { problems, statements, bitbucket };
+  return { problems, statements, bitbucket, scope };
 }
 
 /** A role's permissions (identity) policy: grammar and statements. */
@@ -457,37 +460,10 @@ export function broadManagedPolicies(file: SourceFile): Hit[] {
   return hits;
 }
 
-/** Each principal of a statement as `type value` (`AWS *`, `Service ec2.amazonaws.com`); `*` alone is everyone. */
-const principalsOf = (principal: unknown): Array<{ type: string; value: string }> =>
-  principal === '*'
-    ? [{ type: '*', value: '*' }]
-    : isObject(principal)
-      ? Object.entries(principal).flatMap(([type, v]) => list(v).map((value) => ({ type, value })))
-      : [];
-
 /**
- * `trust.principal`: the trust policy of a role Bitbucket's pipelines assume lets in only Bitbucket's
- * provider; anyone else is a way in that the OIDC conditions do not guard (`*` or `"AWS": "*"`: anyone at all).
+ * `trust.principal`: any way into the role besides this workspace's Bitbucket pipelines. Anyone, any
+ * account, any identity provider is an error in every trust policy; a named principal beside Bitbucket's
+ * provider (a role, a service) is a warning in an OIDC role's trust.
  */
-export function trustPrincipal(policy: TrustPolicySource): Hit[] {
-  if (!policy.bitbucket.length) return [];
-  return policy.statements
-    .filter((s) => s.effect === 'Allow')
-    .flatMap((s) =>
-      principalsOf(s.principal)
-        .filter(({ type, value }) => !(type === 'Federated' && /bitbucket/i.test(value)))
-        .map(({ type, value }) => {
-          const anyone = value === '*' && (type === '*' || type === 'AWS');
-          return hit(
-            s.lineOf('Principal'),
-            anyone
-              ? `${s.label}: the principal ${type === '*' ? '"*"' : '{"AWS": "*"}'} lets anyone assume the role, from any AWS account, with no token at all`
-              : `${s.label}: the principal ${type} ${quote(value)} can assume the role besides Bitbucket's pipelines, without their token`,
-            'Trust only Bitbucket\'s provider: "Principal": {"Federated": "arn:aws:iam::<account>:oidc-provider/' +
-              ISSUER_FORM +
-              '"}; give anyone else a role of their own.',
-            anyone ? 'error' : 'warning',
-          );
-        }),
-    );
-}
+export const trustPrincipal = (policy: TrustPolicySource): Hit[] =>
+  openPrincipals(policy.statements, policy.scope, policy.bitbucket.length > 0);

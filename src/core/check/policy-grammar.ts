@@ -29,7 +29,9 @@ export interface PolicyStatement {
   notAction: boolean;
   resources: string[];
   notResource: boolean;
+  /** The Principal's value, or NotPrincipal's when `notPrincipal`. */
   principal: unknown;
+  notPrincipal: boolean;
   conditions: ConditionEntry[];
   /** Line of an element of the statement (its key), or of the statement. */
   lineOf: (element: string) => number | undefined;
@@ -303,6 +305,7 @@ export function readPolicy(text: string, kind: PolicyKind): { problems: Hit[]; s
       resources: strings(s[resourceKey]),
       notResource: resourceKey === 'NotResource' && 'NotResource' in s,
       principal: s[principalKey],
+      notPrincipal: principalKey === 'NotPrincipal' && 'NotPrincipal' in s,
       conditions,
       lineOf: (element) => (element in s ? at(element) : at()),
     });

@@ -5,6 +5,7 @@
  */
 import { anyBranch } from './branch-findings.js';
 import { iacDrift, type RepositorySource } from './drift.js';
+import { unresolvedPolicy, type IacPolicy } from './iac-policies.js';
 import { symlinkFile, unreadFile } from './input-limits.js';
 import { missingPermission } from './permission-findings.js';
 import { missingFiles } from './missing-files.js';
@@ -35,6 +36,8 @@ export interface RuleChecks {
   /** Each statement of a trust policy that lets Bitbucket's tokens in. */
   trustStatement?: (statement: BitbucketStatement) => Hit[];
   permissionsPolicy?: (policy: PolicySource) => Hit[];
+  /** An IAM policy written in Terraform or CloudFormation. */
+  iacPolicy?: (policy: IacPolicy) => Hit[];
   /** Terraform and CloudFormation files. */
   infrastructure?: (file: SourceFile) => Hit[];
   repository?: (repo: RepositorySource) => FileHit[];
@@ -118,7 +121,7 @@ export const RULES = [
     id: 'trust.principal',
     severity: 'error',
     title:
-      'a principal besides the Bitbucket provider in an OIDC role\'s trust (`"*"` or `"AWS": "*"`: anyone can assume it; others a warning)',
+      'a trust policy lets in anyone (`"*"`, `"AWS": "*"`, Allow with `NotPrincipal`), another account, another identity provider than the workspace\'s Bitbucket one, or has a wildcard in a principal; another named principal in an OIDC role\'s trust is a warning',
     check: { trustPolicy: trustPrincipal },
     fixture: 'trust.principal',
   },
@@ -179,6 +182,14 @@ export const RULES = [
       'a step runs an AWS CLI command (`aws s3 sync`, `aws cloudformation deploy`, …) whose IAM actions the inline policy of the role it assumes does not allow',
     check: { repository: missingPermission },
     fixture: 'policy.missing-permission',
+  },
+  {
+    id: 'iac.unresolved',
+    severity: 'warning',
+    title:
+      'a policy in Terraform or CloudFormation depends on what check cannot evaluate (a variable without default, `file()`, a `!Ref` without Default, a resource attribute): that part is not checked',
+    check: { iacPolicy: unresolvedPolicy },
+    fixture: 'iac.unresolved',
   },
   {
     id: 'iac.drift',

@@ -41,7 +41,16 @@ export interface CheckInput {
   permissionPolicies: SourceFile[];
   terraform: SourceFile[];
   cloudformation: SourceFile[];
+  /** Terraform's folders whose IAM policies check evaluates, parsed (a folder as `new` renders it is not: its policies are the JSON files'). */
+  terraformModules?: TerraformModule[];
   /** Files the manifest records as generated that are not there (a generated repository only). */
   missing?: string[];
   unread: UnreadFile[];
+}
+
+/** Terraform's files of one folder (a module), each as hcl2json gives it, and its terraform.tfvars. */
+export interface TerraformModule {
+  /** `hcl` as hcl2json gives it, or `error` when it could not parse the file. */
+  files: Array<SourceFile & { hcl?: Record<string, unknown>; error?: string }>;
+  tfvars?: Record<string, unknown>;
 }

@@ -3,7 +3,7 @@
  * files give the documents, since those files are what the user reviewed and may have edited.
  */
 import { audience, ENVIRONMENT_UUID_PLACEHOLDER, issuerUrl, providerArn, REPO_UUID_PLACEHOLDER } from '../bitbucket.js';
-import { permissionsFindings, trustFindings, type SourceFile } from '../check/index.js';
+import { permissionsFindings, trustFindings, type SourceFile, type TrustScope } from '../check/index.js';
 import { resolveParams } from '../params.js';
 import type { RepoModel } from '../model.js';
 import { UsageError } from '../../errors.js';
@@ -46,8 +46,8 @@ function readPolicy(
  * The same errors `check` reports would become live IAM: a role any repository of the workspace may
  * assume, an audience IAM never sees. Those files are refused, not applied.
  */
-function assertSafe(trust: SourceFile, permissions: SourceFile, command: string): void {
-  const findings = [...trustFindings(trust), ...permissionsFindings(permissions)];
+function assertSafe(trust: SourceFile, permissions: SourceFile, scope: TrustScope, command: string): void {
+  const findings = [...trustFindings(trust, scope), ...permissionsFindings(permissions)];
   const error = findings.find((f) => f.severity === 'error');
   if (error)
     throw new UsageError(
@@ -67,6 +67,7 @@ export function desiredState(
     assertSafe(
       { file: role.trustFile, text: trust.text },
       { file: role.permissionsFile, text: inline.text },
+      { account: values.account, workspace: values.workspace },
       options.command,
     );
     if (compact(trust.doc).length > TRUST_POLICY_LIMIT) {

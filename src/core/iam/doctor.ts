@@ -2,7 +2,8 @@
  * `doctor`: the live account against the repository, one check per fact, each failed one with the
  * command that fixes it. Pure: the observed state comes in, already read.
  */
-import { hostPathOf } from '../bitbucket.js';
+import { hostPathOf, workspaceOfIssuer } from '../bitbucket.js';
+import { openTo } from '../check/principal-findings.js';
 import { managedPolicyBreadth, samePolicy } from '../iam-policy.js';
 import type { DesiredState, ObservedState } from './types.js';
 
@@ -22,6 +23,7 @@ export function doctorChecks(desired: DesiredState, observed: ObservedState): Do
     checks.push({ id, ok, detail, fix: ok ? null : fix });
 
   const account = observed.caller.account;
+  const scope = { account: desired.account, workspace: workspaceOfIssuer(hostPathOf(desired.provider.url)) };
   add(
     'credentials.account',
     account === desired.account,
@@ -56,10 +58,13 @@ export function doctorChecks(desired: DesiredState, observed: ObservedState): Do
     add(id('exists'), Boolean(live), live ? live.arn : `no role ${role.name}`, APPLY);
     if (!live) continue;
     const trustSame = samePolicy(live.trustPolicy, role.trustPolicy);
+    const opened = trustSame ? [] : openTo(live.trustPolicy, scope);
     add(
       id('trust'),
       trustSame,
-      trustSame ? `trust policy equals ${role.trustFile}` : `trust policy differs from ${role.trustFile}`,
+      trustSame
+        ? `trust policy equals ${role.trustFile}`
+        : `trust policy differs from ${role.trustFile}${opened.length ? `, and lets in more than Bitbucket's pipelines: ${opened.join('; ')}` : ''}`,
       `${APPLY} (shows the difference and asks before replacing it)`,
     );
     const policySame = live.permissions !== undefined && samePolicy(live.permissions, role.permissions);

@@ -1,0 +1,257 @@
+/**
+ * Policies written in hand-written Terraform and CloudFormation are judged by the rules of `iam/*.json`,
+ * at the file and line where they are written: jsonencode, heredocs, `aws_iam_policy_document` blocks,
+ * variables with a default or a value in terraform.tfvars, CloudFormation parameters with a Default. What
+ * check cannot resolve is `iac.unresolved`, never a silent pass. `check` runs as the command does
+ * (hcl2json parses the Terraform).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runChecks, type CheckReport } from '../src/core/check/index.ts';
+import { readCheckTarget } from '../src/io/check-input.ts';
+import { loadTemplates } from '../src/io/templates.ts';
+import { tempDir } from './support/fixtures.ts';
+
+const tmp = tempDir('pipelines-oidc-iac-');
+let count = 0;
+
+/** `check` on a repository of these files. */
+async function check(files: Record<string, string>): Promise<CheckReport> {
+  const dir = join(tmp.path, `repo-${++count}`);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  const { input, model, expected } = await readCheckTarget(tmp.path, dir, loadTemplates);
+  return runChecks(input, {
+    now: new Date('2026-01-01T00:00:00Z'),
+    ...(model ? { model } : {}),
+    ...(expected ? { expected } : {}),
+  });
+}
+
+const found = (r: CheckReport) => r.findings.map((f) => `${f.severity} ${f.id} ${f.file}:${f.line ?? '?'}`).sort();
+const show = (r: CheckReport) =>
+  r.findings.map((f) => `  ${f.severity} ${f.id} ${f.file}:${f.line} ${f.message}`).join('\n');
+
+const OPEN_ROLE_TF = `resource "aws_iam_role" "open" {
+  name = "open"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "admin" {
+  role = aws_iam_role.open.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
+  })
+}
+`;
+
+test('Terraform: a jsonencode trust policy open to anyone and an inline policy granting everything are errors at their lines', async () => {
+  const r = await check({ 'infra/main.tf': OPEN_ROLE_TF });
+  assert.equal(found(r), ['error policy.broad infra/main.tf:15', 'error trust.principal infra/main.tf:3'], show(r));
+  assert.match(r.findings.find((f) => f.id === 'trust.principal')!.message, /^aws_iam_role\.open assume_role_policy: /);
+  assert.is(r.ok, false);
+});
+
+test('Terraform: a heredoc policy, interpolations resolved from a default and from terraform.tfvars', async () => {
+  const r = await check({
+    'main.tf': `variable "who" {
+  default = "arn:aws:iam::123456789012:role/ci"
+}
+variable "actions" {}
+
+resource "aws_iam_role" "heredoc" {
+  name               = "h"
+  assume_role_policy = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow", "Principal": {"AWS": "\${var.who}"}, "Action": "sts:AssumeRole"}]
+}
+EOT
+}
+
+resource "aws_iam_policy" "wide" {
+  policy = <<-EOT
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "\${var.actions}", "Resource": "*"}]}
+  EOT
+}
+`,
+    'terraform.tfvars': 'who = "*"\nactions = "s3:*"\n',
+  });
+  assert.equal(found(r), ['error policy.broad main.tf:17', 'error trust.principal main.tf:8'], show(r));
+});
+
+test('Terraform: aws_iam_policy_document blocks (principals, conditions) referenced by a role are judged where written', async () => {
+  const r = await check({
+    'main.tf': `data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::123456789012:role/ci"]
+    }
+    principals {
+      type        = "Federated"
+      identifiers = ["accounts.google.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "accounts.google.com:aud"
+      values   = ["anything"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "everyone" {
+  statement {
+    not_principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::123456789012:role/admin"]
+    }
+    actions = ["sts:AssumeRole"]
+  }
+}
+
+resource "aws_iam_role" "doc" {
+  name               = "d"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+`,
+  });
+  assert.equal(found(r), ['error trust.principal main.tf:1', 'error trust.principal main.tf:20'], show(r));
+});
+
+test('Terraform: what check cannot resolve is iac.unresolved; what it resolves is still judged', async () => {
+  const r = await check({
+    'main.tf': `variable "principal" {}
+
+resource "aws_iam_role" "partly" {
+  name = "p"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Principal = { AWS = var.principal }, Action = "sts:AssumeRole" },
+      { Effect = "Allow", Principal = "*", Action = "sts:AssumeRole" },
+    ]
+  })
+}
+
+resource "aws_iam_role_policy" "from_file" {
+  role   = "p"
+  policy = file("\${path.module}/elsewhere/policy.json")
+}
+
+resource "aws_iam_role_policy" "computed" {
+  role   = "p"
+  policy = var.principal == "" ? "{}" : "{}"
+}
+`,
+  });
+  assert.equal(
+    found(r),
+    [
+      'error trust.principal main.tf:5',
+      'warning iac.unresolved main.tf:16',
+      'warning iac.unresolved main.tf:21',
+      'warning iac.unresolved main.tf:5',
+    ],
+    show(r),
+  );
+});
+
+test('CloudFormation: AssumeRolePolicyDocument, Policies and a managed policy, with parameters', async () => {
+  const r = await check({
+    'stack.yaml': `AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Trusted:
+    Type: String
+  Everyone:
+    Type: String
+    Default: '*'
+Resources:
+  OpenRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal:
+              AWS: !Ref Everyone
+            Action: sts:AssumeRole
+          - Effect: Allow
+            Principal:
+              AWS: !Ref Trusted
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: admin
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Effect: Allow
+                Action: '*'
+                Resource: '*'
+  Wide:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            NotAction: iam:*
+            Resource: !Sub 'arn:aws:s3:::\${AWS::AccountId}-\${aws:username}/*'
+`,
+  });
+  assert.equal(
+    found(r),
+    [
+      'error policy.broad stack.yaml:25',
+      'error policy.broad stack.yaml:34',
+      'error trust.principal stack.yaml:12',
+      'warning iac.unresolved stack.yaml:12',
+      'warning iac.unresolved stack.yaml:34',
+    ],
+    show(r),
+  );
+});
+
+test('Terraform that does not parse, or nests past the limit inside a string, is said, not a crash', async () => {
+  const r = await check({
+    'broken.tf': 'resource "aws_iam_role" "x" {\n  assume_role_policy = jsonencode({ a =\n}\n\u001b[31m {{{\n',
+    'deep.tf': `resource "aws_iam_role" "y" {\n  assume_role_policy = "\${${'['.repeat(5000)}${']'.repeat(5000)}}"\n}\n`,
+    'nested.tf': `resource "aws_iam_role" "z" {\n  assume_role_policy = "\${jsonencode(${'['.repeat(100)}${']'.repeat(100)})}"\n}\n`,
+  });
+  assert.equal(
+    found(r),
+    ['warning iac.unresolved broken.tf:?', 'warning iac.unresolved deep.tf:?', 'warning iac.unresolved nested.tf:2'],
+    show(r),
+  );
+});
+
+test('locals that double each other, referenced many times, stay small: unresolved past a bound', async () => {
+  const doubling = Array.from({ length: 60 }, (_, i) =>
+    i === 0 ? '  a0 = "xxxxxxxxxx"' : `  a${i} = "\${local.a${i - 1}}\${local.a${i - 1}}"`,
+  );
+  const r = await check({
+    'main.tf': `locals {\n${doubling.join('\n')}\n}\nresource "aws_iam_role_policy" "p" {\n  role = "r"\n  policy = jsonencode([${Array(20000).fill('local.a13').join(',')}])\n}\nresource "aws_iam_policy" "q" {\n  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = local.a59 }] })\n}\n`,
+  });
+  assert.equal(found(r), ['warning iac.unresolved main.tf:65', 'warning iac.unresolved main.tf:68'], show(r));
+  assert.ok(
+    r.findings.every((f) => f.message.length < 400),
+    show(r),
+  );
+});
+
+test.after(() => tmp.cleanup());
+test.run();
