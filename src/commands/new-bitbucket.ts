@@ -22,6 +22,7 @@ import { pushWithToken } from '../io/bitbucket/git-push.js';
 import { readBitbucket } from '../io/bitbucket/state.js';
 import { openRepository } from '../io/repository.js';
 import { progress } from '../io/progress.js';
+import { printable } from '../printable.js';
 import { bold, dim, green } from '../io/style.js';
 import { checkBitbucketOptions, planText, type BitbucketSession } from './bitbucket-session.js';
 import { readAnswersFile, runNew, type NewOptions } from './new.js';
@@ -204,7 +205,7 @@ export async function newWithBitbucket(
   }
   if (opts.git) {
     const remote = opts.push ?? state.repository!.httpsUrl ?? `https://bitbucket.org/${workspace}/${name}.git`;
-    const pushed = await progress(out).step(`Push main to ${remote}`, () =>
+    const pushed = await progress(out).step(`Push main to ${printable(remote)}`, () =>
       pushWithToken(dir, remote, session.auth, opts.pushTimeout),
     );
     if (pushed === 'already') out.write(`${dim('  (main was already pushed)')}\n`);
@@ -225,7 +226,7 @@ export async function newWithBitbucket(
       : [`Create the IAM side: pipelines-oidc apply ${shQuote(shownDir)} (or its Terraform/CloudFormation)`]),
     ...(opts.git
       ? [`Run the check pipeline: pipelines-oidc run ${shQuote(shownDir)} --follow`]
-      : [`Commit and push ${shownDir} to ${state.repository!.httpsUrl ?? `bitbucket.org/${workspace}/${name}`}`]),
+      : [`Commit and push ${shownDir} to ${printable(state.repository!.httpsUrl ?? `bitbucket.org/${workspace}/${name}`)}`]),
   ];
   out.write(`\n${bold('Next steps')}\n${left.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
   return 0;

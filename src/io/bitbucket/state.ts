@@ -5,6 +5,7 @@ import { uuid } from '../../core/validate.js';
 import { UsageError } from '../../errors.js';
 import * as api from './api.js';
 import { BitbucketApiError, type BitbucketClient } from './client.js';
+import { gitRemote } from './hosts.js';
 
 const variable = (v: api.ApiVariable): ObservedVariable => ({
   uuid: v.uuid,
@@ -12,6 +13,22 @@ const variable = (v: api.ApiVariable): ObservedVariable => ({
   secured: Boolean(v.secured),
   ...(v.value === undefined ? {} : { value: v.value }),
 });
+
+/**
+ * A repository as the setup keeps it: its UUID, and the URL to push to, taken from the clone link only
+ * when that link leads to Bitbucket's git host (./hosts.ts): the token goes nowhere else.
+ */
+export function observedRepository(
+  client: BitbucketClient,
+  repository: api.ApiRepository,
+  where: string,
+): NonNullable<ObservedBitbucket['repository']> {
+  const https = repository.links?.clone?.find((l) => l.name === 'https')?.href;
+  return {
+    uuid: bare(repository.uuid),
+    ...(https === undefined ? {} : { httpsUrl: gitRemote(client.baseUrl, https, where) }),
+  };
+}
 
 /** The workspace's UUID; `given` stands in when the token may not read the workspace (a repository access token). */
 export async function workspaceUuid(client: BitbucketClient, workspace: string, given?: string): Promise<string> {
@@ -48,8 +65,7 @@ export async function readBitbucket(
     deploymentVariables: {},
   };
   if (!repository) return observed;
-  const https = repository.links?.clone?.find((l) => l.name === 'https')?.href;
-  observed.repository = { uuid: bare(repository.uuid), ...(https ? { httpsUrl: https } : {}) };
+  observed.repository = observedRepository(client, repository, `${workspace}/${slug}`);
   const [config, environments] = await Promise.all([
     api.getPipelinesConfig(client, workspace, slug),
     api.listEnvironments(client, workspace, slug),
