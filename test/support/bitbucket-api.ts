@@ -552,3 +552,13 @@ export async function startBitbucketApi(options: {
     },
   };
 }
+
+/** The environment of a CLI run against `api` with an API token (and no AWS region of the caller's). */
+export const apiTokenEnv = (api: BitbucketApi, email: string, token: string) => ({
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  BITBUCKET_API_URL: api.url,
+  BITBUCKET_EMAIL: email,
+  BITBUCKET_API_TOKEN: token,
+  BITBUCKET_ACCESS_TOKEN: undefined,
+});
