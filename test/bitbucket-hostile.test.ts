@@ -107,6 +107,12 @@ test('BITBUCKET_API_URL with credentials in it: exit 2 naming the variable and t
   assert.equal(api.calls, []);
 });
 
+test('BITBUCKET_API_URL in plain HTTP to a host that is not loopback (0.0.0.0 reaches this machine): exit 2, no call', async () => {
+  const r = await cli(NEW, { BITBUCKET_API_URL: api.url.replace('127.0.0.1', '0.0.0.0') });
+  assertOneLineError(r, 2, ['BITBUCKET_API_URL', 'must be https://', 'in clear']);
+  assert.equal(api.calls, [], 'the token never left in clear');
+});
+
 test('a write answered with a redirect to another host is an error: no ✔, nothing written, nothing trusted from there', async () => {
   api.misbehave('POST', /^\/repositories\/phub\/phub-oidc-check$/, (_req, res) => {
     res.writeHead(302, { location: `${recorder.url}/2.0/repositories/phub/phub-oidc-check` });
