@@ -46,7 +46,12 @@ const otherRepository = JSON.stringify({ type: 'repository', uuid: OTHER_UUID, s
 
 test.before(async () => {
   gitHttp = await startGitHttp(gitRoot, { username: 'x-bitbucket-api-token-auth', password: TOKEN });
-  recorder = await startRecorder((_req, res) => {
+  recorder = await startRecorder((req, res) => {
+    // git is asked for credentials, as Bitbucket asks: a git that has the token hands it over here
+    if (req.url?.includes('/info/refs')) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="Bitbucket.org HTTP"' });
+      return void res.end();
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(otherRepository);
   });
@@ -88,6 +93,17 @@ test('new --bitbucket: a file:// clone link is refused too; nothing is pushed in
   cloneLink = () => `file://${target}`;
   assertOneLineError(await cli(NEW), 1, ['clone link', 'file://'], { quiet: false });
   assert.is(execFileSync('git', ['--git-dir', target, 'for-each-ref'], { encoding: 'utf8' }), '', 'no ref pushed');
+});
+
+test("new --bitbucket --push to a remote of the user elsewhere: pushed with git's own credentials, never the token", async () => {
+  const r = await cli([...NEW, '--push', `${recorder.url}/mine/x.git`]);
+  assert.is(r.status, 1, r.stderr);
+  assert.ok(recorder.requests.length > 0, 'git tried the remote');
+  assert.equal(
+    recorder.requests.filter((q) => q.authorization !== undefined),
+    [],
+    'no credentials offered to the other host',
+  );
 });
 
 test('workshop --bitbucket: an attendee whose clone link leads elsewhere stops the run before any change or push', async () => {

@@ -19,6 +19,7 @@ import { parseEnvironments, repoSlug as slugRule, workspaceSlug as workspaceRule
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { applyChanges } from '../io/bitbucket/apply-changes.js';
 import { pushWithToken } from '../io/bitbucket/git-push.js';
+import { defaultGitRemote } from '../io/bitbucket/hosts.js';
 import { readBitbucket } from '../io/bitbucket/state.js';
 import { openRepository } from '../io/repository.js';
 import { progress } from '../io/progress.js';
@@ -204,9 +205,9 @@ export async function newWithBitbucket(
     );
   }
   if (opts.git) {
-    const remote = opts.push ?? state.repository!.httpsUrl ?? `https://bitbucket.org/${workspace}/${name}.git`;
+    const remote = opts.push ?? state.repository!.httpsUrl ?? defaultGitRemote(session.client.baseUrl, workspace, name);
     const pushed = await progress(out).step(`Push main to ${printable(remote)}`, () =>
-      pushWithToken(dir, remote, session.auth, opts.pushTimeout),
+      pushWithToken(dir, remote, session.auth, session.client.baseUrl, opts.pushTimeout),
     );
     if (pushed === 'already') out.write(`${dim('  (main was already pushed)')}\n`);
   }
@@ -226,7 +227,9 @@ export async function newWithBitbucket(
       : [`Create the IAM side: pipelines-oidc apply ${shQuote(shownDir)} (or its Terraform/CloudFormation)`]),
     ...(opts.git
       ? [`Run the check pipeline: pipelines-oidc run ${shQuote(shownDir)} --follow`]
-      : [`Commit and push ${shownDir} to ${printable(state.repository!.httpsUrl ?? `bitbucket.org/${workspace}/${name}`)}`]),
+      : [
+          `Commit and push ${shownDir} to ${printable(state.repository!.httpsUrl ?? defaultGitRemote(session.client.baseUrl, workspace, name))}`,
+        ]),
   ];
   out.write(`\n${bold('Next steps')}\n${left.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
   return 0;

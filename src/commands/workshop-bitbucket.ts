@@ -12,6 +12,7 @@ import { CancelledError, UsageError } from '../errors.js';
 import { listRepositories } from '../io/bitbucket/api.js';
 import { applyChanges } from '../io/bitbucket/apply-changes.js';
 import { gitCredentials } from '../io/bitbucket/auth.js';
+import { defaultGitRemote } from '../io/bitbucket/hosts.js';
 import { readBitbucket, workspaceUuid } from '../io/bitbucket/state.js';
 import { mapPool } from '../io/pool.js';
 import { progress } from '../io/progress.js';
@@ -132,7 +133,7 @@ export async function workshopWithBitbucket(
   if (changes) out(`${green('✔')} Bitbucket is set up for every attendee\n\n`);
 
   const url = (slug: string, state: ObservedBitbucket) =>
-    state.repository!.httpsUrl ?? `https://bitbucket.org/${workspace}/${slug}.git`;
+    state.repository!.httpsUrl ?? defaultGitRemote(session.client.baseUrl, workspace, slug);
   return runWorkshop({
     ...opts,
     ...known(states),

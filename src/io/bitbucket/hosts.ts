@@ -45,23 +45,39 @@ export function apiBaseUrl(env: Readonly<Record<string, string | undefined>>): s
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
+/** The hosts that may get the token for `git push`: the API's own, and Bitbucket's git host beside it. */
+function gitHosts(api: URL): string[] {
+  const git = GIT_HOST_OF_API[api.hostname];
+  return git ? [api.hostname, git] : [api.hostname];
+}
+
+/** A URL git may get the token for: one of the API's git hosts, over HTTPS (HTTP to this machine only). */
+export function tokenMayGoTo(apiBase: string, url: URL): boolean {
+  return gitHosts(new URL(apiBase)).includes(url.hostname) && secureTransport(url);
+}
+
 /**
- * The URL to push to with the token, from the clone link Bitbucket gave for `repository`: only to the API's
- * host or its git host (bitbucket.org for api.bitbucket.org), over HTTPS (HTTP to this machine only); any
- * user name or password in the link is dropped (git gets ours from the credential helper).
+ * The URL to push to with the token, from the clone link Bitbucket gave for `repository`, when the link
+ * passes `tokenMayGoTo`; any user name or password in the link is dropped (git gets ours from the
+ * credential helper). Any other link is refused before git runs.
  */
 export function gitRemote(apiBase: string, href: string, repository: string): string {
-  const api = new URL(apiBase);
-  const allowed = [api.hostname, GIT_HOST_OF_API[api.hostname]].filter(Boolean);
   let url: URL | undefined;
   try {
     url = new URL(href);
   } catch {
     url = undefined;
   }
-  if (!url || !allowed.includes(url.hostname) || !secureTransport(url))
+  if (!url || !tokenMayGoTo(apiBase, url))
     throw new RunError(
-      `Bitbucket gave ${repository} the clone link ${href.slice(0, 200)}: the token goes only to ${allowed.join(' or ')} over HTTPS, so nothing is pushed there (check BITBUCKET_API_URL)`,
+      `Bitbucket gave ${repository} the clone link ${href.slice(0, 200)}: the token goes only to ${gitHosts(new URL(apiBase)).join(' or ')} over HTTPS, so nothing is pushed there (check BITBUCKET_API_URL)`,
     );
   return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+/** Where a repository is pushed when Bitbucket's answer has no clone link: its git host, as Bitbucket names it. */
+export function defaultGitRemote(apiBase: string, workspace: string, slug: string): string {
+  const api = new URL(apiBase);
+  const host = GIT_HOST_OF_API[api.hostname] ?? api.host;
+  return `${api.protocol}//${host}/${encodeURIComponent(workspace)}/${encodeURIComponent(slug)}.git`;
 }
