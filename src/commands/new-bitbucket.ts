@@ -20,7 +20,7 @@ import { CancelledError, RunError, UsageError } from '../errors.js';
 import { applyChanges } from '../io/bitbucket/apply-changes.js';
 import { pushWithToken } from '../io/bitbucket/git-push.js';
 import { defaultGitRemote } from '../io/bitbucket/hosts.js';
-import { readBitbucket } from '../io/bitbucket/state.js';
+import { pushRemote, readBitbucket } from '../io/bitbucket/state.js';
 import { openRepository } from '../io/repository.js';
 import { progress } from '../io/progress.js';
 import { printable } from '../printable.js';
@@ -114,6 +114,9 @@ export async function newWithBitbucket(
   const out = process.stdout;
   const looked = await lookUp(opts, session);
   const { name, workspace, observed } = looked;
+  // a clone link the token may not go to is refused before anything changes
+  if (opts.git && opts.push === undefined && observed.repository)
+    pushRemote(session.client, observed.repository, workspace, name);
   let flags = looked.flags;
   const file = opts.answersFile === undefined ? undefined : readAnswersFile(opts.cwd, opts.answersFile);
   const answers = resolveAnswers({ flags, file, env: opts.env }, opts.gallery);
@@ -205,7 +208,7 @@ export async function newWithBitbucket(
     );
   }
   if (opts.git) {
-    const remote = opts.push ?? state.repository!.httpsUrl ?? defaultGitRemote(session.client.baseUrl, workspace, name);
+    const remote = opts.push ?? pushRemote(session.client, state.repository, workspace, name);
     const pushed = await progress(out).step(`Push main to ${printable(remote)}`, () =>
       pushWithToken(dir, remote, session.auth, session.client.baseUrl, opts.pushTimeout),
     );

@@ -28,7 +28,7 @@ export async function applyChanges(
     switch (change.kind) {
       case 'create-repository': {
         const repo = await api.createRepository(client, workspace, slug, change.project);
-        state.repository = observedRepository(client, repo, `${workspace}/${slug}`);
+        state.repository = observedRepository(repo);
         return;
       }
       case 'enable-pipelines':

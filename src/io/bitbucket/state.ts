@@ -5,7 +5,7 @@ import { uuid } from '../../core/validate.js';
 import { UsageError } from '../../errors.js';
 import * as api from './api.js';
 import { BitbucketApiError, type BitbucketClient } from './client.js';
-import { gitRemote } from './hosts.js';
+import { defaultGitRemote, gitRemote } from './hosts.js';
 
 const variable = (v: api.ApiVariable): ObservedVariable => ({
   uuid: v.uuid,
@@ -14,20 +14,25 @@ const variable = (v: api.ApiVariable): ObservedVariable => ({
   ...(v.value === undefined ? {} : { value: v.value }),
 });
 
-/**
- * A repository as the setup keeps it: its UUID, and the URL to push to, taken from the clone link only
- * when that link leads to Bitbucket's git host (./hosts.ts): the token goes nowhere else.
- */
-export function observedRepository(
-  client: BitbucketClient,
-  repository: api.ApiRepository,
-  where: string,
-): NonNullable<ObservedBitbucket['repository']> {
+/** A repository as the setup keeps it: its UUID and its HTTPS clone link as Bitbucket gave it (see pushRemote). */
+export function observedRepository(repository: api.ApiRepository): NonNullable<ObservedBitbucket['repository']> {
   const https = repository.links?.clone?.find((l) => l.name === 'https')?.href;
-  return {
-    uuid: bare(repository.uuid),
-    ...(https === undefined ? {} : { httpsUrl: gitRemote(client.baseUrl, https, where) }),
-  };
+  return { uuid: bare(repository.uuid), ...(https === undefined ? {} : { httpsUrl: https }) };
+}
+
+/**
+ * The URL to push `workspace/slug` to with the token: its clone link when that leads to Bitbucket's git
+ * host (./hosts.ts), else an error before git runs; without a link, the git host's usual URL.
+ */
+export function pushRemote(
+  client: BitbucketClient,
+  repository: ObservedBitbucket['repository'],
+  workspace: string,
+  slug: string,
+): string {
+  return repository?.httpsUrl === undefined
+    ? defaultGitRemote(client.baseUrl, workspace, slug)
+    : gitRemote(client.baseUrl, repository.httpsUrl, `${workspace}/${slug}`);
 }
 
 /** The workspace's UUID; `given` stands in when the token may not read the workspace (a repository access token). */
@@ -65,7 +70,7 @@ export async function readBitbucket(
     deploymentVariables: {},
   };
   if (!repository) return observed;
-  observed.repository = observedRepository(client, repository, `${workspace}/${slug}`);
+  observed.repository = observedRepository(repository);
   const [config, environments] = await Promise.all([
     api.getPipelinesConfig(client, workspace, slug),
     api.listEnvironments(client, workspace, slug),
