@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { doctorChecks } from '../core/iam/doctor.js';
 import { UsageError } from '../errors.js';
+import { printable } from '../printable.js';
 import { bold, dim, green, red } from '../io/style.js';
 import { parseCommand } from './args.js';
 import { openBitbucket } from './bitbucket-session.js';
@@ -31,8 +32,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const width = Math.max(...checks.map((c) => c.id.length));
   const lines = checks.flatMap((c) => [
-    `${c.ok ? green('✓') : red('✗')} ${c.id.padEnd(width)}  ${c.detail}`,
-    ...(c.fix ? [`  ${' '.repeat(width)}  ${dim('fix:')} ${c.fix}`] : []),
+    // details quote what AWS and Bitbucket hold (a variable's value, a policy's text)
+    `${c.ok ? green('✓') : red('✗')} ${c.id.padEnd(width)}  ${printable(c.detail)}`,
+    ...(c.fix ? [`  ${' '.repeat(width)}  ${dim('fix:')} ${printable(c.fix)}`] : []),
   ]);
   const failed = checks.filter((c) => !c.ok).length;
   process.stdout.write(

@@ -3,6 +3,7 @@
  * back-off (honouring Retry-After), lists followed through `next`, and Bitbucket's error documents
  * (`{type: "error", error: {message, detail}}`) turned into one-line errors that say what to do.
  */
+import { isObject } from '../../core/json.js';
 import { MAX_BITBUCKET_RESPONSE_BYTES } from '../../core/timeouts.js';
 import { RunError } from '../../errors.js';
 import { TooLargeError } from '../bounded-read.js';
@@ -95,7 +96,8 @@ export function requiredScopes(doc: ErrorDocument | undefined): string[] {
 }
 
 function errorMessage(doc: ErrorDocument | undefined, text: string): string {
-  const message = doc?.error?.message ?? (text.trim().split('\n')[0] || '');
+  const given = doc?.error?.message;
+  const message = typeof given === 'string' ? given : text.trim().split('\n')[0] || '';
   const detail = doc?.error?.detail;
   const extra = typeof detail === 'string' ? detail : '';
   return [message.replace(/\.$/, ''), extra].filter(Boolean).join(': ').replace(/\s+/g, ' ').slice(0, 300);
@@ -301,7 +303,9 @@ export class BitbucketClient {
     const text = response.text;
     let doc: ErrorDocument | undefined;
     try {
-      doc = JSON.parse(text) as ErrorDocument;
+      // any JSON may come back: only an object is read as Bitbucket's error document
+      const parsed = JSON.parse(text) as unknown;
+      doc = isObject(parsed) && (parsed['error'] === undefined || isObject(parsed['error'])) ? parsed : undefined;
     } catch {
       doc = undefined;
     }
