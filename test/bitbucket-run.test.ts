@@ -169,4 +169,22 @@ test('--bitbucket-token @file reads at most 16 kB (a token is small): a larger f
   assert.equal(api.calls, []);
 });
 
+test("a step's log redirected anywhere but HTTPS is not fetched: a line of the report says so, the result still comes", async () => {
+  api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
+  api.nextPipeline({ steps: [{ name: 'Check the AWS OIDC role', result: 'FAILED', log: 'never read' }] });
+  api.misbehave('GET', /\/log$/, (_req, res) => {
+    res.writeHead(307, { location: 'file:///etc/passwd' });
+    res.end();
+  });
+  const r = await cli(['run', repo, '--follow']);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stdout, 'its log could not be read: Bitbucket GET');
+  assert.match(r.stdout, 'redirected to file://');
+  assert.match(r.stdout, 'pipeline #1 failed');
+  assert.equal(
+    api.calls.filter((c) => c.path.startsWith('/log-storage/')),
+    [],
+  );
+});
+
 test.run();

@@ -157,7 +157,7 @@ export class BitbucketClient {
       const target = this.location(answer, 'GET', path);
       if (!secureTransport(target))
         throw new BitbucketApiError(
-          `${this.where('GET', path)}: redirected to ${target.origin}, not HTTPS: not followed`,
+          `${this.where('GET', path)}: redirected to ${target.protocol}//${target.host}, not HTTPS: not followed`,
           0,
         );
       answer = await this.request('GET', target.href, undefined, accept, false);
