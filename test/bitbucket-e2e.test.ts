@@ -143,7 +143,7 @@ test('new --bitbucket --apply --run: from nothing to a printed green handshake',
   assert.not.ok(`${r.stdout}${r.stderr}`.includes(TOKEN), 'the token is not printed');
 });
 
-test('doctor with the token checks Bitbucket too: all pass, then a changed variable and a recreated repository are found with their fixes', async () => {
+test('doctor with the token checks Bitbucket too: all pass, then a changed variable (printed harmless) and a recreated repository are found with their fixes', async () => {
   const writesBefore = api.writes().length;
   const ok = await cli(['doctor', dir]);
   assert.is(ok.status, 0, `${ok.stdout}\n${ok.stderr}`);
@@ -158,6 +158,12 @@ test('doctor with the token checks Bitbucket too: all pass, then a changed varia
     assert.match(ok.stdout, `✓ ${id}`);
   }
   const repo = api.repositories.get('phub/phub-oidc-check')!;
+  repo.variables.find((v) => v.key === 'AWS_DEFAULT_REGION')!.value = 'eu\u001b]0;owned\u0007\u202e';
+  const escaped = await cli(['doctor', dir]);
+  assert.is(escaped.status, 1, escaped.stderr);
+  assert.match(escaped.stdout, 'AWS_DEFAULT_REGION = eu\\u{1b}]0;owned\\u{7}\\u{202e}, expected');
+  assert.not.ok(/[\u001b\u0007\u202e]/.test(escaped.stdout), "Bitbucket's value is printed harmless");
+  repo.variables.find((v) => v.key === 'AWS_DEFAULT_REGION')!.value = 'eu-west-1';
   repo.variables.find((v) => v.key === 'AWS_OIDC_ROLE_ARN')!.value = 'arn:aws:iam::123456789012:role/other';
   repo.uuid = '{99999999-8888-4777-8666-555555555555}';
   const bad = await cli(['doctor', dir, '--json']);

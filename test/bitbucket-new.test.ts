@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertOneLineError, readTree, runCliAsync } from './support/cli-helpers.ts';
 import { EXAMPLE, tempDir } from './support/fixtures.ts';
-import { startBitbucketApi, type BitbucketApi } from './support/bitbucket-api.ts';
+import { apiTokenEnv, startBitbucketApi, type BitbucketApi } from './support/bitbucket-api.ts';
 import { isolatedGitEnv } from './support/git-env.ts';
 import { startGitHttp, type GitHttp } from './support/git-http.ts';
 
@@ -29,12 +29,7 @@ let cwd = '';
 const gitEnv = () => isolatedGitEnv(join(tmp.path, 'home'), true);
 const env = (extra: Record<string, string | undefined> = {}) => ({
   ...gitEnv(),
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  BITBUCKET_API_URL: api.url,
-  BITBUCKET_EMAIL: EMAIL,
-  BITBUCKET_API_TOKEN: TOKEN,
-  BITBUCKET_ACCESS_TOKEN: undefined,
+  ...apiTokenEnv(api, EMAIL, TOKEN),
   ...extra,
 });
 const cli = (args: string[], extra: Record<string, string | undefined> = {}) =>

@@ -2,6 +2,7 @@
  * `run`: the built CLI triggers the custom pipeline on a local Bitbucket API (test/support/bitbucket-api.ts),
  * follows it to its end, and on an STS refusal explains the step's token as `check --token` would.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -114,6 +115,76 @@ test('run needs credentials and a custom pipeline', async () => {
   api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
   assertOneLineError(await cli(['run', repo, '--pipeline', 'test-aws-oidc']), 2, ['--pipeline', 'custom:<name>']);
   assert.equal(api.writes(), []);
+});
+
+test('a pipeline that never ends (paused on a manual step): --follow gives up after --follow-timeout with one line, exit 1', async () => {
+  api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
+  api.nextPipeline({ steps: [], stuck: { name: 'IN_PROGRESS', stage: 'PAUSED' } });
+  const r = await cli(['run', repo, '--follow', '--follow-timeout', '2s']);
+  assertOneLineError(r, 1, ['pipeline #1 is still IN_PROGRESS PAUSED after 2 s', '--follow-timeout'], {
+    quiet: false,
+  });
+  assertOneLineError(await cli(['run', repo, '--follow', '--follow-timeout', 'forever']), 2, [
+    '--follow-timeout',
+    'duration',
+  ]);
+});
+
+test("Bitbucket's words reach the terminal harmless: escapes in a state, a step name and a log line", async () => {
+  api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
+  const hostile = '\u001b]0;owned\u0007\u001b[2J\u202e';
+  api.nextPipeline({
+    steps: [
+      {
+        name: `Check ${hostile}`,
+        result: 'FAILED',
+        log: `line one\nAccessDenied ${hostile} AssumeRoleWithWebIdentity\n`,
+      },
+    ],
+  });
+  const r = await cli(['run', repo, '--follow']);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stdout, '\\u{1b}]0;owned\\u{7}');
+  assert.not.ok(/[\u001b\u0007\u202e]/.test(r.stdout), r.stdout);
+  api.reset();
+  api.addWorkspace('phub', `{${EXAMPLE.workspaceUuid}}`);
+  api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
+  api.nextPipeline({ steps: [], stuck: { name: `PENDING${hostile}` } });
+  const stuck = await cli(['run', repo, '--follow', '--follow-timeout', '1']);
+  assert.is(stuck.status, 1, stuck.stderr);
+  assert.match(stuck.stdout, 'pipeline #1: PENDING\\u{1b}]0;owned');
+  assert.not.ok(/[\u001b\u0007\u202e]/.test(stuck.stdout + stuck.stderr), stuck.stdout);
+});
+
+test('--bitbucket-token @file reads at most 16 kB (a token is small): a larger file or /dev/zero is exit 2 naming the flag', async () => {
+  writeFileSync(join(tmp.path, 'big-token'), 'a'.repeat(100_000));
+  assertOneLineError(await cli(['run', repo, '--bitbucket-token', '@big-token']), 2, [
+    '--bitbucket-token big-token',
+    'larger than 16,384 bytes',
+  ]);
+  assertOneLineError(await cli(['run', repo, '--bitbucket-token', '@/dev/zero']), 2, [
+    '--bitbucket-token /dev/zero',
+    'larger than',
+  ]);
+  assert.equal(api.calls, []);
+});
+
+test("a step's log redirected anywhere but HTTPS is not fetched: a line of the report says so, the result still comes", async () => {
+  api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
+  api.nextPipeline({ steps: [{ name: 'Check the AWS OIDC role', result: 'FAILED', log: 'never read' }] });
+  api.misbehave('GET', /\/log$/, (_req, res) => {
+    res.writeHead(307, { location: 'file:///etc/passwd' });
+    res.end();
+  });
+  const r = await cli(['run', repo, '--follow']);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stdout, 'its log could not be read: Bitbucket GET');
+  assert.match(r.stdout, 'redirected to file://');
+  assert.match(r.stdout, 'pipeline #1 failed');
+  assert.equal(
+    api.calls.filter((c) => c.path.startsWith('/log-storage/')),
+    [],
+  );
 });
 
 test.run();

@@ -1,7 +1,8 @@
 /** What the commands that talk to Bitbucket share: a client when credentials are given. */
 import { describeChange } from '../core/bitbucket-setup/plan.js';
 import type { BitbucketPlan } from '../core/bitbucket-setup/types.js';
-import { apiBaseUrl, readBitbucketAuth, type BitbucketAuth } from '../io/bitbucket/auth.js';
+import { readBitbucketAuth, type BitbucketAuth } from '../io/bitbucket/auth.js';
+import { apiBaseUrl } from '../io/bitbucket/hosts.js';
 import { BitbucketClient } from '../io/bitbucket/client.js';
 import { green, yellow } from '../io/style.js';
 import { UsageError } from '../errors.js';

@@ -8,6 +8,7 @@ import { MANIFEST_FILE } from '../core/model.js';
 import { shQuote } from '../core/shell.js';
 import { parseEnvironments } from '../core/validate.js';
 import { CliError } from '../errors.js';
+import { discoveryDocument } from '../io/bitbucket/api.js';
 import { readBitbucket } from '../io/bitbucket/state.js';
 import { openRepository } from '../io/repository.js';
 import type { BitbucketSession } from './bitbucket-session.js';
@@ -27,7 +28,7 @@ export async function bitbucketDoctor(
       answers.name,
       environments.map((e) => e.name),
     ),
-    session.client.find<{ issuer?: unknown }>(issuerPath).then(
+    session.client.find(issuerPath, discoveryDocument).then(
       (doc) => doc ?? { error: 'not found (404)' },
       (e: unknown) => ({ error: e instanceof CliError ? e.message : String(e) }),
     ),

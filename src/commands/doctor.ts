@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const width = Math.max(...checks.map((c) => c.id.length));
   const lines = checks.flatMap((c) => [
-    // details quote what the account holds (a live trust policy, say): made safe to print
+    // details quote what AWS and Bitbucket hold (a live trust policy, a variable's value): made safe to print
     `${c.ok ? green('✓') : red('✗')} ${printable(c.id).padEnd(width)}  ${printable(c.detail)}`,
     ...(c.fix ? [`  ${' '.repeat(width)}  ${dim('fix:')} ${printable(c.fix)}`] : []),
   ]);

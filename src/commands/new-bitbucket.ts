@@ -19,9 +19,11 @@ import { parseEnvironments, repoSlug as slugRule, workspaceSlug as workspaceRule
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { applyChanges } from '../io/bitbucket/apply-changes.js';
 import { pushWithToken } from '../io/bitbucket/git-push.js';
-import { readBitbucket } from '../io/bitbucket/state.js';
+import { defaultGitRemote } from '../io/bitbucket/hosts.js';
+import { pushRemote, readBitbucket } from '../io/bitbucket/state.js';
 import { openRepository } from '../io/repository.js';
 import { progress } from '../io/progress.js';
+import { printable } from '../printable.js';
 import { bold, dim, green } from '../io/style.js';
 import { checkBitbucketOptions, planText, type BitbucketSession } from './bitbucket-session.js';
 import { runNew, type NewOptions } from './new.js';
@@ -112,6 +114,9 @@ export async function newWithBitbucket(
   const out = process.stdout;
   const looked = await lookUp(opts, session);
   const { name, workspace, observed } = looked;
+  // a clone link the token may not go to is refused before anything changes
+  if (opts.git && opts.push === undefined && observed.repository)
+    pushRemote(session.client, observed.repository, workspace, name);
   let flags = looked.flags;
   const file = opts.answersFile;
   const answers = resolveAnswers({ flags, file, env: opts.env }, opts.gallery);
@@ -203,9 +208,9 @@ export async function newWithBitbucket(
     );
   }
   if (opts.git) {
-    const remote = opts.push ?? state.repository!.httpsUrl ?? `https://bitbucket.org/${workspace}/${name}.git`;
-    const pushed = await progress(out).step(`Push main to ${remote}`, () =>
-      pushWithToken(dir, remote, session.auth, opts.pushTimeout),
+    const remote = opts.push ?? pushRemote(session.client, state.repository, workspace, name);
+    const pushed = await progress(out).step(`Push main to ${printable(remote)}`, () =>
+      pushWithToken(dir, remote, session.auth, session.client.baseUrl, opts.pushTimeout),
     );
     if (pushed === 'already') out.write(`${dim('  (main was already pushed)')}\n`);
   }
@@ -225,7 +230,9 @@ export async function newWithBitbucket(
       : [`Create the IAM side: pipelines-oidc apply ${shQuote(shownDir)} (or its Terraform/CloudFormation)`]),
     ...(opts.git
       ? [`Run the check pipeline: pipelines-oidc run ${shQuote(shownDir)} --follow`]
-      : [`Commit and push ${shownDir} to ${state.repository!.httpsUrl ?? `bitbucket.org/${workspace}/${name}`}`]),
+      : [
+          `Commit and push ${shownDir} to ${printable(state.repository!.httpsUrl ?? defaultGitRemote(session.client.baseUrl, workspace, name))}`,
+        ]),
   ];
   out.write(`\n${bold('Next steps')}\n${left.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
   return 0;

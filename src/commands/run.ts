@@ -10,13 +10,15 @@ import { parse as parseYaml } from 'yaml';
 import { bare } from '../core/bitbucket-setup/lookups.js';
 import * as pipelineRun from '../core/bitbucket-setup/pipeline-run.js';
 import { runChecks } from '../core/check/index.js';
-import { RunError, UsageError } from '../errors.js';
+import { durationSeconds, TIMEOUTS } from '../core/timeouts.js';
+import { CliError, RunError, UsageError } from '../errors.js';
 import * as api from '../io/bitbucket/api.js';
 import type { BitbucketClient } from '../io/bitbucket/client.js';
 import { workspaceUuid } from '../io/bitbucket/state.js';
 import { readCheckInput } from '../io/check-input.js';
 import { openRepository } from '../io/repository.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
+import { printable } from '../printable.js';
 import { parseCommand } from './args.js';
 import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 
@@ -26,35 +28,49 @@ export interface RunPipelineOptions {
   pipeline: string;
   branch: string;
   follow: boolean;
+  /** With `follow`: seconds to wait for the end before giving up. */
+  followTimeout?: number;
   out: NodeJS.WriteStream;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-/** Polls until the pipeline completes: 1 s at first, then half as long again each time, at most 10 s apart. */
+/**
+ * Polls until the pipeline completes: 1 s at first, then half as long again each time, at most 10 s apart;
+ * after `timeoutSeconds` it stops with a RunError (a pipeline paused on a manual step never completes).
+ */
 async function follow(
   client: BitbucketClient,
   ws: string,
   slug: string,
   pipeline: api.ApiPipeline,
   out: NodeJS.WriteStream,
+  timeoutSeconds: number,
 ): Promise<api.ApiPipeline> {
   const label = `pipeline #${pipeline.build_number ?? '?'}`;
   const started = Date.now();
+  const deadline = started + timeoutSeconds * 1000;
   let current = pipeline;
   let shown = '';
   let wait = 1000;
   let frame = 0;
   while (!pipelineRun.isFinished(current.state)) {
-    const state = [current.state.name, current.state.stage?.name].filter(Boolean).join(' ');
+    // the state names are Bitbucket's words: printed only once made harmless
+    const state = printable([current.state.name, current.state.stage?.name].filter(Boolean).join(' '));
+    if (Date.now() >= deadline) {
+      if (out.isTTY) out.write('\r\x1b[2K');
+      throw new RunError(
+        `${label} is still ${state} after ${timeoutSeconds} s: stopped following it (it goes on in Bitbucket); wait longer with --follow-timeout`,
+      );
+    }
     if (out.isTTY)
       out.write(
         `\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label}: ${state} ${dim(`${Math.round((Date.now() - started) / 1000)} s`)}`,
       );
     else if (state !== shown) out.write(`${label}: ${state}\n`);
     shown = state;
-    await sleep(wait);
+    await sleep(Math.max(0, Math.min(wait, deadline - Date.now())));
     wait = Math.min(10_000, Math.round(wait * 1.5));
     current = await api.getPipeline(client, ws, slug, current.uuid);
   }
@@ -83,6 +99,24 @@ function explain(dir: string, claimsToken: string): string[] {
   ];
 }
 
+/** A step's log ('' when there is none); a log that cannot be read is a line of the report, not the end of it. */
+async function stepLog(
+  client: BitbucketClient,
+  workspace: string,
+  slug: string,
+  pipelineUuid: string,
+  stepUuid: string,
+  lines: string[],
+): Promise<string> {
+  try {
+    return (await api.getStepLog(client, workspace, slug, pipelineUuid, stepUuid)) ?? '';
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    lines.push(dim(`  its log could not be read: ${printable(e.message)}`));
+    return '';
+  }
+}
+
 export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
   const { answers } = openRepository({ cwd: opts.dir }).manifest;
   const { workspace, name: slug } = answers;
@@ -96,22 +130,25 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
     out.write(`${dim('Follow it with: pipelines-oidc run --follow, or in Bitbucket under Pipelines.')}\n`);
     return 0;
   }
-  const done = await follow(client, workspace, slug, started, out);
+  const done = await follow(client, workspace, slug, started, out, opts.followTimeout ?? TIMEOUTS.follow);
   const result = pipelineRun.resultOf(done.state);
   const steps = await api.listSteps(client, workspace, slug, done.uuid);
   const lines: string[] = [];
   let explained = false;
   for (const step of steps) {
     const ok = pipelineRun.resultOf(step.state) === 'SUCCESSFUL';
-    lines.push(`${ok ? green('✔') : red('✖')} ${step.name ?? 'step'}: ${pipelineRun.resultOf(step.state)}`);
-    const log = (await api.getStepLog(client, workspace, slug, done.uuid, step.uuid)) ?? '';
+    lines.push(
+      `${ok ? green('✔') : red('✖')} ${printable(step.name ?? 'step')}: ${printable(pipelineRun.resultOf(step.state))}`,
+    );
+    const log = await stepLog(client, workspace, slug, done.uuid, step.uuid, lines);
     if (ok) {
       // the check step prints the session it got: the handshake, in one line
       const signedIn = log.split('\n').find((l) => l.trim().startsWith('Signed in as '));
-      if (signedIn) lines.push(`  ${signedIn.trim()}`);
+      if (signedIn) lines.push(`  ${printable(signedIn.trim())}`);
       continue;
     }
-    if (log) lines.push(dim('  last lines of its log:'), ...pipelineRun.tail(log, 15).map((l) => `  │ ${l}`));
+    if (log)
+      lines.push(dim('  last lines of its log:'), ...pipelineRun.tail(log, 15).map((l) => `  │ ${printable(l)}`));
     const refusal = pipelineRun.stsRefusal(log);
     if (!refusal || explained) continue;
     explained = true;
@@ -141,7 +178,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
     lines.push(
       '',
       bold('STS refused the token'),
-      `  ${refusal}`,
+      `  ${printable(refusal)}`,
       ...explain(opts.dir, pipelineRun.unsignedToken(claims)),
     );
   }
@@ -150,7 +187,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
     '',
     ok
       ? green(`✔ pipeline #${done.build_number ?? '?'} succeeded: the step assumed the role over OIDC`)
-      : red(`✖ pipeline #${done.build_number ?? '?'} ${result.toLowerCase()}`),
+      : red(`✖ pipeline #${done.build_number ?? '?'} ${printable(result.toLowerCase())}`),
   );
   out.write(`${lines.join('\n')}\n`);
   return ok ? 0 : 1;
@@ -169,6 +206,12 @@ export async function run(argv: string[]): Promise<number> {
     pipeline: (args.values.pipeline as string | undefined) ?? pipelineRun.DEFAULT_PIPELINE,
     branch,
     follow: Boolean(args.values.follow),
+    followTimeout: durationSeconds(
+      args.values['follow-timeout'] as string | undefined,
+      'follow-timeout',
+      TIMEOUTS.follow,
+      TIMEOUTS.maxFollow,
+    ),
     out: process.stdout,
   });
 }

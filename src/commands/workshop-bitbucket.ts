@@ -12,7 +12,7 @@ import { CancelledError, UsageError } from '../errors.js';
 import { listRepositories } from '../io/bitbucket/api.js';
 import { applyChanges } from '../io/bitbucket/apply-changes.js';
 import { gitCredentials } from '../io/bitbucket/auth.js';
-import { readBitbucket, workspaceUuid } from '../io/bitbucket/state.js';
+import { pushRemote, readBitbucket, workspaceUuid } from '../io/bitbucket/state.js';
 import { mapPool } from '../io/pool.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green } from '../io/style.js';
@@ -83,6 +83,10 @@ export async function workshopWithBitbucket(
     return { slug, observed, plan: planBitbucket(desired, observed) };
   });
 
+  // a clone link the token may not go to is refused before anything changes
+  for (const a of attendees)
+    if (a.observed.repository) pushRemote(session.client, a.observed.repository, workspace, a.slug);
+
   // the folders are planned with what Bitbucket already has, before it is changed
   await runWorkshop({
     ...opts,
@@ -130,8 +134,7 @@ export async function workshopWithBitbucket(
   }
   if (changes) out(`${green('✔')} Bitbucket is set up for every attendee\n\n`);
 
-  const url = (slug: string, state: ObservedBitbucket) =>
-    state.repository!.httpsUrl ?? `https://bitbucket.org/${workspace}/${slug}.git`;
+  const url = (slug: string, state: ObservedBitbucket) => pushRemote(session.client, state.repository, workspace, slug);
   return runWorkshop({
     ...opts,
     ...known(states),

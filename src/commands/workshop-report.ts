@@ -3,6 +3,7 @@ import { shQuote } from '../core/shell.js';
 import { bold, dim, green, red } from '../io/style.js';
 import type { FolderPlan } from '../io/workshop-write.js';
 import type { PushResult } from '../io/workshop-push.js';
+import { printable } from '../printable.js';
 
 export interface WorkshopResult {
   out: string;
@@ -87,7 +88,8 @@ const LABEL: Record<PushResult['status'], string> = {
   failed: 'failed',
 };
 
-const describe = (r: PushResult) => `${LABEL[r.status]}${r.reason ? `: ${r.reason}` : ''}`;
+// git's reason can quote the remote's own words
+const describe = (r: PushResult) => `${LABEL[r.status]}${r.reason ? `: ${printable(r.reason)}` : ''}`;
 
 /**
  * Progress of the pushes: a line per repository as it finishes; on a terminal also a status line that

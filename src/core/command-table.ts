@@ -319,6 +319,12 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       },
       { flag: 'branch', value: '<b>', default: 'main', description: 'the branch to run it on' },
       { flag: 'follow', description: 'wait for the end: the result, and the log of a failed step' },
+      {
+        flag: 'follow-timeout',
+        value: '<duration>',
+        default: `${TIMEOUTS.follow / 60}m`,
+        description: `with --follow: stop waiting after this long, exit 1 (e.g. 90s, 30m, 2h; at most ${TIMEOUTS.maxFollow / 3600}h); the pipeline goes on`,
+      },
       BITBUCKET_TOKEN,
     ],
     examples: ['run phub-oidc-check --follow', 'run --pipeline custom:test-aws-oidc --branch main'],

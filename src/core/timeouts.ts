@@ -8,6 +8,10 @@ export const TIMEOUTS = {
   aws: 30,
   /** The largest value either flag takes. */
   max: 3600,
+  /** `run --follow`: how long it waits for the pipeline's end (a pipeline paused on a manual step never ends). */
+  follow: 3600,
+  /** The largest --follow-timeout: a day. */
+  maxFollow: 86_400,
 } as const;
 
 /** An AWS answer larger than this is refused: IAM's largest is a few hundred kilobytes. */
@@ -19,4 +23,19 @@ export function timeoutSeconds(value: string | undefined, flag: string, fallback
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > TIMEOUTS.max)
     throw new UsageError(`--${flag}: must be a whole number of seconds from 1 to ${TIMEOUTS.max}, got ${value}`);
   return Number(value);
+}
+
+/** A Bitbucket answer larger than this is refused: its largest (a page of 100 repositories, a step's log) is far less. */
+export const MAX_BITBUCKET_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600 };
+
+/** A duration flag's value (`90`, `90s`, `30m`, `2h`) in seconds, or its default when not given. */
+export function durationSeconds(value: string | undefined, flag: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const m = /^(\d+)([smh]?)$/.exec(value.trim());
+  const seconds = m ? Number(m[1]) * UNIT_SECONDS[m[2]!]! : NaN;
+  if (!(seconds >= 1 && seconds <= max))
+    throw new UsageError(`--${flag}: must be a duration from 1s to ${max / 3600}h (e.g. 90s, 30m, 2h), got ${value}`);
+  return seconds;
 }

@@ -12,6 +12,8 @@ export const READ_LIMIT = {
   repositoryFile: 1_000_000,
   /** `check --token` (a JWT is a few kB). */
   token: 64 * 1024,
+  /** `--bitbucket-token @file` (an access token or email:API token is a few hundred bytes). */
+  credential: 16 * 1024,
   /** `--answers`, `--roster`, a gallery definition, the workshop state. */
   inputFile: 1_000_000,
   /** `--schema` (Atlassian's schema is about 200 kB). */

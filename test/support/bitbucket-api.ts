@@ -16,6 +16,7 @@
  * Lists are paginated (`values`, `page`, `pagelen`, `size`, `next`; `pagelen` capped by `maxPagelen`); errors are
  * `{type: "error", error: {message, detail}}`, a 403 for scopes listing `detail.required`; 429 carries Retry-After.
  * Authentication: HTTP Basic (email + API token) or Bearer (access token), exactly one credential accepted.
+ * `misbehave` answers one request raw (redirects, bodies that are not JSON, resets) for the hostile tests.
  * Not covered: webhooks, permissions, branch restrictions, OAuth, anything else of the API.
  */
 import { randomUUID } from 'node:crypto';
@@ -47,10 +48,14 @@ export interface FakeRepository {
   environments: FakeEnvironment[];
 }
 
-/** What a triggered pipeline does: each step's result and log. */
+/** What a triggered pipeline does: each step's result and log; `stuck`: the state it stays in, never completing. */
 export interface PipelineOutcome {
   steps: Array<{ name: string; result: 'SUCCESSFUL' | 'FAILED'; log: string }>;
+  stuck?: { name: string; stage?: string };
 }
+
+/** A raw answer, for an API that misbehaves: the request is recorded, then handed over as it is. */
+export type RawAnswer = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** An outcome decided when the pipeline is triggered, from the repository and its first step's UUID. */
 export interface PipelineRun {
@@ -106,6 +111,8 @@ export interface BitbucketApi {
   failNext(method: string, path: RegExp, status: number, message: string): void;
   /** What the next triggered pipeline does. */
   nextPipeline(outcome: PipelineRunner): void;
+  /** The next request matching is answered by `answer` (a redirect, a body that is not JSON, a reset…). */
+  misbehave(method: string, path: RegExp, answer: RawAnswer): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -153,6 +160,7 @@ export async function startBitbucketApi(options: {
   let throttles: Array<{ method: string; path: RegExp; times: number; seconds: number }> = [];
   let failures: Array<{ method: string; path: RegExp; status: number; message: string }> = [];
   let outcomes: PipelineRunner[] = [];
+  let rawAnswers: Array<{ method: string; path: RegExp; answer: RawAnswer }> = [];
   const maxPagelen = options.maxPagelen ?? 100;
   const expected =
     'accessToken' in options.credential
@@ -373,6 +381,19 @@ export async function startBitbucketApi(options: {
   }
 
   function pipelineJson(p: FakePipeline) {
+    const { stuck } = p.outcome;
+    if (stuck)
+      return {
+        type: 'pipeline',
+        uuid: p.uuid,
+        build_number: p.buildNumber,
+        target: p.target,
+        state: {
+          type: 'pipeline_state_in_progress',
+          name: stuck.name,
+          ...(stuck.stage ? { stage: { name: stuck.stage } } : {}),
+        },
+      };
     const done = p.polls >= 2;
     const failed = p.outcome.steps.some((s) => s.result !== 'SUCCESSFUL');
     const state = done
@@ -429,6 +450,11 @@ export async function startBitbucketApi(options: {
       }
     }
     calls.push(call);
+    const misbehaving = rawAnswers.find((r) => r.method === method && r.path.test(path));
+    if (misbehaving) {
+      rawAnswers = rawAnswers.filter((r) => r !== misbehaving);
+      return misbehaving.answer(req, res);
+    }
     try {
       const issuer =
         /^\/workspaces\/([^/]+)\/pipelines-config\/identity\/oidc\/\.well-known\/openid-configuration$/.exec(path);
@@ -508,6 +534,7 @@ export async function startBitbucketApi(options: {
     throttle: (method, path, times, seconds) => void throttles.push({ method, path, times, seconds }),
     failNext: (method, path, status, message) => void failures.push({ method, path, status, message }),
     nextPipeline: (outcome) => void outcomes.push(outcome),
+    misbehave: (method, path, answer) => void rawAnswers.push({ method, path, answer }),
     reset() {
       workspaces.clear();
       repositories.clear();
@@ -517,6 +544,7 @@ export async function startBitbucketApi(options: {
       throttles = [];
       failures = [];
       outcomes = [];
+      rawAnswers = [];
     },
     async close() {
       server.closeAllConnections();
@@ -524,3 +552,13 @@ export async function startBitbucketApi(options: {
     },
   };
 }
+
+/** The environment of a CLI run against `api` with an API token (and no AWS region of the caller's). */
+export const apiTokenEnv = (api: BitbucketApi, email: string, token: string) => ({
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  BITBUCKET_API_URL: api.url,
+  BITBUCKET_EMAIL: email,
+  BITBUCKET_API_TOKEN: token,
+  BITBUCKET_ACCESS_TOKEN: undefined,
+});

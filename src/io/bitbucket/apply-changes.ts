@@ -9,6 +9,7 @@ import { CliError, RunError } from '../../errors.js';
 import type { Progress } from '../progress.js';
 import * as api from './api.js';
 import type { BitbucketClient } from './client.js';
+import { observedRepository } from './state.js';
 
 /** The observed state, updated with what each change created (the repository's and environments' UUIDs). */
 export async function applyChanges(
@@ -27,8 +28,7 @@ export async function applyChanges(
     switch (change.kind) {
       case 'create-repository': {
         const repo = await api.createRepository(client, workspace, slug, change.project);
-        const https = repo.links?.clone?.find((l) => l.name === 'https')?.href;
-        state.repository = { uuid: bare(repo.uuid), ...(https ? { httpsUrl: https } : {}) };
+        state.repository = observedRepository(repo);
         return;
       }
       case 'enable-pipelines':

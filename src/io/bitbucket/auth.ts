@@ -3,17 +3,14 @@
  * repository/project/workspace access token (Bearer). Read from the environment or a file, never from
  * a flag's literal value; held in memory only, never printed or written anywhere.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { READ_LIMIT, readFlagFile } from '../bounded-read.js';
 
 export type BitbucketAuth =
   { kind: 'api-token'; email: string; token: string } | { kind: 'access-token'; token: string };
 
 /** The git user name Bitbucket expects with each kind of token over HTTPS. */
 const GIT_USER = { 'api-token': 'x-bitbucket-api-token-auth', 'access-token': 'x-token-auth' } as const;
-
-export const DEFAULT_API_URL = 'https://api.bitbucket.org/2.0';
 
 /** The `Authorization` header of an API request. */
 export function authorization(auth: BitbucketAuth): string {
@@ -46,12 +43,7 @@ export function readBitbucketAuth(
         '--bitbucket-token: give @<file> holding the token (a token on the command line ends up in shell history); or set BITBUCKET_ACCESS_TOKEN, or BITBUCKET_EMAIL and BITBUCKET_API_TOKEN',
       );
     }
-    let text: string;
-    try {
-      text = readFileSync(resolve(cwd, flag.slice(1)), 'utf8').trim();
-    } catch {
-      throw new UsageError(`--bitbucket-token ${flag}: cannot read the file`);
-    }
+    const text = readFlagFile(cwd, '--bitbucket-token', flag.slice(1), READ_LIMIT.credential).trim();
     if (!text || /\s/.test(text))
       throw new UsageError(`--bitbucket-token ${flag}: the file must hold one token (or email:token) and nothing else`);
     const at = /^([^:@\s]+@[^:\s]+):(.+)$/.exec(text);
@@ -64,10 +56,4 @@ export function readBitbucketAuth(
   if (email && apiToken) return { kind: 'api-token', email, token: apiToken };
   const access = env['BITBUCKET_ACCESS_TOKEN']?.trim();
   return access ? { kind: 'access-token', token: access } : undefined;
-}
-
-export function apiBaseUrl(env: Readonly<Record<string, string | undefined>>): string {
-  const url = env['BITBUCKET_API_URL']?.trim() || DEFAULT_API_URL;
-  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new UsageError(`BITBUCKET_API_URL: must be an http(s) URL, got ${url}`);
-  return url.replace(/\/+$/, '');
 }

@@ -3,8 +3,14 @@
  * back-off (honouring Retry-After), lists followed through `next`, and Bitbucket's error documents
  * (`{type: "error", error: {message, detail}}`) turned into one-line errors that say what to do.
  */
+import { isObject } from '../../core/json.js';
+import { MAX_BITBUCKET_RESPONSE_BYTES } from '../../core/timeouts.js';
 import { RunError } from '../../errors.js';
+import { TooLargeError } from '../bounded-read.js';
 import { authorization, describeAuth, type BitbucketAuth } from './auth.js';
+import { readBody } from './body.js';
+import { secureTransport } from './hosts.js';
+import { page, ShapeError, type Reader } from './shape.js';
 
 /** A failed call: `status` is the HTTP status (0 when Bitbucket could not be reached). */
 export class BitbucketApiError extends RunError {
@@ -27,9 +33,41 @@ export interface ClientOptions {
   maxWaitMs?: number;
 }
 
-export interface Page<T> {
-  values: T[];
-  next?: string;
+/** An answer read whole: what the client looks at. */
+interface Answer {
+  url: URL;
+  status: number;
+  ok: boolean;
+  text: string;
+  contentType: string;
+  location: string | undefined;
+  retryAfter: string | null;
+}
+
+const isRedirect = (status: number) => status >= 300 && status < 400;
+
+/** Sends the request and reads its answer whole, up to the size limit, within the request's signal. */
+async function fetchAnswer(url: URL, init: RequestInit): Promise<Answer> {
+  const response = await fetch(url, init);
+  const text = await readBody(response, MAX_BITBUCKET_RESPONSE_BYTES);
+  return {
+    url,
+    status: response.status,
+    ok: response.ok,
+    text,
+    contentType: response.headers.get('content-type') ?? '',
+    location: response.headers.get('location') ?? undefined,
+    retryAfter: response.headers.get('retry-after'),
+  };
+}
+
+/** Why a request got no whole answer, in one line: timed out, refused, reset, unknown host. */
+function networkFault(e: unknown, shown: string, timeoutMs: number): string {
+  const error = e as { name?: string; cause?: { code?: string } };
+  if (error.name === 'TimeoutError')
+    return `cannot reach Bitbucket for ${shown} (no whole answer within ${Math.ceil(timeoutMs / 1000)} s): check the network, or BITBUCKET_API_URL if you set one`;
+  const cause = error.cause?.code ?? error.name ?? 'error';
+  return `cannot reach Bitbucket for ${shown} (${cause}): check the network, or BITBUCKET_API_URL if you set one`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,7 +96,8 @@ export function requiredScopes(doc: ErrorDocument | undefined): string[] {
 }
 
 function errorMessage(doc: ErrorDocument | undefined, text: string): string {
-  const message = doc?.error?.message ?? (text.trim().split('\n')[0] || '');
+  const given = doc?.error?.message;
+  const message = typeof given === 'string' ? given : text.trim().split('\n')[0] || '';
   const detail = doc?.error?.detail;
   const extra = typeof detail === 'string' ? detail : '';
   return [message.replace(/\.$/, ''), extra].filter(Boolean).join(': ').replace(/\s+/g, ' ').slice(0, 300);
@@ -71,74 +110,167 @@ export class BitbucketClient {
     this.origin = new URL(options.baseUrl).origin;
   }
 
-  async get<T>(path: string): Promise<T> {
-    return (await this.json<T>('GET', path))!;
+  /** The API URL the client speaks to (BITBUCKET_API_URL): what clone links are checked against. */
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
+  async get<T>(path: string, read: Reader<T>): Promise<T> {
+    return this.json('GET', path, undefined, read);
   }
 
   /** The resource, or undefined on 404. */
-  async find<T>(path: string): Promise<T | undefined> {
+  async find<T>(path: string, read: Reader<T>): Promise<T | undefined> {
     try {
-      return await this.get<T>(path);
+      return await this.get(path, read);
     } catch (e) {
       if (e instanceof BitbucketApiError && e.status === 404) return undefined;
       throw e;
     }
   }
 
-  async send<T>(method: 'POST' | 'PUT', path: string, body: unknown): Promise<T> {
-    return (await this.json<T>(method, path, body))!;
+  async send<T>(method: 'POST' | 'PUT', path: string, body: unknown, read: Reader<T>): Promise<T> {
+    return this.json(method, path, body, read);
   }
 
   /** Every item of a paginated list, following `next` until there is none. */
-  async list<T>(path: string): Promise<T[]> {
+  async list<T>(path: string, item: Reader<T>): Promise<T[]> {
     const items: T[] = [];
     let url: string | undefined = path;
     for (let pages = 0; url !== undefined; pages++) {
       if (pages >= 100) throw new BitbucketApiError(`Bitbucket GET ${path}: more than 100 pages`, 0);
-      const page: Page<T> = await this.get<Page<T>>(url);
-      items.push(...(page.values ?? []));
-      url = page.next;
+      const next: { values: T[]; next?: string } = await this.get(url, (v) => page(v, item));
+      items.push(...next.values);
+      url = next.next;
     }
     return items;
   }
 
-  /** A text resource (a step's log); undefined on 404. */
+  /**
+   * A text resource (a step's log); undefined on 404. Bitbucket serves logs from storage behind a
+   * redirect: that one is followed without the credentials, over HTTPS only.
+   */
   async text(path: string): Promise<string | undefined> {
-    const response = await this.request('GET', path, undefined, 'text/plain, application/octet-stream, */*');
-    if (response.status === 404) return undefined;
-    if (!response.ok) throw await this.failure('GET', path, response);
-    return response.text();
+    const accept = 'text/plain, application/octet-stream, */*';
+    let answer = await this.request('GET', path, undefined, accept, true);
+    if (isRedirect(answer.status)) {
+      const target = this.location(answer, 'GET', path);
+      if (!secureTransport(target))
+        throw new BitbucketApiError(
+          `${this.where('GET', path)}: redirected to ${target.protocol}//${target.host}, not HTTPS: not followed`,
+          0,
+        );
+      answer = await this.request('GET', target.href, undefined, accept, false);
+      if (isRedirect(answer.status))
+        throw new BitbucketApiError(`${this.where('GET', path)}: redirected twice: not followed`, answer.status);
+    }
+    if (answer.status === 404) return undefined;
+    if (!answer.ok) throw this.failure('GET', path, answer);
+    return answer.text;
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T | undefined> {
-    const response = await this.request(method, path, body, 'application/json');
-    if (!response.ok) throw await this.failure(method, path, response);
-    const text = await response.text();
-    return text ? (JSON.parse(text) as T) : undefined;
+  private async json<T>(method: string, path: string, body: unknown, read: Reader<T>): Promise<T> {
+    let answer = await this.request(method, path, body, 'application/json', true);
+    for (let hops = 0; isRedirect(answer.status); hops++) {
+      // a write is never redirected: whatever the other place says, the change is not taken as made
+      if (method !== 'GET')
+        throw new BitbucketApiError(
+          `${this.where(method, path)}: answered ${answer.status} (a redirect), which Bitbucket never answers to a write: not taken as done (check BITBUCKET_API_URL)`,
+          answer.status,
+        );
+      const target = this.location(answer, method, path);
+      if (target.origin !== this.origin)
+        throw new BitbucketApiError(
+          `${this.where(method, path)}: redirected to another host (${target.origin}): not followed with the credentials`,
+          answer.status,
+        );
+      if (hops >= 4)
+        throw new BitbucketApiError(`${this.where(method, path)}: redirected too many times`, answer.status);
+      answer = await this.request(method, target.href, body, 'application/json', true);
+    }
+    if (!answer.ok) throw this.failure(method, path, answer);
+    let parsed: unknown;
+    try {
+      parsed = answer.text ? JSON.parse(answer.text) : undefined;
+    } catch {
+      throw new BitbucketApiError(
+        `${this.where(method, path)}: the answer is not JSON (${answer.status}, ${answer.contentType || 'no content type'}): is BITBUCKET_API_URL Bitbucket's API?`,
+        answer.status,
+      );
+    }
+    try {
+      return read(parsed);
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      throw new BitbucketApiError(
+        `${this.where(method, path)}: not an answer Bitbucket gives: ${e.message}`,
+        answer.status,
+      );
+    }
   }
 
   private url(path: string): URL {
-    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(`${this.options.baseUrl}${path}`);
+    let url: URL;
+    try {
+      url = /^https?:\/\//.test(path) ? new URL(path) : new URL(`${this.options.baseUrl}${path}`);
+    } catch {
+      throw new BitbucketApiError(`Bitbucket sent a link that is not a URL (${path.slice(0, 100)})`, 0);
+    }
+    return url;
+  }
+
+  /** `Bitbucket GET /2.0/…`: how a request is named in messages (never with the query or credentials). */
+  private where(method: string, path: string): string {
+    let shown: string;
+    try {
+      shown = this.url(path).pathname;
+    } catch {
+      shown = '(a link that is not a URL)';
+    }
+    return `Bitbucket ${method} ${shown}`;
+  }
+
+  private location(answer: Answer, method: string, path: string): URL {
+    const location = answer.location;
+    try {
+      if (location === undefined) throw new TypeError('none');
+      return new URL(location, answer.url);
+    } catch {
+      throw new BitbucketApiError(
+        `${this.where(method, path)}: answered ${answer.status} (a redirect) without a usable Location`,
+        answer.status,
+      );
+    }
+  }
+
+  /**
+   * One request, its answer read whole within the timeout and the size limit, retried as the module says.
+   * `credentials` false: the Authorization header is left out (a log's storage); otherwise the URL must be
+   * the API's own origin, whatever a `next` link says.
+   */
+  private async request(
+    method: string,
+    path: string,
+    body: unknown,
+    accept: string,
+    credentials: boolean,
+  ): Promise<Answer> {
+    const { retries = 4, timeoutMs = 30_000, maxWaitMs = 60_000 } = this.options;
+    const url = this.url(path);
     // the credentials go to Bitbucket's API and nowhere else, whatever a `next` link or redirect says
-    if (url.origin !== this.origin)
+    if (credentials && url.origin !== this.origin)
       throw new BitbucketApiError(
         `Bitbucket sent a link to another host (${url.origin}); refusing to follow it with the credentials`,
         0,
       );
-    return url;
-  }
-
-  private async request(method: string, path: string, body: unknown, accept: string): Promise<Response> {
-    const { retries = 4, timeoutMs = 30_000, maxWaitMs = 60_000 } = this.options;
-    const url = this.url(path);
     const shown = `${method} ${url.pathname}`;
     for (let attempt = 0; ; attempt++) {
-      let response: Response;
+      let answer: Answer;
       try {
-        response = await fetch(url, {
+        answer = await fetchAnswer(url, {
           method,
           headers: {
-            authorization: authorization(this.options.auth),
+            ...(credentials ? { authorization: authorization(this.options.auth) } : {}),
             accept,
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
@@ -147,46 +279,37 @@ export class BitbucketClient {
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (e) {
-        const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+        if (e instanceof TooLargeError)
+          throw new BitbucketApiError(`Bitbucket ${shown}: the answer is ${e.message}: not read`, 0);
         // a write that timed out may have been made: only reads are repeated blindly
         if (method === 'GET' && attempt < retries) {
           await sleep(backoff(attempt));
           continue;
         }
-        throw new BitbucketApiError(
-          `cannot reach Bitbucket for ${shown} (${cause}): check the network, or BITBUCKET_API_URL if you set one`,
-          0,
-        );
+        throw new BitbucketApiError(networkFault(e, shown, timeoutMs), 0);
       }
-      if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
-        // logs are served from storage behind a redirect: fetched without our credentials
-        return fetch(new URL(response.headers.get('location')!, url), {
-          headers: { accept },
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      }
-      const retriable =
-        response.status === 429 || (response.status >= 500 && (method !== 'POST' || response.status === 503));
+      const retriable = answer.status === 429 || (answer.status >= 500 && (method !== 'POST' || answer.status === 503));
       if (retriable && attempt < retries) {
-        const wait = retryAfterMs(response.headers.get('retry-after'), Date.now()) ?? backoff(attempt);
-        if (wait > maxWaitMs) return response;
-        await response.body?.cancel();
+        const wait = retryAfterMs(answer.retryAfter, Date.now()) ?? backoff(attempt);
+        if (wait > maxWaitMs) return answer;
         await sleep(wait);
         continue;
       }
-      return response;
+      return answer;
     }
   }
 
-  private async failure(method: string, path: string, response: Response): Promise<BitbucketApiError> {
-    const text = await response.text().catch(() => '');
+  private failure(method: string, path: string, response: Answer): BitbucketApiError {
+    const text = response.text;
     let doc: ErrorDocument | undefined;
     try {
-      doc = JSON.parse(text) as ErrorDocument;
+      // any JSON may come back: only an object is read as Bitbucket's error document
+      const parsed = JSON.parse(text) as unknown;
+      doc = isObject(parsed) && (parsed['error'] === undefined || isObject(parsed['error'])) ? parsed : undefined;
     } catch {
       doc = undefined;
     }
-    const where = `Bitbucket ${method} ${this.url(path).pathname}`;
+    const where = this.where(method, path);
     const message = errorMessage(doc, text);
     const status = response.status;
     if (status === 401) {

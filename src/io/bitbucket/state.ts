@@ -5,6 +5,7 @@ import { uuid } from '../../core/validate.js';
 import { UsageError } from '../../errors.js';
 import * as api from './api.js';
 import { BitbucketApiError, type BitbucketClient } from './client.js';
+import { defaultGitRemote, gitRemote } from './hosts.js';
 
 const variable = (v: api.ApiVariable): ObservedVariable => ({
   uuid: v.uuid,
@@ -12,6 +13,27 @@ const variable = (v: api.ApiVariable): ObservedVariable => ({
   secured: Boolean(v.secured),
   ...(v.value === undefined ? {} : { value: v.value }),
 });
+
+/** A repository as the setup keeps it: its UUID and its HTTPS clone link as Bitbucket gave it (see pushRemote). */
+export function observedRepository(repository: api.ApiRepository): NonNullable<ObservedBitbucket['repository']> {
+  const https = repository.links?.clone?.find((l) => l.name === 'https')?.href;
+  return { uuid: bare(repository.uuid), ...(https === undefined ? {} : { httpsUrl: https }) };
+}
+
+/**
+ * The URL to push `workspace/slug` to with the token: its clone link when that leads to Bitbucket's git
+ * host (./hosts.ts), else an error before git runs; without a link, the git host's usual URL.
+ */
+export function pushRemote(
+  client: BitbucketClient,
+  repository: ObservedBitbucket['repository'],
+  workspace: string,
+  slug: string,
+): string {
+  return repository?.httpsUrl === undefined
+    ? defaultGitRemote(client.baseUrl, workspace, slug)
+    : gitRemote(client.baseUrl, repository.httpsUrl, `${workspace}/${slug}`);
+}
 
 /** The workspace's UUID; `given` stands in when the token may not read the workspace (a repository access token). */
 export async function workspaceUuid(client: BitbucketClient, workspace: string, given?: string): Promise<string> {
@@ -48,8 +70,7 @@ export async function readBitbucket(
     deploymentVariables: {},
   };
   if (!repository) return observed;
-  const https = repository.links?.clone?.find((l) => l.name === 'https')?.href;
-  observed.repository = { uuid: bare(repository.uuid), ...(https ? { httpsUrl: https } : {}) };
+  observed.repository = observedRepository(repository);
   const [config, environments] = await Promise.all([
     api.getPipelinesConfig(client, workspace, slug),
     api.listEnvironments(client, workspace, slug),
