@@ -17,8 +17,7 @@ import {
 import { CliError, UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';
-import { cachedSchema, loadSchema } from '../io/schema.js';
-import { schemaValidator } from '../io/schema-validator-cache.js';
+import { cachedSchema, loadSchema, schemaValidator } from '../io/schema.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import type { TemplateLookup } from '../render/files.js';
@@ -123,7 +122,7 @@ export async function run(
   const repos = new Map<string, RepoUnderGrade | undefined>();
   for (const a of attendees)
     if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(dir, a.repo, templates, gallery));
-  const validator = schema?.schema && (await schemaValidator(schema.schema, process.env));
+  const validator = await schemaValidator(schema?.schema);
   const rows = gradeWorkshop(attendees, repos, { schemaValidator: validator, now: new Date() });
 
   const totals = gradeTotals(rows);

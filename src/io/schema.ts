@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { SchemaValidator } from '../core/check/pipeline-schema.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from './bounded-read.js';
 
@@ -16,7 +17,7 @@ export interface SchemaSource {
   note: string;
 }
 
-/** Where pipelines-oidc caches: the schema, and the validator compiled from it (schema-validator-cache.ts). */
+/** Where pipelines-oidc caches the schema: data, read as any input is; never code. */
 export const cacheDir = (env: NodeJS.ProcessEnv) =>
   join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'pipelines-oidc');
 const cacheFile = (env: NodeJS.ProcessEnv) => join(cacheDir(env), 'pipelines-configuration.schema.json');
@@ -75,4 +76,15 @@ export async function loadSchema(
       note: `schema: could not fetch ${url} (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message}); built-in structural checks only (pass --schema <file>)`,
     };
   }
+}
+
+/**
+ * The schema compiled in this process, from its data: nothing compiled is ever cached, so nothing a cache
+ * folder holds is run. Ajv loads only here, when there is a pipeline and a schema. Undefined without a
+ * schema, or for one Ajv cannot compile: the built-in structural checks stand in.
+ */
+export async function schemaValidator(schema: object | undefined): Promise<SchemaValidator | undefined> {
+  if (!schema) return undefined;
+  const { compilePipelineSchema } = await import('../core/check/pipeline-ajv.js');
+  return compilePipelineSchema(schema);
 }
