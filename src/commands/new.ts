@@ -7,6 +7,7 @@ import { QUESTIONS, questionFor, type Answers } from '../core/answers.js';
 import type { Gallery } from '../core/targets/index.js';
 import { ANY_BRANCH_ADVICE, deploysFromAnyBranch } from '../core/deploy-rights.js';
 import { buildRepoModel } from '../core/model.js';
+import { assertNesting } from '../core/nesting.js';
 import { nextSteps } from '../core/next-steps.js';
 import { parseManifest } from '../core/manifest.js';
 import { answersFromFile, askAnswers, checkTargetFlags, resolveAnswers, type AnswerSources } from '../core/resolve.js';
@@ -69,6 +70,7 @@ export function readAnswersFile(
 ): AnswerSources['file'] & { dropped?: string } {
   // a byte-order mark (Windows editors write one) is not part of the JSON, as for the roster
   const text = readFlagFile(cwd, '--answers', path, READ_LIMIT.inputFile).replace(/^\uFEFF/, '');
+  assertNesting(text, `--answers ${path}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

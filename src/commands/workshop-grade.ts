@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isObject } from '../core/json.js';
+import { tooDeep } from '../core/nesting.js';
 import { FACILITATOR_DIR, STATE_FILE } from '../core/workshop/facilitator.js';
 import {
   gradeTotals,
@@ -39,6 +40,8 @@ function readAttendees(dir: string, shown: string): GradedAttendee[] {
   }
   const invalid = (why: string) =>
     new UsageError(`workshop grade: ${join(shown, STATE)} is not a workshop state: ${why}`);
+  const deep = tooDeep(text);
+  if (deep) throw invalid(deep);
   let state: unknown;
   try {
     state = JSON.parse(text);

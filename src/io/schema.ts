@@ -2,12 +2,13 @@
  * Atlassian's schema of bitbucket-pipelines.yml for `check`: --schema, else a cached copy, else fetched
  * once (a few seconds at most) and cached. Without any, `check` falls back to its structural checks.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { SchemaValidator } from '../core/check/pipeline-schema.js';
+import { assertNesting, tooDeep } from '../core/nesting.js';
 import { UsageError } from '../errors.js';
-import { READ_LIMIT, readFlagFile } from './bounded-read.js';
+import { READ_LIMIT, readBounded, readFlagFile } from './bounded-read.js';
 
 export const SCHEMA_URL = 'https://api.bitbucket.org/schemas/pipelines-configuration';
 
@@ -22,7 +23,9 @@ export const cacheDir = (env: NodeJS.ProcessEnv) =>
   join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'pipelines-oidc');
 const cacheFile = (env: NodeJS.ProcessEnv) => join(cacheDir(env), 'pipelines-configuration.schema.json');
 
+/** The schema in a JSON text, or undefined; a text nested too deep is not parsed (nesting.ts). */
 const parse = (text: string): object | undefined => {
+  if (tooDeep(text)) return undefined;
   try {
     const v: unknown = JSON.parse(text);
     return v && typeof v === 'object' ? v : undefined;
@@ -31,11 +34,14 @@ const parse = (text: string): object | undefined => {
   }
 };
 
-/** The copy an earlier `check` cached, if any: never the network. */
+/**
+ * The copy an earlier `check` cached, if any: never the network. The cache folder may be writable by
+ * others, so the copy is read as any input: within --schema's size and the nesting limit, else ignored.
+ */
 export function cachedSchema(env: NodeJS.ProcessEnv): SchemaSource | undefined {
   const cache = cacheFile(env);
   try {
-    const schema = parse(readFileSync(cache, 'utf8'));
+    const schema = parse(readBounded(cache, READ_LIMIT.schema));
     return schema && { schema, note: `schema: cached copy (${cache})` };
   } catch {
     return undefined;
@@ -49,6 +55,7 @@ export async function loadSchema(
 ): Promise<SchemaSource> {
   if (given !== undefined) {
     const text = readFlagFile(cwd, '--schema', given, READ_LIMIT.schema);
+    assertNesting(text, `--schema ${given}`);
     const schema = parse(text);
     if (!schema) throw new UsageError(`--schema ${given}: not a JSON schema`);
     return { schema, note: `schema: ${given}` };
