@@ -41,6 +41,8 @@ export interface CheckInput {
   permissionPolicies: SourceFile[];
   terraform: SourceFile[];
   cloudformation: SourceFile[];
+  /** terraform/terraform.tfvars of a generated repository with our Terraform layout, compared with the answers. */
+  tfvars?: SourceFile;
   /** Files the manifest records as generated that are not there (a generated repository only). */
   missing?: string[];
   unread: UnreadFile[];
