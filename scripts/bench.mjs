@@ -28,7 +28,7 @@ if (!existsSync(cli)) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'pipelines-oidc-bench-'));
-// check caches the validator it compiles from the schema: in the bench's own folder (warm after the warm-ups), not the user's
+// check caches the schema it fetches: in the bench's own folder, not the user's (the bench passes --schema)
 process.env.XDG_CACHE_HOME = join(work, 'cache');
 let fresh = 0;
 const freshDir = () => join(work, `out-${++fresh}`);

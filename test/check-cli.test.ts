@@ -3,10 +3,12 @@ import { createSign, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readTfvars } from '../src/core/check/tfvars.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { hclString } from '../src/render/hcl.ts';
 import { assertOneLineError, runNew } from './support/cli-helpers.ts';
 import { CLI, exampleFlags, ROOT, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';
 
@@ -19,7 +21,7 @@ const OFFLINE = { PIPELINES_OIDC_SCHEMA_URL: 'http://127.0.0.1:9/unreachable', F
 
 interface Report {
   ok: boolean;
-  findings: Array<{ id: string; severity: string; file: string }>;
+  findings: Array<{ id: string; severity: string; file: string; message: string }>;
   simulation: Array<{ role: string; scenario: string; expected: string; allowed: boolean }>;
   token?: { expired: boolean; roles: Array<{ role: string; accepted: boolean; reasons: string[] }> };
 }
@@ -125,6 +127,57 @@ test('iac.drift: a JSON file, the CloudFormation or the Terraform policy changed
     }
     assert.is(check(dir, ['--json']).status, 0, 'clean again');
   });
+});
+
+test('iac.drift: each answer terraform.tfvars sets, changed by hand, is reported; its layout and comments are not', () => {
+  withRepo(exampleFlags(), (dir) => {
+    const path = join(dir, 'terraform/terraform.tfvars');
+    const before = readFileSync(path, 'utf8');
+    for (const name of ['repository_uuid', 'workspace_uuid', 'account_id', 'role_name', 'aws_region']) {
+      const line = new RegExp(`^${name} = "(.)`, 'm');
+      assert.match(before, line, name);
+      writeFileSync(path, before.replace(line, `${name} = "9$1`));
+      const r = check(dir, ['--json']);
+      assert.is(r.status, 1, `${name}: ${r.stdout}`);
+      const drift = report(r).findings.filter((f) => f.id === 'iac.drift');
+      assert.equal(
+        drift.map((f) => f.file),
+        ['terraform/terraform.tfvars'],
+        name,
+      );
+      assert.match(drift[0]!.message, `sets ${name} = "9`);
+    }
+    // another layout, other comments, then terraform fmt's own: the same values
+    writeFileSync(
+      path,
+      `/* kept by hand */\n${before
+        .replace(/ = /g, '    =  ')
+        .replace(/\n/g, ' # note\n')
+        .replace(/^# note\n/m, '')}`,
+    );
+    assert.is(check(dir, ['--json']).status, 0, readFileSync(path, 'utf8'));
+    execFileSync('terraform', ['fmt', path]);
+    assert.is(check(dir, ['--json']).status, 0, readFileSync(path, 'utf8'));
+    // a value we never write (a list) is reported, not skipped
+    writeFileSync(path, `${before}role_name_extra = ["a"]\n`);
+    assert.is(check(dir, ['--json']).status, 1);
+  });
+});
+
+test('terraform.tfvars reads back every string the HCL serialiser writes', () => {
+  const values = [
+    'plain',
+    'a "quoted" \\ back',
+    '${var.x} and %{ if }',
+    '$${',
+    'tab\tnew\nline\r',
+    '\u0007\u2028é😀',
+    '',
+  ];
+  const text = values.map((v, i) => `v${i} = ${hclString(v)}\n`).join('');
+  const read = readTfvars(text);
+  assert.ok('values' in read, JSON.stringify(read));
+  assert.equal([...read.values.values()], values);
 });
 
 test('iac.drift still runs on a manifest without answers.environments (an early or hand-edited one)', () => {

@@ -10,10 +10,13 @@ import {
   mkdirSync,
   readdirSync,
   readlinkSync,
+  rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,6 +29,7 @@ import {
   runNew,
   stagingLeftovers,
 } from './support/cli-helpers.ts';
+import { STALE_LOCK_MS } from '../src/io/write-guard.ts';
 import { CLI, EXAMPLE, exampleFlags, renderRepo, runCli, tempDir } from './support/fixtures.ts';
 
 const PATHS = [...renderRepo(EXAMPLE).files.keys()].sort();
@@ -201,6 +205,41 @@ test(
     assert.is(r.status, 0, r.stderr);
     assert.equal(readdirSync(root).sort(), ['out']);
     assert.equal(listFiles(join(root, 'out')), PATHS);
+  }),
+);
+
+test(
+  'a stale lock is removed with a line saying so: a dead process on this host, or older than the bound',
+  withTemp((root) => {
+    const lock = join(root, '.out.pipelines-oidc.lock');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const long = new Date(Date.now() - STALE_LOCK_MS - 60_000);
+    const cases: Array<[string, string, Date | undefined, RegExp]> = [
+      [
+        'a dead process',
+        `${dead}\n`,
+        undefined,
+        new RegExp(`\\(process ${dead}\\): process ${dead} is no longer running`),
+      ],
+      ['a dead process on this host', `${dead} ${hostname()}\n`, undefined, /is no longer running/],
+      // a live process id on a lock that old is a reused id: a run holds the lock for seconds
+      ['a live process, an old lock', `${process.pid}\n`, long, /older than 15 minutes/],
+      ['another host, an old lock', `${dead} elsewhere.example\n`, long, /older than 15 minutes/],
+    ];
+    for (const [label, text, mtime, line] of cases) {
+      rmSync(join(root, 'out'), { recursive: true, force: true });
+      writeFileSync(lock, text);
+      if (mtime) utimesSync(lock, mtime, mtime);
+      const r = newInto(root, 'out');
+      assert.is(r.status, 0, `${label}: ${r.stderr}`);
+      assert.match(r.stderr, /pipelines-oidc: removed the stale lock .*\.out\.pipelines-oidc\.lock/, label);
+      assert.match(r.stderr, line, label);
+      assert.equal(readdirSync(root).sort(), ['out'], label);
+    }
+    // a process id of another host says nothing here: a recent lock of it is respected
+    rmSync(join(root, 'out'), { recursive: true, force: true });
+    writeFileSync(lock, `${dead} elsewhere.example\n`);
+    assertOneLineError(newInto(root, 'out'), 1, [`another pipelines-oidc run (process ${dead} on elsewhere.example)`]);
   }),
 );
 

@@ -6,6 +6,7 @@
  * repository's pipelines.
  */
 import { parseManifest } from '../core/manifest.js';
+import { assertNesting } from '../core/nesting.js';
 import { answersFromFile, type AnswerSources } from '../core/resolve.js';
 import { parseEnvironments } from '../core/validate.js';
 import { UsageError } from '../errors.js';
@@ -35,6 +36,7 @@ const isManifest = (parsed: unknown) =>
 export function readAnswersFile(cwd: string, path: string, made: Made): AnswersFile {
   // a byte-order mark (Windows editors write one) is not part of the JSON, as for the roster
   const text = readFlagFile(cwd, '--answers', path, READ_LIMIT.inputFile).replace(/^\uFEFF/, '');
+  assertNesting(text, `--answers ${path}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

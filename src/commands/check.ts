@@ -3,8 +3,7 @@ import { runChecks, type CheckReport } from '../core/check/index.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';
-import { loadSchema } from '../io/schema.js';
-import { schemaValidator } from '../io/schema-validator-cache.js';
+import { loadSchema, schemaValidator } from '../io/schema.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
 import { parseCommand } from './args.js';
 import { loadTemplates } from '../io/templates.js';
@@ -92,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     ? await loadSchema(cwd, args.values.schema as string | undefined, process.env)
     : { note: 'schema: no pipeline to check' };
   const token = typeof args.values.token === 'string' ? readToken(cwd, args.values.token) : undefined;
-  const validator = schema.schema && (await schemaValidator(schema.schema, process.env));
+  const validator = await schemaValidator(schema.schema);
   const report = runChecks(input, { schemaValidator: validator, model, expected, token, now: new Date() });
   if (args.values.json) process.stdout.write(`${JSON.stringify({ ...report, schema: schema.note }, null, 2)}\n`);
   else printText(report, schema.note, (t) => process.stdout.write(t));

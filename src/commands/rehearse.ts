@@ -3,12 +3,13 @@
  * the repository's AWS steps run locally against an AWS emulator, every call authorized by the role's
  * inline policy.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MANIFEST_FILE } from '../core/model.js';
+import { assertNesting } from '../core/nesting.js';
 import { rehearsalPlan } from '../core/rehearse/plan.js';
 import { UsageError } from '../errors.js';
+import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
 import { rehearse, type StepReport } from '../io/rehearse/rehearsal.js';
 import { openRepository } from '../io/repository.js';
 import { bold, dim, green, red } from '../io/style.js';
@@ -60,8 +61,11 @@ export async function run(argv: string[]): Promise<number> {
   const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'rehearse');
   let pipelineDoc: unknown;
   try {
-    pipelineDoc = parseYaml(readFileSync(join(dir, 'bitbucket-pipelines.yml'), 'utf8'));
+    const text = readBounded(join(dir, 'bitbucket-pipelines.yml'), READ_LIMIT.repositoryFile, { noFollow: true });
+    assertNesting(text, 'rehearse: bitbucket-pipelines.yml', { yaml: true });
+    pipelineDoc = parseYaml(text);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`rehearse: cannot read bitbucket-pipelines.yml (${(e as Error).message.split('\n')[0]})`);
   }
   const plan = rehearsalPlan(model, pipelineDoc, args.values.pipeline as string | undefined);

@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isObject } from '../core/json.js';
+import { tooDeep } from '../core/nesting.js';
 import { FACILITATOR_DIR, STATE_FILE } from '../core/workshop/facilitator.js';
 import {
   gradeTotals,
@@ -17,8 +18,7 @@ import {
 import { CliError, UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';
-import { cachedSchema, loadSchema } from '../io/schema.js';
-import { schemaValidator } from '../io/schema-validator-cache.js';
+import { cachedSchema, loadSchema, schemaValidator } from '../io/schema.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import type { TemplateLookup } from '../render/files.js';
@@ -40,6 +40,8 @@ function readAttendees(dir: string, shown: string): GradedAttendee[] {
   }
   const invalid = (why: string) =>
     new UsageError(`workshop grade: ${join(shown, STATE)} is not a workshop state: ${why}`);
+  const deep = tooDeep(text);
+  if (deep) throw invalid(deep);
   let state: unknown;
   try {
     state = JSON.parse(text);
@@ -123,7 +125,7 @@ export async function run(
   const repos = new Map<string, RepoUnderGrade | undefined>();
   for (const a of attendees)
     if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(dir, a.repo, templates, gallery));
-  const validator = schema?.schema && (await schemaValidator(schema.schema, process.env));
+  const validator = await schemaValidator(schema?.schema);
   const rows = gradeWorkshop(attendees, repos, { schemaValidator: validator, now: new Date() });
 
   const totals = gradeTotals(rows);

@@ -6,6 +6,7 @@
 import { UsageError } from '../errors.js';
 import { QUESTIONS, type Answers } from './answers.js';
 import { isObject } from './json.js';
+import { assertNesting } from './nesting.js';
 import { buildRepoModel, type RepoModel } from './model.js';
 import { resolveAnswers, type AnswerSources } from './resolve.js';
 import { environmentAnswerKey } from './environment-answers.js';
@@ -83,6 +84,7 @@ const ANSWER_NAMES: readonly string[] = QUESTIONS.map((q) => q.name);
  */
 export function parseManifest(text: string, source: string): Manifest {
   const invalid = (field: string, rule: string) => new UsageError(`${source}: "${field}" ${rule}`);
+  assertNesting(text, source);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

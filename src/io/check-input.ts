@@ -16,6 +16,7 @@ export type { CheckInput };
 
 const SKIP = new Set(['.git', 'node_modules', '.terraform', 'dist', '.scratch']);
 const MAX_FOLDER_DEPTH = 8;
+const TFVARS = 'terraform/terraform.tfvars';
 
 /** The kinds of file `check` reads; others are not opened at all. */
 const isChecked = (file: string) =>
@@ -156,5 +157,7 @@ async function readTarget(
   const model = repo.model();
   if (!input.terraform.some((f) => f.file === 'terraform/main.tf')) return { input, model };
   const { files } = renderRepository(model, toolVersion(), await templates(), repo.galleryDir);
+  const tfvars = repo.read(TFVARS);
+  if (tfvars !== undefined) input.tfvars = { file: TFVARS, text: tfvars };
   return { input, model, expected: new Map(files.map((f) => [f.path, f.content])) };
 }

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
+import { assertNesting } from '../core/nesting.js';
 import { BUILT_IN_TARGETS, type Gallery } from '../core/targets/index.js';
 import { DefinitionError, parseTargetDefinition } from '../core/targets/parse.js';
 import { READ_LIMIT, readBounded } from './bounded-read.js';
@@ -48,6 +49,7 @@ export function loadGallery(cwd: string, dir: string | undefined, origin = '--ga
     } catch (e) {
       throw new UsageError(`${source}: cannot be read (${(e as Error).message})`);
     }
+    assertNesting(text, source);
     let raw: unknown;
     try {
       raw = JSON.parse(text);

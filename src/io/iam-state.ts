@@ -4,13 +4,22 @@
  */
 import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
 import type { Step } from '../core/iam/plan.js';
+import { tooDeep } from '../core/nesting.js';
 import type { DesiredState, ObservedProvider, ObservedRole, ObservedState } from '../core/iam/types.js';
 import { RunError } from '../errors.js';
 import { errorCode, explainAwsError, type AwsSession } from './aws.js';
 
-/** IAM hands policy documents over URL-encoded (RFC 3986). */
-export const decodePolicy = (text: string | undefined): unknown =>
-  text === undefined ? undefined : JSON.parse(decodeURIComponent(text));
+/** IAM hands policy documents over URL-encoded (RFC 3986); one nested too deep is no answer of IAM's. */
+export function decodePolicy(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  const json = decodeURIComponent(text);
+  const deep = tooDeep(json);
+  if (deep)
+    throw new RunError(
+      `the answer holds a policy document ${deep}, which IAM never sends: check AWS_ENDPOINT_URL_IAM or the proxy in between`,
+    );
+  return JSON.parse(json);
+}
 
 const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined) =>
   Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));

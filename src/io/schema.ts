@@ -2,11 +2,13 @@
  * Atlassian's schema of bitbucket-pipelines.yml for `check`: --schema, else a cached copy, else fetched
  * once (a few seconds at most) and cached. Without any, `check` falls back to its structural checks.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { SchemaValidator } from '../core/check/pipeline-schema.js';
+import { assertNesting, tooDeep } from '../core/nesting.js';
 import { UsageError } from '../errors.js';
-import { READ_LIMIT, readFlagFile } from './bounded-read.js';
+import { READ_LIMIT, readBounded, readFlagFile } from './bounded-read.js';
 
 export const SCHEMA_URL = 'https://api.bitbucket.org/schemas/pipelines-configuration';
 
@@ -16,12 +18,14 @@ export interface SchemaSource {
   note: string;
 }
 
-/** Where pipelines-oidc caches: the schema, and the validator compiled from it (schema-validator-cache.ts). */
+/** Where pipelines-oidc caches the schema: data, read as any input is; never code. */
 export const cacheDir = (env: NodeJS.ProcessEnv) =>
   join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'pipelines-oidc');
 const cacheFile = (env: NodeJS.ProcessEnv) => join(cacheDir(env), 'pipelines-configuration.schema.json');
 
+/** The schema in a JSON text, or undefined; a text nested too deep is not parsed (nesting.ts). */
 const parse = (text: string): object | undefined => {
+  if (tooDeep(text)) return undefined;
   try {
     const v: unknown = JSON.parse(text);
     return v && typeof v === 'object' ? v : undefined;
@@ -30,11 +34,14 @@ const parse = (text: string): object | undefined => {
   }
 };
 
-/** The copy an earlier `check` cached, if any: never the network. */
+/**
+ * The copy an earlier `check` cached, if any: never the network. The cache folder may be writable by
+ * others, so the copy is read as any input: within --schema's size and the nesting limit, else ignored.
+ */
 export function cachedSchema(env: NodeJS.ProcessEnv): SchemaSource | undefined {
   const cache = cacheFile(env);
   try {
-    const schema = parse(readFileSync(cache, 'utf8'));
+    const schema = parse(readBounded(cache, READ_LIMIT.schema));
     return schema && { schema, note: `schema: cached copy (${cache})` };
   } catch {
     return undefined;
@@ -48,6 +55,7 @@ export async function loadSchema(
 ): Promise<SchemaSource> {
   if (given !== undefined) {
     const text = readFlagFile(cwd, '--schema', given, READ_LIMIT.schema);
+    assertNesting(text, `--schema ${given}`);
     const schema = parse(text);
     if (!schema) throw new UsageError(`--schema ${given}: not a JSON schema`);
     return { schema, note: `schema: ${given}` };
@@ -75,4 +83,15 @@ export async function loadSchema(
       note: `schema: could not fetch ${url} (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message}); built-in structural checks only (pass --schema <file>)`,
     };
   }
+}
+
+/**
+ * The schema compiled in this process, from its data: nothing compiled is ever cached, so nothing a cache
+ * folder holds is run. Ajv loads only here, when there is a pipeline and a schema. Undefined without a
+ * schema, or for one Ajv cannot compile: the built-in structural checks stand in.
+ */
+export async function schemaValidator(schema: object | undefined): Promise<SchemaValidator | undefined> {
+  if (!schema) return undefined;
+  const { compilePipelineSchema } = await import('../core/check/pipeline-ajv.js');
+  return compilePipelineSchema(schema);
 }

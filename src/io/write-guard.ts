@@ -4,8 +4,10 @@
  * (a lock beside it), and the staging folders of killed runs cleaned away.
  */
 import { lstat, readdir, readFile, realpath, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { RunError, UsageError } from '../errors.js';
+import { printable } from '../printable.js';
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
@@ -95,29 +97,55 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A lock older than this is stale whoever holds it: a run holds the lock only while it writes, seconds at most. */
+export const STALE_LOCK_MS = 15 * 60_000;
+
+/** What a lock file says: `<pid> <host>` (a lock of an older version holds the process id alone). */
+function lockHolder(text: string): { pid?: number; host?: string } {
+  const [pid, host] = text.trim().split(/\s+/);
+  const n = Number.parseInt(pid ?? '', 10);
+  return { ...(Number.isInteger(n) && n > 0 ? { pid: n } : {}), ...(host ? { host } : {}) };
+}
+
 /**
- * Takes the lock beside `real` (a file created only if absent, holding our process id). A lock whose
- * process is gone was left by a killed run: it is taken over. Returns the release function.
+ * Why a lock is stale, or undefined while it may belong to a live run: its process is gone (a process id
+ * means something on its own host only), or it is older than STALE_LOCK_MS (a killed run whose process id
+ * was reused, or a run on another host). A lock without an id yet is being written right now, unless old.
+ */
+function staleness(holder: { pid?: number; host?: string }, ageMs: number): string | undefined {
+  if (ageMs > STALE_LOCK_MS) return `older than ${STALE_LOCK_MS / 60_000} minutes`;
+  const here = holder.host === undefined || holder.host === hostname();
+  if (holder.pid !== undefined && here && !alive(holder.pid)) return `process ${holder.pid} is no longer running`;
+  return holder.pid === undefined && ageMs > 10_000 ? 'it names no process' : undefined;
+}
+
+/**
+ * Takes the lock beside `real` (a file created only if absent, holding our process id and host). A stale
+ * lock was left by a killed run: it is removed, with a line on stderr saying so, and taken over.
+ * Returns the release function.
  */
 export async function lockTarget(real: string, shown: string): Promise<() => Promise<void>> {
   const lock = join(dirname(real), lockName(basename(real)));
   for (let attempt = 0; ; attempt++) {
     try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      await writeFile(lock, `${process.pid} ${hostname()}\n`, { flag: 'wx' });
       return () => unlink(lock).catch(() => undefined);
     } catch (e) {
       if (errno(e) !== 'EEXIST') throw e;
     }
-    const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+    const holder = lockHolder(await readFile(lock, 'utf8').catch(() => ''));
     const age = Date.now() - ((await lstatOrUndefined(lock))?.mtimeMs ?? 0);
-    // a lock without an id yet belongs to a run that is writing it right now, unless it is old
-    const stale = Number.isInteger(holder) && holder > 0 ? !alive(holder) : age > 10_000;
+    const stale = staleness(holder, age);
+    const who = holder.pid === undefined ? '' : ` (process ${holder.pid}${holder.host ? ` on ${holder.host}` : ''})`;
     if (!stale || attempt > 0) {
       throw new RunError(
-        `another pipelines-oidc run${holder > 0 ? ` (process ${holder})` : ''} is writing ${shown}: wait for it to finish and run again (if there is none, delete ${lock})`,
+        printable(
+          `another pipelines-oidc run${who} is writing ${shown}: wait for it to finish and run again (if there is none, delete ${lock})`,
+        ),
       );
     }
     await unlink(lock).catch(() => undefined);
+    process.stderr.write(`${printable(`pipelines-oidc: removed the stale lock ${lock}${who}: ${stale}`)}\n`);
   }
 }
 

@@ -1,4 +1,4 @@
-# Your answers. Change them here, or with pipelines-oidc update to keep every file in step.
+# Your answers, as .pipelines-oidc.json holds them: change them with pipelines-oidc update, which keeps every file in step.
 aws_region = "eu-west-1"
 account_id = "123456789012"
 workspace = "phub"

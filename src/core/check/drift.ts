@@ -1,12 +1,14 @@
 /**
  * `iac.drift`: the policies a repository holds in several forms must say the same thing. The IAM JSON
  * files are compared with what the manifest's answers give; CloudFormation (resolved with its parameter
- * defaults) and Terraform (the policy blocks of our own layout) with the JSON files.
+ * defaults) and Terraform (the policy blocks of our own layout, and terraform.tfvars) with the JSON files
+ * and the answers.
  */
 import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
 import { samePolicy as same } from '../iam-policy.js';
 import { concretePolicies, type RepoModel } from '../model.js';
 import type { FileHit } from './report.js';
+import { readTfvars, type TfvarsValue } from './tfvars.js';
 import type { SourceFile } from './types.js';
 
 const drift = (file: string, message: string, fix: string): FileHit => ({ file, message, fix });
@@ -139,6 +141,42 @@ function terraformDrift(file: SourceFile, rendered: string): FileHit[] {
     );
 }
 
+const shown = (v: TfvarsValue) => JSON.stringify(v);
+
+/** terraform.tfvars against what the answers render: the value of each variable, whatever the layout and comments. */
+function tfvarsDrift(file: SourceFile, rendered: string): FileHit[] {
+  const want = readTfvars(rendered);
+  const have = readTfvars(file.text);
+  const fix =
+    'Change the answer with pipelines-oidc update (it re-renders every file in step), or run pipelines-oidc update --force to re-render this one (yours is kept as a .orig file)';
+  // what the answers render always reads back (a test proves it for hostile values)
+  if ('error' in want) return [];
+  if ('error' in have)
+    return [drift(file.file, `${file.file} cannot be compared with the answers: ${have.error}`, fix)];
+  const names = [...new Set([...want.values.keys(), ...have.values.keys()])];
+  return names.flatMap((name) => {
+    const [w, h] = [want.values.get(name), have.values.get(name)];
+    if (!have.values.has(name))
+      return [
+        drift(
+          file.file,
+          `${file.file} does not set ${name} (the answers in .pipelines-oidc.json give ${shown(w!)})`,
+          fix,
+        ),
+      ];
+    if (!want.values.has(name))
+      return [drift(file.file, `${file.file} sets ${name}, which the answers in .pipelines-oidc.json do not`, fix)];
+    if (Object.is(w, h)) return [];
+    return [
+      drift(
+        file.file,
+        `${file.file} sets ${name} = ${shown(h!)}; the answers in .pipelines-oidc.json give ${shown(w!)}`,
+        fix,
+      ),
+    ];
+  });
+}
+
 /** A repository as the drift rule reads it: the model from its manifest, its files, and what it would render now. */
 export interface RepositorySource {
   model?: RepoModel;
@@ -146,6 +184,8 @@ export interface RepositorySource {
   read: (file: string) => unknown;
   terraform: SourceFile[];
   cloudformation: SourceFile[];
+  /** terraform/terraform.tfvars, when there is our Terraform layout to compare. */
+  tfvars?: SourceFile;
   expected?: Map<string, string>;
   /** Generated files (recorded in the manifest) that are not there. */
   missing?: string[];
@@ -154,6 +194,11 @@ export interface RepositorySource {
   /** The trust and inline policy files found, for rules that read a role's two documents together. */
   trustFiles?: readonly string[];
   permissionFiles?: readonly string[];
+}
+
+function tfvarsHits({ tfvars, expected }: RepositorySource): FileHit[] {
+  const rendered = tfvars && expected?.get(tfvars.file);
+  return tfvars && rendered !== undefined && rendered !== tfvars.text ? tfvarsDrift(tfvars, rendered) : [];
 }
 
 /** `iac.drift`: only a generated repository (one with a manifest) is compared. */
@@ -170,5 +215,6 @@ export function iacDrift(repo: RepositorySource): FileHit[] {
     ...json,
     ...repo.cloudformation.filter(changed).flatMap((f) => cloudFormationDrift(f, model, read)),
     ...(main && rendered ? terraformDrift(main, rendered) : []),
+    ...tfvarsHits(repo),
   ];
 }

@@ -3,34 +3,15 @@
  * nested too deep or unreadable. Deep nesting is told by one linear scan before any parser or rule
  * recurses into the file, so no file can exhaust the stack.
  */
+import { MAX_NESTING, nestingDepth } from '../nesting.js';
 import { hit, type Hit } from './report.js';
 import type { CheckInput, SourceFile, UnreadFile } from './types.js';
-
-/** Deeper than this, a file is not parsed (IAM, Bitbucket and CloudFormation files need a handful of levels). */
-export const MAX_NESTING = 64;
-
-/** The deepest nesting of `[` and `{` in the text, outside double-quoted strings. */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
-    else if ((c === ']' || c === '}') && depth > 0) depth--;
-  }
-  return deepest;
-}
 
 /** The input without the files nested too deep, which join the unread ones. */
 export function withinNestingLimit(input: CheckInput): CheckInput {
   const tooDeep: UnreadFile[] = [];
   const keep = (f: SourceFile) => {
-    if (nestingDepth(f.text) <= MAX_NESTING) return true;
+    if (nestingDepth(f.text, { yaml: /\.(ya?ml|template)$/.test(f.file) }) <= MAX_NESTING) return true;
     tooDeep.push({ file: f.file, reason: 'too-deep', detail: `nested more than ${MAX_NESTING} levels deep` });
     return false;
   };

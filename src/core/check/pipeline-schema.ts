@@ -1,15 +1,15 @@
 /**
  * bitbucket-pipelines.yml against Atlassian's JSON schema. Ajv's errors for a `oneOf` come from every
  * branch; the ones a person can act on are the deepest, from the branch that came closest.
- * The schema comes compiled (src/io/schema-validator-cache.ts): Ajv itself is not loaded here.
+ * The schema comes compiled (pipeline-ajv.ts): Ajv itself is not loaded here.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
-/** The schema compiled: Ajv's validate function, compiled in-process or loaded from the validator cache. */
+/** The schema compiled: Ajv's validate function. */
 export type SchemaValidator = ((data: unknown) => boolean) & Pick<ValidateFunction, 'errors'>;
 
 /**
- * How Ajv compiles the schema, in-process and for the validator cache alike (pipeline-ajv.ts).
+ * How Ajv compiles the schema (pipeline-ajv.ts).
  * verbose: each error carries its schema object, which tells the branches of a oneOf apart;
  * no meta-schema validation and no code optimisation pass: both cost more than they bring for one run.
  */
@@ -56,7 +56,7 @@ function describe(errors: ErrorObject[]): { message: string; extra: string[] } {
   ];
   if (allowed.length) parts.push(`must be one of ${allowed.join(', ')}`);
   // each branch of a oneOf names the keys it does not allow; the branch that objects to fewest is the one meant
-  // (told apart by their schema objects, which a cached validator shares with the schema as compiling does)
+  // (told apart by their schema objects)
   const extra = new Map<unknown, string[]>();
   for (const e of errors.filter((x) => x.keyword === 'additionalProperties')) {
     extra.set(e.parentSchema, [...(extra.get(e.parentSchema) ?? []), String(e.params['additionalProperty'])]);

@@ -194,7 +194,8 @@ export const RULES = [
   {
     id: 'iac.drift',
     severity: 'error',
-    title: "the JSON files differ from what the manifest's answers give, or CloudFormation / Terraform from them",
+    title:
+      "the JSON files differ from what the manifest's answers give, or CloudFormation / Terraform (its policies, `terraform.tfvars`' values) from them",
     check: { repository: iacDrift },
     fixture: 'iac.drift',
   },

@@ -23,6 +23,7 @@ import {
   workspaceOfIssuer,
 } from '../bitbucket.js';
 import { isObject } from '../json.js';
+import { tooDeep } from '../nesting.js';
 import { wildcardMatch } from '../wildcard.js';
 import { evaluateTrust } from './evaluate.js';
 import type { TrustRequest } from './types.js';
@@ -123,6 +124,8 @@ function jsonPart(part: string, name: string): Record<string, unknown> {
   } catch {
     throw bad(`the ${name} does not decode to UTF-8 text`);
   }
+  const deep = tooDeep(text);
+  if (deep) throw bad(`the ${name} is ${deep}`);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -43,6 +43,8 @@ export interface CheckInput {
   cloudformation: SourceFile[];
   /** Terraform's folders whose IAM policies check evaluates, parsed (a folder as `new` renders it is not: its policies are the JSON files'). */
   terraformModules?: TerraformModule[];
+  /** terraform/terraform.tfvars of a generated repository with our Terraform layout, compared with the answers. */
+  tfvars?: SourceFile;
   /** Files the manifest records as generated that are not there (a generated repository only). */
   missing?: string[];
   unread: UnreadFile[];

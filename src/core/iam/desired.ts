@@ -4,6 +4,7 @@
  */
 import { audience, ENVIRONMENT_UUID_PLACEHOLDER, issuerUrl, providerArn, REPO_UUID_PLACEHOLDER } from '../bitbucket.js';
 import { permissionsFindings, trustFindings, type SourceFile, type TrustScope } from '../check/index.js';
+import { assertNesting } from '../nesting.js';
 import { resolveParams } from '../params.js';
 import type { RepoModel } from '../model.js';
 import { UsageError } from '../../errors.js';
@@ -35,6 +36,7 @@ function readPolicy(
       `${command}: ${file} still holds ${ENVIRONMENT_UUID_PLACEHOLDER}: set the environment's UUID first (pipelines-oidc update --environment <name>=<uuid>)`,
     );
   }
+  assertNesting(text, `${command}: ${file}`);
   try {
     return { text, doc: JSON.parse(text) };
   } catch (e) {
