@@ -6,6 +6,7 @@ import { linearPattern, PatternError, type LinearPattern } from '../linear-patte
 import { QUESTIONS } from '../answers.js';
 import { commandFlags } from '../command-table.js';
 import { PARAM_NAME } from '../params.js';
+import { repositoryPath } from '../validate.js';
 import { PLACEHOLDER, ROLE_PLACEHOLDERS, type TargetDefinition } from './definition.js';
 
 /** Answer names of `new` itself and the role's placeholders: a target question may not take one (it would shadow it). */
@@ -69,6 +70,12 @@ function checkQuestion(q: unknown, where: string): void {
   if (!re.test(example)) fail(`${where}.example`, `"${example}" does not match the pattern`);
   if (q['insideRepository'] !== undefined && typeof q['insideRepository'] !== 'boolean')
     fail(`${where}.insideRepository`, 'must be true or false');
+  if (q['insideRepository'] === true)
+    for (const key of ['example', 'default']) {
+      const value = q[key];
+      const rule = typeof value === 'string' ? repositoryPath(value) : undefined;
+      if (rule && 'error' in rule) fail(`${where}.${key}`, `a path question's ${key} ${rule.error}`);
+    }
   if (q['optional'] !== undefined && typeof q['optional'] !== 'boolean')
     fail(`${where}.optional`, 'must be true or false');
   if (q['default'] !== undefined && (typeof q['default'] !== 'string' || !re.test(q['default'])))
