@@ -201,6 +201,11 @@ const MALFORMED: Array<[string, string[]]> = [
   ['gallery-deny', ['deny.json', '.statements[0].Effect', 'Allow']],
   ['gallery-id-clash', ['id-clash.json', 'id', '"sts-check"']],
   ['gallery-flag-clash', ['flag-clash.json', '.questions[0].flag', '--region']],
+  ['gallery-seed-command', ['seed-command.json', '.rehearsal.seed[0]', '";" outside single quotes']],
+  ['gallery-seed-program', ['seed-program.json', '.rehearsal.seed[0]', 'must be an aws command']],
+  ['gallery-file-escape', ['file-escape.json', '.rehearsal.files[0].path', 'normalised relative path']],
+  ['gallery-unknown-key', ['unknown-key.json', '.questions[0]', 'unknown key "insideRepo"']],
+  ['gallery-control-char', ['control-char.json', '.title', 'control']],
 ];
 
 for (const [folder, fragments] of MALFORMED) {
@@ -257,6 +262,18 @@ test('the malformed fixtures differ from the valid one in the one thing each is 
     'flag-clash.json',
     (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['flag'] = (ok['questions'] as Q)[0]!['flag'])),
   );
+  for (const [folder, file] of [
+    ['gallery-seed-command', 'seed-command.json'],
+    ['gallery-seed-program', 'seed-program.json'],
+    ['gallery-file-escape', 'file-escape.json'],
+  ] as const)
+    same(folder, file, (d) => ((d['id'] = ok['id']), delete d['rehearsal']));
+  same(
+    'gallery-unknown-key',
+    'unknown-key.json',
+    (d) => ((d['id'] = ok['id']), delete (d['questions'] as Q)[0]!['insideRepo']),
+  );
+  same('gallery-control-char', 'control-char.json', (d) => Object.assign(d, { id: ok['id'], title: ok['title'] }));
   assert.throws(() => JSON.parse(readFileSync(join(ROOT, 'test/fixtures/gallery-bad-json/truncated.json'), 'utf8')));
 });
 

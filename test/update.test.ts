@@ -3,7 +3,7 @@
  * they keep (hand edits, the user's own files, files no longer generated), when they refuse, and what
  * --dry-run, --diff, --force and --json do. Expected trees are rendered in memory from the answers.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -378,7 +378,7 @@ test('add <target> adds its statements and steps, asking nothing when its flags 
       'already',
       'sns-notify',
     ]);
-    assertOneLineError(add(root, 'sts-check', []), 2, ['already', 'sts-check']);
+    assertOneLineError(add(root, 'sts-check', ['--gallery', GALLERY_OK]), 2, ['already', 'sts-check']);
     assertOneLineError(add(root, 'no-such-target', ['--gallery', GALLERY_OK]), 2, ['no-such-target']);
     assert.equal(readTree(repo), after);
 
@@ -395,13 +395,18 @@ test('add <target> adds its statements and steps, asking nothing when its flags 
   });
 });
 
-test('the --gallery folder is recorded in the manifest, so later commands load it without the flag', () => {
+test('the --gallery folder is recorded in the manifest: outside the repository, later commands need --gallery again', () => {
   withRepo(exampleFlags(), (root, repo) => {
     const r = add(root, 'sns-notify', ['--gallery', GALLERY_OK, '--topic-name', 'deploy-events']);
     assert.is(r.status, 0, r.stderr);
     const manifest = JSON.parse(readFileSync(join(repo, MANIFEST), 'utf8')) as { gallery?: string };
     assert.is(manifest.gallery, relative(repo, GALLERY_OK), 'recorded relative to the repository');
-    const again = update(root, ['--region', 'us-east-1']);
+    assertOneLineError(update(root, ['--region', 'us-east-1']), 2, [
+      '"gallery"',
+      'outside the repository',
+      '--gallery',
+    ]);
+    const again = update(root, ['--region', 'us-east-1', '--gallery', GALLERY_OK]);
     assert.is(again.status, 0, again.stderr);
     assert.is(manifestAnswers(repo).region, 'us-east-1');
     const inline = JSON.parse(readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8')) as {
@@ -493,22 +498,24 @@ test('a gallery folder the manifest names but that is gone: the manifest is blam
   });
 });
 
-test("a repository generated with --gallery takes its targets' flags without --gallery again", () => {
-  const flags = [
-    ...exampleFlags({ target: 'sts-check,sns-notify' }),
-    '--gallery',
-    GALLERY_OK,
-    '--topic-name',
-    'deploy-events',
-  ];
-  withRepo(flags, (root, repo) => {
+test("a repository generated with a --gallery inside it takes its targets' flags without --gallery again", () => {
+  const tmp = tempDir();
+  try {
+    const root = tmp.path;
+    const repo = join(root, 'repo');
+    cpSync(GALLERY_OK, join(repo, 'targets'), { recursive: true });
+    const flags = [...exampleFlags({ target: 'sts-check,sns-notify' }), '--gallery', 'repo/targets'];
+    const made = runNew([...flags, '--topic-name', 'deploy-events', '--dir', 'repo', '--no-git', '--yes'], root);
+    assert.is(made.status, 0, made.stderr);
     const r = update(root, ['--topic-name', 'build-events', '--json']);
     assert.is(r.status, 0, r.stderr);
     assert.is(manifestAnswers(repo).targetAnswers['topicName'], 'build-events');
     const inline = readFileSync(join(repo, 'iam/inline-policy.json'), 'utf8');
     assert.ok(inline.includes(`:${EXAMPLE.account}:build-events"`), inline);
     assert.not.ok(inline.includes('deploy-events'), inline);
-  });
+  } finally {
+    tmp.cleanup();
+  }
 });
 
 test('an early manifest (no environments, no target answers, files without hashes) is migrated, not misread', () => {

@@ -13,7 +13,7 @@ import { readProvider, readRole, runStep } from '../io/iam-state.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green, yellow } from '../io/style.js';
 import { parseCommand } from './args.js';
-import { loadDesired, observe, variableLines } from './iam-target.js';
+import { desiredOf, observe, openArgRepository, variableLines } from './iam-target.js';
 
 const THUMBPRINT = /^[0-9a-fA-F]{40}$/;
 
@@ -94,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
       '--thumbprint: must be 40 hexadecimal characters (a SHA-1 fingerprint); IAM no longer needs one',
     );
   const out = process.stdout;
-  const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'apply', thumbprint);
+  const desired = desiredOf(openArgRepository(process.cwd(), args), 'apply', thumbprint);
   const { aws, observed } = await progress(out).step(`Reading IAM of account ${desired.account}`, () =>
     observe(desired, {
       profile: args.values.profile as string | undefined,

@@ -6,12 +6,12 @@ import { printable } from '../printable.js';
 import { bold, dim, green, red } from '../io/style.js';
 import { parseCommand } from './args.js';
 import { openBitbucket } from './bitbucket-session.js';
-import { loadDesired, observe } from './iam-target.js';
+import { desiredOf, observe, openArgRepository } from './iam-target.js';
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('doctor', argv);
   if (args.positionals.length > 1) throw new UsageError(`doctor takes one [dir], got ${args.positionals.join(' ')}`);
-  const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'doctor');
+  const desired = desiredOf(openArgRepository(process.cwd(), args), 'doctor');
   const { aws, observed } = await observe(desired, {
     profile: args.values.profile as string | undefined,
     region: args.values.region as string | undefined,

@@ -7,11 +7,16 @@ import type { DesiredState, ObservedState } from '../core/iam/types.js';
 import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
 import { connect, type AwsSession } from '../io/aws.js';
 import { readObserved } from '../io/iam-state.js';
-import { openRepository } from '../io/repository.js';
+import { openRepository, type Repository } from '../io/repository.js';
+import type { ParsedArgs } from './args.js';
 
-/** `dir` as the user gave it, relative to `cwd`. */
-export function loadDesired(cwd: string, dir: string, command: string, thumbprint?: string): DesiredState {
-  const repo = openRepository({ cwd, dir });
+/** The repository `[dir]` names (relative to `cwd`), with the --gallery given, if any. */
+export function openArgRepository(cwd: string, args: ParsedArgs): Repository {
+  const gallery = args.values['gallery'];
+  return openRepository({ cwd, dir: args.positionals[0] ?? '.', ...(typeof gallery === 'string' ? { gallery } : {}) });
+}
+
+export function desiredOf(repo: Repository, command: string, thumbprint?: string): DesiredState {
   return desiredState(repo.model(), repo.read, { command, ...(thumbprint ? { thumbprint } : {}) });
 }
 

@@ -11,10 +11,9 @@ import { rehearsalPlan } from '../core/rehearse/plan.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
 import { rehearse, type StepReport } from '../io/rehearse/rehearsal.js';
-import { openRepository } from '../io/repository.js';
 import { bold, dim, green, red } from '../io/style.js';
 import { parseCommand } from './args.js';
-import { loadDesired } from './iam-target.js';
+import { desiredOf, openArgRepository } from './iam-target.js';
 
 function stepText(run: number, step: StepReport): string {
   const lines = [
@@ -50,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (args.values.live && !endpoint)
     throw new UsageError('--live: give --endpoint <url> of the emulator that holds the roles');
-  const repo = openRepository({ cwd: process.cwd(), dir: args.positionals[0] ?? '.' });
+  const repo = openArgRepository(process.cwd(), args);
   const { dir } = repo;
   const model = repo.model();
   const answers = model.answers;
@@ -58,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(
       `rehearse: ${MANIFEST_FILE} has no repository UUID, so the trust policy matches no token: set it with pipelines-oidc update --repo-uuid <uuid>`,
     );
-  const desired = loadDesired(process.cwd(), args.positionals[0] ?? '.', 'rehearse');
+  const desired = desiredOf(repo, 'rehearse');
   let pipelineDoc: unknown;
   try {
     const text = readBounded(join(dir, 'bitbucket-pipelines.yml'), READ_LIMIT.repositoryFile, { noFollow: true });

@@ -87,6 +87,11 @@ const CHECKED_GALLERY: OptionSpec = {
   ...GALLERY,
   description: 'the target definitions of the checked repositories, when their gallery is not inside them',
 };
+/** The manifest of the repository worked on may name only a gallery inside it: this one is taken from the user instead. */
+const REPOSITORY_GALLERY: OptionSpec = {
+  ...GALLERY,
+  description: "the repository's target definitions, when its gallery is not inside it",
+};
 const DRY_RUN: OptionSpec = { flag: 'dry-run', description: 'list what would be written, write nothing' };
 const FORCE: OptionSpec = {
   flag: 'force',
@@ -258,6 +263,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       },
       { flag: 'dry-run', description: 'show the plan, change nothing' },
       { flag: 'yes', short: 'y', description: 'apply the plan without asking' },
+      REPOSITORY_GALLERY,
     ],
     examples: ['apply phub-oidc-check --dry-run', 'apply --profile deploy-admin --yes'],
   },
@@ -271,6 +277,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
       AWS_TIMEOUT,
       { flag: 'json', description: 'print the checks as JSON' },
       BITBUCKET_TOKEN,
+      REPOSITORY_GALLERY,
     ],
     examples: ['doctor phub-oidc-check', 'doctor --profile audit --json'],
   },
@@ -303,6 +310,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
           'use the provider and roles the emulator holds (made by apply or terraform) instead of creating them',
       },
       { flag: 'json', description: 'print {ok, runs:[{run, steps:[{name, ok, calls, output}]}]}' },
+      REPOSITORY_GALLERY,
     ],
     examples: ['rehearse phub-oidc-check', 'rehearse --runs 1 --pipeline custom:deploy-s3-static-site --json'],
   },

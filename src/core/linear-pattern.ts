@@ -182,6 +182,8 @@ function compile(node: Node): Op[] {
 export interface LinearPattern {
   test: (value: string) => boolean;
   steps: (value: string) => number;
+  /** False when no value it matches can hold the character `c`: no class of the pattern takes it. */
+  admits: (c: string) => boolean;
 }
 
 /** Compiles a pattern, or throws a PatternError saying why it cannot be matched in linear time. */
@@ -222,5 +224,9 @@ export function linearPattern(pattern: string): LinearPattern {
     }
     return { matched: matches(states), steps };
   };
-  return { test: (value) => run(value).matched, steps: (value) => run(value).steps };
+  return {
+    test: (value) => run(value).matched,
+    steps: (value) => run(value).steps,
+    admits: (c) => prog.some((op) => op.op === 'char' && op.test(c)),
+  };
 }

@@ -17,7 +17,7 @@ import {
   type TargetQuestion,
 } from './targets/index.js';
 import { environmentAnswerKey, environmentFlag, releaseEnvironment } from './environment-answers.js';
-import { parseEnvironments, staysInside, type Environment, type Rule } from './validate.js';
+import { parseEnvironments, repositoryPath, type Environment, type Rule } from './validate.js';
 
 export interface AnswerSources {
   /** Flag values by answer name: the questions of `new` and of the targets alike. */
@@ -55,14 +55,14 @@ const PRIVATE_USE = /[\uE000-\uF8FF]/;
 
 const patternRule = (q: TargetQuestion): Rule => {
   const pattern = linearPattern(q.pattern);
-  return (raw) =>
-    PRIVATE_USE.test(raw)
-      ? { error: 'must not contain private-use characters (U+E000 to U+F8FF)' }
-      : !pattern.test(raw)
-        ? { error: `must match ${q.pattern} (${q.description}; e.g. ${q.example})` }
-        : q.insideRepository && !staysInside(raw)
-          ? { error: `must be a path inside the repository (${q.description}; e.g. ${q.example})` }
-          : { value: raw };
+  return (raw) => {
+    // a path question's own rule first: its pattern (a gallery's may be loose) cannot weaken it
+    const path = q.insideRepository ? repositoryPath(raw) : undefined;
+    if (path && 'error' in path) return { error: `${path.error} (${q.description}; e.g. ${q.example})` };
+    if (PRIVATE_USE.test(raw)) return { error: 'must not contain private-use characters (U+E000 to U+F8FF)' };
+    if (!pattern.test(raw)) return { error: `must match ${q.pattern} (${q.description}; e.g. ${q.example})` };
+    return { value: raw };
+  };
 };
 
 /** A target's question in the shape of ours, so flags, files and prompts treat both alike. */

@@ -20,6 +20,8 @@ export const PATTERN = {
   account: '^[0-9]{12}$',
   region: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$',
   roleName: '^[A-Za-z0-9+=,.@_-]{1,64}$',
+  /** A path in the repository: no leading `/` or `-` (it lands on a command line); see also `repositoryPath`. */
+  repositoryPath: '^[A-Za-z0-9._][A-Za-z0-9._/-]*$',
 } as const;
 
 const test = (pattern: string, s: string) => new RegExp(pattern).test(s);
@@ -198,3 +200,32 @@ export function staysInside(path: string): boolean {
   }
   return !path.startsWith('/');
 }
+
+// C0, DEL and C1 controls: a NUL cuts a path short for the system, the rest hide what the path is on screen
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Why `path` could lead out of the repository (or is no plain path), or undefined when it stays inside. */
+export function pathOutside(path: string): string | undefined {
+  if (!path) return 'is empty';
+  if (CONTROL.test(path)) return 'holds a control character';
+  if (path.includes('\\')) return 'holds a backslash';
+  if (path.startsWith('/')) return 'is absolute';
+  if (path.startsWith('~')) return 'starts with ~ (a home folder)';
+  if (path.startsWith('-')) return 'starts with - (it would be read as an option)';
+  if (!staysInside(path)) return 'climbs out of it with ..';
+  return undefined;
+}
+
+/**
+ * The one rule of every answer that is a path in the repository (a site folder, a template, a Dockerfile's
+ * folder…), whichever target asks it and wherever the answer comes from: relative, no `..` above its start,
+ * no `~`, `\`, NUL or other control character.
+ */
+export const repositoryPath: Rule = (raw) => {
+  const why = pathOutside(raw);
+  return why === undefined
+    ? ok(raw)
+    : bad(
+        `must be a relative path inside the repository (no leading / ~ or -, no .. leading out, no \\ or control characters): this one ${why}`,
+      );
+};

@@ -148,9 +148,14 @@ async function readTarget(
   cwd: string,
   dir: string,
   templates: () => Promise<TemplateLookup>,
-  { gallery, within = resolve(cwd, dir) }: { gallery?: string; within?: string },
+  { gallery, within }: { gallery?: string; within?: string },
 ): Promise<CheckTarget> {
-  const repo = openIfGenerated({ cwd, dir, ...(gallery === undefined ? {} : { gallery }), galleryWithin: within });
+  const repo = openIfGenerated({
+    cwd,
+    dir,
+    ...(gallery === undefined ? {} : { gallery }),
+    ...(within === undefined ? {} : { galleryWithin: within }),
+  });
   const input = readCheckInput(resolve(cwd, dir));
   if (!repo) return { input };
   input.missing = Object.keys(repo.manifest.files).filter((file) => repo.read(file) === undefined);

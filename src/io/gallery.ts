@@ -20,14 +20,15 @@ export function liesInside(folder: string, path: string): boolean {
 
 /**
  * `origin` names where `dir` came from in messages: the flag, or the manifest's field that records it.
- * `within`: a folder the gallery and each of its definitions must lie in (a repository someone else wrote).
+ * `within`: a folder the gallery and each of its definitions must lie in, for a gallery named by a repository's
+ * manifest rather than by the person running the command.
  */
 export function loadGallery(cwd: string, dir: string | undefined, origin = '--gallery', within?: string): Gallery {
   if (dir === undefined) return BUILT_IN_TARGETS;
   const folder = resolve(cwd, dir);
   if (within !== undefined && existsSync(folder) && !liesInside(within, folder))
     throw new UsageError(
-      `${origin} ${dir}: lies outside the repository checked; only a gallery inside it is loaded: pass --gallery <dir> to use another`,
+      `${origin} ${dir}: lies outside the repository; a repository names only a gallery inside it: pass --gallery <dir> to use one elsewhere`,
     );
   let names: string[];
   try {
@@ -42,7 +43,7 @@ export function loadGallery(cwd: string, dir: string | undefined, origin = '--ga
   for (const name of names) {
     const source = `${origin} ${join(dir, name)}`;
     if (within !== undefined && !liesInside(within, join(folder, name)))
-      throw new UsageError(`${source}: a symbolic link leading outside the repository checked, not read`);
+      throw new UsageError(`${source}: a symbolic link leading outside the repository, not read`);
     let text: string;
     try {
       text = readBounded(join(folder, name), READ_LIMIT.inputFile);

@@ -19,8 +19,8 @@ export interface Repository {
   manifest: Manifest;
   /** The gallery folder relative to the repository: the one --gallery gives, else the one the manifest records. */
   galleryDir?: string;
-  /** Built-in targets plus that folder's. */
-  gallery: Gallery;
+  /** Built-in targets plus that folder's, loaded when first asked for (reading the manifest alone needs none). */
+  readonly gallery: Gallery;
   /** A file of the repository as text, undefined when it is not there. */
   read: (path: string) => string | undefined;
   /** What the recorded answers give now, each checked by its rule. */
@@ -34,8 +34,9 @@ export interface OpenOptions {
   /** A --gallery folder given now, relative to `cwd`: it replaces the one the manifest records. */
   gallery?: string;
   /**
-   * A folder the manifest's gallery must lie in, when the repository is someone else's (check, workshop
-   * grade): its gallery's patterns run on our side, so it may not name one elsewhere on this machine.
+   * The folder the manifest's gallery must lie in; default: the repository itself (`workshop grade`: the
+   * workshop folder). The manifest comes with the repository, so it may not name a gallery elsewhere on this
+   * machine: its definitions run on our side (patterns, rehearsal seeds); one elsewhere needs --gallery.
    */
   galleryWithin?: string;
 }
@@ -77,18 +78,22 @@ export function openIfGenerated({
   if (text === undefined) return undefined;
   const manifest = parseManifest(text, manifestPath);
   const galleryDir = gallery === undefined ? manifest.gallery : relative(dir, resolve(cwd, gallery)) || '.';
-  const targets =
-    gallery === undefined
-      ? loadGallery(dir, manifest.gallery, `${manifestPath} "gallery"`, galleryWithin)
-      : loadGallery(cwd, gallery);
+  let targets: Gallery | undefined;
+  const loaded = () =>
+    (targets ??=
+      gallery === undefined
+        ? loadGallery(dir, manifest.gallery, `${manifestPath} "gallery"`, galleryWithin ?? dir)
+        : loadGallery(cwd, gallery));
   return {
     dir,
     manifestPath,
     manifest,
     ...(galleryDir === undefined ? {} : { galleryDir }),
-    gallery: targets,
+    get gallery() {
+      return loaded();
+    },
     read: (path) => readInside(dir, path),
-    model: () => manifestModel(manifest, manifestPath, targets),
+    model: () => manifestModel(manifest, manifestPath, loaded()),
   };
 }
 

@@ -106,3 +106,12 @@ export function boundByPermissions(argv: string[]): string[] {
     ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--', ...argv]
     : argv;
 }
+
+/** The variables of this process starting with one of `prefixes`, unset: the machine's own settings must not leak in. */
+export function unsetting(...prefixes: string[]): Record<string, undefined> {
+  return Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => prefixes.some((p) => k.startsWith(p)))
+      .map((k) => [k, undefined]),
+  );
+}

@@ -23,6 +23,7 @@ export const ecrPush: TargetDefinition = {
       description: 'Folder with the Dockerfile: the build context',
       example: '.',
       pattern: RELATIVE_PATH,
+      insideRepository: true,
       default: '.',
     },
   ],

@@ -41,6 +41,7 @@ export const ecsDeploy: TargetDefinition = {
       description: 'Task definition file in the repository (JSON input of register-task-definition)',
       example: 'ecs/task-definition.json',
       pattern: RELATIVE_PATH,
+      insideRepository: true,
       default: 'ecs/task-definition.json',
     },
     {

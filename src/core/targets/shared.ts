@@ -2,8 +2,8 @@
 import { PATTERN } from '../validate.js';
 import type { TargetQuestion, TargetStatement } from './definition.js';
 
-/** A path inside the repository: no leading `/` or `-` (it lands on a command line). */
-export const RELATIVE_PATH = '^[A-Za-z0-9._][A-Za-z0-9._/-]*$';
+/** A path inside the repository (a question using it also says `insideRepository: true`). */
+export const RELATIVE_PATH = PATTERN.repositoryPath;
 
 /** An IAM role name (the role is then in this account, without a path). */
 export const ROLE_NAME = PATTERN.roleName;
