@@ -5,7 +5,7 @@
  * `check` judges, and `iac.drift` ties the two together).
  */
 import { join } from 'node:path';
-import { MAX_NESTING, nestingDepth } from '../core/check/input-limits.js';
+import { MAX_NESTING, nestingDepth } from '../core/nesting.js';
 import type { SourceFile, TerraformModule } from '../core/check/types.js';
 import { READ_LIMIT, readBounded } from './bounded-read.js';
 

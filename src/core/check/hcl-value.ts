@@ -6,7 +6,7 @@
  * unresolved: an unresolved part becomes its source as `${…}` text, and is named, never guessed.
  */
 import { isObject } from '../json.js';
-import { MAX_NESTING } from './input-limits.js';
+import { MAX_NESTING } from '../nesting.js';
 
 export type HclValue = string | number | boolean | null | HclValue[] | { [key: string]: HclValue };
 
