@@ -10,9 +10,11 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runChecks, type CheckReport } from '../src/core/check/index.ts';
+import { MANIFEST_FILE } from '../src/core/model.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { readCheckTarget } from '../src/io/check-input.ts';
 import { loadTemplates } from '../src/io/templates.ts';
-import { tempDir } from './support/fixtures.ts';
+import { answers, renderRepo, targetExamples, tempDir, withStages } from './support/fixtures.ts';
 
 const tmp = tempDir('pipelines-oidc-iac-');
 let count = 0;
@@ -252,6 +254,33 @@ test('locals that double each other, referenced many times, stay small: unresolv
     show(r),
   );
 });
+
+// the IaC that new writes, read as a hand-written repository (no manifest: every folder parsed and judged),
+// and as a generated one whose Terraform was touched (parsed too): nothing in it is a finding
+const TEST_AND_PRODUCTION = 'test=11111111-2222-4333-8444-555555555555,production=21111111-2222-4333-8444-555555555555';
+for (const [label, environments] of [
+  ['every target', ''],
+  ['every target, two environments, assume-role', TEST_AND_PRODUCTION],
+] as const) {
+  test(`the Terraform and CloudFormation new writes (${label}) add no finding`, async () => {
+    const a = answers({
+      iac: 'both',
+      target: withStages(BUILT_IN_TARGETS.map((t) => t.id).join(','), environments),
+      environments,
+      targetAnswers: targetExamples(environments),
+      ...(environments ? { auth: 'assume-role' as const } : {}),
+    });
+    const files = Object.fromEntries(renderRepo(a).files);
+    const iac = (r: CheckReport) =>
+      r.findings.filter((f) => /\.(tf|ya?ml)$/.test(f.file) && f.file !== 'bitbucket-pipelines.yml');
+    const { [MANIFEST_FILE]: manifest, ...handWritten } = files;
+    assert.ok(manifest);
+    const asHandWritten = await check(handWritten);
+    assert.equal(iac(asHandWritten), [], show(asHandWritten));
+    const touched = await check({ ...files, 'terraform/main.tf': `${files['terraform/main.tf']}# edited\n` });
+    assert.equal(iac(touched), [], show(touched));
+  });
+}
 
 test.after(() => tmp.cleanup());
 test.run();

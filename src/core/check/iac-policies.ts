@@ -184,6 +184,9 @@ export function terraformPolicies(
     if (root === 'local' && a !== undefined && locals.has(a)) return plain(locals.get(a));
     if (root !== 'data' && root !== 'aws_iam_openid_connect_provider') return undefined;
     if (root === 'data' && a === 'aws_partition' && c === 'partition') return 'aws';
+    // the region only places a resource: it stays as written
+    if (root === 'data' && a === 'aws_region' && b !== undefined && c !== undefined)
+      return `\${data.aws_region.${b}.${c}}`;
     if (root === 'data' && a === 'aws_caller_identity' && c === 'account_id') return scope.account;
     if (root === 'data' && a === 'aws_iam_policy_document' && b && /^(minified_)?json$/.test(c ?? '')) {
       const doc = documents.get(b);
@@ -264,11 +267,18 @@ const CFN_POLICY_TYPES: Record<string, Array<[string, 'trust' | 'permissions']>>
   'AWS::IAM::RolePolicy': [['PolicyDocument', 'permissions']],
 };
 
+/**
+ * Pseudo parameters that only place a resource (its region, the stack's name): they cannot widen a policy,
+ * so they stay as written and are not reported.
+ */
+const PLACING = ['AWS::Region', 'AWS::URLSuffix', 'AWS::StackName', 'AWS::StackId'];
+const UNRESOLVED_SUB = new RegExp(`\\$\\{(?!(?:${PLACING.join('|')})\\})(?:AWS::\\w+|[\\w.]+)\\}`);
+
 /** What is left of CloudFormation's functions after resolving: each stands as its source, and is named. */
 function unresolvedFunctions(v: unknown, found: string[]): unknown {
   if (Array.isArray(v)) return v.map((x) => unresolvedFunctions(x, found));
   // a parameter or attribute !Sub left as it was (an IAM policy variable, `${aws:username}`, has a colon)
-  if (!isObject(v)) return typeof v === 'string' && /\$\{(?:AWS::\w+|[\w.]+)\}/.test(v) ? (found.push(v), v) : v;
+  if (!isObject(v)) return typeof v === 'string' && UNRESOLVED_SUB.test(v) ? (found.push(v), v) : v;
   const keys = Object.keys(v);
   if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))) {
     const [fn, arg] = [keys[0]!, v[keys[0]!]];
@@ -294,6 +304,7 @@ export function cloudFormationPolicies(file: SourceFile, scope: TrustScope): Iac
   if (doc.errors.length) return [];
   const cfn = doc.toJS() as { Parameters?: unknown; Resources?: unknown };
   const refs: Record<string, string> = {
+    ...Object.fromEntries(PLACING.map((p) => [p, `\${${p}}`])),
     'AWS::Partition': 'aws',
     ...(scope.account ? { 'AWS::AccountId': scope.account } : {}),
     ...Object.fromEntries(
