@@ -172,6 +172,79 @@ resource "aws_iam_role_policy" "computed" {
   );
 });
 
+const BITBUCKET_URL = 'https://api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc';
+const ISSUER = 'api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc';
+const AUDIENCE = 'ari:cloud:bitbucket::workspace/7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a';
+const SUB = '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}:*';
+
+test('Terraform: a provider the configuration defines is judged by its URL, its account unknown', async () => {
+  const role = (name: string) => `resource "aws_iam_role" "${name}" {
+  name = "${name}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.${name}.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "${ISSUER}:aud" = "${AUDIENCE}" }
+        StringLike   = { "${ISSUER}:sub" = "${SUB}" }
+      }
+    }]
+  })
+}
+`;
+  const r = await check({
+    'main.tf': [
+      `resource "aws_iam_openid_connect_provider" "bitbucket" {\n  url            = "${BITBUCKET_URL}"\n  client_id_list = ["${AUDIENCE}"]\n}`,
+      'resource "aws_iam_openid_connect_provider" "github" {\n  url            = "https://token.actions.githubusercontent.com"\n  client_id_list = ["sts.amazonaws.com"]\n}',
+      role('bitbucket'),
+      role('github'),
+    ].join('\n'),
+  });
+  // the GitHub role also tests Bitbucket's claims with no Bitbucket principal: trust.provider says so
+  assert.equal(found(r), ['error trust.principal main.tf:27', 'error trust.provider main.tf:27'], show(r));
+  assert.match(r.findings[0]!.message, 'token.actions.githubusercontent.com');
+});
+
+test('CloudFormation: a provider the template defines, by !Ref and !GetAtt', async () => {
+  const r = await check({
+    'stack.yaml': `Resources:
+  Bitbucket:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: ${BITBUCKET_URL}
+      ClientIdList: ['${AUDIENCE}']
+  Google:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: https://accounts.google.com
+      ClientIdList: [anything]
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal:
+              Federated: !Ref Bitbucket
+            Action: sts:AssumeRoleWithWebIdentity
+            Condition:
+              StringEquals:
+                ${ISSUER}:aud: ${AUDIENCE}
+              StringLike:
+                ${ISSUER}:sub: '${SUB}'
+          - Effect: Allow
+            Principal:
+              Federated: !GetAtt Google.Arn
+            Action: sts:AssumeRoleWithWebIdentity
+`,
+  });
+  assert.equal(found(r), ['error trust.principal stack.yaml:15'], show(r));
+  assert.match(r.findings[0]!.message, 'accounts.google.com');
+});
+
 test('CloudFormation: AssumeRolePolicyDocument, Policies and a managed policy, with parameters', async () => {
   const r = await check({
     'stack.yaml': `AWSTemplateFormatVersion: '2010-09-09'

@@ -134,6 +134,13 @@ export function openPrincipals(statements: PolicyStatement[], scope: TrustScope,
     });
 }
 
+/**
+ * Stands for the account a Terraform or CloudFormation stack deploys into where check does not know it, in
+ * the ARN of a provider the stack defines, so that the provider's issuer is still judged. Never taken as
+ * the repository's account.
+ */
+export const UNKNOWN_ACCOUNT = '000000000000';
+
 /** The repository's account and workspace as its trust policies name them: the first Bitbucket provider among their strings. */
 export function scopeOfPolicies(policies: unknown[]): TrustScope {
   const strings = (v: unknown): string[] =>
@@ -146,7 +153,8 @@ export function scopeOfPolicies(policies: unknown[]): TrustScope {
           : [];
   for (const arn of policies.flatMap(strings)) {
     const workspace = bitbucketWorkspace(arn);
-    if (workspace !== undefined) return { account: readProviderArn(arn)!.account, workspace };
+    const account = readProviderArn(arn)?.account;
+    if (workspace !== undefined) return { ...(account === UNKNOWN_ACCOUNT ? {} : { account }), workspace };
   }
   return {};
 }
