@@ -24,6 +24,7 @@ const TRUST_FILE = model.roles[0]!.trustFile;
 const generated = JSON.parse(repo.read(TRUST_FILE)!) as { Version: string; Statement: unknown[] };
 const provider = (hostPath: string) => `arn:aws:iam::${ACCOUNT}:oidc-provider/${hostPath}`;
 const GITHUB = provider('token.actions.githubusercontent.com');
+const SAML = `arn:aws:iam::${ACCOUNT}:saml-provider/bitbucket`;
 const OTHER_WORKSPACE = provider('api.bitbucket.org/2.0/workspaces/someone-else/pipelines-config/identity/oidc');
 /** What the stranger's own account lets it do: anything with STS. */
 const strangerPolicy = identityPolicy({
@@ -80,6 +81,11 @@ const OPEN: Form[] = [
     statement: web({ Federated: OTHER_WORKSPACE }),
     caller: { principal: OTHER_WORKSPACE, action: 'sts:AssumeRoleWithWebIdentity' },
     needsScope: true,
+  },
+  {
+    name: 'a SAML provider named like Bitbucket',
+    statement: { Effect: 'Allow', Principal: { Federated: SAML }, Action: 'sts:AssumeRoleWithSAML' },
+    caller: { principal: SAML, action: 'sts:AssumeRoleWithSAML' },
   },
   {
     name: 'NotPrincipal with Allow',
