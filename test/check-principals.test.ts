@@ -198,6 +198,14 @@ test('the generated trust policy, and named principals of the own account, are n
   );
 });
 
+test("the simulation shows another identity provider's token let in by an open principal, and kept out otherwise", () => {
+  const row = (r: CheckReport) => r.simulation.find((x) => x.scenario === 'a token of another identity provider')!;
+  const closed = row(check(doc(generated.Statement), true));
+  assert.equal([closed.expected, closed.allowed], ['denied', false]);
+  const opened = row(check(besideBitbucket(web({ AWS: '*' })), true));
+  assert.equal([opened.expected, opened.allowed], ['denied', true]);
+});
+
 test('doctor names the way in when the live trust policy lets anyone in', () => {
   const desired = desiredState(model, repo.read, { command: 'doctor' });
   const role = desired.roles[0]!;
