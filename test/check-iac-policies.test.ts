@@ -10,9 +10,11 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runChecks, type CheckReport } from '../src/core/check/index.ts';
+import { MANIFEST_FILE } from '../src/core/model.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { readCheckTarget } from '../src/io/check-input.ts';
 import { loadTemplates } from '../src/io/templates.ts';
-import { tempDir } from './support/fixtures.ts';
+import { answers, renderRepo, targetExamples, tempDir, withStages } from './support/fixtures.ts';
 
 const tmp = tempDir('pipelines-oidc-iac-');
 let count = 0;
@@ -170,6 +172,79 @@ resource "aws_iam_role_policy" "computed" {
   );
 });
 
+const BITBUCKET_URL = 'https://api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc';
+const ISSUER = 'api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc';
+const AUDIENCE = 'ari:cloud:bitbucket::workspace/7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a';
+const SUB = '{0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d}:*';
+
+test('Terraform: a provider the configuration defines is judged by its URL, its account unknown', async () => {
+  const role = (name: string) => `resource "aws_iam_role" "${name}" {
+  name = "${name}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = aws_iam_openid_connect_provider.${name}.arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = { "${ISSUER}:aud" = "${AUDIENCE}" }
+        StringLike   = { "${ISSUER}:sub" = "${SUB}" }
+      }
+    }]
+  })
+}
+`;
+  const r = await check({
+    'main.tf': [
+      `resource "aws_iam_openid_connect_provider" "bitbucket" {\n  url            = "${BITBUCKET_URL}"\n  client_id_list = ["${AUDIENCE}"]\n}`,
+      'resource "aws_iam_openid_connect_provider" "github" {\n  url            = "https://token.actions.githubusercontent.com"\n  client_id_list = ["sts.amazonaws.com"]\n}',
+      role('bitbucket'),
+      role('github'),
+    ].join('\n'),
+  });
+  // the GitHub role also tests Bitbucket's claims with no Bitbucket principal: trust.provider says so
+  assert.equal(found(r), ['error trust.principal main.tf:27', 'error trust.provider main.tf:27'], show(r));
+  assert.match(r.findings[0]!.message, 'token.actions.githubusercontent.com');
+});
+
+test('CloudFormation: a provider the template defines, by !Ref and !GetAtt', async () => {
+  const r = await check({
+    'stack.yaml': `Resources:
+  Bitbucket:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: ${BITBUCKET_URL}
+      ClientIdList: ['${AUDIENCE}']
+  Google:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: https://accounts.google.com
+      ClientIdList: [anything]
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal:
+              Federated: !Ref Bitbucket
+            Action: sts:AssumeRoleWithWebIdentity
+            Condition:
+              StringEquals:
+                ${ISSUER}:aud: ${AUDIENCE}
+              StringLike:
+                ${ISSUER}:sub: '${SUB}'
+          - Effect: Allow
+            Principal:
+              Federated: !GetAtt Google.Arn
+            Action: sts:AssumeRoleWithWebIdentity
+`,
+  });
+  assert.equal(found(r), ['error trust.principal stack.yaml:15'], show(r));
+  assert.match(r.findings[0]!.message, 'accounts.google.com');
+});
+
 test('CloudFormation: AssumeRolePolicyDocument, Policies and a managed policy, with parameters', async () => {
   const r = await check({
     'stack.yaml': `AWSTemplateFormatVersion: '2010-09-09'
@@ -252,6 +327,33 @@ test('locals that double each other, referenced many times, stay small: unresolv
     show(r),
   );
 });
+
+// the IaC that new writes, read as a hand-written repository (no manifest: every folder parsed and judged),
+// and as a generated one whose Terraform was touched (parsed too): nothing in it is a finding
+const TEST_AND_PRODUCTION = 'test=11111111-2222-4333-8444-555555555555,production=21111111-2222-4333-8444-555555555555';
+for (const [label, environments] of [
+  ['every target', ''],
+  ['every target, two environments, assume-role', TEST_AND_PRODUCTION],
+] as const) {
+  test(`the Terraform and CloudFormation new writes (${label}) add no finding`, async () => {
+    const a = answers({
+      iac: 'both',
+      target: withStages(BUILT_IN_TARGETS.map((t) => t.id).join(','), environments),
+      environments,
+      targetAnswers: targetExamples(environments),
+      ...(environments ? { auth: 'assume-role' as const } : {}),
+    });
+    const files = Object.fromEntries(renderRepo(a).files);
+    const iac = (r: CheckReport) =>
+      r.findings.filter((f) => /\.(tf|ya?ml)$/.test(f.file) && f.file !== 'bitbucket-pipelines.yml');
+    const { [MANIFEST_FILE]: manifest, ...handWritten } = files;
+    assert.ok(manifest);
+    const asHandWritten = await check(handWritten);
+    assert.equal(iac(asHandWritten), [], show(asHandWritten));
+    const touched = await check({ ...files, 'terraform/main.tf': `${files['terraform/main.tf']}# edited\n` });
+    assert.equal(iac(touched), [], show(touched));
+  });
+}
 
 test.after(() => tmp.cleanup());
 test.run();

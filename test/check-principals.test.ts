@@ -24,6 +24,7 @@ const TRUST_FILE = model.roles[0]!.trustFile;
 const generated = JSON.parse(repo.read(TRUST_FILE)!) as { Version: string; Statement: unknown[] };
 const provider = (hostPath: string) => `arn:aws:iam::${ACCOUNT}:oidc-provider/${hostPath}`;
 const GITHUB = provider('token.actions.githubusercontent.com');
+const SAML = `arn:aws:iam::${ACCOUNT}:saml-provider/bitbucket`;
 const OTHER_WORKSPACE = provider('api.bitbucket.org/2.0/workspaces/someone-else/pipelines-config/identity/oidc');
 /** What the stranger's own account lets it do: anything with STS. */
 const strangerPolicy = identityPolicy({
@@ -80,6 +81,11 @@ const OPEN: Form[] = [
     statement: web({ Federated: OTHER_WORKSPACE }),
     caller: { principal: OTHER_WORKSPACE, action: 'sts:AssumeRoleWithWebIdentity' },
     needsScope: true,
+  },
+  {
+    name: 'a SAML provider named like Bitbucket',
+    statement: { Effect: 'Allow', Principal: { Federated: SAML }, Action: 'sts:AssumeRoleWithSAML' },
+    caller: { principal: SAML, action: 'sts:AssumeRoleWithSAML' },
   },
   {
     name: 'NotPrincipal with Allow',
@@ -190,6 +196,14 @@ test('the generated trust policy, and named principals of the own account, are n
     unknown.findings.map((f) => [f.id, f.severity]),
     [['trust.principal', 'warning']],
   );
+});
+
+test("the simulation shows another identity provider's token let in by an open principal, and kept out otherwise", () => {
+  const row = (r: CheckReport) => r.simulation.find((x) => x.scenario === 'a token of another identity provider')!;
+  const closed = row(check(doc(generated.Statement), true));
+  assert.equal([closed.expected, closed.allowed], ['denied', false]);
+  const opened = row(check(besideBitbucket(web({ AWS: '*' })), true));
+  assert.equal([opened.expected, opened.allowed], ['denied', true]);
 });
 
 test('doctor names the way in when the live trust policy lets anyone in', () => {

@@ -9,7 +9,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml
 import { isObject } from '../json.js';
 import { CFN_TAGS, resolveCfn } from './drift.js';
 import { evaluateHcl, type HclValue, type Resolver } from './hcl-value.js';
-import type { TrustScope } from './principal-findings.js';
+import { UNKNOWN_ACCOUNT, type TrustScope } from './principal-findings.js';
 import { hit, type Hit } from './report.js';
 import type { SourceFile, TerraformModule } from './types.js';
 
@@ -124,6 +124,10 @@ function documentOf(block: Record<string, unknown>, ev: (v: unknown) => HclValue
   return { Version: 'version' in block ? ev(block['version']) : '2012-10-17', Statement: statements };
 }
 
+/** The ARN of an OIDC provider the stack defines, from its URL. */
+const providerArnOf = (url: string, scope: TrustScope) =>
+  `arn:aws:iam::${scope.account ?? UNKNOWN_ACCOUNT}:oidc-provider/${url.replace(/^https:\/\//, '')}`;
+
 const hasPrincipal = (doc: unknown) =>
   isObject(doc) &&
   Array.isArray(doc['Statement']) &&
@@ -184,6 +188,9 @@ export function terraformPolicies(
     if (root === 'local' && a !== undefined && locals.has(a)) return plain(locals.get(a));
     if (root !== 'data' && root !== 'aws_iam_openid_connect_provider') return undefined;
     if (root === 'data' && a === 'aws_partition' && c === 'partition') return 'aws';
+    // the region only places a resource: it stays as written
+    if (root === 'data' && a === 'aws_region' && b !== undefined && c !== undefined)
+      return `\${data.aws_region.${b}.${c}}`;
     if (root === 'data' && a === 'aws_caller_identity' && c === 'account_id') return scope.account;
     if (root === 'data' && a === 'aws_iam_policy_document' && b && /^(minified_)?json$/.test(c ?? '')) {
       const doc = documents.get(b);
@@ -193,8 +200,7 @@ export function terraformPolicies(
     }
     if (root === 'aws_iam_openid_connect_provider' && b === 'arn' && a !== undefined) {
       const url = providers.get(a) && plain(providers.get(a)!['url']);
-      if (typeof url !== 'string' || scope.account === undefined) return undefined;
-      return `arn:aws:iam::${scope.account}:oidc-provider/${url.replace(/^https:\/\//, '')}`;
+      return typeof url === 'string' ? providerArnOf(url, scope) : undefined;
     }
     return undefined;
   };
@@ -264,14 +270,23 @@ const CFN_POLICY_TYPES: Record<string, Array<[string, 'trust' | 'permissions']>>
   'AWS::IAM::RolePolicy': [['PolicyDocument', 'permissions']],
 };
 
+/**
+ * Pseudo parameters that only place a resource (its region, the stack's name): they cannot widen a policy,
+ * so they stay as written and are not reported.
+ */
+const PLACING = ['AWS::Region', 'AWS::URLSuffix', 'AWS::StackName', 'AWS::StackId'];
+const UNRESOLVED_SUB = new RegExp(`\\$\\{(?!(?:${PLACING.join('|')})\\})(?:AWS::\\w+|[\\w.]+)\\}`);
+
 /** What is left of CloudFormation's functions after resolving: each stands as its source, and is named. */
-function unresolvedFunctions(v: unknown, found: string[]): unknown {
-  if (Array.isArray(v)) return v.map((x) => unresolvedFunctions(x, found));
+function unresolvedFunctions(v: unknown, found: string[], refs: Record<string, string>): unknown {
+  if (Array.isArray(v)) return v.map((x) => unresolvedFunctions(x, found, refs));
   // a parameter or attribute !Sub left as it was (an IAM policy variable, `${aws:username}`, has a colon)
-  if (!isObject(v)) return typeof v === 'string' && /\$\{(?:AWS::\w+|[\w.]+)\}/.test(v) ? (found.push(v), v) : v;
+  if (!isObject(v)) return typeof v === 'string' && UNRESOLVED_SUB.test(v) ? (found.push(v), v) : v;
   const keys = Object.keys(v);
   if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))) {
     const [fn, arg] = [keys[0]!, v[keys[0]!]];
+    const attribute = fn === 'Fn::GetAtt' ? (Array.isArray(arg) ? arg.join('.') : String(arg)) : undefined;
+    if (attribute !== undefined && attribute in refs) return refs[attribute];
     const source =
       fn === 'Ref' || (typeof arg === 'string' && ['Fn::Sub', 'Fn::GetAtt'].includes(fn))
         ? `!${fn.replace('Fn::', '')} ${String(arg)}`
@@ -279,7 +294,7 @@ function unresolvedFunctions(v: unknown, found: string[]): unknown {
     found.push(source);
     return `\${${source}}`;
   }
-  return Object.fromEntries(keys.map((k) => [k, unresolvedFunctions(v[k], found)]));
+  return Object.fromEntries(keys.map((k) => [k, unresolvedFunctions(v[k], found, refs)]));
 }
 
 /** The policies of a CloudFormation template (YAML or JSON), with parameters resolved to their defaults. */
@@ -293,7 +308,22 @@ export function cloudFormationPolicies(file: SourceFile, scope: TrustScope): Iac
   }
   if (doc.errors.length) return [];
   const cfn = doc.toJS() as { Parameters?: unknown; Resources?: unknown };
+  // a provider the template defines: !Ref and !GetAtt …Arn give its ARN
+  const providers = Object.entries(isObject(cfn.Resources) ? cfn.Resources : {}).flatMap(([name, r]) => {
+    const url =
+      isObject(r) && r['Type'] === 'AWS::IAM::OIDCProvider' && isObject(r['Properties'])
+        ? r['Properties']['Url']
+        : undefined;
+    return typeof url === 'string'
+      ? [
+          [name, providerArnOf(url, scope)],
+          [`${name}.Arn`, providerArnOf(url, scope)],
+        ]
+      : [];
+  });
   const refs: Record<string, string> = {
+    ...Object.fromEntries(providers),
+    ...Object.fromEntries(PLACING.map((p) => [p, `\${${p}}`])),
     'AWS::Partition': 'aws',
     ...(scope.account ? { 'AWS::AccountId': scope.account } : {}),
     ...Object.fromEntries(
@@ -312,7 +342,7 @@ export function cloudFormationPolicies(file: SourceFile, scope: TrustScope): Iac
   const policies: IacPolicy[] = [];
   const add = (name: string, path: Array<string | number>, label: string, kind: IacPolicy['kind'], raw: unknown) => {
     const unresolved: string[] = [];
-    const value = unresolvedFunctions(resolveCfn(raw, refs), unresolved);
+    const value = unresolvedFunctions(resolveCfn(raw, refs), unresolved, refs);
     policies.push({
       file: file.file,
       line: lineAt(name, 'Properties', ...path),

@@ -6,6 +6,7 @@
  */
 import { isPartition, issuerHostPath, readProviderArn, workspaceOfIssuer } from '../bitbucket.js';
 import { isObject } from '../json.js';
+import { wildcardMatch } from '../wildcard.js';
 import { readPolicy, type PolicyStatement } from './policy-grammar.js';
 import { hit, type Hit } from './report.js';
 import type { Severity } from './types.js';
@@ -52,7 +53,12 @@ const other = (message: string): Verdict => ({ severity: 'warning', message });
  * provider; a warning for a named way in besides Bitbucket's pipelines (`oidcRole` only: elsewhere it is
  * the role's purpose); undefined when it is this workspace's Bitbucket provider (or one `trust.provider` judges).
  */
-function judge(type: string, value: string, scope: TrustScope, oidcRole: boolean): Verdict | undefined {
+function judge(
+  type: string,
+  value: string,
+  scope: TrustScope,
+  { oidcRole, webIdentity }: { oidcRole: boolean; webIdentity: boolean },
+): Verdict | undefined {
   const named = `the principal ${type} ${quote(value)}`;
   if (type === '*' || (type === 'AWS' && value === '*'))
     return open(
@@ -63,10 +69,11 @@ function judge(type: string, value: string, scope: TrustScope, oidcRole: boolean
       `${named} has a wildcard: IAM refuses it or reads it as every ${type === 'AWS' ? 'identity of every account' : type === 'Federated' ? 'identity provider' : type === 'Service' ? 'service' : 'principal'}`,
     );
   if (type === 'Federated') {
-    if (/bitbucket/i.test(value)) {
-      const workspace = bitbucketWorkspace(value);
-      // a malformed Bitbucket principal is trust.provider's to explain
-      if (workspace === undefined || scope.workspace === undefined || workspace === scope.workspace) return undefined;
+    const workspace = bitbucketWorkspace(value);
+    // a malformed Bitbucket principal of a web-identity statement is trust.provider's to explain
+    if (workspace === undefined && webIdentity && /bitbucket/i.test(value)) return undefined;
+    if (workspace !== undefined) {
+      if (scope.workspace === undefined || workspace === scope.workspace) return undefined;
       return open(
         `${named} is the identity provider of the workspace ${quote(workspace)}, not of this repository's ${quote(scope.workspace)}: every pipeline of that workspace may assume the role`,
       );
@@ -116,8 +123,10 @@ export function openPrincipals(statements: PolicyStatement[], scope: TrustScope,
             open('Allow with NotPrincipal lets everyone assume the role except those it lists, from any AWS account'),
           ),
         ];
+      const webIdentity =
+        !s.notAction && s.actions.some((a) => wildcardMatch(a, 'sts:AssumeRoleWithWebIdentity', { ignoreCase: true }));
       const hits = principalsOf(s.principal).flatMap(({ type, value }) => {
-        const v = judge(type, value, scope, oidcRole);
+        const v = judge(type, value, scope, { oidcRole, webIdentity });
         return v ? [at('Principal', v)] : [];
       });
       if (s.notAction)
@@ -134,6 +143,13 @@ export function openPrincipals(statements: PolicyStatement[], scope: TrustScope,
     });
 }
 
+/**
+ * Stands for the account a Terraform or CloudFormation stack deploys into where check does not know it, in
+ * the ARN of a provider the stack defines, so that the provider's issuer is still judged. Never taken as
+ * the repository's account.
+ */
+export const UNKNOWN_ACCOUNT = '000000000000';
+
 /** The repository's account and workspace as its trust policies name them: the first Bitbucket provider among their strings. */
 export function scopeOfPolicies(policies: unknown[]): TrustScope {
   const strings = (v: unknown): string[] =>
@@ -146,7 +162,8 @@ export function scopeOfPolicies(policies: unknown[]): TrustScope {
           : [];
   for (const arn of policies.flatMap(strings)) {
     const workspace = bitbucketWorkspace(arn);
-    if (workspace !== undefined) return { account: readProviderArn(arn)!.account, workspace };
+    const account = readProviderArn(arn)?.account;
+    if (workspace !== undefined) return { ...(account === UNKNOWN_ACCOUNT ? {} : { account }), workspace };
   }
   return {};
 }

@@ -1,6 +1,7 @@
 /**
  * The simulation table of `check`: each role's trust policy evaluated for the tokens that matter —
- * this repository's, another repository's of the workspace, another workspace's, a wrong audience,
+ * this repository's, another repository's of the workspace, another workspace's, another identity
+ * provider's (with the same claims), a wrong audience,
  * and each other deployment environment's — with the condition that decided.
  */
 import {
@@ -46,6 +47,7 @@ export interface Identity {
 
 const STEP = '5c0ffee0-1111-4222-8333-444455556666';
 const OTHER_WORKSPACE = 'another-workspace';
+const OTHER_PROVIDER = 'token.actions.githubusercontent.com';
 const OTHER_REPO = '9e9e9e9e-0000-4000-8000-000000000001';
 const OTHER_ENV = '9e9e9e9e-0000-4000-8000-000000000002';
 /** A real repository's UUID, standing in for this one's while it is not set: its token matches no placeholder. */
@@ -89,6 +91,12 @@ export function simulate(roles: RoleUnderTest[], id: Identity): SimulationRow[] 
       ],
       ['another repository of the workspace', 'denied', request(id, own.replace(id.repoUuid, OTHER_REPO))],
       ['another workspace', 'denied', request(id, own, audienceOf(OTHER_REPO), otherHost, otherProvider)],
+      // a principal that lets in anyone, or any provider, lets this one in too
+      [
+        'a token of another identity provider',
+        'denied',
+        request(id, own, id.audience, OTHER_PROVIDER, id.providerArn.replace(id.issuerHostPath, OTHER_PROVIDER)),
+      ],
       [
         'a wrong audience (braces around the UUID)',
         'denied',
