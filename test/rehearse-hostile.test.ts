@@ -5,7 +5,18 @@
  * removes its scratch folder; step output reaches the terminal only through the sanitiser.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -25,8 +36,8 @@ const ready = () =>
 
 /** A copy of the example repository whose oidc check step also runs `lines`; with its own scratch TMPDIR. */
 function hostileRepo(lines: string[], parent = tempDir().path): { dir: string; tmp: string } {
-  const dir = join(parent, 'repo');
-  cpSync(EXAMPLE, dir, { recursive: true });
+  const dir = mkdtempSync(join(parent, 'repo-'));
+  cpSync(EXAMPLE, dir, { recursive: true, force: true });
   const file = join(dir, 'bitbucket-pipelines.yml');
   const doc = parseYaml(readFileSync(file, 'utf8')) as {
     pipelines: { custom: Record<string, Array<{ step: { script: string[] } }>> };
@@ -34,7 +45,7 @@ function hostileRepo(lines: string[], parent = tempDir().path): { dir: string; t
   doc.pipelines.custom['test-aws-oidc']![0]!.step.script.push(...lines);
   writeFileSync(file, stringify(doc));
   const tmp = join(parent, 'tmp');
-  mkdirSync(tmp);
+  mkdirSync(tmp, { recursive: true });
   return { dir, tmp };
 }
 
@@ -51,11 +62,12 @@ function rehearse(
   tmp: string,
   onStart: (pid: number) => void = () => {},
   argv = (a: string[]) => a,
+  env: Record<string, string> = {},
 ): Promise<Run> {
   return new Promise((resolve) => {
     const [cmd, ...rest] = argv([process.execPath, CLI, 'rehearse', dir, ...args]);
     const child = spawn(cmd!, rest, {
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, TMPDIR: tmp } as NodeJS.ProcessEnv,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, TMPDIR: tmp, ...env } as NodeJS.ProcessEnv,
     });
     let stdout = '';
     let stderr = '';
@@ -154,6 +166,50 @@ test('judgeLine: names every unknown command, in substitutions, pipes and lists 
   assert.equal(unknown('echo x > /etc/cron.d/x'), []);
   assert.equal(unknown('echo x > /etc/cron.d/x', true), ['a redirection to /etc/cron.d/x']);
   assert.equal(unknown('echo x 2> /dev/null', true), []);
+});
+
+/** A PATH with every command of this one but `tool`. */
+function pathWithout(tool: string, parent: string): string {
+  const bin = join(parent, 'bin');
+  mkdirSync(bin);
+  for (const dir of (process.env['PATH'] ?? '').split(':').filter(Boolean)) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names)
+      if (name !== tool && !existsSync(join(bin, name))) symlinkSync(join(dir, name), join(bin, name));
+  }
+  return bin;
+}
+
+test('rehearse without a sandbox: it says so, runs known lines, and refuses --allow-unknown-commands', async () => {
+  if (!ready()) return;
+  const parent = tempDir().path;
+  const { dir, tmp } = hostileRepo(['echo known-line'], parent);
+  const env = { PATH: pathWithout('bwrap', parent) };
+  const known = await rehearse(dir, [...CHECK_PIPELINE, '--json'], tmp, undefined, undefined, env);
+  assert.is(known.code, 0, known.stderr);
+  const report = JSON.parse(known.stdout) as { sandbox: { tool: unknown; missing: string } };
+  assert.is(report.sandbox.tool, null);
+  assert.match(report.sandbox.missing, /bubblewrap \(bwrap\) is not installed/);
+  const text = await rehearse(dir, CHECK_PIPELINE, tmp, undefined, undefined, env);
+  assert.match(text.stdout, /WITHOUT a sandbox/);
+  const { dir: unknownDir } = hostileRepo(['sleep 1236'], parent);
+  const refused = await rehearse(
+    unknownDir,
+    [...CHECK_PIPELINE, '--allow-unknown-commands'],
+    tmp,
+    undefined,
+    undefined,
+    env,
+  );
+  assert.is(refused.code, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /sleep 1236\n    unknown: sleep/);
+  assert.match(refused.stderr, /--allow-unknown-commands needs the sandbox/);
+  assert.equal(readdirSync(tmp), []);
 });
 
 test('rehearse: a line with commands it does not know is refused by name and nothing runs', async () => {
@@ -300,6 +356,23 @@ test('rehearse: a symbolic link in the repository that leads outside is not foll
   await rehearse(join(parent, 'repo'), CHECK_PIPELINE, tmp);
   assert.equal(readdirSync(outside), []);
   assert.equal(readdirSync(tmp), []);
+});
+
+test('rehearse: a symbolic link that leads out of the repository is not in the scratch copy; one that stays inside is', async () => {
+  if (!ready()) return;
+  const parent = tempDir().path;
+  const { dir, tmp } = hostileRepo(
+    [
+      '[ ! -e linked-out ] || { echo "the link out was copied"; exit 1; }',
+      '[ -f linked-in ] || { echo "the link inside was not copied"; exit 1; }',
+    ],
+    parent,
+  );
+  mkdirSync(join(parent, 'outside'));
+  symlinkSync(join(parent, 'outside'), join(dir, 'linked-out'));
+  symlinkSync('README.md', join(dir, 'linked-in'));
+  const r = await rehearse(dir, CHECK_PIPELINE, tmp);
+  assert.is(r.code, 0, r.stdout + r.stderr);
 });
 
 test.run();

@@ -168,8 +168,11 @@ async function rehearseWith(
   // the sandbox reaches the front (steps) and the emulator (seed) only through these sockets
   const frontBridge = { port: portOf(front.url), socket: join(ws.root, 'front.sock') };
   const emulatorBridge = { port: portOf(url), socket: join(ws.root, 'emulator.sock') };
-  for (const b of [frontBridge, emulatorBridge]) {
-    const r = await relay(b.socket, b.port);
+  for (const [b, to] of [
+    [frontBridge, front.url],
+    [emulatorBridge, url],
+  ] as const) {
+    const r = await relay(b.socket, to);
     closing.push(() => r.close());
   }
   if (!options.live) {

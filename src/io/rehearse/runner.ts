@@ -9,6 +9,7 @@ import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
 import {
   chmodSync,
   cpSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -232,7 +233,11 @@ async function runScript(
     script,
     bridge: options.bridge,
   });
-  const env = command.isolated ? { ...options.env, TMPDIR: '/tmp' } : options.env;
+  // inside, the emulator or front is the forwarder on the sandbox's own loopback, and /tmp is private;
+  // outside, temporary files stay in the scratch folder, which goes with the rehearsal
+  const env = command.isolated
+    ? { ...options.env, TMPDIR: '/tmp', AWS_ENDPOINT_URL: `http://127.0.0.1:${options.bridge.port}` }
+    : { ...options.env, TMPDIR: mkdtempSync(join(options.writable[0]!, 'tmp-')) };
   const r = await exec(command.cmd, command.args, { cwd: options.cwd, env, reaper: ws.reaper });
   if (!r.left.length) return r;
   return {
@@ -327,7 +332,8 @@ export async function runStep(
   // each line as Bitbucket runs it, echoed first; the first failure ends the step
   const script = step.script.map((line) => `printf '+ %s\\n' ${shQuote(line)}\n${line}`).join('\n');
   const r = await runScript(ws, script, { cwd: clone, writable: [dir], env, bridge: options.bridge });
-  const recorded = readFileSync(recordFile, 'utf8').split('\n').filter(Boolean);
+  // the step may have removed the file: then it recorded nothing
+  const recorded = existsSync(recordFile) ? readFileSync(recordFile, 'utf8').split('\n').filter(Boolean) : [];
   rmSync(dir, { recursive: true, force: true });
   return { ok: r.code === 0, output: r.output, recorded, left: r.left };
 }

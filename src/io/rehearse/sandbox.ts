@@ -169,10 +169,11 @@ export function scriptCommand(options: {
   };
 }
 
-/** A unix socket in `path` whose every connection is piped to 127.0.0.1:`port`: the sandbox's way out. */
-export async function relay(path: string, port: number): Promise<{ close(): void }> {
+/** A unix socket in `path` whose every connection is piped to the emulator or front at `url`: the sandbox's way out. */
+export async function relay(path: string, url: string): Promise<{ close(): void }> {
+  const { hostname, port } = new URL(url);
   const server: Server = createServer((c) => {
-    const tcp = connect(port, '127.0.0.1');
+    const tcp = connect(Number(port), hostname.replace(/^\[|\]$/g, ''));
     c.pipe(tcp).pipe(c);
     c.on('error', () => tcp.destroy());
     tcp.on('error', () => c.destroy());
