@@ -127,6 +127,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!plan.steps.length) throw new UsageError('rehearse: no step with oidc: true in the chosen pipeline');
   const json = Boolean(args.values.json);
   const sandbox = findSandbox();
+  // --live creates nothing: no seed line runs
+  if (args.values.live) plan.seed = [];
   const judged = judgePlan(plan, !sandbox.tool);
   const refused = refusal(judged, Boolean(args.values['allow-unknown-commands']), sandbox);
   if (refused) throw new UsageError(refused);
