@@ -7,33 +7,79 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MANIFEST_FILE } from '../core/model.js';
 import { assertNesting } from '../core/nesting.js';
-import { rehearsalPlan } from '../core/rehearse/plan.js';
+import { judgeLine, type LineVerdict } from '../core/rehearse/commands.js';
+import { rehearsalPlan, type RehearsalPlan } from '../core/rehearse/plan.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
+import { printable } from '../printable.js';
 import { rehearse, type StepReport } from '../io/rehearse/rehearsal.js';
+import { findSandbox, type Sandbox } from '../io/rehearse/sandbox.js';
+import { SHIMS } from '../io/rehearse/shims.js';
 import { bold, dim, green, red } from '../io/style.js';
 import { parseCommand } from './args.js';
 import { desiredOf, openArgRepository } from './iam-target.js';
 
 function stepText(run: number, step: StepReport): string {
   const lines = [
-    `${step.ok ? green('✔') : red('✖')} ${bold(step.name)} ${dim(`(run ${run}, ${step.pipeline}${step.environment ? `, ${step.environment}` : ''})`)}`,
+    `${step.ok ? green('✔') : red('✖')} ${bold(printable(step.name))} ${dim(`(run ${run}, ${printable(step.pipeline)}${step.environment ? `, ${printable(step.environment)}` : ''})`)}`,
   ];
   for (const c of step.calls) {
-    lines.push(`    ${c.allowed ? green('allow') : red('deny ')} ${c.action} ${dim(c.resource)}`);
-    if (c.missing) lines.push(`          ${dim('missing statement:')} ${JSON.stringify(c.missing)}`);
-    else if (!c.allowed) lines.push(`          ${dim(c.reason)}`);
+    lines.push(`    ${c.allowed ? green('allow') : red('deny ')} ${c.action} ${dim(printable(c.resource))}`);
+    if (c.missing) lines.push(`          ${dim('missing statement:')} ${printable(JSON.stringify(c.missing))}`);
+    else if (!c.allowed) lines.push(`          ${dim(printable(c.reason))}`);
   }
-  for (const r of step.recorded) lines.push(`    ${dim(`recorded, not run: ${r}`)}`);
+  for (const r of step.recorded) lines.push(`    ${dim(`recorded, not run: ${printable(r)}`)}`);
+  for (const l of step.left) lines.push(`    ${red(`left running: ${printable(l)}`)}`);
   if (!step.ok)
     lines.push(
       ...step.output
         .trimEnd()
         .split('\n')
         .slice(-15)
-        .map((l) => `    ${dim('│')} ${l}`),
+        .map((l) => `    ${dim('│')} ${printable(l)}`),
     );
   return `${lines.join('\n')}\n`;
+}
+
+/** Every line the rehearsal will run, by where it runs, each judged by the commands in it. */
+function judgePlan(plan: RehearsalPlan, strict: boolean): Array<{ where: string; verdicts: LineVerdict[] }> {
+  const judge = (lines: string[]) => lines.map((line) => judgeLine(line, Object.keys(SHIMS), strict));
+  return [
+    ...(plan.seed.length
+      ? [{ where: 'seed (against the emulator, before the steps)', verdicts: judge(plan.seed) }]
+      : []),
+    ...plan.steps.map((s) => ({
+      where: `step ${s.name} (${s.pipeline}${s.environment ? `, ${s.environment}` : ''})`,
+      verdicts: judge(s.script),
+    })),
+  ];
+}
+
+/** Lines with commands rehearse does not know, named with them, or nothing when all may run. */
+function refusal(judged: ReturnType<typeof judgePlan>, allow: boolean, sandbox: Sandbox): string | undefined {
+  const unknown = judged.flatMap(({ where, verdicts }) =>
+    verdicts
+      .filter((v) => v.unknown.length)
+      .map((v) => `  ${where}: ${printable(v.line)}\n    unknown: ${printable(v.unknown.join(', '))}`),
+  );
+  if (!unknown.length || (allow && sandbox.tool)) return undefined;
+  const rule = sandbox.tool
+    ? 'read them, then run them with --allow-unknown-commands (in the sandbox) if you trust them'
+    : `--allow-unknown-commands needs the sandbox, and there is none (${sandbox.missing}): install bubblewrap`;
+  return `rehearse: nothing ran: ${unknown.length} line(s) run commands rehearse does not know (${rule}):\n${unknown.join('\n')}`;
+}
+
+function planText(judged: ReturnType<typeof judgePlan>, sandbox: Sandbox): string {
+  const where = sandbox.tool
+    ? `in a sandbox (${sandbox.tool}): read-only system, writable scratch copy, no network but the emulator`
+    : `WITHOUT a sandbox (${sandbox.missing}): as you, with your network; only known commands are allowed`;
+  const lines = [dim(`Lines that will run, ${where}:`)];
+  for (const { where: w, verdicts } of judged) {
+    lines.push(`  ${bold(printable(w))}`);
+    for (const v of verdicts)
+      lines.push(`    ${dim('$')} ${printable(v.line)}${v.unknown.length ? red('  (unknown)') : ''}`);
+  }
+  return `${lines.join('\n')}\n\n`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -83,6 +129,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!plan.steps.length) throw new UsageError('rehearse: no step with oidc: true in the chosen pipeline');
   const json = Boolean(args.values.json);
+  const sandbox = findSandbox();
+  // --live creates nothing: no seed line runs
+  if (args.values.live) plan.seed = [];
+  const judged = judgePlan(plan, !sandbox.tool);
+  const refused = refusal(judged, Boolean(args.values['allow-unknown-commands']), sandbox);
+  if (refused) throw new UsageError(refused);
+  if (!json) process.stdout.write(planText(judged, sandbox));
   const report = await rehearse({
     dir,
     desired,
@@ -103,15 +156,23 @@ export async function run(argv: string[]): Promise<number> {
         ok: s.ok,
         calls: s.calls,
         recorded: s.recorded,
+        left: s.left,
         output: s.output,
       })),
     }));
-    process.stdout.write(`${JSON.stringify({ ok: report.ok, emulated: report.emulated, runs: runsOut }, null, 2)}\n`);
+    const planOut = judged.map(({ where, verdicts }) => ({
+      where,
+      lines: verdicts.map((v) => ({ line: v.line, ...(v.unknown.length ? { unknown: v.unknown } : {}) })),
+    }));
+    const sandboxOut = sandbox.tool ? { tool: sandbox.tool } : { tool: null, missing: sandbox.missing };
+    process.stdout.write(
+      `${JSON.stringify({ ok: report.ok, sandbox: sandboxOut, plan: planOut, emulated: report.emulated, runs: runsOut }, null, 2)}\n`,
+    );
   } else {
     const steps = report.runs.flatMap((r) => r.steps);
     const failed = steps.filter((s) => !s.ok).length;
     process.stdout.write(
-      `\n${dim(`Emulated (${report.endpoint}):\n${report.emulated.map((e) => `  - ${e}`).join('\n')}`)}\n${report.ok ? green(`✔ ${steps.length} step runs passed`) : red(`✖ ${failed} of ${steps.length} step runs failed`)}\n`,
+      `\n${sandbox.tool ? '' : `${red(`Ran without a sandbox: ${sandbox.missing}`)}\n`}${dim(`Emulated (${report.endpoint}):\n${report.emulated.map((e) => `  - ${e}`).join('\n')}`)}\n${report.ok ? green(`✔ ${steps.length} step runs passed`) : red(`✖ ${failed} of ${steps.length} step runs failed`)}\n`,
     );
   }
   return report.ok ? 0 : 1;

@@ -309,7 +309,15 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
         description:
           'use the provider and roles the emulator holds (made by apply or terraform) instead of creating them',
       },
-      { flag: 'json', description: 'print {ok, runs:[{run, steps:[{name, ok, calls, output}]}]}' },
+      {
+        flag: 'allow-unknown-commands',
+        description:
+          'also run the script lines with commands rehearse does not know (it names them when it refuses; only in the sandbox)',
+      },
+      {
+        flag: 'json',
+        description: 'print {ok, sandbox, plan, runs:[{run, steps:[{name, ok, calls, left, output}]}]}',
+      },
       REPOSITORY_GALLERY,
     ],
     examples: ['rehearse phub-oidc-check', 'rehearse --runs 1 --pipeline custom:deploy-s3-static-site --json'],

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CliError } from '../../errors.js';
+import { killGroup, Reaper } from './reaper.js';
 
 export const MOTO_INSTALL = "pip install 'moto[server]'";
 
@@ -37,14 +38,19 @@ async function ready(url: string, child: ChildProcess, exited: () => string | un
   throw new CliError('moto_server did not answer within 30 seconds', 1);
 }
 
-/** Exit 2 when moto is not installed: a rehearsal never silently skips. */
-export async function startMoto(account: string): Promise<Emulator> {
+/**
+ * Exit 2 when moto is not installed: a rehearsal never silently skips. It runs in a process group of its
+ * own that the reaper ends, whatever ends the rehearsal.
+ */
+export async function startMoto(account: string, reaper = new Reaper()): Promise<Emulator> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     env: { ...process.env, MOTO_ACCOUNT_ID: account },
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
+  const forget = reaper.add(() => killGroup(child.pid));
   let stderr = '';
   let exit: string | undefined;
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
@@ -68,9 +74,10 @@ export async function startMoto(account: string): Promise<Emulator> {
     url,
     stop: () =>
       new Promise<void>((resolve) => {
+        forget();
         if (exit !== undefined) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        killGroup(child.pid);
       }),
   };
 }

@@ -16,7 +16,9 @@ import { connect, type AwsSession } from '../aws.js';
 import { readObserved, readProvider, readRole, runStep as runIamStep } from '../iam-state.js';
 import { EMULATED, startFront, type RecordedCall, type RoleSource } from './front.js';
 import { startMoto } from './moto.js';
+import { Reaper } from './reaper.js';
 import { prepareWorkspace, runSeed, runStep, signingKey } from './runner.js';
+import { relay } from './sandbox.js';
 
 export interface StepReport {
   name: string;
@@ -26,6 +28,8 @@ export interface StepReport {
   calls: RecordedCall[];
   /** Commands the shims stood in for. */
   recorded: string[];
+  /** Command lines of the processes the step left running (a failure). */
+  left: string[];
   output: string;
 }
 
@@ -114,71 +118,107 @@ async function seedIam(aws: AwsSession, desired: DesiredState): Promise<void> {
   for (const step of plan.steps) await runIamStep(aws, step);
 }
 
+/** A system call that failed (disk full, permission denied): the run failed, it is not a bug. */
+function runFailure(e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof err.code === 'string' && typeof err.syscall === 'string'
+    ? new RunError(`rehearse: ${err.message.split('\n')[0]}`)
+    : e;
+}
+
+const portOf = (url: string) => Number(new URL(url).port);
+
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalReport> {
-  const { desired, plan } = options;
-  const moto = options.endpoint ? undefined : await startMoto(desired.account);
-  const url = options.endpoint ?? moto!.url;
-  const cleanup: Array<() => unknown> = [() => moto?.stop()];
+  const reaper = new Reaper();
+  const offSignals = reaper.onSignals();
+  const closing: Array<() => unknown> = [];
   try {
-    const aws = await emulatorSession(url, desired);
-    cleanup.push(() => aws.close());
-    const key = signingKey();
-    const scope = { partition: desired.partition, account: desired.account, region: desired.region };
-    const front = await startFront({
-      moto: url,
-      scope,
-      publicKey: key.publicKey,
-      roles: options.live ? fromEmulator(aws, desired) : fromFiles(desired),
-      now: () => new Date(),
-    });
-    cleanup.push(() => front.close());
-    const ws = await prepareWorkspace(options.dir, plan.files);
-    cleanup.push(() => ws.remove());
-    if (!options.live) {
-      await seedIam(aws, desired);
-      const seeded = await runSeed(ws, plan.seed, url, desired.account, desired.region);
-      if (!seeded.ok)
-        throw new RunError(`rehearse: creating what the steps expect in the emulator failed:\n${seeded.output.trim()}`);
-    }
-    for (const name of readdirSync(ws.aliases)) front.alias(name, readFileSync(join(ws.aliases, name), 'utf8').trim());
-    const runs: RehearsalReport['runs'] = [];
-    let build = 1;
-    for (let run = 1; run <= options.runs; run++) {
-      const steps: StepReport[] = [];
-      for (const step of plan.steps) {
-        const claims = stepClaims({
-          ...options.identity,
-          ...(step.environmentUuid ? { environmentUuid: step.environmentUuid } : {}),
-          stepUuid: `{${randomUUID()}}`,
-          pipelineUuid: `{${randomUUID()}}`,
-          branch: 'main',
-          now: Math.floor(Date.now() / 1000),
-        });
-        const result = await runStep(ws, step, {
-          endpoint: front.url,
-          region: desired.region,
-          token: key.sign(claims),
-          build: build++,
-          repoUuid: options.identity.repoUuid,
-          workspace: options.identity.workspace,
-          branch: 'main',
-        });
-        const report: StepReport = {
-          name: step.name,
-          pipeline: step.pipeline,
-          ...(step.environment ? { environment: step.environment } : {}),
-          ok: result.ok,
-          calls: front.take(),
-          recorded: result.recorded,
-          output: result.output,
-        };
-        options.onStep?.(run, report);
-        steps.push(report);
-      }
-      runs.push({ run, steps });
-    }
-    return { ok: runs.every((r) => r.steps.every((s) => s.ok)), endpoint: url, emulated: EMULATED, runs };
+    return await rehearseWith(options, reaper, closing);
+  } catch (e) {
+    throw runFailure(e);
   } finally {
-    for (const stop of cleanup.reverse()) await stop();
+    for (const close of closing.reverse()) await close();
+    reaper.endAll();
+    offSignals();
   }
+}
+
+async function rehearseWith(
+  options: RehearsalOptions,
+  reaper: Reaper,
+  closing: Array<() => unknown>,
+): Promise<RehearsalReport> {
+  const { desired, plan } = options;
+  const moto = options.endpoint ? undefined : await startMoto(desired.account, reaper);
+  closing.push(() => moto?.stop());
+  const url = options.endpoint ?? moto!.url;
+  const aws = await emulatorSession(url, desired);
+  closing.push(() => aws.close());
+  const key = signingKey();
+  const scope = { partition: desired.partition, account: desired.account, region: desired.region };
+  const front = await startFront({
+    moto: url,
+    scope,
+    publicKey: key.publicKey,
+    roles: options.live ? fromEmulator(aws, desired) : fromFiles(desired),
+    now: () => new Date(),
+  });
+  closing.push(() => front.close());
+  const ws = await prepareWorkspace(options.dir, plan.files, reaper);
+  // the sandbox reaches the front (steps) and the emulator (seed) only through these sockets
+  const frontBridge = { port: portOf(front.url), socket: join(ws.root, 'front.sock') };
+  const emulatorBridge = { port: portOf(url), socket: join(ws.root, 'emulator.sock') };
+  for (const [b, to] of [
+    [frontBridge, front.url],
+    [emulatorBridge, url],
+  ] as const) {
+    const r = await relay(b.socket, to);
+    closing.push(() => r.close());
+  }
+  if (!options.live) {
+    await seedIam(aws, desired);
+    const seeded = await runSeed(ws, plan.seed, { url, bridge: emulatorBridge }, desired.account, desired.region);
+    if (!seeded.ok)
+      throw new RunError(`rehearse: creating what the steps expect in the emulator failed:\n${seeded.output.trim()}`);
+  }
+  for (const name of readdirSync(ws.aliases)) front.alias(name, readFileSync(join(ws.aliases, name), 'utf8').trim());
+  const runs: RehearsalReport['runs'] = [];
+  let build = 1;
+  for (let run = 1; run <= options.runs; run++) {
+    const steps: StepReport[] = [];
+    for (const step of plan.steps) {
+      const claims = stepClaims({
+        ...options.identity,
+        ...(step.environmentUuid ? { environmentUuid: step.environmentUuid } : {}),
+        stepUuid: `{${randomUUID()}}`,
+        pipelineUuid: `{${randomUUID()}}`,
+        branch: 'main',
+        now: Math.floor(Date.now() / 1000),
+      });
+      const result = await runStep(ws, step, {
+        endpoint: front.url,
+        bridge: frontBridge,
+        region: desired.region,
+        token: key.sign(claims),
+        build: build++,
+        repoUuid: options.identity.repoUuid,
+        workspace: options.identity.workspace,
+        branch: 'main',
+      });
+      const report: StepReport = {
+        name: step.name,
+        pipeline: step.pipeline,
+        ...(step.environment ? { environment: step.environment } : {}),
+        ok: result.ok,
+        calls: front.take(),
+        recorded: result.recorded,
+        left: result.left,
+        output: result.output,
+      };
+      options.onStep?.(run, report);
+      steps.push(report);
+    }
+    runs.push({ run, steps });
+  }
+  return { ok: runs.every((r) => r.steps.every((s) => s.ok)), endpoint: url, emulated: EMULATED, runs };
 }
