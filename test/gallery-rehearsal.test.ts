@@ -398,7 +398,7 @@ test('rehearse refuses a gallery whose rehearsal would write outside its scratch
       definition,
       JSON.stringify(withRehearsal({ files: [{ path: `../../${basename(escaped)}`, text: 'escaped\n' }] })),
     );
-    const r = runCli(['rehearse', 'repo', '--endpoint', 'http://127.0.0.1:9', '--runs', '1'], { cwd: tmp.path });
+    const r = runCli(['rehearse', 'repo', '--runs', '1'], { cwd: tmp.path });
     assertOneLineError(r, 2, ['"gallery" targets/sns-notify.json', '.rehearsal.files[0].path']);
     assert.not.ok(existsSync(escaped), `${escaped} was written`);
   } finally {

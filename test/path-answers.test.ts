@@ -4,7 +4,7 @@
  * answers file, the manifest, prompts and the CLI. No `..` above its start, no absolute path, no `~`, no
  * backslash, no NUL or other control character; refused with one line naming the flag and the rule, exit 2.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,7 +15,7 @@ import { BUILT_IN_TARGETS, type Gallery } from '../src/core/targets/index.ts';
 import { parseTargetDefinition } from '../src/core/targets/parse.ts';
 import { UsageError } from '../src/errors.ts';
 import { assertOneLineError, runNew } from './support/cli-helpers.ts';
-import { EXAMPLE, exampleFlags, ROOT, tempDir } from './support/fixtures.ts';
+import { EXAMPLE, exampleFlags, ROOT, runCli, tempDir } from './support/fixtures.ts';
 
 const RULE = 'must be a relative path inside the repository';
 
@@ -147,6 +147,23 @@ test("a gallery path question's example or default that climbs out is refused wh
       () => parseTargetDefinition(bad, 'g.json'),
       (e: Error) => e.message.includes(`questions[2].${key}`) && e.message.includes(RULE),
     );
+  }
+});
+
+test('rehearse adds a missing file of a path answer to its copy, but never through a link of the repository', () => {
+  const tmp = tempDir();
+  try {
+    const flags = [...exampleFlags({ name: 'repo', target: 's3-static-site' }), '--site-bucket', 'www.example.com'];
+    const made = runNew([...flags, '--site-dir', 'public', '--no-git', '--yes'], tmp.path);
+    assert.is(made.status, 0, made.stderr);
+    mkdirSync(join(tmp.path, 'outside'));
+    // a relative link: the scratch copy keeps it pointing at the folder beside the repository
+    symlinkSync('../outside', join(tmp.path, 'repo/public'));
+    const r = runCli(['rehearse', 'repo', '--runs', '1'], { cwd: tmp.path });
+    assertOneLineError(r, 1, ['public/index.html', 'public is a symbolic link', 'outside its scratch copy']);
+    assert.not.ok(existsSync(join(tmp.path, 'outside/index.html')), 'written through the link');
+  } finally {
+    tmp.cleanup();
   }
 });
 

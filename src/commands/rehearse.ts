@@ -3,18 +3,20 @@
  * the repository's AWS steps run locally against an AWS emulator, every call authorized by the role's
  * inline policy.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MANIFEST_FILE } from '../core/model.js';
 import { assertNesting } from '../core/nesting.js';
 import { judgeLine, type LineVerdict } from '../core/rehearse/commands.js';
 import { rehearsalPlan, type RehearsalPlan } from '../core/rehearse/plan.js';
-import { UsageError } from '../errors.js';
+import { RunError, UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
 import { printable } from '../printable.js';
 import { rehearse, type StepReport } from '../io/rehearse/rehearsal.js';
 import { findSandbox, type Sandbox } from '../io/rehearse/sandbox.js';
 import { SHIMS } from '../io/rehearse/shims.js';
+import { linkOnPath } from '../io/repository.js';
 import { bold, dim, green, red } from '../io/style.js';
 import { parseCommand } from './args.js';
 import { desiredOf, openArgRepository } from './iam-target.js';
@@ -114,6 +116,14 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`rehearse: cannot read bitbucket-pipelines.yml (${(e as Error).message.split('\n')[0]})`);
   }
   const plan = rehearsalPlan(model, pipelineDoc, args.values.pipeline as string | undefined);
+  // the files a step reads are added to the scratch copy where missing: never through a link of the repository
+  for (const file of plan.files) {
+    const link = existsSync(join(dir, file.path)) ? undefined : linkOnPath(dir, file.path);
+    if (link !== undefined)
+      throw new RunError(
+        `rehearse: ${file.path} is missing and ${link} is a symbolic link, so the rehearsal would write it outside its scratch copy; add the file, or replace the link with a folder`,
+      );
+  }
   const environment = args.values.environment as string | undefined;
   if (environment !== undefined) {
     if (!model.roles.some((r) => r.environment === environment))

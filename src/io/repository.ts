@@ -2,7 +2,7 @@
  * Opening a generated repository: its manifest (migrated and checked), the gallery the manifest names
  * and the files beside it. Every command that works on a generated repository starts here.
  */
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { manifestModel, parseManifest, type Manifest } from '../core/manifest.js';
 import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
@@ -63,6 +63,23 @@ export function readInside(dir: string, path: string): string | undefined {
     if (e instanceof TooLargeError) throw new RunError(`${path}: ${e.message}, not read`);
     return undefined;
   }
+}
+
+/**
+ * The first symbolic link on `path` in `dir` (as written there, e.g. `public` of `public/index.html`), or
+ * undefined. A copy of the repository keeps its links, pointing at what the original's point at: a file
+ * written through one lands outside the copy.
+ */
+export function linkOnPath(dir: string, path: string): string | undefined {
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  let at = dir;
+  for (const [i, part] of parts.entries()) {
+    at = join(at, part);
+    const entry = lstatSync(at, { throwIfNoEntry: false });
+    if (!entry) return undefined;
+    if (entry.isSymbolicLink()) return parts.slice(0, i + 1).join('/');
+  }
+  return undefined;
 }
 
 /** The repository at `dir`, or undefined when it has no manifest (a hand-written one); a manifest it cannot read is a UsageError. */

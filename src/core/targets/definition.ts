@@ -50,7 +50,10 @@ export interface RehearsalFile {
 
 /** What `rehearse` needs to run the step against an emulator (see `pipelines-oidc rehearse`). */
 export interface TargetRehearsal {
-  /** AWS CLI commands, run with full rights before the steps, that create what the step expects to exist. */
+  /**
+   * AWS CLI commands, run with full rights before the steps, that create what the step expects to exist;
+   * a gallery's only in the forms seed.ts takes.
+   */
   seed?: ScriptLine[];
   files?: RehearsalFile[];
   /**

@@ -1,7 +1,7 @@
 /**
  * The `rehearsal` block of a gallery definition: its seed lines (only the forms of seed.ts), the files it adds
  * to the scratch copy (paths relative, normalised and confined: a placeholder only as a whole segment, and
- * only of a path question, whose answers the path rule keeps inside the repository) and its notes.
+ * only of a path question, whose answers the path rule keeps inside the repository) and `conditional`.
  */
 import type { TargetQuestion } from './definition.js';
 import { fail, isObj, jsonValue, list, object, optionalText, text, textValue, type Obj } from './fields.js';
