@@ -166,6 +166,18 @@ test('judgeLine: names every unknown command, in substitutions, pipes and lists 
   assert.equal(unknown('echo x > /etc/cron.d/x'), []);
   assert.equal(unknown('echo x > /etc/cron.d/x', true), ['a redirection to /etc/cron.d/x']);
   assert.equal(unknown('echo x 2> /dev/null', true), []);
+  // a known command is only known while PATH, the shell's start-up files and the CLI's configuration are ours
+  assert.equal(unknown('PATH="$PWD/bin:$PATH"'), ['setting PATH']);
+  assert.equal(unknown('export PATH=./bin; aws s3 ls'), ['setting PATH']);
+  assert.equal(unknown('BASH_ENV=./x.sh echo'), ['setting BASH_ENV']);
+  assert.equal(unknown('export AWS_CONFIG_FILE=./config LD_PRELOAD'), [
+    'setting AWS_CONFIG_FILE',
+    'setting LD_PRELOAD',
+  ]);
+  assert.equal(unknown('AWS_ENDPOINT_URL=http://elsewhere aws s3 ls'), ['setting AWS_ENDPOINT_URL']);
+  // what the generated steps set for themselves
+  assert.equal(unknown('export AWS_WEB_IDENTITY_TOKEN_FILE="$(mktemp)"'), []);
+  assert.equal(unknown('export AWS_ROLE_ARN="$AWS_OIDC_ROLE_ARN" AWS_ROLE_SESSION_NAME=x; version=1'), []);
 });
 
 /** A PATH with every command of this one but `tool`. */

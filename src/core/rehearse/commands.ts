@@ -318,6 +318,43 @@ const KNOWN: Record<string, Rule> = {
   python,
 };
 
+/** What a variable may not be set to by a step: names that decide which program runs or what it loads. */
+const PROGRAM_VARIABLES =
+  'PATH|HOME|TMPDIR|ENV|BASH_ENV|BASH_FUNC_.*|SHELLOPTS|BASHOPTS|PS4|IFS|CDPATH|PROMPT_COMMAND|LD_.*|NODE_.*|PYTHON.*|GIT_.*|REHEARSAL_.*|BITBUCKET_.*';
+
+/**
+ * Variables that change which programs run or where the AWS CLI talks and what it loads (AWS_CONFIG_FILE's
+ * `credential_process` runs a program, AWS_CA_BUNDLE and AWS_ENDPOINT_URL redirect it), but the AWS ones
+ * named in `awsAllowed` (without their `AWS_`).
+ */
+export const reservedVariable = (awsAllowed: readonly string[]) =>
+  new RegExp(`^(${PROGRAM_VARIABLES}|AWS_(?!(${awsAllowed.join('|')})$).*)$`);
+
+/** A step's script signs in by itself: the role, the session and the credentials STS answered are its own. */
+const LINE_RESERVED = reservedVariable([
+  'OIDC_ROLE_ARN',
+  'DEFAULT_REGION',
+  'REGION',
+  'WEB_IDENTITY_TOKEN_FILE',
+  'ROLE_ARN',
+  'ROLE_SESSION_NAME',
+  'ACCESS_KEY_ID',
+  'SECRET_ACCESS_KEY',
+  'SESSION_TOKEN',
+]);
+
+const ASSIGNMENT = /^([A-Za-z_]\w*)\+?=/;
+
+/** The variables a command sets: its `NAME=…` prefixes, and what `export` names. */
+function assigned(words: Word[], at: number): string[] {
+  const prefixes = (at < 0 ? words : words.slice(0, at)).map((w) => ASSIGNMENT.exec(w.raw)?.[1]);
+  const exported =
+    at >= 0 && words[at]!.value === 'export'
+      ? words.slice(at + 1).map((w) => /^([A-Za-z_]\w*)(\+?=|$)/.exec(w.raw)?.[1])
+      : [];
+  return [...prefixes, ...exported].filter((n): n is string => n !== undefined);
+}
+
 export interface LineVerdict {
   line: string;
   /** Each command of the line rehearse does not run, with why (empty: the line may run). */
@@ -344,8 +381,9 @@ export function judgeLine(line: string, shims: readonly string[], strict: boolea
   }
   const unknown: string[] = [];
   for (const { words, redirects } of parser.commands) {
-    const at = words.findIndex((w) => !/^[A-Za-z_]\w*\+?=/.test(w.raw));
+    const at = words.findIndex((w) => !ASSIGNMENT.test(w.raw));
     if (strict) for (const r of redirects.filter(outsidePath)) unknown.push(`a redirection to ${r.raw}`);
+    for (const name of assigned(words, at).filter((n) => LINE_RESERVED.test(n))) unknown.push(`setting ${name}`);
     if (at < 0) continue;
     const name = words[at]!;
     const args = words.slice(at + 1);

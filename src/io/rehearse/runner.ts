@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { TokenClaims } from '../../core/check/token.js';
 import type { RehearsalStep } from '../../core/rehearse/plan.js';
+import { reservedVariable } from '../../core/rehearse/commands.js';
 import { shQuote } from '../../core/shell.js';
 import { killGroup, type Reaper } from './reaper.js';
 import { installSupervisor, scriptCommand } from './sandbox.js';
@@ -216,8 +217,7 @@ export function awsEnv(endpoint: string, home: string, region: string): NodeJS.P
 }
 
 /** Variables a repository may not set for its step: they change which programs run, or where the CLI talks. */
-const RESERVED_VARIABLE =
-  /^(PATH|HOME|TMPDIR|ENV|BASH_ENV|BASH_FUNC_.*|SHELLOPTS|BASHOPTS|PS4|IFS|CDPATH|PROMPT_COMMAND|LD_.*|NODE_.*|PYTHON.*|GIT_.*|REHEARSAL_.*|BITBUCKET_.*|AWS_(?!OIDC_ROLE_ARN$|DEFAULT_REGION$|REGION$).*)$/;
+const RESERVED_VARIABLE = reservedVariable(['OIDC_ROLE_ARN', 'DEFAULT_REGION', 'REGION']);
 
 /** Runs a script supervised, in the sandbox when there is one; `bridge` is the one port it may reach. */
 async function runScript(
