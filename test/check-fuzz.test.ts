@@ -1,9 +1,11 @@
 /**
  * `check` on random hostile repositories, as the built command runs: symbolic links in and out (loops
  * included), files past the size limit, deep nesting, wildcard patterns built to backtrack, control
- * characters, text that is neither JSON nor YAML. Whatever the repository, check finishes, exits 0, 1 or
- * 2 without an unexpected error, and prints no byte of the secret file beside it. The child's timeout is
- * only a safety net: a run past it fails the property.
+ * characters, text that is neither JSON nor YAML, IAM policies written in Terraform (jsonencode, heredocs,
+ * policy documents, variables and locals that refer to each other) and CloudFormation (its short tags).
+ * Whatever the repository, check finishes, exits 0, 1 or 2 without an unexpected error, and prints no byte
+ * of the secret file beside it. The seed is fixed, so a failure is the same on every machine; the child's
+ * timeout is only a safety net: a run past it fails the property.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -43,6 +45,67 @@ const policy = fc
       Statement: [{ Effect: 'Allow', Action: action, Resource: '*', ...(principal ? { Principal: principal } : {}) }],
     }),
   );
+const principal = fc.constantFrom(
+  '"*"',
+  '{ AWS = "*" }',
+  '{ Federated = "arn:aws:iam::*:oidc-provider/x" }',
+  '{ AWS = var.who }',
+);
+const hclValue = fc.oneof(
+  text,
+  fc.constantFrom('var.a', 'local.b', '"${var.a}"', 'file("x.json")', 'jsonencode(local.b)'),
+);
+/** A Terraform file with IAM policies in every form check evaluates, and references that may never resolve. */
+const terraform = fc
+  .record({
+    principal,
+    action: fc.oneof(wildcardAction, text),
+    value: hclValue,
+    depth: fc.integer({ min: 0, max: 80 }),
+  })
+  .map(({ principal, action, value, depth }) =>
+    [
+      `variable "who" { default = ${JSON.stringify(action)} }`,
+      `locals { b = ${'['.repeat(depth)}${value}${']'.repeat(depth)} }`,
+      'resource "aws_iam_role" "r" {',
+      '  name = "r"',
+      `  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = ${principal}, Action = "sts:AssumeRoleWithWebIdentity" }] })`,
+      '}',
+      'resource "aws_iam_role_policy" "p" {',
+      '  role   = aws_iam_role.r.id',
+      '  policy = <<EOT',
+      JSON.stringify({ Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] }),
+      'EOT',
+      '}',
+      'data "aws_iam_policy_document" "d" {',
+      `  statement { actions = [${JSON.stringify(action)}] resources = [local.b] }`,
+      '}',
+    ].join('\n'),
+  );
+/** A CloudFormation role whose documents use the short tags, some of which name what is not there. */
+const cloudformation = fc
+  .record({
+    tag: fc.constantFrom('!Ref Missing', '!Sub "${AWS::AccountId}"', '!GetAtt X.Arn', '"*"', '!Join ["", [a, !Ref B]]'),
+    action: fc.oneof(wildcardAction, text),
+  })
+  .map(({ tag, action }) =>
+    [
+      'Resources:',
+      '  Role:',
+      '    Type: AWS::IAM::Role',
+      '    Properties:',
+      '      AssumeRolePolicyDocument:',
+      '        Statement:',
+      '          - Effect: Allow',
+      `            Principal: { AWS: ${tag} }`,
+      '            Action: sts:AssumeRole',
+      '      Policies:',
+      '        - PolicyName: p',
+      '          PolicyDocument:',
+      '            Statement:',
+      `              - { Effect: Allow, Action: ${JSON.stringify(action)}, Resource: ${tag} }`,
+    ].join('\n'),
+  );
 const big = fc.integer({ min: 999_990, max: 1_000_010 }).map((n) => 'x'.repeat(n));
 
 const fileName = fc.constantFrom(
@@ -61,6 +124,16 @@ type Entry =
 
 const entry: fc.Arbitrary<Entry> = fc.oneof(
   fc.record({ kind: fc.constant('file' as const), name: fileName, content: fc.oneof(text, policy, deep, big) }),
+  fc.record({
+    kind: fc.constant('file' as const),
+    name: fc.constantFrom('terraform/main.tf', 'infra/iam.tf'),
+    content: terraform,
+  }),
+  fc.record({
+    kind: fc.constant('file' as const),
+    name: fc.constantFrom('cloudformation/stack.yaml', 'template.yaml'),
+    content: cloudformation,
+  }),
   fc.record({
     kind: fc.constant('link' as const),
     name: fc.oneof(fileName, fc.constantFrom('loop', 'iam', 'x/y')),
@@ -126,7 +199,7 @@ test('check on random hostile repositories: finishes, exit 0/1/2, no unexpected 
         tmp.cleanup();
       }
     }),
-    { numRuns: 25 },
+    { numRuns: 30, seed: 20261207 },
   );
 });
 
