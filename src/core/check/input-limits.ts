@@ -31,8 +31,7 @@ const WHY: Record<Exclude<UnreadFile['reason'], 'symlink'>, string> = {
   'too-large': 'Split it, or keep it out of the repository: pipeline, policy and IaC files are far below 1 MB.',
   'too-deep': 'Flatten it: no pipeline, policy or IaC file needs that depth.',
   unreadable: 'Make it readable to the user running check (or run check as its owner), then check again.',
-  'not-walked':
-    'Run check on that folder itself (pipelines-oidc check <folder>), or keep build output and vendored code out of the repository.',
+  'not-walked': 'Check that folder on its own, or keep build output and vendored code out of the repository.',
 };
 
 /** `file.unread`: a file check would judge is not read, so check cannot vouch for the repository. */
