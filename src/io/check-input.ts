@@ -43,6 +43,7 @@ const errorCode = (e: unknown) => {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? (e as Error).message);
 };
+const count = (n: number) => n.toLocaleString('en-US');
 
 interface Walked {
   files: Array<{ path: string; file: string }>;
@@ -66,6 +67,8 @@ function walk(root: string, limits: WalkLimits): Walked {
   const walked: Walked = { files: [], unread: [] };
   const notWalked = (file: string, detail: string) => walked.unread.push({ file, reason: 'not-walked', detail });
   let seen = 0;
+  // what the files found so far will take to read (each at most READ_LIMIT.repositoryFile, read or not)
+  let bytes = 0;
   const visit = (dir: string, depth: number): boolean => {
     const folder = relative(root, dir).split('\\').join('/') || '.';
     let names: string[] | undefined;
@@ -76,7 +79,7 @@ function walk(root: string, limits: WalkLimits): Walked {
       return true;
     }
     if (!names) {
-      notWalked(folder, `a folder of more than ${limits.entriesPerFolder.toLocaleString('en-US')} entries, not walked`);
+      notWalked(folder, `a folder of more than ${count(limits.entriesPerFolder)} entries, not walked`);
       return true;
     }
     for (const name of names) {
@@ -84,10 +87,7 @@ function walk(root: string, limits: WalkLimits): Walked {
       const path = join(dir, name);
       const file = relative(root, path).split('\\').join('/');
       if (++seen > limits.entries) {
-        notWalked(
-          file,
-          `the walk stopped after ${limits.entries.toLocaleString('en-US')} entries: this one and those after it`,
-        );
+        notWalked(file, `the walk stopped after ${count(limits.entries)} entries: this one and those after it`);
         return false;
       }
       const st = lstatSync(path, { throwIfNoEntry: false });
@@ -96,7 +96,20 @@ function walk(root: string, limits: WalkLimits): Walked {
       else if (st.isDirectory() && depth >= limits.depth)
         notWalked(file, `a folder ${depth + 1} levels down, below the ${limits.depth} check walks`);
       else if (st.isDirectory() && !visit(path, depth + 1)) return false;
-      else if (st.isFile() && isChecked(file)) walked.files.push({ path, file });
+      else if (st.isFile() && isChecked(file)) {
+        bytes += Math.min(st.size, READ_LIMIT.repositoryFile + 1);
+        const over =
+          walked.files.length >= limits.files
+            ? `${count(limits.files)} files`
+            : bytes > limits.bytes
+              ? `${count(limits.bytes)} bytes`
+              : undefined;
+        if (over) {
+          notWalked(file, `check reads ${over} at most: this file and those after it are not read`);
+          return false;
+        }
+        walked.files.push({ path, file });
+      }
     }
     return true;
   };
@@ -135,24 +148,9 @@ export function readCheckInput(dir: string, limits: WalkLimits = WALK_LIMIT): Ch
   };
   const { files, unread } = walk(dir, limits);
   input.unread.push(...unread);
-  let read = 0;
-  let bytes = 0;
-  for (const [i, { path, file }] of files.entries()) {
+  for (const { path, file } of files) {
     const name = file.split('/').pop()!;
     if (file === MANIFEST_FILE) continue;
-    if (read >= limits.files || bytes >= limits.bytes) {
-      const limit =
-        read >= limits.files
-          ? `${limits.files.toLocaleString('en-US')} files`
-          : `${limits.bytes.toLocaleString('en-US')} bytes`;
-      input.unread.push({
-        file,
-        reason: 'not-walked',
-        detail: `check reads ${limit} at most: this file and the ${files.length - i - 1} after it are not read`,
-      });
-      break;
-    }
-    read++;
     let text: string;
     try {
       text = readBounded(path, READ_LIMIT.repositoryFile, { noFollow: true });
@@ -164,7 +162,6 @@ export function readCheckInput(dir: string, limits: WalkLimits = WALK_LIMIT): Ch
       );
       continue;
     }
-    bytes += Buffer.byteLength(text);
     const src = { file, text };
     if (file === 'bitbucket-pipelines.yml') input.pipeline = src;
     else if (name.endsWith('.tf')) input.terraform.push(src);
