@@ -2,7 +2,7 @@
  * Atlassian's schema is compiled in-process from its data on every run, and `check` never runs code from
  * its cache folder: a validator planted there (as an older version cached its compiled code, guarded by a
  * hash anyone who can write the folder can recompute) is never executed. A schema Ajv cannot compile
- * leaves the built-in structural checks in charge.
+ * leaves the built-in structural checks in charge; its patterns run on the linear matcher.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,19 @@ test('a schema Ajv cannot compile leaves the built-in checks in charge', () => {
       [['pipeline.schema', 4, 'pipelines.default[0].step.oidc must be true or false']],
     );
   }
+});
+
+test("the schema's patterns run on the linear matcher: one it refuses leaves the built-in checks in charge", () => {
+  const withPattern = (pattern: string) => ({
+    type: 'object',
+    properties: { image: { type: 'string', pattern } },
+  });
+  // a backreference needs a backtracking engine: JavaScript's RegExp would take it
+  assert.is(compilePipelineSchema(withPattern('^(a)\\1$')), undefined);
+  const nested = compilePipelineSchema(withPattern('^(a+)+$'))!;
+  assert.ok(nested({ image: 'aaaa' }));
+  // the backtracking engine takes 2^40 steps on this; the linear matcher 41 rounds
+  assert.not.ok(nested({ image: `${'a'.repeat(40)}!` }));
 });
 
 /**

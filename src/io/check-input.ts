@@ -2,7 +2,7 @@
  * The files `check` reads, generated repository or hand-written alike: the pipeline at the root, policy
  * JSON, Terraform, CloudFormation, found by looking (the manifest is read by `openIfGenerated`).
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, opendirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
 import type { CheckInput, UnreadFile } from '../core/check/types.js';
@@ -15,7 +15,25 @@ import { readTerraformModules } from './terraform-modules.js';
 export type { CheckInput };
 
 const SKIP = new Set(['.git', 'node_modules', '.terraform', 'dist', '.scratch']);
-const MAX_FOLDER_DEPTH = 8;
+
+/**
+ * How much of a repository `check` looks at (README "Limits" states them): past any, what is left is a
+ * `file.unread` finding saying what was not seen, never silence. Each file is also read up to
+ * READ_LIMIT.repositoryFile bytes, and parsed up to MAX_NESTING levels.
+ */
+export const WALK_LIMIT = {
+  /** Folders below the checked one. */
+  depth: 16,
+  /** Entries of one folder. */
+  entriesPerFolder: 10_000,
+  /** Entries looked at in all. */
+  entries: 100_000,
+  /** Files read in all. */
+  files: 5_000,
+  /** Bytes read in all. */
+  bytes: 50_000_000,
+} as const;
+export type WalkLimits = { readonly [K in keyof typeof WALK_LIMIT]: number };
 const TFVARS = 'terraform/terraform.tfvars';
 
 /** The kinds of file `check` reads; others are not opened at all. */
@@ -26,34 +44,75 @@ const errorCode = (e: unknown) => {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? (e as Error).message);
 };
+const count = (n: number) => n.toLocaleString('en-US');
 
 interface Walked {
   files: Array<{ path: string; file: string }>;
   unread: UnreadFile[];
 }
 
+/** A folder's names in order, or undefined when it holds more than `limit` (never more are read). */
+function folderNames(dir: string, limit: number): string[] | undefined {
+  const names: string[] = [];
+  const handle = opendirSync(dir);
+  try {
+    for (let entry; (entry = handle.readSync());) if (names.push(entry.name) > limit) return undefined;
+  } finally {
+    handle.closeSync();
+  }
+  return names.sort();
+}
+
 /** The repository's regular files, never through a symbolic link: a link is reported, not followed. */
-function walk(root: string): Walked {
+function walk(root: string, limits: WalkLimits): Walked {
   const walked: Walked = { files: [], unread: [] };
-  const visit = (dir: string, depth: number): void => {
+  const notWalked = (file: string, detail: string) => walked.unread.push({ file, reason: 'not-walked', detail });
+  let seen = 0;
+  // what the files found so far will take to read (each at most READ_LIMIT.repositoryFile, read or not)
+  let bytes = 0;
+  const visit = (dir: string, depth: number): boolean => {
     const folder = relative(root, dir).split('\\').join('/') || '.';
-    let names: string[];
+    let names: string[] | undefined;
     try {
-      names = readdirSync(dir).sort();
+      names = folderNames(dir, limits.entriesPerFolder);
     } catch (e) {
       walked.unread.push({ file: folder, reason: 'unreadable', detail: errorCode(e) });
-      return;
+      return true;
+    }
+    if (!names) {
+      notWalked(folder, `a folder of more than ${count(limits.entriesPerFolder)} entries, not walked`);
+      return true;
     }
     for (const name of names) {
       if (SKIP.has(name)) continue;
       const path = join(dir, name);
       const file = relative(root, path).split('\\').join('/');
+      if (++seen > limits.entries) {
+        notWalked(file, `the walk stopped after ${count(limits.entries)} entries: this one and those after it`);
+        return false;
+      }
       const st = lstatSync(path, { throwIfNoEntry: false });
       if (!st) continue;
       if (st.isSymbolicLink()) walked.unread.push({ file, reason: 'symlink' });
-      else if (st.isDirectory() && depth < MAX_FOLDER_DEPTH) visit(path, depth + 1);
-      else if (st.isFile() && isChecked(file)) walked.files.push({ path, file });
+      else if (st.isDirectory() && depth >= limits.depth)
+        notWalked(file, `a folder ${depth + 1} levels down, below the ${limits.depth} check walks`);
+      else if (st.isDirectory() && !visit(path, depth + 1)) return false;
+      else if (st.isFile() && isChecked(file)) {
+        bytes += Math.min(st.size, READ_LIMIT.repositoryFile + 1);
+        const over =
+          walked.files.length >= limits.files
+            ? `${count(limits.files)} files`
+            : bytes > limits.bytes
+              ? `${count(limits.bytes)} bytes`
+              : undefined;
+        if (over) {
+          notWalked(file, `check reads ${over} at most: this file and those after it are not read`);
+          return false;
+        }
+        walked.files.push({ path, file });
+      }
     }
+    return true;
   };
   visit(root, 0);
   return walked;
@@ -78,7 +137,8 @@ function policyKind(text: string): 'trust' | 'permissions' | undefined {
 /** A JSON file named as a policy is one, whatever it holds: `null`, `[]` or `7` there is a broken policy, not a skipped file. */
 const namedAsPolicy = (file: string) => /(^|\/)iam\/|polic|trust|permission/i.test(file);
 
-export function readCheckInput(dir: string): CheckInput {
+/** `limits` other than WALK_LIMIT: for tests, which cannot build a hundred thousand files at every run. */
+export function readCheckInput(dir: string, limits: WalkLimits = WALK_LIMIT): CheckInput {
   const input: CheckInput = {
     dir,
     trustPolicies: [],
@@ -87,7 +147,7 @@ export function readCheckInput(dir: string): CheckInput {
     cloudformation: [],
     unread: [],
   };
-  const { files, unread } = walk(dir);
+  const { files, unread } = walk(dir, limits);
   input.unread.push(...unread);
   for (const { path, file } of files) {
     const name = file.split('/').pop()!;

@@ -1,6 +1,7 @@
 /**
  * What `check` does not read, said as findings: a symbolic link (never followed), a file too large,
- * nested too deep or unreadable. Deep nesting is told by one linear scan before any parser or rule
+ * nested too deep or unreadable, and what lies past a limit of the walk (folders too deep or too full,
+ * too many entries, files or bytes in all). Deep nesting is told by one linear scan before any parser or rule
  * recurses into the file, so no file can exhaust the stack.
  */
 import { MAX_NESTING, nestingDepth } from '../nesting.js';
@@ -38,6 +39,7 @@ const WHY: Record<Exclude<UnreadFile['reason'], 'symlink'>, string> = {
   'too-large': 'Split it, or keep it out of the repository: pipeline, policy and IaC files are far below 1 MB.',
   'too-deep': 'Flatten it: no pipeline, policy or IaC file needs that depth.',
   unreadable: 'Make it readable to the user running check (or run check as its owner), then check again.',
+  'not-walked': 'Check that folder on its own, or keep build output and vendored code out of the repository.',
 };
 
 /** `file.unread`: a file check would judge is not read, so check cannot vouch for the repository. */

@@ -5,10 +5,18 @@
  * milliseconds, which a run without a pipeline to validate does without.
  */
 import { Ajv } from 'ajv';
+import { linearPattern } from '../linear-pattern.js';
 import { AJV_OPTIONS, AJV_VOCABULARY, type SchemaValidator } from './pipeline-schema.js';
 
+/**
+ * The schema's patterns matched in linear time, as gallery patterns are: the schema may come from a cache
+ * folder others can write, and `^(a+)+$` would hold JavaScript's backtracking engine for ever. A pattern
+ * the linear matcher refuses (a backreference, lookaround) makes the schema one Ajv cannot compile.
+ */
+const linearRegExp = Object.assign((pattern: string) => linearPattern(pattern), { code: 'linearPattern' });
+
 export function pipelineAjv(): Ajv {
-  const ajv = new Ajv(AJV_OPTIONS);
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { ...AJV_OPTIONS.code, regExp: linearRegExp } });
   ajv.addVocabulary([...AJV_VOCABULARY]);
   return ajv;
 }

@@ -62,7 +62,7 @@ export const RULES = [
     id: 'file.unread',
     severity: 'error',
     title:
-      'a file check reads (pipeline, policy, Terraform, CloudFormation) is 1 MB or more, nested over 64 levels, or unreadable: not checked',
+      'a file check reads (pipeline, policy, Terraform, CloudFormation) is 1 MB or more, nested over 64 levels, or unreadable, or lies past a limit of the walk (a folder too deep or too full, too many entries, files or bytes in all): not checked',
     check: { unread: unreadFile },
     fixture: 'file.unread',
   },

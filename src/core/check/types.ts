@@ -28,8 +28,8 @@ export interface Decision {
 /** An entry of the checked repository that `check` did not read, and why (each is a finding: never silence). */
 export interface UnreadFile {
   file: string;
-  /** `symlink`: not followed (its target may lie outside the repository); the others: not read. */
-  reason: 'symlink' | 'too-large' | 'too-deep' | 'unreadable';
+  /** `symlink`: not followed (its target may lie outside the repository); `not-walked`: past a limit of the walk; the others: not read. */
+  reason: 'symlink' | 'too-large' | 'too-deep' | 'unreadable' | 'not-walked';
   detail?: string;
 }
 
