@@ -5,7 +5,9 @@
  * leaves the built-in structural checks in charge; its patterns run on the linear matcher.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -14,6 +16,7 @@ import { compilePipelineSchema } from '../src/core/check/pipeline-ajv.ts';
 import { pipelineFindings } from '../src/core/check/findings.ts';
 import { AJV_OPTIONS, AJV_VOCABULARY, type SchemaValidator } from '../src/core/check/pipeline-schema.ts';
 import type { Finding } from '../src/core/check/rules.ts';
+import { runCliAsync } from './support/cli-helpers.ts';
 import { ROOT, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';
 import { referencePresent } from './support/schema-reference.ts';
 
@@ -87,6 +90,49 @@ test('check never runs code from its cache folder: a planted validator is not ex
       );
     }
   } finally {
+    tmp.cleanup();
+  }
+});
+
+test("a schema fetched is read no further than --schema's limit, and cached by a rename that replaces a planted link", async () => {
+  const tmp = tempDir('pipelines-oidc-schema-fetch-');
+  let endless = true;
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (!endless) return res.end(JSON.stringify({ type: 'object' }));
+    // an answer without end: 64 kB chunks for as long as the client reads
+    const chunk = `[${' '.repeat(65_536)}`;
+    const write = () => {
+      while (res.write(chunk));
+      res.once('drain', write);
+    };
+    res.on('error', () => undefined);
+    write();
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  try {
+    const env = {
+      XDG_CACHE_HOME: join(tmp.path, 'cache'),
+      PIPELINES_OIDC_SCHEMA_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/schema`,
+    };
+    const big = await runCliAsync(['check', FIXTURE, '--json'], { env });
+    assert.is(big.status, 1, big.stderr);
+    assert.match((JSON.parse(big.stdout) as { schema: string }).schema, 'its answer is larger than 10,000,000 bytes');
+
+    endless = false;
+    const cache = join(tmp.path, 'cache', 'pipelines-oidc');
+    mkdirSync(cache, { recursive: true });
+    const victim = join(tmp.path, 'victim');
+    writeFileSync(victim, 'keep me');
+    symlinkSync(victim, join(cache, 'pipelines-configuration.schema.json'));
+    const fetched = await runCliAsync(['check', FIXTURE, '--json'], { env });
+    assert.is(fetched.status, 1, fetched.stderr);
+    assert.match((JSON.parse(fetched.stdout) as { schema: string }).schema, 'fetched from');
+    assert.is(readFileSync(victim, 'utf8'), 'keep me', 'the link was written through');
+    assert.not.ok(lstatSync(join(cache, 'pipelines-configuration.schema.json')).isSymbolicLink());
+  } finally {
+    server.closeAllConnections();
+    server.close();
     tmp.cleanup();
   }
 });

@@ -2,13 +2,15 @@
  * Atlassian's schema of bitbucket-pipelines.yml for `check`: --schema, else a cached copy, else fetched
  * once (a few seconds at most) and cached. Without any, `check` falls back to its structural checks.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { SchemaValidator } from '../core/check/pipeline-schema.js';
 import { assertNesting, tooDeep } from '../core/nesting.js';
 import { UsageError } from '../errors.js';
-import { READ_LIMIT, readBounded, readFlagFile } from './bounded-read.js';
+import { READ_LIMIT, readBounded, readFlagFile, TooLargeError } from './bounded-read.js';
+import { readBody } from './http-body.js';
 
 export const SCHEMA_URL = 'https://api.bitbucket.org/schemas/pipelines-configuration';
 
@@ -66,21 +68,31 @@ export async function loadSchema(
   const url = env['PIPELINES_OIDC_SCHEMA_URL'] || SCHEMA_URL;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(4000) });
-    const schema = response.ok ? parse(await response.text()) : undefined;
+    // an answer is read no further than --schema's limit: whoever serves it cannot fill the memory
+    const schema = response.ok ? parse(await readBody(response, READ_LIMIT.schema)) : undefined;
     if (!schema)
       return {
         note: `schema: ${url} answered ${response.status}; built-in structural checks only (pass --schema <file>)`,
       };
     try {
       mkdirSync(dirname(cache), { recursive: true });
-      writeFileSync(cache, JSON.stringify(schema));
+      // written beside and renamed over: a link planted at the cache's name is replaced, never written through
+      const staged = `${cache}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      writeFileSync(staged, JSON.stringify(schema), { flag: 'wx' });
+      renameSync(staged, cache);
     } catch {
       // an unwritable cache only means fetching again next time
     }
     return { schema, note: `schema: fetched from ${url}` };
   } catch (e) {
+    const why =
+      e instanceof TooLargeError
+        ? `its answer is ${e.message}`
+        : (e as Error).name === 'TimeoutError'
+          ? 'timed out'
+          : (e as Error).message;
     return {
-      note: `schema: could not fetch ${url} (${(e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message}); built-in structural checks only (pass --schema <file>)`,
+      note: `schema: could not fetch ${url} (${why}); built-in structural checks only (pass --schema <file>)`,
     };
   }
 }

@@ -8,7 +8,7 @@ import { MAX_BITBUCKET_RESPONSE_BYTES } from '../../core/timeouts.js';
 import { RunError } from '../../errors.js';
 import { TooLargeError } from '../bounded-read.js';
 import { authorization, describeAuth, type BitbucketAuth } from './auth.js';
-import { readBody } from './body.js';
+import { readBody } from '../http-body.js';
 import { secureTransport } from './hosts.js';
 import { page, ShapeError, type Reader } from './shape.js';
 

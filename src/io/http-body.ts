@@ -1,5 +1,5 @@
 /** An HTTP answer's body read up to a size limit: a larger one is refused as soon as it is known, not read on. */
-import { TooLargeError } from '../bounded-read.js';
+import { TooLargeError } from './bounded-read.js';
 
 /** The body as text; a TooLargeError past `limit` bytes (the transfer is then cancelled). */
 export async function readBody(response: Response, limit: number): Promise<string> {
