@@ -5,13 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { MANIFEST_FILE } from '../core/model.js';
-import { assertNesting } from '../core/nesting.js';
 import { judgeLine, type LineVerdict } from '../core/rehearse/commands.js';
 import { rehearsalPlan, type RehearsalPlan } from '../core/rehearse/plan.js';
 import { RunError, UsageError } from '../errors.js';
-import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
+import { readPipelineDocument } from '../io/pipeline-file.js';
 import { printable } from '../printable.js';
 import { rehearse, type StepReport } from '../io/rehearse/rehearsal.js';
 import { findSandbox, type Sandbox } from '../io/rehearse/sandbox.js';
@@ -106,15 +104,7 @@ export async function run(argv: string[]): Promise<number> {
       `rehearse: ${MANIFEST_FILE} has no repository UUID, so the trust policy matches no token: set it with pipelines-oidc update --repo-uuid <uuid>`,
     );
   const desired = desiredOf(repo, 'rehearse');
-  let pipelineDoc: unknown;
-  try {
-    const text = readBounded(join(dir, 'bitbucket-pipelines.yml'), READ_LIMIT.repositoryFile, { noFollow: true });
-    assertNesting(text, 'rehearse: bitbucket-pipelines.yml', { yaml: true });
-    pipelineDoc = parseYaml(text);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`rehearse: cannot read bitbucket-pipelines.yml (${(e as Error).message.split('\n')[0]})`);
-  }
+  const pipelineDoc = readPipelineDocument(dir, 'rehearse');
   const plan = rehearsalPlan(model, pipelineDoc, args.values.pipeline as string | undefined);
   // the files a step reads are added to the scratch copy where missing: never through a link of the repository
   for (const file of plan.files) {

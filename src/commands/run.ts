@@ -4,9 +4,7 @@
  * when STS refused the token there, the step's claims (rebuilt from Bitbucket's UUIDs) are judged against
  * the repository's files exactly as `check --token` judges a pasted token.
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { resolve } from 'node:path';
 import { bare } from '../core/bitbucket-setup/lookups.js';
 import * as pipelineRun from '../core/bitbucket-setup/pipeline-run.js';
 import { runChecks } from '../core/check/index.js';
@@ -16,6 +14,7 @@ import * as api from '../io/bitbucket/api.js';
 import type { BitbucketClient } from '../io/bitbucket/client.js';
 import { workspaceUuid } from '../io/bitbucket/state.js';
 import { readCheckInput } from '../io/check-input.js';
+import { readPipelineDocument } from '../io/pipeline-file.js';
 import { openRepository } from '../io/repository.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
 import { printable } from '../printable.js';
@@ -158,7 +157,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
       api.listEnvironments(client, workspace, slug),
     ]);
     if (!repo) throw new RunError(`Bitbucket no longer knows the repository ${workspace}/${slug}`);
-    const pipelineYml = parseYaml(readFileSync(join(opts.dir, 'bitbucket-pipelines.yml'), 'utf8')) as unknown;
+    const pipelineYml = readPipelineDocument(opts.dir, 'run');
     const envName = pipelineRun
       .stepEnvironments(pipelineYml, opts.pipeline.slice('custom:'.length))
       .get(step.name ?? '');

@@ -1,0 +1,21 @@
+/**
+ * A repository's bitbucket-pipelines.yml as data, for the commands that act on it (rehearse, run): read
+ * within the size limit of a repository file, not through a symbolic link, its nesting measured before the
+ * YAML parser recurses into it. Anything else is one line naming the command and the file.
+ */
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { assertNesting } from '../core/nesting.js';
+import { UsageError } from '../errors.js';
+import { READ_LIMIT, readBounded } from './bounded-read.js';
+
+export function readPipelineDocument(dir: string, command: string): unknown {
+  try {
+    const text = readBounded(join(dir, 'bitbucket-pipelines.yml'), READ_LIMIT.repositoryFile, { noFollow: true });
+    assertNesting(text, `${command}: bitbucket-pipelines.yml`, { yaml: true });
+    return parseYaml(text);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${command}: cannot read bitbucket-pipelines.yml (${(e as Error).message.split('\n')[0]})`);
+  }
+}
