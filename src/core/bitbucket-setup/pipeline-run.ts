@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import { UsageError } from '../../errors.js';
 import { audience, issuerUrl } from '../bitbucket.js';
 import type { TokenClaims } from '../check/token.js';
-import { isObject } from '../json.js';
+import { fieldOf, plainDocument, walkSteps } from '../pipeline-walk.js';
 
 export const DEFAULT_PIPELINE = 'custom:test-aws-oidc';
 
@@ -94,19 +94,9 @@ export function unsignedToken(claims: TokenClaims): string {
 /** Step name → the deployment environment it runs in, for one custom pipeline of a parsed bitbucket-pipelines.yml. */
 export function stepEnvironments(pipelinesYml: unknown, custom: string): Map<string, string> {
   const found = new Map<string, string>();
-  const pipelines = isObject(pipelinesYml) ? pipelinesYml['pipelines'] : undefined;
-  const items = isObject(pipelines) && isObject(pipelines['custom']) ? pipelines['custom'][custom] : undefined;
-  const visit = (item: unknown, deployment: unknown) => {
-    if (!isObject(item)) return;
-    if (isObject(item['step'])) {
-      const step = item['step'];
-      const env = step['deployment'] ?? deployment;
-      if (typeof step['name'] === 'string' && typeof env === 'string') found.set(step['name'], env);
-    }
-    if (isObject(item['stage']) && Array.isArray(item['stage']['steps']))
-      for (const s of item['stage']['steps']) visit(s, item['stage']['deployment']);
-    if (Array.isArray(item['parallel'])) for (const s of item['parallel']) visit(s, deployment);
-  };
-  if (Array.isArray(items)) for (const item of items) visit(item, undefined);
+  for (const s of walkSteps(pipelinesYml, plainDocument)) {
+    const name = plainDocument.text(fieldOf(plainDocument, s.step, 'name'));
+    if (s.pipeline === `custom:${custom}` && name !== undefined && s.deployment) found.set(name, s.deployment);
+  }
   return found;
 }

@@ -5,10 +5,11 @@
  */
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { hit, type Hit } from './report.js';
-import { pipelineStructure, type StepRef } from './pipeline-structure.js';
+import { walkSteps } from '../pipeline-walk.js';
+import { pipelineStructure } from './pipeline-structure.js';
 import { schemaProblems, type SchemaValidator } from './pipeline-schema.js';
 import type { SourceFile } from './types.js';
-import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { parseYamlSource, yamlDocument, type YamlSource } from './yaml-source.js';
 
 /** A command of a step, or a pipe with its variables, in the order the step runs them. */
 type Command =
@@ -89,8 +90,25 @@ function oidcEnabled(src: YamlSource, step: YAMLMap): boolean {
 }
 
 /** A step of the pipeline with its commands, in the order it runs them. */
-interface Step extends StepRef {
+interface Step {
+  map: YAMLMap;
+  /** Line of the `step:` key. */
+  line: number | undefined;
+  /** Where it is, e.g. `pipelines.branches.main[0].step`. */
+  path: string;
   commands: Command[];
+}
+
+/** Every step once: a shared (anchored) step that several items use is looked into at its first use. */
+function stepsOf(src: YamlSource, root: YAMLMap): Step[] {
+  const seen = new Set<YAMLMap>();
+  return walkSteps<Node>(root, yamlDocument(src)).flatMap((walked) => {
+    const map = src.map(walked.step);
+    if (!map || seen.has(map)) return [];
+    seen.add(map);
+    const path = walked.path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+    return [{ map, line: src.lineAt(walked.path.map(String)), path, commands: commandsOf(src, map) }];
+  });
 }
 
 /** bitbucket-pipelines.yml as the rules read it. */
@@ -133,7 +151,7 @@ export function readPipeline(file: SourceFile, now: Date, schemaValidator?: Sche
     return unreadable([
       hit(1, 'the file is not a mapping with a pipelines: section', 'Start the file with pipelines:.'),
     ]);
-  const { steps, problems } = pipelineStructure(src, root, !schemaValidator);
+  const problems = pipelineStructure(src, root, !schemaValidator);
   const hits: Hit[] = [];
   if (schemaValidator) {
     for (const p of schemaProblems(schemaValidator, value)) {
@@ -151,7 +169,7 @@ export function readPipeline(file: SourceFile, now: Date, schemaValidator?: Sche
   return {
     problems: hits,
     src,
-    steps: steps.map((step) => ({ ...step, commands: commandsOf(src, step.map) })),
+    steps: stepsOf(src, root),
     root,
     today,
   };

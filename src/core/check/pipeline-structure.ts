@@ -1,9 +1,10 @@
 /**
  * The shape of bitbucket-pipelines.yml, as Atlassian's schema describes it, for when that schema is not
- * at hand; and the steps of every pipeline (plain, in stages, in parallel groups), which later checks
- * look into either way.
+ * at hand. It walks the file as written, wrong shapes included, to say where each is; the steps the
+ * rules look into come from the pipeline walk (pipeline-walk.ts), which passes over what is malformed.
  */
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { PIPELINE_KINDS } from '../pipeline-walk.js';
 import { didYouMean } from './suggest.js';
 import type { Entry, YamlSource } from './yaml-source.js';
 
@@ -122,17 +123,7 @@ const ROOT_FIELDS: Record<string, Spec> = {
   pipelines: anyMap,
 };
 
-export const PIPELINE_KINDS = ['default', 'branches', 'custom', 'pull-requests', 'tags'] as const;
-
 const STAGE_FIELDS: Record<string, Spec> = { name: str, deployment: str, environment: str, trigger, condition };
-
-export interface StepRef {
-  map: YAMLMap;
-  /** Line of the `step:` key. */
-  line: number | undefined;
-  /** Where it is, e.g. `pipelines.branches.main[0].step`. */
-  path: string;
-}
 
 export interface Problem {
   line: number | undefined;
@@ -144,13 +135,8 @@ export interface Problem {
 
 const scalar = (node: Node | null) => (isScalar(node) ? node.value : undefined);
 
-/** The steps of every pipeline and, unless `structural` is off, what is wrong with the file's shape. */
-export function pipelineStructure(
-  src: YamlSource,
-  root: YAMLMap,
-  structural: boolean,
-): { steps: StepRef[]; problems: Problem[] } {
-  const steps: StepRef[] = [];
+/** What is wrong with the file's shape (only what the schema cannot catch when `structural` is off). */
+export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: boolean): Problem[] {
   const problems: Problem[] = [];
   const seenSteps = new Set<YAMLMap>();
   const report = (line: number | undefined, message: string, fix: string) =>
@@ -230,7 +216,6 @@ export function pipelineStructure(
       );
     if (seenSteps.has(map)) return;
     seenSteps.add(map);
-    steps.push({ map, line, path: where });
     const entries = src.entries(map);
     unknownKeys(entries, Object.keys(STEP_FIELDS), where, 'a step');
     checkFields(entries, STEP_FIELDS, where);
@@ -329,7 +314,7 @@ export function pipelineStructure(
       'Add pipelines: with at least a default: or branches: pipeline.',
     );
   const groups = src.map(pipelines?.value);
-  if (!groups) return { steps, problems };
+  if (!groups) return problems;
   const groupEntries = src.entries(groups);
   unknownKeys(groupEntries, PIPELINE_KINDS, 'pipelines', 'a kind of pipeline');
   for (const group of groupEntries) {
@@ -361,5 +346,5 @@ export function pipelineStructure(
       }
     }
   }
-  return { steps, problems };
+  return problems;
 }

@@ -15,6 +15,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
+import type { DocumentAccess } from '../pipeline-walk.js';
 
 export interface Entry {
   key: string;
@@ -105,3 +106,16 @@ function parse(text: string): YamlSource {
   const errors = doc.errors.map((e) => ({ message: e.message.split('\n')[0] ?? e.message, line: lineOf(e.pos[0]) }));
   return { doc, errors, line, deref, map, seq, entries, get, lineAt };
 }
+
+/** The source as the pipeline walk reads it: aliases followed, merge keys expanded. */
+export const yamlDocument = (src: YamlSource): DocumentAccess<Node> => ({
+  entries: (node) => {
+    const m = src.map(node);
+    return m && src.entries(m).map((e) => ({ key: e.key, value: src.deref(e.value) }));
+  },
+  items: (node) => src.seq(node)?.items.map((item) => src.deref(item as Node)),
+  text: (node) => {
+    const n = src.deref(node);
+    return isScalar(n) && typeof n.value === 'string' ? n.value : undefined;
+  },
+});

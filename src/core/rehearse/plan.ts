@@ -4,8 +4,8 @@
  */
 import { UsageError } from '../../errors.js';
 import { environmentParam } from '../environment-answers.js';
-import { isObject } from '../json.js';
 import type { RepoModel } from '../model.js';
+import { PIPELINE_KINDS, plainDocument, walkPipelines } from '../pipeline-walk.js';
 import { shQuote } from '../shell.js';
 import { rehearsalFiles, rehearsalSeed } from '../targets/definition.js';
 import { parseEnvironments } from '../validate.js';
@@ -29,41 +29,12 @@ export interface RehearsalPlan {
   files: Array<{ path: string; content: string }>;
 }
 
-const PIPELINE = /^(custom|branches|tags|bookmarks|pull-requests):(.+)$/;
+const PIPELINE = new RegExp(`^(${PIPELINE_KINDS.filter((k) => k !== 'default').join('|')}):(.+)$`);
 
 interface YamlStep {
   name?: unknown;
   oidc?: unknown;
-  deployment?: unknown;
   script?: unknown;
-}
-
-/** The steps of one pipeline in order, each with the deployment environment it (or its stage) is bound to. */
-function stepsOf(items: unknown): Array<{ step: YamlStep; deployment?: string }> {
-  if (!Array.isArray(items)) return [];
-  return items.flatMap((item): Array<{ step: YamlStep; deployment?: string }> => {
-    if (!isObject(item)) return [];
-    if (isObject(item['step'])) return [{ step: item['step'] as YamlStep }];
-    const stage = item['stage'];
-    if (isObject(stage)) {
-      const deployment = typeof stage['deployment'] === 'string' ? stage['deployment'] : undefined;
-      return stepsOf(stage['steps']).map((s) => ({ ...s, ...(deployment ? { deployment } : {}) }));
-    }
-    const parallel = item['parallel'];
-    return stepsOf(isObject(parallel) ? parallel['steps'] : parallel);
-  });
-}
-
-/** Every pipeline of the file as `kind:name` (or `default`) with its items. */
-function pipelinesOf(doc: unknown): Array<{ id: string; items: unknown }> {
-  const pipelines = isObject(doc) && isObject(doc['pipelines']) ? doc['pipelines'] : {};
-  return Object.entries(pipelines).flatMap(([kind, value]) =>
-    kind === 'default'
-      ? [{ id: 'default', items: value }]
-      : isObject(value)
-        ? Object.entries(value).map(([name, items]) => ({ id: `${kind}:${name}`, items }))
-        : [],
-  );
 }
 
 /** Variables of a step: repository variables, then the deployment variables of its environment. */
@@ -77,7 +48,7 @@ export function rehearsalPlan(model: RepoModel, pipelineDoc: unknown, selected: 
   if (selected !== undefined && selected !== 'default' && !PIPELINE.test(selected)) {
     throw new UsageError(`--pipeline ${selected}: give custom:<name>, branches:<name> or default`);
   }
-  const all = pipelinesOf(pipelineDoc);
+  const all = walkPipelines(pipelineDoc, plainDocument);
   const chosen = selected === undefined ? all : all.filter((p) => p.id === selected);
   if (selected !== undefined && !chosen.length) {
     throw new UsageError(
@@ -85,11 +56,11 @@ export function rehearsalPlan(model: RepoModel, pipelineDoc: unknown, selected: 
     );
   }
   const uuids = new Map(parseEnvironments(model.answers.environments).map((e) => [e.name, e.uuid]));
-  const steps = chosen.flatMap(({ id, items }) =>
-    stepsOf(items)
+  const steps = chosen.flatMap(({ id, steps }) =>
+    steps
+      .map(({ step, deployment }) => ({ step: step as YamlStep, environment: deployment }))
       .filter(({ step }) => step.oidc === true)
-      .map(({ step, deployment }): RehearsalStep => {
-        const environment = typeof step.deployment === 'string' ? step.deployment : deployment;
+      .map(({ step, environment }): RehearsalStep => {
         const uuid = environment ? uuids.get(environment) : undefined;
         return {
           pipeline: id,
