@@ -2,7 +2,7 @@
  * `run`: the built CLI triggers the custom pipeline on a local Bitbucket API (test/support/bitbucket-api.ts),
  * follows it to its end, and on an STS refusal explains the step's token as `check --token` would.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -105,6 +105,40 @@ test('a pipeline that fails on STS: the log tail, and the step claims judged aga
   const storage = api.calls.filter((c) => c.path.startsWith('/log-storage/'));
   assert.is(storage.length, 1);
   assert.is(storage[0]!.authorization, undefined);
+});
+
+test("a failed step in a parallel group's steps: list is matched to its deployment environment: the token's sub names it", async () => {
+  const envUuid = '77777777-6666-4555-8444-333333333333';
+  const repository = api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
+  repository.environments.push({ uuid: `{${envUuid}}`, name: 'test', type: 'Test', variables: [] });
+  api.nextPipeline({ steps: [{ name: 'Deploy to test', result: 'FAILED', log: STS_LOG }] });
+  const file = join(repo, 'bitbucket-pipelines.yml');
+  const generated = readFileSync(file, 'utf8');
+  writeFileSync(
+    file,
+    [
+      'pipelines:',
+      '  custom:',
+      '    test-aws-oidc:',
+      '      - parallel:',
+      '          fail-fast: true',
+      '          steps:',
+      '            - step:',
+      '                name: Deploy to test',
+      '                deployment: test',
+      '                oidc: true',
+      '                script: [./deploy.sh]',
+      '',
+    ].join('\n'),
+  );
+  try {
+    const r = await cli(['run', repo, '--follow']);
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stdout, 'STS refused the token');
+    assert.match(r.stdout, `{${EXAMPLE.repoUuid}}:{${envUuid}}:`);
+  } finally {
+    writeFileSync(file, generated);
+  }
 });
 
 test('run needs credentials and a custom pipeline', async () => {
