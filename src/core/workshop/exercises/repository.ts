@@ -8,6 +8,7 @@ import { conditionKey, issuerHostPath } from '../../bitbucket.js';
 import { concretePolicies, type RepoModel, type RoleModel } from '../../model.js';
 import type { Json } from '../../params.js';
 import type { PipelineDoc, PipelineStep } from '../../pipeline.js';
+import { plainDocument, walkSteps } from '../../pipeline-walk.js';
 import type { PolicyDocument, TrustPolicy } from '../../policy.js';
 import type { ExerciseFile } from '../types.js';
 
@@ -65,7 +66,5 @@ export function mapSteps(doc: PipelineDoc, edit: (step: PipelineStep) => Step): 
 export const pipelineFile = (doc: Json): ExerciseFile => ({ path: PIPELINE_FILE, pipeline: doc });
 
 /** Every step of the pipeline, in stages too. */
-export function stepsOf(doc: PipelineDoc): PipelineStep[] {
-  const items = [...Object.values(doc.pipelines.custom ?? {}), ...Object.values(doc.pipelines.branches ?? {})].flat();
-  return items.flatMap((i) => ('step' in i ? [i.step] : i.stage.steps.map((s) => s.step)));
-}
+export const stepsOf = (doc: PipelineDoc): PipelineStep[] =>
+  walkSteps(doc, plainDocument).map((s) => s.step as PipelineStep);
