@@ -133,7 +133,10 @@ test('run: the trigger body, the STS refusal, and the step claims as a token che
           { step: { name: 'a' } },
           { step: { name: 'b', deployment: 'test' } },
           { stage: { deployment: 'production', steps: [{ step: { name: 'c' } }] } },
+          { parallel: [{ step: { name: 'd', deployment: 'staging' } }] },
+          { parallel: { 'fail-fast': true, steps: [{ step: { name: 'e', deployment: 'staging' } }] } },
         ],
+        other: [{ step: { name: 'f', deployment: 'test' } }],
       },
     },
   };
@@ -142,6 +145,8 @@ test('run: the trigger body, the STS refusal, and the step claims as a token che
     [
       ['b', 'test'],
       ['c', 'production'],
+      ['d', 'staging'],
+      ['e', 'staging'],
     ],
   );
 });
