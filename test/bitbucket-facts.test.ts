@@ -3,7 +3,7 @@
  * recogniser reads back; what `new` generates, `check` recognises; and no other module spells the
  * shapes again.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -35,6 +35,7 @@ import { runChecks, trustFindings } from '../src/core/check/index.ts';
 import { MANAGED_TAG } from '../src/core/iam-policy.ts';
 import { partitionOf, uuid as uuidRule } from '../src/core/validate.ts';
 import { answers, renderRepo, ROOT } from './support/fixtures.ts';
+import { sourceFiles } from './support/source-scan.ts';
 
 const WORKSPACES = ['phub', 'a', 'team_2-x'];
 const UUIDS = ['7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a', 'abcdef01-2345-4678-9abc-def012345678'];
@@ -142,11 +143,6 @@ test('check recognises exactly what new generates: no trust finding, and the sam
   }
 });
 
-const sources = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-
 test('no module but the facts modules spells a Bitbucket shape, a plain-object guard, policy comparison or the managed-by tag', () => {
   const src = join(ROOT, 'src');
   const home: Record<string, RegExp[]> = {
@@ -161,7 +157,7 @@ test('no module but the facts modules spells a Bitbucket shape, a plain-object g
     'core/json.ts': [/const isObject\b/],
     'core/iam-policy.ts': [/function normalizePolicy\b/, /samePolicy =/, /'managed-by'/],
   };
-  for (const file of sources(src)) {
+  for (const file of sourceFiles(src)) {
     const path = relative(src, file);
     const text = readFileSync(file, 'utf8');
     for (const [owner, patterns] of Object.entries(home)) {

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runChecks, type CheckReport } from '../src/core/check/index.ts';
-import { MANIFEST_FILE } from '../src/core/model.ts';
+import { MANIFEST_FILE } from '../src/core/repository-files.ts';
 import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
 import { readCheckTarget } from '../src/io/check-input.ts';
 import { loadTemplates } from '../src/io/templates.ts';

@@ -3,11 +3,12 @@
  * imports are read and checked against the table, the import graph must have no cycle, and the README's
  * Architecture section must show the same table.
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROOT } from './support/fixtures.ts';
+import { sourceFiles } from './support/source-scan.ts';
 
 interface Layer {
   name: string;
@@ -58,12 +59,6 @@ export const LAYERS: Layer[] = [
 ];
 
 const SRC = join(ROOT, 'src');
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
 
 /** Comments removed, string literals kept (a comment may quote an import; a string may hold `//`). */
 function withoutComments(source: string): string {

@@ -1,5 +1,6 @@
 /** `pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]`: verify a repository offline. */
 import { runChecks, type CheckReport } from '../core/check/index.js';
+import { PIPELINE_FILE } from '../core/repository-files.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';
@@ -84,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     !input.unread.length
   ) {
     throw new UsageError(
-      `check: ${args.positionals[0] ?? '.'} holds no bitbucket-pipelines.yml, IAM policy, Terraform or CloudFormation file`,
+      `check: ${args.positionals[0] ?? '.'} holds no ${PIPELINE_FILE}, IAM policy, Terraform or CloudFormation file`,
     );
   }
   const schema = input.pipeline

@@ -4,7 +4,7 @@ import { bitbucketChecks } from '../core/bitbucket-setup/doctor.js';
 import { environmentType } from '../core/bitbucket-setup/plan.js';
 import type { DoctorCheck } from '../core/iam/doctor.js';
 import type { DesiredState } from '../core/iam/types.js';
-import { MANIFEST_FILE } from '../core/model.js';
+import { MANIFEST_FILE } from '../core/repository-files.js';
 import { shQuote } from '../core/shell.js';
 import { parseEnvironments } from '../core/validate.js';
 import { CliError } from '../errors.js';

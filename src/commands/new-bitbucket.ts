@@ -12,7 +12,8 @@ import { desiredBitbucket, planBitbucket } from '../core/bitbucket-setup/plan.js
 import { DEFAULT_PIPELINE } from '../core/bitbucket-setup/pipeline-run.js';
 import type { ObservedBitbucket } from '../core/bitbucket-setup/types.js';
 import type { Answers } from '../core/answers.js';
-import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
+import { buildRepoModel } from '../core/model.js';
+import { MANIFEST_FILE } from '../core/repository-files.js';
 import { shQuote } from '../core/shell.js';
 import { resolveAnswers } from '../core/resolve.js';
 import { parseEnvironments, repoSlug as slugRule, workspaceSlug as workspaceRule } from '../core/validate.js';

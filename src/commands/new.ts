@@ -16,7 +16,7 @@ import { toolVersion } from '../paths.js';
 import type { AnswersFile } from './answers-file.js';
 import { bold, dim, green, yellow } from '../io/style.js';
 import { assertWritable, inspectTarget, writeRepository } from '../io/write.js';
-import { MANIFEST_FILE } from '../core/model.js';
+import { MANIFEST_FILE, PIPELINE_FILE } from '../core/repository-files.js';
 
 /** Where a command that writes repositories takes its answers from: flags, an answers file, the environment. */
 export interface AnswerInput {
@@ -190,7 +190,7 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   if (!opts.json) {
     const lines = files.map((f) =>
       dim(
-        `  ${f.path}${f.addedTo ? (f.path === 'bitbucket-pipelines.yml' ? ' (our pipelines added to yours)' : ' (our lines appended)') : ''}`,
+        `  ${f.path}${f.addedTo ? (f.path === PIPELINE_FILE ? ' (our pipelines added to yours)' : ' (our lines appended)') : ''}`,
       ),
     );
     const what = existingRepository

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST_FILE } from '../core/model.js';
+import { MANIFEST_FILE } from '../core/repository-files.js';
 import { judgeLine, type LineVerdict } from '../core/rehearse/commands.js';
 import { rehearsalPlan, type RehearsalPlan } from '../core/rehearse/plan.js';
 import { RunError, UsageError } from '../errors.js';

@@ -5,16 +5,10 @@
 import { relative } from 'node:path';
 import { manifestSource } from '../core/manifest.js';
 import { nextStepsAfterChange } from '../core/next-steps.js';
-import { buildRepoModel, MANIFEST_FILE } from '../core/model.js';
+import { buildRepoModel } from '../core/model.js';
 import { askAnswers, checkTargetFlags, resolveAnswers, unknownTarget, type AnswerSources } from '../core/resolve.js';
-import {
-  ADDED_NOTE,
-  appendMissingLines,
-  GITIGNORE,
-  PIPELINE_FILE,
-  PIPELINE_NOTE,
-  replaceOurPipelines,
-} from '../core/pipeline-merge.js';
+import { ADDED_NOTE, appendMissingLines, PIPELINE_NOTE, replaceOurPipelines } from '../core/pipeline-merge.js';
+import { GITIGNORE, MANIFEST_FILE, PIPELINE_FILE } from '../core/repository-files.js';
 import { planUpdate, type PlannedFile } from '../core/update-plan.js';
 import { RunError, UsageError } from '../errors.js';
 import type { Repository } from '../io/repository.js';

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isObject } from '../core/json.js';
 import { tooDeep } from '../core/nesting.js';
-import { FACILITATOR_DIR, STATE_FILE } from '../core/workshop/facilitator.js';
+import { FACILITATOR_DIR, WORKSHOP_STATE_FILE } from '../core/repository-files.js';
 import {
   gradeTotals,
   gradeWorkshop,
@@ -25,7 +25,7 @@ import type { TemplateLookup } from '../render/files.js';
 import { printable } from '../printable.js';
 import { parseCommand } from './args.js';
 
-const STATE = join(FACILITATOR_DIR, STATE_FILE);
+const STATE = join(FACILITATOR_DIR, WORKSHOP_STATE_FILE);
 
 /** A repository slug names one folder inside the workshop's: no separators, no `.` or `..`. */
 const isFolderName = (s: string) => s !== '' && s !== '.' && s !== '..' && !/[/\\\0]/.test(s);

@@ -1,4 +1,5 @@
 /** What `workshop` did or would do, as data (the --json output) and as text. */
+import { SUMMARY_FILE, TERRAFORM_DIR } from '../core/repository-files.js';
 import { shQuote } from '../core/shell.js';
 import { bold, dim, green, red } from '../io/style.js';
 import type { FolderPlan } from '../io/workshop-write.js';
@@ -73,8 +74,8 @@ export function printPlan(
   if (heading === 'Wrote') {
     const facilitator = shQuote(shown(result.facilitator.dir));
     const next = [
-      `Create every attendee's role, once (or with CloudFormation: ${facilitator}/SUMMARY.md), run: cd ${facilitator}/terraform && terraform init && terraform apply`,
-      attendeeStep(delivery, `${facilitator}/SUMMARY.md`),
+      `Create every attendee's role, once (or with CloudFormation: ${facilitator}/${SUMMARY_FILE}), run: cd ${facilitator}/${TERRAFORM_DIR} && terraform init && terraform apply`,
+      attendeeStep(delivery, `${facilitator}/${SUMMARY_FILE}`),
       `When the attendees are done, run: pipelines-oidc workshop grade ${shQuote(shown(result.out))}`,
     ];
     lines.push('', bold('Next steps'), ...next.map((step, i) => `  ${i + 1}. ${step}`));

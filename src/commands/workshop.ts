@@ -5,8 +5,8 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
+import { FACILITATOR_DIR } from '../core/repository-files.js';
 import type { AnswerSources } from '../core/resolve.js';
-import { FACILITATOR_DIR } from '../core/workshop/facilitator.js';
 import { parseExerciseList, planWorkshop, type PlanInput, type WorkshopPlan } from '../core/workshop/plan.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';

@@ -2,6 +2,7 @@
  * The questions `new` asks, defined once: the command-line flags, the answers file, the prompts of our
  * CLI and of plop are all derived from this list.
  */
+import { CLOUDFORMATION_DIR, TERRAFORM_DIR } from './repository-files.js';
 import { BUILT_IN_TARGETS, type Gallery } from './targets/index.js';
 import * as rules from './validate.js';
 import type { Rule } from './validate.js';
@@ -58,8 +59,8 @@ const choices = (values: readonly string[], describe: (v: string) => string): Ch
   values.map((value) => ({ value, description: describe(value) }));
 
 const IAC_TEXT: Record<string, string> = {
-  terraform: 'Terraform module in terraform/',
-  cloudformation: 'CloudFormation template in cloudformation/',
+  terraform: `Terraform module in ${TERRAFORM_DIR}/`,
+  cloudformation: `CloudFormation template in ${CLOUDFORMATION_DIR}/`,
   both: 'both Terraform and CloudFormation',
   none: 'only the IAM JSON files (create the role by hand or with `pipelines-oidc apply`)',
 };

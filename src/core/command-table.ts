@@ -3,6 +3,7 @@
  * the global usage and the flags a gallery question may not take are all derived from this table.
  */
 import { QUESTIONS, type AnswerName } from './answers.js';
+import { MANIFEST_FILE, PIPELINE_FILE } from './repository-files.js';
 import { TIMEOUTS } from './timeouts.js';
 import { DEFAULT_ROLE_PREFIX } from './workshop/plan.js';
 
@@ -75,7 +76,7 @@ const ENVIRONMENT = answer('environments', '<name>[=<uuid>][:<type>]');
 const ANSWERS_FILE: OptionSpec = {
   flag: 'answers',
   value: '<file.json>',
-  description: 'answers as a JSON object keyed by answer name, or a generated .pipelines-oidc.json; flags win',
+  description: `answers as a JSON object keyed by answer name, or a generated ${MANIFEST_FILE}; flags win`,
 };
 const GALLERY: OptionSpec = {
   flag: 'gallery',
@@ -113,7 +114,7 @@ const DIFF: OptionSpec = { flag: 'diff', description: 'show the change of every 
 const SCHEMA: OptionSpec = {
   flag: 'schema',
   value: '<file>',
-  description: "Atlassian's bitbucket-pipelines.yml JSON schema from a file instead of the cached or downloaded copy",
+  description: `Atlassian's ${PIPELINE_FILE} JSON schema from a file instead of the cached or downloaded copy`,
 };
 const PROFILE: OptionSpec = { flag: 'profile', value: '<p>', description: 'the AWS profile to use' };
 const AWS_REGION: OptionSpec = {
@@ -331,7 +332,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
         flag: 'pipeline',
         value: 'custom:<name>',
         default: 'custom:test-aws-oidc',
-        description: 'the custom pipeline of bitbucket-pipelines.yml to run',
+        description: `the custom pipeline of ${PIPELINE_FILE} to run`,
       },
       { flag: 'branch', value: '<b>', default: 'main', description: 'the branch to run it on' },
       { flag: 'follow', description: 'wait for the end: the result, and the log of a failed step' },

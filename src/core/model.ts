@@ -15,6 +15,14 @@ import {
   type PipelineStep,
 } from './pipeline.js';
 import { asJson, permissionsPolicy, trustPolicy, type PolicyDocument, type TrustPolicy } from './policy.js';
+import {
+  inlinePolicyPath,
+  README_FILE,
+  repositoryFiles,
+  SETUP_README,
+  trustPolicyPath,
+  type GeneratedFile,
+} from './repository-files.js';
 import { shQuote } from './shell.js';
 import { targetScript, targetSetup, targetStatements } from './targets/definition.js';
 import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition } from './targets/index.js';
@@ -67,29 +75,13 @@ export interface RepoModel {
   /** Variables to set in Bitbucket: per repository, and per deployment environment. */
   repositoryVariables: Array<{ name: string; value: string }>;
   deploymentVariables: Array<{ environment: string; name: string; value: string }>;
-  /** Generated files in the order they are written; `role` names the role a per-role file is for. */
-  files: Array<{ path: string; template: string; role?: string }>;
+  /** Generated files in the order they are written. */
+  files: GeneratedFile[];
   /** Added to a repository of the user's own (see `new`): its README and pipeline stay theirs. */
   existingRepository: boolean;
   /** The file that walks the user through the setup, which the pipeline's error messages point to. */
   guide: string;
 }
-
-export const MANIFEST_FILE = '.pipelines-oidc.json';
-/** Our README in a repository that has its own README.md. */
-export const SETUP_README = 'OIDC-SETUP.md';
-
-const TERRAFORM_FILES = [
-  'terraform/versions.tf',
-  'terraform/variables.tf',
-  'terraform/main.tf',
-  'terraform/outputs.tf',
-  'terraform/terraform.tfvars',
-];
-const CLOUDFORMATION_FILES = ['cloudformation/oidc-role.yaml'];
-
-/** `.gitignore` ships as `_gitignore.hbs` (npm drops dot-files from packages). */
-const templateOf = (path: string) => `${path.replace(/(^|\/)\./, '$1_')}.hbs`;
 
 const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 export const environmentUuidParam = (environment: string) => `${camel(environment)}EnvironmentUuid`;
@@ -100,7 +92,7 @@ export function buildRepoModel(
   { existingRepository = false }: { existingRepository?: boolean } = {},
 ): RepoModel {
   // a repository of the user's own keeps its README.md: ours goes beside it
-  const guide = existingRepository ? SETUP_README : 'README.md';
+  const guide = existingRepository ? SETUP_README : README_FILE;
   const repoUuidMissing = answers.repoUuid === '';
   const environments = parseEnvironments(answers.environments);
   const targets = answers.target.split(',').map((id) => {
@@ -154,7 +146,6 @@ export function buildRepoModel(
       partition: param('partition'),
     };
     const fill = (p: string) => placeholders[p] ?? param(scoped(p, environment));
-    const dir = environment ? `iam/${environment}` : 'iam';
     return {
       key,
       environment,
@@ -172,8 +163,8 @@ export function buildRepoModel(
       permissions: permissionsPolicy(
         targetsOf(environment).flatMap((t) => targetStatements(t, givenIn(environment), fill)),
       ),
-      trustFile: `${dir}/trust-policy.json`,
-      permissionsFile: `${dir}/inline-policy.json`,
+      trustFile: trustPolicyPath(environment),
+      permissionsFile: inlinePolicyPath(environment),
     };
   });
 
@@ -249,7 +240,7 @@ export function buildRepoModel(
     deploymentVariables: roles
       .filter((r) => r.environment)
       .map((r) => ({ environment: r.environment!, name: ROLE_VARIABLE, value: r.concreteArn })),
-    files: filesFor(answers.iac, roles, guide),
+    files: repositoryFiles(answers.iac, roles, guide),
     existingRepository,
     guide,
   };
@@ -283,22 +274,6 @@ function extraVariables(roles: RoleModel[], targets: TargetDefinition[], environ
     optional: false,
   }));
   return [...fromTargets, ...fromEnvironments];
-}
-
-export function filesFor(iac: Answers['iac'], roles: RoleModel[], guide = 'README.md'): RepoModel['files'] {
-  const plain = (path: string) => ({ path, template: templateOf(path) });
-  return [
-    plain('bitbucket-pipelines.yml'),
-    ...roles.flatMap((r) => [
-      { path: r.trustFile, template: 'iam/trust-policy.json.hbs', role: r.key },
-      { path: r.permissionsFile, template: 'iam/inline-policy.json.hbs', role: r.key },
-    ]),
-    ...(iac === 'terraform' || iac === 'both' ? TERRAFORM_FILES.map(plain) : []),
-    ...(iac === 'cloudformation' || iac === 'both' ? CLOUDFORMATION_FILES.map(plain) : []),
-    { path: guide, template: templateOf('README.md') },
-    plain('.gitignore'),
-    plain(MANIFEST_FILE),
-  ];
 }
 
 /** The role's documents with every marker resolved: the content of its iam/*.json files. */

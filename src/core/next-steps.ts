@@ -5,6 +5,7 @@
  */
 import { WHERE_TO_FIND } from './bitbucket.js';
 import { stackNameFor, type RepoModel } from './model.js';
+import { CLOUDFORMATION_FILE, GITIGNORE, isIamSide, TERRAFORM_DIR } from './repository-files.js';
 import { shQuote } from './shell.js';
 
 /** What `new` did with git: the first step depends on it. */
@@ -16,9 +17,11 @@ const remoteOf = (model: RepoModel) => `git@bitbucket.org:${model.answers.worksp
 function iamCommand(model: RepoModel, d: string, first: boolean): string {
   const { iac, region } = model.answers;
   if (iac === 'terraform' || iac === 'both')
-    return first ? `cd ${d}/terraform && terraform init && terraform apply` : `cd ${d}/terraform && terraform apply`;
+    return first
+      ? `cd ${d}/${TERRAFORM_DIR} && terraform init && terraform apply`
+      : `cd ${d}/${TERRAFORM_DIR} && terraform apply`;
   if (iac === 'cloudformation')
-    return `cd ${d} && aws cloudformation deploy --region ${shQuote(region)} --stack-name ${shQuote(stackNameFor(model.answers.name))} --template-file cloudformation/oidc-role.yaml --capabilities CAPABILITY_NAMED_IAM`;
+    return `cd ${d} && aws cloudformation deploy --region ${shQuote(region)} --stack-name ${shQuote(stackNameFor(model.answers.name))} --template-file ${CLOUDFORMATION_FILE} --capabilities CAPABILITY_NAMED_IAM`;
   return `pipelines-oidc apply ${d} && pipelines-oidc doctor ${d}`;
 }
 
@@ -40,7 +43,7 @@ export function nextSteps(model: RepoModel, dir: string, git: GitOutcome): strin
   const { answers } = model;
   const d = shQuote(dir);
   const steps: string[] = [];
-  const create = `Create the empty repository ${answers.workspace}/${answers.name} in Bitbucket (no README or .gitignore), then run:`;
+  const create = `Create the empty repository ${answers.workspace}/${answers.name} in Bitbucket (no README or ${GITIGNORE}), then run:`;
   const commit = `git add -A && git commit -m 'Deploy to AWS with OpenID Connect'`;
   if (git === 'committed')
     steps.push(`${create} cd ${d} && git remote add origin ${remoteOf(model)} && git push -u origin main`);
@@ -80,8 +83,6 @@ function pipelineSteps(model: RepoModel): string[] {
   return steps;
 }
 
-const IAM_FILES = /^(iam|terraform|cloudformation)\//;
-
 /**
  * After `update` or `add` changed `changed` (paths): the IAM side again if its files changed, the commit
  * and push, and each Bitbucket variable whose value is new.
@@ -93,7 +94,7 @@ export function nextStepsAfterChange(before: RepoModel, after: RepoModel, dir: s
   const firstTime = before.repoUuidMissing || before.environmentUuidsMissing.length > 0;
   if (!steps.length && firstTime)
     steps.push(`Create the IAM side in account ${after.answers.account}, run: ${iamCommand(after, d, true)}`);
-  else if (!steps.length && changed.some((p) => IAM_FILES.test(p)))
+  else if (!steps.length && changed.some(isIamSide))
     steps.push(
       `Apply the IAM side again (its trust or inline policy changed), run: ${iamCommand(after, d, before.answers.iac !== after.answers.iac)}`,
     );

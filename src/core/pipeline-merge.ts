@@ -4,10 +4,8 @@
  */
 import { isMap, isScalar, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { RunError } from '../errors.js';
-import { SETUP_README } from './model.js';
+import { PIPELINE_FILE, SETUP_README } from './repository-files.js';
 
-export const PIPELINE_FILE = 'bitbucket-pipelines.yml';
-export const GITIGNORE = '.gitignore';
 /** The comment above the lines we append to a repository's own file. */
 export const ADDED_NOTE = 'added by pipelines-oidc';
 /** The comment above each pipeline we add to a repository's own file. */

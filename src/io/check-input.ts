@@ -4,7 +4,8 @@
  */
 import { lstatSync, opendirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
+import type { RepoModel } from '../core/model.js';
+import { inIamFolder, MANIFEST_FILE, PIPELINE_FILE, TERRAFORM_FILE } from '../core/repository-files.js';
 import type { CheckInput, UnreadFile } from '../core/check/types.js';
 import { toolVersion } from '../paths.js';
 import { renderRepository, type TemplateLookup } from '../render/files.js';
@@ -34,11 +35,10 @@ export const WALK_LIMIT = {
   bytes: 50_000_000,
 } as const;
 export type WalkLimits = { readonly [K in keyof typeof WALK_LIMIT]: number };
-const TFVARS = 'terraform/terraform.tfvars';
 
 /** The kinds of file `check` reads; others are not opened at all. */
 const isChecked = (file: string) =>
-  file === 'bitbucket-pipelines.yml' || /\.(tf|json|ya?ml|template)$/.test(file.split('/').pop()!);
+  file === PIPELINE_FILE || /\.(tf|json|ya?ml|template)$/.test(file.split('/').pop()!);
 
 const errorCode = (e: unknown) => {
   const code = (e as NodeJS.ErrnoException).code;
@@ -135,7 +135,7 @@ function policyKind(text: string): 'trust' | 'permissions' | undefined {
 }
 
 /** A JSON file named as a policy is one, whatever it holds: `null`, `[]` or `7` there is a broken policy, not a skipped file. */
-const namedAsPolicy = (file: string) => /(^|\/)iam\/|polic|trust|permission/i.test(file);
+const namedAsPolicy = (file: string) => inIamFolder(file) || /polic|trust|permission/i.test(file);
 
 /** `limits` other than WALK_LIMIT: for tests, which cannot build a hundred thousand files at every run. */
 export function readCheckInput(dir: string, limits: WalkLimits = WALK_LIMIT): CheckInput {
@@ -164,7 +164,7 @@ export function readCheckInput(dir: string, limits: WalkLimits = WALK_LIMIT): Ch
       continue;
     }
     const src = { file, text };
-    if (file === 'bitbucket-pipelines.yml') input.pipeline = src;
+    if (file === PIPELINE_FILE) input.pipeline = src;
     else if (name.endsWith('.tf')) input.terraform.push(src);
     else if (/AWSTemplateFormatVersion|Type:\s*["']?AWS::|"Type":\s*"AWS::/.test(text)) input.cloudformation.push(src);
     else if (name.endsWith('.json')) {
@@ -220,9 +220,9 @@ async function readTarget(
   if (!repo) return { input };
   input.missing = Object.keys(repo.manifest.files).filter((file) => repo.read(file) === undefined);
   const model = repo.model();
-  if (!input.terraform.some((f) => f.file === 'terraform/main.tf')) return { input, model };
+  if (!input.terraform.some((f) => f.file === TERRAFORM_FILE.main)) return { input, model };
   const { files } = renderRepository(model, toolVersion(), await templates(), repo.galleryDir);
-  const tfvars = repo.read(TFVARS);
-  if (tfvars !== undefined) input.tfvars = { file: TFVARS, text: tfvars };
+  const tfvars = repo.read(TERRAFORM_FILE.tfvars);
+  if (tfvars !== undefined) input.tfvars = { file: TERRAFORM_FILE.tfvars, text: tfvars };
   return { input, model, expected: new Map(files.map((f) => [f.path, f.content])) };
 }

@@ -5,14 +5,8 @@
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  ADDED_NOTE,
-  addOurPipelines,
-  appendMissingLines,
-  GITIGNORE,
-  PIPELINE_FILE,
-  PIPELINE_NOTE,
-} from '../core/pipeline-merge.js';
+import { ADDED_NOTE, addOurPipelines, appendMissingLines, PIPELINE_NOTE } from '../core/pipeline-merge.js';
+import { GITIGNORE, PIPELINE_FILE } from '../core/repository-files.js';
 import type { RenderedFile } from '../core/rendered-file.js';
 import { RunError, UsageError } from '../errors.js';
 import { readInside } from './repository.js';

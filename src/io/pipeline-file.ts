@@ -6,16 +6,17 @@
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { assertNesting } from '../core/nesting.js';
+import { PIPELINE_FILE } from '../core/repository-files.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from './bounded-read.js';
 
 export function readPipelineDocument(dir: string, command: string): unknown {
   try {
-    const text = readBounded(join(dir, 'bitbucket-pipelines.yml'), READ_LIMIT.repositoryFile, { noFollow: true });
-    assertNesting(text, `${command}: bitbucket-pipelines.yml`, { yaml: true });
+    const text = readBounded(join(dir, PIPELINE_FILE), READ_LIMIT.repositoryFile, { noFollow: true });
+    assertNesting(text, `${command}: ${PIPELINE_FILE}`, { yaml: true });
     return parseYaml(text);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${command}: cannot read bitbucket-pipelines.yml (${(e as Error).message.split('\n')[0]})`);
+    throw new UsageError(`${command}: cannot read ${PIPELINE_FILE} (${(e as Error).message.split('\n')[0]})`);
   }
 }

@@ -5,7 +5,8 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { manifestModel, parseManifest, type Manifest } from '../core/manifest.js';
-import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
+import type { RepoModel } from '../core/model.js';
+import { MANIFEST_FILE } from '../core/repository-files.js';
 import type { Gallery } from '../core/targets/index.js';
 import { RunError } from '../errors.js';
 import { READ_LIMIT, readBounded, TooLargeError } from './bounded-read.js';

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { MAX_NESTING, nestingDepth } from '../core/nesting.js';
+import { TFVARS_NAME } from '../core/repository-files.js';
 import type { SourceFile, TerraformModule } from '../core/check/types.js';
 import { READ_LIMIT, readBounded } from './bounded-read.js';
 
@@ -26,12 +27,12 @@ async function parseOrError(parse: Parse, f: SourceFile): Promise<TerraformModul
 async function readTfvars(parse: Parse, dir: string, folder: string): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
-    text = readBounded(join(dir, folder, 'terraform.tfvars'), READ_LIMIT.repositoryFile, { noFollow: true });
+    text = readBounded(join(dir, folder, TFVARS_NAME), READ_LIMIT.repositoryFile, { noFollow: true });
   } catch {
     return undefined;
   }
   if (nestingDepth(text) > MAX_NESTING) return undefined;
-  return parse(join(folder, 'terraform.tfvars'), text).catch(() => undefined);
+  return parse(join(folder, TFVARS_NAME), text).catch(() => undefined);
 }
 
 export async function readTerraformModules(

@@ -4,13 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Manifest } from '../core/manifest.js';
-import { MANIFEST_FILE, type RepoModel } from '../core/model.js';
+import type { RepoModel } from '../core/model.js';
+import { CLOUDFORMATION_FILE, MANIFEST_FILE } from '../core/repository-files.js';
 import type { RenderedFile } from '../core/rendered-file.js';
 import { UsageError } from '../errors.js';
 import { overCloudFormationLimits } from './cloudformation.js';
 import { templateContext, type TemplateContext } from './view.js';
-
-const CLOUDFORMATION_FILE = 'cloudformation/oidc-role.yaml';
 
 export type { RenderedFile };
 

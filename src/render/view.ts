@@ -10,14 +10,19 @@ import {
   repositorySubPattern,
 } from '../core/bitbucket.js';
 import { imageSupport } from '../core/images.js';
+import { concretePolicies, stackNameFor, type RepoModel, type RoleModel } from '../core/model.js';
 import {
-  concretePolicies,
+  CLOUDFORMATION_FILE,
+  GITIGNORE,
+  inlinePolicyPath,
   MANIFEST_FILE,
+  PIPELINE_FILE,
+  README_FILE,
+  rolePolicyFile,
   SETUP_README,
-  stackNameFor,
-  type RepoModel,
-  type RoleModel,
-} from '../core/model.js';
+  TERRAFORM_FILE,
+  trustPolicyPath,
+} from '../core/repository-files.js';
 import { environmentAnswerKey, environmentFlag } from '../core/environment-answers.js';
 import { paramSpec, resolveParams } from '../core/params.js';
 import { asJson } from '../core/policy.js';
@@ -26,28 +31,29 @@ import { cloudFormationTemplate, optionalPattern } from './cloudformation.js';
 import { TERRAFORM_REQUIREMENTS } from './hcl.js';
 
 const PURPOSE: Record<string, string> = {
-  'bitbucket-pipelines.yml': 'the pipeline: steps with `oidc: true` that assume the role',
-  'iam/trust-policy.json': 'who may assume the role: this repository’s pipelines, with the workspace audience',
-  'iam/inline-policy.json': 'what the role may do: least privilege for the chosen targets',
-  'terraform/versions.tf': 'Terraform and AWS provider versions',
-  'terraform/variables.tf': 'inputs, each validated',
-  'terraform/main.tf': 'identity provider (or reuse of an existing one), roles and inline policies',
-  'terraform/outputs.tf': 'role ARNs and provider ARN',
-  'terraform/terraform.tfvars': 'your answers',
-  'cloudformation/oidc-role.yaml': 'the same IAM side as one CloudFormation stack',
-  'README.md': 'this file',
-  '.gitignore': 'keeps Terraform state and credentials out of git',
+  [PIPELINE_FILE]: 'the pipeline: steps with `oidc: true` that assume the role',
+  [trustPolicyPath()]: 'who may assume the role: this repository’s pipelines, with the workspace audience',
+  [inlinePolicyPath()]: 'what the role may do: least privilege for the chosen targets',
+  [TERRAFORM_FILE.versions]: 'Terraform and AWS provider versions',
+  [TERRAFORM_FILE.variables]: 'inputs, each validated',
+  [TERRAFORM_FILE.main]: 'identity provider (or reuse of an existing one), roles and inline policies',
+  [TERRAFORM_FILE.outputs]: 'role ARNs and provider ARN',
+  [TERRAFORM_FILE.tfvars]: 'your answers',
+  [CLOUDFORMATION_FILE]: 'the same IAM side as one CloudFormation stack',
+  [README_FILE]: 'this file',
+  [SETUP_README]: 'this file',
+  [GITIGNORE]: 'keeps Terraform state and credentials out of git',
   [MANIFEST_FILE]:
     'the answers and a hash of each generated file, so pipelines-oidc can update the repository without losing your edits',
 };
 
 function purposeOf(path: string): string {
-  const m = /^iam\/([^/]+)\/(trust-policy|inline-policy)\.json$/.exec(path);
-  if (m)
-    return m[2] === 'trust-policy'
-      ? `who may assume the ${m[1]} role: steps of the ${m[1]} deployment environment`
-      : `what the ${m[1]} role may do`;
-  return PURPOSE[path] ?? (path === SETUP_README ? PURPOSE['README.md']! : '');
+  const role = rolePolicyFile(path);
+  if (role?.environment !== undefined)
+    return role.kind === 'trust'
+      ? `who may assume the ${role.environment} role: steps of the ${role.environment} deployment environment`
+      : `what the ${role.environment} role may do`;
+  return PURPOSE[path] ?? '';
 }
 
 const snake = (param: string) => paramSpec(param).terraform.replace(/^var\./, '');

@@ -4,7 +4,8 @@
  */
 import type { RepoModel } from '../core/model.js';
 import type { RenderedFile } from '../core/rendered-file.js';
-import { EXERCISE_FILE, keptPaths } from '../core/workshop/exercises/repository.js';
+import { EXERCISE_FILE, GITIGNORE, README_FILE, templateOf } from '../core/repository-files.js';
+import { keptPaths } from '../core/workshop/exercises/repository.js';
 import type { Exercise, ExerciseFile, ExerciseRepository } from '../core/workshop/types.js';
 import type { TemplateLookup } from './files.js';
 import { toYaml, type YamlValue } from './yaml.js';
@@ -13,7 +14,7 @@ import { toYaml, type YamlValue } from './yaml.js';
 function serialise(file: ExerciseFile): string {
   if ('json' in file) return `${JSON.stringify(file.json, null, 2)}\n`;
   // a header that promises nothing the exercise breaks
-  return `# The pipeline of this workshop exercise: see EXERCISE.md.\n${toYaml(file.pipeline as YamlValue).trimEnd()}\n`;
+  return `# The pipeline of this workshop exercise: see ${EXERCISE_FILE}.\n${toYaml(file.pipeline as YamlValue).trimEnd()}\n`;
 }
 
 function exerciseContext(model: RepoModel, exercise: ExerciseRepository) {
@@ -44,14 +45,15 @@ export function exerciseFiles(
   const rendered = new Map(files.map((f) => [f.path, f.content]));
   const replaced = new Map(built.broken.map((f) => [f.path, serialise(f)]));
   const context = exerciseContext(model, built);
-  const gitignore = rendered.get('.gitignore');
+  const render = (path: string) => template<typeof context>(`exercise/${templateOf(path)}`)(context);
+  const gitignore = rendered.get(GITIGNORE);
   return [
     ...keptPaths(model).flatMap((path) => {
       const content = replaced.get(path) ?? rendered.get(path);
       return content === undefined ? [] : [{ path, content }];
     }),
-    { path: 'README.md', content: template<typeof context>('exercise/README.md.hbs')(context) },
-    { path: EXERCISE_FILE, content: template<typeof context>('exercise/EXERCISE.md.hbs')(context) },
-    ...(gitignore === undefined ? [] : [{ path: '.gitignore', content: gitignore }]),
+    { path: README_FILE, content: render(README_FILE) },
+    { path: EXERCISE_FILE, content: render(EXERCISE_FILE) },
+    ...(gitignore === undefined ? [] : [{ path: GITIGNORE, content: gitignore }]),
   ];
 }

@@ -1,6 +1,7 @@
 /** Every file of the facilitator's folder: Terraform, CloudFormation, SUMMARY.md and workshop.json. */
 import type { RenderedFile } from '../core/rendered-file.js';
-import { STATE_FILE, workshopState, workshopView } from '../core/workshop/facilitator.js';
+import { SUMMARY_FILE, WORKSHOP_STATE_FILE } from '../core/repository-files.js';
+import { workshopState, workshopView } from '../core/workshop/facilitator.js';
 import type { WorkshopEntry } from '../core/workshop/plan.js';
 import type { TemplateLookup } from './files.js';
 import { workshopCloudFormation } from './workshop-cloudformation.js';
@@ -14,7 +15,7 @@ export function facilitatorFiles(entries: WorkshopEntry[], version: string, temp
   return [
     ...workshopTerraform(view, template),
     ...cloudformation.map((s) => ({ path: s.path, content: s.content })),
-    { path: 'SUMMARY.md', content: workshopSummary(view, cloudformation, template) },
-    { path: STATE_FILE, content: `${JSON.stringify(workshopState(view), null, 2)}\n` },
+    { path: SUMMARY_FILE, content: workshopSummary(view, cloudformation, template) },
+    { path: WORKSHOP_STATE_FILE, content: `${JSON.stringify(workshopState(view), null, 2)}\n` },
   ];
 }

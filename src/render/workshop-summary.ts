@@ -2,6 +2,7 @@
  * SUMMARY.md of the facilitator's folder: how to create the IAM side, and per attendee the repository,
  * role, exercise and the exact variables to set; rendered by templates/workshop/facilitator/SUMMARY.md.hbs.
  */
+import { FACILITATOR_DIR, SUMMARY_FILE, templateOf } from '../core/repository-files.js';
 import type { WorkshopView } from '../core/workshop/facilitator.js';
 import type { TemplateLookup } from './files.js';
 import { INLINE_TEMPLATE_LIMIT, type WorkshopStack } from './workshop-cloudformation.js';
@@ -52,5 +53,5 @@ function summaryContext(view: WorkshopView, stacks: WorkshopStack[]) {
 
 export function workshopSummary(view: WorkshopView, stacks: WorkshopStack[], template: TemplateLookup): string {
   const context = summaryContext(view, stacks);
-  return template<typeof context>('facilitator/SUMMARY.md.hbs')(context);
+  return template<typeof context>(`${FACILITATOR_DIR}/${templateOf(SUMMARY_FILE)}`)(context);
 }

@@ -4,6 +4,7 @@
  */
 import { MANAGED_TAGS_MAP as TAGS } from '../core/iam-policy.js';
 import type { RenderedFile } from '../core/rendered-file.js';
+import { FACILITATOR_DIR, TERRAFORM_FILE, templateOf } from '../core/repository-files.js';
 import type { WorkshopView } from '../core/workshop/facilitator.js';
 import type { TemplateLookup } from './files.js';
 import { hclString, TERRAFORM_REQUIREMENTS } from './hcl.js';
@@ -36,9 +37,10 @@ function terraformContext(view: WorkshopView) {
 
 export function workshopTerraform(view: WorkshopView, template: TemplateLookup): RenderedFile[] {
   const context = terraformContext(view);
-  const render = (name: string) => template<typeof context>(`facilitator/terraform/${name}.hbs`)(context);
-  return [
-    { path: 'terraform/main.tf', content: render('main.tf') },
-    { path: 'terraform/outputs.tf', content: render('outputs.tf') },
-  ];
+  // the facilitator's templates mirror the folder they render
+  const render = (path: string) => ({
+    path,
+    content: template<typeof context>(`${FACILITATOR_DIR}/${templateOf(path)}`)(context),
+  });
+  return [render(TERRAFORM_FILE.main), render(TERRAFORM_FILE.outputs)];
 }

@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.js';
 import { audience, issuerUrl } from '../bitbucket.js';
 import type { TokenClaims } from '../check/token.js';
 import { fieldOf, plainDocument, walkSteps } from '../pipeline-walk.js';
+import { PIPELINE_FILE } from '../repository-files.js';
 
 export const DEFAULT_PIPELINE = 'custom:test-aws-oidc';
 
@@ -15,7 +16,7 @@ export function pipelineTarget(branch: string, pipeline: string) {
   const m = /^custom:([^\s]+)$/.exec(pipeline);
   if (!m)
     throw new UsageError(
-      `--pipeline ${pipeline}: must be custom:<name>, a custom pipeline of bitbucket-pipelines.yml (e.g. ${DEFAULT_PIPELINE})`,
+      `--pipeline ${pipeline}: must be custom:<name>, a custom pipeline of ${PIPELINE_FILE} (e.g. ${DEFAULT_PIPELINE})`,
     );
   return {
     type: 'pipeline_ref_target',

@@ -7,6 +7,7 @@
 import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
 import { samePolicy as same } from '../iam-policy.js';
 import { concretePolicies, type RepoModel } from '../model.js';
+import { MANIFEST_FILE, TERRAFORM_FILE } from '../repository-files.js';
 import type { FileHit } from './report.js';
 import { readTfvars, type TfvarsValue } from './tfvars.js';
 import type { SourceFile } from './types.js';
@@ -26,7 +27,7 @@ function jsonDrift(model: RepoModel, read: (file: string) => unknown): FileHit[]
       return [
         drift(
           file as string,
-          `${file} differs from what the answers in .pipelines-oidc.json give`,
+          `${file} differs from what the answers in ${MANIFEST_FILE} give`,
           'Run pipelines-oidc update --force to re-render it (yours is kept as a .orig file), or change the answers with update --<answer> if the file is right',
         ),
       ];
@@ -135,7 +136,7 @@ function terraformDrift(file: SourceFile, rendered: string): FileHit[] {
     .map(([label]) =>
       drift(
         file.file,
-        `${label} in ${file.file} ${have.has(label) ? 'has a policy that differs from' : 'is missing from'} what the answers in .pipelines-oidc.json give (and so from the IAM JSON files)`,
+        `${label} in ${file.file} ${have.has(label) ? 'has a policy that differs from' : 'is missing from'} what the answers in ${MANIFEST_FILE} give (and so from the IAM JSON files)`,
         'Run pipelines-oidc update --force to re-render it (yours is kept as a .orig file)',
       ),
     );
@@ -158,19 +159,15 @@ function tfvarsDrift(file: SourceFile, rendered: string): FileHit[] {
     const [w, h] = [want.values.get(name), have.values.get(name)];
     if (!have.values.has(name))
       return [
-        drift(
-          file.file,
-          `${file.file} does not set ${name} (the answers in .pipelines-oidc.json give ${shown(w!)})`,
-          fix,
-        ),
+        drift(file.file, `${file.file} does not set ${name} (the answers in ${MANIFEST_FILE} give ${shown(w!)})`, fix),
       ];
     if (!want.values.has(name))
-      return [drift(file.file, `${file.file} sets ${name}, which the answers in .pipelines-oidc.json do not`, fix)];
+      return [drift(file.file, `${file.file} sets ${name}, which the answers in ${MANIFEST_FILE} do not`, fix)];
     if (Object.is(w, h)) return [];
     return [
       drift(
         file.file,
-        `${file.file} sets ${name} = ${shown(h!)}; the answers in .pipelines-oidc.json give ${shown(w!)}`,
+        `${file.file} sets ${name} = ${shown(h!)}; the answers in ${MANIFEST_FILE} give ${shown(w!)}`,
         fix,
       ),
     ];
@@ -205,8 +202,8 @@ function tfvarsHits({ tfvars, expected }: RepositorySource): FileHit[] {
 export function iacDrift(repo: RepositorySource): FileHit[] {
   const { model, read } = repo;
   if (!model) return [];
-  const main = repo.terraform.find((f) => f.file === 'terraform/main.tf');
-  const rendered = repo.expected?.get('terraform/main.tf');
+  const main = repo.terraform.find((f) => f.file === TERRAFORM_FILE.main);
+  const rendered = repo.expected?.get(TERRAFORM_FILE.main);
   const json = jsonDrift(model, read);
   // a template byte-identical to what the answers render agrees with them (a test proves it), and so with
   // JSON files that agree with them too: only a changed template is parsed and compared

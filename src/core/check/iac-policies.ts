@@ -7,6 +7,7 @@
  */
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { isObject } from '../json.js';
+import { TFVARS_NAME } from '../repository-files.js';
 import { CFN_TAGS, resolveCfn } from './drift.js';
 import { evaluateHcl, type HclValue, type Resolver } from './hcl-value.js';
 import { UNKNOWN_ACCOUNT, type TrustScope } from './principal-findings.js';
@@ -384,7 +385,7 @@ export function unresolvedPolicy(p: IacPolicy): Hit[] {
     hit(
       p.line,
       `${p.label}: check cannot resolve ${parts.map(quote).join(', ')} here, so what depends on ${parts.length > 1 ? 'them' : 'it'} is not checked`,
-      'Write the value in the policy, or give the variable a default or a value in terraform.tfvars (CloudFormation: a parameter Default); then check judges it.',
+      `Write the value in the policy, or give the variable a default or a value in ${TFVARS_NAME} (CloudFormation: a parameter Default); then check judges it.`,
     ),
   ];
 }

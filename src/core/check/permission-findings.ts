@@ -8,6 +8,7 @@ import { walkSteps } from '../pipeline-walk.js';
 import { wildcardMatch } from '../wildcard.js';
 import { cliPermissionsOf } from './cli-permissions.js';
 import { isObject } from '../json.js';
+import { inlinePolicyPath } from '../repository-files.js';
 import type { RepositorySource } from './drift.js';
 import { hit, type FileHit } from './report.js';
 import { parseYamlSource, yamlDocument } from './yaml-source.js';
@@ -35,9 +36,7 @@ function policyOf(repo: RepositorySource, environment: string | undefined): Role
   const generated = repo.model?.roles.find((r) => r.environment === environment)?.permissionsFile;
   const file =
     generated ??
-    [environment && `iam/${environment}/inline-policy.json`, 'iam/inline-policy.json'].find(
-      (f) => f && repo.read(f) !== undefined,
-    );
+    [environment && inlinePolicyPath(environment), inlinePolicyPath()].find((f) => f && repo.read(f) !== undefined);
   const policy = file ? repo.read(file) : undefined;
   return file && policy !== undefined ? { file, policy } : undefined;
 }

@@ -4,6 +4,7 @@
  * (`pipeline.static-keys`). The rule table (rules.ts) names them.
  */
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { PIPELINE_FILE } from '../repository-files.js';
 import { hit, type Hit } from './report.js';
 import { walkSteps } from '../pipeline-walk.js';
 import { pipelineStructure } from './pipeline-structure.js';
@@ -160,7 +161,7 @@ export function readPipeline(file: SourceFile, now: Date, schemaValidator?: Sche
         hit(
           src.lineAt(p.at),
           `${where} ${p.message} (Atlassian's schema)`,
-          `Correct ${where} as Atlassian's schema of bitbucket-pipelines.yml describes.`,
+          `Correct ${where} as Atlassian's schema of ${PIPELINE_FILE} describes.`,
         ),
       );
     }

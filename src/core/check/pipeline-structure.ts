@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { PIPELINE_KINDS } from '../pipeline-walk.js';
+import { PIPELINE_FILE } from '../repository-files.js';
 import { didYouMean } from './suggest.js';
 import type { Entry, YamlSource } from './yaml-source.js';
 
@@ -304,13 +305,13 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
   };
 
   const rootEntries = src.entries(root);
-  unknownKeys(rootEntries, Object.keys(ROOT_FIELDS), 'bitbucket-pipelines.yml', 'a top-level section');
+  unknownKeys(rootEntries, Object.keys(ROOT_FIELDS), PIPELINE_FILE, 'a top-level section');
   checkFields(rootEntries, ROOT_FIELDS, '');
   const pipelines = src.get(root, 'pipelines');
   if (!pipelines)
     report(
       1,
-      'bitbucket-pipelines.yml has no pipelines: section',
+      `${PIPELINE_FILE} has no pipelines: section`,
       'Add pipelines: with at least a default: or branches: pipeline.',
     );
   const groups = src.map(pipelines?.value);

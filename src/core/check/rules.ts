@@ -3,6 +3,7 @@
  * the line the README shows, the rule that finds it and the fixture repository that proves it. `check`
  * runs this table; the README's table is generated from it, and a test walks it.
  */
+import { GITIGNORE, MANIFEST_FILE, TFVARS_NAME } from '../repository-files.js';
 import { anyBranch } from './branch-findings.js';
 import { iacDrift, type RepositorySource } from './drift.js';
 import { unresolvedPolicy, type IacPolicy } from './iac-policies.js';
@@ -194,16 +195,14 @@ export const RULES = [
   {
     id: 'iac.drift',
     severity: 'error',
-    title:
-      "the JSON files differ from what the manifest's answers give, or CloudFormation / Terraform (its policies, `terraform.tfvars`' values) from them",
+    title: `the JSON files differ from what the manifest's answers give, or CloudFormation / Terraform (its policies, \`${TFVARS_NAME}\`' values) from them`,
     check: { repository: iacDrift },
     fixture: 'iac.drift',
   },
   {
     id: 'repo.missing-file',
     severity: 'error',
-    title:
-      'a file `.pipelines-oidc.json` records as generated is gone (the pipeline, IAM or IaC files; a README or `.gitignore` is a warning)',
+    title: `a file \`${MANIFEST_FILE}\` records as generated is gone (the pipeline, IAM or IaC files; a README or \`${GITIGNORE}\` is a warning)`,
     check: { repository: missingFiles },
     fixture: 'repo.missing-file',
   },

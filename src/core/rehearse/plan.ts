@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { environmentParam } from '../environment-answers.js';
 import type { RepoModel } from '../model.js';
 import { PIPELINE_KINDS, plainDocument, walkPipelines } from '../pipeline-walk.js';
+import { PIPELINE_FILE } from '../repository-files.js';
 import { shQuote } from '../shell.js';
 import { rehearsalFiles, rehearsalSeed } from '../targets/definition.js';
 import { parseEnvironments } from '../validate.js';
@@ -52,7 +53,7 @@ export function rehearsalPlan(model: RepoModel, pipelineDoc: unknown, selected: 
   const chosen = selected === undefined ? all : all.filter((p) => p.id === selected);
   if (selected !== undefined && !chosen.length) {
     throw new UsageError(
-      `--pipeline ${selected}: bitbucket-pipelines.yml has no such pipeline (it has ${all.map((p) => p.id).join(', ') || 'none'})`,
+      `--pipeline ${selected}: ${PIPELINE_FILE} has no such pipeline (it has ${all.map((p) => p.id).join(', ') || 'none'})`,
     );
   }
   const uuids = new Map(parseEnvironments(model.answers.environments).map((e) => [e.name, e.uuid]));

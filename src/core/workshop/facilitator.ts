@@ -9,10 +9,7 @@ import { concretePolicies } from '../model.js';
 import { resolveParams, type Json } from '../params.js';
 import { partitionOf } from '../validate.js';
 import type { WorkshopEntry } from './plan.js';
-export { FACILITATOR_DIR } from './roster.js';
 import type { WorkshopState } from './types.js';
-
-export const STATE_FILE = 'workshop.json';
 
 export interface WorkshopRole {
   entry: WorkshopEntry;

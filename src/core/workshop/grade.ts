@@ -8,6 +8,7 @@ import type { SchemaValidator } from '../check/pipeline-schema.js';
 import type { FindingId } from '../check/rules.js';
 import type { CheckInput } from '../check/types.js';
 import type { RepoModel } from '../model.js';
+import { PIPELINE_FILE } from '../repository-files.js';
 import { findExercise } from './exercises.js';
 import type { WorkshopState } from './types.js';
 
@@ -42,7 +43,7 @@ export interface GradeOptions {
 /** What every exercise and every generated repository holds: without one of them, check has nothing to object to. */
 function missingParts(input: CheckInput): string[] {
   return [
-    ...(input.pipeline ? [] : ['bitbucket-pipelines.yml']),
+    ...(input.pipeline ? [] : [PIPELINE_FILE]),
     ...(input.trustPolicies.length ? [] : ['trust policy']),
     ...(input.permissionPolicies.length ? [] : ['permissions policy']),
   ];

@@ -5,6 +5,7 @@
  * on its own, so the facilitator fixes the whole file in one go.
  */
 import type { Question } from '../answers.js';
+import { FACILITATOR_DIR } from '../repository-files.js';
 import * as rules from '../validate.js';
 import { parseCsv } from './csv.js';
 import type { Attendee } from './types.js';
@@ -24,8 +25,6 @@ export interface Roster {
 }
 
 const FIXED = ['attendee', 'repo', 'repo_uuid'] as const;
-/** The facilitator's folder beside the attendees' repositories: no repository may take its name. */
-export const FACILITATOR_DIR = 'facilitator';
 const IAM_ROLE_NAME_MAX = 64;
 
 const shown = (value: string) => {

@@ -2,6 +2,7 @@
 import { code, codeList, joined, md } from '../../markdown.js';
 import { concretePolicies } from '../../model.js';
 import type { PolicyDocument } from '../../policy.js';
+import { PIPELINE_FILE } from '../../repository-files.js';
 import type { Exercise } from '../types.js';
 import { permissionFiles } from './repository.js';
 
@@ -50,7 +51,7 @@ export const broadPolicy: Exercise = {
         task: md`The inline policy (${codeList([...needed.keys()])}) was written in a hurry: the pipeline works, but a leaked token would let anyone
 do far more than deploy. Cut the policy down to what the pipeline's commands need.`,
         hints: [
-          md`Read the script of each step in ${code('bitbucket-pipelines.yml')}: which AWS calls does it make?`,
+          md`Read the script of each step in ${code(PIPELINE_FILE)}: which AWS calls does it make?`,
           md`Each AWS CLI call is one IAM action (${code('aws iam get-role')} is ${code('iam:GetRole')}), and most actions can be limited to named resources (ARNs); AWS's Service Authorization Reference says which. A ${code('*')} in an action's name or as the resource is what ${code('check')} objects to.`,
           md`The actions the pipeline needs:\n\n${joined(actions, '\n')}`,
           md`Replace the statement by one statement per line below (${code('"Effect": "Allow"')}, the actions as ${code('"Action"')}, the ARNs as ${code('"Resource"')}):\n\n${joined(statements, '\n\n')}`,

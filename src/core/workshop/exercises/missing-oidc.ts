@@ -1,5 +1,6 @@
 /** Steps without `oidc: true`: Bitbucket gives them no token, so they cannot assume the role. */
 import { code, joined, md } from '../../markdown.js';
+import { PIPELINE_FILE } from '../../repository-files.js';
 import type { Exercise } from '../types.js';
 import { mapSteps, pipelineFile, stepsOf } from './repository.js';
 
@@ -37,7 +38,7 @@ The role and its trust policy are correct. Make the pipeline get its credentials
 Bitbucket does not hand an OpenID Connect token to every step.
           `,
           md`A step gets ${code('$BITBUCKET_STEP_OIDC_TOKEN')} only when it asks for one, with a key of the step itself (next to ${code('name')}, ${code('image')} and ${code('script')}).`,
-          md`Add ${code('oidc: true')} to every step that talks to AWS, here: ${joined(steps, ', ')}, in ${code('bitbucket-pipelines.yml')}.`,
+          md`Add ${code('oidc: true')} to every step that talks to AWS, here: ${joined(steps, ', ')}, in ${code(PIPELINE_FILE)}.`,
         ],
       },
     };

@@ -10,10 +10,8 @@ import type { Json } from '../../params.js';
 import type { PipelineDoc, PipelineStep } from '../../pipeline.js';
 import { plainDocument, walkSteps } from '../../pipeline-walk.js';
 import type { PolicyDocument, TrustPolicy } from '../../policy.js';
+import { PIPELINE_FILE } from '../../repository-files.js';
 import type { ExerciseFile } from '../types.js';
-
-export const EXERCISE_FILE = 'EXERCISE.md';
-export const PIPELINE_FILE = 'bitbucket-pipelines.yml';
 
 /** The rendered files an exercise repository keeps (but for those it breaks), in the order they are written. */
 export const keptPaths = (model: RepoModel) => [

@@ -1,6 +1,7 @@
 /** The pipeline before OIDC: it signs in with an IAM user's access keys stored as repository variables. */
 import { code, joined, md, yamlBlock } from '../../markdown.js';
 import { credentialScript, verifyRoleScript } from '../../pipeline.js';
+import { PIPELINE_FILE } from '../../repository-files.js';
 import type { Exercise } from '../types.js';
 import { mapSteps, pipelineFile } from './repository.js';
 
@@ -48,7 +49,7 @@ the pipeline to OpenID Connect, so that no key is stored anywhere.`,
 Stored keys live until someone deletes them. A step can instead get a short-lived token from Bitbucket and exchange it for the role's credentials, which last an hour.
           `,
           md`Each step needs two changes: it must ask Bitbucket for the token, and its script must hand the token and the role to the AWS CLI instead of the keys. The role comes from these variables:\n\n${variables}`,
-          md`In every step of ${code('bitbucket-pipelines.yml')}: add ${code('oidc: true')}, and replace the two lines that read ${code('AWS_ACCESS_KEY_ID')} and ${code('AWS_SECRET_ACCESS_KEY')} by these:\n\n${yamlBlock(credentials)}\n\nSet the variables above in Bitbucket; then delete the key variables and deactivate the keys in IAM.`,
+          md`In every step of ${code(PIPELINE_FILE)}: add ${code('oidc: true')}, and replace the two lines that read ${code('AWS_ACCESS_KEY_ID')} and ${code('AWS_SECRET_ACCESS_KEY')} by these:\n\n${yamlBlock(credentials)}\n\nSet the variables above in Bitbucket; then delete the key variables and deactivate the keys in IAM.`,
         ],
       },
     };
