@@ -1,6 +1,5 @@
 /** moto_server on a free loopback port: started for one rehearsal, stopped after it. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { CliError } from '../../errors.js';
 import { killGroup, Reaper } from './reaper.js';
 
@@ -11,15 +10,16 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
+/** The port moto_server says it listens on, once it says so. */
+async function announcedPort(port: () => string | undefined, exited: () => string | undefined): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    const gone = exited();
+    if (gone !== undefined) throw new CliError(`moto_server stopped while starting: ${gone}`, 1);
+    const announced = port();
+    if (announced !== undefined) return announced;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new CliError('moto_server did not say where it listens within 30 seconds', 1);
 }
 
 async function ready(url: string, child: ChildProcess, exited: () => string | undefined): Promise<void> {
@@ -43,9 +43,9 @@ async function ready(url: string, child: ChildProcess, exited: () => string | un
  * own that the reaper ends, whatever ends the rehearsal.
  */
 export async function startMoto(account: string, reaper = new Reaper()): Promise<Emulator> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  // port 0: moto binds a free port itself and says which, so no other process can take it in between
+  // (a port probed free and handed over could be another rehearsal's moto by the time this one binds)
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], {
     env: { ...process.env, MOTO_ACCOUNT_ID: account },
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
@@ -53,7 +53,11 @@ export async function startMoto(account: string, reaper = new Reaper()): Promise
   const forget = reaper.add(() => killGroup(child.pid));
   let stderr = '';
   let exit: string | undefined;
-  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
+  let port: string | undefined;
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-2000);
+    port ??= /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
+  });
   const spawned = new Promise<void>((resolve, reject) => {
     child.on('spawn', resolve);
     child.on('error', (e: NodeJS.ErrnoException) =>
@@ -69,6 +73,10 @@ export async function startMoto(account: string, reaper = new Reaper()): Promise
   });
   child.on('exit', (code) => (exit = `exit code ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
   await spawned;
+  const url = `http://127.0.0.1:${await announcedPort(
+    () => port,
+    () => exit,
+  )}`;
   await ready(url, child, () => exit);
   return {
     url,
