@@ -35,7 +35,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     for (const child of running) child.kill(signal);
     rmSync(caches, { recursive: true, force: true });
-    process.exit(130);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
   });
 }
 
@@ -61,7 +61,7 @@ await Promise.all(
   }),
 );
 rmSync(caches, { recursive: true, force: true });
-saveTimes();
+if (options.dir === join(root, 'test')) saveTimes();
 
 const sum = (key) => results.reduce((total, r) => total + r[key], 0);
 const failedSuites = results.filter((r) => !r.ok).sort((a, b) => a.name.localeCompare(b.name));
