@@ -40,6 +40,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 const suites = findSuites(options.dir).filter((name) => options.pattern.test(name));
+if (!suites.length) process.stdout.write(`no suite file name matches ${options.pattern}\n`);
 // longest first (as last measured, else the biggest file): a long suite started last would run alone at the end
 const timesFile = join(root, 'node_modules/.cache/pipelines-oidc/test-times.json');
 const lastTimes = readJson(timesFile) ?? {};
@@ -66,7 +67,8 @@ if (options.dir === join(root, 'test')) saveTimes();
 const sum = (key) => results.reduce((total, r) => total + r[key], 0);
 const failedSuites = results.filter((r) => !r.ok).sort((a, b) => a.name.localeCompare(b.name));
 const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 10);
-process.stdout.write(`\nslowest suites:\n${slowest.map((r) => `  ${seconds(r.seconds)}  ${r.name}\n`).join('')}`);
+if (results.length)
+  process.stdout.write(`\nslowest suites:\n${slowest.map((r) => `  ${seconds(r.seconds)}  ${r.name}\n`).join('')}`);
 if (failedSuites.length) process.stdout.write(`\nfailed: ${failedSuites.map((r) => r.name).join(', ')}\n`);
 process.stdout.write(`\n${suites.length} suites in ${seconds((Date.now() - started) / 1000)}\n`);
 const skipped = sum('skipped');
