@@ -87,11 +87,13 @@ test("a target's questions are asked when it is chosen, and its answers reach th
 
 test('`npm run plop` writes into the folder it was run from, not the package', () =>
   withTemp((root) => {
-    const r = spawnSync('npm', ['--prefix', ROOT, 'run', 'plop', '--', ...bypass()], {
-      cwd: root,
+    // the script as `npm run plop` runs it (in the package's folder, the caller's named in INIT_CWD), without
+    // the build before it: a build would rewrite dist/ under the suites running beside this one
+    const r = spawnSync(process.execPath, [PLOP_SCRIPT, ...bypass()], {
+      cwd: ROOT,
       encoding: 'utf8',
       input: '',
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
+      env: { ...process.env, npm_lifecycle_event: 'plop', INIT_CWD: root, NO_COLOR: '1', FORCE_COLOR: undefined },
     });
     assert.is(r.status, 0, r.stdout + r.stderr);
     assert.equal(readTree(join(root, NAME)), CLI_FILES);
