@@ -6,9 +6,9 @@
  * Without bubblewrap the scripts run as the user, in a process group of their own.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 
 /**
  * Runs inside (as `node supervise.cjs <mode> <port> <socket> <cwd> <script>`): forwards 127.0.0.1:<port> to
@@ -115,6 +115,15 @@ export function findSandbox(): Sandbox {
   return b.path ? { tool: 'bubblewrap' } : { missing: b.missing! };
 }
 
+/**
+ * The folders of the programs a script runs that the private /tmp would hide: Node itself and every PATH
+ * entry under /tmp (a Node or tool unpacked into a temporary folder, as CI does), shown read-only again.
+ */
+function programsUnderTmp(): string[] {
+  const dirs = [dirname(process.execPath), ...(process.env['PATH'] ?? '').split(delimiter)];
+  return [...new Set(dirs.filter((d) => isAbsolute(d) && (d === '/tmp' || d.startsWith('/tmp/')) && existsSync(d)))];
+}
+
 function isolation(writable: string[], readable: string[] = []): string[] {
   return [
     '--unshare-all',
@@ -131,6 +140,7 @@ function isolation(writable: string[], readable: string[] = []): string[] {
     '/proc',
     '--tmpfs',
     '/tmp',
+    ...programsUnderTmp().flatMap((d) => ['--ro-bind', d, d]),
     ...readable.flatMap((d) => ['--ro-bind', d, d]),
     ...writable.flatMap((d) => ['--bind', d, d]),
   ];
