@@ -309,7 +309,8 @@ test('Terraform that does not parse, or nests past the limit inside a string, is
   });
   assert.equal(
     found(r),
-    ['warning iac.unresolved broken.tf:?', 'warning iac.unresolved deep.tf:?', 'warning iac.unresolved nested.tf:2'],
+    // past the limit, a file is not handed to HCL's parser at all: a deep template can kill its runtime
+    ['warning iac.unresolved broken.tf:?', 'warning iac.unresolved deep.tf:?', 'warning iac.unresolved nested.tf:?'],
     show(r),
   );
 });

@@ -15,6 +15,24 @@ const HAS_POLICIES = /"aws_iam_(?:role|role_policy|policy|user_policy|group_poli
 
 type Parse = (file: string, text: string) => Promise<Record<string, unknown>>;
 
+/**
+ * How deep `[`, `{` and `(` nest anywhere in the text, strings and `${…}` templates included. HCL's parser
+ * recurses into a template's expression as into any other, and the WebAssembly Go runtime it runs in can die
+ * of a deep enough one ("fatal error: malloc deadlock", which ends the whole process): a file past the limit
+ * counted this way is never handed to it.
+ */
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const c of text) {
+    if (c === '[' || c === '{' || c === '(') deepest = Math.max(deepest, ++depth);
+    else if ((c === ']' || c === '}' || c === ')') && depth > 0) depth--;
+  }
+  return deepest;
+}
+
+const TOO_DEEP = `nested more than ${MAX_NESTING} levels deep inside its expressions`;
+
 async function parseOrError(parse: Parse, f: SourceFile): Promise<TerraformModule['files'][number]> {
   try {
     return { ...f, hcl: await parse(f.file, f.text) };
@@ -31,7 +49,7 @@ async function readTfvars(parse: Parse, dir: string, folder: string): Promise<Re
   } catch {
     return undefined;
   }
-  if (nestingDepth(text) > MAX_NESTING) return undefined;
+  if (bracketDepth(text) > MAX_NESTING) return undefined;
   return parse(join(folder, TFVARS_NAME), text).catch(() => undefined);
 }
 
@@ -56,7 +74,9 @@ export async function readTerraformModules(
       const tfvars = await readTfvars(parse, dir, folder);
       return {
         files: await Promise.all(
-          files.filter((f) => nestingDepth(f.text) <= MAX_NESTING).map((f) => parseOrError(parse, f)),
+          files
+            .filter((f) => nestingDepth(f.text) <= MAX_NESTING)
+            .map((f) => (bracketDepth(f.text) > MAX_NESTING ? { ...f, error: TOO_DEEP } : parseOrError(parse, f))),
         ),
         ...(tfvars ? { tfvars } : {}),
       };
