@@ -4,9 +4,8 @@
  * the non-interactive path).
  */
 import { readFileSync } from 'node:fs';
-import { QUESTIONS } from './core/answers.js';
-import { buildRepoModel, type RepoModel } from './core/model.js';
-import { asQuestion, resolveAnswers } from './core/resolve.js';
+import { QUESTIONS, asQuestion, resolveAnswers } from './core/answers/index.js';
+import { buildRepoModel, type RepoModel } from './core/repo/index.js';
 import { BUILT_IN_TARGETS, questionsOf, type Gallery } from './core/targets/index.js';
 import { compileTemplates } from './render/compile.js';
 import { renderRepository, type FileJob } from './render/files.js';

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Answers } from '../src/core/answers.ts';
+import type { Answers } from '../src/core/answers/questions.ts';
 import { cfnResolver, parseCloudFormation } from './support/cfn-resolve.ts';
 import { answers, renderRepo } from './support/fixtures.ts';
 import {

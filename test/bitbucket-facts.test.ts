@@ -30,10 +30,10 @@ import {
   workspaceOfAudience,
   workspaceOfIssuer,
   workspaceUuidOfAudience,
-} from '../src/core/bitbucket.ts';
-import { runChecks, trustFindings } from '../src/core/check/index.ts';
-import { MANAGED_TAG } from '../src/core/iam-policy.ts';
-import { partitionOf, uuid as uuidRule } from '../src/core/validate.ts';
+} from '../src/core/facts/bitbucket.ts';
+import { runChecks, trustFindings } from '../src/core/check/run-checks.ts';
+import { MANAGED_TAG } from '../src/core/facts/iam-policy.ts';
+import { partitionOf, uuid as uuidRule } from '../src/core/answers/validate.ts';
 import { answers, renderRepo, ROOT } from './support/fixtures.ts';
 import { sourceFiles } from './support/source-scan.ts';
 
@@ -146,7 +146,7 @@ test('check recognises exactly what new generates: no trust finding, and the sam
 test('no module but the facts modules spells a Bitbucket shape, a plain-object guard, policy comparison or the managed-by tag', () => {
   const src = join(ROOT, 'src');
   const home: Record<string, RegExp[]> = {
-    'core/bitbucket.ts': [
+    'core/facts/bitbucket.ts': [
       /\[0-9a-f-?\]\{(4|8|12|36)\}/i,
       /api\\\.bitbucket/,
       /bitbucket::workspace\\\//,
@@ -154,8 +154,8 @@ test('no module but the facts modules spells a Bitbucket shape, a plain-object g
       /pipelines-config\\\//,
       /identity\\\/oidc/,
     ],
-    'core/json.ts': [/const isObject\b/],
-    'core/iam-policy.ts': [/function normalizePolicy\b/, /samePolicy =/, /'managed-by'/],
+    'core/util/json.ts': [/const isObject\b/],
+    'core/facts/iam-policy.ts': [/function normalizePolicy\b/, /samePolicy =/, /'managed-by'/],
   };
   for (const file of sourceFiles(src)) {
     const path = relative(src, file);

@@ -8,7 +8,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { runNew } from './support/cli-helpers.ts';
 import { EXAMPLE, exampleAnswerFlags, runCli, TEST_AND_PRODUCTION, tempDir } from './support/fixtures.ts';
 import { hasTool } from './support/tools.ts';

@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readTfvars } from '../src/core/check/tfvars.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { hclString } from '../src/render/hcl.ts';
 import { assertOneLineError, runNew } from './support/cli-helpers.ts';
 import { CLI, exampleFlags, ROOT, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';

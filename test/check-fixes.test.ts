@@ -7,7 +7,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { COMMAND_TABLE } from '../src/core/command-table.ts';
+import { COMMAND_TABLE } from '../src/core/cli/command-table.ts';
 import { runNew } from './support/cli-helpers.ts';
 import { exampleFlags, ROOT, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';
 

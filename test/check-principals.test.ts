@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runChecks, type CheckReport } from '../src/core/check/index.ts';
+import { runChecks, type CheckReport } from '../src/core/check/run-checks.ts';
 import { desiredState } from '../src/core/iam/desired.ts';
 import { doctorChecks } from '../src/core/iam/doctor.ts';
 import { UsageError } from '../src/errors.ts';

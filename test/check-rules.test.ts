@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runChecks, type CheckReport } from '../src/core/check/index.ts';
+import { runChecks, type CheckReport } from '../src/core/check/run-checks.ts';
 import { pipelineAjv } from '../src/core/check/pipeline-ajv.ts';
 import type { SchemaValidator } from '../src/core/check/pipeline-schema.ts';
 import { RULES } from '../src/core/check/rules.ts';

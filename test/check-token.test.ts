@@ -6,7 +6,7 @@
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Answers } from '../src/core/answers.ts';
+import type { Answers } from '../src/core/answers/questions.ts';
 import {
   decodeToken,
   explainToken,

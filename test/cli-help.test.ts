@@ -7,8 +7,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseCommand } from '../src/commands/args.ts';
-import { COMMAND_TABLE, GLOBAL_OPTIONS, type CommandSpec } from '../src/core/command-table.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { COMMAND_TABLE, GLOBAL_OPTIONS, type CommandSpec } from '../src/core/cli/command-table.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { assertOneLineError, runNew } from './support/cli-helpers.ts';
 import { exampleFlags, ROOT, runCli, tempDir } from './support/fixtures.ts';
 

@@ -6,9 +6,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Answers } from '../src/core/answers.ts';
-import { resolveAnswers } from '../src/core/resolve.ts';
-import { BUILT_IN_TARGETS, type TargetDefinition } from '../src/core/targets/index.ts';
+import type { Answers } from '../src/core/answers/questions.ts';
+import { resolveAnswers } from '../src/core/answers/resolve.ts';
+import { BUILT_IN_TARGETS, type TargetDefinition } from '../src/core/targets/registry.ts';
 import { EXAMPLE, renderRepo } from './support/fixtures.ts';
 import {
   assertAllowed,

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Answers } from '../src/core/answers.ts';
+import type { Answers } from '../src/core/answers/questions.ts';
 import { cfnResolver, parseCloudFormation } from './support/cfn-resolve.ts';
 import { assertOneLineError, readTree, runNew } from './support/cli-helpers.ts';
 import { answers, exampleFlags, renderRepo, ROOT, tempDir } from './support/fixtures.ts';

@@ -14,8 +14,8 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { explainTrust } from '../src/core/check/evaluate.ts';
-import type { TrustRequest } from '../src/core/check/types.ts';
+import { explainTrust } from '../src/core/iam-eval/evaluate.ts';
+import type { TrustRequest } from '../src/core/iam-eval/types.ts';
 import { answers, renderRepo } from './support/fixtures.ts';
 import { callOnRole, trustPolicy } from './support/iam-simulator.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import type { Answers } from '../src/core/answers.ts';
+import type { Answers } from '../src/core/answers/questions.ts';
 import { toolVersion } from '../src/paths.ts';
 import { assertOneLineError, readTree, runNew } from './support/cli-helpers.ts';
 import { exampleFlags, git, GIT_IDENTITY, renderRepo, runCli, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';

@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { commandFlags } from '../src/core/command-table.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
-import { DefinitionError, parseTargetDefinition } from '../src/core/targets/parse.ts';
+import { commandFlags } from '../src/core/cli/command-table.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
+import { DefinitionError, parseTargetDefinition } from '../src/core/gallery/parse.ts';
 import { assertOneLineError, onlyJson, readTree, runNew } from './support/cli-helpers.ts';
 import { EXAMPLE, exampleFlags, ROOT, runCli, tempDir } from './support/fixtures.ts';
 

@@ -11,10 +11,10 @@ import { isWildcardOnlyAction, runSimulation, runUnsafeSimulation } from '@cloud
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse as parseYaml } from 'yaml';
-import type { PipelineStep } from '../src/core/pipeline.ts';
+import type { PipelineStep } from '../src/core/repo/pipeline.ts';
 import type { TargetDefinition } from '../src/core/targets/definition.ts';
-import { BUILT_IN_TARGETS, findTarget } from '../src/core/targets/index.ts';
-import { parseTargetDefinition } from '../src/core/targets/parse.ts';
+import { BUILT_IN_TARGETS, findTarget } from '../src/core/targets/registry.ts';
+import { parseTargetDefinition } from '../src/core/gallery/parse.ts';
 import { answers, renderRepo, ROOT } from './support/fixtures.ts';
 
 const DEPLOY_TARGETS = BUILT_IN_TARGETS.filter((t) => t.id !== 'sts-check');

@@ -11,10 +11,10 @@ import { basename, join, posix } from 'node:path';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asQuestion } from '../src/core/resolve.ts';
+import { asQuestion } from '../src/core/answers/resolve.ts';
 import { rehearsalFiles, type TargetDefinition } from '../src/core/targets/definition.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
-import { DefinitionError, parseTargetDefinition } from '../src/core/targets/parse.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
+import { DefinitionError, parseTargetDefinition } from '../src/core/gallery/parse.ts';
 import { assertOneLineError, runNew } from './support/cli-helpers.ts';
 import { exampleFlags, ROOT, runCli, tempDir } from './support/fixtures.ts';
 

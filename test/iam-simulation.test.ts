@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Answers } from '../src/core/answers.ts';
+import type { Answers } from '../src/core/answers/questions.ts';
 import { answers, renderRepo } from './support/fixtures.ts';
 import {
   assertAllowed,

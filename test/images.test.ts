@@ -6,8 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pipelineFindings } from '../src/core/check/findings.ts';
-import { releaseLineOf, STEP_IMAGES } from '../src/core/images.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { releaseLineOf, STEP_IMAGES } from '../src/core/facts/images.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { answers, renderRepo } from './support/fixtures.ts';
 
 const today = new Date().toISOString().slice(0, 10);
@@ -19,7 +19,7 @@ const everyTarget = renderRepo(
 const eol = (text: string, now = new Date()) =>
   pipelineFindings({ file: 'bitbucket-pipelines.yml', text }, now).filter((f) => f.id === 'pipeline.image-eol');
 
-test('every built-in target runs in one of the images defined in src/core/images.ts', () => {
+test('every built-in target runs in one of the images defined in src/core/facts/images.ts', () => {
   for (const t of BUILT_IN_TARGETS)
     assert.ok(
       OURS.some((i) => i.name === t.step.image),
@@ -27,7 +27,7 @@ test('every built-in target runs in one of the images defined in src/core/images
     );
 });
 
-test('no generated image is past the day its support ends (move the image in src/core/images.ts)', () => {
+test('no generated image is past the day its support ends (move the image in src/core/facts/images.ts)', () => {
   const generated = [...everyTarget.get('bitbucket-pipelines.yml')!.matchAll(/^\s*image: (\S+)$/gm)].map((m) => m[1]!);
   assert.equal([...new Set(generated)].sort(), [...new Set(BUILT_IN_TARGETS.map((t) => t.step.image))].sort());
   for (const image of generated) {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { readTree } from './support/cli-helpers.ts';
 import { EXAMPLE_ANSWERS_FILE, ROOT, SHARED_REFERENCE, tempDir } from './support/fixtures.ts';
 

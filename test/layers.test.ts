@@ -60,6 +60,131 @@ export const LAYERS: Layer[] = [
 
 const SRC = join(ROOT, 'src');
 
+interface CoreFolder {
+  name: string;
+  /** The folders of core/ it may import (each through its index.ts). */
+  mayImport: string[];
+  owns: string;
+  /** Files other than index.ts that others may reach, only through `import()`: kept off every path that does not need them. */
+  lazy?: string[];
+}
+
+/**
+ * The folders of src/core/, bottom up: a folder imports only those listed (none above it), and only
+ * through their `index.ts` (or a lazy face, through `import()`). Every other layer reaches core the same way.
+ */
+export const CORE_FOLDERS: CoreFolder[] = [
+  {
+    name: 'util',
+    mayImport: [],
+    owns: 'JSON guards, shell quoting, Markdown as data, wildcards, linear regexes, nesting and time limits, "did you mean"',
+  },
+  {
+    name: 'facts',
+    mayImport: ['util'],
+    owns: 'Bitbucket and AWS facts: OIDC claims and ARNs, parameters, policies, images, input patterns, generated file paths',
+  },
+  {
+    name: 'iam-eval',
+    mayImport: ['util'],
+    owns: "the IAM engine: policy grammar, action names, trust and identity evaluation, findings' source types",
+  },
+  {
+    name: 'targets',
+    mayImport: ['facts', 'util'],
+    owns: 'deploy targets as data: one module per target, the registry, seeds',
+  },
+  {
+    name: 'answers',
+    mayImport: ['targets', 'facts', 'util'],
+    owns: 'the questions, their rules and resolution (flag, file, prompt, default), per-environment answers',
+  },
+  {
+    name: 'cli',
+    mayImport: ['answers', 'facts', 'util'],
+    owns: "the command table: every command's flags, help and usage as data",
+  },
+  {
+    name: 'repo',
+    mayImport: ['answers', 'targets', 'facts', 'util'],
+    owns: 'a repository as data: model, pipeline and its walker, manifest, update and merge plans, next steps',
+  },
+  {
+    name: 'check',
+    mayImport: ['repo', 'iam-eval', 'facts', 'util'],
+    owns: "check's findings, rule table, token explanation, trust simulation, drift",
+    lazy: ['pipeline-ajv.ts'],
+  },
+  {
+    name: 'gallery',
+    mayImport: ['cli', 'answers', 'targets', 'facts', 'util'],
+    owns: "a user's gallery file, checked against every answer name and flag",
+  },
+  {
+    name: 'iam',
+    mayImport: ['check', 'repo', 'facts', 'util'],
+    owns: 'the IAM side of apply and doctor: desired state, plan, permissions',
+  },
+  {
+    name: 'rehearse',
+    mayImport: ['check', 'iam-eval', 'repo', 'answers', 'targets', 'facts', 'util'],
+    owns: "rehearse's plan, command judge, operations and authorization",
+  },
+  {
+    name: 'bitbucket-setup',
+    mayImport: ['iam', 'check', 'repo', 'answers', 'facts'],
+    owns: "Bitbucket's side as a plan: repository, environments, variables, OIDC, a run's claims",
+  },
+  {
+    name: 'workshop',
+    mayImport: ['bitbucket-setup', 'check', 'iam-eval', 'repo', 'targets', 'answers', 'facts', 'util'],
+    owns: 'attendees, exercises and grading',
+    lazy: ['exercises.ts'],
+  },
+];
+
+const CORE = join(ROOT, 'src', 'core');
+
+/** The folder of core/ a path is in (undefined outside core/, '' for a file directly in core/). */
+function coreFolderOf(file: string): string | undefined {
+  const path = relative(CORE, file).split('\\').join('/');
+  if (path.startsWith('..')) return undefined;
+  return path.includes('/') ? path.slice(0, path.indexOf('/')) : '';
+}
+
+/** Each import into a folder of core/ that breaks its order, reaches past its face, or lands in no folder. */
+export function coreViolations(graph: Map<string, string[]>, lazyImports: Map<string, string[]> = new Map()): string[] {
+  const problems: string[] = [];
+  const folders = new Map(CORE_FOLDERS.map((f) => [f.name, f]));
+  for (const [file, targets] of graph) {
+    const from = coreFolderOf(file);
+    if (from === '') problems.push(`${shown(file)} is directly in core/: put it in a folder`);
+    else if (from !== undefined && !folders.has(from))
+      problems.push(`${shown(file)}: core/${from}/ is in no row of CORE_FOLDERS`);
+    for (const target of targets) {
+      const to = coreFolderOf(target);
+      if (to === undefined || to === from || !folders.has(to)) continue;
+      if (from !== undefined && folders.has(from) && !folders.get(from)!.mayImport.includes(to))
+        problems.push(`${shown(file)} → ${shown(target)}: core/${from} may not import core/${to}`);
+      const inside = relative(join(CORE, to), target).split('\\').join('/');
+      const lazyFace = folders.get(to)!.lazy?.includes(inside) && (lazyImports.get(file) ?? []).includes(target);
+      if (inside !== 'index.ts' && !lazyFace)
+        problems.push(`${shown(file)} → ${shown(target)}: import core/${to}/index.ts, its face, not a file behind it`);
+    }
+  }
+  return problems;
+}
+
+/** What makes core/ and render/ impure: the file system, the process, the clock. */
+export function impurities(source: string): string[] {
+  const code = withoutComments(source).replace(/('(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")/g, "''");
+  const found: string[] = [];
+  if (importSpecifiers(source).some((s) => /^(node:)?fs(\/promises)?$/.test(s))) found.push('imports fs');
+  if (/\bprocess\s*\./.test(code) || /\bprocess\s*\[/.test(code)) found.push('reads process');
+  if (/\bDate\s*\.\s*now\b/.test(code) || /\bnew\s+Date\s*\(\s*\)/.test(code)) found.push('reads the clock');
+  return found;
+}
+
 /** Comments removed, string literals kept (a comment may quote an import; a string may hold `//`). */
 function withoutComments(source: string): string {
   return source.replace(
@@ -81,11 +206,17 @@ function layerOf(file: string): Layer | undefined {
   return LAYERS.find((l) => l.files.some((f) => (f.endsWith('/') ? path.startsWith(f) : path === f)));
 }
 
-/** Each file of src/ and the files of src/ it imports (package and node: imports left out). */
-function importGraph(): Map<string, string[]> {
+/** The specifiers of `import('…')` alone. */
+function dynamicSpecifiers(source: string): string[] {
+  return [...withoutComments(source).matchAll(/\bimport\(\s*(['"])([^'"\n]+)\1\s*\)/g)].map((m) => m[2]!);
+}
+
+/** Each file of src/ and the files of src/ it imports (package and node: imports left out); `dynamic`: `import()` only. */
+function importGraph(dynamic = false): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sourceFiles(SRC).sort()) {
-    const targets = importSpecifiers(readFileSync(file, 'utf8'))
+    const source = readFileSync(file, 'utf8');
+    const targets = (dynamic ? dynamicSpecifiers(source) : importSpecifiers(source))
       .filter((s) => s.startsWith('.'))
       .map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')));
     graph.set(file, targets);
@@ -138,6 +269,18 @@ export function findCycle(graph: Map<string, string[]>): string[] | undefined {
   return undefined;
 }
 
+/** The folders of core/ as the README shows them. */
+export function coreFoldersMarkdown(): string {
+  return [
+    '| folder of `src/core/` | may import | what it owns |',
+    '| --- | --- | --- |',
+    ...CORE_FOLDERS.map(
+      (f) =>
+        `| \`${f.name}/\` | ${f.mayImport.map((m) => `\`${m}\``).join(', ') || 'no other folder'} | ${f.owns}${f.lazy ? ` (lazy: ${f.lazy.map((l) => `\`${l}\``).join(', ')})` : ''} |`,
+    ),
+  ].join('\n');
+}
+
 /** The table as the README shows it. */
 export function layersMarkdown(): string {
   const code = (s: string) => `\`${s}\``;
@@ -162,6 +305,32 @@ test('the imports of src/ have no cycle', () => {
   assert.is(cycle?.map(shown).join(' → '), undefined);
 });
 
+test('core/ is folders in one order, each reached through its index.ts', () => {
+  const graph = importGraph();
+  assert.equal(coreViolations(graph, importGraph(true)), []);
+  const folders = new Set([...graph.keys()].map(coreFolderOf).filter((f) => f !== undefined));
+  assert.equal(
+    [...folders].sort(),
+    CORE_FOLDERS.map((f) => f.name).sort(),
+    'every folder has a row, every row a folder',
+  );
+  // listed bottom up: a folder may import only rows above it in the table, so the folders have no cycle
+  CORE_FOLDERS.forEach((f, i) => {
+    const below = new Set(CORE_FOLDERS.slice(0, i).map((b) => b.name));
+    assert.ok(
+      f.mayImport.every((m) => below.has(m)),
+      `core/${f.name} imports only folders listed before it`,
+    );
+  });
+});
+
+test('core/ and render/ read no file system, process or clock', () => {
+  const impure = sourceFiles(SRC)
+    .filter((f) => /\/src\/(core|render)\//.test(f))
+    .flatMap((f) => impurities(readFileSync(f, 'utf8')).map((why) => `${shown(f)} ${why}`));
+  assert.equal(impure, []);
+});
+
 test('the README states the same layers (## Architecture)', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = /\n## Architecture\n([\s\S]*?)(?=\n## |$)/.exec(readme)?.[1];
@@ -169,6 +338,10 @@ test('the README states the same layers (## Architecture)', () => {
   assert.ok(
     section!.includes(layersMarkdown()),
     `README.md's Architecture section shows the table:\n${layersMarkdown()}`,
+  );
+  assert.ok(
+    section!.includes(coreFoldersMarkdown()),
+    `README.md's Architecture section shows the folders of core/:\n${coreFoldersMarkdown()}`,
   );
 });
 
@@ -209,6 +382,24 @@ test('negative controls: the scanner, the rules and the cycle search find what t
     ),
     [render, commands, render],
   );
+  const check = join(CORE, 'check/rules.ts');
+  const facts = join(CORE, 'facts/bitbucket.ts');
+  const factsFace = join(CORE, 'facts/index.ts');
+  const ajv = join(CORE, 'check/pipeline-ajv.ts');
+  const io = join(SRC, 'io/schema.ts');
+  assert.equal(coreViolations(new Map([[check, [factsFace]]])), []);
+  assert.match(coreViolations(new Map([[check, [facts]]])).join('\n'), 'its face, not a file behind it');
+  assert.match(
+    coreViolations(new Map([[facts, [join(CORE, 'check/index.ts')]]])).join('\n'),
+    'core/facts may not import core/check',
+  );
+  assert.match(coreViolations(new Map([[join(CORE, 'stray.ts'), []]])).join('\n'), 'directly in core/');
+  assert.equal(coreViolations(new Map([[io, [ajv]]]), new Map([[io, [ajv]]])), [], 'a lazy face through import()');
+  assert.match(coreViolations(new Map([[io, [ajv]]])).join('\n'), 'its face', 'a lazy face imported statically');
+  assert.equal(impurities("import { readFileSync } from 'node:fs';"), ['imports fs']);
+  assert.equal(impurities('const cwd = process.cwd();'), ['reads process']);
+  assert.equal(impurities('const t = Date.now(); const u = new Date();'), ['reads the clock']);
+  assert.equal(impurities("// process.cwd()\nconst at = new Date(claims.exp * 1000); const s = 'process.env';"), []);
   assert.is(
     findCycle(
       new Map([

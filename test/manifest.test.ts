@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { manifestModel, parseManifest, type Manifest } from '../src/core/manifest.ts';
-import { buildRepoModel } from '../src/core/model.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { manifestModel, parseManifest, type Manifest } from '../src/core/repo/manifest.ts';
+import { buildRepoModel } from '../src/core/repo/model.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { UsageError } from '../src/errors.ts';
 import { EXAMPLE, ROOT } from './support/fixtures.ts';
 

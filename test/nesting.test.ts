@@ -1,5 +1,5 @@
 /**
- * Every JSON and YAML text a command reads goes through one nesting guard (src/core/nesting.ts) before any
+ * Every JSON and YAML text a command reads goes through one nesting guard (src/core/util/nesting.ts) before any
  * parser, validator or rule recurses into it: 100,000 nested arrays are a one-line error naming the input
  * and the limit (exit 2), or in a checked repository a `file.unread` finding, never a stack overflow (70).
  */
@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_NESTING, nestingDepth } from '../src/core/nesting.ts';
+import { MAX_NESTING, nestingDepth } from '../src/core/util/nesting.ts';
 import { assertOneLineError, runNew } from './support/cli-helpers.ts';
 import { EXAMPLE_ANSWERS_FILE, ROOT, runCli, tempDir } from './support/fixtures.ts';
 

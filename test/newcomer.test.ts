@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { QUESTIONS, questionFor, type AnswerName } from '../src/core/answers.ts';
+import { QUESTIONS, questionFor, type AnswerName } from '../src/core/answers/questions.ts';
 import { ROOT, tempDir } from './support/fixtures.ts';
 import { gitIn, isolatedGitEnv, type Env } from './support/git-env.ts';
 import { awsEnv, startIamEndpoint } from './support/iam-endpoint.ts';

@@ -8,11 +8,11 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { linearPattern } from '../src/core/linear-pattern.ts';
-import { asQuestion, resolveAnswers } from '../src/core/resolve.ts';
+import { linearPattern } from '../src/core/util/linear-pattern.ts';
+import { asQuestion, resolveAnswers } from '../src/core/answers/resolve.ts';
 import type { TargetDefinition, TargetQuestion } from '../src/core/targets/definition.ts';
-import { BUILT_IN_TARGETS, type Gallery } from '../src/core/targets/index.ts';
-import { parseTargetDefinition } from '../src/core/targets/parse.ts';
+import { BUILT_IN_TARGETS, type Gallery } from '../src/core/targets/registry.ts';
+import { parseTargetDefinition } from '../src/core/gallery/parse.ts';
 import { UsageError } from '../src/errors.ts';
 import { assertOneLineError, runNew } from './support/cli-helpers.ts';
 import { EXAMPLE, exampleFlags, ROOT, runCli, tempDir } from './support/fixtures.ts';

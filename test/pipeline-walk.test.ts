@@ -1,5 +1,5 @@
 /**
- * The one walk of bitbucket-pipelines.yml's steps (src/core/pipeline-walk.ts): each form Bitbucket
+ * The one walk of bitbucket-pipelines.yml's steps (src/core/repo/pipeline-walk.ts): each form Bitbucket
  * accepts, read the same from a parsed value (run, rehearse) and from YAML nodes with lines (check).
  */
 import { test } from 'uvu';
@@ -13,7 +13,7 @@ import {
   walkSteps,
   type DocumentAccess,
   type WalkedStep,
-} from '../src/core/pipeline-walk.ts';
+} from '../src/core/repo/pipeline-walk.ts';
 
 const FILE = `
 definitions:

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { QUESTIONS, questionFor, type AnswerName, type Answers } from '../src/core/answers.ts';
+import { QUESTIONS, questionFor, type AnswerName, type Answers } from '../src/core/answers/questions.ts';
 import { listFiles } from './support/cli-helpers.ts';
 import { CLI, EXAMPLE_ANSWERS_FILE, EXAMPLE, renderRepo, tempDir } from './support/fixtures.ts';
 import { gitIn, isolatedGitEnv, type Env } from './support/git-env.ts';

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { usageOfAll } from '../src/commands/help.ts';
-import { COMMAND_TABLE } from '../src/core/command-table.ts';
+import { COMMAND_TABLE } from '../src/core/cli/command-table.ts';
 import { findingsMarkdown } from '../src/core/check/docs.ts';
 import { RULES } from '../src/core/check/rules.ts';
 import { README_PERMISSIONS } from '../src/core/iam/permissions.ts';
 import { galleryMarkdown } from '../src/core/targets/docs.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { ROOT } from './support/fixtures.ts';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -5,8 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AUTH_CHOICES, IAC_CHOICES, type Answers } from '../src/core/answers.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { AUTH_CHOICES, IAC_CHOICES, type Answers } from '../src/core/answers/questions.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { parseCloudFormation } from './support/cfn-resolve.ts';
 import { answers, renderRepo, targetExamples, withStages } from './support/fixtures.ts';
 import { decidableErrors, propertyVariants, type Parameter } from './support/schema-cfn.ts';

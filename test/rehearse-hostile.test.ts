@@ -23,7 +23,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse as parseYaml, stringify } from 'yaml';
 import { judgeLine } from '../src/core/rehearse/commands.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { boundByPermissions, runNew } from './support/cli-helpers.ts';
 import { CLI, exampleAnswerFlags, ROOT, tempDir } from './support/fixtures.ts';
 import { hasTool } from './support/tools.ts';

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { parse as parseYaml } from 'yaml';
 import { CLI_PERMISSIONS, cliPermissionsOf } from '../src/core/check/cli-permissions.ts';
 import { authorize } from '../src/core/rehearse/authorize.ts';
-import { BUILT_IN_TARGETS } from '../src/core/targets/index.ts';
+import { BUILT_IN_TARGETS } from '../src/core/targets/registry.ts';
 import { runNew } from './support/cli-helpers.ts';
 import { CLI, exampleAnswerFlags, TEST_AND_PRODUCTION, tempDir } from './support/fixtures.ts';
 import { hasTool } from './support/tools.ts';

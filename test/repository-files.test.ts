@@ -1,5 +1,5 @@
 /**
- * The paths of generated files are spelled in src/core/repository-files.ts only: every other module of
+ * The paths of generated files are spelled in src/core/facts/repository-files.ts only: every other module of
  * src/ imports them, so what `new` writes and what `check`, `update` and `apply` look for cannot part.
  */
 import { readFileSync } from 'node:fs';
@@ -15,11 +15,11 @@ import {
   TERRAFORM_FILE,
   trustPolicyPath,
   workshopStackPath,
-} from '../src/core/repository-files.ts';
+} from '../src/core/facts/repository-files.ts';
 import { ROOT } from './support/fixtures.ts';
 import { literalsOf, sourceFiles } from './support/source-scan.ts';
 
-const HOME = 'core/repository-files.ts';
+const HOME = 'core/facts/repository-files.ts';
 
 /** A generated file's name or folder as code would spell it (backslashes of a regular expression removed first). */
 const SPELLINGS: RegExp[] = [
@@ -47,7 +47,7 @@ export function spelledPaths(source: string): string[] {
     .map((l) => `line ${l.line}: ${l.text}`);
 }
 
-test('no module of src/ but core/repository-files.ts spells the path of a generated file', () => {
+test('no module of src/ but core/facts/repository-files.ts spells the path of a generated file', () => {
   const src = join(ROOT, 'src');
   const files = sourceFiles(src);
   assert.ok(files.length > 50, `read ${files.length} files`);

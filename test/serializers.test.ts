@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { parseDocument } from 'yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { param, PARAMS, paramSpec, type Json, type ParamName } from '../src/core/params.ts';
+import { param, PARAMS, paramSpec, type ParamName } from '../src/core/facts/params.ts';
+import type { Json } from '../src/core/util/json.ts';
 import { hcl, hclString } from '../src/render/hcl.ts';
 import { Tagged, toYaml, yamlScalar, type YamlValue } from '../src/render/yaml.ts';
 import { parseCloudFormation } from './support/cfn-resolve.ts';
@@ -95,7 +96,7 @@ const FRAGMENTS = [
 ];
 const LONE_SURROGATES = ['\ud800', '\udbff', '\udc00', '\udfff'];
 
-/** Any code point except the two private-use characters src/core/params.ts uses as parameter markers. */
+/** Any code point except the two private-use characters src/core/facts/params.ts uses as parameter markers. */
 const codePoint = fc
   .string({ unit: 'binary', minLength: 1, maxLength: 1 })
   .filter((c) => c !== '\uE000' && c !== '\uE001');

@@ -9,7 +9,7 @@ import Handlebars from 'handlebars';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PACKAGE_ROOT } from '../src/paths.ts';
-import { code, md } from '../src/core/markdown.ts';
+import { code, md } from '../src/core/util/markdown.ts';
 import { HELPER_NAMES, helpers } from '../src/render/helpers.ts';
 
 const BLOCKS = ['each', 'if', 'unless'];

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as rules from '../src/core/validate.ts';
+import * as rules from '../src/core/answers/validate.ts';
 
 const value = (r: ReturnType<rules.Rule>) => ('value' in r ? r.value : undefined);
 

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { wildcardMatch, wildcardSteps } from '../src/core/wildcard.ts';
+import { wildcardMatch, wildcardSteps } from '../src/core/util/wildcard.ts';
 
 /** The former matcher: the pattern turned into a regular expression (exponential on hostile patterns). */
 const asRegExp = (pattern: string, flags: string) =>

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Answers } from '../src/core/answers.ts';
+import type { Answers } from '../src/core/answers/questions.ts';
 import { run } from '../src/commands/workshop-grade.ts';
 import { readCheckInput } from '../src/io/check-input.ts';
 import { findExercise } from '../src/core/workshop/exercises.ts';

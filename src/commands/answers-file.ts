@@ -5,10 +5,9 @@
  * very repository being made and Bitbucket is not asked, so no run can write a role that trusts another
  * repository's pipelines.
  */
-import { parseManifest } from '../core/manifest.js';
-import { assertNesting } from '../core/nesting.js';
-import { answersFromFile, type AnswerSources } from '../core/resolve.js';
-import { parseEnvironments } from '../core/validate.js';
+import { parseManifest } from '../core/repo/index.js';
+import { assertNesting } from '../core/util/index.js';
+import { answersFromFile, type AnswerSources, parseEnvironments } from '../core/answers/index.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 

@@ -4,9 +4,16 @@
  * writing, never deletes; a second run finds nothing to do, and a run cut short is finished by the next.
  */
 import { resolve } from 'node:path';
-import { samePolicy } from '../core/iam-policy.js';
-import { describeStep, planChanges, shown, STEP_ACTION, type Plan, type Step } from '../core/iam/plan.js';
-import type { DesiredState } from '../core/iam/types.js';
+import { samePolicy } from '../core/facts/index.js';
+import {
+  describeStep,
+  planChanges,
+  shown,
+  STEP_ACTION,
+  type Plan,
+  type Step,
+  type DesiredState,
+} from '../core/iam/index.js';
 import { CancelledError, CliError, RunError, UsageError } from '../errors.js';
 import { errorCode, explainAwsError, type AwsSession } from '../io/aws.js';
 import { readProvider, readRole, runStep } from '../io/iam-state.js';

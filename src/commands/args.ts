@@ -3,9 +3,9 @@
  * commands that take answers, the gallery's target questions), its errors turned into usage errors.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { commandSpec, type CommandSpec } from '../core/command-table.js';
-import { didYouMean } from '../core/did-you-mean.js';
-import { environmentAnswerKey } from '../core/environment-answers.js';
+import { commandSpec, type CommandSpec } from '../core/cli/index.js';
+import { didYouMean } from '../core/util/index.js';
+import { environmentAnswerKey } from '../core/answers/index.js';
 import type { Gallery } from '../core/targets/index.js';
 import { UsageError } from '../errors.js';
 

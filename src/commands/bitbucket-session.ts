@@ -1,6 +1,5 @@
 /** What the commands that talk to Bitbucket share: a client when credentials are given. */
-import { describeChange } from '../core/bitbucket-setup/plan.js';
-import type { BitbucketPlan } from '../core/bitbucket-setup/types.js';
+import { describeChange, type BitbucketPlan } from '../core/bitbucket-setup/index.js';
 import { readBitbucketAuth, type BitbucketAuth } from '../io/bitbucket/auth.js';
 import { apiBaseUrl } from '../io/bitbucket/hosts.js';
 import { BitbucketClient } from '../io/bitbucket/client.js';

@@ -1,6 +1,6 @@
 /** `pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]`: verify a repository offline. */
 import { runChecks, type CheckReport } from '../core/check/index.js';
-import { PIPELINE_FILE } from '../core/repository-files.js';
+import { PIPELINE_FILE } from '../core/facts/index.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';

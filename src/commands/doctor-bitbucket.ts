@@ -1,12 +1,10 @@
 /** `doctor`'s Bitbucket part, run when credentials are given: reads Bitbucket and the issuer, then the pure checks. */
 import { join, relative } from 'node:path';
-import { bitbucketChecks } from '../core/bitbucket-setup/doctor.js';
-import { environmentType } from '../core/bitbucket-setup/plan.js';
-import type { DoctorCheck } from '../core/iam/doctor.js';
-import type { DesiredState } from '../core/iam/types.js';
-import { MANIFEST_FILE } from '../core/repository-files.js';
-import { shQuote } from '../core/shell.js';
-import { parseEnvironments } from '../core/validate.js';
+import { bitbucketChecks, environmentType } from '../core/bitbucket-setup/index.js';
+import type { DoctorCheck, DesiredState } from '../core/iam/index.js';
+import { MANIFEST_FILE } from '../core/facts/index.js';
+import { shQuote } from '../core/util/index.js';
+import { parseEnvironments } from '../core/answers/index.js';
 import { CliError } from '../errors.js';
 import { discoveryDocument } from '../io/bitbucket/api.js';
 import { readBitbucket } from '../io/bitbucket/state.js';

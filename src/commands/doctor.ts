@@ -1,6 +1,6 @@
 /** `pipelines-oidc doctor [dir] [--json] [--profile <p>] [--region <r>]`: the live account against the repository. */
 import { resolve } from 'node:path';
-import { doctorChecks } from '../core/iam/doctor.js';
+import { doctorChecks } from '../core/iam/index.js';
 import { UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { bold, dim, green, red } from '../io/style.js';

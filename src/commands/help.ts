@@ -2,15 +2,9 @@
  * The global help and each command's, rendered from the command table: usage, every option with its
  * default and rule, the gallery's target questions for the commands that take them, and examples.
  */
-import {
-  COMMAND_TABLE,
-  commandSpec,
-  GLOBAL_OPTIONS,
-  type CommandSpec,
-  type OptionSpec,
-} from '../core/command-table.js';
+import { COMMAND_TABLE, commandSpec, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from '../core/cli/index.js';
 import type { Gallery, TargetQuestion } from '../core/targets/index.js';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean } from '../core/util/index.js';
 import { loadGallery } from '../io/gallery.js';
 import { galleryArg } from './args.js';
 

@@ -2,9 +2,8 @@
  * What `apply` and `doctor` share: the repository's desired IAM state from its manifest and IAM files,
  * and a session with the account, read concurrently.
  */
-import { desiredState } from '../core/iam/desired.js';
-import type { DesiredState, ObservedState } from '../core/iam/types.js';
-import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
+import { desiredState, type DesiredState, type ObservedState } from '../core/iam/index.js';
+import { TIMEOUTS, timeoutSeconds } from '../core/util/index.js';
 import { connect, type AwsSession } from '../io/aws.js';
 import { readObserved } from '../io/iam-state.js';
 import { openRepository, type Repository } from '../io/repository.js';

@@ -7,16 +7,24 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { environmentsWithUuids, reconcile } from '../core/bitbucket-setup/lookups.js';
-import { desiredBitbucket, planBitbucket } from '../core/bitbucket-setup/plan.js';
-import { DEFAULT_PIPELINE } from '../core/bitbucket-setup/pipeline-run.js';
-import type { ObservedBitbucket } from '../core/bitbucket-setup/types.js';
-import type { Answers } from '../core/answers.js';
-import { buildRepoModel } from '../core/model.js';
-import { MANIFEST_FILE } from '../core/repository-files.js';
-import { shQuote } from '../core/shell.js';
-import { resolveAnswers } from '../core/resolve.js';
-import { parseEnvironments, repoSlug as slugRule, workspaceSlug as workspaceRule } from '../core/validate.js';
+import {
+  environmentsWithUuids,
+  reconcile,
+  desiredBitbucket,
+  planBitbucket,
+  DEFAULT_PIPELINE,
+  type ObservedBitbucket,
+} from '../core/bitbucket-setup/index.js';
+import {
+  type Answers,
+  resolveAnswers,
+  parseEnvironments,
+  repoSlug as slugRule,
+  workspaceSlug as workspaceRule,
+} from '../core/answers/index.js';
+import { buildRepoModel } from '../core/repo/index.js';
+import { MANIFEST_FILE } from '../core/facts/index.js';
+import { shQuote } from '../core/util/index.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { applyChanges } from '../io/bitbucket/apply-changes.js';
 import { pushWithToken } from '../io/bitbucket/git-push.js';

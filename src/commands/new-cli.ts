@@ -1,5 +1,5 @@
 /** Flags of `new` → NewOptions, and the result printed as text or JSON. */
-import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
+import { TIMEOUTS, timeoutSeconds } from '../core/util/index.js';
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { yellow } from '../io/style.js';

@@ -3,12 +3,17 @@
  * A plain async function taking an options object, so tests call it without the CLI.
  */
 import { relative, resolve } from 'node:path';
-import { QUESTIONS, questionFor, type Answers } from '../core/answers.js';
+import {
+  QUESTIONS,
+  questionFor,
+  type Answers,
+  askAnswers,
+  checkTargetFlags,
+  resolveAnswers,
+  type AnswerSources,
+} from '../core/answers/index.js';
 import type { Gallery } from '../core/targets/index.js';
-import { ANY_BRANCH_ADVICE, deploysFromAnyBranch } from '../core/deploy-rights.js';
-import { buildRepoModel } from '../core/model.js';
-import { nextSteps } from '../core/next-steps.js';
-import { askAnswers, checkTargetFlags, resolveAnswers, type AnswerSources } from '../core/resolve.js';
+import { ANY_BRANCH_ADVICE, deploysFromAnyBranch, buildRepoModel, nextSteps } from '../core/repo/index.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { renderRepository } from '../render/files.js';
 import { loadTemplates } from '../io/templates.js';
@@ -16,7 +21,7 @@ import { toolVersion } from '../paths.js';
 import type { AnswersFile } from './answers-file.js';
 import { bold, dim, green, yellow } from '../io/style.js';
 import { assertWritable, inspectTarget, writeRepository } from '../io/write.js';
-import { MANIFEST_FILE, PIPELINE_FILE } from '../core/repository-files.js';
+import { MANIFEST_FILE, PIPELINE_FILE } from '../core/facts/index.js';
 
 /** Where a command that writes repositories takes its answers from: flags, an answers file, the environment. */
 export interface AnswerInput {

@@ -5,9 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST_FILE } from '../core/repository-files.js';
-import { judgeLine, type LineVerdict } from '../core/rehearse/commands.js';
-import { rehearsalPlan, type RehearsalPlan } from '../core/rehearse/plan.js';
+import { MANIFEST_FILE } from '../core/facts/index.js';
+import { judgeLine, type LineVerdict, rehearsalPlan, type RehearsalPlan } from '../core/rehearse/index.js';
 import { RunError, UsageError } from '../errors.js';
 import { readPipelineDocument } from '../io/pipeline-file.js';
 import { printable } from '../printable.js';

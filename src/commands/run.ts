@@ -5,10 +5,20 @@
  * the repository's files exactly as `check --token` judges a pasted token.
  */
 import { resolve } from 'node:path';
-import { bare } from '../core/bitbucket-setup/lookups.js';
-import * as pipelineRun from '../core/bitbucket-setup/pipeline-run.js';
+import {
+  bare,
+  isFinished,
+  pipelineTarget,
+  resultOf,
+  tail,
+  stsRefusal,
+  stepClaims,
+  unsignedToken,
+  DEFAULT_PIPELINE,
+  stepEnvironments,
+} from '../core/bitbucket-setup/index.js';
 import { runChecks } from '../core/check/index.js';
-import { durationSeconds, TIMEOUTS } from '../core/timeouts.js';
+import { durationSeconds, TIMEOUTS } from '../core/util/index.js';
 import { CliError, RunError, UsageError } from '../errors.js';
 import * as api from '../io/bitbucket/api.js';
 import type { BitbucketClient } from '../io/bitbucket/client.js';
@@ -54,7 +64,7 @@ async function follow(
   let shown = '';
   let wait = 1000;
   let frame = 0;
-  while (!pipelineRun.isFinished(current.state)) {
+  while (!isFinished(current.state)) {
     // the state names are Bitbucket's words: printed only once made harmless
     const state = printable([current.state.name, current.state.stage?.name].filter(Boolean).join(' '));
     if (Date.now() >= deadline) {
@@ -120,7 +130,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
   const { answers } = openRepository({ cwd: opts.dir }).manifest;
   const { workspace, name: slug } = answers;
   const { client, out } = opts;
-  const target = pipelineRun.pipelineTarget(opts.branch, opts.pipeline);
+  const target = pipelineTarget(opts.branch, opts.pipeline);
   const started = await api.triggerPipeline(client, workspace, slug, target);
   out.write(
     `${green('✔')} Started pipeline #${started.build_number ?? '?'} (${opts.pipeline} on ${opts.branch}) in ${workspace}/${slug}\n`,
@@ -130,15 +140,13 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
     return 0;
   }
   const done = await follow(client, workspace, slug, started, out, opts.followTimeout ?? TIMEOUTS.follow);
-  const result = pipelineRun.resultOf(done.state);
+  const result = resultOf(done.state);
   const steps = await api.listSteps(client, workspace, slug, done.uuid);
   const lines: string[] = [];
   let explained = false;
   for (const step of steps) {
-    const ok = pipelineRun.resultOf(step.state) === 'SUCCESSFUL';
-    lines.push(
-      `${ok ? green('✔') : red('✖')} ${printable(step.name ?? 'step')}: ${printable(pipelineRun.resultOf(step.state))}`,
-    );
+    const ok = resultOf(step.state) === 'SUCCESSFUL';
+    lines.push(`${ok ? green('✔') : red('✖')} ${printable(step.name ?? 'step')}: ${printable(resultOf(step.state))}`);
     const log = await stepLog(client, workspace, slug, done.uuid, step.uuid, lines);
     if (ok) {
       // the check step prints the session it got: the handshake, in one line
@@ -146,9 +154,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
       if (signedIn) lines.push(`  ${printable(signedIn.trim())}`);
       continue;
     }
-    if (log)
-      lines.push(dim('  last lines of its log:'), ...pipelineRun.tail(log, 15).map((l) => `  │ ${printable(l)}`));
-    const refusal = pipelineRun.stsRefusal(log);
+    if (log) lines.push(dim('  last lines of its log:'), ...tail(log, 15).map((l) => `  │ ${printable(l)}`));
+    const refusal = stsRefusal(log);
     if (!refusal || explained) continue;
     explained = true;
     const [wsUuid, repo, environments] = await Promise.all([
@@ -158,11 +165,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
     ]);
     if (!repo) throw new RunError(`Bitbucket no longer knows the repository ${workspace}/${slug}`);
     const pipelineYml = readPipelineDocument(opts.dir, 'run');
-    const envName = pipelineRun
-      .stepEnvironments(pipelineYml, opts.pipeline.slice('custom:'.length))
-      .get(step.name ?? '');
+    const envName = stepEnvironments(pipelineYml, opts.pipeline.slice('custom:'.length)).get(step.name ?? '');
     const env = envName ? environments.find((e) => e.name.toLowerCase() === envName.toLowerCase()) : undefined;
-    const claims = pipelineRun.stepClaims(
+    const claims = stepClaims(
       {
         workspace,
         workspaceUuid: wsUuid,
@@ -178,7 +183,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
       '',
       bold('STS refused the token'),
       `  ${printable(refusal)}`,
-      ...explain(opts.dir, pipelineRun.unsignedToken(claims)),
+      ...explain(opts.dir, unsignedToken(claims)),
     );
   }
   const ok = result === 'SUCCESSFUL';
@@ -202,7 +207,7 @@ export async function run(argv: string[]): Promise<number> {
   return runPipeline({
     dir: resolve(process.cwd(), args.positionals[0] ?? '.'),
     client: session.client,
-    pipeline: (args.values.pipeline as string | undefined) ?? pipelineRun.DEFAULT_PIPELINE,
+    pipeline: (args.values.pipeline as string | undefined) ?? DEFAULT_PIPELINE,
     branch,
     follow: Boolean(args.values.follow),
     followTimeout: durationSeconds(

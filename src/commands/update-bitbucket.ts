@@ -3,9 +3,8 @@
  * not hold yet come from Bitbucket, so `update` alone closes the trust once the repository exists. Values
  * the manifest holds are kept (doctor reports a difference); a flag that differs from Bitbucket is exit 2.
  */
-import type { Answers } from '../core/answers.js';
-import { reconcile } from '../core/bitbucket-setup/lookups.js';
-import { parseEnvironments } from '../core/validate.js';
+import { type Answers, parseEnvironments } from '../core/answers/index.js';
+import { reconcile } from '../core/bitbucket-setup/index.js';
 import { readBitbucket } from '../io/bitbucket/state.js';
 import type { BitbucketSession } from './bitbucket-session.js';
 

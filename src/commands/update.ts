@@ -3,13 +3,25 @@
  * more target), writing only files the user has not changed since they were generated.
  */
 import { relative } from 'node:path';
-import { manifestSource } from '../core/manifest.js';
-import { nextStepsAfterChange } from '../core/next-steps.js';
-import { buildRepoModel } from '../core/model.js';
-import { askAnswers, checkTargetFlags, resolveAnswers, unknownTarget, type AnswerSources } from '../core/resolve.js';
-import { ADDED_NOTE, appendMissingLines, PIPELINE_NOTE, replaceOurPipelines } from '../core/pipeline-merge.js';
-import { GITIGNORE, MANIFEST_FILE, PIPELINE_FILE } from '../core/repository-files.js';
-import { planUpdate, type PlannedFile } from '../core/update-plan.js';
+import {
+  manifestSource,
+  nextStepsAfterChange,
+  buildRepoModel,
+  ADDED_NOTE,
+  appendMissingLines,
+  PIPELINE_NOTE,
+  replaceOurPipelines,
+  planUpdate,
+  type PlannedFile,
+} from '../core/repo/index.js';
+import {
+  askAnswers,
+  checkTargetFlags,
+  resolveAnswers,
+  unknownTarget,
+  type AnswerSources,
+} from '../core/answers/index.js';
+import { GITIGNORE, MANIFEST_FILE, PIPELINE_FILE } from '../core/facts/index.js';
 import { RunError, UsageError } from '../errors.js';
 import type { Repository } from '../io/repository.js';
 import { bold, dim, green, yellow } from '../io/style.js';

@@ -5,9 +5,13 @@
  * for all attendees at once, before any file is written: the trusts then name each repository and
  * environment from the first commit, and each repository is pushed over HTTPS with the token.
  */
-import { bare, reconcile } from '../core/bitbucket-setup/lookups.js';
-import { desiredBitbucket, planBitbucket } from '../core/bitbucket-setup/plan.js';
-import type { ObservedBitbucket } from '../core/bitbucket-setup/types.js';
+import {
+  bare,
+  reconcile,
+  desiredBitbucket,
+  planBitbucket,
+  type ObservedBitbucket,
+} from '../core/bitbucket-setup/index.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { listRepositories } from '../io/bitbucket/api.js';
 import { applyChanges } from '../io/bitbucket/apply-changes.js';

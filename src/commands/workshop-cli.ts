@@ -2,8 +2,8 @@
  * `workshop`'s entry: dispatches `workshop grade <dir>` and `workshop --list-exercises`; otherwise the
  * flags of `workshop` → WorkshopOptions, and the result as JSON; a failed push makes the exit code 1.
  */
-import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
-import { TIMEOUTS, timeoutSeconds } from '../core/timeouts.js';
+import { WORKSHOP_CONCURRENCY } from '../core/cli/index.js';
+import { TIMEOUTS, timeoutSeconds } from '../core/util/index.js';
 import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { yellow } from '../io/style.js';

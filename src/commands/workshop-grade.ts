@@ -5,16 +5,15 @@
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isObject } from '../core/json.js';
-import { tooDeep } from '../core/nesting.js';
-import { FACILITATOR_DIR, WORKSHOP_STATE_FILE } from '../core/repository-files.js';
+import { isObject, tooDeep } from '../core/util/index.js';
+import { FACILITATOR_DIR, WORKSHOP_STATE_FILE } from '../core/facts/index.js';
 import {
   gradeTotals,
   gradeWorkshop,
   type GradedAttendee,
   type GradeRow,
   type RepoUnderGrade,
-} from '../core/workshop/grade.js';
+} from '../core/workshop/index.js';
 import { CliError, UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';

@@ -1,6 +1,6 @@
 /** What `workshop` did or would do, as data (the --json output) and as text. */
-import { SUMMARY_FILE, TERRAFORM_DIR } from '../core/repository-files.js';
-import { shQuote } from '../core/shell.js';
+import { SUMMARY_FILE, TERRAFORM_DIR } from '../core/facts/index.js';
+import { shQuote } from '../core/util/index.js';
 import { bold, dim, green, red } from '../io/style.js';
 import type { FolderPlan } from '../io/workshop-write.js';
 import type { PushResult } from '../io/workshop-push.js';

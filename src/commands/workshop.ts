@@ -4,10 +4,10 @@
  * object, so tests call it without the CLI (workshop-cli.ts).
  */
 import { join, relative, resolve } from 'node:path';
-import { WORKSHOP_CONCURRENCY } from '../core/command-table.js';
-import { FACILITATOR_DIR } from '../core/repository-files.js';
-import type { AnswerSources } from '../core/resolve.js';
-import { parseExerciseList, planWorkshop, type PlanInput, type WorkshopPlan } from '../core/workshop/plan.js';
+import { WORKSHOP_CONCURRENCY } from '../core/cli/index.js';
+import { FACILITATOR_DIR } from '../core/facts/index.js';
+import type { AnswerSources } from '../core/answers/index.js';
+import { parseExerciseList, planWorkshop, type PlanInput, type WorkshopPlan } from '../core/workshop/index.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
 import type { GitCredentials } from '../io/git.js';

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { MAX_AWS_RESPONSE_BYTES } from '../core/timeouts.js';
+import { MAX_AWS_RESPONSE_BYTES } from '../core/util/index.js';
 import { RunError } from '../errors.js';
 import { boundAnswers } from './aws-answer.js';
 

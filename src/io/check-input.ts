@@ -4,9 +4,9 @@
  */
 import { lstatSync, opendirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { RepoModel } from '../core/model.js';
-import { inIamFolder, MANIFEST_FILE, PIPELINE_FILE, TERRAFORM_FILE } from '../core/repository-files.js';
-import type { CheckInput, UnreadFile } from '../core/check/types.js';
+import type { RepoModel } from '../core/repo/index.js';
+import { inIamFolder, MANIFEST_FILE, PIPELINE_FILE, TERRAFORM_FILE } from '../core/facts/index.js';
+import type { CheckInput, UnreadFile } from '../core/iam-eval/index.js';
 import { toolVersion } from '../paths.js';
 import { renderRepository, type TemplateLookup } from '../render/files.js';
 import { READ_LIMIT, readBounded, TooLargeError } from './bounded-read.js';

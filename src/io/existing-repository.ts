@@ -5,9 +5,9 @@
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADDED_NOTE, addOurPipelines, appendMissingLines, PIPELINE_NOTE } from '../core/pipeline-merge.js';
-import { GITIGNORE, PIPELINE_FILE } from '../core/repository-files.js';
-import type { RenderedFile } from '../core/rendered-file.js';
+import { ADDED_NOTE, addOurPipelines, appendMissingLines, PIPELINE_NOTE } from '../core/repo/index.js';
+import { GITIGNORE, PIPELINE_FILE } from '../core/facts/index.js';
+import type { RenderedFile } from '../core/util/index.js';
 import { RunError, UsageError } from '../errors.js';
 import { readInside } from './repository.js';
 

@@ -2,9 +2,9 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import { assertNesting } from '../core/nesting.js';
+import { assertNesting } from '../core/util/index.js';
 import { BUILT_IN_TARGETS, type Gallery } from '../core/targets/index.js';
-import { DefinitionError, parseTargetDefinition } from '../core/targets/parse.js';
+import { DefinitionError, parseTargetDefinition } from '../core/gallery/index.js';
 import { READ_LIMIT, readBounded } from './bounded-read.js';
 
 /** Whether `path` lies in `folder` (itself included), both as the file system resolves them, links followed. */

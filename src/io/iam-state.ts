@@ -2,10 +2,9 @@
  * Reading and changing the IAM side with as few calls as possible: everything `doctor` and `apply` need
  * is read concurrently, and each planned step is one call.
  */
-import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
-import type { Step } from '../core/iam/plan.js';
-import { tooDeep } from '../core/nesting.js';
-import type { DesiredState, ObservedProvider, ObservedRole, ObservedState } from '../core/iam/types.js';
+import { MANAGED_TAGS as TAGS } from '../core/facts/index.js';
+import type { Step, DesiredState, ObservedProvider, ObservedRole, ObservedState } from '../core/iam/index.js';
+import { tooDeep } from '../core/util/index.js';
 import { RunError } from '../errors.js';
 import { errorCode, explainAwsError, type AwsSession } from './aws.js';
 

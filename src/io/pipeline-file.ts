@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { assertNesting } from '../core/nesting.js';
-import { PIPELINE_FILE } from '../core/repository-files.js';
+import { assertNesting } from '../core/util/index.js';
+import { PIPELINE_FILE } from '../core/facts/index.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from './bounded-read.js';
 

@@ -2,7 +2,7 @@
  * Interactive questions through @inquirer/prompts (loaded only when a prompt is shown). Ctrl-C becomes
  * a CancelledError, so nothing is written.
  */
-import type { Question } from '../core/answers.js';
+import type { Question } from '../core/answers/index.js';
 import { CancelledError } from '../errors.js';
 
 async function cancellable<T>(p: Promise<T>): Promise<T> {

@@ -4,9 +4,8 @@
  */
 import { lstatSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { manifestModel, parseManifest, type Manifest } from '../core/manifest.js';
-import type { RepoModel } from '../core/model.js';
-import { MANIFEST_FILE } from '../core/repository-files.js';
+import { manifestModel, parseManifest, type Manifest, type RepoModel } from '../core/repo/index.js';
+import { MANIFEST_FILE } from '../core/facts/index.js';
 import type { Gallery } from '../core/targets/index.js';
 import { RunError } from '../errors.js';
 import { READ_LIMIT, readBounded, TooLargeError } from './bounded-read.js';

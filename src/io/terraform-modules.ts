@@ -5,9 +5,9 @@
  * `check` judges, and `iac.drift` ties the two together).
  */
 import { join } from 'node:path';
-import { MAX_NESTING, nestingDepth } from '../core/nesting.js';
-import { TFVARS_NAME } from '../core/repository-files.js';
-import type { SourceFile, TerraformModule } from '../core/check/types.js';
+import { MAX_NESTING, nestingDepth } from '../core/util/index.js';
+import { TFVARS_NAME } from '../core/facts/index.js';
+import type { SourceFile, TerraformModule } from '../core/iam-eval/index.js';
 import { READ_LIMIT, readBounded } from './bounded-read.js';
 
 /** A folder worth parsing names an IAM resource or policy document. */

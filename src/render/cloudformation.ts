@@ -3,12 +3,18 @@
  * Markers become `!Ref`/`!Sub`; the workspace slug is written literally because IAM condition keys
  * contain it and CloudFormation cannot compute mapping keys.
  */
-import { REPO_UUID_PLACEHOLDER, WHERE_TO_FIND } from '../core/bitbucket.js';
-import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
-import { type ExtraVariable, type RepoModel, type RoleModel } from '../core/model.js';
-import { paramSpec, splitParams, type Json, type ParamValues } from '../core/params.js';
-import { asJson } from '../core/policy.js';
-import { PATTERN } from '../core/validate.js';
+import {
+  REPO_UUID_PLACEHOLDER,
+  WHERE_TO_FIND,
+  MANAGED_TAGS as TAGS,
+  paramSpec,
+  splitParams,
+  type ParamValues,
+  asJson,
+  PATTERN,
+} from '../core/facts/index.js';
+import { type ExtraVariable, type RepoModel, type RoleModel } from '../core/repo/index.js';
+import type { Json } from '../core/util/index.js';
 import { Tagged, type YamlValue } from './yaml.js';
 
 export const PROVIDER_ID = 'BitbucketOidcProvider';

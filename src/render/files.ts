@@ -3,10 +3,9 @@
  * serialising helpers. Pure: the compiled templates come in through `template`.
  */
 import { createHash } from 'node:crypto';
-import type { Manifest } from '../core/manifest.js';
-import type { RepoModel } from '../core/model.js';
-import { CLOUDFORMATION_FILE, MANIFEST_FILE } from '../core/repository-files.js';
-import type { RenderedFile } from '../core/rendered-file.js';
+import type { Manifest, RepoModel } from '../core/repo/index.js';
+import { CLOUDFORMATION_FILE, MANIFEST_FILE } from '../core/facts/index.js';
+import type { RenderedFile } from '../core/util/index.js';
 import { UsageError } from '../errors.js';
 import { overCloudFormationLimits } from './cloudformation.js';
 import { templateContext, type TemplateContext } from './view.js';

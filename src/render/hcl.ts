@@ -3,7 +3,8 @@
  * text is escaped (quotes, backslashes, control characters, and `${`/`%{` which would start an
  * interpolation), parameter markers become `${var.…}` interpolations.
  */
-import { paramSpec, splitParams, type Json } from '../core/params.js';
+import { paramSpec, splitParams } from '../core/facts/index.js';
+import type { Json } from '../core/util/index.js';
 
 function literal(text: string): string {
   return (

@@ -3,9 +3,7 @@
  * language and returns a SafeString, so Handlebars' HTML escaping never applies and a value can never
  * change the structure of the file (a test checks every template uses nothing else).
  */
-import { Markdown } from '../core/markdown.js';
-import type { Json } from '../core/params.js';
-import { shQuote } from '../core/shell.js';
+import { Markdown, type Json, shQuote } from '../core/util/index.js';
 import { hcl, hclIdentifier, hclString } from './hcl.js';
 import { printable } from '../printable.js';
 import { toYaml, type YamlValue } from './yaml.js';
@@ -48,9 +46,10 @@ export function markdownFence(language: string, text: string): string {
   return `${fence}${language}\n${text.trimEnd()}\n${fence}`;
 }
 
-/** Markdown built as data (core/markdown.ts): prose as written, every value escaped for its place. */
+/** Markdown built as data (core/util/markdown.ts): prose as written, every value escaped for its place. */
 export function markdownDocument(value: Markdown): string {
-  if (!(value instanceof Markdown)) throw new Error('the markdown helper takes Markdown built by core/markdown.ts');
+  if (!(value instanceof Markdown))
+    throw new Error('the markdown helper takes Markdown built by core/util/markdown.ts');
   return value.parts
     .map((part) => {
       if ('prose' in part) return part.prose;

@@ -8,10 +8,7 @@ import {
   WHERE_TO_FIND,
   environmentSubPattern,
   repositorySubPattern,
-} from '../core/bitbucket.js';
-import { imageSupport } from '../core/images.js';
-import { concretePolicies, stackNameFor, type RepoModel, type RoleModel } from '../core/model.js';
-import {
+  imageSupport,
   CLOUDFORMATION_FILE,
   GITIGNORE,
   inlinePolicyPath,
@@ -22,11 +19,13 @@ import {
   SETUP_README,
   TERRAFORM_FILE,
   trustPolicyPath,
-} from '../core/repository-files.js';
-import { environmentAnswerKey, environmentFlag } from '../core/environment-answers.js';
-import { paramSpec, resolveParams } from '../core/params.js';
-import { asJson } from '../core/policy.js';
-import { PATTERN } from '../core/validate.js';
+  paramSpec,
+  resolveParams,
+  asJson,
+  PATTERN,
+} from '../core/facts/index.js';
+import { concretePolicies, stackNameFor, type RepoModel, type RoleModel } from '../core/repo/index.js';
+import { environmentAnswerKey, environmentFlag } from '../core/answers/index.js';
 import { cloudFormationTemplate, optionalPattern } from './cloudformation.js';
 import { TERRAFORM_REQUIREMENTS } from './hcl.js';
 

@@ -3,9 +3,8 @@
  * concrete. A stack holds at most 500 resources and a template at most 1 MB, so a workshop of more than
  * ROLES_PER_STACK roles is split into numbered stacks, the provider in the first.
  */
-import { MANAGED_TAGS as TAGS } from '../core/iam-policy.js';
-import { workshopStackPath } from '../core/repository-files.js';
-import type { WorkshopRole, WorkshopView } from '../core/workshop/facilitator.js';
+import { MANAGED_TAGS as TAGS, workshopStackPath } from '../core/facts/index.js';
+import type { WorkshopRole, WorkshopView } from '../core/workshop/index.js';
 import { CREATE_PROVIDER_CONDITION, CREATE_PROVIDER_PARAMETER, oidcProvider, PROVIDER_ID } from './cloudformation.js';
 import { toYaml, type YamlValue } from './yaml.js';
 

@@ -2,11 +2,10 @@
  * An exercise repository's files: the normally rendered pipeline, IAM JSON and .gitignore, with the files
  * the exercise breaks serialised in their place, a short README.md and EXERCISE.md from their templates.
  */
-import type { RepoModel } from '../core/model.js';
-import type { RenderedFile } from '../core/rendered-file.js';
-import { EXERCISE_FILE, GITIGNORE, README_FILE, templateOf } from '../core/repository-files.js';
-import { keptPaths } from '../core/workshop/exercises/repository.js';
-import type { Exercise, ExerciseFile, ExerciseRepository } from '../core/workshop/types.js';
+import type { RepoModel } from '../core/repo/index.js';
+import type { RenderedFile } from '../core/util/index.js';
+import { EXERCISE_FILE, GITIGNORE, README_FILE, templateOf } from '../core/facts/index.js';
+import { keptPaths, type Exercise, type ExerciseFile, type ExerciseRepository } from '../core/workshop/index.js';
 import type { TemplateLookup } from './files.js';
 import { toYaml, type YamlValue } from './yaml.js';
 

@@ -1,8 +1,7 @@
 /** Every file of the facilitator's folder: Terraform, CloudFormation, SUMMARY.md and workshop.json. */
-import type { RenderedFile } from '../core/rendered-file.js';
-import { SUMMARY_FILE, WORKSHOP_STATE_FILE } from '../core/repository-files.js';
-import { workshopState, workshopView } from '../core/workshop/facilitator.js';
-import type { WorkshopEntry } from '../core/workshop/plan.js';
+import type { RenderedFile } from '../core/util/index.js';
+import { SUMMARY_FILE, WORKSHOP_STATE_FILE } from '../core/facts/index.js';
+import { workshopState, workshopView, type WorkshopEntry } from '../core/workshop/index.js';
 import type { TemplateLookup } from './files.js';
 import { workshopCloudFormation } from './workshop-cloudformation.js';
 import { workshopSummary } from './workshop-summary.js';

@@ -2,8 +2,8 @@
  * SUMMARY.md of the facilitator's folder: how to create the IAM side, and per attendee the repository,
  * role, exercise and the exact variables to set; rendered by templates/workshop/facilitator/SUMMARY.md.hbs.
  */
-import { FACILITATOR_DIR, SUMMARY_FILE, templateOf } from '../core/repository-files.js';
-import type { WorkshopView } from '../core/workshop/facilitator.js';
+import { FACILITATOR_DIR, SUMMARY_FILE, templateOf } from '../core/facts/index.js';
+import type { WorkshopView } from '../core/workshop/index.js';
 import type { TemplateLookup } from './files.js';
 import { INLINE_TEMPLATE_LIMIT, type WorkshopStack } from './workshop-cloudformation.js';
 

@@ -2,10 +2,9 @@
  * The workshop's Terraform: one identity provider and every attendee's role with its inline policy, all
  * values concrete, rendered by the templates of templates/workshop/facilitator/terraform.
  */
-import { MANAGED_TAGS_MAP as TAGS } from '../core/iam-policy.js';
-import type { RenderedFile } from '../core/rendered-file.js';
-import { FACILITATOR_DIR, TERRAFORM_FILE, templateOf } from '../core/repository-files.js';
-import type { WorkshopView } from '../core/workshop/facilitator.js';
+import { MANAGED_TAGS_MAP as TAGS, FACILITATOR_DIR, TERRAFORM_FILE, templateOf } from '../core/facts/index.js';
+import type { RenderedFile } from '../core/util/index.js';
+import type { WorkshopView } from '../core/workshop/index.js';
 import type { TemplateLookup } from './files.js';
 import { hclString, TERRAFORM_REQUIREMENTS } from './hcl.js';
 

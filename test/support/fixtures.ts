@@ -3,12 +3,12 @@ import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_proce
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Answers } from '../../src/core/answers.ts';
-import { buildRepoModel, type RepoModel } from '../../src/core/model.ts';
-import type { RenderedFile } from '../../src/core/rendered-file.ts';
-import { resolveAnswers } from '../../src/core/resolve.ts';
-import { BUILT_IN_TARGETS } from '../../src/core/targets/index.ts';
-import { parseEnvironments } from '../../src/core/validate.ts';
+import type { Answers } from '../../src/core/answers/questions.ts';
+import { buildRepoModel, type RepoModel } from '../../src/core/repo/model.ts';
+import type { RenderedFile } from '../../src/core/util/rendered-file.ts';
+import { resolveAnswers } from '../../src/core/answers/resolve.ts';
+import { BUILT_IN_TARGETS } from '../../src/core/targets/registry.ts';
+import { parseEnvironments } from '../../src/core/answers/validate.ts';
 import type { Exercise } from '../../src/core/workshop/types.ts';
 import { compileTemplates } from '../../src/render/compile.ts';
 import { renderRepository } from '../../src/render/files.ts';

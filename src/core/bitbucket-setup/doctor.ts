@@ -2,8 +2,8 @@
  * `doctor`'s Bitbucket checks: the repository, Pipelines, the variables and environments against what
  * the repository's trust policies and pipeline expect, and the issuer's discovery document. Pure.
  */
-import { issuerUrl } from '../bitbucket.js';
-import type { DoctorCheck } from '../iam/doctor.js';
+import { issuerUrl } from '../facts/index.js';
+import type { DoctorCheck } from '../iam/index.js';
 import type { DesiredBitbucket, ObservedBitbucket } from './types.js';
 
 export interface BitbucketDoctorInput {

@@ -3,7 +3,7 @@
  * another workspace or repository than Bitbucket's is bad input, caught before anything is written.
  */
 import { UsageError } from '../../errors.js';
-import { uuid as uuidRule } from '../validate.js';
+import { uuid as uuidRule } from '../answers/index.js';
 
 /** A UUID as we store it: lowercase, no braces (the API sends braces). */
 export function bare(uuid: string): string {

@@ -4,10 +4,9 @@
  */
 import { Buffer } from 'node:buffer';
 import { UsageError } from '../../errors.js';
-import { audience, issuerUrl } from '../bitbucket.js';
-import type { TokenClaims } from '../check/token.js';
-import { fieldOf, plainDocument, walkSteps } from '../pipeline-walk.js';
-import { PIPELINE_FILE } from '../repository-files.js';
+import { audience, issuerUrl, PIPELINE_FILE } from '../facts/index.js';
+import type { TokenClaims } from '../check/index.js';
+import { fieldOf, plainDocument, walkSteps } from '../repo/index.js';
 
 export const DEFAULT_PIPELINE = 'custom:test-aws-oidc';
 

@@ -12,8 +12,8 @@ import type {
   ObservedVariable,
   Variable,
 } from './types.js';
-import type { RepoModel } from '../model.js';
-import { parseEnvironments } from '../validate.js';
+import type { RepoModel } from '../repo/index.js';
+import { parseEnvironments } from '../answers/index.js';
 
 /** The type Bitbucket gives a new environment, from its name: `production`/`prod…` → Production, and so on. */
 export function environmentType(name: string): EnvironmentType {

@@ -1,9 +1,9 @@
 /** `trust.any-branch`: a role that deploys and that a step of any branch can assume. */
-import { subScope } from '../bitbucket.js';
-import { ANY_BRANCH_ADVICE, changesResources } from '../deploy-rights.js';
-import { isObject } from '../json.js';
+import { subScope } from '../facts/index.js';
+import { ANY_BRANCH_ADVICE, changesResources } from '../repo/index.js';
+import { isObject } from '../util/index.js';
 import type { RepositorySource } from './drift.js';
-import { hit, type FileHit } from './report.js';
+import { hit, type FileHit } from '../iam-eval/index.js';
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 const allowStatements = (policy: unknown) =>

@@ -5,12 +5,10 @@
  * and the answers.
  */
 import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
-import { samePolicy as same } from '../iam-policy.js';
-import { concretePolicies, type RepoModel } from '../model.js';
-import { MANIFEST_FILE, TERRAFORM_FILE } from '../repository-files.js';
-import type { FileHit } from './report.js';
+import { samePolicy as same, MANIFEST_FILE, TERRAFORM_FILE } from '../facts/index.js';
+import { concretePolicies, type RepoModel } from '../repo/index.js';
+import type { FileHit, SourceFile } from '../iam-eval/index.js';
 import { readTfvars, type TfvarsValue } from './tfvars.js';
-import type { SourceFile } from './types.js';
 
 const drift = (file: string, message: string, fix: string): FileHit => ({ file, message, fix });
 

@@ -5,9 +5,8 @@ import { readPipeline } from './pipeline-findings.js';
 import type { SchemaValidator } from './pipeline-schema.js';
 import { readPermissionsPolicy, readTrustPolicy } from './policy-findings.js';
 import type { TrustScope } from './principal-findings.js';
-import type { Hit } from './report.js';
+import type { Hit, SourceFile, UnreadFile } from '../iam-eval/index.js';
 import { RULES, type Finding, type RuleChecks } from './rules.js';
-import type { SourceFile, UnreadFile } from './types.js';
 
 type Rule = (typeof RULES)[number];
 type FileKind = Exclude<keyof RuleChecks, 'repository'>;

@@ -5,8 +5,7 @@
  * written in — literals, tuples, objects, `jsonencode`, references — and leaves anything else
  * unresolved: an unresolved part becomes its source as `${…}` text, and is named, never guessed.
  */
-import { isObject } from '../json.js';
-import { MAX_NESTING } from '../nesting.js';
+import { isObject, MAX_NESTING } from '../util/index.js';
 
 export type HclValue = string | number | boolean | null | HclValue[] | { [key: string]: HclValue };
 

@@ -6,13 +6,12 @@
  * `!Ref`/`!Sub` of parameters with defaults). What cannot be resolved is named, not guessed.
  */
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { isObject } from '../json.js';
-import { TFVARS_NAME } from '../repository-files.js';
+import { isObject } from '../util/index.js';
+import { TFVARS_NAME } from '../facts/index.js';
 import { CFN_TAGS, resolveCfn } from './drift.js';
 import { evaluateHcl, type HclValue, type Resolver } from './hcl-value.js';
 import { UNKNOWN_ACCOUNT, type TrustScope } from './principal-findings.js';
-import { hit, type Hit } from './report.js';
-import type { SourceFile, TerraformModule } from './types.js';
+import { hit, type Hit, type SourceFile, type TerraformModule } from '../iam-eval/index.js';
 
 export interface IacPolicy {
   /** The Terraform or CloudFormation file, and the line where the policy is written. */

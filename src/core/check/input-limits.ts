@@ -4,9 +4,8 @@
  * too many entries, files or bytes in all). Deep nesting is told by one linear scan before any parser or rule
  * recurses into the file, so no file can exhaust the stack.
  */
-import { MAX_NESTING, nestingDepth } from '../nesting.js';
-import { hit, type Hit } from './report.js';
-import type { CheckInput, SourceFile, UnreadFile } from './types.js';
+import { MAX_NESTING, nestingDepth } from '../util/index.js';
+import { hit, type Hit, type CheckInput, type SourceFile, type UnreadFile } from '../iam-eval/index.js';
 
 /** The input without the files nested too deep, which join the unread ones. */
 export function withinNestingLimit(input: CheckInput): CheckInput {

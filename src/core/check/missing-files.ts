@@ -1,7 +1,7 @@
 /** `repo.missing-file`: a file the manifest records as generated is gone, so the repository is incomplete. */
-import { isEssential, MANIFEST_FILE } from '../repository-files.js';
+import { isEssential, MANIFEST_FILE } from '../facts/index.js';
 import type { RepositorySource } from './drift.js';
-import type { FileHit } from './report.js';
+import type { FileHit } from '../iam-eval/index.js';
 
 export function missingFiles(repo: RepositorySource): FileHit[] {
   return (repo.missing ?? []).map((file) => ({

@@ -4,13 +4,12 @@
  * is the one of its deployment environment (`iam/<environment>/inline-policy.json`), else the repository's.
  */
 import { isScalar, type Node } from 'yaml';
-import { walkSteps } from '../pipeline-walk.js';
-import { wildcardMatch } from '../wildcard.js';
+import { walkSteps } from '../repo/index.js';
+import { wildcardMatch, isObject } from '../util/index.js';
 import { cliPermissionsOf } from './cli-permissions.js';
-import { isObject } from '../json.js';
-import { inlinePolicyPath } from '../repository-files.js';
+import { inlinePolicyPath } from '../facts/index.js';
 import type { RepositorySource } from './drift.js';
-import { hit, type FileHit } from './report.js';
+import { hit, type FileHit } from '../iam-eval/index.js';
 import { parseYamlSource, yamlDocument } from './yaml-source.js';
 
 export interface RolePolicy {

@@ -5,7 +5,7 @@
  * milliseconds, which a run without a pipeline to validate does without.
  */
 import { Ajv } from 'ajv';
-import { linearPattern } from '../linear-pattern.js';
+import { linearPattern } from '../util/index.js';
 import { AJV_OPTIONS, AJV_VOCABULARY, type SchemaValidator } from './pipeline-schema.js';
 
 /**

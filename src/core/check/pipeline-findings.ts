@@ -4,12 +4,11 @@
  * (`pipeline.static-keys`). The rule table (rules.ts) names them.
  */
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
-import { PIPELINE_FILE } from '../repository-files.js';
-import { hit, type Hit } from './report.js';
-import { walkSteps } from '../pipeline-walk.js';
+import { PIPELINE_FILE } from '../facts/index.js';
+import { hit, type Hit, type SourceFile } from '../iam-eval/index.js';
+import { walkSteps } from '../repo/index.js';
 import { pipelineStructure } from './pipeline-structure.js';
 import { schemaProblems, type SchemaValidator } from './pipeline-schema.js';
-import type { SourceFile } from './types.js';
 import { parseYamlSource, yamlDocument, type YamlSource } from './yaml-source.js';
 
 /** A command of a step, or a pipe with its variables, in the order the step runs them. */

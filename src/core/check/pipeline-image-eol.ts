@@ -4,9 +4,9 @@
  * version, so nothing is known of them and they are left alone.
  */
 import { isMap, isScalar } from 'yaml';
-import { releaseLineOf, SUCCESSOR } from '../images.js';
+import { releaseLineOf, SUCCESSOR } from '../facts/index.js';
 import type { PipelineSource } from './pipeline-findings.js';
-import { hit, type Hit } from './report.js';
+import { hit, type Hit } from '../iam-eval/index.js';
 import type { Entry, YamlSource } from './yaml-source.js';
 
 /** `image: name` or `image: {name: …}`. */

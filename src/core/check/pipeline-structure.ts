@@ -4,9 +4,9 @@
  * rules look into come from the pipeline walk (pipeline-walk.ts), which passes over what is malformed.
  */
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
-import { PIPELINE_KINDS } from '../pipeline-walk.js';
-import { PIPELINE_FILE } from '../repository-files.js';
-import { didYouMean } from './suggest.js';
+import { PIPELINE_KINDS } from '../repo/index.js';
+import { PIPELINE_FILE } from '../facts/index.js';
+import { didYouMeanQuoted } from '../util/index.js';
 import type { Entry, YamlSource } from './yaml-source.js';
 
 type Spec = { what: string } & (
@@ -200,7 +200,7 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
       reportedKeys.add(e.line);
       problems.push({
         line: e.line,
-        message: `${where} has the unknown key ${JSON.stringify(e.key)}${didYouMean(e.key, known)}: Bitbucket does not know it as ${what}`,
+        message: `${where} has the unknown key ${JSON.stringify(e.key)}${didYouMeanQuoted(e.key, known)}: Bitbucket does not know it as ${what}`,
         fix: `Rename or remove ${JSON.stringify(e.key)}; ${what} keys are ${known.join(', ')}.`,
         always: true,
       });
@@ -272,7 +272,7 @@ export function pipelineStructure(src: YamlSource, root: YAMLMap, structural: bo
       for (const extra of entries.filter((e) => e !== kind[0])) {
         report(
           extra.line,
-          `${at} has ${extra.key}: beside ${kind[0]!.key}:${didYouMean(extra.key, kinds)}`,
+          `${at} has ${extra.key}: beside ${kind[0]!.key}:${didYouMeanQuoted(extra.key, kinds)}`,
           `Indent ${extra.key}: under ${kind[0]!.key}: if it belongs to it, or remove it.`,
         );
       }

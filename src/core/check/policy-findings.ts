@@ -15,15 +15,21 @@ import {
   REPO_UUID_PLACEHOLDER as REPO_PLACEHOLDER,
   workspaceOfAudience,
   workspaceOfIssuer as workspaceOf,
-} from '../bitbucket.js';
-import { BROADEST, managedPolicyBreadth } from '../iam-policy.js';
-import { isObject } from '../json.js';
-import { wildcardMatch } from '../wildcard.js';
-import { actionsOf } from './iam-actions.js';
-import { readPolicy, type ConditionEntry, type PolicyStatement } from './policy-grammar.js';
+  BROADEST,
+  managedPolicyBreadth,
+} from '../facts/index.js';
+import { isObject, wildcardMatch } from '../util/index.js';
+import {
+  actionsOf,
+  readPolicy,
+  type ConditionEntry,
+  type PolicyStatement,
+  hit,
+  type Hit,
+  type Severity,
+  type SourceFile,
+} from '../iam-eval/index.js';
 import { openPrincipals, type TrustScope } from './principal-findings.js';
-import { hit, type Hit } from './report.js';
-import type { Severity, SourceFile } from './types.js';
 
 const ISSUER_FORM = issuerHostPath('<workspace-slug>');
 

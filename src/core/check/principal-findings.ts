@@ -4,12 +4,9 @@
  * string or list, `NotPrincipal`), read by `check`, by `apply` (which refuses what it finds) and by
  * `doctor` (which names it in a live trust policy).
  */
-import { isPartition, issuerHostPath, readProviderArn, workspaceOfIssuer } from '../bitbucket.js';
-import { isObject } from '../json.js';
-import { wildcardMatch } from '../wildcard.js';
-import { readPolicy, type PolicyStatement } from './policy-grammar.js';
-import { hit, type Hit } from './report.js';
-import type { Severity } from './types.js';
+import { isPartition, issuerHostPath, readProviderArn, workspaceOfIssuer } from '../facts/index.js';
+import { isObject, wildcardMatch } from '../util/index.js';
+import { readPolicy, type PolicyStatement, hit, type Hit, type Severity } from '../iam-eval/index.js';
 
 /** What the repository is for, when known: its AWS account and Bitbucket workspace (slug). */
 export interface TrustScope {

@@ -3,7 +3,7 @@
  * the line the README shows, the rule that finds it and the fixture repository that proves it. `check`
  * runs this table; the README's table is generated from it, and a test walks it.
  */
-import { GITIGNORE, MANIFEST_FILE, TFVARS_NAME } from '../repository-files.js';
+import { GITIGNORE, MANIFEST_FILE, TFVARS_NAME } from '../facts/index.js';
 import { anyBranch } from './branch-findings.js';
 import { iacDrift, type RepositorySource } from './drift.js';
 import { unresolvedPolicy, type IacPolicy } from './iac-policies.js';
@@ -27,8 +27,7 @@ import {
   type PolicySource,
   type TrustPolicySource,
 } from './policy-findings.js';
-import type { FileHit, Hit } from './report.js';
-import type { Severity, SourceFile, UnreadFile } from './types.js';
+import type { FileHit, Hit, Severity, SourceFile, UnreadFile } from '../iam-eval/index.js';
 
 /** What a rule reads: one kind of file, or the repository as a whole; a rule may read several kinds. */
 export interface RuleChecks {

@@ -13,9 +13,8 @@ import {
   REPO_UUID_PLACEHOLDER,
   subClaim,
   workspaceUuidOfAudience,
-} from '../bitbucket.js';
-import { evaluateTrust } from './evaluate.js';
-import type { TrustRequest } from './types.js';
+} from '../facts/index.js';
+import { evaluateTrust, type TrustRequest } from '../iam-eval/index.js';
 
 export interface SimulationRow {
   role: string;

@@ -21,12 +21,9 @@ import {
   subParts,
   workspaceOfAudience,
   workspaceOfIssuer,
-} from '../bitbucket.js';
-import { isObject } from '../json.js';
-import { tooDeep } from '../nesting.js';
-import { wildcardMatch } from '../wildcard.js';
-import { evaluateTrust } from './evaluate.js';
-import type { TrustRequest } from './types.js';
+} from '../facts/index.js';
+import { isObject, tooDeep, wildcardMatch } from '../util/index.js';
+import { evaluateTrust, type TrustRequest } from '../iam-eval/index.js';
 
 export interface TokenClaims {
   iss: string;

@@ -15,7 +15,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import type { DocumentAccess } from '../pipeline-walk.js';
+import type { DocumentAccess } from '../repo/index.js';
 
 export interface Entry {
   key: string;

@@ -2,11 +2,17 @@
  * What a repository asks of IAM: its answers give the names (provider, roles, audience), its IAM JSON
  * files give the documents, since those files are what the user reviewed and may have edited.
  */
-import { audience, ENVIRONMENT_UUID_PLACEHOLDER, issuerUrl, providerArn, REPO_UUID_PLACEHOLDER } from '../bitbucket.js';
+import {
+  audience,
+  ENVIRONMENT_UUID_PLACEHOLDER,
+  issuerUrl,
+  providerArn,
+  REPO_UUID_PLACEHOLDER,
+  resolveParams,
+} from '../facts/index.js';
 import { permissionsFindings, trustFindings, type SourceFile, type TrustScope } from '../check/index.js';
-import { assertNesting } from '../nesting.js';
-import { resolveParams } from '../params.js';
-import type { RepoModel } from '../model.js';
+import { assertNesting } from '../util/index.js';
+import type { RepoModel } from '../repo/index.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_MAX_SESSION, type DesiredState } from './types.js';
 

@@ -2,9 +2,8 @@
  * `doctor`: the live account against the repository, one check per fact, each failed one with the
  * command that fixes it. Pure: the observed state comes in, already read.
  */
-import { hostPathOf, workspaceOfIssuer } from '../bitbucket.js';
-import { openTo } from '../check/principal-findings.js';
-import { managedPolicyBreadth, samePolicy } from '../iam-policy.js';
+import { hostPathOf, workspaceOfIssuer, managedPolicyBreadth, samePolicy } from '../facts/index.js';
+import { openTo } from '../check/index.js';
 import type { DesiredState, ObservedState } from './types.js';
 
 export interface DoctorCheck {

@@ -2,7 +2,7 @@
  * The least an identity needs to run `doctor` and `apply`, as a policy document: the README shows it,
  * and the tests prove every call the commands make is in it. sts:GetCallerIdentity needs no permission.
  */
-import { providerArn } from '../bitbucket.js';
+import { providerArn } from '../facts/index.js';
 
 /** Calls `doctor` makes (and `apply`, to read before it plans). */
 export const READ_ACTIONS = [

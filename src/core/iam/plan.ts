@@ -2,8 +2,7 @@
  * The calls that make the account match the repository, computed before any is made. Only additions
  * and updates: `apply` never deletes, never detaches, and never touches what it does not manage.
  */
-import { hostPathOf } from '../bitbucket.js';
-import { MANAGED_TAG, samePolicy } from '../iam-policy.js';
+import { hostPathOf, MANAGED_TAG, samePolicy } from '../facts/index.js';
 import { compact } from './desired.js';
 import type { DesiredState, ObservedState } from './types.js';
 

@@ -3,9 +3,8 @@
  * project's own evaluator (the one `check` judges trust policies with); Resource/NotResource are matched
  * here with the same glob rules, since a trust policy has none.
  */
-import { explainTrust } from '../check/evaluate.js';
-import { wildcardMatch as globMatch } from '../wildcard.js';
-import { isObject } from '../json.js';
+import { explainTrust } from '../iam-eval/index.js';
+import { wildcardMatch as globMatch, isObject } from '../util/index.js';
 import type { Authorization } from './operations.js';
 
 export interface Verdict {

@@ -3,13 +3,11 @@
  * set, the seed commands that create what the steps expect, and the files they read from the repository.
  */
 import { UsageError } from '../../errors.js';
-import { environmentParam } from '../environment-answers.js';
-import type { RepoModel } from '../model.js';
-import { PIPELINE_KINDS, plainDocument, walkPipelines } from '../pipeline-walk.js';
-import { PIPELINE_FILE } from '../repository-files.js';
-import { shQuote } from '../shell.js';
-import { rehearsalFiles, rehearsalSeed } from '../targets/definition.js';
-import { parseEnvironments } from '../validate.js';
+import { environmentParam, parseEnvironments } from '../answers/index.js';
+import { type RepoModel, PIPELINE_KINDS, plainDocument, walkPipelines } from '../repo/index.js';
+import { PIPELINE_FILE } from '../facts/index.js';
+import { shQuote } from '../util/index.js';
+import { rehearsalFiles, rehearsalSeed } from '../targets/index.js';
 
 export interface RehearsalStep {
   /** `custom:test-aws-oidc`, `branches:main`, `default`. */

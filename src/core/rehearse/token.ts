@@ -1,6 +1,6 @@
 /** The claims Bitbucket Pipelines puts in a step's OIDC token, for a rehearsal of that step. */
-import { audience, issuerUrl } from '../bitbucket.js';
-import type { TokenClaims } from '../check/token.js';
+import { audience, issuerUrl } from '../facts/index.js';
+import type { TokenClaims } from '../check/index.js';
 
 export interface StepIdentity {
   workspace: string;

@@ -1,4 +1,4 @@
-import { STEP_IMAGES } from '../images.js';
+import { STEP_IMAGES } from '../facts/index.js';
 import type { TargetDefinition } from './definition.js';
 import { CODEARTIFACT_LOGIN_STATEMENTS, codeartifactDomain, codeartifactRepository, DEBIAN_AWS_CLI } from './shared.js';
 

@@ -6,8 +6,7 @@
  * the target, or one of ROLE_PLACEHOLDERS. In statements they become parameter markers (Terraform
  * variables, CloudFormation parameters); in the step's commands, the shell-quoted answer.
  */
-import { mapStrings } from '../params.js';
-import type { Statement } from '../policy.js';
+import { mapStrings, type Statement } from '../facts/index.js';
 
 export interface TargetQuestion {
   /** camelCase; also the Terraform variable (snake_case) and CloudFormation parameter (PascalCase). */

@@ -1,5 +1,5 @@
 /** Pieces several built-in targets share, so a shared question keeps one flag and one rule everywhere. */
-import { PATTERN } from '../validate.js';
+import { PATTERN } from '../facts/index.js';
 import type { TargetQuestion, TargetStatement } from './definition.js';
 
 /** A path inside the repository (a question using it also says `insideRepository: true`). */

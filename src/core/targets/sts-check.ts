@@ -1,4 +1,4 @@
-import { STEP_IMAGES } from '../images.js';
+import { STEP_IMAGES } from '../facts/index.js';
 import type { TargetDefinition } from './definition.js';
 
 /** The handshake check: assume the role and prove the inline policy is attached, with nothing to deploy. */

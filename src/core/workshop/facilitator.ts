@@ -5,9 +5,10 @@
  * facilitator's IaC and an attendee's iam/*.json cannot disagree. Exercise repositories are broken on
  * purpose; the roles here are always the working ones. Pure.
  */
-import { concretePolicies } from '../model.js';
-import { resolveParams, type Json } from '../params.js';
-import { partitionOf } from '../validate.js';
+import { concretePolicies } from '../repo/index.js';
+import { resolveParams } from '../facts/index.js';
+import type { Json } from '../util/index.js';
+import { partitionOf } from '../answers/index.js';
 import type { WorkshopEntry } from './plan.js';
 import type { WorkshopState } from './types.js';
 

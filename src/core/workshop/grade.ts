@@ -3,12 +3,10 @@
  * is fixed when its finding is gone and check reports no error; an attendee without an exercise passes
  * when the repository is clean.
  */
-import { runChecks } from '../check/index.js';
-import type { SchemaValidator } from '../check/pipeline-schema.js';
-import type { FindingId } from '../check/rules.js';
-import type { CheckInput } from '../check/types.js';
-import type { RepoModel } from '../model.js';
-import { PIPELINE_FILE } from '../repository-files.js';
+import { runChecks, type SchemaValidator, type FindingId } from '../check/index.js';
+import type { CheckInput } from '../iam-eval/index.js';
+import type { RepoModel } from '../repo/index.js';
+import { PIPELINE_FILE } from '../facts/index.js';
 import { findExercise } from './exercises.js';
 import type { WorkshopState } from './types.js';
 

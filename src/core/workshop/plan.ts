@@ -3,18 +3,22 @@
  * built exactly as `new` would build it for that attendee's answers. Pure: throws UsageError with every
  * bad roster row at once, so nothing is written until the whole roster is right.
  */
-import type { Answers, Question } from '../answers.js';
-import { buildRepoModel, type RepoModel } from '../model.js';
-import { asQuestion, resolveAnswers, type AnswerSources } from '../resolve.js';
+import {
+  type Answers,
+  type Question,
+  asQuestion,
+  resolveAnswers,
+  type AnswerSources,
+  parseEnvironments,
+  DEFAULT_ROLE_PREFIX,
+} from '../answers/index.js';
+import { buildRepoModel, type RepoModel } from '../repo/index.js';
 import { findTarget, questionsOf, type Gallery } from '../targets/index.js';
-import { environmentsWithUuids } from '../bitbucket-setup/lookups.js';
-import { parseEnvironments } from '../validate.js';
+import { environmentsWithUuids } from '../bitbucket-setup/index.js';
 import { UsageError } from '../../errors.js';
 import { parseRoster } from './roster.js';
 import type { Attendee, Exercise } from './types.js';
 
-/** The role-name prefix when neither --role-name nor the answers file gives one. */
-export const DEFAULT_ROLE_PREFIX = 'bitbucket-workshop';
 /** In --exercise, an attendee who gets the plain repository. */
 export const NO_EXERCISE = 'none';
 

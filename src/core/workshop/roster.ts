@@ -4,9 +4,8 @@
  * chosen targets by its question name. Pure: every bad row is collected as `line N: …`, none is fatal
  * on its own, so the facilitator fixes the whole file in one go.
  */
-import type { Question } from '../answers.js';
-import { FACILITATOR_DIR } from '../repository-files.js';
-import * as rules from '../validate.js';
+import { type Question, repoSlug, uuid } from '../answers/index.js';
+import { FACILITATOR_DIR } from '../facts/index.js';
 import { parseCsv } from './csv.js';
 import type { Attendee } from './types.js';
 
@@ -91,13 +90,13 @@ export function parseRoster(text: string, options: RosterOptions): Roster {
     if (!attendee) bad('missing attendee (the attendee column is empty)');
     let repo = cell('repo');
     if (repo) {
-      const r = rules.repoSlug(repo);
+      const r = repoSlug(repo);
       if ('error' in r) bad(`repo ${r.error} (got ${shown(repo)})`);
       else if (repo === FACILITATOR_DIR)
         bad(`repo ${shown(repo)} is the name of the facilitator's folder; choose another`);
     } else if (attendee) {
       repo = slugOf(attendee);
-      const r = rules.repoSlug(repo);
+      const r = repoSlug(repo);
       if ('error' in r)
         bad(
           `the repository slug derived from attendee ${shown(attendee)} (${shown(repo)}) ${r.error}; give one in the repo column`,
@@ -109,7 +108,7 @@ export function parseRoster(text: string, options: RosterOptions): Roster {
     }
     let repoUuid = cell('repo_uuid');
     if (repoUuid) {
-      const r = rules.uuid(repoUuid);
+      const r = uuid(repoUuid);
       if ('error' in r) bad(`repo_uuid ${r.error} (got ${shown(repoUuid)})`);
       else repoUuid = r.value;
     }

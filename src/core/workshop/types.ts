@@ -1,8 +1,7 @@
 /** Workshop mode as data: attendees from the roster, the exercises they get, and the state a workshop folder records. */
-import type { FindingId } from '../check/rules.js';
-import type { Markdown } from '../markdown.js';
-import type { RepoModel } from '../model.js';
-import type { Json } from '../params.js';
+import type { FindingId } from '../check/index.js';
+import type { Markdown, Json } from '../util/index.js';
+import type { RepoModel } from '../repo/index.js';
 
 /** One attendee, from one roster row. */
 export interface Attendee {

@@ -2,9 +2,13 @@
  * Makes the planned Bitbucket changes one at a time, in plan order. A failure stops the run and says how
  * many were made: the next run reads Bitbucket again and plans only what is still missing.
  */
-import { bare } from '../../core/bitbucket-setup/lookups.js';
-import { describeChange } from '../../core/bitbucket-setup/plan.js';
-import type { BitbucketPlan, Change, ObservedBitbucket } from '../../core/bitbucket-setup/types.js';
+import {
+  bare,
+  describeChange,
+  type BitbucketPlan,
+  type Change,
+  type ObservedBitbucket,
+} from '../../core/bitbucket-setup/index.js';
 import { CliError, RunError } from '../../errors.js';
 import type { Progress } from '../progress.js';
 import * as api from './api.js';

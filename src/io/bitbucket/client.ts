@@ -3,8 +3,7 @@
  * back-off (honouring Retry-After), lists followed through `next`, and Bitbucket's error documents
  * (`{type: "error", error: {message, detail}}`) turned into one-line errors that say what to do.
  */
-import { isObject } from '../../core/json.js';
-import { MAX_BITBUCKET_RESPONSE_BYTES } from '../../core/timeouts.js';
+import { isObject, MAX_BITBUCKET_RESPONSE_BYTES } from '../../core/util/index.js';
 import { RunError } from '../../errors.js';
 import { TooLargeError } from '../bounded-read.js';
 import { authorization, describeAuth, type BitbucketAuth } from './auth.js';

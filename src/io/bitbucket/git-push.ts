@@ -2,7 +2,7 @@
  * Pushing `main` to Bitbucket over HTTPS with the token, which git gets for this one push only
  * (`withCredentials` in ../git.ts): never in a URL, an argument, the repository's git config or any file.
  */
-import { shQuote } from '../../core/shell.js';
+import { shQuote } from '../../core/util/index.js';
 import { pushFailed, pushMain, pushState } from '../git.js';
 import { gitCredentials, type BitbucketAuth } from './auth.js';
 import { tokenMayGoTo } from './hosts.js';

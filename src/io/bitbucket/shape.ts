@@ -3,8 +3,8 @@
  * ShapeError saying what is not as Bitbucket sends it. A UUID must be `{uuid}`, a name must be the one
  * asked for: an answer that is not about what we asked is not taken for it.
  */
-import { readUuid } from '../../core/bitbucket.js';
-import { isObject } from '../../core/json.js';
+import { readUuid } from '../../core/facts/index.js';
+import { isObject } from '../../core/util/index.js';
 
 export class ShapeError extends Error {}
 

@@ -1,7 +1,6 @@
 /** Reads what Bitbucket holds for one repository: the observed state the planner and doctor compare with. */
-import { bare } from '../../core/bitbucket-setup/lookups.js';
-import type { ObservedBitbucket, ObservedVariable } from '../../core/bitbucket-setup/types.js';
-import { uuid } from '../../core/validate.js';
+import { bare, type ObservedBitbucket, type ObservedVariable } from '../../core/bitbucket-setup/index.js';
+import { uuid } from '../../core/answers/index.js';
 import { UsageError } from '../../errors.js';
 import * as api from './api.js';
 import { BitbucketApiError, type BitbucketClient } from './client.js';

@@ -13,9 +13,15 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { explainToken, decodeToken, type Provider } from '../../core/check/token.js';
-import { authorize, type Verdict } from '../../core/rehearse/authorize.js';
-import { operationOf, UNAUTHORIZED_ACTIONS, type AwsRequest, type Scope } from '../../core/rehearse/operations.js';
+import { explainToken, decodeToken, type Provider } from '../../core/check/index.js';
+import {
+  authorize,
+  type Verdict,
+  operationOf,
+  UNAUTHORIZED_ACTIONS,
+  type AwsRequest,
+  type Scope,
+} from '../../core/rehearse/index.js';
 
 /** What the emulator lacks, and how the front fills in: the rehearsal prints this. */
 export const EMULATED = [

@@ -2,15 +2,13 @@
  * One rehearsal: the emulator (started here or given), the front, the seeded account, and every planned
  * step run `runs` times. Everything started is stopped again, also on failure.
  */
-import { TIMEOUTS } from '../../core/timeouts.js';
+import { TIMEOUTS } from '../../core/util/index.js';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Provider } from '../../core/check/token.js';
-import { planChanges } from '../../core/iam/plan.js';
-import type { DesiredState } from '../../core/iam/types.js';
-import type { RehearsalPlan } from '../../core/rehearse/plan.js';
-import { stepClaims } from '../../core/rehearse/token.js';
+import type { Provider } from '../../core/check/index.js';
+import { planChanges, type DesiredState } from '../../core/iam/index.js';
+import { type RehearsalPlan, stepClaims } from '../../core/rehearse/index.js';
 import { RunError } from '../../errors.js';
 import { connect, type AwsSession } from '../aws.js';
 import { readObserved, readProvider, readRole, runStep as runIamStep } from '../iam-state.js';

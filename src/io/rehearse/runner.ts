@@ -21,10 +21,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { TokenClaims } from '../../core/check/token.js';
-import type { RehearsalStep } from '../../core/rehearse/plan.js';
-import { reservedVariable } from '../../core/rehearse/commands.js';
-import { shQuote } from '../../core/shell.js';
+import type { TokenClaims } from '../../core/check/index.js';
+import { type RehearsalStep, reservedVariable } from '../../core/rehearse/index.js';
+import { shQuote } from '../../core/util/index.js';
 import { killGroup, type Reaper } from './reaper.js';
 import { installSupervisor, scriptCommand } from './sandbox.js';
 import { SHIMS } from './shims.js';

@@ -1,6 +1,6 @@
 /** The audience with braces around the workspace UUID, as the UUID is often copied: the token's aud has none. */
-import { audience, braced } from '../../bitbucket.js';
-import { code, md } from '../../markdown.js';
+import { audience, braced } from '../../facts/index.js';
+import { code, md } from '../../util/index.js';
 import type { Exercise } from '../types.js';
 import { claimKey, trustFiles } from './repository.js';
 import { trustFileList } from './trust-text.js';

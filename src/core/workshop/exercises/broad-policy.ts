@@ -1,8 +1,7 @@
 /** An inline policy written in a hurry: every action of each service the pipeline uses, on every resource. */
-import { code, codeList, joined, md } from '../../markdown.js';
-import { concretePolicies } from '../../model.js';
-import type { PolicyDocument } from '../../policy.js';
-import { PIPELINE_FILE } from '../../repository-files.js';
+import { code, codeList, joined, md } from '../../util/index.js';
+import { concretePolicies } from '../../repo/index.js';
+import { type PolicyDocument, PIPELINE_FILE } from '../../facts/index.js';
 import type { Exercise } from '../types.js';
 import { permissionFiles } from './repository.js';
 

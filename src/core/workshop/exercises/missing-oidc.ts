@@ -1,6 +1,6 @@
 /** Steps without `oidc: true`: Bitbucket gives them no token, so they cannot assume the role. */
-import { code, joined, md } from '../../markdown.js';
-import { PIPELINE_FILE } from '../../repository-files.js';
+import { code, joined, md } from '../../util/index.js';
+import { PIPELINE_FILE } from '../../facts/index.js';
 import type { Exercise } from '../types.js';
 import { mapSteps, pipelineFile, stepsOf } from './repository.js';
 

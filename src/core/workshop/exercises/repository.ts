@@ -4,13 +4,23 @@
  * else: Terraform, CloudFormation and the generated README show the correct policies, and the manifest's
  * answers would make `check` report iac.drift (and `update` repair the broken file).
  */
-import { conditionKey, issuerHostPath } from '../../bitbucket.js';
-import { concretePolicies, type RepoModel, type RoleModel } from '../../model.js';
-import type { Json } from '../../params.js';
-import type { PipelineDoc, PipelineStep } from '../../pipeline.js';
-import { plainDocument, walkSteps } from '../../pipeline-walk.js';
-import type { PolicyDocument, TrustPolicy } from '../../policy.js';
-import { PIPELINE_FILE } from '../../repository-files.js';
+import {
+  conditionKey,
+  issuerHostPath,
+  type PolicyDocument,
+  type TrustPolicy,
+  PIPELINE_FILE,
+} from '../../facts/index.js';
+import {
+  concretePolicies,
+  type RepoModel,
+  type RoleModel,
+  type PipelineDoc,
+  type PipelineStep,
+  plainDocument,
+  walkSteps,
+} from '../../repo/index.js';
+import type { Json } from '../../util/index.js';
 import type { ExerciseFile } from '../types.js';
 
 /** The rendered files an exercise repository keeps (but for those it breaks), in the order they are written. */

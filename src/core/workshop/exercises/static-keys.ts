@@ -1,7 +1,7 @@
 /** The pipeline before OIDC: it signs in with an IAM user's access keys stored as repository variables. */
-import { code, joined, md, yamlBlock } from '../../markdown.js';
-import { credentialScript, verifyRoleScript } from '../../pipeline.js';
-import { PIPELINE_FILE } from '../../repository-files.js';
+import { code, joined, md, yamlBlock } from '../../util/index.js';
+import { credentialScript, verifyRoleScript } from '../../repo/index.js';
+import { PIPELINE_FILE } from '../../facts/index.js';
 import type { Exercise } from '../types.js';
 import { mapSteps, pipelineFile } from './repository.js';
 

@@ -1,7 +1,7 @@
 /** StringEquals on sub, copied from one run's token: the step UUID at its end is new on every run. */
-import { subClaim } from '../../bitbucket.js';
-import { code, md } from '../../markdown.js';
-import { environmentUuidParam } from '../../model.js';
+import { subClaim } from '../../facts/index.js';
+import { code, md } from '../../util/index.js';
+import { environmentUuidParam } from '../../repo/index.js';
 import type { Exercise } from '../types.js';
 import { claimKey, trustFiles } from './repository.js';
 import { theRoles, trustFileList } from './trust-text.js';

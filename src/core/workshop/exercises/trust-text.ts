@@ -1,7 +1,7 @@
 /** Phrases the trust-policy exercises share: which files, and the pattern each role's sub needs. */
-import { WHERE_TO_FIND } from '../../bitbucket.js';
-import { code, codeList, fenced, joined, md, type Markdown } from '../../markdown.js';
-import type { RepoModel, RoleModel } from '../../model.js';
+import { WHERE_TO_FIND } from '../../facts/index.js';
+import { code, codeList, fenced, joined, md, type Markdown } from '../../util/index.js';
+import type { RepoModel, RoleModel } from '../../repo/index.js';
 import { claimKey } from './repository.js';
 
 export const trustFileList = (model: RepoModel) => codeList(model.roles.map((r) => r.trustFile));

@@ -1,5 +1,5 @@
 /** A condition on branchName: IAM exposes no such key for an OIDC provider, so the condition never matches. */
-import { code, md } from '../../markdown.js';
+import { code, md } from '../../util/index.js';
 import type { Exercise } from '../types.js';
 import { claimKey, trustFiles } from './repository.js';
 import { theRoles, trustFileList } from './trust-text.js';

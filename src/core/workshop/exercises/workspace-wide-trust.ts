@@ -1,5 +1,5 @@
 /** Trust with only the audience condition, as many tutorials show: every repository of the workspace gets in. */
-import { code, md } from '../../markdown.js';
+import { code, md } from '../../util/index.js';
 import type { Exercise } from '../types.js';
 import { trustFiles } from './repository.js';
 import { stringLikeFix, theRoles, trustFileList } from './trust-text.js';

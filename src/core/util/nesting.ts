@@ -5,7 +5,7 @@
  * recurse into what they read, so a text nested 100,000 levels deep would exhaust the stack: one linear
  * scan measures the depth before any of them sees the text. No file we read needs more than a handful.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 /** Deeper than this, a text is not parsed. */
 export const MAX_NESTING = 64;

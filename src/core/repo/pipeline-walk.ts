@@ -4,7 +4,7 @@
  * differently (a parsed value for `run` and `rehearse`, YAML nodes with lines for `check`), so the walk
  * reads it through a small accessor; aliases and merge keys are the accessor's to resolve. Pure.
  */
-import { isObject } from './json.js';
+import { isObject } from '../util/index.js';
 
 /** The kinds of pipeline Bitbucket runs (`default` is one pipeline, the others are keyed by name). */
 export const PIPELINE_KINDS = ['default', 'branches', 'custom', 'pull-requests', 'tags'] as const;

@@ -2,27 +2,12 @@
  * Input rules. Each rule takes raw text and returns the normalised value, or a string that says what
  * is wrong (the caller adds the flag name). Pure: no I/O, usable by prompts, flags and answer files alike.
  */
-import { readUuid, UUID_PATTERN } from './bitbucket.js';
+import { readUuid, PATTERN } from '../facts/index.js';
 
 export type Rule = (raw: string) => { value: string } | { error: string };
 
 const ok = (value: string) => ({ value });
 const bad = (error: string) => ({ error });
-
-/**
- * Patterns of normalised values, shared with the Terraform validation blocks and the CloudFormation
- * AllowedPattern of the generated files (written to work in JavaScript, RE2 and Java regex alike).
- */
-export const PATTERN = {
-  repoSlug: '^[a-z0-9][a-z0-9._-]{0,61}$',
-  workspace: '^[a-z0-9][a-z0-9_-]{0,61}$',
-  uuid: UUID_PATTERN,
-  account: '^[0-9]{12}$',
-  region: '^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$',
-  roleName: '^[A-Za-z0-9+=,.@_-]{1,64}$',
-  /** A path in the repository: no leading `/` or `-` (it lands on a command line); see also `repositoryPath`. */
-  repositoryPath: '^[A-Za-z0-9._][A-Za-z0-9._/-]*$',
-} as const;
 
 const test = (pattern: string, s: string) => new RegExp(pattern).test(s);
 

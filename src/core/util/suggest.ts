@@ -29,8 +29,8 @@ export function closest(word: string, known: Iterable<string>): string | undefin
   return best && best.d <= Math.min(3, Math.max(1, Math.floor(w.length / 3))) ? best.word : undefined;
 }
 
-/** ` (did you mean "x"?)`, or nothing. */
-export function didYouMean(word: string, known: Iterable<string>): string {
+/** ` (did you mean "x"?)`, or nothing: for names quoted in a finding (a key, a policy element). */
+export function didYouMeanQuoted(word: string, known: Iterable<string>): string {
   const k = closest(word, known);
   return k ? ` (did you mean "${k}"?)` : '';
 }

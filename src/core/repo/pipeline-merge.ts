@@ -3,8 +3,8 @@
  * and every other entry kept), replaced on a later update, and refused when a name is already taken. Pure.
  */
 import { isMap, isScalar, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
-import { RunError } from '../errors.js';
-import { PIPELINE_FILE, SETUP_README } from './repository-files.js';
+import { RunError } from '../../errors.js';
+import { PIPELINE_FILE, SETUP_README } from '../facts/index.js';
 
 /** The comment above the lines we append to a repository's own file. */
 export const ADDED_NOTE = 'added by pipelines-oidc';

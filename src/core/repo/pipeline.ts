@@ -3,8 +3,8 @@
  * variable AWS_OIDC_ROLE_ARN (a repository variable, or a deployment variable of each environment) and
  * the region from the repository variable AWS_DEFAULT_REGION.
  */
-import type { Answers } from './answers.js';
-import { shQuote } from './shell.js';
+import type { Answers } from '../answers/index.js';
+import { shQuote } from '../util/index.js';
 
 export const ROLE_VARIABLE = 'AWS_OIDC_ROLE_ARN';
 export const REGION_VARIABLE = 'AWS_DEFAULT_REGION';

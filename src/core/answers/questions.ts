@@ -2,10 +2,13 @@
  * The questions `new` asks, defined once: the command-line flags, the answers file, the prompts of our
  * CLI and of plop are all derived from this list.
  */
-import { CLOUDFORMATION_DIR, TERRAFORM_DIR } from './repository-files.js';
-import { BUILT_IN_TARGETS, type Gallery } from './targets/index.js';
+import { CLOUDFORMATION_DIR, TERRAFORM_DIR } from '../facts/index.js';
+import { BUILT_IN_TARGETS, type Gallery } from '../targets/index.js';
 import * as rules from './validate.js';
 import type { Rule } from './validate.js';
+
+/** A workshop's role-name prefix when neither --role-name nor the answers file gives one. */
+export const DEFAULT_ROLE_PREFIX = 'bitbucket-workshop';
 
 export const IAC_CHOICES = ['terraform', 'cloudformation', 'both', 'none'] as const;
 export const AUTH_CHOICES = ['token-file', 'assume-role'] as const;

@@ -1,5 +1,5 @@
 /** "Did you mean": for a mistyped command, flag or target id, the known names it was meant to be. */
-import { closest } from './check/suggest.js';
+import { closest } from './suggest.js';
 
 /** The known name a typo is close to, else the known names that start with what was typed (`s3` → `s3-static-site`). */
 export function meantNames(word: string, known: readonly string[]): string[] {

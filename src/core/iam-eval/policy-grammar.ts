@@ -2,12 +2,10 @@
  * IAM policy documents as IAM reads them: JSON, the elements and their forms (`policy.grammar`), and the
  * statements in a shape the trust and permission checks share, each part with its line.
  */
-import { isObject } from '../json.js';
-import { wildcardMatch } from '../wildcard.js';
+import { isObject, wildcardMatch, closest, didYouMeanQuoted } from '../util/index.js';
 import { actionsOf, COVERED_SERVICES } from './iam-actions.js';
 import { parseJsonSource, type JsonPath } from './json-source.js';
 import { hit, type Hit } from './report.js';
-import { closest, didYouMean } from './suggest.js';
 
 export type PolicyKind = 'trust' | 'identity';
 
@@ -142,7 +140,7 @@ export function readPolicy(text: string, kind: PolicyKind): { problems: Hit[]; s
   for (const key of Object.keys(doc).filter((k) => !DOCUMENT_KEYS.includes(k))) {
     bad(
       line([key]),
-      `unknown policy element ${JSON.stringify(key)}${didYouMean(key, DOCUMENT_KEYS)}`,
+      `unknown policy element ${JSON.stringify(key)}${didYouMeanQuoted(key, DOCUMENT_KEYS)}`,
       `Remove it; a policy document has only ${DOCUMENT_KEYS.join(', ')}.`,
     );
   }
@@ -183,7 +181,7 @@ export function readPolicy(text: string, kind: PolicyKind): { problems: Hit[]; s
     for (const key of Object.keys(s).filter((k) => !STATEMENT_KEYS.includes(k))) {
       bad(
         at(key),
-        `${label} has the unknown element ${JSON.stringify(key)}${didYouMean(key, STATEMENT_KEYS)}: IAM refuses the policy`,
+        `${label} has the unknown element ${JSON.stringify(key)}${didYouMeanQuoted(key, STATEMENT_KEYS)}: IAM refuses the policy`,
         `Rename or remove it; statement elements are ${STATEMENT_KEYS.join(', ')}.`,
       );
     }
@@ -278,7 +276,7 @@ export function readPolicy(text: string, kind: PolicyKind): { problems: Hit[]; s
             const names = OPERATORS.flatMap((o) => [o, `${o}IfExists`]);
             bad(
               at('Condition', operator),
-              `${label}: ${JSON.stringify(operator)} is not a condition operator${didYouMean(operator.replace(/^(ForAnyValue|ForAllValues):/i, ''), names)}`,
+              `${label}: ${JSON.stringify(operator)} is not a condition operator${didYouMeanQuoted(operator.replace(/^(ForAnyValue|ForAllValues):/i, ''), names)}`,
               'Use an IAM condition operator such as StringEquals or StringLike.',
             );
             continue;

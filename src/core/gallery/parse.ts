@@ -3,13 +3,15 @@
  * says which file, which field and which rule, instead of rendering a broken repository. Every field is
  * checked (type, length, characters) and a key the shape does not define is refused.
  */
-import { linearPattern, MAX_PATTERN_LENGTH, PatternError, type LinearPattern } from '../linear-pattern.js';
-import { QUESTIONS } from '../answers.js';
-import { commandFlags } from '../command-table.js';
-import { PARAM_NAME } from '../params.js';
-import { repositoryPath } from '../validate.js';
-import { PLACEHOLDER, ROLE_PLACEHOLDERS, type TargetDefinition, type TargetQuestion } from './definition.js';
+import { linearPattern, MAX_PATTERN_LENGTH, PatternError, type LinearPattern } from '../util/index.js';
+import { QUESTIONS, repositoryPath } from '../answers/index.js';
+import { commandFlags } from '../cli/index.js';
+import { PARAM_NAME } from '../facts/index.js';
 import {
+  PLACEHOLDER,
+  ROLE_PLACEHOLDERS,
+  type TargetDefinition,
+  type TargetQuestion,
   fail,
   isObj,
   jsonValue,
@@ -20,11 +22,11 @@ import {
   text,
   textValue,
   type Obj,
-} from './fields.js';
+  type Holds,
+} from '../targets/index.js';
 import { checkRehearsal } from './parse-rehearsal.js';
-import type { Holds } from './seed.js';
 
-export { DefinitionError } from './fields.js';
+export { DefinitionError } from '../targets/index.js';
 
 /** Answer names of `new` itself and the role's placeholders: a target question may not take one (it would shadow it). */
 const RESERVED = new Set<string>([...QUESTIONS.map((q) => q.name), ...ROLE_PLACEHOLDERS]);

@@ -3,15 +3,18 @@
  * targets came from, the tool version and a hash of every generated file. Every command that opens a
  * repository reads it through `parseManifest`, which brings older manifests up to date first. Pure.
  */
-import { UsageError } from '../errors.js';
-import { QUESTIONS, type Answers } from './answers.js';
-import { isObject } from './json.js';
-import { assertNesting } from './nesting.js';
+import { UsageError } from '../../errors.js';
+import {
+  QUESTIONS,
+  type Answers,
+  resolveAnswers,
+  type AnswerSources,
+  environmentAnswerKey,
+  parseEnvironments,
+} from '../answers/index.js';
+import { isObject, assertNesting } from '../util/index.js';
 import { buildRepoModel, type RepoModel } from './model.js';
-import { resolveAnswers, type AnswerSources } from './resolve.js';
-import { environmentAnswerKey } from './environment-answers.js';
-import { BUILT_IN_TARGETS, questionsOf, type Gallery } from './targets/index.js';
-import { parseEnvironments } from './validate.js';
+import { BUILT_IN_TARGETS, questionsOf, type Gallery } from '../targets/index.js';
 
 export interface Manifest {
   tool: 'pipelines-oidc';

@@ -3,11 +3,9 @@
  * else a default, else an error that names every missing flag. Pure apart from the injected `ask`.
  * First the questions of `new`, then the questions of the chosen targets.
  */
-import { UsageError } from '../errors.js';
-import { questionsFor, type Answers, type Question } from './answers.js';
-import { didYouMean } from './did-you-mean.js';
-import { isObject } from './json.js';
-import { linearPattern } from './linear-pattern.js';
+import { UsageError } from '../../errors.js';
+import { questionsFor, type Answers, type Question } from './questions.js';
+import { didYouMean, isObject, linearPattern } from '../util/index.js';
 import {
   BUILT_IN_TARGETS,
   findTarget,
@@ -15,7 +13,7 @@ import {
   type Gallery,
   type TargetDefinition,
   type TargetQuestion,
-} from './targets/index.js';
+} from '../targets/index.js';
 import { environmentAnswerKey, environmentFlag, releaseEnvironment } from './environment-answers.js';
 import { parseEnvironments, repositoryPath, type Environment, type Rule } from './validate.js';
 

@@ -2,9 +2,38 @@
  * The pure core: validated answers in, everything the files say out, as data. Every renderer (JSON,
  * Terraform, CloudFormation, pipeline, README) reads this one value.
  */
-import type { Answers } from './answers.js';
-import * as bitbucket from './bitbucket.js';
-import { param, resolveParams, splitParams, type Json, type ParamValues } from './params.js';
+import {
+  type Answers,
+  environmentParam,
+  paramOfAnswerKey,
+  releaseEnvironment,
+  parseEnvironments,
+  partitionOf,
+  type EnvironmentType,
+} from '../answers/index.js';
+import {
+  REPO_UUID_PLACEHOLDER,
+  ENVIRONMENT_UUID_PLACEHOLDER,
+  environmentSubPattern,
+  symbolic,
+  param,
+  resolveParams,
+  splitParams,
+  type ParamValues,
+  asJson,
+  permissionsPolicy,
+  trustPolicy,
+  type PolicyDocument,
+  type TrustPolicy,
+  inlinePolicyPath,
+  README_FILE,
+  repositoryFiles,
+  SETUP_README,
+  trustPolicyPath,
+  type GeneratedFile,
+  PATTERN,
+} from '../facts/index.js';
+import { type Json, shQuote } from '../util/index.js';
 import {
   credentialScript,
   pipelineItems,
@@ -14,20 +43,16 @@ import {
   type PipelineDoc,
   type PipelineStep,
 } from './pipeline.js';
-import { asJson, permissionsPolicy, trustPolicy, type PolicyDocument, type TrustPolicy } from './policy.js';
 import {
-  inlinePolicyPath,
-  README_FILE,
-  repositoryFiles,
-  SETUP_README,
-  trustPolicyPath,
-  type GeneratedFile,
-} from './repository-files.js';
-import { shQuote } from './shell.js';
-import { targetScript, targetSetup, targetStatements } from './targets/definition.js';
-import { BUILT_IN_TARGETS, findTarget, questionsOf, type Gallery, type TargetDefinition } from './targets/index.js';
-import { environmentParam, paramOfAnswerKey, releaseEnvironment } from './environment-answers.js';
-import { parseEnvironments, partitionOf, PATTERN, type EnvironmentType } from './validate.js';
+  targetScript,
+  targetSetup,
+  targetStatements,
+  BUILT_IN_TARGETS,
+  findTarget,
+  questionsOf,
+  type Gallery,
+  type TargetDefinition,
+} from '../targets/index.js';
 
 export interface RoleModel {
   /** Terraform resource label and CloudFormation logical-ID stem: `pipeline`, or the environment. */
@@ -107,10 +132,10 @@ export function buildRepoModel(
     region: answers.region,
     workspace: answers.workspace,
     workspaceUuid: answers.workspaceUuid,
-    repoUuid: repoUuidMissing ? bitbucket.REPO_UUID_PLACEHOLDER : answers.repoUuid,
+    repoUuid: repoUuidMissing ? REPO_UUID_PLACEHOLDER : answers.repoUuid,
     roleName: answers.roleName,
     ...Object.fromEntries(
-      environments.map((e) => [environmentUuidParam(e.name), e.uuid || bitbucket.ENVIRONMENT_UUID_PLACEHOLDER]),
+      environments.map((e) => [environmentUuidParam(e.name), e.uuid || ENVIRONMENT_UUID_PLACEHOLDER]),
     ),
   };
   const perEnvironment = new Set(
@@ -157,8 +182,8 @@ export function buildRepoModel(
       policyName: 'pipelines-oidc-permissions',
       trustPolicy: trustPolicy(
         environment
-          ? bitbucket.environmentSubPattern(param('repoUuid'), param(environmentUuidParam(environment)))
-          : bitbucket.symbolic.repositorySubPattern,
+          ? environmentSubPattern(param('repoUuid'), param(environmentUuidParam(environment)))
+          : symbolic.repositorySubPattern,
       ),
       permissions: permissionsPolicy(
         targetsOf(environment).flatMap((t) => targetStatements(t, givenIn(environment), fill)),
@@ -220,10 +245,10 @@ export function buildRepoModel(
     repoUuidMissing,
     environmentUuidsMissing: environments.filter((e) => !e.uuid).map((e) => e.name),
     provider: {
-      url: bitbucket.symbolic.issuerUrl,
-      hostPath: bitbucket.symbolic.issuerHostPath,
-      arn: bitbucket.symbolic.providerArn,
-      clientIds: [bitbucket.symbolic.audience],
+      url: symbolic.issuerUrl,
+      hostPath: symbolic.issuerHostPath,
+      arn: symbolic.providerArn,
+      clientIds: [symbolic.audience],
     },
     roles,
     targets,

@@ -3,6 +3,7 @@
  * receives as a variable left as a marker; the JSON files resolve the markers to the answers, Terraform
  * turns them into `${var.…}` and CloudFormation into `!Sub "${…}"`. One value, three renderings.
  */
+import type { Json } from '../util/index.js';
 
 /** How one marker appears in each rendering. */
 export interface ParamSpec {
@@ -85,8 +86,6 @@ export function splitParams(s: string): Part[] {
 export function hasParams(s: string): boolean {
   return s.includes(OPEN);
 }
-
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** Replaces every marker, in keys and values, by its value (the JSON files, the README). */
 export function resolveParams<T extends Json>(value: T, values: Readonly<Record<string, string>>): T {

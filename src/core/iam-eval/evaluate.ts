@@ -23,8 +23,7 @@
  * lists, a non-ASCII letter in an IgnoreCase comparison, malformed or unknown policy elements.
  * Checks use three-valued logic, so an unknown part only matters when the outcome depends on it.
  */
-import { isObject } from '../json.js';
-import { wildcardMatch } from '../wildcard.js';
+import { isObject, wildcardMatch } from '../util/index.js';
 import type { Decision, TrustRequest } from './types.js';
 
 /** A check's result: `unknown` when it depends on something this evaluator does not judge. */

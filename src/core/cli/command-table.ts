@@ -2,10 +2,9 @@
  * Every command's options, defined once as data: parsing, the unknown-flag error, each command's help,
  * the global usage and the flags a gallery question may not take are all derived from this table.
  */
-import { QUESTIONS, type AnswerName } from './answers.js';
-import { MANIFEST_FILE, PIPELINE_FILE } from './repository-files.js';
-import { TIMEOUTS } from './timeouts.js';
-import { DEFAULT_ROLE_PREFIX } from './workshop/plan.js';
+import { DEFAULT_ROLE_PREFIX, QUESTIONS, type AnswerName } from '../answers/index.js';
+import { MANIFEST_FILE, PIPELINE_FILE } from '../facts/index.js';
+import { TIMEOUTS } from '../util/index.js';
 
 export interface OptionSpec {
   /** Long flag without dashes. */

@@ -1,5 +1,5 @@
 /** How long a command waits on the network before it gives up, and the rule for the flags that change it. */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 export const TIMEOUTS = {
   /** `git push` (new --push, workshop --push-template): seconds without an answer. */

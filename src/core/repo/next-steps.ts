@@ -3,10 +3,9 @@
  * commands and returned in --json. A step that has a command ends with `run: <command>`, exact and
  * runnable where the user is (the folder as they named it), placeholders in `{…}` or `<…>`.
  */
-import { WHERE_TO_FIND } from './bitbucket.js';
+import { WHERE_TO_FIND, CLOUDFORMATION_FILE, GITIGNORE, isIamSide, TERRAFORM_DIR } from '../facts/index.js';
 import { stackNameFor, type RepoModel } from './model.js';
-import { CLOUDFORMATION_FILE, GITIGNORE, isIamSide, TERRAFORM_DIR } from './repository-files.js';
-import { shQuote } from './shell.js';
+import { shQuote } from '../util/index.js';
 
 /** What `new` did with git: the first step depends on it. */
 export type GitOutcome = 'committed' | 'pushed' | 'skipped' | 'existing-repository';

@@ -1,6 +1,6 @@
 /** IAM policy documents as data: the trust policy of a pipeline role and the inline permissions policy. */
 import { conditionKey, symbolic } from './bitbucket.js';
-import type { Json } from './params.js';
+import type { Json } from '../util/index.js';
 
 export interface Statement {
   Sid: string;

@@ -2,7 +2,7 @@
  * Markdown as data: the prose the code writes, with each value kept apart, so the renderer escapes every
  * value for its place (text, code span, fenced block) and no value can change the document's structure.
  */
-import type { Json } from './params.js';
+import type { Json } from './json.js';
 
 export type MarkdownPart =
   /** Markdown written here, in the code: inserted as it is. */

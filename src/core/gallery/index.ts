@@ -1,0 +1,1 @@
+export { DefinitionError, parseTargetDefinition } from './parse.js';

@@ -1,0 +1,6 @@
+export { desiredState } from './desired.js';
+export { doctorChecks } from './doctor.js';
+export type { DoctorCheck } from './doctor.js';
+export { STEP_ACTION, describeStep, planChanges, shown } from './plan.js';
+export type { Plan, Step } from './plan.js';
+export type { DesiredState, ObservedProvider, ObservedRole, ObservedState } from './types.js';
