@@ -1,13 +1,14 @@
 // Runs the uvu suites under tsx, each file in a process of its own, as many at once as there are cores,
 // and ends with the one summary line CI reads: "N passed, N failed" (", N skipped" when any).
-//   node scripts/test.mjs [pattern] [--built] [--jobs N] [--dir folder]
-// pattern: a regex on suite file names (case-insensitive, as uvu reads it); --built: dist/ was just built
+//   node scripts/test.mjs [pattern] [--area name[,name]] [--built] [--jobs N] [--dir folder]
+// pattern: a regex on a suite's path under test/ or on its file name (case-insensitive, as uvu reads it);
+// --area: the suites of these area folders (test/check/, test/rehearse/, …); --built: dist/ was just built
 // (npm test builds first), otherwise this builds it, since many suites run the built CLI; --jobs (or
 // TEST_JOBS): how many suites at once; --dir: where the suites are (test/).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,8 +40,23 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-const suites = findSuites(options.dir).filter((name) => options.pattern.test(name));
-if (!suites.length) process.stdout.write(`no suite file name matches ${options.pattern}\n`);
+const suites = findSuites(options.dir).filter(
+  (name) =>
+    (options.pattern.test(name) || options.pattern.test(basename(name))) &&
+    (!options.areas || options.areas.includes(name.split(sep)[0])),
+);
+if (!suites.length) {
+  const areas = [
+    ...new Set(
+      findSuites(options.dir)
+        .map((n) => n.split(sep)[0])
+        .filter((a) => !a.endsWith('.ts')),
+    ),
+  ];
+  process.stdout.write(
+    `no suite matches ${options.pattern}${options.areas ? ` in ${options.areas.join(', ')}` : ''} (areas: ${areas.sort().join(', ')})\n`,
+  );
+}
 // longest first (as last measured, else the biggest file): a long suite started last would run alone at the end
 const timesFile = join(root, 'node_modules/.cache/pipelines-oidc/test-times.json');
 const lastTimes = readJson(timesFile) ?? {};
@@ -83,6 +99,7 @@ function parseArgs(args) {
     if (arg === '--built') parsed.built = true;
     else if (arg === '--jobs' || arg === '-j') parsed.jobs = Number(args[++i]);
     else if (arg === '--dir') parsed.dir = args[++i];
+    else if (arg === '--area') parsed.areas = (args[++i] ?? '').split(',').filter(Boolean);
     else pattern = arg;
   }
   if (!Number.isInteger(parsed.jobs) || parsed.jobs < 1) {
