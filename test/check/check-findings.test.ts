@@ -12,7 +12,6 @@ import * as assert from 'uvu/assert';
 import { AUTH_CHOICES, type Answers } from '../../src/core/answers/questions.ts';
 import { actionsOf, COVERED_SERVICES } from '../../src/core/iam-eval/iam-actions.ts';
 import { parseJsonSource } from '../../src/core/iam-eval/json-source.ts';
-import { pipelineAjv } from '../../src/core/check/pipeline-ajv.ts';
 import type { SchemaValidator } from '../../src/core/check/pipeline-schema.ts';
 import {
   infrastructureFindings,
@@ -26,25 +25,11 @@ import type { Finding } from '../../src/core/check/rules.ts';
 import type { SourceFile } from '../../src/core/iam-eval/types.ts';
 import { credentialScript } from '../../src/core/repo/pipeline.ts';
 import { BUILT_IN_TARGETS } from '../../src/core/targets/registry.ts';
-import { answers, renderRepo, ROOT, SHARED_REFERENCE, targetExamples, withStages } from '../support/fixtures.ts';
-import { referencePresent } from '../support/schema-reference.ts';
+import { answers, renderRepo, ROOT, targetExamples, withStages } from '../support/fixtures.ts';
+import { pipelineSchemaModes } from '../support/schema-reference.ts';
 
 const FIXTURES = join(ROOT, 'test/fixtures/check');
-const schema = referencePresent()
-  ? pipelineAjv().compile(
-      JSON.parse(
-        readFileSync(join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json'), 'utf8'),
-      ) as object,
-    )
-  : undefined;
-if (!schema)
-  console.log(
-    "note: ../shared/reference is absent beside the project; the findings are checked without Atlassian's schema only",
-  );
-const schemaModes: Array<{ label: string; schema?: SchemaValidator }> = [
-  { label: 'built-in checks' },
-  ...(schema ? [{ label: "Atlassian's schema", schema }] : []),
-];
+const schemaModes = pipelineSchemaModes('the findings are checked');
 
 /** Every finding of a repository's files, each file sent where `check` sends it. */
 function findingsOf(files: Iterable<[string, string]>, withSchema?: SchemaValidator): Finding[] {

@@ -8,30 +8,19 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runChecks, type CheckReport } from '../../src/core/check/run-checks.ts';
-import { pipelineAjv } from '../../src/core/check/pipeline-ajv.ts';
 import type { SchemaValidator } from '../../src/core/check/pipeline-schema.ts';
 import { RULES } from '../../src/core/check/rules.ts';
 import { readCheckTarget } from '../../src/io/check-input.ts';
 import { loadTemplates } from '../../src/io/templates.ts';
-import { ROOT, SHARED_REFERENCE } from '../support/fixtures.ts';
-import { referencePresent } from '../support/schema-reference.ts';
+import { ROOT } from '../support/fixtures.ts';
+import { checkSchema, pipelineSchemaModes } from '../support/schema-reference.ts';
 
 const FIXTURES = join(ROOT, 'test/fixtures/check');
 /** Fixtures of no single rule, and what check reports for them. */
 const OTHER_FIXTURES: Record<string, string[]> = { clean: [], tutorial: ['trust.workspace-wide'] };
 const NOW = new Date('2026-01-01T00:00:00Z');
 
-const schema = referencePresent()
-  ? pipelineAjv().compile(
-      JSON.parse(
-        readFileSync(join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json'), 'utf8'),
-      ) as object,
-    )
-  : undefined;
-const schemaModes: Array<{ label: string; schema?: SchemaValidator }> = [
-  { label: 'built-in checks' },
-  ...(schema ? [{ label: "Atlassian's schema", schema }] : []),
-];
+const schemaModes = pipelineSchemaModes();
 
 /** `check` on a folder, comparing a generated repository with its manifest as the command does. */
 async function check(dir: string, schemaValidator?: SchemaValidator): Promise<CheckReport> {
@@ -79,7 +68,7 @@ test('check reports only ids the table declares, on every fixture and the commit
   const declared = new Set<string>(RULES.map((r) => r.id));
   const dirs = [...readdirSync(FIXTURES).map((d) => join(FIXTURES, d)), join(ROOT, 'examples/phub-oidc-check')];
   for (const dir of dirs) {
-    const report = await check(dir, schema);
+    const report = await check(dir, checkSchema());
     for (const f of report.findings) assert.ok(declared.has(f.id), `${dir}: ${f.id} is not in the rule table`);
   }
   for (const [dir, expected] of Object.entries(OTHER_FIXTURES))

@@ -6,6 +6,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { pipelineAjv } from '../../src/core/check/pipeline-ajv.ts';
+import type { SchemaValidator } from '../../src/core/check/pipeline-schema.ts';
 import { SHARED_REFERENCE } from './fixtures.ts';
 
 export const referencePresent = () => existsSync(SHARED_REFERENCE);
@@ -18,6 +20,28 @@ export function pipelinesValidator(): ValidateFunction {
   const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addVocabulary(['components', 'example']);
   return ajv.compile(readJson('bitbucket/pipelines-configuration.schema.json'));
+}
+
+let checkValidator: SchemaValidator | undefined | null = null;
+
+/**
+ * Atlassian's schema compiled as `check` compiles it (once), or undefined when the reference is absent;
+ * then a note says that `what` is checked with the built-in checks only.
+ */
+export function checkSchema(what?: string): SchemaValidator | undefined {
+  if (checkValidator === null)
+    checkValidator = referencePresent()
+      ? pipelineAjv().compile(readJson('bitbucket/pipelines-configuration.schema.json'))
+      : undefined;
+  if (!checkValidator && what)
+    console.log(`note: ../shared/reference is absent beside the project; ${what} without Atlassian's schema only`);
+  return checkValidator;
+}
+
+/** The ways `check` validates a pipeline: its built-in checks, and Atlassian's schema when it is present. */
+export function pipelineSchemaModes(what?: string): Array<{ label: string; schema?: SchemaValidator }> {
+  const schema = checkSchema(what);
+  return [{ label: 'built-in checks' }, ...(schema ? [{ label: "Atlassian's schema", schema }] : [])];
 }
 
 /** CloudFormation resource types → registry schema files. */

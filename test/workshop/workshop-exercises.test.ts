@@ -10,25 +10,14 @@ import * as assert from 'uvu/assert';
 import { parse as parseYaml, stringify as yamlText } from 'yaml';
 import type { Answers } from '../../src/core/answers/questions.ts';
 import { runChecks, type CheckReport } from '../../src/core/check/run-checks.ts';
-import { pipelineAjv } from '../../src/core/check/pipeline-ajv.ts';
 import { BUILT_IN_TARGETS } from '../../src/core/targets/registry.ts';
 import { EXERCISES, findExercise, listExercises } from '../../src/core/workshop/exercises.ts';
 import type { Exercise } from '../../src/core/workshop/types.ts';
 import { readCheckInput } from '../../src/io/check-input.ts';
-import { answers, EXAMPLE, exerciseRepo, renderRepo, runCli, SHARED_REFERENCE, tempDir } from '../support/fixtures.ts';
-import { referencePresent } from '../support/schema-reference.ts';
+import { answers, EXAMPLE, exerciseRepo, renderRepo, runCli, tempDir } from '../support/fixtures.ts';
+import { checkSchema } from '../support/schema-reference.ts';
 
-const schemaValidator = referencePresent()
-  ? pipelineAjv().compile(
-      JSON.parse(
-        readFileSync(join(SHARED_REFERENCE, 'bitbucket/pipelines-configuration.schema.json'), 'utf8'),
-      ) as object,
-    )
-  : undefined;
-if (!schemaValidator)
-  console.log(
-    "note: ../shared/reference is absent beside the project; exercises are checked without Atlassian's schema only",
-  );
+const schemaValidator = checkSchema('exercises are checked');
 
 const ISSUER = 'api.bitbucket.org/2.0/workspaces/phub/pipelines-config/identity/oidc';
 const REPO = EXAMPLE.repoUuid;
