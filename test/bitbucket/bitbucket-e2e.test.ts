@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCliAsync } from '../support/cli-helpers.ts';
+import { runCliAsync, unsetting } from '../support/cli-helpers.ts';
 import { EXAMPLE, tempDir } from '../support/fixtures.ts';
 import {
   startBitbucketApi,
@@ -34,13 +34,8 @@ let gitHttp: GitHttp;
 let iam: IamEndpoint;
 
 function env(): Record<string, string | undefined> {
-  const cleared = Object.fromEntries(
-    Object.keys(process.env)
-      .filter((k) => k.startsWith('AWS_') || k.startsWith('BITBUCKET_'))
-      .map((k) => [k, undefined]),
-  );
   return {
-    ...cleared,
+    ...unsetting('AWS_', 'BITBUCKET_'),
     ...awsEnv(iam),
     ...isolatedGitEnv(join(tmp.path, 'home'), true),
     BITBUCKET_API_URL: api.url,

@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertOneLineError, runCliAsync } from '../support/cli-helpers.ts';
 import { EXAMPLE, tempDir } from '../support/fixtures.ts';
-import { apiTokenEnv, startBitbucketApi, type BitbucketApi } from '../support/bitbucket-api.ts';
+import { apiTokenEnv, type BitbucketApi, onlyWorkspace, startBitbucketApi } from '../support/bitbucket-api.ts';
 import { isolatedGitEnv } from '../support/git-env.ts';
 import { startGitHttp, type GitHttp } from '../support/git-http.ts';
 import { startRecorder, type Recorder } from '../support/recorder.ts';
@@ -67,8 +67,7 @@ test.after(async () => {
   tmp.cleanup();
 });
 test.before.each(() => {
-  api.reset();
-  api.addWorkspace('phub', `{${EXAMPLE.workspaceUuid}}`);
+  onlyWorkspace(api, 'phub', EXAMPLE.workspaceUuid);
   recorder.requests.length = 0;
   cloneLink = (w, s) => `${gitHttp.url}/${w}/${s}.git`;
   cwd = join(tmp.path, `case-${++n}`);

@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertOneLineError, readTree, runCliAsync } from '../support/cli-helpers.ts';
 import { EXAMPLE, tempDir } from '../support/fixtures.ts';
-import { apiTokenEnv, startBitbucketApi, type BitbucketApi } from '../support/bitbucket-api.ts';
+import { apiTokenEnv, type BitbucketApi, onlyWorkspace, startBitbucketApi } from '../support/bitbucket-api.ts';
 import { isolatedGitEnv } from '../support/git-env.ts';
 import { startGitHttp, type GitHttp } from '../support/git-http.ts';
 
@@ -71,8 +71,7 @@ test.after(async () => {
   tmp.cleanup();
 });
 test.before.each(() => {
-  api.reset();
-  api.addWorkspace('phub', `{${WS_UUID}}`);
+  onlyWorkspace(api, 'phub', WS_UUID);
   cwd = join(tmp.path, `case-${++n}`);
   mkdirSync(cwd, { recursive: true });
   rmSync(gitRoot, { recursive: true, force: true });

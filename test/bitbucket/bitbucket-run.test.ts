@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertOneLineError, runCliAsync, runNew } from '../support/cli-helpers.ts';
 import { EXAMPLE, EXAMPLE_ANSWERS_FILE, tempDir } from '../support/fixtures.ts';
-import { startBitbucketApi, type BitbucketApi } from '../support/bitbucket-api.ts';
+import { accessTokenEnv, type BitbucketApi, onlyWorkspace, startBitbucketApi } from '../support/bitbucket-api.ts';
 
 const TOKEN = 'bitbucket-access-token-for-run-tests';
 const tmp = tempDir('pipelines-oidc-run-');
@@ -18,13 +18,7 @@ let api: BitbucketApi;
 const cli = (args: string[], extra: Record<string, string | undefined> = {}) =>
   runCliAsync(args, {
     cwd: tmp.path,
-    env: {
-      BITBUCKET_API_URL: api.url,
-      BITBUCKET_ACCESS_TOKEN: TOKEN,
-      BITBUCKET_EMAIL: undefined,
-      BITBUCKET_API_TOKEN: undefined,
-      ...extra,
-    },
+    env: { ...accessTokenEnv(api, TOKEN), ...extra },
   });
 
 const STS_LOG = [
@@ -47,10 +41,7 @@ test.after(async () => {
   await api.close();
   tmp.cleanup();
 });
-test.before.each(() => {
-  api.reset();
-  api.addWorkspace('phub', `{${EXAMPLE.workspaceUuid}}`);
-});
+test.before.each(() => onlyWorkspace(api, 'phub', EXAMPLE.workspaceUuid));
 
 test('a pipeline that succeeds: triggered as a custom pipeline on main, followed to its end, exit 0', async () => {
   api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
@@ -180,8 +171,7 @@ test("Bitbucket's words reach the terminal harmless: escapes in a state, a step 
   assert.is(r.status, 1, r.stderr);
   assert.match(r.stdout, '\\u{1b}]0;owned\\u{7}');
   assert.not.ok(/[\u001b\u0007\u202e]/.test(r.stdout), r.stdout);
-  api.reset();
-  api.addWorkspace('phub', `{${EXAMPLE.workspaceUuid}}`);
+  onlyWorkspace(api, 'phub', EXAMPLE.workspaceUuid);
   api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
   api.nextPipeline({ steps: [], stuck: { name: `PENDING${hostile}` } });
   const stuck = await cli(['run', repo, '--follow', '--follow-timeout', '1']);

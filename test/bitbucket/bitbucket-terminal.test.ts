@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runNew } from '../support/cli-helpers.ts';
 import { CLI, EXAMPLE, EXAMPLE_ANSWERS_FILE, tempDir } from '../support/fixtures.ts';
-import { startBitbucketApi, type BitbucketApi } from '../support/bitbucket-api.ts';
+import { accessTokenEnv, type BitbucketApi, onlyWorkspace, startBitbucketApi } from '../support/bitbucket-api.ts';
 import { isolatedGitEnv } from '../support/git-env.ts';
 import { hasTmux, withTerminal } from '../support/pty.ts';
 
@@ -19,10 +19,7 @@ const env = () => ({
   ...isolatedGitEnv(join(tmp.path, 'home'), true),
   NO_COLOR: '1',
   AWS_REGION: undefined,
-  BITBUCKET_API_URL: api.url,
-  BITBUCKET_ACCESS_TOKEN: TOKEN,
-  BITBUCKET_EMAIL: undefined,
-  BITBUCKET_API_TOKEN: undefined,
+  ...accessTokenEnv(api, TOKEN),
 });
 
 test.before(async () => {
@@ -33,10 +30,7 @@ test.after(async () => {
   await api.close();
   tmp.cleanup();
 });
-test.before.each(() => {
-  api.reset();
-  api.addWorkspace('phub', `{${EXAMPLE.workspaceUuid}}`);
-});
+test.before.each(() => onlyWorkspace(api, 'phub', EXAMPLE.workspaceUuid));
 
 test('new --bitbucket on a terminal asks first: no changes nothing, yes makes the plan', async () => {
   if (!hasTmux()) {

@@ -562,3 +562,17 @@ export const apiTokenEnv = (api: BitbucketApi, email: string, token: string) => 
   BITBUCKET_API_TOKEN: token,
   BITBUCKET_ACCESS_TOKEN: undefined,
 });
+
+/** The environment of a CLI run against `api` with an access token (and no API token or email of the caller's). */
+export const accessTokenEnv = (api: BitbucketApi, token: string) => ({
+  BITBUCKET_API_URL: api.url,
+  BITBUCKET_ACCESS_TOKEN: token,
+  BITBUCKET_EMAIL: undefined,
+  BITBUCKET_API_TOKEN: undefined,
+});
+
+/** The API as a test starts: nothing but the workspace `slug` (its UUID given without braces). */
+export function onlyWorkspace(api: BitbucketApi, slug: string, uuid: string): void {
+  api.reset();
+  api.addWorkspace(slug, `{${uuid}}`);
+}
