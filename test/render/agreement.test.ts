@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Answers } from '../../src/core/answers/questions.ts';
 import { cfnResolver, parseCloudFormation } from '../support/cfn-resolve.ts';
+import { globRegExp } from '../support/glob.ts';
 import { answers, renderRepo } from '../support/fixtures.ts';
 import {
   block,
@@ -84,14 +85,7 @@ function jsonFiles(files: Map<string, string>) {
 }
 
 /** IAM `StringLike`: `*` any run, `?` one character. */
-const globMatches = (pattern: string, s: string) =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    's',
-  ).test(s);
+const globMatches = (pattern: string, s: string) => globRegExp(pattern, 's').test(s);
 
 const undeclared = (refs: Iterable<string>, declared: Record<string, unknown>) =>
   [...refs].filter((r) => !(r in declared));
@@ -111,6 +105,18 @@ async function terraform(files: Map<string, string>, set: AnswerSet) {
     partition: set.partition,
   };
   return { tf, ctx };
+}
+
+/** The trust policy of the template's PipelineRole, as CloudFormation resolves it for the set's account and region. */
+function cfnTrust(yaml: string, set: AnswerSet): unknown {
+  const template = parseCloudFormation(yaml);
+  const cfn = cfnResolver(template, {
+    accountId: set.answers.account,
+    partition: set.partition,
+    region: set.answers.region,
+  });
+  return (cfn.value(template['Resources']) as Record<string, { Properties: Record<string, unknown> }>)['PipelineRole']!
+    .Properties['AssumeRolePolicyDocument'];
 }
 
 /** The one resource of a type: its label and body. */
@@ -329,15 +335,7 @@ test('negative control: a changed sub pattern no longer agrees', async () => {
   assert.equal(fromTerraform, trust);
   assert.not.equal(fromTerraform, mutated);
 
-  const template = parseCloudFormation(file(files, 'cloudformation/oidc-role.yaml'));
-  const cfn = cfnResolver(template, {
-    accountId: set.answers.account,
-    partition: set.partition,
-    region: set.answers.region,
-  });
-  const fromCfn = (cfn.value(template['Resources']) as Record<string, { Properties: Record<string, unknown> }>)[
-    'PipelineRole'
-  ]!.Properties['AssumeRolePolicyDocument'];
+  const fromCfn = cfnTrust(file(files, 'cloudformation/oidc-role.yaml'), set);
   assert.equal(fromCfn, trust);
   assert.not.equal(fromCfn, mutated);
 });
@@ -359,16 +357,7 @@ test('negative control: a changed Terraform or CloudFormation source no longer a
 
   const yaml = file(files, 'cloudformation/oidc-role.yaml');
   assert.ok(yaml.includes(`'{\${RepositoryUuid}}:*'`));
-  const template = parseCloudFormation(yaml.replace(`'{\${RepositoryUuid}}:*'`, `'{\${!RepositoryUuid}}:*'`));
-  const cfn = cfnResolver(template, {
-    accountId: set.answers.account,
-    partition: set.partition,
-    region: set.answers.region,
-  });
-  const resolved = (cfn.value(template['Resources']) as Record<string, { Properties: Record<string, unknown> }>)[
-    'PipelineRole'
-  ]!.Properties;
-  assert.not.equal(resolved['AssumeRolePolicyDocument'], trust);
+  assert.not.equal(cfnTrust(yaml.replace(`'{\${RepositoryUuid}}:*'`, `'{\${!RepositoryUuid}}:*'`), set), trust);
 });
 
 test('negative control: an undeclared variable, a failing validation and an unknown reference are caught', async () => {

@@ -13,79 +13,11 @@ import { partitionOf } from '../../src/core/answers/validate.ts';
 import { cfnResolver, parseCloudFormation } from '../support/cfn-resolve.ts';
 import { answers, renderRepo } from '../support/fixtures.ts';
 import { asTerraformSees, block, evaluate, parseHcl, variableValues } from '../support/hcl-resolve.ts';
+import { codePoint, FRAGMENTS, LONE_SURROGATES } from '../support/hostile-strings.ts';
 
-const FRAGMENTS = [
-  '"',
-  "'",
-  '\\',
-  '\n',
-  '\r',
-  '\t',
-  ' ',
-  ': ',
-  ' #',
-  '- ',
-  '{{',
-  '}}',
-  '{{{',
-  '}}}',
-  '{{/',
-  '{{#',
-  '${',
-  '$${',
-  '${!',
-  '%{',
-  '%%{',
-  '$',
-  '%',
-  '&',
-  '<',
-  '>',
-  '`',
-  ';',
-  '|',
-  '*',
-  '!',
-  '[',
-  ']',
-  '{',
-  '}',
-  ',',
-  '=',
-  '@',
-  '~',
-  'yes',
-  'null',
-  '1e3',
-  '0x1',
-  '---',
-  '#',
-  '\u0000',
-  '\u001b',
-  '\u0085',
-  '\u2028',
-  '\ufeff',
-  '\u200b',
-  'é',
-  'e\u0301',
-  'Ω',
-  '😀',
-  '\ud83d',
-  '\ude00',
-  'a',
-  '0',
-];
-
-/**
- * Any code point except U+E000 and U+E001: the renderer uses those two private-use characters as
- * parameter markers inside policy strings, and validation never lets them into an answer.
- */
-const codePoint = fc
-  .string({ unit: 'binary', minLength: 1, maxLength: 1 })
-  .filter((c) => c !== '\uE000' && c !== '\uE001');
 const hostile = fc.oneof(
-  fc.string({ unit: fc.oneof(codePoint, fc.constantFrom(...FRAGMENTS)), maxLength: 14 }),
-  fc.string({ unit: fc.constantFrom(...FRAGMENTS), maxLength: 8 }),
+  fc.string({ unit: fc.oneof(codePoint, fc.constantFrom(...FRAGMENTS, ...LONE_SURROGATES)), maxLength: 14 }),
+  fc.string({ unit: fc.constantFrom(...FRAGMENTS, ...LONE_SURROGATES), maxLength: 8 }),
 );
 
 function hostileAnswers(iac: fc.Arbitrary<Answers['iac']>): fc.Arbitrary<Answers> {

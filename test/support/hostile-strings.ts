@@ -1,0 +1,105 @@
+/**
+ * Strings that mean something to the formats the renderer writes, for property tests: generated answers and
+ * values are made of these pieces and of any code point.
+ */
+import fc from 'fast-check';
+
+/** Pieces that mean something to YAML, HCL, Handlebars, shells or JSON, and words YAML 1.1 reads as non-strings. */
+export const FRAGMENTS = [
+  '"',
+  "'",
+  '\\',
+  '\n',
+  '\r',
+  '\r\n',
+  '\t',
+  ' ',
+  ': ',
+  ':',
+  ' #',
+  '#',
+  '- ',
+  '-',
+  '? ',
+  '?',
+  ',',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&',
+  '*',
+  '!',
+  '|',
+  '>',
+  '<',
+  '@',
+  '`',
+  ';',
+  '%',
+  '$',
+  '{{',
+  '}}',
+  '{{{',
+  '}}}',
+  '{{/',
+  '{{#',
+  '${',
+  '$${',
+  '%{',
+  '%%{',
+  '${!',
+  '~',
+  'yes',
+  'No',
+  'ON',
+  'off',
+  'y',
+  'n',
+  'null',
+  'true',
+  'False',
+  '0x1F',
+  '0x1',
+  '0o17',
+  '0b101',
+  '1e3',
+  '12:30',
+  '.5',
+  '+1',
+  '-0',
+  '.inf',
+  '-.NaN',
+  '<<',
+  '=',
+  '---',
+  '...',
+  '2010-09-09',
+  '\u0000',
+  '\u001b',
+  '\u0007',
+  '\u007f',
+  '\u0085',
+  '\u00a0',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\u200b',
+  'é',
+  'e\u0301',
+  'Ω',
+  '😀',
+  'a',
+  '0',
+];
+
+/** Halves of a surrogate pair on their own: JavaScript strings may hold them, UTF-8 cannot. */
+export const LONE_SURROGATES = ['\ud800', '\udbff', '\udc00', '\udfff', '\ud83d', '\ude00'];
+
+/**
+ * Any code point except U+E000 and U+E001: the renderer uses those two private-use characters as parameter
+ * markers inside policy strings (src/core/facts/params.ts), and validation never lets them into an answer.
+ */
+export const codePoint = fc
+  .string({ unit: 'binary', minLength: 1, maxLength: 1 })
+  .filter((c) => c !== '\uE000' && c !== '\uE001');
