@@ -264,7 +264,16 @@ interface Case {
 
 const STACK_ID = '1f0e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
 const codeartifact = (r: Region, rest: string) => `arn:${r.partition}:codeartifact:${r.region}:${r.account}:${rest}`;
+const publishing = (r: Region, pkg: string): Call => ({
+  action: 'codeartifact:PublishPackageVersion',
+  resource: codeartifact(r, pkg),
+});
 const role = (r: Region, name: string) => `arn:${r.partition}:iam::${r.account}:role/${name}`;
+const passing = (r: Region, name: string, service: string): Call => ({
+  action: 'iam:PassRole',
+  resource: role(r, name),
+  context: { 'iam:PassedToService': service },
+});
 const cfnStack = (r: Region, name: string) =>
   `arn:${r.partition}:cloudformation:${r.region}:${r.account}:stack/${name}/${STACK_ID}`;
 const bearer = (service: string): Call => ({
@@ -303,43 +312,13 @@ const CASES: Case[] = [
       npmScope: 'acme',
       npmPackage: 'widgets',
     },
-    calls: (r) => [
-      ...codeartifactLogin(r),
-      {
-        action: 'codeartifact:PublishPackageVersion',
-        resource: codeartifact(r, 'package/acme/internal/npm/acme/widgets'),
-      },
-    ],
+    calls: (r) => [...codeartifactLogin(r), publishing(r, 'package/acme/internal/npm/acme/widgets')],
     nearMisses: (r) => [
       ...codeartifactMisses(r),
-      [
-        'another package of the scope',
-        {
-          action: 'codeartifact:PublishPackageVersion',
-          resource: codeartifact(r, 'package/acme/internal/npm/acme/other'),
-        },
-      ],
-      [
-        'the name in another scope',
-        {
-          action: 'codeartifact:PublishPackageVersion',
-          resource: codeartifact(r, 'package/acme/internal/npm/other/widgets'),
-        },
-      ],
-      [
-        'the unscoped name',
-        {
-          action: 'codeartifact:PublishPackageVersion',
-          resource: codeartifact(r, 'package/acme/internal/npm//widgets'),
-        },
-      ],
-      [
-        'the package in another repository',
-        {
-          action: 'codeartifact:PublishPackageVersion',
-          resource: codeartifact(r, 'package/acme/public/npm/acme/widgets'),
-        },
-      ],
+      ['another package of the scope', publishing(r, 'package/acme/internal/npm/acme/other')],
+      ['the name in another scope', publishing(r, 'package/acme/internal/npm/other/widgets')],
+      ['the unscoped name', publishing(r, 'package/acme/internal/npm//widgets')],
+      ['the package in another repository', publishing(r, 'package/acme/public/npm/acme/widgets')],
       [
         'deleting versions',
         {
@@ -357,46 +336,17 @@ const CASES: Case[] = [
       npmScope: '',
       npmPackage: 'widgets',
     },
-    calls: (r) => [
-      ...codeartifactLogin(r),
-      { action: 'codeartifact:PublishPackageVersion', resource: codeartifact(r, 'package/acme/internal/npm//widgets') },
-    ],
-    nearMisses: (r) => [
-      [
-        'the name in a scope',
-        {
-          action: 'codeartifact:PublishPackageVersion',
-          resource: codeartifact(r, 'package/acme/internal/npm/acme/widgets'),
-        },
-      ],
-    ],
+    calls: (r) => [...codeartifactLogin(r), publishing(r, 'package/acme/internal/npm//widgets')],
+    nearMisses: (r) => [['the name in a scope', publishing(r, 'package/acme/internal/npm/acme/widgets')]],
   },
   {
     id: 'codeartifact-pypi',
     targetAnswers: { codeartifactDomain: 'acme', codeartifactRepository: 'internal', pypiPackage: 'acme-widgets' },
-    calls: (r) => [
-      ...codeartifactLogin(r),
-      {
-        action: 'codeartifact:PublishPackageVersion',
-        resource: codeartifact(r, 'package/acme/internal/pypi//acme-widgets'),
-      },
-    ],
+    calls: (r) => [...codeartifactLogin(r), publishing(r, 'package/acme/internal/pypi//acme-widgets')],
     nearMisses: (r) => [
       ...codeartifactMisses(r),
-      [
-        'another package',
-        {
-          action: 'codeartifact:PublishPackageVersion',
-          resource: codeartifact(r, 'package/acme/internal/pypi//acme-widgets-extra'),
-        },
-      ],
-      [
-        'an npm package of that name',
-        {
-          action: 'codeartifact:PublishPackageVersion',
-          resource: codeartifact(r, 'package/acme/internal/npm//acme-widgets'),
-        },
-      ],
+      ['another package', publishing(r, 'package/acme/internal/pypi//acme-widgets-extra')],
+      ['an npm package of that name', publishing(r, 'package/acme/internal/npm//acme-widgets')],
     ],
   },
   {
@@ -570,16 +520,8 @@ const CASES: Case[] = [
         action: 'ecs:DescribeServices',
         resource: `arn:${r.partition}:ecs:${r.region}:${r.account}:service/production/web`,
       },
-      {
-        action: 'iam:PassRole',
-        resource: role(r, 'web-task'),
-        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-      },
-      {
-        action: 'iam:PassRole',
-        resource: role(r, 'ecsTaskExecutionRole'),
-        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-      },
+      passing(r, 'web-task', 'ecs-tasks.amazonaws.com'),
+      passing(r, 'ecsTaskExecutionRole', 'ecs-tasks.amazonaws.com'),
     ],
     nearMisses: (r) => [
       [
@@ -610,30 +552,9 @@ const CASES: Case[] = [
           resource: `arn:${r.partition}:ecs:${r.region}:${r.account}:service/production/web`,
         },
       ],
-      [
-        'passing another role',
-        {
-          action: 'iam:PassRole',
-          resource: role(r, 'admin'),
-          context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-        },
-      ],
-      [
-        'passing the task role to EC2',
-        {
-          action: 'iam:PassRole',
-          resource: role(r, 'web-task'),
-          context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
-        },
-      ],
-      [
-        'passing the task role to Lambda',
-        {
-          action: 'iam:PassRole',
-          resource: role(r, 'web-task'),
-          context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
-        },
-      ],
+      ['passing another role', passing(r, 'admin', 'ecs-tasks.amazonaws.com')],
+      ['passing the task role to EC2', passing(r, 'web-task', 'ec2.amazonaws.com')],
+      ['passing the task role to Lambda', passing(r, 'web-task', 'lambda.amazonaws.com')],
     ],
   },
   {
@@ -649,11 +570,7 @@ const CASES: Case[] = [
         { action: 'cloudformation:CreateChangeSet', resource: stack, context: viaServiceRole },
         { action: 'cloudformation:DescribeChangeSet', resource: stack },
         { action: 'cloudformation:ExecuteChangeSet', resource: stack },
-        {
-          action: 'iam:PassRole',
-          resource: role(r, 'acme-web-cloudformation'),
-          context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' },
-        },
+        passing(r, 'acme-web-cloudformation', 'cloudformation.amazonaws.com'),
       ];
     },
     nearMisses: (r): Array<[string, Call]> => {
@@ -678,22 +595,8 @@ const CASES: Case[] = [
           'updating the stack directly',
           { action: 'cloudformation:UpdateStack', resource: stack, context: viaServiceRole },
         ],
-        [
-          'passing the service role to ECS tasks',
-          {
-            action: 'iam:PassRole',
-            resource: role(r, 'acme-web-cloudformation'),
-            context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-          },
-        ],
-        [
-          'passing another role to CloudFormation',
-          {
-            action: 'iam:PassRole',
-            resource: role(r, 'admin'),
-            context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' },
-          },
-        ],
+        ['passing the service role to ECS tasks', passing(r, 'acme-web-cloudformation', 'ecs-tasks.amazonaws.com')],
+        ['passing another role to CloudFormation', passing(r, 'admin', 'cloudformation.amazonaws.com')],
       ];
     },
   },
@@ -763,11 +666,7 @@ for (const c of CASES) {
 test('negative control: the evaluator allows a near miss once the policy is widened', async () => {
   const r = REGIONS[0]!;
   const { policy } = render('ecs-deploy', CASES.find((c) => c.id === 'ecs-deploy')!.targetAnswers);
-  const otherRole: Call = {
-    action: 'iam:PassRole',
-    resource: role(r, 'admin'),
-    context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-  };
+  const otherRole: Call = passing(r, 'admin', 'ecs-tasks.amazonaws.com');
   assert.is.not(await decide(policy, r, otherRole), 'Allowed');
   const widened = structuredClone(policy);
   for (const s of widened.Statement)

@@ -288,36 +288,37 @@ test(
   }),
 );
 
+/** `body` on a small file system mounted (with mount's `options`) at `disk`, unmounted after. */
+function onTmpfs(disk: string, options: string, body: (disk: string) => void): void {
+  mkdirSync(disk);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', disk]);
+  try {
+    body(disk);
+  } finally {
+    execFileSync('umount', [disk]);
+  }
+}
+
 mounting(
   'a full disk: one line that says so and what to do, exit 1, nothing left behind',
   withTemp((root) => {
-    const disk = join(root, 'disk');
-    mkdirSync(disk);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]);
-    try {
+    onTmpfs(join(root, 'disk'), 'size=64k', (disk) => {
       // leave a few kilobytes: less than one repository
       spawnSync('dd', ['if=/dev/zero', `of=${join(disk, 'filler')}`, 'bs=1k', 'count=56'], { stdio: 'ignore' });
       const r = newInto(root, 'disk/out');
       assertOneLineError(r, 1, ['the disk is full', 'free some space']);
       assert.equal(readdirSync(disk), ['filler']);
-    } finally {
-      execFileSync('umount', [disk]);
-    }
+    });
   }),
 );
 
 mounting(
   'a read-only file system: one line naming it, exit 1',
   withTemp((root) => {
-    const disk = join(root, 'disk');
-    mkdirSync(disk);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=16k', 'tmpfs', disk]);
-    try {
+    onTmpfs(join(root, 'disk'), 'ro,size=16k', (disk) => {
       assertOneLineError(newInto(root, 'disk/out'), 1, ['read-only file system', 'choose another folder']);
       assert.equal(readdirSync(disk), []);
-    } finally {
-      execFileSync('umount', [disk]);
-    }
+    });
   }),
 );
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Answers } from '../../src/core/answers/questions.ts';
 import { buildRepoModel, type RepoModel } from '../../src/core/repo/model.ts';
 import type { RenderedFile } from '../../src/core/util/rendered-file.ts';
-import { resolveAnswers } from '../../src/core/answers/resolve.ts';
+import { resolveAnswers, type AnswerSources } from '../../src/core/answers/resolve.ts';
 import { BUILT_IN_TARGETS } from '../../src/core/targets/registry.ts';
 import { parseEnvironments } from '../../src/core/answers/validate.ts';
 import type { Exercise } from '../../src/core/workshop/types.ts';
@@ -116,6 +116,17 @@ export function exampleFlags(overrides: Record<string, string | undefined> = {})
 export function exampleAnswerFlags(overrides: Record<string, string | undefined> = {}): string[] {
   return exampleFlags({ name: undefined, roleName: undefined, auth: undefined, target: undefined, ...overrides });
 }
+
+/** A workshop's answers as `workshop` reads them: where the attendees' repositories stand, nothing else. */
+export const WORKSHOP_SOURCES: AnswerSources = {
+  flags: {
+    workspace: 'phub',
+    workspaceUuid: '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
+    account: '123456789012',
+    region: 'eu-west-1',
+  },
+  env: {},
+};
 
 /** Two deployment environments, as flags: test first, then production. */
 export const TEST_AND_PRODUCTION = [

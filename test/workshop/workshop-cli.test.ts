@@ -18,7 +18,7 @@ import { markdownCode, markdownText } from '../../src/render/helpers.ts';
 import { facilitatorFiles } from '../../src/render/workshop-facilitator.ts';
 import { parseCloudFormation } from '../support/cfn-resolve.ts';
 import { assertOneLineError, listFiles, onlyJson, readTree, stagingLeftovers } from '../support/cli-helpers.ts';
-import { answers, CLI, renderRepo, runCli, tempDir, workshopTemplates } from '../support/fixtures.ts';
+import { answers, CLI, renderRepo, runCli, tempDir, workshopTemplates, WORKSHOP_SOURCES } from '../support/fixtures.ts';
 import { evaluate, parseHcl } from '../support/hcl-resolve.ts';
 import { hasTmux, withTerminal } from '../support/pty.ts';
 import { decidableErrors, propertyVariants } from '../support/schema-cfn.ts';
@@ -400,15 +400,7 @@ test('facilitator files: repositories whose identifiers collide stay apart; past
     ...Array.from({ length: n - 3 }, (_, i) => `P${i},p${i}`),
   ];
   const plan = planWorkshop({
-    sources: {
-      flags: {
-        workspace: 'phub',
-        workspaceUuid: '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
-        account: '123456789012',
-        region: 'eu-west-1',
-      },
-      env: {},
-    },
+    sources: WORKSHOP_SOURCES,
     gallery: BUILT_IN_TARGETS,
     roster: { label: 'r.csv', text: rows.join('\n') },
     exercises: [],

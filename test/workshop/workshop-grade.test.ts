@@ -87,12 +87,17 @@ function withWorkshop(body: (out: string) => Promise<void>): () => Promise<void>
   };
 }
 
+/** The workshop as a grading finds it: Ada's exercise fixed, Bob's not, Cy's repository clean, Dee's folder gone. */
+function writeHalfDoneWorkshop(out: string): void {
+  writeWorkshop(out, ATTENDEES);
+  fixTrust(join(out, 'ada-site'));
+  rmSync(join(out, 'dee-site'), { recursive: true });
+}
+
 test(
   'one exercise fixed, one not, a clean repository, a missing folder: table, total, exit 1',
   withWorkshop(async (out) => {
-    writeWorkshop(out, ATTENDEES);
-    fixTrust(join(out, 'ada-site'));
-    rmSync(join(out, 'dee-site'), { recursive: true });
+    writeHalfDoneWorkshop(out);
     const { code, text } = await grade([out]);
     assert.is(code, 1, text);
     const lines = text.split('\n');
@@ -115,9 +120,7 @@ test(
 test(
   '--json prints the rows',
   withWorkshop(async (out) => {
-    writeWorkshop(out, ATTENDEES);
-    fixTrust(join(out, 'ada-site'));
-    rmSync(join(out, 'dee-site'), { recursive: true });
+    writeHalfDoneWorkshop(out);
     const { code, text } = await grade([out, '--json']);
     assert.is(code, 1);
     const rows = JSON.parse(text) as GradeRow[];

@@ -3,14 +3,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asQuestion, type AnswerSources } from '../../src/core/answers/resolve.ts';
+import { asQuestion } from '../../src/core/answers/resolve.ts';
 import { BUILT_IN_TARGETS, findTarget } from '../../src/core/targets/registry.ts';
 import { parseCsv } from '../../src/core/workshop/csv.ts';
 import { EXERCISES } from '../../src/core/workshop/exercises.ts';
 import { parseExerciseList, planWorkshop } from '../../src/core/workshop/plan.ts';
 import { parseRoster, slugOf, type RosterOptions } from '../../src/core/workshop/roster.ts';
 import { UsageError } from '../../src/errors.ts';
-import { runCli, tempDir } from '../support/fixtures.ts';
+import { runCli, tempDir, WORKSHOP_SOURCES } from '../support/fixtures.ts';
 
 const UUID_A = '11111111-1111-4111-8111-111111111111';
 const UUID_B = '22222222-2222-4222-8222-222222222222';
@@ -159,15 +159,7 @@ test('role names: at most 64 characters with the longest environment suffix, uni
   ]);
 });
 
-const SOURCES: AnswerSources = {
-  flags: {
-    workspace: 'phub',
-    workspaceUuid: '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
-    account: '123456789012',
-    region: 'eu-west-1',
-  },
-  env: {},
-};
+const SOURCES = WORKSHOP_SOURCES;
 const plan = (text: string, flags: Record<string, string> = {}, exercises: ReturnType<typeof parseExerciseList> = []) =>
   planWorkshop({
     sources: { ...SOURCES, flags: { ...SOURCES.flags, ...flags } },
