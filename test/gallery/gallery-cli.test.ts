@@ -235,33 +235,17 @@ test('the malformed fixtures differ from the valid one in the one thing each is 
   };
   type Q = Array<Record<string, unknown>>;
   same('gallery-missing-field', 'no-title.json', (d) => Object.assign(d, { id: ok['id'], title: ok['title'] }));
-  same(
-    'gallery-bad-pattern',
-    'bad-pattern.json',
-    (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['pattern'] = (ok['questions'] as Q)[0]!['pattern'])),
-  );
-  same(
-    'gallery-example-mismatch',
-    'example-mismatch.json',
-    (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['example'] = (ok['questions'] as Q)[0]!['example'])),
-  );
-  same(
-    'gallery-unknown-placeholder',
-    'unknown-placeholder.json',
-    (d) => ((d['id'] = ok['id']), ((d['statements'] as Q)[0]!['Resource'] = (ok['statements'] as Q)[0]!['Resource'])),
-  );
-  same(
-    'gallery-when-required',
-    'when-required.json',
-    (d) => ((d['id'] = ok['id']), ((d['statements'] as Q)[1]!['when'] = (ok['statements'] as Q)[1]!['when'])),
-  );
+  // each fixture but for its id is the valid definition with one field of one question or statement changed
+  for (const [folder, file, list, i, key] of [
+    ['gallery-bad-pattern', 'bad-pattern.json', 'questions', 0, 'pattern'],
+    ['gallery-example-mismatch', 'example-mismatch.json', 'questions', 0, 'example'],
+    ['gallery-unknown-placeholder', 'unknown-placeholder.json', 'statements', 0, 'Resource'],
+    ['gallery-when-required', 'when-required.json', 'statements', 1, 'when'],
+    ['gallery-flag-clash', 'flag-clash.json', 'questions', 0, 'flag'],
+  ] as const)
+    same(folder, file, (d) => ((d['id'] = ok['id']), ((d[list] as Q)[i]![key] = (ok[list] as Q)[i]![key])));
   same('gallery-deny', 'deny.json', (d) => ((d['id'] = ok['id']), ((d['statements'] as Q)[0]!['Effect'] = 'Allow')));
   same('gallery-id-clash', 'id-clash.json', (d) => (d['id'] = ok['id']));
-  same(
-    'gallery-flag-clash',
-    'flag-clash.json',
-    (d) => ((d['id'] = ok['id']), ((d['questions'] as Q)[0]!['flag'] = (ok['questions'] as Q)[0]!['flag'])),
-  );
   for (const [folder, file] of [
     ['gallery-seed-command', 'seed-command.json'],
     ['gallery-seed-program', 'seed-program.json'],

@@ -87,78 +87,42 @@ const shape = <N>(s: WalkedStep<N>, access: DocumentAccess<N>) => {
   return { name: access.text(fieldOf(access, step, 'name')), ...rest };
 };
 
+/** An expected step: automatic, not parallel and outside a stage and deployment unless `more` says otherwise. */
+const expected = (name: string, pipeline: string, path: Array<string | number>, more: object = {}) => ({
+  name,
+  pipeline,
+  parallel: false,
+  trigger: 'automatic',
+  ...more,
+  path,
+});
+const RELEASE = { name: 'Release', deployment: 'production' };
+const LISTS = ['pipelines', 'custom', 'lists', 0, 'parallel'];
+const EXPANDED = ['pipelines', 'custom', 'expanded'];
+
 const EXPECTED = [
-  {
-    name: 'Build',
-    pipeline: 'default',
-    parallel: false,
-    trigger: 'automatic',
-    path: ['pipelines', 'default', 0, 'step'],
-  },
-  {
-    name: 'Plan',
-    pipeline: 'branches:main',
-    parallel: false,
-    stage: { name: 'Release', deployment: 'production' },
+  expected('Build', 'default', ['pipelines', 'default', 0, 'step']),
+  expected('Plan', 'branches:main', ['pipelines', 'branches', 'main', 0, 'stage', 'steps', 0, 'step'], {
+    stage: RELEASE,
     deployment: 'production',
     trigger: 'manual',
-    path: ['pipelines', 'branches', 'main', 0, 'stage', 'steps', 0, 'step'],
-  },
-  {
-    name: 'Apply',
-    pipeline: 'branches:main',
-    parallel: false,
-    stage: { name: 'Release', deployment: 'production' },
+  }),
+  expected('Apply', 'branches:main', ['pipelines', 'branches', 'main', 0, 'stage', 'steps', 1, 'step'], {
+    stage: RELEASE,
     deployment: 'production-eu',
-    trigger: 'automatic',
-    path: ['pipelines', 'branches', 'main', 0, 'stage', 'steps', 1, 'step'],
-  },
-  {
-    name: 'Left',
-    pipeline: 'custom:lists',
-    parallel: true,
-    trigger: 'automatic',
-    path: ['pipelines', 'custom', 'lists', 0, 'parallel', 0, 'step'],
-  },
-  {
-    name: 'Right',
-    pipeline: 'custom:lists',
+  }),
+  expected('Left', 'custom:lists', [...LISTS, 0, 'step'], { parallel: true }),
+  expected('Right', 'custom:lists', [...LISTS, 1, 'step'], { parallel: true, deployment: 'test' }),
+  expected('One', 'custom:expanded', [...EXPANDED, 0, 'parallel', 'steps', 0, 'step'], {
     parallel: true,
     deployment: 'test',
-    trigger: 'automatic',
-    path: ['pipelines', 'custom', 'lists', 0, 'parallel', 1, 'step'],
-  },
-  {
-    name: 'One',
-    pipeline: 'custom:expanded',
-    parallel: true,
-    deployment: 'test',
-    trigger: 'automatic',
-    path: ['pipelines', 'custom', 'expanded', 0, 'parallel', 'steps', 0, 'step'],
-  },
-  {
-    name: 'Deploy',
-    pipeline: 'custom:expanded',
+  }),
+  expected('Deploy', 'custom:expanded', [...EXPANDED, 0, 'parallel', 'steps', 1, 'step'], {
     parallel: true,
     deployment: 'staging',
-    trigger: 'automatic',
-    path: ['pipelines', 'custom', 'expanded', 0, 'parallel', 'steps', 1, 'step'],
-  },
-  {
-    name: 'Deploy again',
-    pipeline: 'custom:expanded',
-    parallel: false,
-    deployment: 'staging',
-    trigger: 'manual',
-    path: ['pipelines', 'custom', 'expanded', 1, 'step'],
-  },
-  {
-    name: 'Review',
-    pipeline: 'pull-requests:**',
-    parallel: false,
-    trigger: 'automatic',
-    path: ['pipelines', 'pull-requests', '**', 'destinations', 'main', 0, 'step'],
-  },
+  }),
+  expected('Deploy again', 'custom:expanded', [...EXPANDED, 1, 'step'], { deployment: 'staging', trigger: 'manual' }),
+  expected('Review', 'pull-requests:**', ['pipelines', 'pull-requests', '**', 'destinations', 'main', 0, 'step']),
 ];
 
 test('a parsed document: plain steps, a stage and its deployment, both parallel forms, aliases and merge keys', () => {

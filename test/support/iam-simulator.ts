@@ -28,11 +28,12 @@ export interface RoleRef {
   account: string;
 }
 
-function validated(
-  policy: unknown,
-  validate: (p: unknown) => ValidationError[],
-  name: string,
-): ValidatedPolicy<{ name: string }> {
+/** A policy the evaluator has validated, named for its messages. */
+type Policy = ValidatedPolicy<{ name: string }>;
+/** Request context keys and their values. */
+type Context = Record<string, string | string[]>;
+
+function validated(policy: unknown, validate: (p: unknown) => ValidationError[], name: string): Policy {
   const checked = createValidatedPolicy(policy, validate, { name });
   if (checked.errors.length) {
     throw new Error(
@@ -62,7 +63,21 @@ export interface Outcome {
  * runUnsafeSimulation, because the validating runSimulation drops context keys it does not know for the
  * action, and an OIDC provider's `<host/path>:sub` is not in its list: every trust condition would fail.
  */
-function decide(simulation: Simulation): Outcome {
+function decide(
+  call: { principal: string; action: string; resource: RoleRef; context: Context },
+  policies: Pick<Simulation, 'identityPolicies' | 'resourcePolicy'>,
+): Outcome {
+  const simulation: Simulation = {
+    request: {
+      principal: call.principal,
+      action: call.action,
+      resource: { resource: call.resource.arn, accountId: call.resource.account },
+      contextVariables: call.context,
+    },
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...policies,
+  };
   return { decision: runUnsafeSimulation(simulation, {}), simulation };
 }
 
@@ -71,54 +86,38 @@ function decide(simulation: Simulation): Outcome {
  * needs its own account's leave too, by `callerPolicy`; the callers here have none otherwise).
  */
 export function callOnRole(
-  trust: ValidatedPolicy<{ name: string }>,
+  trust: Policy,
   role: RoleRef,
   principal: string,
   action: string,
-  context: Record<string, string | string[]> = {},
-  callerPolicy?: ValidatedPolicy<{ name: string }>,
+  context: Context = {},
+  callerPolicy?: Policy,
 ) {
-  return decide({
-    request: {
-      principal,
-      action,
-      resource: { resource: role.arn, accountId: role.account },
-      contextVariables: context,
+  return decide(
+    { principal, action, resource: role, context },
+    {
+      identityPolicies: callerPolicy ? [{ name: 'caller-policy', policy: callerPolicy }] : [],
+      resourcePolicy: trust,
     },
-    identityPolicies: callerPolicy ? [{ name: 'caller-policy', policy: callerPolicy }] : [],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    resourcePolicy: trust,
-  });
+  );
 }
 
-export function assumeRoleWithWebIdentity(
-  trust: ValidatedPolicy<{ name: string }>,
-  role: RoleRef,
-  request: WebIdentityRequest,
-) {
+export function assumeRoleWithWebIdentity(trust: Policy, role: RoleRef, request: WebIdentityRequest) {
   return callOnRole(trust, role, request.providerArn, 'sts:AssumeRoleWithWebIdentity', webIdentityContext(request));
 }
 
 /** A call made with the role's session: decided by the role's inline policy (no resource policy). */
 export function callAsRole(
-  inline: ValidatedPolicy<{ name: string }>,
+  inline: Policy,
   sessionArn: string,
   action: string,
   resource: RoleRef,
-  context: Record<string, string | string[]> = {},
+  context: Context = {},
 ) {
-  return decide({
-    request: {
-      principal: sessionArn,
-      action,
-      resource: { resource: resource.arn, accountId: resource.account },
-      contextVariables: context,
-    },
-    identityPolicies: [{ name: inline.metadata?.name ?? 'inline-policy', policy: inline }],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-  });
+  return decide(
+    { principal: sessionArn, action, resource, context },
+    { identityPolicies: [{ name: inline.metadata?.name ?? 'inline-policy', policy: inline }] },
+  );
 }
 
 /** A failure message that shows the request and the policy the evaluator judged. */
