@@ -32,6 +32,17 @@ const work = mkdtempSync(join(tmpdir(), 'pipelines-oidc-bench-'));
 process.env.XDG_CACHE_HOME = join(work, 'cache');
 let fresh = 0;
 const freshDir = () => join(work, `out-${++fresh}`);
+/** Where the benchmark's repositories stand: the example's workspace, account and region. */
+const WHERE = [
+  '--workspace',
+  'phub',
+  '--workspace-uuid',
+  '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
+  '--account',
+  '123456789012',
+  '--region',
+  'eu-west-1',
+];
 const newArgs = (dir) => [
   cli,
   'new',
@@ -114,14 +125,7 @@ try {
     join(root, 'dist/cli.js'),
     'new',
     'bench-repo',
-    '--workspace',
-    'phub',
-    '--workspace-uuid',
-    '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
-    '--account',
-    '123456789012',
-    '--region',
-    'eu-west-1',
+    ...WHERE,
     '--repo-uuid',
     '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
     '--target',
@@ -205,14 +209,7 @@ try {
       roster,
       '--out',
       freshDir(),
-      '--workspace',
-      'phub',
-      '--workspace-uuid',
-      '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
-      '--account',
-      '123456789012',
-      '--region',
-      'eu-west-1',
+      ...WHERE,
       '--iac',
       'both',
       '--exercise',

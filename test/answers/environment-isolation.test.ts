@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { Answers } from '../../src/core/answers/questions.ts';
 import { resolveAnswers } from '../../src/core/answers/resolve.ts';
 import { BUILT_IN_TARGETS, type TargetDefinition } from '../../src/core/targets/registry.ts';
-import { EXAMPLE, renderRepo } from '../support/fixtures.ts';
+import { ENVIRONMENT_UUIDS as ENV_UUID, EXAMPLE, renderRepo, STEP_UUID as STEP } from '../support/fixtures.ts';
 import {
   assertAllowed,
   assertDenied,
@@ -18,13 +18,6 @@ import {
   identityPolicy,
   trustPolicy,
 } from '../support/iam-simulator.ts';
-
-const ENV_UUID: Record<string, string> = {
-  test: '1a2b3c4d-0001-4a00-8000-00000000000a',
-  staging: '1a2b3c4d-0002-4b00-9000-00000000000b',
-  production: '1a2b3c4d-0003-4c00-a000-00000000000c',
-};
-const STEP = '{5f0c8b2e-9d41-4c7a-b3e6-2a1d0c9b8e7f}';
 
 /** A resource name of each kind per environment; every per-environment question must have a row. */
 const NAMES: Record<string, Record<string, string>> = {

@@ -13,7 +13,15 @@ import * as assert from 'uvu/assert';
 import type { Answers } from '../../src/core/answers/questions.ts';
 import { cfnResolver, parseCloudFormation } from '../support/cfn-resolve.ts';
 import { assertOneLineError, readTree, runNew } from '../support/cli-helpers.ts';
-import { answers, exampleFlags, renderRepo, ROOT, tempDir } from '../support/fixtures.ts';
+import {
+  answers,
+  ENVIRONMENT_UUIDS as ENV_UUID,
+  exampleFlags,
+  renderRepo,
+  ROOT,
+  STEP_UUID as STEP,
+  tempDir,
+} from '../support/fixtures.ts';
 import { block, evaluate, parseHcl, variableValues } from '../support/hcl-resolve.ts';
 import {
   assertAllowed,
@@ -26,17 +34,11 @@ import {
 } from '../support/iam-simulator.ts';
 import { formatErrors, parseYaml, pipelinesValidator, referencePresent } from '../support/schema-reference.ts';
 
-const ENV_UUID: Record<string, string> = {
-  test: '1a2b3c4d-0001-4a00-8000-00000000000a',
-  staging: '1a2b3c4d-0002-4b00-9000-00000000000b',
-  production: '1a2b3c4d-0003-4c00-a000-00000000000c',
-};
 const ENVIRONMENTS = ['test', 'staging', 'production'];
 const withUuids = (names: string[]) => names.map((n) => (ENV_UUID[n] ? `${n}=${ENV_UUID[n]}` : n)).join(',');
 
 const A = answers({ iac: 'both', environments: withUuids(ENVIRONMENTS) });
 const PARTITION = 'aws';
-const STEP = '{5f0c8b2e-9d41-4c7a-b3e6-2a1d0c9b8e7f}';
 const OTHER_REPO = '1d2c3b4a-5968-4776-8594-a3b2c1d0e9f8';
 
 const braced = (uuid: string) => `{${uuid}}`;

@@ -10,17 +10,16 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { QUESTIONS, questionFor, type AnswerName } from '../../src/core/answers/questions.ts';
 import { ROOT, tempDir } from '../support/fixtures.ts';
 import { gitIn, isolatedGitEnv, type Env } from '../support/git-env.ts';
 import { awsEnv, startIamEndpoint } from '../support/iam-endpoint.ts';
-import { hasTmux, withTerminal, type Terminal } from '../support/pty.ts';
+import { answer, asking, choose } from '../support/prompting.ts';
+import { hasTmux, withTerminal } from '../support/pty.ts';
 
 const WORKSPACE_UUID = '{7A3E5C1D-2B4F-4E6A-9C8D-1F2E3D4C5B6A}';
 const REPO_UUID = '{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}';
 const ACCOUNT = '123456789012';
 const NAME = 'journey-app';
-const MESSAGE = Object.fromEntries(QUESTIONS.map((q) => [q.name, q.message])) as Record<AnswerName, string>;
 /** What Bitbucket's UI and a person's copy-paste fill in for the placeholders of a printed command. */
 const FILL: Array<[string, string]> = [[`'{REPOSITORY-UUID}'`, `'${REPO_UUID}'`]];
 
@@ -43,22 +42,6 @@ function printedSteps(screen: string): string[] {
 }
 
 const commandOf = (step: string) => /run: (.+)$/.exec(step)?.[1];
-
-async function answer(t: Terminal, name: AnswerName, text?: string): Promise<void> {
-  await t.waitFor(`? ${MESSAGE[name]}`);
-  if (text !== undefined) t.type(text);
-  t.press('Enter');
-}
-
-async function choose(t: Terminal, name: AnswerName, value: string): Promise<void> {
-  const q = questionFor(name)!;
-  await t.waitFor(`? ${q.message}`);
-  const steps =
-    q.choices!.findIndex((c) => c.value === value) - q.choices!.findIndex((c) => c.value === q.fallback?.({}, {}));
-  for (let i = 0; i < steps; i++) t.press('Down');
-  await t.waitFor(`❯ ${value}`);
-  t.press('Enter');
-}
 
 /**
  * The newcomer's hand edit before the last update: a line in bitbucket-pipelines.yml, a file the update
@@ -164,7 +147,7 @@ if (hasTmux())
         await answer(t, 'roleName');
         await choose(t, 'iac', 'none');
         await choose(t, 'auth', 'token-file');
-        await t.waitFor(`? ${MESSAGE.target}`);
+        await t.waitFor(asking('target'));
         t.press('Enter');
         await answer(t, 'environments');
         await t.waitFor('? Write ');

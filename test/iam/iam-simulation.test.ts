@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Answers } from '../../src/core/answers/questions.ts';
-import { answers, renderRepo } from '../support/fixtures.ts';
+import { answers, renderRepo, STEP_UUID as STEP } from '../support/fixtures.ts';
 import {
   assertAllowed,
   assertDenied,
@@ -55,7 +55,6 @@ const SETS: AnswerSet[] = [
   },
 ];
 
-const STEP = '{5f0c8b2e-9d41-4c7a-b3e6-2a1d0c9b8e7f}';
 const ENVIRONMENT = '{8e7d6c5b-4a39-4281-9f0e-d1c2b3a49586}';
 const OTHER_REPO = '1d2c3b4a-5968-4776-8594-a3b2c1d0e9f8';
 const OTHER_WORKSPACE_UUID = '2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091';

@@ -128,6 +128,16 @@ export const WORKSHOP_SOURCES: AnswerSources = {
   env: {},
 };
 
+/** Deployment environments' UUIDs as Bitbucket gives them (without braces), by the names the tests use. */
+export const ENVIRONMENT_UUIDS: Readonly<Record<string, string>> = {
+  test: '1a2b3c4d-0001-4a00-8000-00000000000a',
+  staging: '1a2b3c4d-0002-4b00-9000-00000000000b',
+  production: '1a2b3c4d-0003-4c00-a000-00000000000c',
+};
+
+/** A pipeline step's UUID, braced as a token's `sub` carries it. */
+export const STEP_UUID = '{5f0c8b2e-9d41-4c7a-b3e6-2a1d0c9b8e7f}';
+
 /** Two deployment environments, as flags: test first, then production. */
 export const TEST_AND_PRODUCTION = [
   '--environment',
