@@ -128,6 +128,12 @@ export const WORKSHOP_SOURCES: AnswerSources = {
   env: {},
 };
 
+/** WORKSHOP_SOURCES as the CLI's flags. */
+export const WORKSHOP_FLAGS: string[] = Object.entries(WORKSHOP_SOURCES.flags).flatMap(([k, v]) => [
+  `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  v!,
+]);
+
 /** Deployment environments' UUIDs as Bitbucket gives them (without braces), by the names the tests use. */
 export const ENVIRONMENT_UUIDS: Readonly<Record<string, string>> = {
   test: '1a2b3c4d-0001-4a00-8000-00000000000a',

@@ -8,19 +8,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mapPool } from '../../src/io/pool.ts';
 import { listFiles } from '../support/cli-helpers.ts';
-import { GIT_IDENTITY, runCli, tempDir } from '../support/fixtures.ts';
+import { GIT_IDENTITY, runCli, tempDir, WORKSHOP_FLAGS } from '../support/fixtures.ts';
 import { gitIn, isolatedGitEnv, type Env } from '../support/git-env.ts';
 
-const BASE = [
-  '--workspace',
-  'phub',
-  '--workspace-uuid',
-  '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a',
-  '--account',
-  '123456789012',
-  '--region',
-  'eu-west-1',
-];
+const BASE = WORKSHOP_FLAGS;
 const REPOS = ['ana', 'bo', 'cy', 'di', 'eve'];
 /** `cy`'s remote does not exist; `di`'s refuses every push. */
 const MISSING = 'cy';

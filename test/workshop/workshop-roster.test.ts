@@ -10,7 +10,7 @@ import { EXERCISES } from '../../src/core/workshop/exercises.ts';
 import { parseExerciseList, planWorkshop } from '../../src/core/workshop/plan.ts';
 import { parseRoster, slugOf, type RosterOptions } from '../../src/core/workshop/roster.ts';
 import { UsageError } from '../../src/errors.ts';
-import { runCli, tempDir, WORKSHOP_SOURCES } from '../support/fixtures.ts';
+import { runCli, tempDir, WORKSHOP_FLAGS, WORKSHOP_SOURCES } from '../support/fixtures.ts';
 
 const UUID_A = '11111111-1111-4111-8111-111111111111';
 const UUID_B = '22222222-2222-4222-8222-222222222222';
@@ -237,20 +237,7 @@ test('CLI: a bad roster exits 2 with every problem and writes nothing', () => {
   const tmp = tempDir();
   try {
     writeFileSync(join(tmp.path, 'roster.csv'), 'attendee,repo\nAna,ana\nBo,ana\n"Cy\nX",Bad\n');
-    const r = runCli(
-      [
-        'workshop',
-        '--roster',
-        'roster.csv',
-        '--out',
-        'out',
-        ...Object.entries(SOURCES.flags).flatMap(([k, v]) => [
-          `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-          v!,
-        ]),
-      ],
-      { cwd: tmp.path },
-    );
+    const r = runCli(['workshop', '--roster', 'roster.csv', '--out', 'out', ...WORKSHOP_FLAGS], { cwd: tmp.path });
     assert.is(r.status, 2, r.stderr);
     assert.is(r.stdout, '');
     assert.is(
@@ -263,14 +250,7 @@ test('CLI: a bad roster exits 2 with every problem and writes nothing', () => {
   }
 });
 
-const workshopArgs = (out = 'out') => [
-  'workshop',
-  '--roster',
-  'roster.csv',
-  '--out',
-  out,
-  ...Object.entries(SOURCES.flags).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v!]),
-];
+const workshopArgs = (out = 'out') => ['workshop', '--roster', 'roster.csv', '--out', out, ...WORKSHOP_FLAGS];
 
 test('CLI: a roster saved as UTF-16 with its byte-order mark is read; Latin-1 is one line naming --roster and the byte', () => {
   const tmp = tempDir();
