@@ -147,6 +147,19 @@ async function hostileLines(parent: string) {
   return { server, outside, lines };
 }
 
+/** `body` on a copy of the example that runs the hostile lines, with what they aim at; the listener is closed after. */
+async function withHostileLines(
+  body: (h: Awaited<ReturnType<typeof hostileLines>> & ReturnType<typeof hostileRepo>) => Promise<void>,
+): Promise<void> {
+  const parent = tempDir().path;
+  const hostile = await hostileLines(parent);
+  try {
+    await body({ ...hostile, ...hostileRepo(hostile.lines, parent) });
+  } finally {
+    hostile.server.close();
+  }
+}
+
 test('judgeLine: names every unknown command, in substitutions, pipes and lists too, and what it cannot read', () => {
   const shims = ['docker', 'git'];
   const unknown = (line: string, strict = false) => judgeLine(line, shims, strict).unknown;
@@ -226,10 +239,7 @@ test('rehearse without a sandbox: it says so, runs known lines, and refuses --al
 
 test('rehearse: a line with commands it does not know is refused by name and nothing runs', async () => {
   if (!ready()) return;
-  const parent = tempDir().path;
-  const { server, outside, lines } = await hostileLines(parent);
-  const { dir, tmp } = hostileRepo(lines, parent);
-  try {
+  await withHostileLines(async ({ dir, tmp, outside, lines, server }) => {
     const r = await rehearse(dir, CHECK_PIPELINE, tmp);
     assert.is(r.code, 2, r.stdout + r.stderr);
     ['touch', 'head', 'curl'].forEach((command, i) => {
@@ -240,17 +250,12 @@ test('rehearse: a line with commands it does not know is refused by name and not
     assert.equal(readdirSync(outside), []);
     assert.is(server.connections(), 0);
     assert.equal(readdirSync(tmp), [], 'no scratch folder was made');
-  } finally {
-    server.close();
-  }
+  });
 });
 
 test('rehearse --allow-unknown-commands: the lines run in the sandbox, which keeps writes in the scratch copy and reaches no other port', async () => {
   if (!ready()) return;
-  const parent = tempDir().path;
-  const { server, outside, lines } = await hostileLines(parent);
-  const { dir, tmp } = hostileRepo(lines, parent);
-  try {
+  await withHostileLines(async ({ dir, tmp, outside, lines, server }) => {
     const r = await rehearse(dir, [...CHECK_PIPELINE, '--allow-unknown-commands'], tmp);
     assert.is(r.code, 0, r.stdout + r.stderr);
     // every line is shown before it runs
@@ -260,9 +265,7 @@ test('rehearse --allow-unknown-commands: the lines run in the sandbox, which kee
     assert.equal(readdirSync(outside), []);
     assert.is(server.connections(), 0);
     assert.equal(readdirSync(tmp), []);
-  } finally {
-    server.close();
-  }
+  });
 });
 
 test('rehearse --json: the plan of every line and the sandbox are in the report', async () => {
