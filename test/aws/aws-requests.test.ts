@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AwsRequest } from '../../src/core/rehearse/index.ts';
+import { packageCheck, type AwsRequest } from '../../src/core/aws/index.ts';
 import { operationOf } from '../../src/core/rehearse/index.ts';
 
 const scope = { partition: 'aws', account: '123456789012', region: 'eu-west-1' };
@@ -394,5 +394,25 @@ for (const [what, request, service, name, checks] of CASES)
     );
     assert.equal({ service: op.service, name: op.name, checks: shown }, { service, name, checks });
   });
+
+test('a CodeArtifact registry request: reading the repository, or publishing a package of its format', () => {
+  const where = { domain: 'acme', repository: 'internal' };
+  const arn = 'arn:aws:codeartifact:eu-west-1:123456789012';
+  const shown = (format: string, published?: string) => {
+    const c = packageCheck(scope, { ...where, format }, published);
+    return `${c.action} on ${c.resource}`;
+  };
+  assert.is(shown('npm'), `codeartifact:ReadFromRepository on ${arn}:repository/acme/internal`);
+  assert.is(
+    shown('npm', '@acme/web'),
+    `codeartifact:PublishPackageVersion on ${arn}:package/acme/internal/npm/acme/web`,
+  );
+  assert.is(shown('npm', 'web'), `codeartifact:PublishPackageVersion on ${arn}:package/acme/internal/npm//web`);
+  // PyPI names compare normalized: lower case, runs of -, _ and . as one -
+  assert.is(
+    shown('pypi', 'My_Pkg..Name'),
+    `codeartifact:PublishPackageVersion on ${arn}:package/acme/internal/pypi//my-pkg-name`,
+  );
+});
 
 test.run();
