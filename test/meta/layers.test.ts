@@ -85,8 +85,13 @@ export const CORE_FOLDERS: CoreFolder[] = [
     owns: 'Bitbucket and AWS facts: OIDC claims and ARNs, parameters, policies, images, input patterns, generated file paths',
   },
   {
-    name: 'iam-eval',
+    name: 'aws',
     mayImport: ['util'],
+    owns: "one module per AWS service: its IAM actions, its CLI commands' actions, its requests' IAM checks",
+  },
+  {
+    name: 'iam-eval',
+    mayImport: ['aws', 'util'],
     owns: "the IAM engine: policy grammar, action names, trust and identity evaluation, findings' source types",
   },
   {
@@ -111,7 +116,7 @@ export const CORE_FOLDERS: CoreFolder[] = [
   },
   {
     name: 'check',
-    mayImport: ['repo', 'iam-eval', 'facts', 'util'],
+    mayImport: ['repo', 'iam-eval', 'aws', 'facts', 'util'],
     owns: "check's findings, rule table, token explanation, trust simulation, drift",
     lazy: ['pipeline-ajv.ts'],
   },
@@ -127,7 +132,7 @@ export const CORE_FOLDERS: CoreFolder[] = [
   },
   {
     name: 'rehearse',
-    mayImport: ['check', 'iam-eval', 'repo', 'answers', 'targets', 'facts', 'util'],
+    mayImport: ['check', 'iam-eval', 'repo', 'answers', 'targets', 'aws', 'facts', 'util'],
     owns: "rehearse's plan, command judge, operations and authorization",
   },
   {

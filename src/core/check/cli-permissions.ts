@@ -1,46 +1,12 @@
 /**
- * The IAM actions an AWS CLI command calls, on every path the rehearsals take (first deploy and
- * redeploy, waiters included). Each entry is proven by a rehearsal: the rehearse test runs every
- * gallery step and compares what the CLI really called with this table.
+ * The IAM actions an AWS CLI command calls, as each service's module in core/aws lists them. Each entry is
+ * proven by a rehearsal: the rehearse test runs every gallery step and compares what the CLI really called
+ * with this table.
  */
+import { AWS_SERVICES, type CliPermission } from '../aws/index.js';
 
-export interface CliPermission {
-  /** `service command`, or `service wait waiter`. */
-  command: string;
-  actions: string[];
-  /** Further actions when a flag is given, e.g. `s3 sync --delete`. */
-  withFlag?: Record<string, string[]>;
-}
-
-export const CLI_PERMISSIONS: readonly CliPermission[] = [
-  { command: 'iam get-role', actions: ['iam:GetRole'] },
-  { command: 's3 sync', actions: ['s3:ListBucket', 's3:PutObject'], withFlag: { '--delete': ['s3:DeleteObject'] } },
-  { command: 'cloudfront create-invalidation', actions: ['cloudfront:CreateInvalidation'] },
-  { command: 'cloudfront wait invalidation-completed', actions: ['cloudfront:GetInvalidation'] },
-  { command: 'ecr get-authorization-token', actions: ['ecr:GetAuthorizationToken'] },
-  { command: 'ecr get-login-password', actions: ['ecr:GetAuthorizationToken'] },
-  { command: 'lambda update-function-code', actions: ['lambda:UpdateFunctionCode'] },
-  { command: 'lambda wait function-updated', actions: ['lambda:GetFunctionConfiguration'] },
-  { command: 'lambda publish-version', actions: ['lambda:PublishVersion'] },
-  { command: 'ecs register-task-definition', actions: ['ecs:RegisterTaskDefinition'] },
-  { command: 'ecs update-service', actions: ['ecs:UpdateService'] },
-  { command: 'ecs wait services-stable', actions: ['ecs:DescribeServices'] },
-  // a redeploy also reads the deployed template's parameters (GetTemplateSummary) before its change set
-  {
-    command: 'cloudformation deploy',
-    actions: [
-      'cloudformation:DescribeStacks',
-      'cloudformation:GetTemplateSummary',
-      'cloudformation:CreateChangeSet',
-      'cloudformation:DescribeChangeSet',
-      'cloudformation:ExecuteChangeSet',
-    ],
-  },
-  {
-    command: 'codeartifact login',
-    actions: ['codeartifact:GetAuthorizationToken', 'sts:GetServiceBearerToken', 'codeartifact:GetRepositoryEndpoint'],
-  },
-];
+/** Every service's rows, in one table. */
+export const CLI_PERMISSIONS: readonly CliPermission[] = AWS_SERVICES.flatMap((s) => s.cli);
 
 /** `aws <service> <command> [<waiter>]` wherever it stands in a line (also inside `$(…)`), with the rest of its words. */
 const AWS_CALL = /(?:^|[\s;|&(`])aws\s+([a-z0-9-]+)\s+([a-z0-9-]+)(?:\s+([a-z0-9-]+))?([^;|&)`]*)/g;

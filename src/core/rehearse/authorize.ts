@@ -5,7 +5,7 @@
  */
 import { explainTrust } from '../iam-eval/index.js';
 import { wildcardMatch as globMatch, isObject } from '../util/index.js';
-import type { Authorization } from './operations.js';
+import type { Authorization } from '../aws/index.js';
 
 export interface Verdict {
   allowed: boolean;

@@ -14,14 +14,8 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { explainToken, decodeToken, type Provider } from '../../core/check/index.js';
-import {
-  authorize,
-  type Verdict,
-  operationOf,
-  UNAUTHORIZED_ACTIONS,
-  type AwsRequest,
-  type Scope,
-} from '../../core/rehearse/index.js';
+import { packageCheck, type AwsRequest, type Scope } from '../../core/aws/index.js';
+import { authorize, type Verdict, operationOf, UNAUTHORIZED_ACTIONS } from '../../core/rehearse/index.js';
 
 /** What the emulator lacks, and how the front fills in: the rehearsal prints this. */
 export const EMULATED = [
@@ -295,29 +289,14 @@ export async function startFront(options: {
       res.end('Unauthenticated: the CodeArtifact token is missing or unknown');
       return;
     }
-    const arn = (r: string) => `arn:${scope.partition}:codeartifact:${scope.region}:${scope.account}:${r}`;
-    let check;
-    if (req.method === 'GET') {
-      check = {
-        action: 'codeartifact:ReadFromRepository',
-        resource: arn(`repository/${domain}/${repository}`),
-        context: {},
-      };
-    } else {
-      const name =
-        format === 'npm'
+    // npm publishes to /<name> (`@scope%2Fname`), twine posts the name as a form field
+    const published =
+      req.method === 'GET'
+        ? undefined
+        : format === 'npm'
           ? decodeURIComponent(rest.join('/'))
-          : (parsed.form['name'] ?? '').toLowerCase().replace(/[-_.]+/g, '-');
-      const [namespace, pkg] =
-        format === 'npm' && name.startsWith('@')
-          ? [name.slice(1).split('/')[0]!, name.split('/')[1] ?? '']
-          : ['', name];
-      check = {
-        action: 'codeartifact:PublishPackageVersion',
-        resource: arn(`package/${domain}/${repository}/${format}/${namespace}/${pkg}`),
-        context: {},
-      };
-    }
+          : (parsed.form['name'] ?? '');
+    const check = packageCheck(scope, { domain, repository, format }, published);
     const [call] = judge(session, `${format} registry ${req.method}`, [check]);
     calls.push(call!);
     if (!call!.allowed) {

@@ -1,0 +1,53 @@
+/** AWS CloudFormation: `cloudformation deploy` of a stack, optionally with a service role it passes. */
+import { check, passRole, regionalArn, type AwsService } from './service.js';
+
+export const cloudformation: AwsService = {
+  name: 'cloudformation',
+  actions: [
+    '*ActivateOrganizationsAccess *ActivateType *BatchDescribeTypeConfigurations *CancelResourceRequest',
+    'CancelUpdateStack ContinueUpdateRollback CreateChangeSet *CreateGeneratedTemplate *CreateResource CreateStack',
+    'CreateStackInstances CreateStackRefactor *CreateStackSet *CreateUploadBucket *DeactivateOrganizationsAccess',
+    '*DeactivateType DeleteChangeSet *DeleteGeneratedTemplate *DeleteResource DeleteStack DeleteStackInstances',
+    'DeleteStackSet *DeregisterType *DescribeAccountLimits DescribeChangeSet DescribeChangeSetHooks DescribeEvents',
+    '*DescribeGeneratedTemplate *DescribeOrganizationsAccess *DescribePublisher *DescribeResourceScan',
+    '*DescribeStackDriftDetectionStatus DescribeStackEvents DescribeStackInstance DescribeStackRefactor',
+    'DescribeStackResource DescribeStackResourceDrifts DescribeStackResources DescribeStackSet',
+    'DescribeStackSetOperation DescribeStacks *DescribeType *DescribeTypeRegistration DetectStackDrift',
+    'DetectStackResourceDrift DetectStackSetDrift *EstimateTemplateCost ExecuteChangeSet ExecuteStackRefactor',
+    '*GetGeneratedTemplate *GetHookResult *GetResource *GetResourceRequestStatus GetStackPolicy GetTemplate',
+    'GetTemplateSummary ImportStacksToStackSet *ListAllHookResults ListChangeSets *ListExports',
+    '*ListGeneratedTemplates ListHookResults *ListImports *ListResourceRequests *ListResourceScanRelatedResources',
+    '*ListResourceScanResources *ListResourceScans *ListResources ListStackInstanceResourceDrifts ListStackInstances',
+    'ListStackRefactorActions ListStackRefactors ListStackResources ListStackSetAutoDeploymentTargets',
+    'ListStackSetOperationResults ListStackSetOperations *ListStackSets *ListStacks *ListTypeRegistrations',
+    '*ListTypeVersions *ListTypes *PublishType RecordHandlerProgress *RegisterPublisher *RegisterType RollbackStack',
+    'SetStackPolicy *SetTypeConfiguration *SetTypeDefaultVersion SignalResource *StartResourceScan',
+    'StopStackSetOperation TagResource *TestType UntagResource *UpdateGeneratedTemplate *UpdateResource UpdateStack',
+    'UpdateStackInstances UpdateStackSet UpdateTerminationProtection *ValidateTemplate',
+  ].join(' '),
+  cli: [
+    // a redeploy also reads the deployed template's parameters (GetTemplateSummary) before its change set
+    {
+      command: 'cloudformation deploy',
+      actions: [
+        'cloudformation:DescribeStacks',
+        'cloudformation:GetTemplateSummary',
+        'cloudformation:CreateChangeSet',
+        'cloudformation:DescribeChangeSet',
+        'cloudformation:ExecuteChangeSet',
+      ],
+    },
+  ],
+  query(name, req, scope) {
+    const stack = req.form['StackName'];
+    const resource = !stack
+      ? '*'
+      : stack.startsWith('arn:')
+        ? stack
+        : regionalArn(scope, 'cloudformation', `stack/${stack}/*`);
+    const role = req.form['RoleARN'];
+    const checks = [check(`cloudformation:${name}`, resource, role ? { 'cloudformation:RoleArn': role } : {})];
+    if (role) checks.push(passRole(role, 'cloudformation.amazonaws.com'));
+    return checks;
+  },
+};

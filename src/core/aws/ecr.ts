@@ -1,0 +1,30 @@
+/** Amazon ECR: `docker push` of an image, its calls made by the rehearsal's docker stand-in. */
+import { check, regionalArn, str, type AwsService } from './service.js';
+
+export const ecr: AwsService = {
+  name: 'ecr',
+  actions: [
+    'BatchCheckLayerAvailability BatchDeleteImage BatchGetImage BatchGetRepositoryScanningConfiguration',
+    'BatchImportUpstreamImage CompleteLayerUpload *CreatePullThroughCacheRule CreateRepository',
+    '*CreateRepositoryCreationTemplate DeleteLifecyclePolicy *DeletePullThroughCacheRule *DeleteRegistryPolicy',
+    'DeleteRepository *DeleteRepositoryCreationTemplate DeleteRepositoryPolicy *DeleteSigningConfiguration',
+    '*DeregisterPullTimeUpdateExclusion DescribeImageReplicationStatus DescribeImageScanFindings',
+    'DescribeImageSigningStatus DescribeImages *DescribePullThroughCacheRules *DescribeRegistry DescribeRepositories',
+    '*DescribeRepositoryCreationTemplates *GetAccountSetting *GetAuthorizationToken GetDownloadUrlForLayer',
+    'GetImageCopyStatus GetLifecyclePolicy GetLifecyclePolicyPreview *GetRegistryPolicy',
+    '*GetRegistryScanningConfiguration GetRepositoryPolicy *GetSigningConfiguration InitiateLayerUpload ListImages',
+    '*ListPullTimeUpdateExclusions ListTagsForResource *PutAccountSetting PutImage PutImageScanningConfiguration',
+    'PutImageTagMutability PutLifecyclePolicy *PutRegistryPolicy *PutRegistryScanningConfiguration',
+    '*PutReplicationConfiguration *PutSigningConfiguration *RegisterPullTimeUpdateExclusion ReplicateImage',
+    'SetRepositoryPolicy StartImageScan StartLifecyclePolicyPreview TagResource UntagResource UpdateImageStorageClass',
+    '*UpdatePullThroughCacheRule *UpdateRepositoryCreationTemplate UploadLayerPart *ValidatePullThroughCacheRule',
+  ].join(' '),
+  cli: [
+    { command: 'ecr get-authorization-token', actions: ['ecr:GetAuthorizationToken'] },
+    { command: 'ecr get-login-password', actions: ['ecr:GetAuthorizationToken'] },
+  ],
+  json(name, req, scope) {
+    const repository = str(req.json['repositoryName']);
+    return [check(`ecr:${name}`, repository ? regionalArn(scope, 'ecr', `repository/${repository}`) : '*')];
+  },
+};

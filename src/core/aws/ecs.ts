@@ -1,0 +1,45 @@
+/** Amazon ECS: a new task definition revision and a service rolled onto it, passing the task's roles. */
+import { check, passRole, regionalArn, str, type AwsService } from './service.js';
+
+export const ecs: AwsService = {
+  name: 'ecs',
+  actions: [
+    'AllowVendedLogDeliveryForResource ContinueServiceDeployment CreateCapacityProvider CreateCluster CreateDaemon',
+    'CreateExpressGatewayService CreateService CreateTaskSet *DeleteAccountSetting DeleteAttributes',
+    'DeleteCapacityProvider DeleteCluster DeleteDaemon DeleteDaemonTaskDefinition DeleteExpressGatewayService',
+    'DeleteService DeleteTaskDefinitions DeleteTaskSet DeregisterContainerInstance *DeregisterTaskDefinition',
+    'DescribeCapacityProviders DescribeClusters DescribeContainerInstances DescribeDaemon DescribeDaemonDeployments',
+    'DescribeDaemonRevisions DescribeDaemonTaskDefinition DescribeExpressGatewayService DescribeServiceDeployments',
+    'DescribeServiceRevisions DescribeServices *DescribeTaskDefinition DescribeTaskSets DescribeTasks',
+    '*DiscoverPollEndpoint ExecuteCommand GetTaskProtection *ListAccountSettings ListAttributes *ListClusters',
+    'ListContainerInstances ListDaemonDeployments *ListDaemonTaskDefinitions *ListDaemons ListServiceDeployments',
+    '*ListServices *ListServicesByNamespace ListTagsForResource *ListTaskDefinitionFamilies *ListTaskDefinitions',
+    'ListTasks Poll *PutAccountSetting *PutAccountSettingDefault PutAttributes PutClusterCapacityProviders',
+    'PutSystemLogEvents RegisterContainerInstance RegisterDaemonTaskDefinition RegisterTaskDefinition RunTask',
+    'StartTask StartTelemetrySession StopServiceDeployment StopTask SubmitAttachmentStateChanges',
+    'SubmitContainerStateChange SubmitTaskStateChange TagResource UntagResource UpdateCapacityProvider UpdateCluster',
+    'UpdateClusterSettings UpdateContainerAgent UpdateContainerInstancesState UpdateDaemon',
+    'UpdateExpressGatewayService UpdateService UpdateServicePrimaryTaskSet UpdateTaskProtection UpdateTaskSet',
+  ].join(' '),
+  cli: [
+    { command: 'ecs register-task-definition', actions: ['ecs:RegisterTaskDefinition'] },
+    { command: 'ecs update-service', actions: ['ecs:UpdateService'] },
+    { command: 'ecs wait services-stable', actions: ['ecs:DescribeServices'] },
+  ],
+  json(name, req, scope) {
+    const body = req.json;
+    const arn = (resource: string) => regionalArn(scope, 'ecs', resource);
+    if (name === 'RegisterTaskDefinition') {
+      const checks = [check('ecs:RegisterTaskDefinition', arn(`task-definition/${str(body['family']) ?? ''}:*`))];
+      for (const key of ['taskRoleArn', 'executionRoleArn']) {
+        const role = str(body[key]);
+        if (role) checks.push(passRole(role, 'ecs-tasks.amazonaws.com'));
+      }
+      return checks;
+    }
+    const cluster = (str(body['cluster']) ?? 'default').replace(/^arn:.*:cluster\//, '');
+    const services =
+      name === 'DescribeServices' ? ((body['services'] as string[] | undefined) ?? []) : [str(body['service']) ?? ''];
+    return services.map((s) => check(`ecs:${name}`, s.startsWith('arn:') ? s : arn(`service/${cluster}/${s}`)));
+  },
+};

@@ -1,0 +1,3 @@
+export { packageCheck } from './codeartifact.js';
+export { AWS_SERVICES, awsService } from './registry.js';
+export type { Authorization, AwsRequest, AwsService, CliPermission, Operation, Scope } from './service.js';
