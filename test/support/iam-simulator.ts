@@ -100,13 +100,14 @@ export function assumeRoleWithWebIdentity(
   return callOnRole(trust, role, request.providerArn, 'sts:AssumeRoleWithWebIdentity', webIdentityContext(request));
 }
 
-/** A call made with the role's session: decided by the role's inline policy (no resource policy). */
+/** A call made with the role's session: decided by the role's inline policy, and any `others` it has (no resource policy). */
 export function callAsRole(
   inline: ValidatedPolicy<{ name: string }>,
   sessionArn: string,
   action: string,
   resource: RoleRef,
   context: Record<string, string | string[]> = {},
+  others: Array<ValidatedPolicy<{ name: string }>> = [],
 ) {
   return decide({
     request: {
@@ -115,7 +116,10 @@ export function callAsRole(
       resource: { resource: resource.arn, accountId: resource.account },
       contextVariables: context,
     },
-    identityPolicies: [{ name: inline.metadata?.name ?? 'inline-policy', policy: inline }],
+    identityPolicies: [inline, ...others].map((policy, i) => ({
+      name: `${policy.metadata?.name ?? 'inline-policy'}${i ? `-${i + 1}` : ''}`,
+      policy,
+    })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
   });

@@ -3,6 +3,7 @@
  * statements in a shape the trust and permission checks share, each part with its line.
  */
 import { isObject, wildcardMatch, closest, didYouMeanQuoted } from '../util/index.js';
+import { STRING_OPERATORS } from './conditions.js';
 import { actionsOf, COVERED_SERVICES } from './iam-actions.js';
 import { parseJsonSource, type JsonPath } from './json-source.js';
 import { hit, type Hit } from './report.js';
@@ -49,12 +50,7 @@ const STATEMENT_KEYS = [
 ];
 const VERSIONS = ['2012-10-17', '2008-10-17'];
 const OPERATORS = [
-  'StringEquals',
-  'StringNotEquals',
-  'StringEqualsIgnoreCase',
-  'StringNotEqualsIgnoreCase',
-  'StringLike',
-  'StringNotLike',
+  ...STRING_OPERATORS,
   'NumericEquals',
   'NumericNotEquals',
   'NumericLessThan',
