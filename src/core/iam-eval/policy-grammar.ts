@@ -7,6 +7,7 @@ import { STRING_OPERATORS } from './conditions.js';
 import { actionsOf, COVERED_SERVICES } from './iam-actions.js';
 import { parseJsonSource, type JsonPath } from './json-source.js';
 import { hit, type Hit } from './report.js';
+import { strings } from './truth.js';
 
 export type PolicyKind = 'trust' | 'identity';
 
@@ -75,8 +76,6 @@ const OPERATORS = [
 ];
 const ACTION = /^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$/;
 
-const strings = (v: unknown): string[] =>
-  typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const scalars = (v: unknown): string[] =>
   (Array.isArray(v) ? v : [v]).filter((x) => ['string', 'boolean', 'number'].includes(typeof x)).map(String);
 

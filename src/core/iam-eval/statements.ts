@@ -4,7 +4,7 @@
  */
 import { isObject, wildcardMatch } from '../util/index.js';
 import { conditionChecks, type Context } from './conditions.js';
-import { and, anyOf, or, q, stringList, unknown, type CheckResult, type Truth } from './truth.js';
+import { and, anyOf, or, q, stringList, strings, unknown, type CheckResult, type Truth } from './truth.js';
 import type { Decision } from './types.js';
 
 export interface StatementVerdict {
@@ -57,9 +57,6 @@ export interface ActionStatement {
  */
 export const statementAllows = (statement: ActionStatement, action: string): boolean =>
   statement.effect === 'Allow' && !statement.notAction && statement.actions.some((a) => actionMatches(a, action));
-
-const strings = (v: unknown): string[] =>
-  typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 /** A policy's statements that are objects, whatever else is wrong with it (for reading, not deciding). */
 export const policyStatements = (policy: unknown): Record<string, unknown>[] =>

@@ -36,3 +36,7 @@ export function stringList(v: unknown): string[] | undefined {
   const list = Array.isArray(v) ? v : [v];
   return list.length > 0 && list.every((x) => typeof x === 'string') ? (list as string[]) : undefined;
 }
+
+/** The strings of a string or a list, leniently (for reading a policy; the grammar reports the rest). */
+export const strings = (v: unknown): string[] =>
+  typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
