@@ -18,6 +18,7 @@ import {
   repositoryFindings,
   trustFindings,
 } from '../../src/core/check/findings.ts';
+import { missingPermission } from '../../src/core/check/permission-findings.ts';
 import { RULES } from '../../src/core/check/rules.ts';
 import type { Finding } from '../../src/core/check/rules.ts';
 import type { SourceFile } from '../../src/core/iam-eval/types.ts';
@@ -927,6 +928,30 @@ test('JSON: lines of keys and list items; the line of an error', () => {
   }
   const broken = parseJsonSource('{\n  "a": 1,\n  "b": 2,\n}');
   assert.equal(broken.ok ? undefined : broken.line, 4);
+});
+
+test('policy.missing-permission: an Allow names actions with wildcards in any case; an action IAM refuses names none', () => {
+  const pipeline = {
+    file: 'bitbucket-pipelines.yml',
+    text: 'pipelines:\n  default:\n    - step:\n        script:\n          - aws s3 sync dist s3://site\n',
+  };
+  const missing = (...statements: unknown[]) =>
+    missingPermission({
+      read: (f) => (f === 'iam/inline-policy.json' ? { Version: '2012-10-17', Statement: statements } : undefined),
+      terraform: [],
+      cloudformation: [],
+      pipeline,
+    }).map((h) => h.message.replace(/, which .*/, ''));
+  const allow = (Action: unknown) => ({ Effect: 'Allow', Action, Resource: '*' });
+  assert.equal(missing(allow(['S3:list*', 's3:PUTOBJECT'])), []);
+  assert.equal(missing(allow('*')), []);
+  assert.equal(missing(allow('s3:ListBucket')), ['`aws s3 sync` calls s3:PutObject']);
+  // IAM refuses an action without its service prefix, and NotAction grants by what it leaves out: not read
+  assert.equal(missing(allow('s3*')), ['`aws s3 sync` calls s3:ListBucket, s3:PutObject']);
+  assert.equal(missing({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }), [
+    '`aws s3 sync` calls s3:ListBucket, s3:PutObject',
+  ]);
+  assert.equal(missing({ ...allow('s3:*'), Effect: 'Deny' }), ['`aws s3 sync` calls s3:ListBucket, s3:PutObject']);
 });
 
 test.run();

@@ -421,4 +421,21 @@ test('sub patterns without braces, without the trailing *, or with * under Strin
   assert.ok(withSub(`{${REPO_UUID}}:*`).accepted);
 });
 
+test('an audience condition under StringEqualsIgnoreCase that the token meets brings no audience fix', () => {
+  const policy = structuredClone(REPO_ROLES[0]!.trustPolicy) as {
+    Statement: Array<{ Condition: Record<string, Record<string, string>> }>;
+  };
+  const c = policy.Statement[0]!.Condition;
+  const { [`${HOST_PATH}:aud`]: aud, ...rest } = c['StringEquals']!;
+  c['StringEquals'] = rest;
+  c['StringEqualsIgnoreCase'] = { [`${HOST_PATH}:aud`]: aud!.toUpperCase() };
+  const v = verdict(
+    explainToken(claimsOf({ repo: OTHER_REPO }), [{ name: 'x', trustPolicy: policy, file: 'f.json' }], PROVIDER, NOW),
+    'x',
+  );
+  assert.not.ok(v.accepted);
+  assert.ok(v.reasons[0]!.includes('the token comes from repository'), show(v.reasons));
+  assert.not.ok(v.reasons[0]!.includes('(:aud)'), show(v.reasons));
+});
+
 test.run();

@@ -1,23 +1,28 @@
 /**
- * Our trust-policy evaluator against an independent one (@cloud-copilot/iam-simulate) on random trust
- * policies and web-identity requests: both must reach the same decision whenever ours reaches one.
+ * Our IAM engine against an independent evaluator (@cloud-copilot/iam-simulate) on random trust policies
+ * with web-identity requests, and on random identity policies with calls made by the role: both must
+ * reach the same decision whenever ours reaches one.
  * Where ours answers "cannot evaluate" (indeterminate) it must deny; those cases are counted, not compared:
  * they are exactly the classes where AWS documents no outcome and iam-simulate picks one —
  *   - a single-valued operator on a list value (iam-simulate: never matches, even negated),
  *   - ForAnyValue:…IfExists on an absent key (iam-simulate ignores IfExists there),
  *   - an account principal (`"AWS": "123456789012"`) in a Deny (iam-simulate: denies the account's callers),
  *   - NotPrincipal, which IAM refuses in role trust policies,
- *   - a policy variable (`${…}`) compared with a present key.
+ *   - a policy variable (`${…}`) compared with a present key, or in a Resource.
+ * Identity calls act on one named resource: a call on `*` (an action without resource-level permissions)
+ * is left out, since iam-simulate's unsafe simulation lets any Resource of an Allow match it, where AWS
+ * grants such an action only with `"Resource": "*"`. The ARN patterns keep wildcards out of the partition,
+ * service, region and account segments, which iam-simulate matches one segment at a time and ours over the whole ARN.
  * The pools hold no newline and no non-ASCII letter: iam-simulate builds regular expressions whose `.` does
  * not match a newline (AWS's `*` matches any character), and case folding beyond ASCII is not documented.
  */
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { explainTrust } from '../../src/core/iam-eval/evaluate.ts';
-import type { TrustRequest } from '../../src/core/iam-eval/types.ts';
+import { explainIdentity, explainTrust } from '../../src/core/iam-eval/index.ts';
+import type { Explanation, IdentityRequest, TrustRequest } from '../../src/core/iam-eval/index.ts';
 import { answers, renderRepo } from '../support/fixtures.ts';
-import { callOnRole, trustPolicy } from '../support/iam-simulator.ts';
+import { callAsRole, callOnRole, identityPolicy, trustPolicy } from '../support/iam-simulator.ts';
 
 const ACCOUNT = '123456789012';
 const ROLE = { arn: `arn:aws:iam::${ACCOUNT}:role/bitbucket-pipeline-oidc-role`, account: ACCOUNT };
@@ -193,12 +198,10 @@ interface Tally {
   indeterminate: number;
 }
 
-/** Both evaluators on one case; returns the case's class, or throws a message showing the case. */
-function compare(doc: unknown, req: TrustRequest, tally: Tally): boolean {
-  const ours = explainTrust(doc, req);
-  const theirs = callOnRole(trustPolicy(doc), ROLE, req.federated, req.action, req.context).decision;
+/** Both evaluators' decisions on one case, tallied; throws a message showing the case where they differ. */
+function agree(ours: Explanation, theirs: string, request: unknown, doc: unknown, tally: Tally): boolean {
   const show = () =>
-    `ours: ${JSON.stringify(ours.allowed ? 'Allowed' : ours.reasons)}\niam-simulate: ${theirs}\nrequest: ${JSON.stringify(req)}\npolicy: ${JSON.stringify(doc)}`;
+    `ours: ${JSON.stringify(ours.allowed ? 'Allowed' : ours.reasons)}\niam-simulate: ${theirs}\nrequest: ${JSON.stringify(request)}\npolicy: ${JSON.stringify(doc)}`;
   if (ours.indeterminate) {
     assert.not.ok(ours.allowed, `indeterminate but allowed\n${show()}`);
     tally.indeterminate++;
@@ -213,6 +216,11 @@ function compare(doc: unknown, req: TrustRequest, tally: Tally): boolean {
   if (ours.allowed) tally.allowed++;
   if (ours.deniedBy) tally.explicit++;
   return true;
+}
+
+function compare(doc: unknown, req: TrustRequest, tally: Tally): boolean {
+  const theirs = callOnRole(trustPolicy(doc), ROLE, req.federated, req.action, req.context).decision;
+  return agree(explainTrust(doc, req), theirs, req, doc, tally);
 }
 
 test('random trust policies: our evaluator and iam-simulate reach the same decision', () => {
@@ -272,6 +280,110 @@ test('the generated trust policies: both evaluators agree on random tokens', () 
   console.log(`  generated policies: 500 cases, ${tally.compared} compared (${tally.allowed} allowed)`);
   assert.is(tally.indeterminate, 0, 'the generated policies use only what the evaluator judges');
   assert.ok(tally.allowed > 20 && tally.compared - tally.allowed > 20, `allowed ${tally.allowed} of ${tally.compared}`);
+});
+
+// ——— Identity policies: the calls a role's session makes ———
+
+const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/bitbucket-pipeline-oidc-role/pipeline`;
+const TASK_ROLE = `arn:aws:iam::${ACCOUNT}:role/task`;
+const CALL_ACTIONS = ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket', 'iam:PassRole'];
+const CALL_RESOURCES = [
+  'arn:aws:s3:::site/index.html',
+  'arn:aws:s3:::site/assets/app.js',
+  'arn:aws:s3:::site',
+  'arn:aws:s3:::Site/index.html',
+  'arn:aws:s3:::other/index.html',
+  TASK_ROLE,
+];
+const ACTION_PATTERNS = [
+  's3:PutObject',
+  's3:*',
+  '*',
+  's3:Get*',
+  'S3:putobject',
+  's3:?utObject',
+  's3:*Object',
+  'iam:PassRole',
+  'iam:*',
+  'sqs:*',
+];
+const RESOURCE_PATTERNS = [
+  '*',
+  'arn:aws:s3:::site/*',
+  'arn:aws:s3:::site',
+  'arn:aws:s3:::site*',
+  'arn:aws:s3:::*',
+  'arn:aws:s3:::site/index.???l',
+  'arn:aws:s3:::site/*/app.js',
+  'arn:aws:s3:::Site/*',
+  'arn:aws:s3:::other/*',
+  `arn:aws:iam::${ACCOUNT}:role/*`,
+  `arn:aws:iam::*:role/task`,
+  'arn:aws:s3:::${aws:username}/*',
+];
+
+const identityStatement = fc
+  .record(
+    {
+      Effect: fc.constantFrom('Allow', 'Allow', 'Deny'),
+      action: fc.oneof(
+        { weight: 5, arbitrary: oneOrMore(fc.constantFrom(...ACTION_PATTERNS), 2).map((a) => ({ Action: a })) },
+        { weight: 2, arbitrary: oneOrMore(fc.constantFrom(...ACTION_PATTERNS), 2).map((a) => ({ NotAction: a })) },
+      ),
+      resource: fc.oneof(
+        { weight: 5, arbitrary: oneOrMore(fc.constantFrom(...RESOURCE_PATTERNS), 2).map((r) => ({ Resource: r })) },
+        { weight: 2, arbitrary: oneOrMore(fc.constantFrom(...RESOURCE_PATTERNS), 2).map((r) => ({ NotResource: r })) },
+      ),
+      Condition: fc.option(
+        fc.array(conditionBlock, { minLength: 1, maxLength: 2 }).map((blocks) => Object.fromEntries(blocks)),
+        { nil: undefined, freq: 3 },
+      ),
+    },
+    { requiredKeys: ['Effect', 'action', 'resource'] },
+  )
+  .map(({ Effect, action, resource, Condition }) => ({
+    Effect,
+    ...action,
+    ...resource,
+    ...(Condition ? { Condition } : {}),
+  }));
+
+const identityPolicies = fc.array(
+  fc
+    .array(identityStatement, { minLength: 1, maxLength: 3 })
+    .map((Statement) => ({ Version: '2012-10-17', Statement })),
+  { minLength: 1, maxLength: 2 },
+);
+
+const call: fc.Arbitrary<IdentityRequest> = fc.record({
+  action: fc.constantFrom(...CALL_ACTIONS),
+  resource: fc.constantFrom(...CALL_RESOURCES),
+  context: request.map((r) => r.context),
+});
+
+test("random identity policies: our engine and iam-simulate reach the same decision on the role's calls", () => {
+  const tally: Tally = { compared: 0, allowed: 0, explicit: 0, indeterminate: 0 };
+  const runs = 3000;
+  fc.assert(
+    fc.property(identityPolicies, call, (docs, req) => {
+      const theirs = callAsRole(
+        identityPolicy(docs[0]),
+        SESSION,
+        req.action,
+        { arn: req.resource, account: ACCOUNT },
+        req.context,
+        docs.slice(1).map(identityPolicy),
+      ).decision;
+      return agree(explainIdentity(docs, req), theirs, req, docs, tally);
+    }),
+    { numRuns: runs },
+  );
+  console.log(
+    `  identity policies: ${runs} cases, ${tally.compared} compared (${tally.allowed} allowed, ${tally.explicit} explicitly denied), ${tally.indeterminate} indeterminate`,
+  );
+  assert.ok(tally.compared >= runs * 0.6, `only ${tally.compared} of ${runs} cases were decided`);
+  assert.ok(tally.allowed >= runs * 0.1, `only ${tally.allowed} allowed cases`);
+  assert.ok(tally.explicit >= runs * 0.05, `only ${tally.explicit} explicitly denied cases`);
 });
 
 test.run();

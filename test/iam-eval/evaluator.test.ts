@@ -5,9 +5,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { evaluateTrust, explainTrust } from '../../src/core/iam-eval/evaluate.ts';
+import { evaluateTrust, explainTrust } from '../../src/core/iam-eval/index.ts';
 import { wildcardMatch as globMatch } from '../../src/core/util/wildcard.ts';
-import type { TrustRequest } from '../../src/core/iam-eval/types.ts';
+import type { TrustRequest } from '../../src/core/iam-eval/index.ts';
 import { answers, renderRepo } from '../support/fixtures.ts';
 
 const H = 'api.bitbucket.org/2.0/workspaces/phub/pipelines-config/identity/oidc';

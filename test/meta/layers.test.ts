@@ -127,7 +127,7 @@ export const CORE_FOLDERS: CoreFolder[] = [
   },
   {
     name: 'iam',
-    mayImport: ['check', 'repo', 'facts', 'util'],
+    mayImport: ['check', 'iam-eval', 'repo', 'facts', 'util'],
     owns: 'the IAM side of apply and doctor: desired state, plan, permissions',
   },
   {

@@ -106,17 +106,23 @@ export function assumeRoleWithWebIdentity(trust: Policy, role: RoleRef, request:
   return callOnRole(trust, role, request.providerArn, 'sts:AssumeRoleWithWebIdentity', webIdentityContext(request));
 }
 
-/** A call made with the role's session: decided by the role's inline policy (no resource policy). */
+/** A call made with the role's session: decided by the role's inline policy, and any `others` it has (no resource policy). */
 export function callAsRole(
   inline: Policy,
   sessionArn: string,
   action: string,
   resource: RoleRef,
   context: Context = {},
+  others: Policy[] = [],
 ) {
   return decide(
     { principal: sessionArn, action, resource, context },
-    { identityPolicies: [{ name: inline.metadata?.name ?? 'inline-policy', policy: inline }] },
+    {
+      identityPolicies: [inline, ...others].map((policy, i) => ({
+        name: `${policy.metadata?.name ?? 'inline-policy'}${i ? `-${i + 1}` : ''}`,
+        policy,
+      })),
+    },
   );
 }
 

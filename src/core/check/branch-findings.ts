@@ -3,11 +3,9 @@ import { subScope } from '../facts/index.js';
 import { ANY_BRANCH_ADVICE, changesResources } from '../repo/index.js';
 import { isObject } from '../util/index.js';
 import type { RepositorySource } from './drift.js';
-import { hit, type FileHit } from '../iam-eval/index.js';
+import { actionStatements, hit, policyStatements, type FileHit } from '../iam-eval/index.js';
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
-const allowStatements = (policy: unknown) =>
-  isObject(policy) ? list(policy['Statement']).filter((s) => isObject(s) && s['Effect'] === 'Allow') : [];
 
 /** The `sub` patterns a statement's conditions test, under any operator. */
 function subPatterns(statement: Record<string, unknown>): string[] {
@@ -23,16 +21,16 @@ function subPatterns(statement: Record<string, unknown>): string[] {
 
 /** Some statement admits a step without a deployment environment: no `sub` pattern, or one without it. */
 function admitsEveryStep(trust: unknown): boolean {
-  return allowStatements(trust).some((s) => {
-    const patterns = subPatterns(s as Record<string, unknown>);
+  return policyStatements(trust).some((s) => {
+    if (s['Effect'] !== 'Allow') return false;
+    const patterns = subPatterns(s);
     return !patterns.length || patterns.some((p) => !subScope(p).environmentUuid);
   });
 }
 
+/** The actions the policy's Allow statements name (a NotAction statement names none). */
 const actionsOf = (policy: unknown): string[] =>
-  allowStatements(policy).flatMap((s) =>
-    list((s as Record<string, unknown>)['Action']).filter((a): a is string => typeof a === 'string'),
-  );
+  actionStatements(policy).flatMap((s) => (s.effect === 'Allow' && !s.notAction ? s.actions : []));
 
 const folderOf = (file: string) => file.slice(0, file.lastIndexOf('/') + 1);
 

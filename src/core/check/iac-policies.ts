@@ -11,7 +11,7 @@ import { TFVARS_NAME } from '../facts/index.js';
 import { CFN_TAGS, resolveCfn } from './drift.js';
 import { evaluateHcl, type HclValue, type Resolver } from './hcl-value.js';
 import { UNKNOWN_ACCOUNT, type TrustScope } from './principal-findings.js';
-import { hit, type Hit, type SourceFile, type TerraformModule } from '../iam-eval/index.js';
+import { hit, policyStatements, type Hit, type SourceFile, type TerraformModule } from '../iam-eval/index.js';
 
 export interface IacPolicy {
   /** The Terraform or CloudFormation file, and the line where the policy is written. */
@@ -128,10 +128,7 @@ function documentOf(block: Record<string, unknown>, ev: (v: unknown) => HclValue
 const providerArnOf = (url: string, scope: TrustScope) =>
   `arn:aws:iam::${scope.account ?? UNKNOWN_ACCOUNT}:oidc-provider/${url.replace(/^https:\/\//, '')}`;
 
-const hasPrincipal = (doc: unknown) =>
-  isObject(doc) &&
-  Array.isArray(doc['Statement']) &&
-  doc['Statement'].some((s) => isObject(s) && ('Principal' in s || 'NotPrincipal' in s));
+const hasPrincipal = (doc: unknown) => policyStatements(doc).some((s) => 'Principal' in s || 'NotPrincipal' in s);
 
 /** The text of a policy value: a JSON string as it is, anything else as JSON. */
 const policyText = (v: HclValue) => (typeof v === 'string' ? v : JSON.stringify(v, null, 2));

@@ -2,6 +2,6 @@ export type { SchemaValidator } from './pipeline-schema.js';
 export { openTo } from './principal-findings.js';
 export type { FindingId } from './rules.js';
 export { permissionsFindings, runChecks, trustFindings } from './run-checks.js';
-export type { CheckReport, SourceFile, TrustScope } from './run-checks.js';
+export type { CheckReport, TrustScope } from './run-checks.js';
 export { decodeToken, explainToken } from './token.js';
 export type { Provider, TokenClaims } from './token.js';

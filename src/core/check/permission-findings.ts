@@ -5,11 +5,10 @@
  */
 import { isScalar, type Node } from 'yaml';
 import { walkSteps } from '../repo/index.js';
-import { wildcardMatch, isObject } from '../util/index.js';
 import { cliPermissionsOf } from './cli-permissions.js';
 import { inlinePolicyPath } from '../facts/index.js';
 import type { RepositorySource } from './drift.js';
-import { hit, type FileHit } from '../iam-eval/index.js';
+import { actionStatements, hit, statementAllows, type FileHit } from '../iam-eval/index.js';
 import { parseYamlSource, yamlDocument } from './yaml-source.js';
 
 export interface RolePolicy {
@@ -17,18 +16,9 @@ export interface RolePolicy {
   policy: unknown;
 }
 
-const list = (v: unknown): string[] =>
-  typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-
 /** Whether some Allow statement names the action (wildcards included; resources are not judged here). */
-function allowsAction(policy: unknown, action: string): boolean {
-  const statements = isObject(policy)
-    ? (Array.isArray(policy['Statement']) ? policy['Statement'] : [policy['Statement']]).filter(isObject)
-    : [];
-  return statements.some(
-    (s) => s['Effect'] === 'Allow' && list(s['Action']).some((a) => wildcardMatch(a, action, { ignoreCase: true })),
-  );
-}
+const allowsAction = (policy: unknown, action: string) =>
+  actionStatements(policy).some((s) => statementAllows(s, action));
 
 /** The inline policy of the role a step assumes: its environment's, else the repository's. */
 function policyOf(repo: RepositorySource, environment: string | undefined): RolePolicy | undefined {

@@ -18,10 +18,11 @@ import {
   BROADEST,
   managedPolicyBreadth,
 } from '../facts/index.js';
-import { isObject, wildcardMatch } from '../util/index.js';
+import { isObject } from '../util/index.js';
 import {
   actionsOf,
   readPolicy,
+  statementAllows,
   type ConditionEntry,
   type PolicyStatement,
   hit,
@@ -36,10 +37,6 @@ const ISSUER_FORM = issuerHostPath('<workspace-slug>');
 const list = (v: unknown): string[] =>
   typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const quote = (s: string) => JSON.stringify(s);
-
-/** Whether a statement's actions include `action` (IAM matches action names case-insensitively, with wildcards). */
-const allows = (s: PolicyStatement, action: string) =>
-  !s.notAction && s.actions.some((a) => wildcardMatch(a, action, { ignoreCase: true }));
 
 /** What is wrong with an issuer host/path (in a provider ARN or a condition key), if anything. */
 function issuerProblem(hostPath: string): string | undefined {
@@ -200,7 +197,7 @@ const validPrincipalHostPath = (f: string) => {
 export function readTrustPolicy(file: SourceFile, scope: TrustScope = {}): TrustPolicySource {
   const { problems, statements } = readPolicy(file.text, 'trust');
   const bitbucket = statements.flatMap((s): BitbucketStatement[] => {
-    if (s.effect !== 'Allow' || !allows(s, 'sts:AssumeRoleWithWebIdentity')) return [];
+    if (!statementAllows(s, 'sts:AssumeRoleWithWebIdentity')) return [];
     const federated = isObject(s.principal) && !s.notPrincipal ? list(s.principal['Federated']) : [];
     // statements for other providers (GitHub, …) or AWS principals are not this tool's business
     const forBitbucket =

@@ -5,8 +5,8 @@
  * `doctor` (which names it in a live trust policy).
  */
 import { isPartition, issuerHostPath, readProviderArn, workspaceOfIssuer } from '../facts/index.js';
-import { isObject, wildcardMatch } from '../util/index.js';
-import { readPolicy, type PolicyStatement, hit, type Hit, type Severity } from '../iam-eval/index.js';
+import { isObject } from '../util/index.js';
+import { readPolicy, statementAllows, type PolicyStatement, hit, type Hit, type Severity } from '../iam-eval/index.js';
 
 /** What the repository is for, when known: its AWS account and Bitbucket workspace (slug). */
 export interface TrustScope {
@@ -120,8 +120,7 @@ export function openPrincipals(statements: PolicyStatement[], scope: TrustScope,
             open('Allow with NotPrincipal lets everyone assume the role except those it lists, from any AWS account'),
           ),
         ];
-      const webIdentity =
-        !s.notAction && s.actions.some((a) => wildcardMatch(a, 'sts:AssumeRoleWithWebIdentity', { ignoreCase: true }));
+      const webIdentity = statementAllows(s, 'sts:AssumeRoleWithWebIdentity');
       const hits = principalsOf(s.principal).flatMap(({ type, value }) => {
         const v = judge(type, value, scope, { oidcRole, webIdentity });
         return v ? [at('Principal', v)] : [];

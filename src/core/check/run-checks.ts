@@ -31,7 +31,6 @@ import type { CheckInput } from '../iam-eval/index.js';
 
 // what `apply` refuses is what `check` reports: it judges the same IAM files with the same findings
 export { permissionsFindings, trustFindings } from './findings.js';
-export type { SourceFile } from '../iam-eval/index.js';
 export type { TrustScope } from './principal-findings.js';
 
 export interface CheckOptions {

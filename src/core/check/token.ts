@@ -22,8 +22,8 @@ import {
   workspaceOfAudience,
   workspaceOfIssuer,
 } from '../facts/index.js';
-import { isObject, tooDeep, wildcardMatch } from '../util/index.js';
-import { evaluateTrust, type TrustRequest } from '../iam-eval/index.js';
+import { isObject, tooDeep } from '../util/index.js';
+import { conditionValueMatches, evaluateTrust, policyStatements, type TrustRequest } from '../iam-eval/index.js';
 
 export interface TokenClaims {
   iss: string;
@@ -157,7 +157,7 @@ function checkedClaims(claims: Record<string, unknown>): TokenClaims {
  * It is what the policy implies, not what exists in the account.
  */
 export function providerFromTrustPolicy(policy: unknown): Provider | undefined {
-  const statements = isObject(policy) ? list(policy['Statement']).filter(isObject) : [];
+  const statements = policyStatements(policy);
   for (const statement of statements) {
     const principal = statement['Principal'];
     const arn = strings(isObject(principal) ? principal['Federated'] : undefined).find((p) => readProviderArn(p));
@@ -326,9 +326,7 @@ function trustReasons(
 
 /** What to change, found by comparing the policy's principals and conditions with the token's keys. */
 function trustFixes(claims: TokenClaims, policy: unknown, federated: string): string[] {
-  const statements = (isObject(policy) ? list(policy['Statement']).filter(isObject) : []).filter(
-    (s) => s['Effect'] === 'Allow',
-  );
+  const statements = policyStatements(policy).filter((s) => s['Effect'] === 'Allow');
   const principals = statements.flatMap((s) =>
     strings(isObject(s['Principal']) ? s['Principal']['Federated'] : undefined),
   );
@@ -373,10 +371,9 @@ function conditionKeys(statement: Record<string, unknown>): string[] {
     : [];
 }
 
-/** Only the `…Like` operators expand `*` and `?`; the others compare exactly. */
-function matches(test: { operator: string; value: string }, value: string): boolean {
-  return /like$/i.test(test.operator) ? wildcardMatch(test.value, value) : test.value === value;
-}
+/** Whether the test names the value, compared as its operator compares (`…Like` expands `*` and `?`). */
+const matches = (test: { operator: string; value: string }, value: string) =>
+  conditionValueMatches(test.operator, test.value, value);
 
 /** Says which part of `sub` — repository, deployment environment, step — the role's patterns reject. */
 function subFixes(sub: string, tests: Array<{ operator: string; value: string }>): string {

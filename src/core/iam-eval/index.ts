@@ -1,7 +1,12 @@
-export { evaluateTrust, explainTrust } from './evaluate.js';
+export { conditionValueMatches } from './conditions.js';
+export type { Context } from './conditions.js';
+export { evaluateIdentity, evaluateTrust, explainIdentity, explainTrust } from './evaluate.js';
+export type { IdentityRequest } from './evaluate.js';
 export { actionsOf } from './iam-actions.js';
 export { readPolicy } from './policy-grammar.js';
 export type { ConditionEntry, PolicyStatement } from './policy-grammar.js';
 export { hit } from './report.js';
 export type { FileHit, Hit } from './report.js';
-export type { CheckInput, Severity, SourceFile, TerraformModule, TrustRequest, UnreadFile } from './types.js';
+export { actionMatches, actionStatements, policyStatements, statementAllows } from './statements.js';
+export type { ActionStatement, Explanation, StatementVerdict } from './statements.js';
+export type { CheckInput, Decision, Severity, SourceFile, TerraformModule, TrustRequest, UnreadFile } from './types.js';

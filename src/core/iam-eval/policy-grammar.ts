@@ -3,9 +3,11 @@
  * statements in a shape the trust and permission checks share, each part with its line.
  */
 import { isObject, wildcardMatch, closest, didYouMeanQuoted } from '../util/index.js';
+import { STRING_OPERATORS } from './conditions.js';
 import { actionsOf, COVERED_SERVICES } from './iam-actions.js';
 import { parseJsonSource, type JsonPath } from './json-source.js';
 import { hit, type Hit } from './report.js';
+import { strings } from './truth.js';
 
 export type PolicyKind = 'trust' | 'identity';
 
@@ -49,12 +51,7 @@ const STATEMENT_KEYS = [
 ];
 const VERSIONS = ['2012-10-17', '2008-10-17'];
 const OPERATORS = [
-  'StringEquals',
-  'StringNotEquals',
-  'StringEqualsIgnoreCase',
-  'StringNotEqualsIgnoreCase',
-  'StringLike',
-  'StringNotLike',
+  ...STRING_OPERATORS,
   'NumericEquals',
   'NumericNotEquals',
   'NumericLessThan',
@@ -79,8 +76,6 @@ const OPERATORS = [
 ];
 const ACTION = /^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$/;
 
-const strings = (v: unknown): string[] =>
-  typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 const scalars = (v: unknown): string[] =>
   (Array.isArray(v) ? v : [v]).filter((x) => ['string', 'boolean', 'number'].includes(typeof x)).map(String);
 

@@ -10,7 +10,8 @@ import {
   REPO_UUID_PLACEHOLDER,
   resolveParams,
 } from '../facts/index.js';
-import { permissionsFindings, trustFindings, type SourceFile, type TrustScope } from '../check/index.js';
+import { permissionsFindings, trustFindings, type TrustScope } from '../check/index.js';
+import type { SourceFile } from '../iam-eval/index.js';
 import { assertNesting } from '../util/index.js';
 import type { RepoModel } from '../repo/index.js';
 import { UsageError } from '../../errors.js';
