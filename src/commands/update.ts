@@ -246,10 +246,6 @@ export async function applyUpdate(plan: UpdatePlan, opts: UpdateOptions): Promis
   const { dir, read } = opts.repo;
   const { changes, manifestFile, model } = plan;
   const toWrite = changes.filter((c) => c.write !== undefined);
-  if (opts.diff) {
-    const { createTwoFilesPatch } = await import('diff');
-    for (const c of toWrite) opts.out(createTwoFilesPatch(`a/${c.path}`, `b/${c.path}`, c.before ?? '', c.write!));
-  }
   const result: UpdateResult = {
     dir,
     written: false,
@@ -310,6 +306,13 @@ export async function applyUpdate(plan: UpdatePlan, opts: UpdateOptions): Promis
   return result;
 }
 
+/** `update` and `add`: the plan, its diff with --diff, then applied (or with --dry-run only reported). */
 export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
-  return applyUpdate(await planRepositoryUpdate(opts), opts);
+  const plan = await planRepositoryUpdate(opts);
+  if (opts.diff) {
+    const { createTwoFilesPatch } = await import('diff');
+    for (const c of plan.changes)
+      if (c.write !== undefined) opts.out(createTwoFilesPatch(`a/${c.path}`, `b/${c.path}`, c.before ?? '', c.write));
+  }
+  return applyUpdate(plan, opts);
 }
