@@ -3,8 +3,7 @@
  * The command table and the one exit point: every command is loaded only when it runs, and every
  * CliError becomes a one-line message and its exit code here.
  */
-import { CliError, INTERNAL_ERROR_EXIT, UsageError } from './errors.js';
-import { printable } from './printable.js';
+import { UsageError } from './errors.js';
 
 const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number> }>> = {
   new: () => import('./commands/new-cli.js'),
@@ -53,15 +52,9 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
-    if (error instanceof CliError) {
-      process.stderr.write(`pipelines-oidc: ${printable(error.message, { keepLines: true })}\n`);
-      process.exitCode = error.exitCode;
-    } else {
-      process.stderr.write(
-        `pipelines-oidc: unexpected error: ${printable(String(verbose ? (error as Error).stack : (error as Error).message), { keepLines: true })}\n`,
-      );
-      process.exitCode = INTERNAL_ERROR_EXIT;
-    }
+  async (error: unknown) => {
+    const { exitCode, line } = (await import('./commands/exit.js')).failure(error, verbose);
+    process.stderr.write(line);
+    process.exitCode = exitCode;
   },
 );

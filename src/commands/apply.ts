@@ -20,7 +20,9 @@ import { readProvider, readRole, runStep } from '../io/iam-state.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green, yellow } from '../io/style.js';
 import { parseCommand } from './args.js';
-import { desiredOf, observe, openArgRepository, variableLines } from './iam-target.js';
+import type { Output } from './command-io.js';
+import type { Repository } from '../io/repository.js';
+import { desiredOf, observe, openArgRepository, variableLines, type AwsOptions } from './iam-target.js';
 
 const THUMBPRINT = /^[0-9a-fA-F]{40}$/;
 
@@ -68,7 +70,7 @@ async function settleRace(aws: AwsSession, step: Step, desired: DesiredState): P
   throw new RunError(`${describeStep(step)}: IAM answered EntityAlreadyExists`);
 }
 
-async function execute(aws: AwsSession, plan: Plan, desired: DesiredState, out: NodeJS.WriteStream): Promise<void> {
+async function execute(aws: AwsSession, plan: Plan, desired: DesiredState, out: Output): Promise<void> {
   const show = progress(out);
   let done = 0;
   for (const step of plan.steps) {
@@ -100,14 +102,31 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(
       '--thumbprint: must be 40 hexadecimal characters (a SHA-1 fingerprint); IAM no longer needs one',
     );
-  const out = process.stdout;
-  const desired = desiredOf(openArgRepository(process.cwd(), args), 'apply', thumbprint);
+  return applyRepository(openArgRepository(process.cwd(), args), {
+    ...(thumbprint === undefined ? {} : { thumbprint }),
+    profile: args.values.profile as string | undefined,
+    region: args.values.region as string | undefined,
+    timeout: args.values.timeout as string | undefined,
+    dryRun: Boolean(args.values['dry-run']),
+    yes: Boolean(args.values.yes),
+    out: process.stdout,
+  });
+}
+
+export interface ApplyOptions extends AwsOptions {
+  thumbprint?: string;
+  dryRun: boolean;
+  /** The changes were confirmed already (--yes, or the one question of `new --bitbucket --apply`). */
+  yes: boolean;
+  out: Output;
+}
+
+/** The IAM side of an opened repository: read, planned, shown, confirmed, made. */
+export async function applyRepository(repo: Repository, options: ApplyOptions): Promise<number> {
+  const { out } = options;
+  const desired = desiredOf(repo, 'apply', options.thumbprint);
   const { aws, observed } = await progress(out).step(`Reading IAM of account ${desired.account}`, () =>
-    observe(desired, {
-      profile: args.values.profile as string | undefined,
-      region: args.values.region as string | undefined,
-      timeout: args.values.timeout as string | undefined,
-    }),
+    observe(desired, options),
   );
   try {
     if (observed.caller.account !== desired.account) {
@@ -124,11 +143,11 @@ export async function run(argv: string[]): Promise<number> {
       out.write(
         `${bold('Plan')} ${dim(`(account ${desired.account}, as ${observed.caller.arn})`)}\n${await planText(plan)}\n`,
       );
-      if (args.values['dry-run']) {
+      if (options.dryRun) {
         out.write(`${dim('Dry run: no change made.')}\n`);
         return 0;
       }
-      if (!args.values.yes) {
+      if (!options.yes) {
         if (!process.stdin.isTTY || !out.isTTY)
           throw new UsageError(
             `apply: ${plan.steps.length} change${plan.steps.length > 1 ? 's' : ''} to confirm: pass --yes to make ${plan.steps.length > 1 ? 'them' : 'it'} (or --dry-run to only see the plan)`,

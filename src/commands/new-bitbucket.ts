@@ -1,9 +1,10 @@
 /**
  * `new` with Bitbucket credentials. With a token alone, the workspace's and an existing repository's
- * UUIDs come from Bitbucket (flags win, and must agree). With `--bitbucket`, the Bitbucket side is planned,
- * shown, confirmed and made before the files are written, so the trust names the repository from the first
- * commit: the repository (private), Pipelines, the deployment environments, the variables; then the push
- * over HTTPS with the token, and with --apply and --run the IAM side and the check pipeline.
+ * UUIDs come from Bitbucket (flags win, and must agree). With `--bitbucket`, one plan (Bitbucket's side
+ * and `new`'s files, the answers resolved once) is shown and confirmed once, then applied in order:
+ * Bitbucket (the repository, private; Pipelines, the deployment environments, the variables), the files
+ * with the UUIDs it gave in their trust from the first commit, git, the push over HTTPS with the token,
+ * and with --apply and --run the IAM side and the check pipeline.
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -17,8 +18,8 @@ import {
 } from '../core/bitbucket-setup/index.js';
 import {
   type Answers,
-  resolveAnswers,
   parseEnvironments,
+  questionFor,
   repoSlug as slugRule,
   workspaceSlug as workspaceRule,
 } from '../core/answers/index.js';
@@ -34,8 +35,10 @@ import { openRepository } from '../io/repository.js';
 import { progress } from '../io/progress.js';
 import { printable } from '../printable.js';
 import { bold, dim, green } from '../io/style.js';
+import { givenAnswer } from './answers-file.js';
+import type { Output } from './command-io.js';
 import { checkBitbucketOptions, planText, type BitbucketSession } from './bitbucket-session.js';
-import { runNew, type NewOptions } from './new.js';
+import { applyNew, dryRunResult, newAnswers, planFiles, withAnswers, type NewOptions, type NewPlan } from './new.js';
 
 export interface BitbucketNewOptions {
   project?: string;
@@ -44,6 +47,7 @@ export interface BitbucketNewOptions {
   yes: boolean;
   /** stdin and stdout are terminals: a confirmation can be asked. */
   tty: boolean;
+  out: Output;
 }
 
 interface LookedUp {
@@ -54,10 +58,8 @@ interface LookedUp {
 }
 
 /** The workspace's, the repository's and its environments' UUIDs from Bitbucket, merged into the flags. */
-export async function lookUp(opts: NewOptions, session: BitbucketSession): Promise<LookedUp> {
-  const file = opts.answersFile;
-  const given = (name: string) =>
-    opts.flags[name] ?? (typeof file?.values[name] === 'string' ? (file.values[name] as string) : undefined);
+export async function lookUp(opts: NewOptions, session: BitbucketSession, stdout: Output): Promise<LookedUp> {
+  const given = (name: string) => givenAnswer(opts.flags, opts.answersFile, name);
   const name = given('name');
   const workspace = given('workspace');
   if (!name || !workspace)
@@ -80,7 +82,7 @@ export async function lookUp(opts: NewOptions, session: BitbucketSession): Promi
   // --json keeps stdout for the one JSON document
   const observed = opts.json
     ? await read()
-    : await progress(process.stdout).step(`Read ${workspace}/${name} in Bitbucket`, read);
+    : await progress(stdout).step(`Read ${workspace}/${name} in Bitbucket`, read);
   const flags = { ...opts.flags };
   flags['workspaceUuid'] = reconcile(
     'workspace-uuid',
@@ -113,6 +115,66 @@ function changedAnswers(recorded: Answers, now: Answers): string[] {
   );
 }
 
+/**
+ * A folder written by a run cut short: taken as it is when it holds this repository with these answers and
+ * Bitbucket's UUIDs, refused otherwise (saying what to do).
+ */
+function checkResume(dir: string, shownDir: string, looked: LookedUp, answers: Answers): void {
+  const { workspace, name, observed } = looked;
+  const manifest = openRepository({ cwd: dir }).manifest.answers;
+  if (manifest.workspace !== workspace || manifest.name !== name) {
+    throw new RunError(
+      `${shownDir} already holds the repository ${manifest.workspace}/${manifest.name}: choose another --dir`,
+    );
+  }
+  const changed = changedAnswers(manifest, answers);
+  if (changed.length) {
+    throw new RunError(
+      `${shownDir} was written with other answers (${changed.join(', ')}): change them with pipelines-oidc update, then run this again`,
+    );
+  }
+  // this command writes only once Bitbucket gave the UUIDs: a folder without them was written otherwise
+  const live = (e: { name: string }) =>
+    observed.environments.find((o) => o.name.toLowerCase() === e.name.toLowerCase())?.uuid;
+  if (
+    manifest.repoUuid !== observed.repository?.uuid ||
+    parseEnvironments(manifest.environments ?? '').some((e) => e.uuid !== live(e))
+  ) {
+    throw new RunError(
+      `${shownDir} names other repository or environment UUIDs than Bitbucket's (or none): run pipelines-oidc update --dir ${shQuote(shownDir)} (with the token it takes them from Bitbucket), then this again`,
+    );
+  }
+}
+
+/** The answers with the UUIDs Bitbucket gave, in the form the answers record them. */
+function withBitbucketUuids(answers: Answers, state: ObservedBitbucket): Answers {
+  const recorded = (name: 'repoUuid' | 'environments', raw: string) => {
+    const r = questionFor(name)!.rule(raw);
+    if ('error' in r) throw new RunError(`Bitbucket's ${name}: ${r.error}`);
+    return r.value;
+  };
+  return {
+    ...answers,
+    repoUuid: recorded('repoUuid', state.repository!.uuid),
+    environments: recorded('environments', environmentsWithUuids(answers.environments, state.environments)),
+  };
+}
+
+/** The one question: every change of the plan, or none asked when there is nothing to change (or --yes). */
+async function confirmOnce(bb: BitbucketNewOptions, changes: number, writes: string | undefined): Promise<boolean> {
+  if (!changes || bb.yes) return bb.yes;
+  const s = changes > 1 ? 's' : '';
+  if (!bb.tty)
+    throw new UsageError(
+      `new --bitbucket: ${changes} Bitbucket change${s} to confirm: pass --yes to make ${changes > 1 ? 'them' : 'it'} (or --dry-run to only see the plan)`,
+    );
+  const then = [writes && `write ${writes}`, bb.apply && 'apply the IAM side'].filter(Boolean).join(' and ');
+  const { askConfirm } = await import('../io/prompt.js');
+  if (!(await askConfirm(`Make ${changes} change${s} in Bitbucket${then ? `, then ${then}` : ''}?`)))
+    throw new CancelledError('Cancelled: no change made.');
+  return true;
+}
+
 export async function newWithBitbucket(
   opts: NewOptions,
   session: BitbucketSession,
@@ -120,50 +182,27 @@ export async function newWithBitbucket(
 ): Promise<number> {
   checkBitbucketOptions(opts.json, bb.project);
   if (!opts.git && bb.run) throw new UsageError('--run needs the commit pushed: drop --no-git');
-  const out = process.stdout;
-  const looked = await lookUp(opts, session);
+  const { out } = bb;
+  const looked = await lookUp(opts, session, out);
   const { name, workspace, observed } = looked;
   // a clone link the token may not go to is refused before anything changes
   if (opts.git && opts.push === undefined && observed.repository)
     pushRemote(session.client, observed.repository, workspace, name);
-  let flags = looked.flags;
-  const file = opts.answersFile;
-  const answers = resolveAnswers({ flags, file, env: opts.env }, opts.gallery);
-  const model = buildRepoModel(answers, opts.gallery);
-  const desired = desiredBitbucket(model, { workspace, slug: name, ...(bb.project ? { project: bb.project } : {}) });
+  // the plan: the answers read once, Bitbucket's side and the files, nothing changed yet
+  const filesOpts: NewOptions = { ...opts, flags: looked.flags, interactive: false };
+  const { answers, dir: dirOption } = await newAnswers(filesOpts);
+  const desired = desiredBitbucket(buildRepoModel(answers, opts.gallery), {
+    workspace,
+    slug: name,
+    ...(bb.project ? { project: bb.project } : {}),
+  });
   const plan = planBitbucket(desired, observed);
-  const dir = resolve(opts.cwd, opts.dir ?? answers.name);
+  const dir = resolve(opts.cwd, dirOption ?? answers.name);
   const shownDir = relative(opts.cwd, dir) || '.';
   // a run cut short after writing the repository: take it as it is and finish the rest
   const resume = existsSync(join(dir, MANIFEST_FILE));
-  if (resume) {
-    const manifest = openRepository({ cwd: dir }).manifest.answers;
-    if (manifest.workspace !== workspace || manifest.name !== name) {
-      throw new RunError(
-        `${shownDir} already holds the repository ${manifest.workspace}/${manifest.name}: choose another --dir`,
-      );
-    }
-    const changed = changedAnswers(manifest, answers);
-    if (changed.length) {
-      throw new RunError(
-        `${shownDir} was written with other answers (${changed.join(', ')}): change them with pipelines-oidc update, then run this again`,
-      );
-    }
-    // this command writes only once Bitbucket gave the UUIDs: a folder without them was written otherwise
-    const live = (e: { name: string }) =>
-      observed.environments.find((o) => o.name.toLowerCase() === e.name.toLowerCase())?.uuid;
-    if (
-      manifest.repoUuid !== observed.repository?.uuid ||
-      parseEnvironments(manifest.environments ?? '').some((e) => e.uuid !== live(e))
-    ) {
-      throw new RunError(
-        `${shownDir} names other repository or environment UUIDs than Bitbucket's (or none): run pipelines-oidc update --dir ${shQuote(shownDir)} (with the token it takes them from Bitbucket), then this again`,
-      );
-    }
-  } else {
-    // validates the answers and the folder before Bitbucket is changed
-    await runNew({ ...opts, flags, dryRun: true, json: true, interactive: false, out: () => undefined });
-  }
+  if (resume) checkResume(dir, shownDir, looked, answers);
+  const files: NewPlan | undefined = resume ? undefined : await planFiles(filesOpts, answers, dirOption);
 
   out.write(`${bold('Bitbucket')} ${dim(`(${workspace}/${name}, workspace UUID {${observed.workspaceUuid}})`)}\n`);
   out.write(
@@ -173,27 +212,14 @@ export async function newWithBitbucket(
   );
   if (opts.dryRun) {
     out.write(`${dim('Dry run: nothing changed in Bitbucket.')}\n`);
-    if (!resume) await runNew({ ...opts, flags, dryRun: true, interactive: false });
+    if (files) dryRunResult(files, opts);
     if (bb.apply || bb.run)
       out.write(
         `${dim(`Then: ${[bb.apply && 'apply the IAM side', bb.run && `run ${DEFAULT_PIPELINE}`].filter(Boolean).join(', then ')}.`)}\n`,
       );
     return 0;
   }
-  if (plan.changes.length && !bb.yes) {
-    const n = plan.changes.length;
-    if (!bb.tty)
-      throw new UsageError(
-        `new --bitbucket: ${n} Bitbucket change${n > 1 ? 's' : ''} to confirm: pass --yes to make ${n > 1 ? 'them' : 'it'} (or --dry-run to only see the plan)`,
-      );
-    const { askConfirm } = await import('../io/prompt.js');
-    if (
-      !(await askConfirm(
-        `Make ${n} change${n > 1 ? 's' : ''} in Bitbucket${resume ? '' : `, then write ${shownDir}`}?`,
-      ))
-    )
-      throw new CancelledError('Cancelled: no change made.');
-  }
+  const confirmed = await confirmOnce(bb, plan.changes.length, files && shownDir);
   const state = await applyChanges(
     session.client,
     { workspace, slug: name },
@@ -202,16 +228,14 @@ export async function newWithBitbucket(
     progress(out),
     'run the same command again to finish',
   );
-  flags = {
-    ...flags,
-    repoUuid: state.repository!.uuid,
-    environments: environmentsWithUuids(answers.environments, state.environments),
-  };
 
-  if (resume) out.write(`${green('✔')} ${shownDir} is already written: finishing what the last run left\n`);
+  if (!files) out.write(`${green('✔')} ${shownDir} is already written: finishing what the last run left\n`);
   else {
-    // the next steps runNew would print are what this command does: it prints what is left instead
-    const written = await runNew({ ...opts, flags, push: undefined, interactive: false, json: true });
+    // the UUIDs Bitbucket gave go into the trust from the first commit: the same answers, rendered again
+    const final = await withAnswers(files, withBitbucketUuids(answers, state), opts);
+    // the next steps applyNew would print are what this command does: it prints what is left instead
+    // the push comes after, with the token (or to --push with git's own credentials)
+    const written = await applyNew({ ...final, push: undefined }, { json: true, out: () => undefined });
     out.write(
       `${green('✔')} Wrote ${written.files.length} files to ${shownDir}${written.git === 'committed' ? ', initialised git on main with one commit' : ''}\n`,
     );
@@ -225,7 +249,8 @@ export async function newWithBitbucket(
   }
   if (bb.apply) {
     out.write(`\n${bold('IAM')}\n`);
-    const code = await (await import('./apply.js')).run([dir, ...(bb.yes ? ['--yes'] : [])]);
+    const { applyRepository } = await import('./apply.js');
+    const code = await applyRepository(openRepository({ cwd: dir }), { dryRun: false, yes: confirmed, out });
     if (code !== 0) return code;
   }
   if (bb.run) {

@@ -7,9 +7,10 @@ import { readAnswersFile } from './answers-file.js';
 import { galleryArg, parseCommand } from './args.js';
 import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 import { runNew, type NewOptions } from './new.js';
+import { processIo, type CommandIo } from './command-io.js';
 
-export async function run(argv: string[]): Promise<number> {
-  const gallery = loadGallery(process.cwd(), galleryArg(argv));
+export async function run(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  const gallery = loadGallery(io.cwd, galleryArg(argv));
   const args = parseCommand('new', argv, gallery);
   const v = args.values;
   if (args.positionals.length > 1)
@@ -17,20 +18,20 @@ export async function run(argv: string[]): Promise<number> {
   const flags: Record<string, string | undefined> = args.answers;
   if (args.positionals[0] !== undefined) flags['name'] = args.positionals[0];
   const json = Boolean(v['json']);
-  const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
+  const session = openBitbucket(io.cwd, io.env, v['bitbucket-token']);
   const answersPath = v['answers'] as string | undefined;
   const answersFile =
     answersPath === undefined
       ? undefined
-      : readAnswersFile(process.cwd(), answersPath, {
+      : readAnswersFile(io.cwd, answersPath, {
           name: flags['name'],
           workspace: flags['workspace'],
           bitbucket: session !== undefined,
         });
-  if (answersFile?.dropped && !json) process.stdout.write(`${yellow('!')} ${answersFile.dropped}\n`);
+  if (answersFile?.dropped && !json) io.stdout.write(`${yellow('!')} ${answersFile.dropped}\n`);
   const options: NewOptions = {
-    cwd: process.cwd(),
-    env: process.env,
+    cwd: io.cwd,
+    env: io.env,
     flags,
     gallery,
     galleryDir: galleryArg(argv),
@@ -41,9 +42,9 @@ export async function run(argv: string[]): Promise<number> {
     pushTimeout: timeoutSeconds(v['push-timeout'] as string | undefined, 'push-timeout', TIMEOUTS.push),
     dryRun: Boolean(v['dry-run']),
     force: Boolean(v['force']),
-    interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    interactive: !v['yes'] && !json && io.tty,
     json,
-    out: (text) => process.stdout.write(text),
+    out: (text) => io.stdout.write(text),
   };
   if (!v['bitbucket'] && (v['apply'] || v['run'] || v['project'] !== undefined))
     throw new UsageError('--apply, --run and --project go with --bitbucket');
@@ -52,22 +53,22 @@ export async function run(argv: string[]): Promise<number> {
     // with a token, Bitbucket knows the UUIDs; --bitbucket also sets the repository up
     const bitbucket = await import('./new-bitbucket.js');
     if (v['bitbucket']) {
-      const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
       const project = v['project'] as string | undefined;
       return bitbucket.newWithBitbucket(options, session, {
         ...(project === undefined ? {} : { project }),
         apply: Boolean(v['apply']),
         run: Boolean(v['run']),
         yes: Boolean(v['yes']),
-        tty,
+        tty: io.tty,
+        out: io.stdout,
       });
     }
-    options.flags = (await bitbucket.lookUp(options, session)).flags;
+    options.flags = (await bitbucket.lookUp(options, session, io.stdout)).flags;
   }
   const result = await runNew(options);
   if (json) {
     const { dir, files, roleArn, next } = result;
-    process.stdout.write(`${JSON.stringify({ dir, files, roleArn, next }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ dir, files, roleArn, next }, null, 2)}\n`);
   }
   return 0;
 }

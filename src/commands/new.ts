@@ -1,41 +1,26 @@
 /**
- * `pipelines-oidc new <name>`: answers → model → rendered files → written atomically → git.
- * A plain async function taking an options object, so tests call it without the CLI.
+ * `pipelines-oidc new <name>` as a plan and its application: `planNew` reads the answers, the folder and
+ * git, and renders every file without writing anything; `applyNew` writes them atomically and makes the
+ * commit (and push). `new --bitbucket` composes the same two steps around Bitbucket's.
  */
 import { relative, resolve } from 'node:path';
+import { QUESTIONS, questionFor, type Answers } from '../core/answers/index.js';
 import {
-  QUESTIONS,
-  questionFor,
-  type Answers,
-  askAnswers,
-  checkTargetFlags,
-  resolveAnswers,
-  type AnswerSources,
-} from '../core/answers/index.js';
-import type { Gallery } from '../core/targets/index.js';
-import { ANY_BRANCH_ADVICE, deploysFromAnyBranch, buildRepoModel, nextSteps } from '../core/repo/index.js';
+  ANY_BRANCH_ADVICE,
+  deploysFromAnyBranch,
+  buildRepoModel,
+  nextSteps,
+  type RepoModel,
+} from '../core/repo/index.js';
 import { CancelledError, RunError, UsageError } from '../errors.js';
 import { renderRepository } from '../render/files.js';
 import { loadTemplates } from '../io/templates.js';
 import { toolVersion } from '../paths.js';
-import type { AnswersFile } from './answers-file.js';
+import { answersOf, type AnswerInput } from './answers-file.js';
 import { bold, dim, green, yellow } from '../io/style.js';
 import { assertWritable, inspectTarget, writeRepository } from '../io/write.js';
 import { MANIFEST_FILE, PIPELINE_FILE } from '../core/facts/index.js';
-
-/** Where a command that writes repositories takes its answers from: flags, an answers file, the environment. */
-export interface AnswerInput {
-  cwd: string;
-  env: Readonly<Record<string, string | undefined>>;
-  /** Answers given as flags (and the positional name), by answer name; target answers included. */
-  flags: Record<string, string | undefined>;
-  /** Built-in targets plus any loaded with --gallery. */
-  gallery: Gallery;
-  /** The --gallery folder, if any, as given (relative to cwd): recorded in the manifest. */
-  galleryDir?: string;
-  /** --answers, read once by the command line (`readAnswersFile`). */
-  answersFile?: AnswersFile;
-}
+import type { RenderedFile } from '../render/files.js';
 
 export interface NewOptions extends AnswerInput {
   dir?: string;
@@ -62,21 +47,46 @@ export interface NewResult {
   existingRepository: boolean;
 }
 
-function summary(answers: Answers, dir: string, opts: NewOptions, existingRepository: boolean): string {
+/** Everything `new` would do, decided and rendered: nothing written yet. */
+export interface NewPlan {
+  answers: Answers;
+  model: RepoModel;
+  /** The folder, absolute and as shown to the user. */
+  dir: string;
+  shownDir: string;
+  /** Every file, in the order written; `addedTo`: merged into the repository's own file of that path. */
+  files: Array<RenderedFile & { addedTo: boolean }>;
+  /** The folder holds a repository pipelines-oidc did not generate: added to, never replaced. */
+  existingRepository: boolean;
+  /** The folder is inside a git repository already: nothing is committed. */
+  insideRepository: boolean;
+  /** git was asked for (no --no-git); a push goes to `push`, given up after `pushTimeout` seconds. */
+  git: boolean;
+  push?: string;
+  pushTimeout: number;
+  /** --force: the folder need not be empty. */
+  force: boolean;
+}
+
+/** The plan's folder and git side: what does not depend on the answers' values. */
+type NewFolder = Omit<NewPlan, 'answers' | 'model' | 'files'>;
+
+function summary(plan: NewPlan): string {
+  const { answers } = plan;
   const rows = QUESTIONS.map((q) => [
     q.message.replace(/ \(.*\)$/, ''),
     answers[q.name] || (q.name === 'repoUuid' ? '(not set: the role trusts no pipeline yet)' : '(none)'),
   ]);
   for (const [name, value] of Object.entries(answers.targetAnswers)) rows.push([name, value || '(none)']);
   rows.push(
-    ['Folder', dir],
+    ['Folder', plan.shownDir],
     [
       'Git',
-      existingRepository
+      plan.existingRepository
         ? 'nothing committed: an existing repository, added to'
-        : opts.git
-          ? opts.push
-            ? `commit and push to ${opts.push}`
+        : plan.git
+          ? plan.push
+            ? `commit and push to ${plan.push}`
             : 'init and commit'
           : 'no',
     ],
@@ -113,83 +123,105 @@ async function settleFolder(
   return prompt.askFolder('Folder to write the repository to', (path) => folderRefusal(opts.cwd, path));
 }
 
-export async function runNew(opts: NewOptions): Promise<NewResult> {
+/** The answers of `new` (asked in a terminal) and the --dir they go with: read once, at the edge. */
+export async function newAnswers(opts: NewOptions): Promise<{ answers: Answers; dir: string | undefined }> {
   if (opts.push !== undefined && !opts.git) throw new UsageError('--push needs git: drop --no-git');
   if (opts.push !== undefined && !opts.push.trim()) throw new UsageError('--push: must be a git remote URL');
   if (opts.dir !== undefined && !opts.dir.trim()) throw new UsageError('--dir: must be a folder path');
   const file = opts.answersFile;
   const flags = { ...opts.flags };
   // in a terminal the folder is settled before the questions, so answers are never lost to a full folder
-  const dirOption = opts.interactive && !opts.force ? await settleFolder(opts, flags, file?.values) : opts.dir;
-  const sources: AnswerSources = { flags, file, env: opts.env };
-  const answers = opts.interactive
-    ? await askAnswers(
-        sources,
-        async (q, suggested) => (await import('../io/prompt.js')).askQuestion(q, suggested),
-        opts.gallery,
-      )
-    : resolveAnswers(sources, opts.gallery);
-  checkTargetFlags(flags, answers, opts.gallery);
+  const dir = opts.interactive && !opts.force ? await settleFolder(opts, flags, file?.values) : opts.dir;
+  const answers = await answersOf({ flags, file, env: opts.env }, opts.gallery, opts.interactive);
+  return { answers, dir };
+}
 
+/** The model and the files of `answers` for the folder of `plan`: the same plan with other answers (UUIDs found later). */
+export async function withAnswers(plan: NewFolder, answers: Answers, opts: AnswerInput): Promise<NewPlan> {
+  const model = buildRepoModel(answers, opts.gallery, { existingRepository: plan.existingRepository });
+  const rendered = renderRepository(
+    model,
+    toolVersion(),
+    await loadTemplates(),
+    opts.galleryDir === undefined ? undefined : relative(plan.dir, resolve(opts.cwd, opts.galleryDir)) || '.',
+  ).files;
+  const files = plan.existingRepository
+    ? (await import('../io/existing-repository.js')).filesForExistingRepository(plan.dir, plan.shownDir, rendered)
+    : rendered.map((f) => ({ ...f, addedTo: false }));
+  return { ...plan, answers, model, files };
+}
+
+/**
+ * Everything `new` would do for these answers, refused now if it could not be done: the folder and its
+ * files (a repository of someone else's is added to), and what git would do. Reads, never writes.
+ */
+export async function planFiles(opts: NewOptions, answers: Answers, dirOption: string | undefined): Promise<NewPlan> {
   const dir = resolve(opts.cwd, dirOption ?? answers.name);
   const rel = relative(opts.cwd, dir);
   const shownDir = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
-  const version = toolVersion();
   // a non-empty folder without our manifest is someone's repository: we add to it, never replace its files
   const target = await inspectTarget(dir, []);
   const existingRepository = !target.empty && !target.entries.includes(MANIFEST_FILE);
-  const model = buildRepoModel(answers, opts.gallery, { existingRepository });
-  const rendered = renderRepository(
-    model,
-    version,
-    await loadTemplates(),
-    opts.galleryDir === undefined ? undefined : relative(dir, resolve(opts.cwd, opts.galleryDir)) || '.',
-  ).files;
-  const files = existingRepository
-    ? (await import('../io/existing-repository.js')).filesForExistingRepository(dir, shownDir, rendered)
-    : rendered.map((f) => ({ ...f, addedTo: false }));
-  const paths = files.map((f) => f.path);
-
-  if (!existingRepository) await assertWritable(dir, files, opts.force);
+  const folder: NewFolder = {
+    dir,
+    shownDir,
+    existingRepository,
+    insideRepository: false,
+    git: opts.git,
+    ...(opts.push === undefined ? {} : { push: opts.push }),
+    pushTimeout: opts.pushTimeout,
+    force: opts.force,
+  };
+  const plan = await withAnswers(folder, answers, opts);
+  if (!existingRepository) await assertWritable(dir, plan.files, opts.force);
   // git (and execa) load only when a commit will be made
   const git = opts.git && !opts.dryRun ? await import('../io/git.js') : undefined;
-  const existingRepo = git ? await git.insideWorkTree(dir) : false;
-  if ((existingRepo || existingRepository) && opts.push !== undefined) {
+  plan.insideRepository = git ? await git.insideWorkTree(dir) : false;
+  if ((plan.insideRepository || existingRepository) && opts.push !== undefined) {
     throw new RunError(
       `--push: ${shownDir} ${existingRepository ? 'already holds a repository' : 'is inside an existing git repository'}; commit and push it yourself, or choose another --dir`,
     );
   }
-  if (git && !existingRepo && !existingRepository) await git.assertCanCommit(opts.cwd);
+  if (git && !plan.insideRepository && !existingRepository) await git.assertCanCommit(opts.cwd);
+  return plan;
+}
 
-  if (opts.interactive) {
-    opts.out(`\n${bold('About to write')}\n${summary(answers, shownDir, opts, existingRepository)}\n`);
-    const { askConfirm } = await import('../io/prompt.js');
-    if (!(await askConfirm(`Write ${files.length} files to ${shownDir}?`))) throw new CancelledError();
-  }
+/** The answers, then the plan: what `new` would write and do. Asks the questions in a terminal; writes nothing. */
+export async function planNew(opts: NewOptions): Promise<NewPlan> {
+  const { answers, dir } = await newAnswers(opts);
+  return planFiles(opts, answers, dir);
+}
 
-  const result: NewResult = {
-    dir,
-    files: paths,
-    roleArn: model.roles[0]!.concreteArn,
-    next: [],
-    written: false,
-    git: 'skipped',
-    existingRepository,
-  };
-  if (opts.dryRun) {
-    result.next = nextSteps(model, shownDir, opts.git ? 'committed' : 'skipped');
-    if (!opts.json)
-      opts.out(
-        `Would write ${files.length} files to ${shownDir} (dry run, nothing written):\n${paths.map((p) => `  ${p}`).join('\n')}\n`,
-      );
-    return result;
-  }
+const resultOf = (plan: NewPlan): NewResult => ({
+  dir: plan.dir,
+  files: plan.files.map((f) => f.path),
+  roleArn: plan.model.roles[0]!.concreteArn,
+  next: [],
+  written: false,
+  git: 'skipped',
+  existingRepository: plan.existingRepository,
+});
 
+/** What a dry run reports: the plan's files, nothing written. */
+export function dryRunResult(plan: NewPlan, opts: Pick<NewOptions, 'json' | 'out'>): NewResult {
+  const result = resultOf(plan);
+  result.next = nextSteps(plan.model, plan.shownDir, plan.git ? 'committed' : 'skipped');
+  if (!opts.json)
+    opts.out(
+      `Would write ${plan.files.length} files to ${plan.shownDir} (dry run, nothing written):\n${result.files.map((p) => `  ${p}`).join('\n')}\n`,
+    );
+  return result;
+}
+
+/** Writes the plan's files atomically, then git: init and commit, and the push. */
+export async function applyNew(plan: NewPlan, opts: Pick<NewOptions, 'json' | 'out'>): Promise<NewResult> {
+  const { dir, shownDir, files, model, existingRepository } = plan;
+  const result = resultOf(plan);
   // an existing repository is added to, not required empty
   await writeRepository(
     dir,
     files.map(({ path, content }) => ({ path, content })),
-    { mustBeEmpty: !opts.force && !existingRepository },
+    { mustBeEmpty: !plan.force && !existingRepository },
   );
   result.written = true;
   if (!opts.json) {
@@ -204,13 +236,14 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     opts.out(`${green('✔')} ${what}\n${lines.join('\n')}\n`);
   }
 
-  if (existingRepo) result.git = 'existing-repository';
+  if (plan.insideRepository) result.git = 'existing-repository';
   else if (existingRepository) result.git = 'skipped';
-  else if (git) {
+  else if (plan.git) {
+    const git = await import('../io/git.js');
     await git.initAndCommit(dir);
     result.git = 'committed';
-    if (opts.push !== undefined) {
-      await git.push(dir, opts.push, opts.pushTimeout);
+    if (plan.push !== undefined) {
+      await git.push(dir, plan.push, plan.pushTimeout);
       result.git = 'pushed';
     }
   }
@@ -218,9 +251,9 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
   if (!opts.json) {
     const gitLine = {
       committed: `${green('✔')} git: initialised ${shownDir} on main with one commit`,
-      pushed: `${green('✔')} git: committed and pushed main to ${opts.push}`,
+      pushed: `${green('✔')} git: committed and pushed main to ${plan.push}`,
       skipped: dim(
-        existingRepository && opts.git
+        existingRepository && plan.git
           ? `  git: ${shownDir} is not a git repository; nothing was committed`
           : '  git: skipped (--no-git)',
       ),
@@ -239,4 +272,15 @@ export async function runNew(opts: NewOptions): Promise<NewResult> {
     );
   }
   return result;
+}
+
+/** `new`: the plan, shown and confirmed in a terminal, then applied (or, with --dry-run, listed). */
+export async function runNew(opts: NewOptions): Promise<NewResult> {
+  const plan = await planNew(opts);
+  if (opts.interactive) {
+    opts.out(`\n${bold('About to write')}\n${summary(plan)}\n`);
+    const { askConfirm } = await import('../io/prompt.js');
+    if (!(await askConfirm(`Write ${plan.files.length} files to ${plan.shownDir}?`))) throw new CancelledError();
+  }
+  return opts.dryRun ? dryRunResult(plan, opts) : applyNew(plan, opts);
 }

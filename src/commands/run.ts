@@ -29,6 +29,7 @@ import { openRepository } from '../io/repository.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
 import { printable } from '../printable.js';
 import { parseCommand } from './args.js';
+import type { Output } from './command-io.js';
 import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 
 export interface RunPipelineOptions {
@@ -39,7 +40,7 @@ export interface RunPipelineOptions {
   follow: boolean;
   /** With `follow`: seconds to wait for the end before giving up. */
   followTimeout?: number;
-  out: NodeJS.WriteStream;
+  out: Output;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +55,7 @@ async function follow(
   ws: string,
   slug: string,
   pipeline: api.ApiPipeline,
-  out: NodeJS.WriteStream,
+  out: Output,
   timeoutSeconds: number,
 ): Promise<api.ApiPipeline> {
   const label = `pipeline #${pipeline.build_number ?? '?'}`;

@@ -5,6 +5,7 @@ import { openRepository } from '../io/repository.js';
 import { parseCommand } from './args.js';
 import { openBitbucket } from './bitbucket-session.js';
 import { runUpdate } from './update.js';
+import { processIo, type CommandIo } from './command-io.js';
 
 /** `--dir` and `--gallery` before the full parse: which target flags exist depends on the repository's gallery. */
 function repositoryArgs(argv: string[]): { dir?: string; gallery?: string } {
@@ -20,8 +21,8 @@ function repositoryArgs(argv: string[]): { dir?: string; gallery?: string } {
   };
 }
 
-async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> {
-  const repo = openRepository({ cwd: process.cwd(), ...repositoryArgs(argv) });
+async function runWith(argv: string[], mode: 'update' | 'add', io: CommandIo): Promise<number> {
+  const repo = openRepository({ cwd: io.cwd, ...repositoryArgs(argv) });
   const gallery = repo.gallery;
   const args = parseCommand(mode, argv, gallery);
   const v = args.values;
@@ -35,24 +36,25 @@ async function runWith(argv: string[], mode: 'update' | 'add'): Promise<number> 
   }
   let flags: Record<string, string | undefined> = args.answers;
   // with a token, UUIDs the manifest lacks come from Bitbucket
-  const session = mode === 'update' ? openBitbucket(process.cwd(), process.env, v['bitbucket-token']) : undefined;
+  const session = mode === 'update' ? openBitbucket(io.cwd, io.env, v['bitbucket-token']) : undefined;
   if (session)
     flags = await (await import('./update-bitbucket.js')).lookUpForUpdate(repo.manifest.answers, flags, session);
   const json = Boolean(v['json']);
   await runUpdate({
+    cwd: io.cwd,
     repo,
-    env: process.env,
+    env: io.env,
     flags,
     addTarget: mode === 'add' ? args.positionals[0] : undefined,
     diff: Boolean(v['diff']),
     dryRun: Boolean(v['dry-run']),
     force: Boolean(v['force']),
-    interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    interactive: !v['yes'] && !json && io.tty,
     json,
-    out: (text) => process.stdout.write(text),
+    out: (text) => io.stdout.write(text),
   });
   return 0;
 }
 
-export const run = (argv: string[]) => runWith(argv, 'update');
-export const runAdd = (argv: string[]) => runWith(argv, 'add');
+export const run = (argv: string[], io: CommandIo = processIo()) => runWith(argv, 'update', io);
+export const runAdd = (argv: string[], io: CommandIo = processIo()) => runWith(argv, 'add', io);

@@ -1,6 +1,7 @@
 /**
  * `update` and `add`: re-render a generated repository from its manifest with changed answers (or one
- * more target), writing only files the user has not changed since they were generated.
+ * more target), writing only files the user has not changed since they were generated. A plan first
+ * (`planRepositoryUpdate`: answers, rendered files, merges; nothing written), then `applyUpdate`.
  */
 import { relative } from 'node:path';
 import {
@@ -14,13 +15,7 @@ import {
   planUpdate,
   type PlannedFile,
 } from '../core/repo/index.js';
-import {
-  askAnswers,
-  checkTargetFlags,
-  resolveAnswers,
-  unknownTarget,
-  type AnswerSources,
-} from '../core/answers/index.js';
+import { unknownTarget, type AnswerSources } from '../core/answers/index.js';
 import { GITIGNORE, MANIFEST_FILE, PIPELINE_FILE } from '../core/facts/index.js';
 import { RunError, UsageError } from '../errors.js';
 import type { Repository } from '../io/repository.js';
@@ -29,8 +24,12 @@ import { loadTemplates } from '../io/templates.js';
 import { writeRepository } from '../io/write.js';
 import { toolVersion } from '../paths.js';
 import { renderRepository, sha256, type RenderedFile, type TemplateLookup } from '../render/files.js';
+import { answersOf } from './answers-file.js';
+import type { RepoModel } from '../core/repo/index.js';
 
 export interface UpdateOptions {
+  /** The folder paths are shown relative to. */
+  cwd: string;
   /** The repository, opened (with the --gallery given, if any). */
   repo: Repository;
   env: Readonly<Record<string, string | undefined>>;
@@ -187,7 +186,16 @@ function shareRepositoryFiles(
   });
 }
 
-export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
+/** What update would write, each file's merge done in memory: refused (foreign files, open conflicts) before anything is written. */
+export interface UpdatePlan {
+  model: RepoModel;
+  changes: Change[];
+  /** The manifest, written last whenever anything changed (it may change alone: a new answer, a new version). */
+  manifestFile: RenderedFile;
+}
+
+/** The answers (asked in a terminal), the files they render and what happens to each: reads, never writes. */
+export async function planRepositoryUpdate(opts: UpdateOptions): Promise<UpdatePlan> {
   const { dir, manifest, gallery, galleryDir, read } = opts.repo;
   const flags = { ...opts.flags };
   if (opts.addTarget !== undefined) {
@@ -202,14 +210,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   if (flags['environments'] !== undefined)
     flags['environments'] = mergeEnvironments(manifest.answers.environments, flags['environments']);
   const sources: AnswerSources = { flags, file: manifestSource(manifest, opts.repo.manifestPath), env: opts.env };
-  const answers = opts.interactive
-    ? await askAnswers(
-        sources,
-        async (q, suggested) => (await import('../io/prompt.js')).askQuestion(q, suggested),
-        gallery,
-      )
-    : resolveAnswers(sources, gallery);
-  checkTargetFlags(flags, answers, gallery);
+  const answers = await answersOf(sources, gallery, opts.interactive);
   const templates = await loadTemplates();
   const existing = manifest.existingRepository === true;
   const model = buildRepoModel(answers, gallery, { existingRepository: existing });
@@ -237,12 +238,14 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       `${unresolved.map((p) => p.path).join(', ')} still ${unresolved.length > 1 ? 'have' : 'has'} conflict markers from the last merge: edit the lines between <<<<<<< and >>>>>>> to what you want and delete the markers, then run the command again (or pass --force to take our version, yours kept as a .orig file). Nothing was written`,
     );
   }
-  const changes = await resolveChanges(plan, opts, lastTime);
+  return { model, changes: await resolveChanges(plan, opts, lastTime), manifestFile };
+}
+
+/** Writes the plan's files (backups first, the manifest last), or with --dry-run nothing; reports what happened. */
+export async function applyUpdate(plan: UpdatePlan, opts: UpdateOptions): Promise<UpdateResult> {
+  const { dir, read } = opts.repo;
+  const { changes, manifestFile, model } = plan;
   const toWrite = changes.filter((c) => c.write !== undefined);
-  if (opts.diff) {
-    const { createTwoFilesPatch } = await import('diff');
-    for (const c of toWrite) opts.out(createTwoFilesPatch(`a/${c.path}`, `b/${c.path}`, c.before ?? '', c.write!));
-  }
   const result: UpdateResult = {
     dir,
     written: false,
@@ -271,7 +274,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     );
     result.written = true;
   }
-  const shownDir = relative(process.cwd(), dir) || '.';
+  const shownDir = relative(opts.cwd, dir) || '.';
   if (!opts.dryRun)
     result.next = nextStepsAfterChange(
       opts.repo.model(),
@@ -301,4 +304,15 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     );
   }
   return result;
+}
+
+/** `update` and `add`: the plan, its diff with --diff, then applied (or with --dry-run only reported). */
+export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
+  const plan = await planRepositoryUpdate(opts);
+  if (opts.diff) {
+    const { createTwoFilesPatch } = await import('diff');
+    for (const c of plan.changes)
+      if (c.write !== undefined) opts.out(createTwoFilesPatch(`a/${c.path}`, `b/${c.path}`, c.before ?? '', c.write));
+  }
+  return applyUpdate(plan, opts);
 }

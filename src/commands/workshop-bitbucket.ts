@@ -21,7 +21,7 @@ import { mapPool } from '../io/pool.js';
 import { progress } from '../io/progress.js';
 import { bold, dim, green } from '../io/style.js';
 import { checkBitbucketOptions, planText, type BitbucketSession } from './bitbucket-session.js';
-import type { AnswersFile } from './answers-file.js';
+import { givenAnswer, type AnswersFile } from './answers-file.js';
 import { planFromOptions, runWorkshop, type WorkshopOptions } from './workshop.js';
 import type { WorkshopResult } from './workshop-report.js';
 
@@ -39,8 +39,7 @@ export async function lookUpForWorkshop(
   session: BitbucketSession,
   listAll: boolean,
 ): Promise<{ flags: Record<string, string | undefined>; workspace: string; repoUuids: Record<string, string> }> {
-  const given = (name: string) =>
-    flags[name] ?? (typeof file?.values[name] === 'string' ? (file.values[name] as string) : undefined);
+  const given = (name: string) => givenAnswer(flags, file, name);
   const workspace = given('workspace');
   if (!workspace) throw new UsageError('Bitbucket look-ups need --workspace <slug> (or workspace in --answers)');
   const [uuid, repositories] = await Promise.all([

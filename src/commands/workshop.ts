@@ -17,7 +17,7 @@ import { toolVersion } from '../paths.js';
 import { renderRepository } from '../render/files.js';
 import { exerciseFiles } from '../render/workshop-exercise.js';
 import { facilitatorFiles } from '../render/workshop-facilitator.js';
-import type { AnswerInput } from './new.js';
+import type { AnswerInput } from './answers-file.js';
 import { printPlan, printPushResults, pushProgress, type WorkshopResult } from './workshop-report.js';
 
 /** The answers are the base every attendee shares; `flags.roleName` is the prefix of the role names. */

@@ -11,6 +11,7 @@ import { CLI, EXAMPLE, EXAMPLE_ANSWERS_FILE, tempDir } from '../support/fixtures
 import { accessTokenEnv, type BitbucketApi, onlyWorkspace, startBitbucketApi } from '../support/bitbucket-api.ts';
 import { isolatedGitEnv } from '../support/git-env.ts';
 import { hasTmux, withTerminal } from '../support/pty.ts';
+import { awsEnv, startIamEndpoint } from '../support/iam-endpoint.ts';
 
 const TOKEN = 'terminal-test-access-token';
 const tmp = tempDir('pipelines-oidc-bitbucket-tty-');
@@ -67,6 +68,37 @@ test('new --bitbucket on a terminal asks first: no changes nothing, yes makes th
   });
   assert.is(accepted, 0);
   assert.is(api.writes().length, 4);
+});
+
+test('new --bitbucket --apply on a terminal asks once, for Bitbucket and IAM alike, and then makes both', async () => {
+  if (!hasTmux()) {
+    console.log('  (skipped: tmux is not installed)');
+    return;
+  }
+  const iam = await startIamEndpoint();
+  try {
+    const argv = [process.execPath, CLI, 'new', 'phub-oidc-check', '--workspace', 'phub', '--account', '123456789012'];
+    const flags = ['--region', 'eu-west-1', '--bitbucket', '--apply', '--no-git', '--dir', 'asked-once'];
+    const screen = await withTerminal(
+      [...argv, ...flags],
+      { cwd: tmp.path, env: { ...env(), ...awsEnv(iam) } },
+      async (t) => {
+        await t.waitFor(/Make 4 changes in Bitbucket/);
+        t.press('Enter');
+        // the end, or a second question (apply's own) where the one answer should have been enough
+        const end = await t.waitFor(/Next steps|in account \d+\?/);
+        if (end.includes('Next steps')) assert.is(await t.exitCode(), 0);
+        return t.screen();
+      },
+    );
+    const questions = screen.split('\n').filter((l) => /^[?✔] .*\?/.test(l));
+    assert.is(questions.length, 1, `one question, got:\n${questions.join('\n')}`);
+    assert.match(questions[0]!, 'Make 4 changes in Bitbucket, then write asked-once and apply the IAM side?');
+    assert.is(api.writes().length, 4);
+    assert.ok(iam.state.roles.has('bitbucket-phub-oidc-check'), 'the role was made');
+  } finally {
+    await iam.close();
+  }
 });
 
 test('workshop --bitbucket on a terminal asks once for every attendee: no changes nothing and writes nothing', async () => {

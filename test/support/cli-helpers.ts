@@ -43,12 +43,10 @@ export function stagingLeftovers(parent: string): string[] {
  * A failure as the CLI promises it: the exit code, exactly one stderr line `pipelines-oidc: …`
  * containing every fragment, and nothing on stdout (unless the failure came after some work was done).
  */
-export function assertOneLineError(
-  r: SpawnSyncReturns<string>,
-  exitCode: number,
-  fragments: string[],
-  { quiet = true } = {},
-): string {
+/** What a run of a command gave, in a process of its own (runCli) or in this one (runInProcess). */
+export type Ran = Pick<SpawnSyncReturns<string>, 'status' | 'stdout' | 'stderr'>;
+
+export function assertOneLineError(r: Ran, exitCode: number, fragments: string[], { quiet = true } = {}): string {
   assert.is(r.status, exitCode, `exit code (stderr: ${r.stderr})`);
   if (quiet) assert.is(r.stdout, '', 'nothing on stdout');
   const lines = r.stderr.split('\n');
@@ -61,7 +59,7 @@ export function assertOneLineError(
 }
 
 /** Parses stdout that must be one JSON value and nothing else. */
-export function onlyJson(r: SpawnSyncReturns<string>): unknown {
+export function onlyJson(r: Ran): unknown {
   assert.is(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as unknown;
 }

@@ -1,11 +1,15 @@
-/** `new` through the built CLI: what it writes, refuses to overwrite, reports, and never leaves behind. */
+/**
+ * `new` run in process (its exit codes and output as the CLI gives them): what it writes, refuses to
+ * overwrite, reports, and never leaves behind. Committing runs the built CLI, whose git gets the test's HOME.
+ */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toolVersion } from '../../src/paths.ts';
 import { assertOneLineError, listFiles, onlyJson, readTree, runNew, stagingLeftovers } from '../support/cli-helpers.ts';
-import { EXAMPLE, exampleFlags, renderRepo, runCli, tempDir } from '../support/fixtures.ts';
+import { EXAMPLE, exampleFlags, renderRepo, tempDir } from '../support/fixtures.ts';
+import { newInProcess, runInProcess } from '../support/in-process.ts';
 import { isolatedGitEnv } from '../support/git-env.ts';
 
 const EXPECTED = renderRepo(EXAMPLE, toolVersion()).files;
@@ -13,17 +17,17 @@ const EXPECTED_PATHS = [...EXPECTED.keys()].sort();
 const sorted = (files: Map<string, string>) => new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
 
 /** A temp folder to run in; `out` inside it is the target. */
-function withTemp(body: (root: string, out: string) => void): void {
+async function withTemp(body: (root: string, out: string) => Promise<void>): Promise<void> {
   const tmp = tempDir();
   try {
-    body(tmp.path, join(tmp.path, 'out'));
+    await body(tmp.path, join(tmp.path, 'out'));
   } finally {
     tmp.cleanup();
   }
 }
 
 const newInto = (root: string, extra: string[] = [], flags = exampleFlags()) =>
-  runNew([...flags, '--dir', 'out', '--no-git', ...extra], root);
+  newInProcess([...flags, '--dir', 'out', '--no-git', ...extra], root);
 
 interface JsonResult {
   dir: string;
@@ -32,9 +36,9 @@ interface JsonResult {
   next: string[];
 }
 
-test('a fresh run writes exactly the rendered files, byte for byte', () => {
-  withTemp((root, out) => {
-    const r = newInto(root);
+test('a fresh run writes exactly the rendered files, byte for byte', async () => {
+  await withTemp(async (root, out) => {
+    const r = await newInto(root);
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stderr, '');
     assert.equal(readTree(out), sorted(EXPECTED));
@@ -42,25 +46,25 @@ test('a fresh run writes exactly the rendered files, byte for byte', () => {
   });
 });
 
-test('a repository we did not generate that has one of our files is refused (exit 1) naming it, and nothing changes', () => {
-  withTemp((root, out) => {
+test('a repository we did not generate that has one of our files is refused (exit 1) naming it, and nothing changes', async () => {
+  await withTemp(async (root, out) => {
     mkdirSync(join(out, 'iam'), { recursive: true });
     writeFileSync(join(out, 'README.md'), 'my notes\n');
     writeFileSync(join(out, 'iam/trust-policy.json'), '{}\n');
     writeFileSync(join(out, 'notes.txt'), 'keep me\n');
     const before = readTree(out);
-    const r = newInto(root);
+    const r = await newInto(root);
     assertOneLineError(r, 1, ['already has iam/trust-policy.json', 'never replaces a file it did not write']);
     assert.equal(readTree(out), before);
     assert.equal(stagingLeftovers(root), []);
   });
 });
 
-test('a target holding only other files gets our files beside them, our README as OIDC-SETUP.md', () => {
-  withTemp((root, out) => {
+test('a target holding only other files gets our files beside them, our README as OIDC-SETUP.md', async () => {
+  await withTemp(async (root, out) => {
     mkdirSync(out);
     writeFileSync(join(out, 'notes.txt'), 'keep me\n');
-    const r = newInto(root);
+    const r = await newInto(root);
     assert.is(r.status, 0, r.stderr);
     const after = readTree(out);
     assert.is(after.get('notes.txt'), 'keep me\n');
@@ -73,55 +77,55 @@ test('a target holding only other files gets our files beside them, our README a
   });
 });
 
-test('a target that is a file is refused', () => {
-  withTemp((root, out) => {
+test('a target that is a file is refused', async () => {
+  await withTemp(async (root, out) => {
     writeFileSync(out, 'a file\n');
-    const r = newInto(root);
+    const r = await newInto(root);
     assert.is(r.status, 1, r.stderr);
     assert.is(readFileSync(out, 'utf8'), 'a file\n');
     assert.equal(stagingLeftovers(root), []);
   });
 });
 
-test('an empty target folder is used without --force', () => {
-  withTemp((root, out) => {
+test('an empty target folder is used without --force', async () => {
+  await withTemp(async (root, out) => {
     mkdirSync(out);
-    const r = newInto(root);
+    const r = await newInto(root);
     assert.is(r.status, 0, r.stderr);
     assert.equal(listFiles(out), EXPECTED_PATHS);
   });
 });
 
-test('--force never replaces a file of a repository we did not generate', () => {
-  withTemp((root, out) => {
+test('--force never replaces a file of a repository we did not generate', async () => {
+  await withTemp(async (root, out) => {
     mkdirSync(join(out, 'terraform'), { recursive: true });
     writeFileSync(join(out, 'README.md'), 'old readme\n');
     writeFileSync(join(out, 'terraform/main.tf'), '# old\n');
     writeFileSync(join(out, 'terraform/backend.tf'), 'terraform {}\n');
     writeFileSync(join(out, 'notes.txt'), 'keep me\n');
     const before = readTree(out);
-    assertOneLineError(newInto(root, ['--force']), 1, ['terraform/main.tf', 'Nothing was written']);
+    assertOneLineError(await newInto(root, ['--force']), 1, ['terraform/main.tf', 'Nothing was written']);
     assert.equal(readTree(out), before);
     assert.equal(stagingLeftovers(root), []);
   });
 });
 
-test('running twice into the same folder: refused without --force, done with it', () => {
-  withTemp((root, out) => {
-    assert.is(newInto(root).status, 0);
+test('running twice into the same folder: refused without --force, done with it', async () => {
+  await withTemp(async (root, out) => {
+    assert.is((await newInto(root)).status, 0);
     const first = readTree(out);
-    assertOneLineError(newInto(root), 1, ['is not empty', '--force']);
+    assertOneLineError(await newInto(root), 1, ['is not empty', '--force']);
     assert.equal(readTree(out), first);
-    const forced = newInto(root, ['--force']);
+    const forced = await newInto(root, ['--force']);
     assert.is(forced.status, 0, forced.stderr);
     assert.equal(readTree(out), first);
     assert.equal(readdirSync(root), ['out']);
   });
 });
 
-test('--dry-run lists every file and writes nothing', () => {
-  withTemp((root, out) => {
-    const r = newInto(root, ['--dry-run']);
+test('--dry-run lists every file and writes nothing', async () => {
+  await withTemp(async (root, out) => {
+    const r = await newInto(root, ['--dry-run']);
     assert.is(r.status, 0, r.stderr);
     assert.ok(r.stdout.includes('dry run, nothing written'), r.stdout);
     const listed = r.stdout
@@ -134,20 +138,20 @@ test('--dry-run lists every file and writes nothing', () => {
   });
 });
 
-test('--dry-run into an existing repository says what a real run would write, and writes nothing', () => {
-  withTemp((root, out) => {
+test('--dry-run into an existing repository says what a real run would write, and writes nothing', async () => {
+  await withTemp(async (root, out) => {
     mkdirSync(out);
     writeFileSync(join(out, 'README.md'), 'mine\n');
-    const r = newInto(root, ['--dry-run']);
+    const r = await newInto(root, ['--dry-run']);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, '  OIDC-SETUP.md');
     assert.equal(readTree(out), new Map([['README.md', 'mine\n']]));
   });
 });
 
-test('--json prints one JSON object (dir, files, roleArn, next) and nothing else', () => {
-  withTemp((root, out) => {
-    const r = newInto(root, ['--json']);
+test('--json prints one JSON object (dir, files, roleArn, next) and nothing else', async () => {
+  await withTemp(async (root, out) => {
+    const r = await newInto(root, ['--json']);
     const result = onlyJson(r) as JsonResult;
     assert.equal(Object.keys(result).sort(), ['dir', 'files', 'next', 'roleArn']);
     assert.is(result.dir, out);
@@ -160,16 +164,16 @@ test('--json prints one JSON object (dir, files, roleArn, next) and nothing else
   });
 });
 
-test('--json with --dry-run reports the same files and writes nothing', () => {
-  withTemp((root, out) => {
-    const result = onlyJson(newInto(root, ['--json', '--dry-run'])) as JsonResult;
+test('--json with --dry-run reports the same files and writes nothing', async () => {
+  await withTemp(async (root, out) => {
+    const result = onlyJson(await newInto(root, ['--json', '--dry-run'])) as JsonResult;
     assert.equal([...result.files].sort(), EXPECTED_PATHS);
     assert.not.ok(existsSync(out));
   });
 });
 
-test('--json with git prints nothing but the JSON (git stays quiet)', () => {
-  withTemp((root, out) => {
+test('--json with git prints nothing but the JSON (git stays quiet)', async () => {
+  await withTemp(async (root, out) => {
     const env = isolatedGitEnv(join(root, 'home'), true);
     const r = runNew([...exampleFlags(), '--dir', 'out', '--json'], root, env);
     const result = onlyJson(r) as JsonResult;
@@ -178,12 +182,12 @@ test('--json with git prints nothing but the JSON (git stays quiet)', () => {
   });
 });
 
-test('a write that fails midway leaves no staging folder behind', () => {
-  withTemp((root, out) => {
+test('a write that fails midway leaves no staging folder behind', async () => {
+  await withTemp(async (root, out) => {
     // a folder where a generated file must go: moving the file into place fails
     mkdirSync(join(out, '.gitignore'), { recursive: true });
     writeFileSync(join(out, '.gitignore', 'inside.txt'), 'x\n');
-    const r = newInto(root, ['--force']);
+    const r = await newInto(root, ['--force']);
     assert.is(r.status, 1, r.stderr);
     assert.ok(r.stderr.startsWith('pipelines-oidc: '), r.stderr);
     assert.equal(stagingLeftovers(root), []);
@@ -191,10 +195,10 @@ test('a write that fails midway leaves no staging folder behind', () => {
   });
 });
 
-test('without --repo-uuid: the output says the role trusts no pipeline yet, and the re-run command follows the creation of the repository', () => {
-  withTemp((root, out) => {
+test('without --repo-uuid: the output says the role trusts no pipeline yet, and the re-run command follows the creation of the repository', async () => {
+  await withTemp(async (root, out) => {
     const flags = exampleFlags().filter((a, i, all) => a !== '--repo-uuid' && all[i - 1] !== '--repo-uuid');
-    const text = newInto(root, [], flags);
+    const text = await newInto(root, [], flags);
     assert.is(text.status, 0, text.stderr);
     assert.ok(text.stdout.includes('the role trusts no pipeline'), text.stdout);
     assert.ok(
@@ -202,7 +206,7 @@ test('without --repo-uuid: the output says the role trusts no pipeline yet, and 
       'the trust policy is still valid JSON',
     );
 
-    const json = onlyJson(newInto(root, ['--json', '--force'], flags)) as JsonResult;
+    const json = onlyJson(await newInto(root, ['--json', '--force'], flags)) as JsonResult;
     const at = json.next.findIndex((s) => s.includes('--repo-uuid'));
     assert.ok(at > json.next.findIndex((s) => s.startsWith('Create the empty repository')), json.next.join('\n'));
     assert.ok(at >= 0 && at < json.next.findIndex((s) => s.startsWith('Set the repository variable')));
@@ -216,7 +220,7 @@ test('without --repo-uuid: the output says the role trusts no pipeline yet, and 
       .map((a) => (a === `'{REPOSITORY-UUID}'` ? '{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}' : a));
     assert.ok(args.includes('{0B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D}'), rerun);
     assert.is(args[0], 'update');
-    const again = runCli(args, { cwd: root });
+    const again = await runInProcess(args, { cwd: root });
     assert.is(again.status, 0, again.stderr);
     assert.not.ok(again.stdout.includes('trusts no pipeline'), again.stdout);
     // the manifest carried every other answer: the result is the example, repository UUID included
@@ -224,9 +228,9 @@ test('without --repo-uuid: the output says the role trusts no pipeline yet, and 
   });
 });
 
-test('with --repo-uuid there is no such warning nor re-run step', () => {
-  withTemp((root) => {
-    const r = newInto(root, ['--json']);
+test('with --repo-uuid there is no such warning nor re-run step', async () => {
+  await withTemp(async (root) => {
+    const r = await newInto(root, ['--json']);
     const result = onlyJson(r) as JsonResult;
     assert.not.ok(
       result.next.some((s) => s.includes('--repo-uuid')),
