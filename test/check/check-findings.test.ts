@@ -87,7 +87,7 @@ const EXPECTED: Record<string, string[]> = {
   tutorial: ['trust.workspace-wide'],
   ...Object.fromEntries(
     RULES.filter((r) => !('repository' in r.check) && !('unread' in r.check) && !('iacPolicy' in r.check)).map((r) => [
-      r.fixture,
+      r.id,
       [r.id],
     ]),
   ),

@@ -35,7 +35,6 @@ const show = (r: CheckReport) =>
 test('each id, and each fixture, is declared once, with a one-line title and at least one check', () => {
   const unique = (values: string[]) => new Set(values).size === values.length;
   assert.ok(unique(RULES.map((r) => r.id)), 'ids are unique');
-  assert.ok(unique(RULES.map((r) => r.fixture)), 'fixtures are unique');
   for (const rule of RULES) {
     assert.match(rule.id, /^[a-z]+\.[a-z-]+$/, rule.id);
     assert.ok(rule.title && !rule.title.includes('\n') && !rule.title.includes('|'), `${rule.id}: one line of a table`);
@@ -44,13 +43,13 @@ test('each id, and each fixture, is declared once, with a one-line title and at 
 });
 
 test('every fixture folder is a rule of the table, or the clean or tutorial repository', () => {
-  assert.equal(readdirSync(FIXTURES).sort(), [...RULES.map((r) => r.fixture), ...Object.keys(OTHER_FIXTURES)].sort());
+  assert.equal(readdirSync(FIXTURES).sort(), [...RULES.map((r) => r.id), ...Object.keys(OTHER_FIXTURES)].sort());
 });
 
 for (const rule of RULES) {
   for (const mode of schemaModes) {
-    test(`${rule.id}: check on its fixture ${rule.fixture} (${mode.label}) reports exactly it`, async () => {
-      const report = await check(join(FIXTURES, rule.fixture), mode.schema);
+    test(`${rule.id}: check on its fixture ${rule.id} (${mode.label}) reports exactly it`, async () => {
+      const report = await check(join(FIXTURES, rule.id), mode.schema);
       assert.equal(ids(report), [rule.id], show(report));
       assert.ok(
         report.findings.some((f) => f.severity === rule.severity),

@@ -25,19 +25,10 @@ export const cloudformation: AwsService = {
     'StopStackSetOperation TagResource *TestType UntagResource *UpdateGeneratedTemplate *UpdateResource UpdateStack',
     'UpdateStackInstances UpdateStackSet UpdateTerminationProtection *ValidateTemplate',
   ].join(' '),
-  cli: [
+  cli: {
     // a redeploy also reads the deployed template's parameters (GetTemplateSummary) before its change set
-    {
-      command: 'cloudformation deploy',
-      actions: [
-        'cloudformation:DescribeStacks',
-        'cloudformation:GetTemplateSummary',
-        'cloudformation:CreateChangeSet',
-        'cloudformation:DescribeChangeSet',
-        'cloudformation:ExecuteChangeSet',
-      ],
-    },
-  ],
+    deploy: 'DescribeStacks GetTemplateSummary CreateChangeSet DescribeChangeSet ExecuteChangeSet',
+  },
   query(name, req, scope) {
     const stack = req.form['StackName'];
     const resource = !stack

@@ -55,10 +55,10 @@ export const cloudfront: AwsService = {
     'UpdateResponseHeadersPolicy *UpdateSavingsPlan UpdateStreamingDistribution UpdateTrustStore UpdateVpcOrigin',
     'VerifyDnsConfiguration',
   ].join(' '),
-  cli: [
-    { command: 'cloudfront create-invalidation', actions: ['cloudfront:CreateInvalidation'] },
-    { command: 'cloudfront wait invalidation-completed', actions: ['cloudfront:GetInvalidation'] },
-  ],
+  cli: {
+    'create-invalidation': 'CreateInvalidation',
+    'wait invalidation-completed': 'GetInvalidation',
+  },
   rest(req, scope) {
     const hit = route(ROUTES, req);
     const name = hit?.name ?? `${req.method} ${req.path}`;

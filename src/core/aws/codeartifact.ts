@@ -24,16 +24,9 @@ export const codeartifact: AwsService = {
     'PutPackageOriginConfiguration PutRepositoryPermissionsPolicy ReadFromRepository TagResource UntagResource',
     'UpdatePackageGroup UpdatePackageGroupOriginConfiguration UpdatePackageVersionsStatus UpdateRepository',
   ].join(' '),
-  cli: [
-    {
-      command: 'codeartifact login',
-      actions: [
-        'codeartifact:GetAuthorizationToken',
-        'sts:GetServiceBearerToken',
-        'codeartifact:GetRepositoryEndpoint',
-      ],
-    },
-  ],
+  cli: {
+    login: 'GetAuthorizationToken sts:GetServiceBearerToken GetRepositoryEndpoint',
+  },
   rest(req, scope) {
     const hit = route(ROUTES, req);
     if (!hit) return undefined;

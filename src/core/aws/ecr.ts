@@ -19,10 +19,10 @@ export const ecr: AwsService = {
     'SetRepositoryPolicy StartImageScan StartLifecyclePolicyPreview TagResource UntagResource UpdateImageStorageClass',
     '*UpdatePullThroughCacheRule *UpdateRepositoryCreationTemplate UploadLayerPart *ValidatePullThroughCacheRule',
   ].join(' '),
-  cli: [
-    { command: 'ecr get-authorization-token', actions: ['ecr:GetAuthorizationToken'] },
-    { command: 'ecr get-login-password', actions: ['ecr:GetAuthorizationToken'] },
-  ],
+  cli: {
+    'get-authorization-token': 'GetAuthorizationToken',
+    'get-login-password': 'GetAuthorizationToken',
+  },
   json(name, req, scope) {
     const repository = str(req.json['repositoryName']);
     return [check(`ecr:${name}`, repository ? regionalArn(scope, 'ecr', `repository/${repository}`) : '*')];

@@ -21,11 +21,11 @@ export const ecs: AwsService = {
     'UpdateClusterSettings UpdateContainerAgent UpdateContainerInstancesState UpdateDaemon',
     'UpdateExpressGatewayService UpdateService UpdateServicePrimaryTaskSet UpdateTaskProtection UpdateTaskSet',
   ].join(' '),
-  cli: [
-    { command: 'ecs register-task-definition', actions: ['ecs:RegisterTaskDefinition'] },
-    { command: 'ecs update-service', actions: ['ecs:UpdateService'] },
-    { command: 'ecs wait services-stable', actions: ['ecs:DescribeServices'] },
-  ],
+  cli: {
+    'register-task-definition': 'RegisterTaskDefinition',
+    'update-service': 'UpdateService',
+    'wait services-stable': 'DescribeServices',
+  },
   json(name, req, scope) {
     const body = req.json;
     const arn = (resource: string) => regionalArn(scope, 'ecs', resource);

@@ -46,7 +46,9 @@ export const iam: AwsService = {
     'UpdateServerCertificate UpdateServiceSpecificCredential UpdateSigningCertificate UpdateUser',
     '*UploadCloudFrontPublicKey UploadSSHPublicKey UploadServerCertificate UploadSigningCertificate',
   ].join(' '),
-  cli: [{ command: 'iam get-role', actions: ['iam:GetRole'] }],
+  cli: {
+    'get-role': 'GetRole',
+  },
   query(name, req, scope) {
     const role = req.form['RoleName'];
     const resource = role

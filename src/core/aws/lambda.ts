@@ -39,11 +39,11 @@ export const lambda: AwsService = {
     'UpdateFunctionCode UpdateFunctionCodeSigningConfig UpdateFunctionConfiguration UpdateFunctionEventInvokeConfig',
     'UpdateFunctionUrlConfig UpdateMicrovmImage UpdateMicrovmImageVersion UpdateNetworkConnector',
   ].join(' '),
-  cli: [
-    { command: 'lambda update-function-code', actions: ['lambda:UpdateFunctionCode'] },
-    { command: 'lambda wait function-updated', actions: ['lambda:GetFunctionConfiguration'] },
-    { command: 'lambda publish-version', actions: ['lambda:PublishVersion'] },
-  ],
+  cli: {
+    'update-function-code': 'UpdateFunctionCode',
+    'wait function-updated': 'GetFunctionConfiguration',
+    'publish-version': 'PublishVersion',
+  },
   rest(req, scope) {
     const hit = route(ROUTES, req);
     const name = hit?.name ?? `${req.method} ${req.path}`;

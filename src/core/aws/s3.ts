@@ -58,9 +58,9 @@ export const s3: AwsService = {
     'UpdateBucketMetadataJournalTableConfiguration UpdateJobPriority UpdateJobStatus UpdateObjectEncryption',
     'UpdateStorageLensGroup',
   ].join(' '),
-  cli: [
-    { command: 's3 sync', actions: ['s3:ListBucket', 's3:PutObject'], withFlag: { '--delete': ['s3:DeleteObject'] } },
-  ],
+  cli: {
+    sync: { actions: 'ListBucket PutObject', withFlag: { '--delete': 'DeleteObject' } },
+  },
   rest(req, scope) {
     const [, bucket = '', ...rest] = req.path.split('/');
     const key = rest.map(decodeURIComponent).join('/');

@@ -61,10 +61,12 @@ export interface AwsService {
    */
   actions: string;
   /**
-   * The IAM actions each AWS CLI command calls, on every path the rehearsals take (first deploy and
-   * redeploy, waiters included); a rehearsal proves each row.
+   * The IAM actions each AWS CLI command of the service calls, on every path the rehearsals take (first
+   * deploy and redeploy, waiters included); a rehearsal proves each row. Keyed by the command after the
+   * service's name (`sync`, `wait services-stable`); actions space-separated, the service's own without
+   * its prefix (`cliPermissions` spells them out).
    */
-  cli: CliPermission[];
+  cli: Record<string, string | { actions: string; withFlag: Record<string, string> }>;
   /** Actions IAM does not authorize: everyone may call them. */
   free?: string[];
   /** The checks of a Query-protocol request (`Action=<name>`); without it, `<service>:<name>` on `*`. */
@@ -100,4 +102,19 @@ export function route(routes: readonly Route[], req: AwsRequest): { name: string
     if (m) return { name, id: decodeURIComponent(m[1] ?? '') };
   }
   return undefined;
+}
+
+/** A service's CLI table as rows: whole commands, and every action with its service prefix. */
+export function cliPermissions(service: AwsService): CliPermission[] {
+  const actions = (names: string) => names.split(' ').map((a) => (a.includes(':') ? a : `${service.name}:${a}`));
+  return Object.entries(service.cli).map(([command, row]) => {
+    const { actions: names, withFlag } = typeof row === 'string' ? { actions: row, withFlag: undefined } : row;
+    return {
+      command: `${service.name} ${command}`,
+      actions: actions(names),
+      ...(withFlag
+        ? { withFlag: Object.fromEntries(Object.entries(withFlag).map(([flag, more]) => [flag, actions(more)])) }
+        : {}),
+    };
+  });
 }

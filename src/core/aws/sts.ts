@@ -8,7 +8,7 @@ export const sts: AwsService = {
     '*GetCallerIdentity *GetDelegatedAccessToken GetFederationToken *GetServiceBearerToken *GetSessionToken',
     '*GetWebIdentityToken SetContext SetSourceIdentity *TagGetWebIdentityToken TagSession',
   ].join(' '),
-  cli: [],
+  cli: {},
   free: ['GetCallerIdentity'],
   query: (name, req) => [check(`sts:${name}`, req.form['RoleArn'] ?? '*')],
 };

@@ -3,10 +3,10 @@
  * proven by a rehearsal: the rehearse test runs every gallery step and compares what the CLI really called
  * with this table.
  */
-import { AWS_SERVICES, type CliPermission } from '../aws/index.js';
+import { AWS_SERVICES, cliPermissions, type CliPermission } from '../aws/index.js';
 
 /** Every service's rows, in one table. */
-export const CLI_PERMISSIONS: readonly CliPermission[] = AWS_SERVICES.flatMap((s) => s.cli);
+export const CLI_PERMISSIONS: readonly CliPermission[] = AWS_SERVICES.flatMap(cliPermissions);
 
 /** `aws <service> <command> [<waiter>]` wherever it stands in a line (also inside `$(…)`), with the rest of its words. */
 const AWS_CALL = /(?:^|[\s;|&(`])aws\s+([a-z0-9-]+)\s+([a-z0-9-]+)(?:\s+([a-z0-9-]+))?([^;|&)`]*)/g;

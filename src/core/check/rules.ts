@@ -1,6 +1,6 @@
 /**
  * Every finding `check` reports, declared once: its id (stable: users and tests rely on it), severity,
- * the line the README shows, the rule that finds it and the fixture repository that proves it. `check`
+ * the line the README shows and the rule that finds it; `test/fixtures/check/<id>/` proves it. `check`
  * runs this table; the README's table is generated from it, and a test walks it.
  */
 import { GITIGNORE, MANIFEST_FILE, TFVARS_NAME } from '../facts/index.js';
@@ -51,9 +51,8 @@ export interface Rule {
   severity: Severity;
   /** What it finds, in one line of Markdown (the README's findings table). */
   title: string;
+  /** The rule; `test/fixtures/check/<id>/` holds a repository with exactly this finding. */
   check: RuleChecks;
-  /** The folder under test/fixtures/check holding a repository with exactly this finding. */
-  fixture: string;
 }
 
 /** In the order `check` reports findings on one line of a file. */
@@ -64,14 +63,12 @@ export const RULES = [
     title:
       'a file check reads (pipeline, policy, Terraform, CloudFormation) is 1 MB or more, nested over 64 levels, or unreadable, or lies past a limit of the walk (a folder too deep or too full, too many entries, files or bytes in all): not checked',
     check: { unread: unreadFile },
-    fixture: 'file.unread',
   },
   {
     id: 'file.symlink',
     severity: 'warning',
     title: 'a symbolic link: never followed (it may lead outside the repository), so its target is not checked',
     check: { unread: symlinkFile },
-    fixture: 'file.symlink',
   },
   {
     id: 'pipeline.schema',
@@ -79,14 +76,12 @@ export const RULES = [
     title:
       "not valid against Atlassian's schema (`--schema`, else fetched once and cached; without either, built-in structural checks), or an unknown key in a step (`scriptz:`)",
     check: { pipeline: pipelineSchema },
-    fixture: 'pipeline.schema',
   },
   {
     id: 'pipeline.oidc-missing',
     severity: 'error',
     title: 'a step uses the OIDC token, an AWS OIDC pipe or a web-identity token file without `oidc: true`',
     check: { pipeline: oidcMissing },
-    fixture: 'pipeline.oidc-missing',
   },
   {
     id: 'pipeline.static-keys',
@@ -94,28 +89,24 @@ export const RULES = [
     title:
       'the pipeline relies on `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, or a step holds a key literally (an `AKIA…`/`ASIA…` ID, a key assigned a value, `aws configure set aws_secret_access_key`)',
     check: { pipeline: staticKeys },
-    fixture: 'pipeline.static-keys',
   },
   {
     id: 'pipeline.image-eol',
     severity: 'warning',
     title: 'the default image or a step image is a release line past its end of life (`node:20`, `python:3.9`)',
     check: { pipeline: imageEol },
-    fixture: 'pipeline.image-eol',
   },
   {
     id: 'policy.grammar',
     severity: 'error',
     title: 'invalid policy document, unknown condition operator, unknown action of a known service',
     check: { trustPolicy: policyGrammar, permissionsPolicy: policyGrammar },
-    fixture: 'policy.grammar',
   },
   {
     id: 'trust.provider',
     severity: 'error',
     title: "the Federated principal is not the workspace's Bitbucket provider, or names a UUID instead of the slug",
     check: { trustStatement: trustProvider },
-    fixture: 'trust.provider',
   },
   {
     id: 'trust.principal',
@@ -123,42 +114,36 @@ export const RULES = [
     title:
       'a trust policy lets in anyone (`"*"`, `"AWS": "*"`, Allow with `NotPrincipal`), another account, another identity provider than the workspace\'s Bitbucket one, or has a wildcard in a principal; another named principal in an OIDC role\'s trust is a warning',
     check: { trustPolicy: trustPrincipal },
-    fixture: 'trust.principal',
   },
   {
     id: 'trust.unsupported-key',
     severity: 'error',
     title: 'a condition on a claim AWS does not expose (`branchName`, `repositoryUuid`, …): it never matches',
     check: { trustStatement: unsupportedKey },
-    fixture: 'trust.unsupported-key',
   },
   {
     id: 'trust.aud',
     severity: 'error',
     title: 'no audience condition, or not `ari:cloud:bitbucket::workspace/<uuid>` without braces',
     check: { trustStatement: trustAudience },
-    fixture: 'trust.aud',
   },
   {
     id: 'trust.workspace-wide',
     severity: 'error',
     title: 'no `sub` condition: every repository of the workspace can assume the role',
     check: { trustStatement: workspaceWide },
-    fixture: 'trust.workspace-wide',
   },
   {
     id: 'trust.sub-exact',
     severity: 'error',
     title: '`sub` tested with `StringEquals` (the step UUID changes every run)',
     check: { trustStatement: subExact },
-    fixture: 'trust.sub-exact',
   },
   {
     id: 'trust.sub-format',
     severity: 'error',
     title: '`sub` pattern not `{uuid}:*` or `{uuid}:{uuid}:*` (a placeholder not yet replaced is a warning)',
     check: { trustStatement: subFormat },
-    fixture: 'trust.sub-format',
   },
   {
     id: 'trust.any-branch',
@@ -166,14 +151,12 @@ export const RULES = [
     title:
       'a role whose inline policy can change resources trusts every step of the repository (`{repo}:*` or wider): any branch can deploy',
     check: { repository: anyBranch },
-    fixture: 'trust.any-branch',
   },
   {
     id: 'policy.broad',
     severity: 'error',
     title: '`*` actions or resources beyond the unavoidable cases; AdministratorAccess and the like in IaC',
     check: { permissionsPolicy: broadPermissions, infrastructure: broadManagedPolicies },
-    fixture: 'policy.broad',
   },
   {
     id: 'policy.missing-permission',
@@ -181,7 +164,6 @@ export const RULES = [
     title:
       'a step runs an AWS CLI command (`aws s3 sync`, `aws cloudformation deploy`, …) whose IAM actions the inline policy of the role it assumes does not allow',
     check: { repository: missingPermission },
-    fixture: 'policy.missing-permission',
   },
   {
     id: 'iac.unresolved',
@@ -189,21 +171,18 @@ export const RULES = [
     title:
       'a policy in Terraform or CloudFormation depends on what check cannot evaluate (a variable without default, `file()`, a `!Ref` without Default, a resource attribute): that part is not checked',
     check: { iacPolicy: unresolvedPolicy },
-    fixture: 'iac.unresolved',
   },
   {
     id: 'iac.drift',
     severity: 'error',
     title: `the JSON files differ from what the manifest's answers give, or CloudFormation / Terraform (its policies, \`${TFVARS_NAME}\`' values) from them`,
     check: { repository: iacDrift },
-    fixture: 'iac.drift',
   },
   {
     id: 'repo.missing-file',
     severity: 'error',
     title: `a file \`${MANIFEST_FILE}\` records as generated is gone (the pipeline, IAM or IaC files; a README or \`${GITIGNORE}\` is a warning)`,
     check: { repository: missingFiles },
-    fixture: 'repo.missing-file',
   },
 ] as const satisfies readonly Rule[];
 

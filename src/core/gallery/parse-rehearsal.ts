@@ -3,20 +3,8 @@
  * to the scratch copy (paths relative, normalised and confined: a placeholder only as a whole segment, and
  * only of a path question, whose answers the path rule keeps inside the repository) and `conditional`.
  */
-import {
-  type TargetQuestion,
-  fail,
-  isObj,
-  jsonValue,
-  list,
-  object,
-  optionalText,
-  text,
-  textValue,
-  type Obj,
-  checkSeedLine,
-  type Holds,
-} from '../targets/index.js';
+import { fail, type TargetQuestion, checkSeedLine, type Holds } from '../targets/index.js';
+import { isObj, jsonValue, list, object, optionalText, text, textValue, type Obj } from './fields.js';
 
 const NAME_OF = /^\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}$/;
 const SEGMENT = /^[A-Za-z0-9_.][A-Za-z0-9._-]*$/;

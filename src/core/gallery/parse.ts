@@ -8,22 +8,14 @@ import { QUESTIONS, repositoryPath } from '../answers/index.js';
 import { commandFlags } from '../cli/index.js';
 import { PARAM_NAME } from '../facts/index.js';
 import {
+  fail,
   PLACEHOLDER,
   ROLE_PLACEHOLDERS,
   type TargetDefinition,
   type TargetQuestion,
-  fail,
-  isObj,
-  jsonValue,
-  list,
-  object,
-  optionalFlag,
-  optionalText,
-  text,
-  textValue,
-  type Obj,
   type Holds,
 } from '../targets/index.js';
+import { isObj, jsonValue, list, object, optionalFlag, optionalText, text, textValue, type Obj } from './fields.js';
 import { checkRehearsal } from './parse-rehearsal.js';
 
 export { DefinitionError } from '../targets/index.js';

@@ -8,19 +8,7 @@ export {
   targetStatements,
 } from './definition.js';
 export type { TargetDefinition, TargetQuestion } from './definition.js';
-export {
-  DefinitionError,
-  fail,
-  isObj,
-  jsonValue,
-  list,
-  object,
-  optionalFlag,
-  optionalText,
-  text,
-  textValue,
-} from './fields.js';
-export type { Obj } from './fields.js';
+export { DefinitionError, fail } from './definition-error.js';
 export { BUILT_IN_TARGETS, findTarget, questionsOf } from './registry.js';
 export type { Gallery } from './registry.js';
 export { checkSeedLine } from './seed.js';

@@ -11,7 +11,7 @@
  * or `fileb://"$REHEARSAL_TMP"/<name>`; none names a file elsewhere (`/…`, `~…`, `..`, `file://…`).
  */
 import { PLACEHOLDER } from './definition.js';
-import { fail } from './fields.js';
+import { fail } from './definition-error.js';
 
 type Fragment =
   | { kind: 'literal'; text: string }

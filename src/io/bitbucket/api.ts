@@ -179,8 +179,12 @@ export const enablePipelines = (c: BitbucketClient, workspace: string, slug: str
 export const listVariables = (c: BitbucketClient, workspace: string, slug: string) =>
   c.list(`${repo(workspace, slug)}/pipelines_config/variables?pagelen=100`, variable());
 
+/** A plain (not secured) variable written at `url`: the repository's or a deployment environment's. */
+const sendVariable = (c: BitbucketClient, method: 'POST' | 'PUT', url: string, key: string, value: string) =>
+  c.send(method, url, { key, value, secured: false }, variable(key));
+
 export const createVariable = (c: BitbucketClient, workspace: string, slug: string, key: string, value: string) =>
-  c.send('POST', `${repo(workspace, slug)}/pipelines_config/variables`, { key, value, secured: false }, variable(key));
+  sendVariable(c, 'POST', `${repo(workspace, slug)}/pipelines_config/variables`, key, value);
 
 export const updateVariable = (
   c: BitbucketClient,
@@ -189,13 +193,7 @@ export const updateVariable = (
   uuid: string,
   key: string,
   value: string,
-) =>
-  c.send(
-    'PUT',
-    `${repo(workspace, slug)}/pipelines_config/variables/${seg(uuid)}`,
-    { key, value, secured: false },
-    variable(key),
-  );
+) => sendVariable(c, 'PUT', `${repo(workspace, slug)}/pipelines_config/variables/${seg(uuid)}`, key, value);
 
 export const listEnvironments = (c: BitbucketClient, workspace: string, slug: string) =>
   c.list(`${repo(workspace, slug)}/environments?pagelen=100`, environment());
@@ -221,8 +219,7 @@ export const createDeploymentVariable = (
   environmentUuid: string,
   key: string,
   value: string,
-) =>
-  c.send('POST', deploymentVariables(workspace, slug, environmentUuid), { key, value, secured: false }, variable(key));
+) => sendVariable(c, 'POST', deploymentVariables(workspace, slug, environmentUuid), key, value);
 
 export const updateDeploymentVariable = (
   c: BitbucketClient,
@@ -232,13 +229,7 @@ export const updateDeploymentVariable = (
   uuid: string,
   key: string,
   value: string,
-) =>
-  c.send(
-    'PUT',
-    `${deploymentVariables(workspace, slug, environmentUuid)}/${seg(uuid)}`,
-    { key, value, secured: false },
-    variable(key),
-  );
+) => sendVariable(c, 'PUT', `${deploymentVariables(workspace, slug, environmentUuid)}/${seg(uuid)}`, key, value);
 
 export const triggerPipeline = (c: BitbucketClient, workspace: string, slug: string, target: unknown) =>
   c.send('POST', `${repo(workspace, slug)}/pipelines`, { target }, pipeline());

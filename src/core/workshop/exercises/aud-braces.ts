@@ -2,7 +2,7 @@
 import { audience, braced } from '../../facts/index.js';
 import { code, md } from '../../util/index.js';
 import type { Exercise } from '../types.js';
-import { claimKey, trustFiles } from './repository.js';
+import { trustFilesEquating } from './repository.js';
 import { trustFileList } from './trust-text.js';
 
 export const audBraces: Exercise = {
@@ -10,14 +10,7 @@ export const audBraces: Exercise = {
   summary: 'the trust policy writes the audience with braces around the workspace UUID: no token matches',
   findingId: 'trust.aud',
   repository(model) {
-    const key = claimKey(model, 'aud');
-    const broken = trustFiles(model, (policy) => {
-      for (const s of policy.Statement)
-        s.Condition['StringEquals'] = {
-          ...s.Condition['StringEquals'],
-          [key]: audience(braced(model.values.workspaceUuid)),
-        };
-    });
+    const { key, broken } = trustFilesEquating(model, 'aud', () => audience(braced(model.values.workspaceUuid)));
     return {
       broken,
       text: {

@@ -42,6 +42,26 @@ export function trustFiles(model: RepoModel, edit: (policy: TrustPolicy, role: R
   });
 }
 
+/**
+ * Each role's trust file with `StringEquals` on `claim` set to the role's `value` in every statement (a
+ * `StringLike` block dropped first with `dropLike`): the shape of the mistakes made in the audience or sub.
+ */
+export function trustFilesEquating(
+  model: RepoModel,
+  claim: string,
+  value: (role: RoleModel) => string,
+  { dropLike = false } = {},
+): { key: string; broken: ExerciseFile[] } {
+  const key = claimKey(model, claim);
+  const broken = trustFiles(model, (policy, role) => {
+    for (const s of policy.Statement) {
+      if (dropLike) delete s.Condition['StringLike'];
+      s.Condition['StringEquals'] = { ...s.Condition['StringEquals'], [key]: value(role) };
+    }
+  });
+  return { key, broken };
+}
+
 /** Each role's permissions file: the document `make` returns for the role's concrete permissions. */
 export function permissionFiles(
   model: RepoModel,

@@ -3,7 +3,7 @@ import { subClaim } from '../../facts/index.js';
 import { code, md } from '../../util/index.js';
 import { environmentUuidParam } from '../../repo/index.js';
 import type { Exercise } from '../types.js';
-import { claimKey, trustFiles } from './repository.js';
+import { trustFilesEquating } from './repository.js';
 import { theRoles, trustFileList } from './trust-text.js';
 
 /** The step of the one run whose token the exercise's trust policy was copied from. */
@@ -14,17 +14,17 @@ export const subExact: Exercise = {
   summary: 'the trust policy compares sub with StringEquals: only the run it was copied from matches',
   findingId: 'trust.sub-exact',
   repository(model) {
-    const key = claimKey(model, 'sub');
-    const broken = trustFiles(model, (policy, role) => {
-      const environment = role.environment ? model.values[environmentUuidParam(role.environment)] : undefined;
-      for (const s of policy.Statement) {
-        delete s.Condition['StringLike'];
-        s.Condition['StringEquals'] = {
-          ...s.Condition['StringEquals'],
-          [key]: subClaim(model.values.repoUuid, PAST_STEP, environment),
-        };
-      }
-    });
+    const { key, broken } = trustFilesEquating(
+      model,
+      'sub',
+      (role) =>
+        subClaim(
+          model.values.repoUuid,
+          PAST_STEP,
+          role.environment ? model.values[environmentUuidParam(role.environment)] : undefined,
+        ),
+      { dropLike: true },
+    );
     return {
       broken,
       text: {

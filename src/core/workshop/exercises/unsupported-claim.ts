@@ -1,7 +1,7 @@
 /** A condition on branchName: IAM exposes no such key for an OIDC provider, so the condition never matches. */
 import { code, md } from '../../util/index.js';
 import type { Exercise } from '../types.js';
-import { claimKey, trustFiles } from './repository.js';
+import { trustFilesEquating } from './repository.js';
 import { theRoles, trustFileList } from './trust-text.js';
 
 const BRANCH = 'main';
@@ -11,10 +11,7 @@ export const unsupportedClaim: Exercise = {
   summary: 'the trust policy tests branchName, a claim IAM does not expose: no token matches',
   findingId: 'trust.unsupported-key',
   repository(model) {
-    const key = claimKey(model, 'branchName');
-    const broken = trustFiles(model, (policy) => {
-      for (const s of policy.Statement) s.Condition['StringEquals'] = { ...s.Condition['StringEquals'], [key]: BRANCH };
-    });
+    const { key, broken } = trustFilesEquating(model, 'branchName', () => BRANCH);
     return {
       broken,
       text: {

@@ -4,13 +4,9 @@
  * and a character set, and an object no key but those it defines.
  */
 
-export class DefinitionError extends Error {}
+import { fail } from '../targets/index.js';
 
 export type Obj = Record<string, unknown>;
-
-export function fail(where: string, rule: string): never {
-  throw new DefinitionError(`${where}: ${rule}`);
-}
 
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
