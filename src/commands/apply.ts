@@ -95,7 +95,7 @@ async function execute(aws: AwsSession, plan: Plan, desired: DesiredState, out: 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('apply', argv);
   if (args.positionals.length > 1) throw new UsageError(`apply takes one [dir], got ${args.positionals.join(' ')}`);
-  const thumbprint = args.values.thumbprint as string | undefined;
+  const { thumbprint } = args.options;
   if (thumbprint !== undefined && !THUMBPRINT.test(thumbprint))
     throw new UsageError(
       '--thumbprint: must be 40 hexadecimal characters (a SHA-1 fingerprint); IAM no longer needs one',
@@ -103,11 +103,7 @@ export async function run(argv: string[]): Promise<number> {
   const out = process.stdout;
   const desired = desiredOf(openArgRepository(process.cwd(), args), 'apply', thumbprint);
   const { aws, observed } = await progress(out).step(`Reading IAM of account ${desired.account}`, () =>
-    observe(desired, {
-      profile: args.values.profile as string | undefined,
-      region: args.values.region as string | undefined,
-      timeout: args.values.timeout as string | undefined,
-    }),
+    observe(desired, args.options),
   );
   try {
     if (observed.caller.account !== desired.account) {
@@ -124,11 +120,11 @@ export async function run(argv: string[]): Promise<number> {
       out.write(
         `${bold('Plan')} ${dim(`(account ${desired.account}, as ${observed.caller.arn})`)}\n${await planText(plan)}\n`,
       );
-      if (args.values['dry-run']) {
+      if (args.options.dryRun) {
         out.write(`${dim('Dry run: no change made.')}\n`);
         return 0;
       }
-      if (!args.values.yes) {
+      if (!args.options.yes) {
         if (!process.stdin.isTTY || !out.isTTY)
           throw new UsageError(
             `apply: ${plan.steps.length} change${plan.steps.length > 1 ? 's' : ''} to confirm: pass --yes to make ${plan.steps.length > 1 ? 'them' : 'it'} (or --dry-run to only see the plan)`,
