@@ -101,8 +101,10 @@ function typedOptions(
   for (const o of spec.options) {
     if (o.alone) continue;
     const value = values[o.flag];
+    const ofItsKind = o.value === undefined ? value === true : typeof value === 'string';
+    // a switch not given is false; leniently read, an option not given (or of the wrong kind) is left out
     if (!lenient) typed[optionKey(o.flag)] = o.value === undefined ? value === true : value;
-    else if (o.value === undefined ? value === true : typeof value === 'string') typed[optionKey(o.flag)] = value;
+    else if (ofItsKind) typed[optionKey(o.flag)] = value;
   }
   return typed;
 }
@@ -171,7 +173,7 @@ function lenientValues(spec: CommandSpec, argv: readonly string[]): Values {
   });
   const kept: Values = {};
   for (const [flag, value] of Object.entries(values)) {
-    // a value missing (`--gallery` last) reads as `true`: such an entry is left out
+    // a value missing (`--gallery` last) reads as `true`: typedOptions leaves it out, and so it goes in a list
     kept[flag] = Array.isArray(value) ? value.filter((v) => typeof v === 'string').join(',') || undefined : value;
   }
   return kept;
