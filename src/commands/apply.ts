@@ -97,18 +97,18 @@ async function execute(aws: AwsSession, plan: Plan, desired: DesiredState, out: 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('apply', argv);
   if (args.positionals.length > 1) throw new UsageError(`apply takes one [dir], got ${args.positionals.join(' ')}`);
-  const thumbprint = args.values.thumbprint as string | undefined;
+  const { thumbprint } = args.options;
   if (thumbprint !== undefined && !THUMBPRINT.test(thumbprint))
     throw new UsageError(
       '--thumbprint: must be 40 hexadecimal characters (a SHA-1 fingerprint); IAM no longer needs one',
     );
   return applyRepository(openArgRepository(process.cwd(), args), {
     ...(thumbprint === undefined ? {} : { thumbprint }),
-    profile: args.values.profile as string | undefined,
-    region: args.values.region as string | undefined,
-    timeout: args.values.timeout as string | undefined,
-    dryRun: Boolean(args.values['dry-run']),
-    yes: Boolean(args.values.yes),
+    profile: args.options.profile,
+    region: args.options.region,
+    timeout: args.options.timeout,
+    dryRun: args.options.dryRun,
+    yes: args.options.yes,
     out: process.stdout,
   });
 }

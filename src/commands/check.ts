@@ -72,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError(`check takes one [dir], got ${args.positionals.join(' ')}`);
   const cwd = process.cwd();
   // a generated repository is also compared with what its answers give now
-  const gallery = args.values.gallery as string | undefined;
+  const { gallery, schema: schemaFile, token: tokenFile, json } = args.options;
   const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates, {
     ...(gallery === undefined ? {} : { gallery }),
   });
@@ -89,12 +89,12 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   const schema = input.pipeline
-    ? await loadSchema(cwd, args.values.schema as string | undefined, process.env)
+    ? await loadSchema(cwd, schemaFile, process.env)
     : { note: 'schema: no pipeline to check' };
-  const token = typeof args.values.token === 'string' ? readToken(cwd, args.values.token) : undefined;
+  const token = tokenFile === undefined ? undefined : readToken(cwd, tokenFile);
   const validator = await schemaValidator(schema.schema);
   const report = runChecks(input, { schemaValidator: validator, model, expected, token, now: new Date() });
-  if (args.values.json) process.stdout.write(`${JSON.stringify({ ...report, schema: schema.note }, null, 2)}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ ...report, schema: schema.note }, null, 2)}\n`);
   else printText(report, schema.note, (t) => process.stdout.write(t));
   return report.ok ? 0 : 1;
 }

@@ -12,21 +12,17 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('doctor', argv);
   if (args.positionals.length > 1) throw new UsageError(`doctor takes one [dir], got ${args.positionals.join(' ')}`);
   const desired = desiredOf(openArgRepository(process.cwd(), args), 'doctor');
-  const { aws, observed } = await observe(desired, {
-    profile: args.values.profile as string | undefined,
-    region: args.values.region as string | undefined,
-    timeout: args.values.timeout as string | undefined,
-  });
+  const { aws, observed } = await observe(desired, args.options);
   aws.close();
   const checks = doctorChecks(desired, observed);
   // with Bitbucket credentials, the Bitbucket side is checked too
-  const session = openBitbucket(process.cwd(), process.env, args.values['bitbucket-token']);
+  const session = openBitbucket(process.cwd(), process.env, args.options.bitbucketToken);
   if (session) {
     const { bitbucketDoctor } = await import('./doctor-bitbucket.js');
     checks.push(...(await bitbucketDoctor(resolve(process.cwd(), args.positionals[0] ?? '.'), desired, session)));
   }
   const ok = checks.every((c) => c.ok);
-  if (args.values.json) {
+  if (args.options.json) {
     process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
     return ok ? 0 : 1;
   }

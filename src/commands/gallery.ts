@@ -2,12 +2,12 @@
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { bold, dim } from '../io/style.js';
-import { galleryArg, parseCommand } from './args.js';
+import { parseCommand } from './args.js';
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('gallery', argv);
   if (args.positionals.length) throw new UsageError(`gallery takes no arguments, got ${args.positionals.join(' ')}`);
-  const gallery = loadGallery(process.cwd(), galleryArg(argv));
+  const gallery = loadGallery(process.cwd(), args.options.gallery);
   const entries = gallery.map((t) => ({
     id: t.id,
     title: t.title,
@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(q.perEnvironment ? { perEnvironment: true } : {}),
     })),
   }));
-  if (args.values.json) {
+  if (args.options.json) {
     process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
     return 0;
   }

@@ -2,11 +2,19 @@
  * The global help and each command's, rendered from the command table: usage, every option with its
  * default and rule, the gallery's target questions for the commands that take them, and examples.
  */
-import { COMMAND_TABLE, commandSpec, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from '../core/cli/index.js';
+import {
+  COMMAND_TABLE,
+  commandSpec,
+  GLOBAL_OPTIONS,
+  takesTargetFlags,
+  type CommandName,
+  type CommandSpec,
+  type OptionSpec,
+} from '../core/cli/index.js';
 import type { Gallery, TargetQuestion } from '../core/targets/index.js';
 import { didYouMean } from '../core/util/index.js';
 import { loadGallery } from '../io/gallery.js';
-import { galleryArg } from './args.js';
+import { peekOptions } from './args.js';
 
 const WIDTH = 120;
 
@@ -133,10 +141,13 @@ export function globalHelp(): string {
 }
 
 /** Help for `command` (as the table names it); a `--gallery` among the arguments adds its folder's targets. */
-export function helpFor(command: string, argv: string[]): string {
+export function helpFor(command: CommandName, argv: string[]): string {
   const spec = commandSpec(command);
   if (!spec) throw new Error(`${command} is not in the command table`);
-  return commandHelp(spec, spec.targetFlags ? loadGallery(process.cwd(), galleryArg(argv)) : []);
+  return commandHelp(
+    spec,
+    takesTargetFlags(command) ? loadGallery(process.cwd(), peekOptions(command, argv).gallery) : [],
+  );
 }
 
 /** The one-line refusal of a command name that is not one, with the closest name when there is one. */

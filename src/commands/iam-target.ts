@@ -7,12 +7,12 @@ import { TIMEOUTS, timeoutSeconds } from '../core/util/index.js';
 import { connect, type AwsSession } from '../io/aws.js';
 import { readObserved } from '../io/iam-state.js';
 import { openRepository, type Repository } from '../io/repository.js';
-import type { ParsedArgs } from './args.js';
+import type { Parsed } from './args.js';
 
 /** The repository `[dir]` names (relative to `cwd`), with the --gallery given, if any. */
-export function openArgRepository(cwd: string, args: ParsedArgs): Repository {
-  const gallery = args.values['gallery'];
-  return openRepository({ cwd, dir: args.positionals[0] ?? '.', ...(typeof gallery === 'string' ? { gallery } : {}) });
+export function openArgRepository(cwd: string, args: Parsed<'apply' | 'doctor' | 'rehearse'>): Repository {
+  const { gallery } = args.options;
+  return openRepository({ cwd, dir: args.positionals[0] ?? '.', ...(gallery === undefined ? {} : { gallery }) });
 }
 
 export function desiredOf(repo: Repository, command: string, thumbprint?: string): DesiredState {

@@ -4,22 +4,23 @@ import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { yellow } from '../io/style.js';
 import { readAnswersFile } from './answers-file.js';
-import { galleryArg, parseCommand } from './args.js';
+import { parseWithGallery } from './args.js';
 import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 import { runNew, type NewOptions } from './new.js';
 import { processIo, type CommandIo } from './command-io.js';
 
 export async function run(argv: string[], io: CommandIo = processIo()): Promise<number> {
-  const gallery = loadGallery(io.cwd, galleryArg(argv));
-  const args = parseCommand('new', argv, gallery);
-  const v = args.values;
+  const args = parseWithGallery('new', argv, (chosen) => ({ gallery: loadGallery(io.cwd, chosen.gallery) }));
+  if ('alone' in args) throw new Error('new has no option given alone');
+  const { gallery } = args.loaded;
+  const o = args.options;
   if (args.positionals.length > 1)
     throw new UsageError(`new takes one <name>, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
   const flags: Record<string, string | undefined> = args.answers;
   if (args.positionals[0] !== undefined) flags['name'] = args.positionals[0];
-  const json = Boolean(v['json']);
-  const session = openBitbucket(io.cwd, io.env, v['bitbucket-token']);
-  const answersPath = v['answers'] as string | undefined;
+  const json = o.json;
+  const session = openBitbucket(io.cwd, io.env, o.bitbucketToken);
+  const answersPath = o.answers;
   const answersFile =
     answersPath === undefined
       ? undefined
@@ -34,31 +35,31 @@ export async function run(argv: string[], io: CommandIo = processIo()): Promise<
     env: io.env,
     flags,
     gallery,
-    galleryDir: galleryArg(argv),
+    galleryDir: o.gallery,
     ...(answersFile ? { answersFile } : {}),
-    dir: v['dir'] as string | undefined,
-    git: !v['no-git'],
-    push: v['push'] as string | undefined,
-    pushTimeout: timeoutSeconds(v['push-timeout'] as string | undefined, 'push-timeout', TIMEOUTS.push),
-    dryRun: Boolean(v['dry-run']),
-    force: Boolean(v['force']),
-    interactive: !v['yes'] && !json && io.tty,
+    dir: o.dir,
+    git: !o.noGit,
+    push: o.push,
+    pushTimeout: timeoutSeconds(o.pushTimeout, 'push-timeout', TIMEOUTS.push),
+    dryRun: o.dryRun,
+    force: o.force,
+    interactive: !o.yes && !json && io.tty,
     json,
     out: (text) => io.stdout.write(text),
   };
-  if (!v['bitbucket'] && (v['apply'] || v['run'] || v['project'] !== undefined))
+  if (!o.bitbucket && (o.apply || o.run || o.project !== undefined))
     throw new UsageError('--apply, --run and --project go with --bitbucket');
-  if (v['bitbucket'] && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);
+  if (o.bitbucket && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);
   if (session) {
     // with a token, Bitbucket knows the UUIDs; --bitbucket also sets the repository up
     const bitbucket = await import('./new-bitbucket.js');
-    if (v['bitbucket']) {
-      const project = v['project'] as string | undefined;
+    if (o.bitbucket) {
+      const { project } = o;
       return bitbucket.newWithBitbucket(options, session, {
         ...(project === undefined ? {} : { project }),
-        apply: Boolean(v['apply']),
-        run: Boolean(v['run']),
-        yes: Boolean(v['yes']),
+        apply: o.apply,
+        run: o.run,
+        yes: o.yes,
         tty: io.tty,
         out: io.stdout,
       });

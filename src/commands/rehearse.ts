@@ -84,16 +84,16 @@ function planText(judged: ReturnType<typeof judgePlan>, sandbox: Sandbox): strin
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('rehearse', argv);
   if (args.positionals.length > 1) throw new UsageError(`rehearse takes one [dir], got ${args.positionals.join(' ')}`);
-  const runs = Number(args.values.runs ?? '2');
+  const { options: o } = args;
+  const runs = Number(o.runs ?? '2');
   if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new UsageError('--runs: a whole number from 1 to 10');
-  const endpoint = args.values.endpoint as string | undefined;
+  const { endpoint } = o;
   if (endpoint !== undefined && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+\/?$/.test(endpoint)) {
     throw new UsageError(
       '--endpoint: the URL of a local AWS emulator, e.g. http://127.0.0.1:5000 (rehearse never talks to AWS itself)',
     );
   }
-  if (args.values.live && !endpoint)
-    throw new UsageError('--live: give --endpoint <url> of the emulator that holds the roles');
+  if (o.live && !endpoint) throw new UsageError('--live: give --endpoint <url> of the emulator that holds the roles');
   const repo = openArgRepository(process.cwd(), args);
   const { dir } = repo;
   const model = repo.model();
@@ -104,7 +104,7 @@ export async function run(argv: string[]): Promise<number> {
     );
   const desired = desiredOf(repo, 'rehearse');
   const pipelineDoc = readPipelineDocument(dir, 'rehearse');
-  const plan = rehearsalPlan(model, pipelineDoc, args.values.pipeline as string | undefined);
+  const plan = rehearsalPlan(model, pipelineDoc, o.pipeline);
   // the files a step reads are added to the scratch copy where missing: never through a link of the repository
   for (const file of plan.files) {
     const link = existsSync(join(dir, file.path)) ? undefined : linkOnPath(dir, file.path);
@@ -113,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
         `rehearse: ${file.path} is missing and ${link} is a symbolic link, so the rehearsal would write it outside its scratch copy; add the file, or replace the link with a folder`,
       );
   }
-  const environment = args.values.environment as string | undefined;
+  const { environment } = o;
   if (environment !== undefined) {
     if (!model.roles.some((r) => r.environment === environment))
       throw new UsageError(
@@ -127,12 +127,12 @@ export async function run(argv: string[]): Promise<number> {
     plan.steps = plan.steps.filter((s) => s.environment === environment);
   }
   if (!plan.steps.length) throw new UsageError('rehearse: no step with oidc: true in the chosen pipeline');
-  const json = Boolean(args.values.json);
+  const { json } = o;
   const sandbox = findSandbox();
   // --live creates nothing: no seed line runs
-  if (args.values.live) plan.seed = [];
+  if (o.live) plan.seed = [];
   const judged = judgePlan(plan, !sandbox.tool);
-  const refused = refusal(judged, Boolean(args.values['allow-unknown-commands']), sandbox);
+  const refused = refusal(judged, o.allowUnknownCommands, sandbox);
   if (refused) throw new UsageError(refused);
   if (!json) process.stdout.write(planText(judged, sandbox));
   const report = await rehearse({
@@ -142,7 +142,7 @@ export async function run(argv: string[]): Promise<number> {
     identity: { workspace: answers.workspace, workspaceUuid: answers.workspaceUuid, repoUuid: answers.repoUuid },
     runs,
     ...(endpoint ? { endpoint } : {}),
-    live: Boolean(args.values.live),
+    live: o.live,
     ...(json ? {} : { onStep: (n: number, step: StepReport) => process.stdout.write(stepText(n, step)) }),
   });
   if (json) {

@@ -201,22 +201,18 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('run', argv);
   if (args.positionals.length > 1) throw new UsageError(`run takes one [dir], got ${args.positionals.join(' ')}`);
-  const session = openBitbucket(process.cwd(), process.env, args.values['bitbucket-token']);
+  const { options: o } = args;
+  const session = openBitbucket(process.cwd(), process.env, o.bitbucketToken);
   if (!session) throw new UsageError(`run needs Bitbucket credentials: ${NO_TOKEN}`);
-  const branch = (args.values.branch as string | undefined) ?? 'main';
+  const branch = o.branch ?? 'main';
   if (!branch.trim() || /\s/.test(branch)) throw new UsageError('--branch: must be a branch name');
   return runPipeline({
     dir: resolve(process.cwd(), args.positionals[0] ?? '.'),
     client: session.client,
-    pipeline: (args.values.pipeline as string | undefined) ?? DEFAULT_PIPELINE,
+    pipeline: o.pipeline ?? DEFAULT_PIPELINE,
     branch,
-    follow: Boolean(args.values.follow),
-    followTimeout: durationSeconds(
-      args.values['follow-timeout'] as string | undefined,
-      'follow-timeout',
-      TIMEOUTS.follow,
-      TIMEOUTS.maxFollow,
-    ),
+    follow: o.follow,
+    followTimeout: durationSeconds(o.followTimeout, 'follow-timeout', TIMEOUTS.follow, TIMEOUTS.maxFollow),
     out: process.stdout,
   });
 }

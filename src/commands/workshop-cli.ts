@@ -1,6 +1,6 @@
 /**
- * `workshop`'s entry: dispatches `workshop grade <dir>` and `workshop --list-exercises`; otherwise the
- * flags of `workshop` → WorkshopOptions, and the result as JSON; a failed push makes the exit code 1.
+ * `workshop`'s entry: `workshop --list-exercises`, or the flags of `workshop` → WorkshopOptions, and the
+ * result as JSON; a failed push makes the exit code 1.
  */
 import { WORKSHOP_CONCURRENCY } from '../core/cli/index.js';
 import { TIMEOUTS, timeoutSeconds } from '../core/util/index.js';
@@ -8,52 +8,55 @@ import { RunError, UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { yellow } from '../io/style.js';
 import { readAnswersFile } from './answers-file.js';
-import { galleryArg, parseCommand } from './args.js';
+import { parseWithGallery } from './args.js';
 import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 import { runWorkshop, type WorkshopOptions } from './workshop.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const gallery = loadGallery(process.cwd(), galleryArg(argv));
   // the name and the repository UUID are the roster's; parsing insists on --roster and --out
-  const args = parseCommand('workshop', argv, gallery);
-  const v = args.values;
+  const args = parseWithGallery('workshop', argv, (chosen) => ({
+    gallery: loadGallery(process.cwd(), chosen.gallery),
+  }));
+  if ('alone' in args) {
+    process.stdout.write((await import('../core/workshop/exercises.js')).listExercises());
+    return 0;
+  }
+  const { options: o, loaded } = args;
   if (args.positionals.length)
     throw new UsageError(
       `workshop takes no positional arguments, got ${args.positionals.join(' ')} (see pipelines-oidc workshop --help)`,
     );
   let flags: Record<string, string | undefined> = args.answers;
   // with a token, the workspace's and the attendees' repository UUIDs come from Bitbucket
-  const session = openBitbucket(process.cwd(), process.env, v['bitbucket-token']);
-  if (!v['bitbucket'] && v['project'] !== undefined) throw new UsageError('--project goes with --bitbucket');
-  if (v['bitbucket'] && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);
-  const answersPath = v['answers'] as string | undefined;
+  const session = openBitbucket(process.cwd(), process.env, o.bitbucketToken);
+  if (!o.bitbucket && o.project !== undefined) throw new UsageError('--project goes with --bitbucket');
+  if (o.bitbucket && !session) throw new UsageError(`--bitbucket needs Bitbucket credentials: ${NO_TOKEN}`);
   const answersFile =
-    answersPath === undefined
+    o.answers === undefined
       ? undefined
-      : readAnswersFile(process.cwd(), answersPath, {
+      : readAnswersFile(process.cwd(), o.answers, {
           name: null,
           workspace: flags['workspace'],
           bitbucket: session !== undefined,
         });
   const bitbucket = session ? await import('./workshop-bitbucket.js') : undefined;
   const known = session
-    ? await bitbucket!.lookUpForWorkshop(process.cwd(), flags, answersFile, session, !v['bitbucket'])
+    ? await bitbucket!.lookUpForWorkshop(process.cwd(), flags, answersFile, session, !o.bitbucket)
     : undefined;
   if (known) flags = known.flags;
-  const concurrency = v['concurrency'] as string | undefined;
-  const json = Boolean(v['json']);
+  const { concurrency, json } = o;
   if (answersFile?.dropped && !json) process.stdout.write(`${yellow('!')} ${answersFile.dropped}\n`);
   const options: WorkshopOptions = {
     cwd: process.cwd(),
     env: process.env,
     flags,
-    gallery,
-    galleryDir: galleryArg(argv),
+    gallery: loaded.gallery,
+    galleryDir: o.gallery,
     ...(answersFile ? { answersFile } : {}),
-    roster: v['roster'] as string,
-    outDir: v['out'] as string,
-    exercise: v['exercise'] as string | undefined,
-    pushTemplate: v['push-template'] as string | undefined,
+    roster: o.roster,
+    outDir: o.out,
+    exercise: o.exercise,
+    pushTemplate: o.pushTemplate,
     // not a whole number: runWorkshop refuses NaN with the rule
     concurrency:
       concurrency === undefined
@@ -61,21 +64,21 @@ export async function run(argv: string[]): Promise<number> {
         : /^\d+$/.test(concurrency.trim())
           ? Number(concurrency)
           : Number.NaN,
-    pushTimeout: timeoutSeconds(v['push-timeout'] as string | undefined, 'push-timeout', TIMEOUTS.push),
-    dryRun: Boolean(v['dry-run']),
-    force: Boolean(v['force']),
-    interactive: !v['yes'] && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    pushTimeout: timeoutSeconds(o.pushTimeout, 'push-timeout', TIMEOUTS.push),
+    dryRun: o.dryRun,
+    force: o.force,
+    interactive: !o.yes && !json && Boolean(process.stdin.isTTY && process.stdout.isTTY),
     json,
     tty: Boolean(process.stdout.isTTY),
     ...(known ? { knownRepoUuids: known.repoUuids } : {}),
     out: (text) => process.stdout.write(text),
   };
   const result =
-    v['bitbucket'] && session && known
+    o.bitbucket && session && known
       ? await bitbucket!.workshopWithBitbucket(options, session, {
           workspace: known.workspace,
-          ...(v['project'] !== undefined ? { project: v['project'] as string } : {}),
-          yes: Boolean(v['yes']),
+          ...(o.project !== undefined ? { project: o.project } : {}),
+          yes: o.yes,
           tty: Boolean(process.stdin.isTTY && process.stdout.isTTY),
         })
       : await runWorkshop(options);
@@ -87,15 +90,4 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   return 0;
-}
-
-/** `workshop grade <dir>`, `workshop --list-exercises`, or a workshop. */
-export async function runCommand(argv: string[]): Promise<number> {
-  if (argv[0] === 'grade') return (await import('./workshop-grade.js')).run(argv.slice(1));
-  if (argv.includes('--list-exercises')) {
-    if (argv.length > 1) throw new UsageError('--list-exercises takes no other arguments');
-    process.stdout.write((await import('../core/workshop/exercises.js')).listExercises());
-    return 0;
-  }
-  return run(argv);
 }

@@ -114,8 +114,7 @@ export async function run(
   const shown = args.positionals[0]!;
   const dir = resolve(cwd, shown);
   const attendees = readAttendees(dir, shown);
-  const given = args.values.schema as string | undefined;
-  const galleryFlag = args.values.gallery as string | undefined;
+  const { schema: given, gallery: galleryFlag } = args.options;
   const gallery = galleryFlag === undefined ? undefined : resolve(cwd, galleryFlag);
   const schema = given === undefined ? cachedSchema(process.env) : await loadSchema(cwd, given, process.env);
 
@@ -128,7 +127,7 @@ export async function run(
   const rows = gradeWorkshop(attendees, repos, { schemaValidator: validator, now: new Date() });
 
   const totals = gradeTotals(rows);
-  if (args.values.json) out(`${JSON.stringify(rows, null, 2)}\n`);
+  if (args.options.json) out(`${JSON.stringify(rows, null, 2)}\n`);
   else {
     const parts = [
       ...(totals.exercises.total ? [`exercises fixed ${totals.exercises.fixed} of ${totals.exercises.total}`] : []),

@@ -98,6 +98,8 @@ test('an unknown command: exit 2, the command it is a typo of', () => {
 test('an unknown command nothing is close to: exit 2, every command listed', () => {
   const names = [...new Set(COMMAND_TABLE.map((c) => c.name.split(' ')[0]))];
   assertOneLineError(runCli(['deploy']), 2, ['unknown command "deploy"', `(commands: ${names.join(', ')})`]);
+  // a name every object has is no command either
+  assertOneLineError(runCli(['constructor']), 2, ['unknown command "constructor"', `(commands: ${names.join(', ')})`]);
 });
 
 test('an unknown flag: exit 2, the flag it is a typo of (or the start of), and the command help', () => {

@@ -72,7 +72,8 @@ const AUTH_TEXT: Record<string, string> = {
   'assume-role': 'call `aws sts assume-role-with-web-identity` and export the session keys',
 };
 
-export const QUESTIONS: readonly Question[] = [
+/** As written, each flag a literal type: the command table's option types are derived from them. */
+const QUESTION_TABLE = [
   {
     name: 'name',
     flag: 'name',
@@ -177,7 +178,12 @@ export const QUESTIONS: readonly Question[] = [
     rule: rules.environmentList,
     optional: true,
   },
-];
+] as const satisfies readonly Question[];
+
+export const QUESTIONS: readonly Question[] = QUESTION_TABLE;
+
+/** The flag of an answer, e.g. `workspace-uuid` for `workspaceUuid`. */
+export type AnswerFlag<N extends AnswerName> = Extract<(typeof QUESTION_TABLE)[number], { name: N }>['flag'];
 
 function targetChoices(gallery: Gallery): Choice[] {
   return gallery.map((t) => ({ value: t.id, description: t.description }));

@@ -2,7 +2,7 @@
  * Every command's options, defined once as data: parsing, the unknown-flag error, each command's help,
  * the global usage and the flags a gallery question may not take are all derived from this table.
  */
-import { DEFAULT_ROLE_PREFIX, QUESTIONS, type AnswerName } from '../answers/index.js';
+import { DEFAULT_ROLE_PREFIX, QUESTIONS, type AnswerFlag, type AnswerName } from '../answers/index.js';
 import { MANIFEST_FILE, PIPELINE_FILE } from '../facts/index.js';
 import { TIMEOUTS } from '../util/index.js';
 
@@ -39,6 +39,9 @@ export interface CommandSpec {
   examples: readonly [string, string];
 }
 
+/** An option as written: its flag and whether it takes a value stay literal types, for OptionsOf. */
+const option = <const O extends OptionSpec>(o: O): O => o;
+
 /** The options every command takes, handled before the command runs. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'help', short: 'h', description: 'this help' },
@@ -46,18 +49,26 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'verbose', description: 'show the stack of unexpected errors' },
 ];
 
+/** An answer as a flag: a value always, never `required: true` (the answer may come from --answers). */
+type AnswerOption<N extends AnswerName> = OptionSpec & {
+  readonly flag: AnswerFlag<N>;
+  readonly value: string;
+  readonly answer: N;
+  readonly required?: 'answer';
+};
+
 /** An answer of `new` as a flag: its flag, rule and default come from its question. */
-function answer(name: AnswerName, value: string, overrides: Partial<OptionSpec> = {}): OptionSpec {
+function answer<N extends AnswerName>(name: N, value: string): AnswerOption<N> {
   const q = QUESTIONS.find((x) => x.name === name)!;
   const fallback = q.fallbackText ?? q.fallback?.({}, {});
   return {
-    flag: q.flag,
+    // the question of `name` spells this flag: AnswerFlag<N> is read from the same list
+    flag: q.flag as AnswerFlag<N>,
     value,
     description: q.description,
     answer: name,
     ...(q.name === 'environments' ? { multiple: true } : {}),
     ...(fallback !== undefined ? { default: fallback } : q.optional ? {} : { required: 'answer' as const }),
-    ...overrides,
   };
 }
 
@@ -72,95 +83,86 @@ const AUTH = answer('auth', 'token-file|assume-role');
 const TARGET = answer('target', '<id>[,<id>…]');
 const ENVIRONMENT = answer('environments', '<name>[=<uuid>][:<type>]');
 
-const ANSWERS_FILE: OptionSpec = {
+const ANSWERS_FILE = option({
   flag: 'answers',
   value: '<file.json>',
   description: `answers as a JSON object keyed by answer name, or a generated ${MANIFEST_FILE}; flags win`,
-};
-const GALLERY: OptionSpec = {
+});
+const GALLERY = option({
   flag: 'gallery',
   value: '<dir>',
   description: 'a folder of target definitions (*.json) added to the built-in targets',
-};
+});
 /** A checked repository's manifest may name only a gallery inside it: this one is taken from the user instead. */
-const CHECKED_GALLERY: OptionSpec = {
+const CHECKED_GALLERY = option({
   ...GALLERY,
   description: 'the target definitions of the checked repositories, when their gallery is not inside them',
-};
+});
 /** The manifest of the repository worked on may name only a gallery inside it: this one is taken from the user instead. */
-const REPOSITORY_GALLERY: OptionSpec = {
+const REPOSITORY_GALLERY = option({
   ...GALLERY,
   description: "the repository's target definitions, when its gallery is not inside it",
-};
-const DRY_RUN: OptionSpec = { flag: 'dry-run', description: 'list what would be written, write nothing' };
-const FORCE: OptionSpec = {
+});
+const DRY_RUN = option({ flag: 'dry-run', description: 'list what would be written, write nothing' });
+const FORCE = option({
   flag: 'force',
   description: 'overwrite the generated files in a non-empty folder; other files are left alone',
-};
-const NEW_FORCE: OptionSpec = {
+});
+const NEW_FORCE = option({
   flag: 'force',
   description:
     'overwrite the files of a folder pipelines-oidc generated before; a folder it did not generate is added to, never overwritten',
-};
-const FORCE_OURS: OptionSpec = {
+});
+const FORCE_OURS = option({
   flag: 'force',
   description: 'take our version of every file you edited instead of merging; yours is kept as <file>.orig',
-};
-const YES: OptionSpec = { flag: 'yes', short: 'y', description: 'ask nothing: take flags, --answers and defaults' };
-const JSON_OUTPUT: OptionSpec = { flag: 'json', description: 'print the result as JSON (asks nothing)' };
-const REPO_DIR: OptionSpec = { flag: 'dir', value: '<repo>', default: '.', description: 'the generated repository' };
-const DIFF: OptionSpec = { flag: 'diff', description: 'show the change of every file as a unified diff' };
-const SCHEMA: OptionSpec = {
+});
+const YES = option({ flag: 'yes', short: 'y', description: 'ask nothing: take flags, --answers and defaults' });
+const JSON_OUTPUT = option({ flag: 'json', description: 'print the result as JSON (asks nothing)' });
+const REPO_DIR = option({ flag: 'dir', value: '<repo>', default: '.', description: 'the generated repository' });
+const DIFF = option({ flag: 'diff', description: 'show the change of every file as a unified diff' });
+const SCHEMA = option({
   flag: 'schema',
   value: '<file>',
   description: `Atlassian's ${PIPELINE_FILE} JSON schema from a file instead of the cached or downloaded copy`,
-};
-const PROFILE: OptionSpec = { flag: 'profile', value: '<p>', description: 'the AWS profile to use' };
-const AWS_REGION: OptionSpec = {
+});
+const PROFILE = option({ flag: 'profile', value: '<p>', description: 'the AWS profile to use' });
+const AWS_REGION = option({
   flag: 'region',
   value: '<r>',
   default: "the repository's region",
   description: 'the AWS region to call',
-};
+});
 
-const PUSH_TIMEOUT: OptionSpec = {
+const PUSH_TIMEOUT = option({
   flag: 'push-timeout',
   value: '<seconds>',
   default: String(TIMEOUTS.push),
   description: `give up a push that gets no answer for this long (1 to ${TIMEOUTS.max}); the local repository is kept`,
-};
-const AWS_TIMEOUT: OptionSpec = {
+});
+const AWS_TIMEOUT = option({
   flag: 'timeout',
   value: '<seconds>',
   default: String(TIMEOUTS.aws),
   description: `give up an AWS request that gets no answer for this long (1 to ${TIMEOUTS.max}; each of the SDK's 3 attempts)`,
-};
-const BITBUCKET_TOKEN: OptionSpec = {
+});
+const BITBUCKET_TOKEN = option({
   flag: 'bitbucket-token',
   value: '@<file>',
   description:
     'Bitbucket credentials from a file (an access token, or email:api-token); default: BITBUCKET_EMAIL + BITBUCKET_API_TOKEN, or BITBUCKET_ACCESS_TOKEN',
-};
+});
 
 /** The workshop's --concurrency (pushes at once): its default and its largest value. */
 export const WORKSHOP_CONCURRENCY = { default: 4, max: 32 } as const;
 
+/** The answers of a repository but its targets and environments (in help's order). */
+const REPOSITORY_ANSWERS = [WORKSPACE, WORKSPACE_UUID, ACCOUNT, REGION, REPO_UUID, ROLE_NAME, IAC, AUTH] as const;
 /** The answers of a repository, as `new` asks them and `update` changes them (in help's order). */
-const ANSWER_OPTIONS = [
-  WORKSPACE,
-  WORKSPACE_UUID,
-  ACCOUNT,
-  REGION,
-  REPO_UUID,
-  ROLE_NAME,
-  IAC,
-  AUTH,
-  TARGET,
-  ENVIRONMENT,
-  GALLERY,
-];
+const ANSWER_OPTIONS = [...REPOSITORY_ANSWERS, TARGET, ENVIRONMENT, GALLERY] as const;
 
-export const COMMAND_TABLE: readonly CommandSpec[] = [
+/** As written, every name and flag a literal type: CommandName and OptionsOf are derived from it. */
+const TABLE = [
   {
     name: 'new',
     args: '<name>',
@@ -196,16 +198,8 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     name: 'add',
     args: '<target>',
     summary: 'add a deploy target to a generated repository',
-    options: [
-      REPO_DIR,
-      // the target is the argument; the environments stay as they are
-      ...ANSWER_OPTIONS.filter((o) => o !== TARGET && o !== ENVIRONMENT),
-      DIFF,
-      DRY_RUN,
-      FORCE_OURS,
-      YES,
-      JSON_OUTPUT,
-    ].map(asRecorded),
+    // the target is the argument; the environments stay as they are
+    options: asRecorded([REPO_DIR, ...REPOSITORY_ANSWERS, GALLERY, DIFF, DRY_RUN, FORCE_OURS, YES, JSON_OUTPUT]),
     targetFlags: true,
     examples: [
       'add ecr-push --dir phub-oidc-check --ecr-repository acme/web',
@@ -216,9 +210,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     name: 'update',
     args: '',
     summary: 're-render a generated repository with changed answers, keeping hand edits',
-    options: [REPO_DIR, ...ANSWER_OPTIONS, DIFF, DRY_RUN, FORCE_OURS, YES, JSON_OUTPUT, BITBUCKET_TOKEN].map(
-      asRecorded,
-    ),
+    options: asRecorded([REPO_DIR, ...ANSWER_OPTIONS, DIFF, DRY_RUN, FORCE_OURS, YES, JSON_OUTPUT, BITBUCKET_TOKEN]),
     targetFlags: true,
     examples: [
       'update --dir phub-oidc-check --iac cloudformation --diff',
@@ -429,13 +421,60 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     options: [{ flag: 'json', description: 'print a row per attendee as JSON' }, SCHEMA, CHECKED_GALLERY],
     examples: ['workshop grade workshop', 'workshop grade workshop --json'],
   },
-];
+] as const satisfies readonly CommandSpec[];
 
-/** `add` and `update` start from the answers the repository records: a flag changes one. */
-function asRecorded(option: OptionSpec): OptionSpec {
-  if (option.answer === undefined) return option;
-  const { required: _required, ...rest } = option;
-  return { ...rest, default: 'the recorded answer' };
+export const COMMAND_TABLE: readonly (CommandSpec & { readonly name: CommandName })[] = TABLE;
+
+/**
+ * `add` and `update` start from the answers the repository records: a flag changes one. The types stay
+ * true: an answer's `required` and `default` are optional in them.
+ */
+function asRecorded<const T extends readonly OptionSpec[]>(options: T): T {
+  return options.map((option) => {
+    if (option.answer === undefined) return option;
+    const { required: _required, ...rest } = option;
+    return { ...rest, default: 'the recorded answer' };
+  }) as readonly OptionSpec[] as T;
+}
+
+type Table = typeof TABLE;
+
+/** A command as the table names it and as typed after `pipelines-oidc`: `new`, …, `workshop grade`. */
+export type CommandName = Table[number]['name'];
+
+/** The commands that take the gallery's target questions as flags too. */
+export type TargetCommand = Extract<Table[number], { targetFlags: true }>['name'];
+
+type OptionOf<C extends CommandName> = Extract<Table[number], { name: C }>['options'][number];
+
+/** `dry-run` → `dryRun`: an option's key in OptionsOf, spelled as TypeScript names things. */
+export type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
+
+/** A switch is a boolean; a value is a string (a repeated option's values joined), there for sure when required. */
+type ValueOf<O> = O extends { value: string } ? (O extends { required: true } ? string : string | undefined) : boolean;
+
+/**
+ * The options of command `C` as `parseCommand` returns them, keyed by the camelCase of their flag
+ * (`--dry-run` → `dryRun`); an option given alone (`--list-exercises`) is not among them. For a union of
+ * commands, the union of their options.
+ */
+export type OptionsOf<C extends CommandName> = C extends CommandName
+  ? { readonly [O in Exclude<OptionOf<C>, { alone: true }> as CamelCase<O['flag']>]: ValueOf<O> }
+  : never;
+
+/** The options of `C` that are given alone, with no other argument, by the key OptionsOf would give them. */
+export type AloneOf<C extends CommandName> = CamelCase<Extract<OptionOf<C>, { alone: true }>['flag']>;
+
+/** The key of a flag in OptionsOf: its camelCase. */
+export function optionKey<F extends string>(flag: F): CamelCase<F> {
+  return flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) as CamelCase<F>;
+}
+
+/** Whether the gallery's target questions are flags of `name` too. */
+export function takesTargetFlags(name: CommandName): name is TargetCommand {
+  return commandSpec(name)?.targetFlags === true;
 }
 
 export function commandSpec(name: string): CommandSpec | undefined {

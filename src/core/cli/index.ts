@@ -1,2 +1,18 @@
-export { COMMAND_TABLE, GLOBAL_OPTIONS, WORKSHOP_CONCURRENCY, commandFlags, commandSpec } from './command-table.js';
-export type { CommandSpec, OptionSpec } from './command-table.js';
+export {
+  COMMAND_TABLE,
+  GLOBAL_OPTIONS,
+  WORKSHOP_CONCURRENCY,
+  commandFlags,
+  commandSpec,
+  optionKey,
+  takesTargetFlags,
+} from './command-table.js';
+export type {
+  AloneOf,
+  CamelCase,
+  CommandName,
+  CommandSpec,
+  OptionSpec,
+  OptionsOf,
+  TargetCommand,
+} from './command-table.js';
