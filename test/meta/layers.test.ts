@@ -46,7 +46,7 @@ export const LAYERS: Layer[] = [
   },
   {
     name: 'commands',
-    files: ['commands/', 'generator.ts', 'plopfile.ts'],
+    files: ['commands/', 'generator.ts'],
     mayImport: ['commands', 'io', 'render', 'core', 'base'],
     role: 'one file per command: reads input, calls core, render and io, prints the result',
   },
