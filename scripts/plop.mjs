@@ -1,23 +1,23 @@
-// `npm run plop -- repo`: plop's own CLI on the built plopfile. plop 4 exits 0 without doing anything
-// when it cannot load a plopfile, so the plopfile is imported here first: a broken one fails loudly.
+// `npm run plop -- repo`: plop's own CLI on the top-level plopfile.ts. plop 4 cannot load a TypeScript
+// plopfile on Node 20 and then exits 0 having done nothing, so plop runs with tsx's loader, and the
+// plopfile is loaded here first: a broken one fails loudly.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
+import nodePlop from 'node-plop';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const plopfile = `${root}dist/plopfile.js`;
-const generators = [];
-(await import(plopfile)).default({
-  setHelper() {},
-  setGenerator(name, config) {
-    generators.push({ name, description: config.description ?? '' });
-  },
-});
-if (!generators.length) throw new Error('dist/plopfile.js registers no generator');
+const plopfile = `${root}plopfile.ts`;
+register();
+const generators = (await nodePlop(plopfile)).getGeneratorList();
+if (!generators.length) throw new Error('plopfile.ts registers no generator');
 
 const args = process.argv.slice(2);
 const plop = spawnSync(
   process.execPath,
   [
+    '--import',
+    import.meta.resolve('tsx'),
     `${root}node_modules/plop/bin/plop.js`,
     '--plopfile',
     plopfile,
@@ -28,7 +28,7 @@ const plop = spawnSync(
   ],
   { stdio: 'inherit' },
 );
-// plop's help screen does not name the generators: add them, as the import above found them
+// plop's help screen does not name the generators: add them, as the load above found them
 if (plop.status === 0 && (args[0] === '--help' || args[0] === '-h')) {
   const width = Math.max(...generators.map((g) => g.name.length));
   console.log(

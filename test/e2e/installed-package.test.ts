@@ -123,10 +123,10 @@ test.before(() => {
 });
 test.after(tmp.cleanup);
 
-test('the package ships the built CLI, the built plopfile and the templates, and no TypeScript', () => {
+test('the package ships the built CLI, the built generators (a plopfile) and the templates, and no TypeScript', () => {
   for (const file of [
     'dist/cli.js',
-    'dist/plopfile.js',
+    'dist/generator.js',
     'dist/templates.js',
     'templates/repo/README.md.hbs',
     'package.json',
@@ -156,10 +156,10 @@ test('the installed binary: `gallery` lists every built-in target', () => {
   );
 });
 
-test('plop 4 on plain Node loads the shipped plopfile and writes the same example', () => {
+test('plop 4 on plain Node loads the shipped generators as its plopfile and writes the same example', () => {
   const answers = JSON.parse(readFileSync(EXAMPLE_ANSWERS_FILE, 'utf8')) as Record<string, string>;
   const bypass = Object.entries({ ...answers, environments: '' }).flatMap(([k, v]) => [`--${k}`, v]);
-  const plopfile = join(app, 'node_modules', PKG.name, 'dist/plopfile.js');
+  const plopfile = join(app, 'node_modules', PKG.name, 'dist/generator.js');
   const dest = join(tmp.path, 'plop');
   mkdirSync(dest);
   const r = run(

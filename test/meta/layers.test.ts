@@ -3,7 +3,7 @@
  * imports are read and checked against the table, the import graph must have no cycle, and the README's
  * Architecture section must show the same table.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -46,7 +46,7 @@ export const LAYERS: Layer[] = [
   },
   {
     name: 'commands',
-    files: ['commands/', 'generator.ts', 'plopfile.ts'],
+    files: ['commands/', 'generator.ts'],
     mayImport: ['commands', 'io', 'render', 'core', 'base'],
     role: 'one file per command: reads input, calls core, render and io, prints the result',
   },
@@ -415,6 +415,16 @@ test('negative controls: the scanner, the rules and the cycle search find what t
     ),
     undefined,
   );
+});
+
+/** The project's top level: what it is made of, then the README, lockfile, scripts and benchmarks. */
+const TOP_LEVEL = ['package.json', 'tsconfig.json', 'plopfile.ts', 'templates', 'src', 'test', 'examples'];
+const BESIDE = ['README.md', 'package-lock.json', 'scripts', 'bench'];
+
+test("the project's top level holds only its parts (dot-files and what the build and npm make aside)", () => {
+  const made = new Set(['node_modules', 'dist']);
+  const entries = readdirSync(ROOT).filter((n) => !n.startsWith('.') && !made.has(n) && !n.endsWith('.log'));
+  assert.equal(entries.sort(), [...TOP_LEVEL, ...BESIDE].sort());
 });
 
 test.run();
