@@ -5,3 +5,4 @@ export { permissionsFindings, runChecks, trustFindings } from './run-checks.js';
 export type { CheckReport, TrustScope } from './run-checks.js';
 export { decodeToken, explainToken } from './token.js';
 export type { Provider, TokenClaims } from './token.js';
+export { CFN_TAGS } from './drift.js';

@@ -6,3 +6,5 @@ export { UNAUTHORIZED_ACTIONS, operationOf } from './operations.js';
 export { rehearsalPlan } from './plan.js';
 export type { RehearsalPlan, RehearsalStep } from './plan.js';
 export { stepClaims } from './token.js';
+export { judgeStackTemplate } from './stack-template.js';
+export type { StackTemplateVerdict } from './stack-template.js';

@@ -7,7 +7,7 @@ export const cloudformationDeploy: TargetDefinition = {
   id: 'cloudformation-deploy',
   title: 'Deploy a CloudFormation stack',
   description:
-    "On every push to main: create or update a stack from a template in the repository through a change set, run by a CloudFormation service role that holds the permissions for the stack's resources (this role only passes it). Templates over 51,200 bytes need `--s3-bucket`; templates that create IAM resources need `--capabilities CAPABILITY_NAMED_IAM` added to the command.",
+    "On every push to main: create or update a stack from a template in the repository through a change set, run by a CloudFormation service role that holds the permissions for the stack's resources (this role only passes it). The command acknowledges the capabilities IAM resources and transforms need (`CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM`, `CAPABILITY_AUTO_EXPAND`): what the stack may create is bounded by the service role. A SAM template (`Transform: AWS::Serverless-2016-10-31`) deploys as it is when its functions carry their code inline (`InlineCode`); code in local folders (`CodeUri: ./src`) needs `aws cloudformation package` and an artifact bucket first, and templates over 51,200 bytes need `--s3-bucket`.",
   questions: [
     {
       name: 'stackName',
@@ -41,7 +41,7 @@ export const cloudformationDeploy: TargetDefinition = {
     name: 'Deploy the CloudFormation stack',
     image: STEP_IMAGES.awsCli.name,
     script: [
-      'aws cloudformation deploy --stack-name {{stackName}} --template-file {{templateFile}} --role-arn arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}} --no-fail-on-empty-changeset',
+      'aws cloudformation deploy --stack-name {{stackName}} --template-file {{templateFile}} --role-arn arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}} --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset',
     ],
   },
   statements: [
@@ -53,6 +53,12 @@ export const cloudformationDeploy: TargetDefinition = {
       Condition: {
         StringEquals: { 'cloudformation:RoleArn': 'arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}}' },
       },
+    },
+    {
+      Sid: 'CloudFormationServerlessTransform',
+      Effect: 'Allow',
+      Action: 'cloudformation:CreateChangeSet',
+      Resource: 'arn:{{partition}}:cloudformation:{{region}}:aws:transform/Serverless-2016-10-31',
     },
     {
       Sid: 'CloudFormationDeploy',
@@ -75,12 +81,15 @@ export const cloudformationDeploy: TargetDefinition = {
   ],
   notes: [
     "`cloudformation:CreateChangeSet` on this stack, only with the service role: `aws cloudformation deploy` creates (or updates) the stack through a change set, and cannot hand it to another role or run it with this role's own rights.",
+    '`cloudformation:CreateChangeSet` on the AWS SAM transform: CloudFormation authorizes a change set of a template with `Transform: AWS::Serverless-2016-10-31` on the transform too.',
     '`cloudformation:DescribeStacks`, `GetTemplateSummary`, `DescribeChangeSet` and `ExecuteChangeSet` on this stack: deploy checks whether the stack exists (and, for an update, reads the parameters of the deployed template), waits for the change set, executes it and waits for the stack.',
     "`iam:PassRole` on the service role, only to CloudFormation: the stack's resources are created with that role's permissions, not this one's.",
   ],
   rehearsal: {
     seed: [
       'aws iam create-role --role-name {{serviceRoleName}} --assume-role-policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'',
+      // the service role creates the stack's resources: a topic, or a SAM function with its execution role
+      'aws iam put-role-policy --role-name {{serviceRoleName}} --policy-name stack-resources --policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sns:CreateTopic","Resource":"arn:*:sns:*:*:\'{{stackName}}\'-*"},{"Effect":"Allow","Action":"lambda:CreateFunction","Resource":"arn:*:lambda:*:*:function:\'{{stackName}}\'-*"},{"Effect":"Allow","Action":["iam:CreateRole","iam:AttachRolePolicy","iam:PassRole"],"Resource":"arn:*:iam::*:role/\'{{stackName}}\'-*"}]}\'',
     ],
     // the emulator reads AWSTemplateFormatVersion when it summarises the stack of a redeploy
     files: [

@@ -15,12 +15,19 @@ import {
 import type { AddressInfo } from 'node:net';
 import { explainToken, decodeToken, type Provider } from '../../core/check/index.js';
 import { packageCheck, type AwsRequest, type Scope } from '../../core/aws/index.js';
-import { authorize, type Verdict, operationOf, UNAUTHORIZED_ACTIONS } from '../../core/rehearse/index.js';
+import {
+  authorize,
+  judgeStackTemplate,
+  type Verdict,
+  operationOf,
+  UNAUTHORIZED_ACTIONS,
+} from '../../core/rehearse/index.js';
 
 /** What the emulator lacks, and how the front fills in: the rehearsal prints this. */
 export const EMULATED = [
   'sts:AssumeRoleWithWebIdentity: token signature, provider, audience and trust policy judged here (moto checks no trust policy), credentials issued by moto',
   "authorization: every call judged here against the role's inline policy (moto compares resources only for S3, IAM and STS, and treats every condition as unmet)",
+  "cloudformation: the template of a change set is judged here (moto checks none of it): the capabilities it needs, the caller's right to each AWS transform, and each resource's create actions against the service role's policies; a resource the service role may not create fails ExecuteChangeSet here, where AWS would roll the stack back (ROLLBACK_COMPLETE)",
   'codeartifact: GetAuthorizationToken, GetRepositoryEndpoint and the package registry answered here (moto has no CodeArtifact)',
   'ecr: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload answered here (moto lacks them)',
   'cloudfront: the answered distribution ID is mapped onto the one moto created, and invalidations report Completed as AWS spells it (moto answers COMPLETED, which the waiter of the CLI never accepts)',
@@ -30,6 +37,8 @@ export interface RoleSource {
   /** Trust policy, inline policies, and the provider, as the repository files say or as the emulator holds them. */
   role(arn: string): Promise<{ trustPolicy: unknown; policies: unknown[] } | undefined>;
   provider(issuer: string): Promise<Provider | undefined>;
+  /** Every identity policy of a role in the emulator (a CloudFormation service role), or undefined without the role. */
+  policies(arn: string): Promise<unknown[] | undefined>;
 }
 
 export interface RecordedCall {
@@ -41,6 +50,8 @@ export interface RecordedCall {
   allowed: boolean;
   reason: string;
   missing?: Verdict['missing'];
+  /** What the rehearsal could not judge of this call: a green does not prove it. */
+  unproven?: string[];
 }
 
 interface Session {
@@ -166,6 +177,8 @@ export async function startFront(options: {
   const sessions = new Map<string, Session>();
   const registryTokens = new Map<string, Session>();
   const aliases = new Map<string, string>();
+  /** Stack name → the service role's denied create actions, failing its ExecuteChangeSet. */
+  const rollbacks = new Map<string, RecordedCall[]>();
   let calls: RecordedCall[] = [];
   let url = '';
 
@@ -307,6 +320,89 @@ export async function startFront(options: {
     sendJson(res, { ok: true });
   }
 
+  /**
+   * What CloudFormation checks of a change set's template: the refusal CreateChangeSet answers (capabilities,
+   * a transform the caller may not use), else the calls recorded; the service role's denials wait for the
+   * change set's execution, as the stack's rollback would.
+   */
+  async function stackTemplate(
+    parsed: AwsRequest,
+    name: string,
+    session: Session,
+  ): Promise<{ calls: RecordedCall[]; refusal?: [number, string, string] }> {
+    const stack = parsed.form['StackName'] ?? '';
+    const stackArn = `arn:${scope.partition}:cloudformation:${scope.region}:${scope.account}:stack/${stack}/*`;
+    const note = (allowed: boolean, reason: string, unproven?: string[]): RecordedCall => ({
+      operation: name,
+      action: `cloudformation:${name}`,
+      resource: stackArn,
+      allowed,
+      reason,
+      ...(unproven?.length ? { unproven } : {}),
+    });
+    rollbacks.delete(stack);
+    const text = parsed.form['TemplateBody'];
+    if (text === undefined)
+      return {
+        calls: [
+          note(true, 'template not read', [
+            'the template comes from TemplateURL: its capabilities, transforms and resources were not evaluated',
+          ]),
+        ],
+      };
+    const capabilities = Object.entries(parsed.form)
+      .filter(([k]) => /^Capabilities\.member\.\d+$/.test(k))
+      .map(([, v]) => v);
+    const verdict = judgeStackTemplate(text, { stack, capabilities, scope });
+    if (verdict.unreadable)
+      return {
+        calls: [
+          note(true, 'template not read', [
+            `the template could not be read (${verdict.unreadable}): nothing of it was evaluated`,
+          ]),
+        ],
+      };
+    const transforms = judge(session, name, verdict.transforms);
+    const deniedTransform = transforms.find((c) => !c.allowed);
+    if (deniedTransform) return { calls: transforms, refusal: [403, 'AccessDenied', denial(session, deniedTransform)] };
+    if (verdict.missingCapabilities.length) {
+      const message = `Requires capabilities : [${verdict.missingCapabilities.join(', ')}]`;
+      return {
+        calls: [...transforms, note(false, `InsufficientCapabilities: ${message}`)],
+        refusal: [400, 'InsufficientCapabilitiesException', message],
+      };
+    }
+    // without a service role CloudFormation creates the resources with the caller's own credentials
+    const role = parsed.form['RoleARN'];
+    const policies = role ? await options.roles.policies(role) : session.policies;
+    if (!policies) {
+      const message = `Role ${role} is invalid or cannot be assumed`;
+      return { calls: [...transforms, note(false, message)], refusal: [400, 'ValidationError', message] };
+    }
+    const created = judge(
+      { ...session, policies },
+      `${name} (resources, as ${role ?? 'the caller'})`,
+      verdict.resources,
+    );
+    const denied = created.filter((c) => !c.allowed);
+    if (denied.length) rollbacks.set(stack, denied);
+    return {
+      calls: [
+        ...transforms,
+        ...created.filter((c) => c.allowed),
+        ...(verdict.notEvaluated.length
+          ? [
+              note(
+                true,
+                'template partly judged',
+                verdict.notEvaluated.map((n) => `not evaluated: ${n}`),
+              ),
+            ]
+          : []),
+      ],
+    };
+  }
+
   /** Operations moto lacks, answered here once authorized. */
   function emulate(parsed: AwsRequest, name: string, session: Session, res: ServerResponse): boolean {
     if (parsed.service === 'codeartifact') {
@@ -391,6 +487,22 @@ export async function startFront(options: {
         parsed.target || parsed.service === 'lambda' ? 'AccessDeniedException' : 'AccessDenied',
         denial(session, denied),
       );
+    if (parsed.service === 'cloudformation' && ['CreateChangeSet', 'CreateStack', 'UpdateStack'].includes(op.name)) {
+      const judgedTemplate = await stackTemplate(parsed, op.name, session);
+      calls.push(...judgedTemplate.calls);
+      if (judgedTemplate.refusal) return sendError(res, parsed, ...judgedTemplate.refusal);
+    }
+    const rollback = op.name === 'ExecuteChangeSet' ? rollbacks.get(parsed.form['StackName'] ?? '') : undefined;
+    if (rollback) {
+      calls.push(...rollback);
+      return sendError(
+        res,
+        parsed,
+        400,
+        'ValidationError',
+        `the stack would end in ROLLBACK_COMPLETE: the service role may not ${rollback.map((c) => `${c.action} on ${c.resource}`).join(', ')}`,
+      );
+    }
     if (emulate(parsed, op.name, session, res)) return;
     let path = req.url ?? '/';
     let rewrite: ((text: string) => string) | undefined;

@@ -11,7 +11,7 @@ import { planChanges, type DesiredState } from '../../core/iam/index.js';
 import { type RehearsalPlan, stepClaims } from '../../core/rehearse/index.js';
 import { RunError } from '../../errors.js';
 import { connect, type AwsSession } from '../aws.js';
-import { readObserved, readProvider, readRole, runStep as runIamStep } from '../iam-state.js';
+import { decodePolicy, readObserved, readProvider, readRole, runStep as runIamStep } from '../iam-state.js';
 import { EMULATED, startFront, type RecordedCall, type RoleSource } from './front.js';
 import { startMoto } from './moto.js';
 import { Reaper } from './reaper.js';
@@ -75,9 +75,41 @@ async function emulatorSession(url: string, desired: DesiredState): Promise<AwsS
   };
 }
 
+/**
+ * A role's inline and attached policies as the emulator holds them: the CloudFormation service role the seed
+ * created, whose policies decide what the stack may create.
+ */
+async function emulatorPolicies(aws: AwsSession, arn: string): Promise<unknown[] | undefined> {
+  const { GetRoleCommand, GetPolicyVersionCommand, GetPolicyCommand, GetRolePolicyCommand } = aws.sdk;
+  const { ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } = aws.sdk;
+  const RoleName = arn.split('/').pop() ?? '';
+  try {
+    await aws.iam.send(new GetRoleCommand({ RoleName }));
+  } catch {
+    return undefined;
+  }
+  // the seed's roles hold a few policies: one page each
+  const names = (await aws.iam.send(new ListRolePoliciesCommand({ RoleName }))).PolicyNames ?? [];
+  const attached = (await aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName }))).AttachedPolicies ?? [];
+  const inline = await Promise.all(
+    names.map(async (PolicyName) =>
+      decodePolicy((await aws.iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }))).PolicyDocument),
+    ),
+  );
+  const managed = await Promise.all(
+    attached.map(async ({ PolicyArn }) => {
+      const version = (await aws.iam.send(new GetPolicyCommand({ PolicyArn }))).Policy?.DefaultVersionId;
+      const out = await aws.iam.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: version }));
+      return decodePolicy(out.PolicyVersion?.Document);
+    }),
+  );
+  return [...inline, ...managed];
+}
+
 /** The provider and roles as the repository's IAM files say (the account is seeded from them). */
-function fromFiles(desired: DesiredState): RoleSource {
+function fromFiles(desired: DesiredState, aws: AwsSession): RoleSource {
   return {
+    policies: (arn) => emulatorPolicies(aws, arn),
     role: async (arn) => {
       const r = desired.roles.find((x) => x.arn === arn);
       return r && { trustPolicy: r.trustPolicy, policies: [r.permissions] };
@@ -92,6 +124,7 @@ function fromFiles(desired: DesiredState): RoleSource {
 /** The provider and roles as the emulator holds them (`--live`: what Terraform or apply created). */
 function fromEmulator(aws: AwsSession, desired: DesiredState): RoleSource {
   return {
+    policies: (arn) => emulatorPolicies(aws, arn),
     role: async (arn) => {
       const r = desired.roles.find((x) => x.arn === arn);
       const live = await readRole(aws, arn.split('/').pop() ?? '', r?.policyName ?? 'pipelines-oidc-permissions');
@@ -158,7 +191,7 @@ async function rehearseWith(
     moto: url,
     scope,
     publicKey: key.publicKey,
-    roles: options.live ? fromEmulator(aws, desired) : fromFiles(desired),
+    roles: options.live ? fromEmulator(aws, desired) : fromFiles(desired, aws),
     now: () => new Date(),
   });
   closing.push(() => front.close());

@@ -1,0 +1,167 @@
+/**
+ * `rehearse` of the cloudformation-deploy target judges the template as CloudFormation would, where the
+ * emulator creates whatever it is given: the capabilities the command must acknowledge, the SAM transform the
+ * role must be allowed to use, and each resource against the service role's policies.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runNew } from '../support/cli-helpers.ts';
+import { CLI, exampleAnswerFlags, tempDir } from '../support/fixtures.ts';
+import { hasTool } from '../support/tools.ts';
+
+interface Call {
+  action: string;
+  resource: string;
+  allowed: boolean;
+  reason: string;
+  unproven?: string[];
+}
+interface Report {
+  ok: boolean;
+  runs: Array<{ steps: Array<{ name: string; ok: boolean; calls: Call[]; output: string }> }>;
+}
+
+const ready = () => hasTool('moto_server', "pip install 'moto[server]'");
+
+/** A generated cloudformation-deploy repository whose template is `template`. */
+function repository(template: string): string {
+  const parent = tempDir().path;
+  const dir = join(parent, 'repo');
+  const made = runNew(
+    [
+      'stacked',
+      ...exampleAnswerFlags({ iac: 'both' }),
+      '--no-git',
+      '--yes',
+      '--target',
+      'cloudformation-deploy',
+      '--stack-name',
+      'acme-web',
+      '--service-role-name',
+      'acme-web-cloudformation',
+      '--dir',
+      dir,
+    ],
+    parent,
+  );
+  assert.is(made.status, 0, made.stderr);
+  writeFileSync(join(dir, 'template.yaml'), template);
+  return dir;
+}
+
+/** The deploy command as it was generated before it acknowledged any capability. */
+function withoutCapabilities(dir: string): void {
+  const file = join(dir, 'bitbucket-pipelines.yml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/ --capabilities( CAPABILITY_[A-Z_]+)+/g, ''));
+}
+
+function rehearse(dir: string): Promise<Report> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'rehearse', dir, '--json', '--runs', '1'], {
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } as NodeJS.ProcessEnv,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', () => {
+      assert.ok(stdout.startsWith('{'), `rehearse printed no report: ${stderr}`);
+      resolve(JSON.parse(stdout) as Report);
+    });
+  });
+}
+
+const stepOf = (report: Report) => report.runs[0]!.steps.find((s) => s.name.includes('CloudFormation'))!;
+const denied = (report: Report) => stepOf(report).calls.filter((c) => !c.allowed);
+
+const NAMED_ROLE = `AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: acme-web-app
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: { Service: lambda.amazonaws.com }
+            Action: sts:AssumeRole
+`;
+
+const SAM = `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+          return "hello"
+`;
+
+test('a named IAM role deployed without --capabilities is refused: InsufficientCapabilities', async () => {
+  if (!ready()) return;
+  const dir = repository(NAMED_ROLE);
+  withoutCapabilities(dir);
+  const report = await rehearse(dir);
+  assert.is(report.ok, false);
+  assert.match(stepOf(report).output, /InsufficientCapabilities/);
+  assert.match(denied(report)[0]!.reason, /Requires capabilities : \[CAPABILITY_NAMED_IAM\]/);
+});
+
+test("a resource the service role may not create fails the deploy, as the stack's rollback would", async () => {
+  if (!ready()) return;
+  const report = await rehearse(
+    repository(`AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Jobs:\n    Type: AWS::SQS::Queue\n`),
+  );
+  assert.is(report.ok, false);
+  assert.match(stepOf(report).output, /ROLLBACK_COMPLETE/);
+  assert.equal(
+    denied(report).map((c) => [c.action, c.resource]),
+    [['sqs:CreateQueue', 'arn:aws:sqs:eu-west-1:123456789012:acme-web-Jobs-GENERATED']],
+  );
+});
+
+test('a SAM template deployed without --capabilities is refused', async () => {
+  if (!ready()) return;
+  const dir = repository(SAM);
+  withoutCapabilities(dir);
+  const report = await rehearse(dir);
+  assert.is(report.ok, false);
+  assert.match(denied(report)[0]!.reason, /CAPABILITY_IAM/);
+});
+
+test('a SAM template deploys with the generated command: transform and service role authorized', async () => {
+  if (!ready()) return;
+  const report = await rehearse(repository(SAM));
+  assert.ok(report.ok, stepOf(report).output);
+  const actions = stepOf(report).calls.map((c) => `${c.action} ${c.resource}`);
+  assert.ok(
+    actions.includes(
+      'cloudformation:CreateChangeSet arn:aws:cloudformation:eu-west-1:aws:transform/Serverless-2016-10-31',
+    ),
+    actions.join('\n'),
+  );
+  assert.ok(actions.some((a) => a.startsWith('lambda:CreateFunction ')));
+});
+
+test('a resource type without create actions is reported as not evaluated', async () => {
+  if (!ready()) return;
+  const report = await rehearse(
+    repository(
+      `AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n  Key:\n    Type: AWS::KMS::Key\n`,
+    ),
+  );
+  const unproven = stepOf(report).calls.flatMap((c) => c.unproven ?? []);
+  assert.ok(
+    unproven.some((u) => u.includes('Key (AWS::KMS::Key)')),
+    JSON.stringify(stepOf(report).calls),
+  );
+});
+
+test.run();
