@@ -228,8 +228,8 @@ const CASES: Array<[string, AwsRequest, string, string, string[]]> = [
     's3 delete bucket',
     R({ service: 's3', method: 'DELETE', path: '/site' }),
     's3',
-    'DELETE bucket',
-    ['s3:DELETEBucket on arn:aws:s3:::site'],
+    'DeleteBucket',
+    ['s3:DeleteBucket on arn:aws:s3:::site'],
   ],
   [
     's3 get object',
@@ -256,7 +256,7 @@ const CASES: Array<[string, AwsRequest, string, string, string[]]> = [
     's3 abort upload',
     R({ service: 's3', method: 'DELETE', path: '/site/big.bin', query: { uploadId: 'u1' } }),
     's3',
-    'DeleteObject',
+    'AbortMultipartUpload',
     ['s3:AbortMultipartUpload on arn:aws:s3:::site/big.bin'],
   ],
   [
@@ -270,7 +270,7 @@ const CASES: Array<[string, AwsRequest, string, string, string[]]> = [
     's3 multipart',
     R({ service: 's3', method: 'POST', path: '/site/big.bin', query: { uploads: '' } }),
     's3',
-    'MultipartUpload',
+    'CreateMultipartUpload',
     ['s3:PutObject on arn:aws:s3:::site/big.bin'],
   ],
   [

@@ -38,8 +38,16 @@ export const ecs: AwsService = {
       return checks;
     }
     const cluster = (str(body['cluster']) ?? 'default').replace(/^arn:.*:cluster\//, '');
+    // only the service operations are read here; any other is its action on `*`, which no scoped statement allows
     const services =
-      name === 'DescribeServices' ? ((body['services'] as string[] | undefined) ?? []) : [str(body['service']) ?? ''];
+      name === 'DescribeServices'
+        ? ((body['services'] as string[] | undefined) ?? [])
+        : name === 'UpdateService' || name === 'DeleteService'
+          ? [str(body['service']) ?? '']
+          : name === 'CreateService'
+            ? [str(body['serviceName']) ?? '']
+            : [];
+    if (!services.length) return [check(`ecs:${name}`, '*')];
     return services.map((s) => check(`ecs:${name}`, s.startsWith('arn:') ? s : arn(`service/${cluster}/${s}`)));
   },
 };

@@ -9,6 +9,41 @@ const xmlText = (s: string) =>
     .replace(/&quot;/g, '"')
     .replace(/&apos;/g, "'");
 
+/** Subresources (`?encryption`, `?tagging`, …): each its own operation and IAM action, by method and target. */
+const SUBRESOURCES: Record<string, Record<string, [operation: string, action: string]>> = {
+  'GET bucket': {
+    location: ['GetBucketLocation', 'GetBucketLocation'],
+    encryption: ['GetBucketEncryption', 'GetEncryptionConfiguration'],
+    policy: ['GetBucketPolicy', 'GetBucketPolicy'],
+    versioning: ['GetBucketVersioning', 'GetBucketVersioning'],
+    acl: ['GetBucketAcl', 'GetBucketAcl'],
+    tagging: ['GetBucketTagging', 'GetBucketTagging'],
+    website: ['GetBucketWebsite', 'GetBucketWebsite'],
+    cors: ['GetBucketCors', 'GetBucketCORS'],
+    versions: ['ListObjectVersions', 'ListBucketVersions'],
+    uploads: ['ListMultipartUploads', 'ListBucketMultipartUploads'],
+  },
+  'PUT bucket': {
+    encryption: ['PutBucketEncryption', 'PutEncryptionConfiguration'],
+    policy: ['PutBucketPolicy', 'PutBucketPolicy'],
+    versioning: ['PutBucketVersioning', 'PutBucketVersioning'],
+    acl: ['PutBucketAcl', 'PutBucketAcl'],
+    tagging: ['PutBucketTagging', 'PutBucketTagging'],
+    website: ['PutBucketWebsite', 'PutBucketWebsite'],
+    cors: ['PutBucketCors', 'PutBucketCORS'],
+  },
+  'DELETE bucket': { policy: ['DeleteBucketPolicy', 'DeleteBucketPolicy'], '': ['DeleteBucket', 'DeleteBucket'] },
+  'GET object': { tagging: ['GetObjectTagging', 'GetObjectTagging'], acl: ['GetObjectAcl', 'GetObjectAcl'] },
+  'PUT object': { tagging: ['PutObjectTagging', 'PutObjectTagging'], acl: ['PutObjectAcl', 'PutObjectAcl'] },
+};
+
+function subresource(method: string, target: 'bucket' | 'object', query: Record<string, string>, arn: string) {
+  const table = SUBRESOURCES[`${method} ${target}`] ?? {};
+  const sub = Object.keys(table).find((k) => (k === '' ? Object.keys(query).length === 0 : k in query));
+  const hit = sub === undefined ? undefined : table[sub];
+  return hit && { name: hit[0], checks: [check(`s3:${hit[1]}`, arn)] };
+}
+
 export const s3: AwsService = {
   name: 's3',
   actions: [
@@ -67,6 +102,8 @@ export const s3: AwsService = {
     const bucketArn = `arn:${scope.partition}:s3:::${bucket}`;
     const objectArn = (k: string) => `${bucketArn}/${k}`;
     const m = req.method;
+    const sub = subresource(m, key ? 'object' : 'bucket', req.query, key ? objectArn(key) : bucketArn);
+    if (sub) return sub;
     if (!key) {
       if ('delete' in req.query && m === 'POST') {
         const keys = [...req.body.matchAll(/<Key>([^<]*)<\/Key>/g)].map((x) => xmlText(x[1]!));
@@ -75,16 +112,28 @@ export const s3: AwsService = {
       if (m === 'GET' || m === 'HEAD')
         return { name: m === 'HEAD' ? 'HeadBucket' : 'ListObjectsV2', checks: [check('s3:ListBucket', bucketArn)] };
       if (m === 'PUT') return { name: 'CreateBucket', checks: [check('s3:CreateBucket', bucketArn)] };
+      // a browser form upload names its key in the body: any key of the bucket
+      if (m === 'POST') return { name: 'PostObject', checks: [check('s3:PutObject', objectArn('*'))] };
       return { name: `${m} bucket`, checks: [check(`s3:${m}Bucket`, bucketArn)] };
     }
     if (m === 'GET' || m === 'HEAD')
       return { name: m === 'HEAD' ? 'HeadObject' : 'GetObject', checks: [check('s3:GetObject', objectArn(key))] };
+    const upload = req.query['uploadId'] !== undefined;
     if (m === 'DELETE')
-      return {
-        name: 'DeleteObject',
-        checks: [check(req.query['uploadId'] ? 's3:AbortMultipartUpload' : 's3:DeleteObject', objectArn(key))],
-      };
-    // PUT, and the multipart upload's POSTs, all need s3:PutObject
-    return { name: m === 'PUT' ? 'PutObject' : 'MultipartUpload', checks: [check('s3:PutObject', objectArn(key))] };
+      return upload
+        ? { name: 'AbortMultipartUpload', checks: [check('s3:AbortMultipartUpload', objectArn(key))] }
+        : { name: 'DeleteObject', checks: [check('s3:DeleteObject', objectArn(key))] };
+    // PUT, and the multipart upload's requests, all need s3:PutObject
+    const name =
+      m === 'PUT'
+        ? upload
+          ? 'UploadPart'
+          : 'PutObject'
+        : upload
+          ? 'CompleteMultipartUpload'
+          : 'uploads' in req.query
+            ? 'CreateMultipartUpload'
+            : `${m} object`;
+    return { name, checks: [check('s3:PutObject', objectArn(key))] };
   },
 };
