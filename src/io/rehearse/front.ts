@@ -30,7 +30,7 @@ export const EMULATED = [
   "cloudformation: the template of a change set is judged here (moto checks none of it): the capabilities it needs, the caller's right to each AWS transform, and each resource's create actions against the service role's policies; a resource the service role may not create fails ExecuteChangeSet here, where AWS would roll the stack back (ROLLBACK_COMPLETE)",
   'codeartifact: GetAuthorizationToken, GetRepositoryEndpoint and the package registry answered here (moto has no CodeArtifact)',
   'ecr: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload answered here (moto lacks them)',
-  'cloudfront: the answered distribution ID is mapped onto the one moto created, and invalidations report Completed as AWS spells it (moto answers COMPLETED, which the waiter of the CLI never accepts)',
+  'cloudfront: the answered distribution ID is mapped onto the one moto created; an invalidation is InProgress when created and at its first read, then Completed as AWS spells it (moto answers COMPLETED at once, which the waiter of the CLI never accepts), so a waiter polls at least twice',
 ];
 
 export interface RoleSource {
@@ -177,6 +177,13 @@ export async function startFront(options: {
   const sessions = new Map<string, Session>();
   const registryTokens = new Map<string, Session>();
   const aliases = new Map<string, string>();
+  const polled = new Map<string, number>();
+  /** How many times this invalidation has been read, this time included. */
+  const invalidationPolls = (path: string) => {
+    const n = (polled.get(path) ?? 0) + 1;
+    polled.set(path, n);
+    return n;
+  };
   /** Stack name → the service role's denied create actions, failing its ExecuteChangeSet. */
   const rollbacks = new Map<string, RecordedCall[]>();
   let calls: RecordedCall[] = [];
@@ -509,10 +516,13 @@ export async function startFront(options: {
     if (parsed.service === 'cloudfront') {
       for (const [answered, actual] of aliases)
         path = path.replace(`/distribution/${answered}/`, `/distribution/${actual}/`);
+      // an invalidation is InProgress when created and at its first poll, Completed after: the waiter really waits
+      const polls = op.name === 'GetInvalidation' ? invalidationPolls(parsed.path) : 0;
+      const status = op.name === 'CreateInvalidation' || polls === 1 ? 'InProgress' : 'Completed';
       rewrite = (text) =>
         [...aliases]
           .reduce((t, [answered, actual]) => t.split(actual).join(answered), text)
-          .replace(/<Status>(InProgress|COMPLETED)<\/Status>/, '<Status>Completed</Status>');
+          .replace(/<Status>(InProgress|COMPLETED|Completed)<\/Status>/, `<Status>${status}</Status>`);
     }
     const answer = await forward(moto, req, body, path, rewrite);
     res.writeHead(answer.status, answer.headers);
