@@ -91,6 +91,10 @@ export const cloudformationDeploy: TargetDefinition = {
       // the service role creates the stack's resources: a topic, or a SAM function with its execution role
       'aws iam put-role-policy --role-name {{serviceRoleName}} --policy-name stack-resources --policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sns:CreateTopic","Resource":"arn:*:sns:*:*:\'{{stackName}}\'-*"},{"Effect":"Allow","Action":"lambda:CreateFunction","Resource":"arn:*:lambda:*:*:function:\'{{stackName}}\'-*"},{"Effect":"Allow","Action":["iam:CreateRole","iam:AttachRolePolicy","iam:PassRole"],"Resource":"arn:*:iam::*:role/\'{{stackName}}\'-*"}]}\'',
     ],
+    conditional: {
+      'cloudformation:CreateChangeSet':
+        'on the SAM transform: a SAM template (test/rehearse/rehearse-cloudformation.test.ts); the stack statement is needed by every deploy',
+    },
     // the emulator reads AWSTemplateFormatVersion when it summarises the stack of a redeploy
     files: [
       {
