@@ -150,19 +150,28 @@ function copyRepository(repoDir: string, clone: string): void {
   });
 }
 
-/** Writes a made-up input unless the repository has it, never through a link out of the copy. */
-function writeInput(clone: string, file: { path: string; content: string }): void {
+/**
+ * Writes a made-up input unless the repository has it (or has the file it goes along with), never through
+ * a link out of the copy; answers whether it wrote it.
+ */
+function writeInput(
+  clone: string,
+  file: { path: string; content: string; alongside?: string },
+  madeUp: Set<string>,
+): boolean {
   const path = resolve(clone, file.path);
-  if (!within(clone, path) || relative(clone, path) === '') return;
+  if (!within(clone, path) || relative(clone, path) === '') return false;
+  if (file.alongside !== undefined && !madeUp.has(resolve(clone, file.alongside))) return false;
   try {
     lstatSync(path);
-    return;
+    return false;
   } catch {
     // absent: made up below
   }
   mkdirSync(dirname(path), { recursive: true });
-  if (!within(realpathSync(clone), realpathSync(dirname(path)))) return;
+  if (!within(realpathSync(clone), realpathSync(dirname(path)))) return false;
   writeFileSync(path, file.content, { flag: 'wx' });
+  return true;
 }
 
 /**
@@ -171,14 +180,15 @@ function writeInput(clone: string, file: { path: string; content: string }): voi
  */
 export async function prepareWorkspace(
   repoDir: string,
-  files: Array<{ path: string; content: string }>,
+  files: Array<{ path: string; content: string; alongside?: string }>,
   reaper: Reaper,
 ): Promise<Workspace> {
   const root = mkdtempSync(join(tmpdir(), 'pipelines-oidc-rehearse-'));
   reaper.add(() => rmSync(root, { recursive: true, force: true }));
   const clone = join(root, 'repository');
   copyRepository(repoDir, clone);
-  for (const f of files) writeInput(clone, f);
+  const madeUp = new Set<string>();
+  for (const f of files) if (writeInput(clone, f, madeUp)) madeUp.add(resolve(clone, f.path));
   const env = { ...process.env, ...GIT_IDENTITY };
   for (const args of [
     ['init', '-q', '-b', 'main'],
