@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parse as parseYaml, stringify } from 'yaml';
 import { runNew } from '../support/cli-helpers.ts';
 import { CLI, exampleAnswerFlags, tempDir } from '../support/fixtures.ts';
 import { hasTool } from '../support/tools.ts';
@@ -123,6 +124,21 @@ test('rehearse twice: publishing the same npm and PyPI version again, or pushing
   const ecr = step(report, 2, /ECR/);
   assert.not.ok(ecr.ok);
   assert.match(ecr.output, /ImageTagAlreadyExistsException/);
+});
+
+test('rehearse twice: pushing the same git tag again fails run 2, as the remote refuses it', async () => {
+  if (!ready()) return;
+  const dir = generate([]);
+  const file = join(dir, 'bitbucket-pipelines.yml');
+  const doc = parseYaml(readFileSync(file, 'utf8')) as {
+    pipelines: { custom: Record<string, Array<{ step: { script: string[] } }>> };
+  };
+  doc.pipelines.custom['test-aws-oidc']![0]!.step.script.push('git tag v1.0.0', 'git push origin v1.0.0');
+  writeFileSync(file, stringify(doc));
+  const report = await rehearse(dir, ['--runs', '2']);
+  assert.ok(report.runs[0]!.steps[0]!.ok, report.runs[0]!.steps[0]!.output);
+  assert.not.ok(report.runs[1]!.steps[0]!.ok);
+  assert.match(report.runs[1]!.steps[0]!.output, /\[rejected\]\s+v1\.0\.0 -> v1\.0\.0 \(already exists\)/);
 });
 
 test('rehearse: npm ci in a repository with a package.json and no lockfile fails as npm does (EUSAGE)', async () => {

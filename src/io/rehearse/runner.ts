@@ -36,6 +36,8 @@ export interface Workspace {
   commit: string;
   shims: string;
   aliases: string;
+  /** What the steps pushed to the repository's remote (tags), kept across runs. */
+  remote: string;
   supervisor: string;
   reaper: Reaper;
 }
@@ -207,7 +209,9 @@ export async function prepareWorkspace(
   }
   const aliases = join(root, 'aliases');
   mkdirSync(aliases);
-  return { root, clone, commit, shims, aliases, supervisor: installSupervisor(root), reaper };
+  const remote = join(root, 'remote');
+  mkdirSync(remote);
+  return { root, clone, commit, shims, aliases, remote, supervisor: installSupervisor(root), reaper };
 }
 
 /** Environment of a process that talks only to the rehearsal: no profile, no instance metadata, no keys. */
@@ -324,6 +328,7 @@ export async function runStep(
     PATH: `${ws.shims}:${process.env['PATH'] ?? ''}`,
     REHEARSAL_SHIMS: ws.shims,
     REHEARSAL_RECORD: recordFile,
+    REHEARSAL_REMOTE: ws.remote,
     CI: 'true',
     BITBUCKET_BUILD_NUMBER: String(options.build),
     BITBUCKET_COMMIT: ws.commit,
@@ -340,7 +345,7 @@ export async function runStep(
   };
   // each line as Bitbucket runs it, echoed first; the first failure ends the step
   const script = step.script.map((line) => `printf '+ %s\\n' ${shQuote(line)}\n${line}`).join('\n');
-  const r = await runScript(ws, script, { cwd: clone, writable: [dir], env, bridge: options.bridge });
+  const r = await runScript(ws, script, { cwd: clone, writable: [dir, ws.remote], env, bridge: options.bridge });
   // the step may have removed the file: then it recorded nothing
   const recorded = existsSync(recordFile) ? readFileSync(recordFile, 'utf8').split('\n').filter(Boolean) : [];
   rmSync(dir, { recursive: true, force: true });

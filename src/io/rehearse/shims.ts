@@ -130,8 +130,23 @@ fi
 ${passThrough('python3')}
 `;
 
+/** `git push` reaches no remote; the rehearsal's remote keeps the tags of earlier runs and refuses one again. */
 const git = `#!/bin/bash
-if [ "$1" = push ]; then ${record}; exit 0; fi
+if [ "$1" = push ]; then
+  ${record}
+  shift
+  for ref in "$@"; do
+    case "$ref" in -*) continue ;; esac
+    tag="\${ref#refs/tags/}"
+    git rev-parse -q --verify "refs/tags/$tag" > /dev/null || continue
+    if grep -qxF "$tag" "$REHEARSAL_REMOTE/tags" 2> /dev/null; then
+      printf ' ! [rejected]        %s -> %s (already exists)\nerror: failed to push some refs\n' "$tag" "$tag" >&2
+      exit 1
+    fi
+    printf '%s\n' "$tag" >> "$REHEARSAL_REMOTE/tags"
+  done
+  exit 0
+fi
 ${passThrough('git')}
 `;
 
