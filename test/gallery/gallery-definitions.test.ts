@@ -269,6 +269,11 @@ const publishing = (r: Region, pkg: string): Call => ({
   action: 'codeartifact:PublishPackageVersion',
   resource: codeartifact(r, pkg),
 });
+// the step looks the version up before it publishes: a push without a new version releases nothing
+const describing = (r: Region, pkg: string): Call => ({
+  action: 'codeartifact:DescribePackageVersion',
+  resource: codeartifact(r, pkg),
+});
 const role = (r: Region, name: string) => `arn:${r.partition}:iam::${r.account}:role/${name}`;
 const passing = (r: Region, name: string, service: string): Call => ({
   action: 'iam:PassRole',
@@ -313,7 +318,11 @@ const CASES: Case[] = [
       npmScope: 'acme',
       npmPackage: 'widgets',
     },
-    calls: (r) => [...codeartifactLogin(r), publishing(r, 'package/acme/internal/npm/acme/widgets')],
+    calls: (r) => [
+      ...codeartifactLogin(r),
+      describing(r, 'package/acme/internal/npm/acme/widgets'),
+      publishing(r, 'package/acme/internal/npm/acme/widgets'),
+    ],
     nearMisses: (r) => [
       ...codeartifactMisses(r),
       ['another package of the scope', publishing(r, 'package/acme/internal/npm/acme/other')],
@@ -337,13 +346,21 @@ const CASES: Case[] = [
       npmScope: '',
       npmPackage: 'widgets',
     },
-    calls: (r) => [...codeartifactLogin(r), publishing(r, 'package/acme/internal/npm//widgets')],
+    calls: (r) => [
+      ...codeartifactLogin(r),
+      describing(r, 'package/acme/internal/npm//widgets'),
+      publishing(r, 'package/acme/internal/npm//widgets'),
+    ],
     nearMisses: (r) => [['the name in a scope', publishing(r, 'package/acme/internal/npm/acme/widgets')]],
   },
   {
     id: 'codeartifact-pypi',
     targetAnswers: { codeartifactDomain: 'acme', codeartifactRepository: 'internal', pypiPackage: 'acme-widgets' },
-    calls: (r) => [...codeartifactLogin(r), publishing(r, 'package/acme/internal/pypi//acme-widgets')],
+    calls: (r) => [
+      ...codeartifactLogin(r),
+      describing(r, 'package/acme/internal/pypi//acme-widgets'),
+      publishing(r, 'package/acme/internal/pypi//acme-widgets'),
+    ],
     nearMisses: (r) => [
       ...codeartifactMisses(r),
       ['another package', publishing(r, 'package/acme/internal/pypi//acme-widgets-extra')],

@@ -7,6 +7,7 @@ import { check, regionalArn, route, type Authorization, type AwsService, type Ro
 const ROUTES: Route[] = [
   ['POST', /^\/v1\/authorization-token$/, 'GetAuthorizationToken'],
   ['GET', /^\/v1\/repository\/endpoint$/, 'GetRepositoryEndpoint'],
+  ['GET', /^\/v1\/package\/version$/, 'DescribePackageVersion'],
 ];
 
 export const codeartifact: AwsService = {
@@ -26,6 +27,7 @@ export const codeartifact: AwsService = {
   ].join(' '),
   cli: {
     login: 'GetAuthorizationToken sts:GetServiceBearerToken GetRepositoryEndpoint',
+    'describe-package-version': 'DescribePackageVersion',
   },
   rest(req, scope) {
     const hit = route(ROUTES, req);
@@ -41,6 +43,21 @@ export const codeartifact: AwsService = {
           check('sts:GetServiceBearerToken', '*', { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' }),
         ],
       };
+    const repository = req.query['repository'] ?? '';
+    if (hit.name === 'DescribePackageVersion') {
+      const { namespace, name } = packageName(
+        req.query['format'] ?? '',
+        req.query['package'] ?? '',
+        req.query['namespace'],
+      );
+      const format = req.query['format'] ?? '';
+      return {
+        name: hit.name,
+        checks: [
+          check(`codeartifact:${hit.name}`, arn(`package/${domain}/${repository}/${format}/${namespace}/${name}`)),
+        ],
+      };
+    }
     return {
       name: hit.name,
       checks: [check(`codeartifact:${hit.name}`, arn(`repository/${domain}/${req.query['repository'] ?? ''}`))],
@@ -61,11 +78,22 @@ export function packageCheck(
   const arn = (resource: string) => regionalArn(scope, 'codeartifact', resource);
   if (published === undefined)
     return check('codeartifact:ReadFromRepository', arn(`repository/${domain}/${repository}`));
-  const name = format === 'npm' ? published : published.toLowerCase().replace(/[-_.]+/g, '-');
-  const [namespace, pkg] =
-    format === 'npm' && name.startsWith('@') ? [name.slice(1).split('/')[0]!, name.split('/')[1] ?? ''] : ['', name];
+  const { namespace, name } = packageName(format, published);
   return check(
     'codeartifact:PublishPackageVersion',
-    arn(`package/${domain}/${repository}/${format}/${namespace}/${pkg}`),
+    arn(`package/${domain}/${repository}/${format}/${namespace}/${name}`),
   );
+}
+
+/**
+ * A package as CodeArtifact names it: npm's `@scope/name` split into namespace and name, a PyPI name
+ * normalized (lowercase, runs of `-_.` as one `-`); an API request gives the namespace apart.
+ */
+export function packageName(format: string, given: string, namespace?: string): { namespace: string; name: string } {
+  if (namespace !== undefined) return { namespace, name: format === 'pypi' ? packageName(format, given).name : given };
+  if (format === 'npm')
+    return given.startsWith('@')
+      ? { namespace: given.slice(1).split('/')[0]!, name: given.split('/')[1] ?? '' }
+      : { namespace: '', name: given };
+  return { namespace: '', name: given.toLowerCase().replace(/[-_.]+/g, '-') };
 }

@@ -22,6 +22,7 @@ export const ecr: AwsService = {
   cli: {
     'get-authorization-token': 'GetAuthorizationToken',
     'get-login-password': 'GetAuthorizationToken',
+    'batch-get-image': 'BatchGetImage',
   },
   json(name, req, scope) {
     const repository = str(req.json['repositoryName']);

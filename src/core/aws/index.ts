@@ -1,4 +1,4 @@
-export { packageCheck } from './codeartifact.js';
+export { packageCheck, packageName } from './codeartifact.js';
 export { AWS_SERVICES, awsService } from './registry.js';
 export { cliPermissions } from './service.js';
 export type { Authorization, AwsRequest, AwsService, CliPermission, Operation, Scope } from './service.js';

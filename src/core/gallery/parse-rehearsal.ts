@@ -25,8 +25,10 @@ function checkFilePath(path: string, where: string, questions: readonly TargetQu
 }
 
 function checkFile(f: unknown, where: string, questions: readonly TargetQuestion[], optional: Set<string>): void {
-  const file = object(f, where, ['path', 'json', 'dropWhenEmpty', 'text', 'when', 'unless']);
+  const file = object(f, where, ['path', 'json', 'dropWhenEmpty', 'text', 'when', 'unless', 'alongside']);
   checkFilePath(text(file, 'path', where, { max: 256 }), `${where}.path`, questions);
+  const alongside = optionalText(file, 'alongside', where, { max: 256 });
+  if (alongside !== undefined) checkFilePath(alongside, `${where}.alongside`, questions);
   if ((file['json'] === undefined) === (file['text'] === undefined)) fail(where, 'must have either "json" or "text"');
   if (file['json'] !== undefined) {
     if (!isObj(file['json'])) fail(`${where}.json`, 'must be a JSON object');

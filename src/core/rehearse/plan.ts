@@ -25,7 +25,7 @@ export interface RehearsalPlan {
   steps: RehearsalStep[];
   /** Bash lines run with full rights before the steps. */
   seed: string[];
-  files: Array<{ path: string; content: string }>;
+  files: Array<{ path: string; content: string; alongside?: string }>;
 }
 
 const PIPELINE = new RegExp(`^(${PIPELINE_KINDS.filter((k) => k !== 'default').join('|')}):(.+)$`);

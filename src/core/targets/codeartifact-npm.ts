@@ -9,7 +9,7 @@ export const codeartifactNpm: TargetDefinition = {
   id: 'codeartifact-npm',
   title: 'Publish an npm package to CodeArtifact',
   description:
-    "On every push to main: install through CodeArtifact, publish the version in package.json, and tag the commit `v<version>` (pushed with the pipeline's own repository access). Bump the version in the commit you release: publishing a version that exists fails the step.",
+    "On every push to main: install through CodeArtifact, publish the version in package.json, and tag the commit `v<version>` (pushed with the pipeline's own repository access). A push that does not bump the version publishes nothing: the step says the version is published already and passes.",
   release: 'a version can be published once: a second stage publishing it would fail',
   questions: [
     codeartifactDomain,
@@ -38,10 +38,12 @@ export const codeartifactNpm: TargetDefinition = {
     script: [
       'aws codeartifact login --tool npm --domain {{codeartifactDomain}} --domain-owner {{account}} --repository {{codeartifactRepository}}',
       'npm ci',
-      'npm publish',
       'version="$(node -p \'require("./package.json").version\')"',
-      'git tag "v$version"',
-      'git push origin "v$version"',
+      { run: 'namespace=--namespace={{npmScope}}', when: 'npmScope' },
+      // CodeArtifact refuses a version twice: a push without a new version releases nothing, and says so
+      'found="$(aws codeartifact describe-package-version --domain {{codeartifactDomain}} --domain-owner {{account}} --repository {{codeartifactRepository}} --format npm $namespace --package {{npmPackage}} --package-version "$version" 2>&1)" && release=no || { release=yes; [ "${found#*ResourceNotFoundException}" != "$found" ] || { echo "$found" >&2; false; }; }',
+      '[ "$release" = no ] && echo "Version $version is published already: nothing to release (bump the version in package.json to publish)" || npm publish',
+      '[ "$release" = no ] || { git tag "v$version" && git push origin "v$version"; }',
     ],
   },
   statements: [
@@ -49,7 +51,7 @@ export const codeartifactNpm: TargetDefinition = {
     {
       Sid: 'CodeArtifactPublishNpm',
       Effect: 'Allow',
-      Action: 'codeartifact:PublishPackageVersion',
+      Action: ['codeartifact:DescribePackageVersion', 'codeartifact:PublishPackageVersion'],
       Resource:
         'arn:{{partition}}:codeartifact:{{region}}:{{account}}:package/{{codeartifactDomain}}/{{codeartifactRepository}}/npm/{{npmScope}}/{{npmPackage}}',
     },
@@ -58,12 +60,18 @@ export const codeartifactNpm: TargetDefinition = {
     '`codeartifact:GetAuthorizationToken` on the domain: `aws codeartifact login` fetches the token npm sends to the repository.',
     '`sts:GetServiceBearerToken` on `*`, only for `codeartifact.amazonaws.com`: CodeArtifact tokens are STS bearer tokens, and this action has no resource to narrow it to.',
     '`codeartifact:GetRepositoryEndpoint` and `codeartifact:ReadFromRepository` on the repository: login looks up the registry URL, and `npm ci` installs through it.',
-    '`codeartifact:PublishPackageVersion` on this one package (scope and name; an unscoped package has an empty scope, `npm//<name>`): `npm publish` may publish this package and no other.',
+    '`codeartifact:DescribePackageVersion` and `codeartifact:PublishPackageVersion` on this one package (scope and name; an unscoped package has an empty scope, `npm//<name>`): the step looks up whether the version is published already, and `npm publish` may publish this package and no other.',
   ],
   rehearsal: {
     files: [
       { path: 'package.json', json: { name: '@{{npmScope}}/{{npmPackage}}', version: '1.0.0' }, when: 'npmScope' },
       { path: 'package.json', json: { name: '{{npmPackage}}', version: '1.0.0' }, unless: 'npmScope' },
+      // npm ci installs only from a lockfile: made up with a made-up package.json, never beside the repository's own
+      {
+        path: 'package-lock.json',
+        json: { name: '{{npmPackage}}', version: '1.0.0', lockfileVersion: 3, requires: true, packages: {} },
+        alongside: 'package.json',
+      },
     ],
   },
 };

@@ -45,6 +45,11 @@ export interface RehearsalFile {
   /** Only with (or without) an answer to this question. */
   when?: string;
   unless?: string;
+  /**
+   * Made up only when the file at this path is made up too (a lockfile beside its package.json): a
+   * repository that has the one and lacks the other must show it.
+   */
+  alongside?: string;
 }
 
 /** What `rehearse` needs to run the step against an emulator (see `pipelines-oidc rehearse`). */
@@ -148,7 +153,7 @@ export function rehearsalFiles(
   def: TargetDefinition,
   given: (name: string) => boolean,
   fill: (name: string) => string,
-): Array<{ path: string; content: string }> {
+): Array<{ path: string; content: string; alongside?: string }> {
   return (def.rehearsal?.files ?? [])
     .filter((f) => (f.when === undefined || given(f.when)) && (f.unless === undefined || !given(f.unless)))
     .map((f) => {
@@ -166,6 +171,7 @@ export function rehearsalFiles(
         content: json
           ? `${JSON.stringify(fillPlaceholders(json, fill), null, 2)}\n`
           : fillPlaceholders(f.text ?? '', (name) => JSON.stringify(fill(name))),
+        ...(f.alongside === undefined ? {} : { alongside: fillPlaceholders(f.alongside, fill) }),
       };
     });
 }

@@ -7,7 +7,7 @@ export const ecrPush: TargetDefinition = {
   id: 'ecr-push',
   title: 'Push a Docker image to ECR',
   description:
-    'On every push to main: build the Dockerfile of a folder and push the image to an ECR repository of this account and region, tagged with the commit hash (works with immutable tags).',
+    'On every push to main: build the Dockerfile of a folder and push the image to an ECR repository of this account and region, tagged with the commit hash (works with immutable tags). A run for a commit whose image is there already (a re-run) pushes nothing, and says so.',
   release: 'the image is tagged with the commit, and an immutable tag can be pushed once: a second stage would fail',
   questions: [
     {
@@ -38,8 +38,9 @@ export const ecrPush: TargetDefinition = {
       'registry="${endpoint#https://}"',
       'aws ecr get-login-password | docker login --username AWS --password-stdin "$registry"',
       'image="$registry"/{{ecrRepository}}:"$BITBUCKET_COMMIT"',
-      'docker build -t "$image" {{dockerfileDir}}',
-      'docker push "$image"',
+      // an immutable tag is refused a second image: a re-run of the commit keeps the image it pushed
+      'pushed="$(aws ecr batch-get-image --repository-name {{ecrRepository}} --image-ids imageTag="$BITBUCKET_COMMIT" --query \'length(images)\' --output text)"',
+      '[ "$pushed" != 0 ] && echo "The image of this commit is in ECR already: nothing to push ($image)" || { docker build -t "$image" {{dockerfileDir}} && docker push "$image"; }',
     ],
   },
   statements: [
@@ -60,10 +61,11 @@ export const ecrPush: TargetDefinition = {
   ],
   notes: [
     '`ecr:GetAuthorizationToken` on `*`: `docker login` needs a registry token, and AWS offers this action on no narrower resource (the token alone grants nothing; the repository permissions below do).',
-    '`ecr:BatchCheckLayerAvailability`, `InitiateLayerUpload`, `UploadLayerPart`, `CompleteLayerUpload`, `PutImage` and `BatchGetImage` on this repository only: what `docker push` calls to upload layers and the manifest.',
+    "`ecr:BatchCheckLayerAvailability`, `InitiateLayerUpload`, `UploadLayerPart`, `CompleteLayerUpload`, `PutImage` and `BatchGetImage` on this repository only: what `docker push` calls to upload layers and the manifest (`BatchGetImage` also tells the step whether the commit's image is there already).",
   ],
   rehearsal: {
-    seed: ['aws ecr create-repository --repository-name {{ecrRepository}}'],
+    // immutable, as the description says the target works with: a second push of a tag is refused
+    seed: ['aws ecr create-repository --repository-name {{ecrRepository}} --image-tag-mutability IMMUTABLE'],
     files: [{ path: '{{dockerfileDir}}/Dockerfile', text: 'FROM scratch\n' }],
   },
 };

@@ -14,7 +14,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { explainToken, decodeToken, type Provider } from '../../core/check/index.js';
-import { packageCheck, type AwsRequest, type Scope } from '../../core/aws/index.js';
+import { packageCheck, packageName, type AwsRequest, type Scope } from '../../core/aws/index.js';
 import {
   authorize,
   judgeStackTemplate,
@@ -28,7 +28,7 @@ export const EMULATED = [
   'sts:AssumeRoleWithWebIdentity: token signature, provider, audience and trust policy judged here (moto checks no trust policy), credentials issued by moto',
   "authorization: every call judged here against the role's inline policy (moto compares resources only for S3, IAM and STS, and treats every condition as unmet)",
   "cloudformation: the template of a change set is judged here (moto checks none of it): the capabilities it needs, the caller's right to each AWS transform, and each resource's create actions against the service role's policies; a resource the service role may not create fails ExecuteChangeSet here, where AWS would roll the stack back (ROLLBACK_COMPLETE)",
-  'codeartifact: GetAuthorizationToken, GetRepositoryEndpoint and the package registry answered here (moto has no CodeArtifact)',
+  'codeartifact: GetAuthorizationToken, GetRepositoryEndpoint, DescribePackageVersion and the package registry answered here (moto has no CodeArtifact); the registry keeps what is published and refuses a version again, as CodeArtifact does',
   'ecr: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload answered here (moto lacks them)',
   'cloudfront: the answered distribution ID is mapped onto the one moto created; an invalidation is InProgress when created and at its first read, then Completed as AWS spells it (moto answers COMPLETED at once, which the waiter of the CLI never accepts), so a waiter polls at least twice',
 ];
@@ -186,6 +186,13 @@ export async function startFront(options: {
   };
   /** Stack name → the service role's denied create actions, failing its ExecuteChangeSet. */
   const rollbacks = new Map<string, RecordedCall[]>();
+  /** Published versions by package (`<domain>/<repository>/<format>/<namespace>/<name>`), across runs. */
+  const published = new Map<string, Set<string>>();
+  const assets = new Set<string>();
+  const packageKey = (domain: string, repository: string, format: string, given: string, namespace?: string) => {
+    const p = packageName(format, given, namespace);
+    return `${domain}/${repository}/${format}/${p.namespace}/${p.name}`;
+  };
   let calls: RecordedCall[] = [];
   let url = '';
 
@@ -309,20 +316,42 @@ export async function startFront(options: {
       res.end('Unauthenticated: the CodeArtifact token is missing or unknown');
       return;
     }
-    // npm publishes to /<name> (`@scope%2Fname`), twine posts the name as a form field
-    const published =
+    // npm publishes to /<name> (`@scope%2Fname`) with the version in the document, twine posts name and version
+    const publishing =
       req.method === 'GET'
         ? undefined
         : format === 'npm'
           ? decodeURIComponent(rest.join('/'))
           : (parsed.form['name'] ?? '');
-    const check = packageCheck(scope, { domain, repository, format }, published);
+    const check = packageCheck(scope, { domain, repository, format }, publishing);
     const [call] = judge(session, `${format} registry ${req.method}`, [check]);
     calls.push(call!);
     if (!call!.allowed) {
       res.writeHead(403);
       res.end(denial(session, call!));
       return;
+    }
+    if (publishing !== undefined) {
+      const version =
+        format === 'npm'
+          ? Object.keys((parsed.json['versions'] as Record<string, unknown> | undefined) ?? {})[0]
+          : parsed.form['version'];
+      if (!version) {
+        res.writeHead(400);
+        res.end(`Bad Request: no version of ${publishing} in the request`);
+        return;
+      }
+      const key = packageKey(domain, repository, format, publishing);
+      const versions = published.get(key) ?? new Set<string>();
+      // a PyPI version is its files (wheel, sdist), each uploaded once; an npm version is one document
+      const asset = `${key}@${version}/${parsed.form['filename'] ?? ''}`;
+      if (format === 'pypi' ? assets.has(asset) : versions.has(version)) {
+        res.writeHead(409);
+        res.end(`Conflict: You cannot publish over the previously published versions: ${version}`);
+        return;
+      }
+      published.set(key, versions.add(version));
+      assets.add(asset);
     }
     sendJson(res, { ok: true });
   }
@@ -417,6 +446,33 @@ export async function startFront(options: {
         const token = randomBytes(24).toString('base64url');
         registryTokens.set(token, session);
         sendJson(res, { authorizationToken: token, expiration: Math.floor(options.now().getTime() / 1000) + 3600 });
+        return true;
+      }
+      if (name === 'DescribePackageVersion') {
+        const q = parsed.query;
+        const format = q['format'] ?? '';
+        const key = packageKey(q['domain'] ?? '', q['repository'] ?? '', format, q['package'] ?? '', q['namespace']);
+        const version = q['version'] ?? '';
+        if (!published.get(key)?.has(version)) {
+          sendError(
+            res,
+            parsed,
+            404,
+            'ResourceNotFoundException',
+            `Package version ${version} of ${q['package']} not found`,
+          );
+          return true;
+        }
+        const p = packageName(format, q['package'] ?? '', q['namespace']);
+        sendJson(res, {
+          packageVersion: {
+            format,
+            ...(p.namespace ? { namespace: p.namespace } : {}),
+            packageName: p.name,
+            version,
+            status: 'Published',
+          },
+        });
         return true;
       }
       if (name === 'GetRepositoryEndpoint') {

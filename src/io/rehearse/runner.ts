@@ -36,6 +36,8 @@ export interface Workspace {
   commit: string;
   shims: string;
   aliases: string;
+  /** What the steps pushed to the repository's remote (tags), kept across runs. */
+  remote: string;
   supervisor: string;
   reaper: Reaper;
 }
@@ -150,19 +152,28 @@ function copyRepository(repoDir: string, clone: string): void {
   });
 }
 
-/** Writes a made-up input unless the repository has it, never through a link out of the copy. */
-function writeInput(clone: string, file: { path: string; content: string }): void {
+/**
+ * Writes a made-up input unless the repository has it (or has the file it goes along with), never through
+ * a link out of the copy; answers whether it wrote it.
+ */
+function writeInput(
+  clone: string,
+  file: { path: string; content: string; alongside?: string },
+  madeUp: Set<string>,
+): boolean {
   const path = resolve(clone, file.path);
-  if (!within(clone, path) || relative(clone, path) === '') return;
+  if (!within(clone, path) || relative(clone, path) === '') return false;
+  if (file.alongside !== undefined && !madeUp.has(resolve(clone, file.alongside))) return false;
   try {
     lstatSync(path);
-    return;
+    return false;
   } catch {
     // absent: made up below
   }
   mkdirSync(dirname(path), { recursive: true });
-  if (!within(realpathSync(clone), realpathSync(dirname(path)))) return;
+  if (!within(realpathSync(clone), realpathSync(dirname(path)))) return false;
   writeFileSync(path, file.content, { flag: 'wx' });
+  return true;
 }
 
 /**
@@ -171,14 +182,15 @@ function writeInput(clone: string, file: { path: string; content: string }): voi
  */
 export async function prepareWorkspace(
   repoDir: string,
-  files: Array<{ path: string; content: string }>,
+  files: Array<{ path: string; content: string; alongside?: string }>,
   reaper: Reaper,
 ): Promise<Workspace> {
   const root = mkdtempSync(join(tmpdir(), 'pipelines-oidc-rehearse-'));
   reaper.add(() => rmSync(root, { recursive: true, force: true }));
   const clone = join(root, 'repository');
   copyRepository(repoDir, clone);
-  for (const f of files) writeInput(clone, f);
+  const madeUp = new Set<string>();
+  for (const f of files) if (writeInput(clone, f, madeUp)) madeUp.add(resolve(clone, f.path));
   const env = { ...process.env, ...GIT_IDENTITY };
   for (const args of [
     ['init', '-q', '-b', 'main'],
@@ -197,7 +209,9 @@ export async function prepareWorkspace(
   }
   const aliases = join(root, 'aliases');
   mkdirSync(aliases);
-  return { root, clone, commit, shims, aliases, supervisor: installSupervisor(root), reaper };
+  const remote = join(root, 'remote');
+  mkdirSync(remote);
+  return { root, clone, commit, shims, aliases, remote, supervisor: installSupervisor(root), reaper };
 }
 
 /** Environment of a process that talks only to the rehearsal: no profile, no instance metadata, no keys. */
@@ -314,6 +328,7 @@ export async function runStep(
     PATH: `${ws.shims}:${process.env['PATH'] ?? ''}`,
     REHEARSAL_SHIMS: ws.shims,
     REHEARSAL_RECORD: recordFile,
+    REHEARSAL_REMOTE: ws.remote,
     CI: 'true',
     BITBUCKET_BUILD_NUMBER: String(options.build),
     BITBUCKET_COMMIT: ws.commit,
@@ -330,7 +345,7 @@ export async function runStep(
   };
   // each line as Bitbucket runs it, echoed first; the first failure ends the step
   const script = step.script.map((line) => `printf '+ %s\\n' ${shQuote(line)}\n${line}`).join('\n');
-  const r = await runScript(ws, script, { cwd: clone, writable: [dir], env, bridge: options.bridge });
+  const r = await runScript(ws, script, { cwd: clone, writable: [dir, ws.remote], env, bridge: options.bridge });
   // the step may have removed the file: then it recorded nothing
   const recorded = existsSync(recordFile) ? readFileSync(recordFile, 'utf8').split('\n').filter(Boolean) : [];
   rmSync(dir, { recursive: true, force: true });
