@@ -25,8 +25,12 @@ function checkFilePath(path: string, where: string, questions: readonly TargetQu
 }
 
 function checkFile(f: unknown, where: string, questions: readonly TargetQuestion[], optional: Set<string>): void {
-  const file = object(f, where, ['path', 'json', 'dropWhenEmpty', 'text', 'when', 'unless']);
-  checkFilePath(text(file, 'path', where, { max: 256 }), `${where}.path`, questions);
+  const file = object(f, where, ['path', 'reads', 'json', 'dropWhenEmpty', 'text', 'when', 'unless']);
+  const path = text(file, 'path', where, { max: 256 });
+  checkFilePath(path, `${where}.path`, questions);
+  const reads = optionalText(file, 'reads', where, { max: 256 });
+  if (reads !== undefined && !path.startsWith(`${reads}/`))
+    fail(`${where}.reads`, 'must be a folder that holds "path"');
   if ((file['json'] === undefined) === (file['text'] === undefined)) fail(where, 'must have either "json" or "text"');
   if (file['json'] !== undefined) {
     if (!isObj(file['json'])) fail(`${where}.json`, 'must be a JSON object');
