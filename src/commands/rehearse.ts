@@ -1,27 +1,43 @@
 /**
- * `pipelines-oidc rehearse [dir] [--pipeline <p>] [--environment <name>] [--runs N] [--json] [--endpoint <url>] [--live]`:
+ * `pipelines-oidc rehearse [dir] [--pipeline <p>] [--environment <name>] [--runs N] [--json] [--endpoint <url>] [--live] [--strict]`:
  * the repository's AWS steps run locally against an AWS emulator, every call authorized by the role's
  * inline policy.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { MANIFEST_FILE } from '../core/facts/index.js';
+import { desiredState } from '../core/iam/index.js';
 import { judgeLine, type LineVerdict, rehearsalPlan, type RehearsalPlan } from '../core/rehearse/index.js';
 import { RunError, UsageError } from '../errors.js';
 import { readPipelineDocument } from '../io/pipeline-file.js';
 import { printable } from '../printable.js';
 import { rehearse, type StepReport } from '../io/rehearse/rehearsal.js';
+import { awsCliVersion } from '../io/rehearse/tools.js';
 import { findSandbox, type Sandbox } from '../io/rehearse/sandbox.js';
 import { SHIMS } from '../io/rehearse/shims.js';
 import { linkOnPath } from '../io/repository.js';
-import { bold, dim, green, red } from '../io/style.js';
+import { bold, dim, green, red, yellow } from '../io/style.js';
 import { parseCommand } from './args.js';
-import { desiredOf, openArgRepository } from './iam-target.js';
+import { openArgRepository } from './iam-target.js';
+import {
+  madeUpLines,
+  missingInputs,
+  stepVerdict,
+  withMadeUpRepoUuid,
+  type MadeUp,
+  type StepVerdict,
+} from './rehearse-made-up.js';
 
-function stepText(run: number, step: StepReport): string {
+/** Where the step ran: this machine's AWS CLI, never the image Bitbucket runs it in. */
+function ranWith(step: StepReport, aws: string | undefined): string {
+  return `ran with ${aws ?? 'the AWS CLI on PATH (its version unknown)'} on this machine, ${step.image ? `not in its image ${step.image}` : 'not in an image'}`;
+}
+
+function stepText(run: number, step: StepReport, verdict: StepVerdict, aws: string | undefined): string {
+  const mark = !verdict.ok ? red('✖') : verdict.madeUp.length ? yellow('!') : green('✔');
   const lines = [
-    `${step.ok ? green('✔') : red('✖')} ${bold(printable(step.name))} ${dim(`(run ${run}, ${printable(step.pipeline)}${step.environment ? `, ${printable(step.environment)}` : ''})`)}`,
+    `${mark} ${bold(printable(step.name))} ${dim(`(run ${run}, ${printable(step.pipeline)}${step.environment ? `, ${printable(step.environment)}` : ''})`)}`,
+    `    ${dim(printable(ranWith(step, aws)))}`,
   ];
+  if (verdict.madeUp.length) lines.push(`    ${yellow(`${verdict.status}: ${printable(verdict.madeUp.join(', '))}`)}`);
   for (const c of step.calls) {
     lines.push(`    ${c.allowed ? green('allow') : red('deny ')} ${c.action} ${dim(printable(c.resource))}`);
     if (c.missing) lines.push(`          ${dim('missing statement:')} ${printable(JSON.stringify(c.missing))}`);
@@ -99,21 +115,24 @@ export async function run(argv: string[]): Promise<number> {
   const { dir } = repo;
   const model = repo.model();
   const answers = model.answers;
-  if (model.repoUuidMissing)
-    throw new UsageError(
-      `rehearse: ${MANIFEST_FILE} has no repository UUID, so the trust policy matches no token: set it with pipelines-oidc update --repo-uuid <uuid>`,
-    );
-  const desired = desiredOf(repo, 'rehearse');
+  const madeUp: MadeUp = { inputs: [] };
+  // before the repository exists on Bitbucket: rehearse with a made-up UUID, and say so
+  const made = model.repoUuidMissing ? withMadeUpRepoUuid(repo.read) : undefined;
+  if (made) madeUp.repoUuid = made.repoUuid;
+  const repoUuid = made?.repoUuid ?? answers.repoUuid;
+  const desired = desiredState(model, made?.read ?? repo.read, { command: 'rehearse' });
   const pipelineDoc = readPipelineDocument(dir, 'rehearse');
   const plan = rehearsalPlan(model, pipelineDoc, o.pipeline);
-  // the files a step reads are added to the scratch copy where missing: never through a link of the repository
+  // only the inputs the repository lacks get a stand-in in the scratch copy: never through a link of the repository
+  plan.files = missingInputs(dir, plan.files);
   for (const file of plan.files) {
-    const link = existsSync(join(dir, file.path)) ? undefined : linkOnPath(dir, file.path);
+    const link = linkOnPath(dir, file.path);
     if (link !== undefined)
       throw new RunError(
         `rehearse: ${file.path} is missing and ${link} is a symbolic link, so the rehearsal would write it outside its scratch copy; add the file, or replace the link with a folder`,
       );
   }
+  madeUp.inputs = [...new Map(plan.files.map((f) => [f.input, { input: f.input, path: f.path }])).values()];
   const { environment } = o;
   if (environment !== undefined) {
     if (!model.roles.some((r) => r.environment === environment))
@@ -128,24 +147,34 @@ export async function run(argv: string[]): Promise<number> {
     plan.steps = plan.steps.filter((s) => s.environment === environment);
   }
   if (!plan.steps.length) throw new UsageError('rehearse: no step with oidc: true in the chosen pipeline');
-  const { json } = o;
+  const { json, strict } = o;
   const sandbox = findSandbox();
   // --live creates nothing: no seed line runs
   if (o.live) plan.seed = [];
   const judged = judgePlan(plan, !sandbox.tool);
   const refused = refusal(judged, o.allowUnknownCommands, sandbox);
   if (refused) throw new UsageError(refused);
+  const aws = awsCliVersion();
   if (!json) process.stdout.write(planText(judged, sandbox));
   const report = await rehearse({
     dir,
     desired,
     plan,
-    identity: { workspace: answers.workspace, workspaceUuid: answers.workspaceUuid, repoUuid: answers.repoUuid },
+    identity: { workspace: answers.workspace, workspaceUuid: answers.workspaceUuid, repoUuid },
     runs,
     ...(endpoint ? { endpoint } : {}),
     live: o.live,
-    ...(json ? {} : { onStep: (n: number, step: StepReport) => process.stdout.write(stepText(n, step)) }),
+    ...(json
+      ? {}
+      : {
+          onStep: (n: number, step: StepReport) =>
+            process.stdout.write(stepText(n, step, stepVerdict(step, madeUp, strict), aws)),
+        }),
   });
+  const steps = report.runs.flatMap((r) => r.steps);
+  const verdicts = new Map(steps.map((s) => [s, stepVerdict(s, madeUp, strict)]));
+  const ok = [...verdicts.values()].every((v) => v.ok);
+  const madeUpText = madeUpLines(madeUp, MANIFEST_FILE);
   if (json) {
     const runsOut = report.runs.map((r) => ({
       run: r.run,
@@ -153,27 +182,44 @@ export async function run(argv: string[]): Promise<number> {
         name: s.name,
         pipeline: s.pipeline,
         ...(s.environment ? { environment: s.environment } : {}),
-        ok: s.ok,
+        ok: verdicts.get(s)!.ok,
+        status: verdicts.get(s)!.status,
+        madeUpInputs: verdicts.get(s)!.madeUp,
+        image: { name: s.image ?? null, used: false, ranWith: ranWith(s, aws) },
         calls: s.calls,
         recorded: s.recorded,
         left: s.left,
         output: s.output,
       })),
     }));
-    const planOut = judged.map(({ where, verdicts }) => ({
+    const planOut = judged.map(({ where, verdicts: lineVerdicts }) => ({
       where,
-      lines: verdicts.map((v) => ({ line: v.line, ...(v.unknown.length ? { unknown: v.unknown } : {}) })),
+      lines: lineVerdicts.map((v) => ({ line: v.line, ...(v.unknown.length ? { unknown: v.unknown } : {}) })),
     }));
     const sandboxOut = sandbox.tool ? { tool: sandbox.tool } : { tool: null, missing: sandbox.missing };
+    const madeUpOut = {
+      ...(madeUp.repoUuid ? { repoUuid: madeUp.repoUuid } : {}),
+      inputs: madeUp.inputs,
+      notes: madeUpText,
+    };
+    const tools = { aws: aws ?? null, images: "not used: every step runs with this machine's tools" };
     process.stdout.write(
-      `${JSON.stringify({ ok: report.ok, sandbox: sandboxOut, plan: planOut, emulated: report.emulated, runs: runsOut }, null, 2)}\n`,
+      `${JSON.stringify({ ok, strict, sandbox: sandboxOut, tools, madeUp: madeUpOut, plan: planOut, emulated: report.emulated, runs: runsOut }, null, 2)}\n`,
     );
   } else {
-    const steps = report.runs.flatMap((r) => r.steps);
-    const failed = steps.filter((s) => !s.ok).length;
+    const failed = [...verdicts.values()].filter((v) => !v.ok).length;
+    const withMadeUp = [...verdicts.values()].filter((v) => v.ok && v.madeUp.length).length;
+    const madeUpOut = madeUpText.length
+      ? `${yellow(`Made up for this rehearsal, as the repository lacks it (${strict ? '--strict: the steps that need it failed' : '--strict fails the steps that need it'}):`)}\n${madeUpText.map((l) => `  - ${printable(l)}`).join('\n')}\n`
+      : '';
+    const summary = ok
+      ? withMadeUp
+        ? yellow(`! ${steps.length} step runs passed, ${withMadeUp} of them with made-up inputs`)
+        : green(`✔ ${steps.length} step runs passed`)
+      : red(`✖ ${failed} of ${steps.length} step runs failed`);
     process.stdout.write(
-      `\n${sandbox.tool ? '' : `${red(`Ran without a sandbox: ${sandbox.missing}`)}\n`}${dim(`Emulated (${report.endpoint}):\n${report.emulated.map((e) => `  - ${e}`).join('\n')}`)}\n${report.ok ? green(`✔ ${steps.length} step runs passed`) : red(`✖ ${failed} of ${steps.length} step runs failed`)}\n`,
+      `\n${sandbox.tool ? '' : `${red(`Ran without a sandbox: ${sandbox.missing}`)}\n`}${dim(`Emulated (${report.endpoint}):\n${report.emulated.map((e) => `  - ${e}`).join('\n')}`)}\n${dim(`Tools: ${aws ?? 'the AWS CLI on PATH (its version unknown)'} on this machine; no step image was used`)}\n${madeUpOut}${summary}\n`,
     );
   }
-  return report.ok ? 0 : 1;
+  return ok ? 0 : 1;
 }

@@ -4,7 +4,7 @@
  */
 import { lstatSync, opendirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { RepoModel } from '../core/repo/index.js';
+import { stepInputs, type RepoModel } from '../core/repo/index.js';
 import { inIamFolder, MANIFEST_FILE, PIPELINE_FILE, TERRAFORM_FILE } from '../core/facts/index.js';
 import type { CheckInput, UnreadFile } from '../core/iam-eval/index.js';
 import { toolVersion } from '../paths.js';
@@ -204,6 +204,16 @@ export async function readCheckTarget(
   return target;
 }
 
+/** There, as a file, folder or link (check follows no link, so a link counts as there). */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function readTarget(
   cwd: string,
   dir: string,
@@ -220,6 +230,9 @@ async function readTarget(
   if (!repo) return { input };
   input.missing = Object.keys(repo.manifest.files).filter((file) => repo.read(file) === undefined);
   const model = repo.model();
+  const root = resolve(cwd, dir);
+  const inputs = [...new Set(stepInputs(model).map((i) => i.input))];
+  input.missingInputs = inputs.filter((path) => !present(join(root, path)));
   if (!input.terraform.some((f) => f.file === TERRAFORM_FILE.main)) return { input, model };
   const { files } = renderRepository(model, toolVersion(), await templates(), repo.galleryDir);
   const tfvars = repo.read(TERRAFORM_FILE.tfvars);

@@ -134,6 +134,7 @@ test('every field is checked: unknown keys, wrong types, lengths and characters 
     [(d) => (d['rehearsal'] = { seed: [], cleanup: [] }), '.rehearsal: unknown key "cleanup"'],
     [(d) => (d['rehearsal'] = { files: [{ path: 'a', text: 'x', mode: 511 }] }), '.files[0]: unknown key "mode"'],
     [(d) => (d['rehearsal'] = { files: [{ path: 'a' }] }), 'either "json" or "text"'],
+    [(d) => (d['rehearsal'] = { files: [{ path: 'a/b', reads: 'b', text: 'x' }] }), '.reads: must be a folder that'],
     [(d) => (d['rehearsal'] = { files: [{ path: 'a', json: [] }] }), '.json: must be a JSON object'],
     [
       (d) => (d['rehearsal'] = { files: [{ path: 'a', text: 'x', when: 'topicName' }] }),

@@ -184,6 +184,8 @@ export interface RepositorySource {
   expected?: Map<string, string>;
   /** Generated files (recorded in the manifest) that are not there. */
   missing?: string[];
+  /** Paths the targets' steps read that are not there. */
+  missingInputs?: string[];
   /** bitbucket-pipelines.yml, whose steps run AWS CLI commands under the roles' inline policies. */
   pipeline?: SourceFile;
   /** The trust and inline policy files found, for rules that read a role's two documents together. */

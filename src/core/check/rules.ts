@@ -9,7 +9,7 @@ import { iacDrift, type RepositorySource } from './drift.js';
 import { unresolvedPolicy, type IacPolicy } from './iac-policies.js';
 import { symlinkFile, unreadFile } from './input-limits.js';
 import { missingPermission } from './permission-findings.js';
-import { missingFiles } from './missing-files.js';
+import { missingFiles, missingInputs } from './missing-files.js';
 import { oidcMissing, pipelineSchema, staticKeys, type PipelineSource } from './pipeline-findings.js';
 import { imageEol } from './pipeline-image-eol.js';
 import {
@@ -183,6 +183,13 @@ export const RULES = [
     severity: 'error',
     title: `a file \`${MANIFEST_FILE}\` records as generated is gone (the pipeline, IAM or IaC files; a README or \`${GITIGNORE}\` is a warning)`,
     check: { repository: missingFiles },
+  },
+  {
+    id: 'repo.missing-input',
+    severity: 'warning',
+    title:
+      'a path a step of a target reads is not in the repository (the site folder, a task definition, `package.json`, a template…): the first real run fails, and `rehearse` only stands in a made-up one',
+    check: { repository: missingInputs },
   },
 ] as const satisfies readonly Rule[];
 

@@ -132,6 +132,7 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
       ...(input.tfvars ? { tfvars: input.tfvars } : {}),
       ...(input.pipeline ? { pipeline: input.pipeline } : {}),
       ...(input.missing ? { missing: input.missing } : {}),
+      ...(input.missingInputs ? { missingInputs: input.missingInputs } : {}),
       trustFiles: input.trustPolicies.map((f) => f.file),
       permissionFiles: input.permissionPolicies.map((f) => f.file),
     }),

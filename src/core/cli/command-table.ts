@@ -282,7 +282,7 @@ const TABLE = [
       {
         flag: 'pipeline',
         value: 'custom:<name>|branches:<name>|default',
-        description: 'the pipeline whose oidc steps run (default: the handshake check, else the first with oidc steps)',
+        description: 'only the oidc steps of this pipeline (default: every pipeline with oidc steps)',
       },
       { flag: 'environment', value: '<name>', description: 'only the steps of this deployment environment' },
       {
@@ -307,8 +307,14 @@ const TABLE = [
           'also run the script lines with commands rehearse does not know (it names them when it refuses; only in the sandbox)',
       },
       {
+        flag: 'strict',
+        description:
+          'fail the steps that passed only with made-up inputs (files the repository lacks, added to the scratch copy)',
+      },
+      {
         flag: 'json',
-        description: 'print {ok, sandbox, plan, runs:[{run, steps:[{name, ok, calls, left, output}]}]}',
+        description:
+          'print {ok, sandbox, tools, madeUp, plan, runs:[{run, steps:[{name, ok, madeUpInputs, image, calls, left, output}]}]}',
       },
       REPOSITORY_GALLERY,
     ],

@@ -25,8 +25,12 @@ function checkFilePath(path: string, where: string, questions: readonly TargetQu
 }
 
 function checkFile(f: unknown, where: string, questions: readonly TargetQuestion[], optional: Set<string>): void {
-  const file = object(f, where, ['path', 'json', 'dropWhenEmpty', 'text', 'when', 'unless', 'alongside']);
-  checkFilePath(text(file, 'path', where, { max: 256 }), `${where}.path`, questions);
+  const file = object(f, where, ['path', 'reads', 'json', 'dropWhenEmpty', 'text', 'when', 'unless', 'alongside']);
+  const path = text(file, 'path', where, { max: 256 });
+  checkFilePath(path, `${where}.path`, questions);
+  const reads = optionalText(file, 'reads', where, { max: 256 });
+  if (reads !== undefined && !path.startsWith(`${reads}/`))
+    fail(`${where}.reads`, 'must be a folder that holds "path"');
   const alongside = optionalText(file, 'alongside', where, { max: 256 });
   if (alongside !== undefined) checkFilePath(alongside, `${where}.alongside`, questions);
   if ((file['json'] === undefined) === (file['text'] === undefined)) fail(where, 'must have either "json" or "text"');

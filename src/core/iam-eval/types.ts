@@ -47,6 +47,8 @@ export interface CheckInput {
   tfvars?: SourceFile;
   /** Files the manifest records as generated that are not there (a generated repository only). */
   missing?: string[];
+  /** Paths the pipeline's steps read (the targets' inputs) that the repository lacks (a generated repository only). */
+  missingInputs?: string[];
   unread: UnreadFile[];
 }
 

@@ -4,10 +4,10 @@
  */
 import { UsageError } from '../../errors.js';
 import { environmentParam, parseEnvironments } from '../answers/index.js';
-import { type RepoModel, PIPELINE_KINDS, plainDocument, walkPipelines } from '../repo/index.js';
+import { type RepoModel, PIPELINE_KINDS, plainDocument, stepInputs, walkPipelines } from '../repo/index.js';
 import { PIPELINE_FILE } from '../facts/index.js';
 import { shQuote } from '../util/index.js';
-import { rehearsalFiles, rehearsalSeed } from '../targets/index.js';
+import { rehearsalSeed } from '../targets/index.js';
 
 export interface RehearsalStep {
   /** `custom:test-aws-oidc`, `branches:main`, `default`. */
@@ -19,21 +19,34 @@ export interface RehearsalStep {
   script: string[];
   /** Repository variables, overridden by the environment's deployment variables. */
   variables: Record<string, string>;
+  /** The image Bitbucket runs it in (the step's, else the file's default); a rehearsal uses this machine's tools. */
+  image?: string;
+  /** The repository paths its target reads (`RehearsalPlan.files`' inputs). */
+  inputs: string[];
 }
 
 export interface RehearsalPlan {
   steps: RehearsalStep[];
   /** Bash lines run with full rights before the steps. */
   seed: string[];
-  files: Array<{ path: string; content: string; alongside?: string }>;
+  /** What the steps read: the path (`input`) and a stand-in file for it, written where the input is missing. */
+  files: Array<{ input: string; path: string; content: string; alongside?: string }>;
 }
 
 const PIPELINE = new RegExp(`^(${PIPELINE_KINDS.filter((k) => k !== 'default').join('|')}):(.+)$`);
 
 interface YamlStep {
   name?: unknown;
+  image?: unknown;
   oidc?: unknown;
   script?: unknown;
+}
+
+/** An image as Bitbucket takes it: a name, or `{name: …}` with credentials. */
+function imageName(image: unknown): string | undefined {
+  if (typeof image === 'string') return image;
+  const name = image && typeof image === 'object' ? (image as { name?: unknown }).name : undefined;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** Variables of a step: repository variables, then the deployment variables of its environment. */
@@ -55,19 +68,27 @@ export function rehearsalPlan(model: RepoModel, pipelineDoc: unknown, selected: 
     );
   }
   const uuids = new Map(parseEnvironments(model.answers.environments).map((e) => [e.name, e.uuid]));
+  const inputs = stepInputs(model);
+  const defaultImage = imageName((pipelineDoc as { image?: unknown } | null)?.image);
   const steps = chosen.flatMap(({ id, steps }) =>
     steps
       .map(({ step, deployment }) => ({ step: step as YamlStep, environment: deployment }))
       .filter(({ step }) => step.oidc === true)
       .map(({ step, environment }): RehearsalStep => {
         const uuid = environment ? uuids.get(environment) : undefined;
+        const name = typeof step.name === 'string' ? step.name : 'step';
+        const image = imageName(step.image) ?? defaultImage;
         return {
           pipeline: id,
-          name: typeof step.name === 'string' ? step.name : 'step',
+          name,
           ...(environment ? { environment } : {}),
           ...(uuid ? { environmentUuid: `{${uuid}}` } : {}),
+          ...(image ? { image } : {}),
           script: Array.isArray(step.script) ? step.script.filter((l): l is string => typeof l === 'string') : [],
           variables: variablesFor(model, environment),
+          inputs: [
+            ...new Set(inputs.filter((i) => i.step === name && i.environment === environment).map((i) => i.input)),
+          ],
         };
       }),
   );
@@ -76,11 +97,7 @@ export function rehearsalPlan(model: RepoModel, pipelineDoc: unknown, selected: 
   const rawIn = (environment: string | undefined) => (name: string) =>
     (environment && model.values[environmentParam(name, environment)]) || model.values[name] || '';
   const givenIn = (environment: string | undefined) => (name: string) => Boolean(rawIn(environment)(name));
-  const files = new Map(
-    environments
-      .flatMap((e) => model.targets.flatMap((t) => rehearsalFiles(t, givenIn(e), rawIn(e))))
-      .map((f) => [f.path, f]),
-  );
+  const files = new Map(inputs.map(({ input, path, content }) => [path, { input, path, content }]));
   const seed = environments.flatMap((e) =>
     model.targets.flatMap((t) => rehearsalSeed(t, givenIn(e), (name) => shQuote(rawIn(e)(name)))),
   );

@@ -16,4 +16,6 @@ export type { DocumentAccess } from './pipeline-walk.js';
 export { credentialScript, verifyRoleScript } from './pipeline.js';
 export type { PipelineDoc, PipelineStep } from './pipeline.js';
 export { planUpdate } from './update-plan.js';
+export { stepInputs } from './step-inputs.js';
+export type { StepInput } from './step-inputs.js';
 export type { PlannedFile } from './update-plan.js';

@@ -111,6 +111,10 @@ export interface RepoModel {
 const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 export const environmentUuidParam = (environment: string) => `${camel(environment)}EnvironmentUuid`;
 
+/** The name of a target's step in an environment's part of the pipeline. */
+export const targetStepName = (t: TargetDefinition, environment: string | undefined) =>
+  environment ? `${t.step.name} (${environment})` : t.step.name;
+
 export function buildRepoModel(
   answers: Answers,
   gallery: Gallery = BUILT_IN_TARGETS,
@@ -226,7 +230,7 @@ export function buildRepoModel(
     };
     const fill = (p: string) => shQuote(concrete[p] ?? values[scoped(p, role.environment)] ?? '');
     return {
-      name: environments.length > 1 || role.environment ? `${t.step.name} (${role.environment})` : t.step.name,
+      name: targetStepName(t, role.environment),
       image: t.step.image,
       oidc: true,
       ...(t.step.services ? { services: t.step.services } : {}),

@@ -37,6 +37,8 @@ export type ScriptLine = string | { run: string; when: string };
 /** A file the step reads from the repository: rehearsals create it in their scratch copy when it is missing. */
 export interface RehearsalFile {
   path: string;
+  /** The path the step reads when it is a folder holding this file (the file is made up only if it is missing). */
+  reads?: string;
   /** Serialized as JSON; keys listed in `dropWhenEmpty` are left out when that question has no answer. */
   json?: unknown;
   dropWhenEmpty?: Record<string, string>;
@@ -148,12 +150,15 @@ export function rehearsalSeed(
   return scriptLines(def.rehearsal?.seed ?? [], given, fill);
 }
 
-/** The files the step reads, as path and content, for the answers given. */
+/**
+ * The inputs the step reads from the repository, for the answers given: the path it reads (`input`) and a
+ * stand-in file (`path`, `content`) a rehearsal writes into its scratch copy when the input is missing.
+ */
 export function rehearsalFiles(
   def: TargetDefinition,
   given: (name: string) => boolean,
   fill: (name: string) => string,
-): Array<{ path: string; content: string; alongside?: string }> {
+): Array<{ input: string; path: string; content: string; alongside?: string }> {
   return (def.rehearsal?.files ?? [])
     .filter((f) => (f.when === undefined || given(f.when)) && (f.unless === undefined || !given(f.unless)))
     .map((f) => {
@@ -167,6 +172,7 @@ export function rehearsalFiles(
               Object.entries(f.json as Record<string, unknown>).filter(([key]) => !dropped.includes(key)),
             );
       return {
+        input: fillPlaceholders(f.reads ?? f.path, fill),
         path: fillPlaceholders(f.path, fill),
         content: json
           ? `${JSON.stringify(fillPlaceholders(json, fill), null, 2)}\n`

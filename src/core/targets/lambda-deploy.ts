@@ -60,6 +60,12 @@ export const lambdaDeploy: TargetDefinition = {
       '(cd "$REHEARSAL_TMP" && zip -q seed.zip index.py)',
       'aws lambda create-function --function-name {{functionName}} --runtime python3.12 --handler index.handler --role arn:{{partition}}:iam::{{account}}:role/{{functionName}}-rehearsal --zip-file fileb://"$REHEARSAL_TMP"/seed.zip',
     ],
-    files: [{ path: '{{functionDir}}/index.py', text: 'def handler(event, context):\n    return event\n' }],
+    files: [
+      {
+        path: '{{functionDir}}/index.py',
+        reads: '{{functionDir}}',
+        text: 'def handler(event, context):\n    return event\n',
+      },
+    ],
   },
 };

@@ -89,6 +89,8 @@ export const s3StaticSite: TargetDefinition = {
         when: 'distributionId',
       },
     ],
-    files: [{ path: '{{siteDir}}/index.html', text: '<!doctype html><title>rehearsal</title>\n' }],
+    files: [
+      { path: '{{siteDir}}/index.html', reads: '{{siteDir}}', text: '<!doctype html><title>rehearsal</title>\n' },
+    ],
   },
 };

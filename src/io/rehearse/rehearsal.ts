@@ -22,6 +22,10 @@ export interface StepReport {
   name: string;
   pipeline: string;
   environment?: string;
+  /** The image Bitbucket runs the step in; the rehearsal ran it with this machine's tools instead. */
+  image?: string;
+  /** The repository paths the step's target reads. */
+  inputs: string[];
   ok: boolean;
   calls: RecordedCall[];
   /** Commands the shims stood in for. */
@@ -240,6 +244,8 @@ async function rehearseWith(
         name: step.name,
         pipeline: step.pipeline,
         ...(step.environment ? { environment: step.environment } : {}),
+        ...(step.image ? { image: step.image } : {}),
+        inputs: step.inputs,
         ok: result.ok,
         calls: front.take(),
         recorded: result.recorded,
