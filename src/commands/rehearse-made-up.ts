@@ -19,7 +19,10 @@ export interface MadeUp {
 
 /** The plan's inputs the repository lacks: only their stand-in files are written into the scratch copy. */
 export function missingInputs(dir: string, files: RehearsalPlan['files']): RehearsalPlan['files'] {
-  return files.filter((f) => !existsSync(join(dir, f.input)));
+  // a file made up only beside another made-up one (a lockfile beside package.json) is not, when that one is there
+  return files.filter(
+    (f) => !existsSync(join(dir, f.input)) && (f.alongside === undefined || !existsSync(join(dir, f.alongside))),
+  );
 }
 
 /**

@@ -97,7 +97,12 @@ export function rehearsalPlan(model: RepoModel, pipelineDoc: unknown, selected: 
   const rawIn = (environment: string | undefined) => (name: string) =>
     (environment && model.values[environmentParam(name, environment)]) || model.values[name] || '';
   const givenIn = (environment: string | undefined) => (name: string) => Boolean(rawIn(environment)(name));
-  const files = new Map(inputs.map(({ input, path, content }) => [path, { input, path, content }]));
+  const files = new Map(
+    inputs.map(({ input, path, content, alongside }) => [
+      path,
+      { input, path, content, ...(alongside === undefined ? {} : { alongside }) },
+    ]),
+  );
   const seed = environments.flatMap((e) =>
     model.targets.flatMap((t) => rehearsalSeed(t, givenIn(e), (name) => shQuote(rawIn(e)(name)))),
   );

@@ -13,6 +13,8 @@ export interface StepInput {
   /** A stand-in file in it, with its content, for a rehearsal. */
   path: string;
   content: string;
+  /** Made up only when this input was made up too (a lockfile beside a made-up package.json). */
+  alongside?: string;
   target: string;
   environment?: string;
   /** The name of the step that reads it, as the pipeline names it. */
