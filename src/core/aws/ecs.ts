@@ -24,6 +24,7 @@ export const ecs: AwsService = {
   cli: {
     'register-task-definition': 'RegisterTaskDefinition',
     'update-service': 'UpdateService',
+    'describe-services': 'DescribeServices',
     'wait services-stable': 'DescribeServices',
   },
   json(name, req, scope) {

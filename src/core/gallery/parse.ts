@@ -41,6 +41,7 @@ const KEYS = {
     'notes',
     'rehearsal',
     'release',
+    'build',
   ],
   question: [
     'name',
@@ -209,6 +210,7 @@ export function parseTargetDefinition(raw: unknown, source: string): TargetDefin
   text(raw, 'title', where, { max: 200 });
   text(raw, 'description', where, { max: 2000 });
   optionalText(raw, 'release', where, { max: 1000 });
+  optionalText(raw, 'build', where, { max: 1000 });
   const checked = list(raw, 'questions', where, 50).map((q, i) => checkQuestion(q, `${where}.questions[${i}]`));
   const questions = checked.map((c) => c.question);
   const names = new Set(questions.map((q) => q.name));
