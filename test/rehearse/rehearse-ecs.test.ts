@@ -4,6 +4,7 @@
  * and a deployment ECS rolled back fails the step instead of passing as stable.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -123,6 +124,40 @@ test('ecr-push + ecs-deploy: each environment’s service runs the image pushed 
       `${e}: the service's task definition runs the pushed image`,
     );
   }
+});
+
+test('ecs-deploy: a task definition with tags needs ecs:TagResource, which the role lacks: the rehearsal fails', async () => {
+  if (!moto) return;
+  const dir = generate([
+    '--target',
+    'ecs-deploy',
+    '--ecs-cluster',
+    'tagged-cluster',
+    '--ecs-service',
+    'tagged-web',
+    '--task-family',
+    'tagged-web',
+  ]);
+  mkdirSync(join(dir, 'ecs'), { recursive: true });
+  writeFileSync(
+    join(dir, 'ecs/task-definition.json'),
+    JSON.stringify({
+      family: 'tagged-web',
+      containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/docker/library/busybox:latest', memory: 128 }],
+      tags: [{ key: 'team', value: 'web' }],
+    }),
+  );
+  const r = await rehearse(dir);
+  assert.ok(r.stdout.startsWith('{'), r.stderr);
+  const report = JSON.parse(r.stdout) as Report & {
+    runs: Array<{ steps: Array<{ calls: Array<{ action: string; allowed: boolean }> }> }>;
+  };
+  assert.not.ok(report.ok, 'registering a tagged task definition without ecs:TagResource must fail');
+  const denied = report.runs.flatMap((run) => run.steps.flatMap((s) => s.calls.filter((c) => !c.allowed)));
+  assert.equal(
+    denied.map((c) => c.action),
+    ['ecs:TagResource'],
+  );
 });
 
 test.run();
