@@ -65,7 +65,9 @@ function rehearse(dir: string): Promise<{ code: number; stdout: string; stderr: 
 
 interface Report {
   ok: boolean;
-  runs: Array<{ steps: Array<{ name: string; ok: boolean; output: string }> }>;
+  runs: Array<{
+    steps: Array<{ name: string; ok: boolean; output: string; calls: Array<{ action: string; allowed: boolean }> }>;
+  }>;
 }
 
 const failures = (report: Report) =>
@@ -149,9 +151,7 @@ test('ecs-deploy: a task definition with tags needs ecs:TagResource, which the r
   );
   const r = await rehearse(dir);
   assert.ok(r.stdout.startsWith('{'), r.stderr);
-  const report = JSON.parse(r.stdout) as Report & {
-    runs: Array<{ steps: Array<{ calls: Array<{ action: string; allowed: boolean }> }> }>;
-  };
+  const report = JSON.parse(r.stdout) as Report;
   assert.not.ok(report.ok, 'registering a tagged task definition without ecs:TagResource must fail');
   const denied = report.runs.flatMap((run) => run.steps.flatMap((s) => s.calls.filter((c) => !c.allowed)));
   assert.equal(
