@@ -127,7 +127,7 @@ function checkStep(raw: unknown, where: string, optional: Set<string>): Obj {
   text(step, 'image', where, {
     max: 255,
     pattern: /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/,
-    rule: 'must be a Docker image reference, e.g. amazon/aws-cli:2.37.4',
+    rule: 'must be a Docker image reference, e.g. amazon/aws-cli:2.36.7',
   });
   if (step['services'] !== undefined) {
     if (!Array.isArray(step['services']) || !step['services'].every((s) => typeof s === 'string'))
