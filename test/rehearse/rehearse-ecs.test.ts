@@ -116,7 +116,8 @@ test('ecr-push + ecs-deploy: each environment’s service runs the image pushed 
   ).repositories[0]!.repositoryUri;
   for (const e of ['test', 'production']) {
     const service = JSON.parse(aws(['ecs', 'describe-services', '--cluster', `${e}-cluster`, '--services', `${e}-web`]))
-      .services[0] as { taskDefinition: string };
+      .services[0] as { taskDefinition: string; desiredCount: number };
+    assert.is(service.desiredCount, 1, `${e}: the seeded service wants a task`);
     const definition = JSON.parse(aws(['ecs', 'describe-task-definition', '--task-definition', service.taskDefinition]))
       .taskDefinition as { containerDefinitions: Array<{ name: string; image: string }> };
     const images = Object.fromEntries(definition.containerDefinitions.map((c) => [c.name, c.image]));

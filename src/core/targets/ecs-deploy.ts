@@ -171,8 +171,8 @@ export const ecsDeploy: TargetDefinition = {
       'aws ecs create-cluster --cluster-name {{ecsCluster}}',
       { run: 'aws ecr create-repository --repository-name {{ecrRepository}}', when: 'ecrRepository' },
       'aws ecs register-task-definition --family {{taskFamily}} --container-definitions \'[{"name":"app","image":"public.ecr.aws/docker/library/busybox:latest","memory":128}]\'',
-      // the emulator runs no tasks: with none desired, the rollout is stable at once
-      'aws ecs create-service --cluster {{ecsCluster}} --service-name {{ecsService}} --task-definition {{taskFamily}} --desired-count 0',
+      // one task, as a live service has (the emulator reports it running); none would be stable at once
+      'aws ecs create-service --cluster {{ecsCluster}} --service-name {{ecsService}} --task-definition {{taskFamily}} --desired-count 1',
     ],
     files: [
       {
