@@ -167,6 +167,8 @@ export function readCheckInput(dir: string, limits: WalkLimits = WALK_LIMIT): Ch
     if (file === PIPELINE_FILE) input.pipeline = src;
     else if (name.endsWith('.tf')) input.terraform.push(src);
     else if (/AWSTemplateFormatVersion|Type:\s*["']?AWS::|"Type":\s*"AWS::/.test(text)) input.cloudformation.push(src);
+    else if (name.endsWith('.json') && /"containerDefinitions"\s*:/.test(text))
+      (input.taskDefinitions ??= []).push(src);
     else if (name.endsWith('.json')) {
       const kind = policyKind(text) ?? (namedAsPolicy(file) ? 'permissions' : undefined);
       if (kind === 'trust') input.trustPolicies.push(src);

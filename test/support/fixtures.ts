@@ -166,6 +166,9 @@ export function targetExamples(environments = ''): Record<string, string> {
 
 /** A release runs in the last stage only: with several environments the handshake check gives the others a step. */
 export function withStages(target: string, environments: string): string {
-  const releasesOnly = target.split(',').every((id) => BUILT_IN_TARGETS.find((t) => t.id === id)?.release);
+  const releasesOnly = target.split(',').every((id) => {
+    const t = BUILT_IN_TARGETS.find((d) => d.id === id);
+    return t?.release || t?.build;
+  });
   return releasesOnly && parseEnvironments(environments).length > 1 ? `sts-check,${target}` : target;
 }

@@ -65,7 +65,7 @@ test('release lines are recognised however the image is spelled, and floating ta
     ['python:3', undefined],
     ['python:3-alpine', undefined],
     ['amazon/aws-cli:latest', undefined],
-    ['amazon/aws-cli:2.37.4', undefined],
+    ['amazon/aws-cli:2.36.7', undefined],
     ['ghcr.io/acme/node:18', undefined],
     ['mynode:18', undefined],
   ];

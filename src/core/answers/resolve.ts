@@ -185,13 +185,24 @@ function checkRoleNames(answers: Record<string, string>): void {
   }
 }
 
-/** A release runs in the last stage only: every earlier environment needs a deployment of its own. */
+/**
+ * A release runs in the last stage only, a build in the first: every other environment needs a deployment
+ * of its own.
+ */
 function checkReleases(targets: TargetDefinition[], environments: Environment[]): void {
-  const release = releaseEnvironment(environments);
-  if (environments.length < 2 || targets.some((t) => !t.release)) return;
-  const idle = environments.filter((e) => e !== release).map((e) => e.name);
+  if (environments.length < 2 || targets.some((t) => !t.release && !t.build)) return;
+  const release = releaseEnvironment(environments)!;
+  const busy = new Map([
+    ...(targets.some((t) => t.release) ? [[release, `the last stage (${release.name})`] as const] : []),
+    ...(targets.some((t) => t.build)
+      ? [[environments[0]!, `the first stage (${environments[0]!.name})`] as const]
+      : []),
+  ]);
+  const idle = environments.filter((e) => !busy.has(e)).map((e) => e.name);
+  if (!idle.length) return;
+  const where = [...busy.values()].join(' and ');
   throw new UsageError(
-    `--target: ${targets.map((t) => t.id).join(', ')} ${targets.length > 1 ? 'are releases that run' : 'is a release that runs'} only in the last stage (${release!.name}), so --environment ${idle.join(', ')} would deploy nothing; add a deploy target such as sts-check, or drop those environments`,
+    `--target: ${targets.map((t) => t.id).join(', ')} ${targets.length > 1 ? 'are releases or builds that run' : `is a ${targets[0]!.build ? 'build' : 'release'} that runs`} only in ${where}, so --environment ${idle.join(', ')} would deploy nothing; add a deploy target such as sts-check or ecs-deploy, or drop those environments`,
   );
 }
 

@@ -23,8 +23,14 @@ export const ecr: AwsService = {
     'get-authorization-token': 'GetAuthorizationToken',
     'get-login-password': 'GetAuthorizationToken',
     'batch-get-image': 'BatchGetImage',
+    'describe-repositories': 'DescribeRepositories',
+    'describe-images': 'DescribeImages',
   },
   json(name, req, scope) {
+    // DescribeRepositories names its repositories in a list: each is authorized on its own ARN
+    const named = req.json['repositoryNames'];
+    if (Array.isArray(named) && named.length)
+      return named.map((r) => check(`ecr:${name}`, regionalArn(scope, 'ecr', `repository/${String(r)}`)));
     const repository = str(req.json['repositoryName']);
     return [check(`ecr:${name}`, repository ? regionalArn(scope, 'ecr', `repository/${repository}`) : '*')];
   },

@@ -24,6 +24,7 @@ export const ecs: AwsService = {
   cli: {
     'register-task-definition': 'RegisterTaskDefinition',
     'update-service': 'UpdateService',
+    'describe-services': 'DescribeServices',
     'wait services-stable': 'DescribeServices',
   },
   json(name, req, scope) {
@@ -35,6 +36,13 @@ export const ecs: AwsService = {
         const role = str(body[key]);
         if (role) checks.push(passRole(role, 'ecs-tasks.amazonaws.com'));
       }
+      // ECS authorizes tagging on create: a revision registered with tags needs ecs:TagResource too
+      if (Array.isArray(body['tags']) && body['tags'].length)
+        checks.push(
+          check('ecs:TagResource', arn(`task-definition/${str(body['family']) ?? ''}:*`), {
+            'ecs:CreateAction': 'RegisterTaskDefinition',
+          }),
+        );
       return checks;
     }
     const cluster = (str(body['cluster']) ?? 'default').replace(/^arn:.*:cluster\//, '');

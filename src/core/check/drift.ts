@@ -179,6 +179,7 @@ export interface RepositorySource {
   read: (file: string) => unknown;
   terraform: SourceFile[];
   cloudformation: SourceFile[];
+  taskDefinitions?: SourceFile[];
   /** terraform/terraform.tfvars, when there is our Terraform layout to compare. */
   tfvars?: SourceFile;
   expected?: Map<string, string>;

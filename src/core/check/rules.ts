@@ -9,6 +9,7 @@ import { iacDrift, type RepositorySource } from './drift.js';
 import { unresolvedPolicy, type IacPolicy } from './iac-policies.js';
 import { symlinkFile, unreadFile } from './input-limits.js';
 import { missingPermission } from './permission-findings.js';
+import { taggedTaskDefinition } from './task-definition-findings.js';
 import { missingFiles, missingInputs } from './missing-files.js';
 import { oidcMissing, pipelineSchema, staticKeys, type PipelineSource } from './pipeline-findings.js';
 import { imageEol } from './pipeline-image-eol.js';
@@ -164,6 +165,13 @@ export const RULES = [
     title:
       'a step runs an AWS CLI command (`aws s3 sync`, `aws cloudformation deploy`, …) whose IAM actions the inline policy of the role it assumes does not allow',
     check: { repository: missingPermission },
+  },
+  {
+    id: 'policy.ecs-tag-resource',
+    severity: 'warning',
+    title:
+      'a task definition file has `tags`, and a role that may register task definitions (`ecs:RegisterTaskDefinition`) may not tag them (`ecs:TagResource`): ECS refuses the registration',
+    check: { repository: taggedTaskDefinition },
   },
   {
     id: 'iac.unresolved',

@@ -129,6 +129,7 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
       read: (file) => json.get(file),
       terraform: input.terraform,
       cloudformation: input.cloudformation,
+      ...(input.taskDefinitions ? { taskDefinitions: input.taskDefinitions } : {}),
       ...(input.tfvars ? { tfvars: input.tfvars } : {}),
       ...(input.pipeline ? { pipeline: input.pipeline } : {}),
       ...(input.missing ? { missing: input.missing } : {}),

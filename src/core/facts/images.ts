@@ -145,7 +145,7 @@ export const STEP_IMAGES = {
    * announced end, but a pinned release gets no fixes, so it is due to move a year after it was pinned.
    */
   awsCli: {
-    name: 'amazon/aws-cli:2.37.4',
+    name: 'amazon/aws-cli:2.36.7',
     supportEnds: AWS_CLI_PIN_MOVES,
     support: `AWS CLI v2, no end of support announced; this pinned release is to move to a newer 2.x release by ${AWS_CLI_PIN_MOVES}`,
     releases: RELEASES.awsCli,

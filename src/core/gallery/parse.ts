@@ -41,6 +41,7 @@ const KEYS = {
     'notes',
     'rehearsal',
     'release',
+    'build',
   ],
   question: [
     'name',
@@ -126,7 +127,7 @@ function checkStep(raw: unknown, where: string, optional: Set<string>): Obj {
   text(step, 'image', where, {
     max: 255,
     pattern: /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/,
-    rule: 'must be a Docker image reference, e.g. amazon/aws-cli:2.37.4',
+    rule: 'must be a Docker image reference, e.g. amazon/aws-cli:2.36.7',
   });
   if (step['services'] !== undefined) {
     if (!Array.isArray(step['services']) || !step['services'].every((s) => typeof s === 'string'))
@@ -209,6 +210,7 @@ export function parseTargetDefinition(raw: unknown, source: string): TargetDefin
   text(raw, 'title', where, { max: 200 });
   text(raw, 'description', where, { max: 2000 });
   optionalText(raw, 'release', where, { max: 1000 });
+  optionalText(raw, 'build', where, { max: 1000 });
   const checked = list(raw, 'questions', where, 50).map((q, i) => checkQuestion(q, `${where}.questions[${i}]`));
   const questions = checked.map((c) => c.question);
   const names = new Set(questions.map((q) => q.name));

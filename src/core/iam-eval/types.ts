@@ -41,6 +41,8 @@ export interface CheckInput {
   permissionPolicies: SourceFile[];
   terraform: SourceFile[];
   cloudformation: SourceFile[];
+  /** ECS task definitions (JSON with `containerDefinitions`), which a step may register. */
+  taskDefinitions?: SourceFile[];
   /** Terraform's folders whose IAM policies check evaluates, parsed (a folder as `new` renders it is not: its policies are the JSON files'). */
   terraformModules?: TerraformModule[];
   /** terraform/terraform.tfvars of a generated repository with our Terraform layout, compared with the answers. */

@@ -309,6 +309,8 @@ const KNOWN: Record<string, Rule> = {
   cd: any,
   exit: any,
   mktemp: any,
+  // jq runs no program and writes only to its output
+  jq: any,
   basename: any,
   dirname: any,
   node,

@@ -153,9 +153,13 @@ export function buildRepoModel(
   const givenIn = (environment?: string) => (name: string) => Boolean(values[scoped(name, environment)]);
   const resolve = (s: string) => resolveParams(s, values);
   const releaseIn = releaseEnvironment(environments)?.name;
-  /** A release runs in the last stage only; a deployment in every one. */
+  const buildIn = environments[0]?.name;
+  /** A release runs in the last stage only, a build in the first; a deployment in every one. */
   const targetsOf = (environment?: string) =>
-    targets.filter((t) => !t.release || environment === undefined || environment === releaseIn);
+    targets.filter(
+      (t) =>
+        environment === undefined || (t.release ? environment === releaseIn : t.build ? environment === buildIn : true),
+    );
 
   const scopes = environments.length
     ? environments.map((e) => ({
@@ -205,9 +209,10 @@ export function buildRepoModel(
   }
   for (const [trigger, group] of Object.entries(pipeline.pipelines)) {
     for (const name of Object.keys(group)) {
-      const members = targets.filter(
-        (t) => t.pipeline.trigger === (trigger === 'custom' ? 'custom' : 'branch') && t.pipeline.name === name,
-      );
+      // a build's step comes first: the deployments after it deploy what it built
+      const members = targets
+        .filter((t) => t.pipeline.trigger === (trigger === 'custom' ? 'custom' : 'branch') && t.pipeline.name === name)
+        .sort((a, b) => Number(Boolean(b.build)) - Number(Boolean(a.build)));
       group[name] = pipelineItems(
         roles
           .map((role) => ({

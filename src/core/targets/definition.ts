@@ -95,6 +95,11 @@ export interface TargetDefinition {
    * immutable tag), so with environments it runs only in the last stage. Says why, for the gallery.
    */
   release?: string;
+  /**
+   * A build others deploy (an image): it runs once, so with environments it runs only in the first stage,
+   * and in every stage its step comes before the deployments'. Says why, for the gallery.
+   */
+  build?: string;
 }
 
 /** Placeholders every target may use besides its own questions. */

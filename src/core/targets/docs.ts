@@ -34,6 +34,12 @@ export function galleryMarkdown(gallery: readonly TargetDefinition[]): string {
               '',
             ]
           : []),
+        ...(t.build
+          ? [
+              `A build: with deployment environments it runs only in the first stage, before the deployments, because ${t.build}.`,
+              '',
+            ]
+          : []),
         '| actions | resources | why |',
         '| --- | --- | --- |',
         ...rows,

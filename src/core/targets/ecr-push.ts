@@ -1,6 +1,6 @@
 import { STEP_IMAGES } from '../facts/index.js';
 import type { TargetDefinition } from './definition.js';
-import { RELATIVE_PATH } from './shared.js';
+import { ECR_REPOSITORY, RELATIVE_PATH } from './shared.js';
 
 /** Build the image with the step's Docker service and push it, tagged with the commit. */
 export const ecrPush: TargetDefinition = {
@@ -8,15 +8,10 @@ export const ecrPush: TargetDefinition = {
   title: 'Push a Docker image to ECR',
   description:
     'On every push to main: build the Dockerfile of a folder and push the image to an ECR repository of this account and region, tagged with the commit hash (works with immutable tags). A run for a commit whose image is there already (a re-run) pushes nothing, and says so.',
-  release: 'the image is tagged with the commit, and an immutable tag can be pushed once: a second stage would fail',
+  build:
+    'the image is tagged with the commit, and an immutable tag can be pushed once: built once, the same image is deployed to every stage',
   questions: [
-    {
-      name: 'ecrRepository',
-      flag: 'ecr-repository',
-      description: 'ECR repository name (without the registry host)',
-      example: 'acme/web',
-      pattern: '^([a-z0-9]+([._-][a-z0-9]+)*/)*[a-z0-9]+([._-][a-z0-9]+)*$',
-    },
+    ECR_REPOSITORY,
     {
       name: 'dockerfileDir',
       flag: 'dockerfile-dir',

@@ -1,6 +1,6 @@
 import { STEP_IMAGES } from '../facts/index.js';
 import type { TargetDefinition } from './definition.js';
-import { RELATIVE_PATH, ROLE_NAME } from './shared.js';
+import { ECR_REPOSITORY, RELATIVE_PATH, ROLE_NAME } from './shared.js';
 
 const ECS_NAME = '^[A-Za-z0-9_-]{1,255}$';
 
@@ -9,7 +9,7 @@ export const ecsDeploy: TargetDefinition = {
   id: 'ecs-deploy',
   title: 'Deploy a service to ECS',
   description:
-    "On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`) with the task and execution roles given here in place of the file's, point the service at it, and wait until the service is stable.",
+    "On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`) with the task and execution roles given here in place of the file's and, given an ECR repository, the image the pipeline pushed there (tagged with the commit) in place of that repository's images in the file; point the service at it, wait until the service is stable, and fail if ECS rolled the deployment back.",
   questions: [
     {
       name: 'ecsCluster',
@@ -62,11 +62,19 @@ export const ecsDeploy: TargetDefinition = {
       optional: true,
       perEnvironment: true,
     },
+    {
+      ...ECR_REPOSITORY,
+      description:
+        "ECR repository of the image to deploy, tagged with the commit (ecr-push's); the file's containers with an image of this repository get it (leave empty to deploy the file's images)",
+      optional: true,
+    },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Deploy the ECS service',
     image: STEP_IMAGES.awsCli.name,
+    // the image (Amazon Linux) has no jq, which puts the pushed image into the task definition
+    setup: ['yum install -y -q jq'],
     script: [
       // the roles given replace the file's: each environment's revision runs with (and passes) its own roles
       {
@@ -77,14 +85,43 @@ export const ecsDeploy: TargetDefinition = {
         run: 'execution_role_arn=arn:{{partition}}:iam::{{account}}:role/{{executionRoleName}}',
         when: 'executionRoleName',
       },
+      'task_input={{taskDefinitionFile}}',
+      // the image this commit pushed, which must exist: a deployment before the push fails here
+      {
+        run: 'repository_uri="$(aws ecr describe-repositories --repository-names {{ecrRepository}} --query \'repositories[0].repositoryUri\' --output text)"',
+        when: 'ecrRepository',
+      },
+      {
+        run: 'image="$repository_uri:$BITBUCKET_COMMIT"',
+        when: 'ecrRepository',
+      },
+      {
+        run: 'aws ecr describe-images --repository-name {{ecrRepository}} --image-ids imageTag="$BITBUCKET_COMMIT" --query \'imageDetails[0].imageDigest\' --output text',
+        when: 'ecrRepository',
+      },
+      // containers whose image is in the repository (any registry host, tag or digest) get the pushed one
+      {
+        run: 'task_input="$(mktemp)" && jq -e --arg repository {{ecrRepository}} --arg image "$image" \'def ours: (.image // "" | split("/") | .[1:] | join("/") | sub("[:@].*$"; "")) == $repository; if any(.containerDefinitions[]; ours) then .containerDefinitions |= map(if ours then .image = $image else . end) else error("no container of the task definition has an image of ECR repository \\($repository)") end\' {{taskDefinitionFile}} > "$task_input"',
+        when: 'ecrRepository',
+      },
       // --family overrides the file's, so the revision always lands in the family the policy allows
-      'task_definition="$(aws ecs register-task-definition --cli-input-json file://{{taskDefinitionFile}} --family {{taskFamily}} ${task_role_arn:+--task-role-arn "$task_role_arn"} ${execution_role_arn:+--execution-role-arn "$execution_role_arn"} --query taskDefinition.taskDefinitionArn --output text)"',
+      'task_definition="$(aws ecs register-task-definition --cli-input-json file://"$task_input" --family {{taskFamily}} ${task_role_arn:+--task-role-arn "$task_role_arn"} ${execution_role_arn:+--execution-role-arn "$execution_role_arn"} --query taskDefinition.taskDefinitionArn --output text)"',
       'echo "Registered $task_definition"',
       'aws ecs update-service --cluster {{ecsCluster}} --service {{ecsService}} --task-definition "$task_definition" --query service.serviceArn --output text',
       'aws ecs wait services-stable --cluster {{ecsCluster}} --services {{ecsService}}',
+      // a circuit breaker's rollback ends stable too, on the previous revision: stable is not deployed
+      'deployed="$(aws ecs describe-services --cluster {{ecsCluster}} --services {{ecsService}} --query \'services[0].taskDefinition\' --output text)"',
+      '[ "$deployed" = "$task_definition" ] || { echo "The service runs $deployed, not $task_definition: ECS rolled the deployment back (see the service\'s events)" >&2; exit 1; }',
     ],
   },
   statements: [
+    {
+      Sid: 'EcrReadImage',
+      Effect: 'Allow',
+      Action: ['ecr:DescribeRepositories', 'ecr:DescribeImages'],
+      Resource: 'arn:{{partition}}:ecr:{{region}}:{{account}}:repository/{{ecrRepository}}',
+      when: 'ecrRepository',
+    },
     {
       Sid: 'EcsRegisterTaskDefinition',
       Effect: 'Allow',
@@ -115,6 +152,7 @@ export const ecsDeploy: TargetDefinition = {
     },
   ],
   notes: [
+    '`ecr:DescribeRepositories` and `ecr:DescribeImages` on the ECR repository only (only if given): find the address of the image this commit pushed, and make sure it is there before deploying it.',
     '`ecs:RegisterTaskDefinition` on revisions of this task definition family only: the step registers the file in the repository as a new revision.',
     '`ecs:UpdateService` and `ecs:DescribeServices` on this service only: point it at the new revision, and let `aws ecs wait services-stable` watch the rollout.',
     '`iam:PassRole` on the task role (only if given), only to ECS tasks: a task definition naming a role may be registered only by someone allowed to pass it.',
@@ -131,9 +169,10 @@ export const ecsDeploy: TargetDefinition = {
         when: 'executionRoleName',
       },
       'aws ecs create-cluster --cluster-name {{ecsCluster}}',
+      { run: 'aws ecr create-repository --repository-name {{ecrRepository}}', when: 'ecrRepository' },
       'aws ecs register-task-definition --family {{taskFamily}} --container-definitions \'[{"name":"app","image":"public.ecr.aws/docker/library/busybox:latest","memory":128}]\'',
-      // the emulator runs no tasks: with none desired, the rollout is stable at once
-      'aws ecs create-service --cluster {{ecsCluster}} --service-name {{ecsService}} --task-definition {{taskFamily}} --desired-count 0',
+      // one task, as a live service has (the emulator reports it running); none would be stable at once
+      'aws ecs create-service --cluster {{ecsCluster}} --service-name {{ecsService}} --task-definition {{taskFamily}} --desired-count 1',
     ],
     files: [
       {
@@ -145,6 +184,26 @@ export const ecsDeploy: TargetDefinition = {
           containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/docker/library/busybox:latest', memory: 128 }],
         },
         dropWhenEmpty: { taskRoleArn: 'taskRoleName', executionRoleArn: 'executionRoleName' },
+        unless: 'ecrRepository',
+      },
+      // the step puts the pushed image in place of this one; the sidecar keeps its own
+      {
+        path: '{{taskDefinitionFile}}',
+        json: {
+          family: '{{taskFamily}}',
+          taskRoleArn: 'arn:{{partition}}:iam::{{account}}:role/{{taskRoleName}}',
+          executionRoleArn: 'arn:{{partition}}:iam::{{account}}:role/{{executionRoleName}}',
+          containerDefinitions: [
+            {
+              name: 'app',
+              image: '{{account}}.dkr.ecr.{{region}}.amazonaws.com/{{ecrRepository}}:latest',
+              memory: 128,
+            },
+            { name: 'sidecar', image: 'public.ecr.aws/docker/library/busybox:latest', memory: 64 },
+          ],
+        },
+        dropWhenEmpty: { taskRoleArn: 'taskRoleName', executionRoleArn: 'executionRoleName' },
+        when: 'ecrRepository',
       },
     ],
   },

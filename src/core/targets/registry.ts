@@ -32,6 +32,9 @@ export function findTarget(gallery: Gallery, id: string): TargetDefinition | und
 /** The questions of several targets, each once (targets may share a question, e.g. a bucket). */
 export function questionsOf(targets: readonly TargetDefinition[]): TargetQuestion[] {
   const seen = new Map<string, TargetQuestion>();
-  for (const t of targets) for (const q of t.questions) if (!seen.has(q.name)) seen.set(q.name, q);
+  // a question one target needs and another may leave empty is needed
+  for (const t of targets)
+    for (const q of t.questions)
+      if (!seen.has(q.name) || (seen.get(q.name)!.optional && !q.optional)) seen.set(q.name, q);
   return [...seen.values()];
 }

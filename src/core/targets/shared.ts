@@ -54,3 +54,12 @@ export const CODEARTIFACT_LOGIN_STATEMENTS: TargetStatement[] = [
       'arn:{{partition}}:codeartifact:{{region}}:{{account}}:repository/{{codeartifactDomain}}/{{codeartifactRepository}}',
   },
 ];
+
+/** The repository ecr-push pushes to, and ecs-deploy deploys from: one answer when both are chosen. */
+export const ECR_REPOSITORY: TargetQuestion = {
+  name: 'ecrRepository',
+  flag: 'ecr-repository',
+  description: 'ECR repository name (without the registry host)',
+  example: 'acme/web',
+  pattern: '^([a-z0-9]+([._-][a-z0-9]+)*/)*[a-z0-9]+([._-][a-z0-9]+)*$',
+};

@@ -46,7 +46,8 @@ export async function startMoto(account: string, reaper = new Reaper()): Promise
   // port 0: moto binds a free port itself and says which, so no other process can take it in between
   // (a port probed free and handed over could be another rehearsal's moto by the time this one binds)
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], {
-    env: { ...process.env, MOTO_ACCOUNT_ID: account },
+    // an ECS service reports one running task: a seeded service wants one, so its waiter waits for it
+    env: { ...process.env, MOTO_ACCOUNT_ID: account, MOTO_ECS_SERVICE_RUNNING: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
