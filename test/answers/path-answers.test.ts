@@ -150,7 +150,7 @@ test("a gallery path question's example or default that climbs out is refused wh
   }
 });
 
-test('rehearse adds a missing file of a path answer to its copy, but never through a link of the repository', () => {
+test('rehearse never writes a made-up input through a link of the repository: a linked folder is there, so nothing is made up', () => {
   const tmp = tempDir();
   try {
     const flags = [...exampleFlags({ name: 'repo', target: 's3-static-site' }), '--site-bucket', 'www.example.com'];
@@ -160,7 +160,9 @@ test('rehearse adds a missing file of a path answer to its copy, but never throu
     // a relative link: the scratch copy keeps it pointing at the folder beside the repository
     symlinkSync('../outside', join(tmp.path, 'repo/public'));
     const r = runCli(['rehearse', 'repo', '--runs', '1'], { cwd: tmp.path });
-    assertOneLineError(r, 1, ['public/index.html', 'public is a symbolic link', 'outside its scratch copy']);
+    // the scratch copy leaves out a link out of the repository, so the step that reads it fails there
+    assert.is(r.status, 1, r.stdout + r.stderr);
+    assert.not.match(r.stdout, /made-up inputs/);
     assert.not.ok(existsSync(join(tmp.path, 'outside/index.html')), 'written through the link');
   } finally {
     tmp.cleanup();
