@@ -9,17 +9,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AWS_SERVICES, type AwsRequest } from '../../src/core/aws/index.ts';
 import { operationOf } from '../../src/core/rehearse/index.ts';
+import { request, SCOPE } from '../support/aws-request.ts';
 
-const scope = { partition: 'aws', account: '123456789012', region: 'eu-west-1' };
-const R = (r: Partial<AwsRequest>): AwsRequest => ({
-  method: 'GET',
-  path: '/',
-  query: {},
-  form: {},
-  json: {},
-  body: '',
-  ...r,
-});
+const scope = SCOPE;
+const R = request('GET');
 
 /** REST requests of the services that have them, each with the API operation AWS names it. */
 const REST: Array<[string, AwsRequest]> = [

@@ -7,17 +7,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { packageCheck, type AwsRequest } from '../../src/core/aws/index.ts';
 import { operationOf } from '../../src/core/rehearse/index.ts';
+import { request, SCOPE } from '../support/aws-request.ts';
 
-const scope = { partition: 'aws', account: '123456789012', region: 'eu-west-1' };
-const R = (r: Partial<AwsRequest>): AwsRequest => ({
-  method: 'POST',
-  path: '/',
-  query: {},
-  form: {},
-  json: {},
-  body: '',
-  ...r,
-});
+const scope = SCOPE;
+const R = request('POST');
 
 /** What is asked, then the service, the operation and each check as `action on resource {context}`. */
 const CASES: Array<[string, AwsRequest, string, string, string[]]> = [

@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runNew } from '../support/cli-helpers.ts';
-import { CLI, exampleAnswerFlags, tempDir } from '../support/fixtures.ts';
+import { generatedRepository } from '../support/cli-helpers.ts';
+import { CLI } from '../support/fixtures.ts';
 import { hasTool } from '../support/tools.ts';
 
 interface Call {
@@ -28,26 +28,10 @@ const ready = () => hasTool('moto_server', "pip install 'moto[server]'");
 
 /** A generated cloudformation-deploy repository whose template is `template`. */
 function repository(template: string): string {
-  const parent = tempDir().path;
-  const dir = join(parent, 'repo');
-  const made = runNew(
-    [
-      'stacked',
-      ...exampleAnswerFlags({ iac: 'both' }),
-      '--no-git',
-      '--yes',
-      '--target',
-      'cloudformation-deploy',
-      '--stack-name',
-      'acme-web',
-      '--service-role-name',
-      'acme-web-cloudformation',
-      '--dir',
-      dir,
-    ],
-    parent,
-  );
-  assert.is(made.status, 0, made.stderr);
+  const dir = generatedRepository('stacked', [
+    ...['--target', 'cloudformation-deploy', '--stack-name', 'acme-web'],
+    ...['--service-role-name', 'acme-web-cloudformation'],
+  ]);
   writeFileSync(join(dir, 'template.yaml'), template);
   return dir;
 }

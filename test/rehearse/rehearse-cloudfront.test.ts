@@ -6,32 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runNew } from '../support/cli-helpers.ts';
-import { CLI, exampleAnswerFlags, tempDir } from '../support/fixtures.ts';
+import { generatedRepository } from '../support/cli-helpers.ts';
+import { CLI } from '../support/fixtures.ts';
 import { hasTool } from '../support/tools.ts';
 
 test('the invalidation waiter polls an InProgress invalidation until it is Completed', () => {
   if (!hasTool('moto_server', "pip install 'moto[server]'")) return;
-  const parent = tempDir().path;
-  const dir = join(parent, 'repo');
-  const made = runNew(
-    [
-      'site',
-      ...exampleAnswerFlags({ iac: 'both' }),
-      '--no-git',
-      '--yes',
-      '--target',
-      's3-static-site',
-      '--site-bucket',
-      'www.example.com',
-      '--distribution-id',
-      'E2QWRUHAPOMQZL',
-      '--dir',
-      dir,
-    ],
-    parent,
-  );
-  assert.is(made.status, 0, made.stderr);
+  const dir = generatedRepository('site', [
+    ...['--target', 's3-static-site', '--site-bucket', 'www.example.com'],
+    ...['--distribution-id', 'E2QWRUHAPOMQZL'],
+  ]);
   const r = spawnSync(process.execPath, [CLI, 'rehearse', dir, '--json', '--runs', '1'], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } as NodeJS.ProcessEnv,

@@ -3,7 +3,7 @@ import { spawn, type SpawnSyncReturns } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import * as assert from 'uvu/assert';
-import { CLI, ROOT, runCli } from './fixtures.ts';
+import { CLI, exampleAnswerFlags, ROOT, runCli, tempDir } from './fixtures.ts';
 
 /**
  * `pipelines-oidc new …` through the built CLI, with `env` over the test process's environment, less
@@ -19,6 +19,21 @@ export function runNew(
     cwd,
     env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, FORCE_COLOR: undefined, ...env },
   });
+}
+
+/**
+ * A repository `new` generates from the example answers (Terraform and CloudFormation) and `flags` (the
+ * targets and their answers), in a folder of its own: its path. The test fails if `new` does.
+ */
+export function generatedRepository(name: string, flags: string[]): string {
+  const parent = tempDir().path;
+  const dir = join(parent, 'repo');
+  const made = runNew(
+    [name, ...exampleAnswerFlags({ iac: 'both' }), '--no-git', '--yes', ...flags, '--dir', dir],
+    parent,
+  );
+  assert.is(made.status, 0, made.stderr);
+  return dir;
 }
 
 /** Every file under `dir` as sorted relative paths with `/`, the shape `--json` reports. */

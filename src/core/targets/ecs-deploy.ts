@@ -169,7 +169,10 @@ export const ecsDeploy: TargetDefinition = {
         when: 'executionRoleName',
       },
       'aws ecs create-cluster --cluster-name {{ecsCluster}}',
-      { run: 'aws ecr create-repository --repository-name {{ecrRepository}} --image-tag-mutability IMMUTABLE', when: 'ecrRepository' },
+      {
+        run: 'aws ecr create-repository --repository-name {{ecrRepository}} --image-tag-mutability IMMUTABLE',
+        when: 'ecrRepository',
+      },
       'aws ecs register-task-definition --family {{taskFamily}} --container-definitions \'[{"name":"app","image":"public.ecr.aws/docker/library/busybox:latest","memory":128}]\'',
       // one task, as a live service has (the emulator reports it running); none would be stable at once
       'aws ecs create-service --cluster {{ecsCluster}} --service-name {{ecsService}} --task-definition {{taskFamily}} --desired-count 1',
