@@ -21,7 +21,7 @@ import {
   madeUpLines,
   missingInputs,
   stepVerdict,
-  withMadeUpRepoUuid,
+  withMadeUpUuids,
   type MadeUp,
   type StepVerdict,
 } from './rehearse-made-up.js';
@@ -115,14 +115,17 @@ export async function run(argv: string[]): Promise<number> {
   const { dir } = repo;
   const model = repo.model();
   const answers = model.answers;
-  const madeUp: MadeUp = { inputs: [] };
-  // before the repository exists on Bitbucket: rehearse with a made-up UUID, and say so
-  const made = model.repoUuidMissing ? withMadeUpRepoUuid(repo.read) : undefined;
-  if (made) madeUp.repoUuid = made.repoUuid;
-  const repoUuid = made?.repoUuid ?? answers.repoUuid;
-  const desired = desiredState(model, made?.read ?? repo.read, { command: 'rehearse' });
+  // before the repository or its environments exist on Bitbucket: rehearse with made-up UUIDs, and say so
+  const made = withMadeUpUuids(model, repo.read);
+  const madeUp: MadeUp = {
+    inputs: [],
+    ...(made.repoUuid ? { repoUuid: made.repoUuid } : {}),
+    environmentUuids: made.environmentUuids,
+  };
+  const repoUuid = made.repoUuid ?? answers.repoUuid;
+  const desired = desiredState(model, made.read, { command: 'rehearse' });
   const pipelineDoc = readPipelineDocument(dir, 'rehearse');
-  const plan = rehearsalPlan(model, pipelineDoc, o.pipeline);
+  const plan = rehearsalPlan(model, pipelineDoc, o.pipeline, made.environmentUuids);
   // only the inputs the repository lacks get a stand-in in the scratch copy: never through a link of the repository
   plan.files = missingInputs(dir, plan.files);
   for (const file of plan.files) {
@@ -199,6 +202,7 @@ export async function run(argv: string[]): Promise<number> {
     const sandboxOut = sandbox.tool ? { tool: sandbox.tool } : { tool: null, missing: sandbox.missing };
     const madeUpOut = {
       ...(madeUp.repoUuid ? { repoUuid: madeUp.repoUuid } : {}),
+      ...(Object.keys(madeUp.environmentUuids).length ? { environmentUuids: madeUp.environmentUuids } : {}),
       inputs: madeUp.inputs,
       notes: madeUpText,
     };

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runNew } from '../support/cli-helpers.ts';
-import { CLI, exampleAnswerFlags, runCli, tempDir } from '../support/fixtures.ts';
+import { CLI, ENVIRONMENT_UUIDS, exampleAnswerFlags, runCli, tempDir } from '../support/fixtures.ts';
 import { hasTool } from '../support/tools.ts';
 
 interface Step {
   name: string;
+  environment?: string;
   ok: boolean;
   status: string;
   madeUpInputs: string[];
@@ -24,7 +25,12 @@ interface Step {
 interface Report {
   ok: boolean;
   tools: { aws: string | null; images: string };
-  madeUp: { repoUuid?: string; inputs: Array<{ input: string; path: string }>; notes: string[] };
+  madeUp: {
+    repoUuid?: string;
+    environmentUuids?: Record<string, string>;
+    inputs: Array<{ input: string; path: string }>;
+    notes: string[];
+  };
   runs: Array<{ run: number; steps: Step[] }>;
 }
 
@@ -33,14 +39,14 @@ const SITE = ['--target', 's3-static-site', '--site-bucket', 'www.example.com', 
 const DEPLOY = ['--pipeline', 'branches:main', '--runs', '1'];
 
 /** A freshly generated static-site repository, as `new` leaves it: no site folder yet. */
-function generate(extra: string[] = [], overrides: Record<string, string | undefined> = {}): string {
+function generate(extra: string[] = [], overrides: Record<string, string | undefined> = {}, site = SITE): string {
   const parent = tempDir().path;
   const dir = join(parent, 'repo');
   const r = runNew(
     [
       'site',
       ...exampleAnswerFlags({ iac: 'none', ...overrides }),
-      ...SITE,
+      ...site,
       ...extra,
       '--no-git',
       '--yes',
@@ -125,6 +131,33 @@ test('rehearse: before the repository exists (no repository UUID) it rehearses w
   const strict = await rehearse(dir, [...DEPLOY, '--strict']);
   assert.is(strict.code, 1);
   assert.match(strict.stdout, /- repository UUID \{[0-9a-f-]{36}\}/);
+});
+
+test('rehearse: before a deployment environment exists (no UUID) its steps rehearse with a made-up one and say so', async () => {
+  if (!ready()) return;
+  // staging is not created on Bitbucket yet; production is
+  const environments = ['--environment', 'staging', '--environment', `production=${ENVIRONMENT_UUIDS.production}`];
+  const buckets = ['--site-bucket.staging', 'staging.example.com', '--site-bucket.production', 'www.example.com'];
+  const dir = generate(environments, {}, ['--target', 's3-static-site', '--site-dir', 'public', ...buckets]);
+  mkdirSync(join(dir, 'public'));
+  writeFileSync(join(dir, 'public/index.html'), '<title>home</title>\n');
+  const { code, report } = await rehearseJson(dir, DEPLOY);
+  const byEnvironment = new Map(steps(report).map((s) => [s.environment, s]));
+  assert.is(
+    code,
+    0,
+    steps(report)
+      .map((s) => s.output)
+      .join('\n'),
+  );
+  assert.equal(Object.keys(report.madeUp.environmentUuids ?? {}), ['staging']);
+  assert.match(report.madeUp.notes[0]!, /^staging environment UUID \{[0-9a-f-]{36}\}: \.pipelines-oidc\.json has none/);
+  assert.is(byEnvironment.get('staging')!.status, 'passed with made-up inputs');
+  assert.equal(byEnvironment.get('staging')!.madeUpInputs, ['staging environment UUID']);
+  assert.is(byEnvironment.get('production')!.status, 'passed');
+  const strict = await rehearse(dir, [...DEPLOY, '--strict']);
+  assert.is(strict.code, 1);
+  assert.match(strict.stdout, /update --environment staging=<uuid>/);
 });
 
 test('rehearse: the report names the AWS CLI that ran and the step image it stood in for', async () => {

@@ -17,6 +17,12 @@ const newer = (a: string, b: string) => {
   return false;
 };
 
+test('the README names no amazon/aws-cli image but the pinned one', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const named = new Set(readme.match(/amazon\/aws-cli:[\w.-]+/g) ?? []);
+  assert.equal([...named], [STEP_IMAGES.awsCli.name]);
+});
+
 if (existsSync(LIST)) {
   test('amazon/aws-cli is pinned to the newest listed v2 release', () => {
     const releases = readFileSync(LIST, 'utf8')

@@ -56,7 +56,13 @@ function variablesFor(model: RepoModel, environment: string | undefined): Record
   return vars;
 }
 
-export function rehearsalPlan(model: RepoModel, pipelineDoc: unknown, selected: string | undefined): RehearsalPlan {
+export function rehearsalPlan(
+  model: RepoModel,
+  pipelineDoc: unknown,
+  selected: string | undefined,
+  /** UUIDs made up for the environments the answers have none of. */
+  madeUpEnvironments: Record<string, string> = {},
+): RehearsalPlan {
   if (selected !== undefined && selected !== 'default' && !PIPELINE.test(selected)) {
     throw new UsageError(`--pipeline ${selected}: give custom:<name>, branches:<name> or default`);
   }
@@ -67,7 +73,9 @@ export function rehearsalPlan(model: RepoModel, pipelineDoc: unknown, selected: 
       `--pipeline ${selected}: ${PIPELINE_FILE} has no such pipeline (it has ${all.map((p) => p.id).join(', ') || 'none'})`,
     );
   }
-  const uuids = new Map(parseEnvironments(model.answers.environments).map((e) => [e.name, e.uuid]));
+  const uuids = new Map(
+    parseEnvironments(model.answers.environments).map((e) => [e.name, e.uuid || madeUpEnvironments[e.name]]),
+  );
   const inputs = stepInputs(model);
   const defaultImage = imageName((pipelineDoc as { image?: unknown } | null)?.image);
   const steps = chosen.flatMap(({ id, steps }) =>
