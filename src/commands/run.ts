@@ -4,26 +4,20 @@
  * when STS refused the token there, the step's claims (rebuilt from Bitbucket's UUIDs) are judged against
  * the repository's files exactly as `check --token` judges a pasted token.
  */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import {
-  bare,
   isFinished,
   pipelineTarget,
   resultOf,
   tail,
   stsRefusal,
-  stepClaims,
-  unsignedToken,
   DEFAULT_PIPELINE,
-  stepEnvironments,
 } from '../core/bitbucket-setup/index.js';
-import { runChecks } from '../core/check/index.js';
+import { PIPELINE_FILE } from '../core/facts/index.js';
 import { durationSeconds, TIMEOUTS } from '../core/util/index.js';
 import { CliError, RunError, UsageError } from '../errors.js';
 import * as api from '../io/bitbucket/api.js';
 import type { BitbucketClient } from '../io/bitbucket/client.js';
-import { workspaceUuid } from '../io/bitbucket/state.js';
-import { readCheckInput } from '../io/check-input.js';
 import { readPipelineDocument } from '../io/pipeline-file.js';
 import { openRepository } from '../io/repository.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
@@ -40,7 +34,41 @@ export interface RunPipelineOptions {
   follow: boolean;
   /** With `follow`: seconds to wait for the end before giving up. */
   followTimeout?: number;
+  /** Follow this pipeline (its build number), already started, instead of starting one. */
+  build?: number;
   out: Output;
+}
+
+/** The custom pipelines the repository's file defines: `run` starts no other (Bitbucket would start a stranger's). */
+function assertDefined(dir: string, pipeline: string): void {
+  const doc = readPipelineDocument(dir, 'run') as { pipelines?: { custom?: unknown } } | null;
+  const custom = doc?.pipelines?.custom;
+  const names = custom && typeof custom === 'object' && !Array.isArray(custom) ? Object.keys(custom) : [];
+  const name = pipeline.slice('custom:'.length);
+  if (!names.includes(name))
+    throw new UsageError(
+      `--pipeline ${pipeline}: ${PIPELINE_FILE} defines no such custom pipeline (it has ${names.map((n) => `custom:${n}`).join(', ') || 'none'})`,
+    );
+}
+
+/** The pipeline to follow: the one started now, or the build given, with what it runs. */
+async function startOrFind(opts: RunPipelineOptions, workspace: string, slug: string) {
+  const { client, out } = opts;
+  if (opts.build !== undefined) {
+    const found = await api.getPipelineByNumber(client, workspace, slug, opts.build);
+    if (!found) throw new RunError(`pipeline #${opts.build}: ${workspace}/${slug} has no such pipeline`);
+    const pipeline = found.ran?.pipeline ?? opts.pipeline;
+    const branch = found.ran?.branch ?? opts.branch;
+    out.write(`${green('✔')} Following pipeline #${opts.build} (${pipeline} on ${branch}) in ${workspace}/${slug}\n`);
+    return { started: found, pipeline, branch };
+  }
+  pipelineTarget(opts.branch, opts.pipeline);
+  assertDefined(opts.dir, opts.pipeline);
+  const started = await api.triggerPipeline(client, workspace, slug, pipelineTarget(opts.branch, opts.pipeline));
+  out.write(
+    `${green('✔')} Started pipeline #${started.build_number ?? '?'} (${opts.pipeline} on ${opts.branch}) in ${workspace}/${slug}\n`,
+  );
+  return { started, pipeline: opts.pipeline, branch: opts.branch };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,27 +116,6 @@ async function follow(
   return current;
 }
 
-/** Judges the step's claims against the repository's files, as `check --token` does; the report's lines. */
-function explain(dir: string, claimsToken: string): string[] {
-  const input = readCheckInput(dir);
-  let model;
-  try {
-    model = openRepository({ cwd: dir }).model();
-  } catch {
-    // answers that no longer validate: the files are judged alone, as check does for a hand-written repository
-    model = undefined;
-  }
-  const report = runChecks(input, { ...(model ? { model } : {}), token: claimsToken, now: new Date() });
-  if (!report.token) return [];
-  return [
-    `  ${dim(`claims of the step's token: ${JSON.stringify(report.token.conditionKeys)}`)}`,
-    ...report.token.roles.flatMap((r) => [
-      `  ${r.accepted ? green('✔ accepted') : red('✖ rejected')} by ${r.role}`,
-      ...r.reasons.map((x) => `      ${x}`),
-    ]),
-  ];
-}
-
 /** A step's log ('' when there is none); a log that cannot be read is a line of the report, not the end of it. */
 async function stepLog(
   client: BitbucketClient,
@@ -131,13 +138,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
   const { answers } = openRepository({ cwd: opts.dir }).manifest;
   const { workspace, name: slug } = answers;
   const { client, out } = opts;
-  const target = pipelineTarget(opts.branch, opts.pipeline);
-  const started = await api.triggerPipeline(client, workspace, slug, target);
-  out.write(
-    `${green('✔')} Started pipeline #${started.build_number ?? '?'} (${opts.pipeline} on ${opts.branch}) in ${workspace}/${slug}\n`,
-  );
+  const { started, pipeline, branch } = await startOrFind(opts, workspace, slug);
   if (!opts.follow) {
-    out.write(`${dim('Follow it with: pipelines-oidc run --follow, or in Bitbucket under Pipelines.')}\n`);
+    const shown = relative(process.cwd(), opts.dir);
+    const follow = `pipelines-oidc run${shown ? ` ${shown}` : ''} --follow ${started.build_number ?? ''}`.trim();
+    out.write(`${dim(`Follow it with: ${follow} (it starts nothing new), or in Bitbucket under Pipelines.`)}\n`);
     return 0;
   }
   const done = await follow(client, workspace, slug, started, out, opts.followTimeout ?? TIMEOUTS.follow);
@@ -159,32 +164,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
     const refusal = stsRefusal(log);
     if (!refusal || explained) continue;
     explained = true;
-    const [wsUuid, repo, environments] = await Promise.all([
-      workspaceUuid(client, workspace),
-      api.getRepository(client, workspace, slug),
-      api.listEnvironments(client, workspace, slug),
-    ]);
-    if (!repo) throw new RunError(`Bitbucket no longer knows the repository ${workspace}/${slug}`);
-    const pipelineYml = readPipelineDocument(opts.dir, 'run');
-    const envName = stepEnvironments(pipelineYml, opts.pipeline.slice('custom:'.length)).get(step.name ?? '');
-    const env = envName ? environments.find((e) => e.name.toLowerCase() === envName.toLowerCase()) : undefined;
-    const claims = stepClaims(
-      {
-        workspace,
-        workspaceUuid: wsUuid,
-        repoUuid: bare(repo.uuid),
-        ...(env ? { environmentUuid: bare(env.uuid) } : {}),
-        pipelineUuid: bare(done.uuid),
-        stepUuid: bare(step.uuid),
-        branch: opts.branch,
-      },
-      new Date(),
-    );
+    const { explainRefusal } = await import('./run-refusal.js');
     lines.push(
-      '',
-      bold('STS refused the token'),
-      `  ${printable(refusal)}`,
-      ...explain(opts.dir, unsignedToken(claims)),
+      ...(await explainRefusal({ dir: opts.dir, client, workspace, slug, pipeline, branch, run: done, step, refusal })),
     );
   }
   const ok = result === 'SUCCESSFUL';
@@ -198,12 +180,35 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<number> {
   return ok ? 0 : 1;
 }
 
+/** `--follow <build number>` (or `=<n>`) follows that pipeline: the number is taken out before the options are read. */
+function followedBuild(argv: string[]): { argv: string[]; build?: number } {
+  const rest: string[] = [];
+  let build: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--follow=(.*)$/.exec(a);
+    const value = m ? m[1]! : a === '--follow' && /^#?\d+$/.test(argv[i + 1] ?? '') ? argv[++i]! : undefined;
+    if (value === undefined) {
+      rest.push(a);
+      continue;
+    }
+    const n = Number(value.replace(/^#/, ''));
+    if (!/^#?\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+      throw new UsageError(`--follow ${value}: give a pipeline's build number (e.g. --follow 42), or no value`);
+    build = n;
+    rest.push('--follow');
+  }
+  return { argv: rest, ...(build === undefined ? {} : { build }) };
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const args = parseCommand('run', argv);
+  const followed = followedBuild(argv);
+  const args = parseCommand('run', followed.argv);
   if (args.positionals.length > 1) throw new UsageError(`run takes one [dir], got ${args.positionals.join(' ')}`);
   const { options: o } = args;
   const session = openBitbucket(process.cwd(), process.env, o.bitbucketToken);
   if (!session) throw new UsageError(`run needs Bitbucket credentials: ${NO_TOKEN}`);
+  if (o.followTimeout !== undefined && !o.follow) throw new UsageError('--follow-timeout: only with --follow');
   const branch = o.branch ?? 'main';
   if (!branch.trim() || /\s/.test(branch)) throw new UsageError('--branch: must be a branch name');
   return runPipeline({
@@ -212,6 +217,7 @@ export async function run(argv: string[]): Promise<number> {
     pipeline: o.pipeline ?? DEFAULT_PIPELINE,
     branch,
     follow: o.follow,
+    ...(followed.build === undefined ? {} : { build: followed.build }),
     followTimeout: durationSeconds(o.followTimeout, 'follow-timeout', TIMEOUTS.follow, TIMEOUTS.maxFollow),
     out: process.stdout,
   });

@@ -3,11 +3,13 @@
  * follows it to its end, and on an STS refusal explains the step's token as `check --token` would.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertOneLineError, runCliAsync, runNew } from '../support/cli-helpers.ts';
 import { EXAMPLE, EXAMPLE_ANSWERS_FILE, tempDir } from '../support/fixtures.ts';
+import { awsEnv, startIamEndpoint } from '../support/iam-endpoint.ts';
 import { accessTokenEnv, type BitbucketApi, onlyWorkspace, startBitbucketApi } from '../support/bitbucket-api.ts';
 
 const TOKEN = 'bitbucket-access-token-for-run-tests';
@@ -15,11 +17,29 @@ const tmp = tempDir('pipelines-oidc-run-');
 const repo = join(tmp.path, 'phub-oidc-check');
 let api: BitbucketApi;
 
+/** No AWS credentials of the machine's, and no instance metadata to look for them: a test gives its own. */
+const NO_AWS: Record<string, string | undefined> = {
+  ...Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => k.startsWith('AWS_'))
+      .map((k) => [k, undefined]),
+  ),
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+};
 const cli = (args: string[], extra: Record<string, string | undefined> = {}) =>
   runCliAsync(args, {
     cwd: tmp.path,
-    env: { ...accessTokenEnv(api, TOKEN), ...extra },
+    env: { ...NO_AWS, ...accessTokenEnv(api, TOKEN), ...extra },
   });
+const ROLE_ARN = `arn:aws:iam::${EXAMPLE.account}:role/${EXAMPLE.roleName}`;
+const roleVariable = (value: string) => ({
+  uuid: `{${randomUUID()}}`,
+  key: 'AWS_OIDC_ROLE_ARN',
+  value,
+  secured: false,
+});
 
 const STS_LOG = [
   '+ export AWS_WEB_IDENTITY_TOKEN_FILE="$(mktemp)"',
@@ -86,7 +106,10 @@ test('a pipeline that fails on STS: the log tail, and the step claims judged aga
   assert.match(r.stdout, '✖ Check the AWS OIDC role: FAILED');
   assert.match(r.stdout, '│ An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation');
   assert.match(r.stdout, 'STS refused the token');
-  assert.match(r.stdout, `✖ rejected by ${EXAMPLE.roleName}`);
+  assert.match(r.stdout, `✖ rejected by ${EXAMPLE.roleName} (iam/trust-policy.json)`);
+  // the rebuilt claims are no token: never judged as an unsigned one, and nothing live is read
+  assert.not.match(r.stdout, /unsigned|alg/);
+  assert.not.match(r.stdout, 'not checked');
   assert.match(
     r.stdout,
     `the token comes from repository {${recreated}}, the role trusts repository {${EXAMPLE.repoUuid}}`,
@@ -130,6 +153,76 @@ test("a failed step in a parallel group's steps: list is matched to its deployme
   } finally {
     writeFileSync(file, generated);
   }
+});
+
+test('claims the files accept: the cause is what is set elsewhere — the variable names another role; AWS unread is said, not guessed', async () => {
+  const repository = api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
+  repository.variables.push(roleVariable(`arn:aws:iam::${EXAMPLE.account}:role/someone-elses-role`));
+  api.nextPipeline({ steps: [{ name: 'Check the AWS OIDC role', result: 'FAILED', log: STS_LOG }] });
+  const r = await cli(['run', repo, '--follow']);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stdout, `✔ ${EXAMPLE.roleName}'s trust policy (iam/trust-policy.json) accepts them`);
+  assert.match(
+    r.stdout,
+    `✖ the repository variable AWS_OIDC_ROLE_ARN names "arn:aws:iam::${EXAMPLE.account}:role/someone-elses-role", not this step's role ${ROLE_ARN}`,
+  );
+  assert.match(r.stdout, "? not checked: the account's provider and role (AWS:");
+  assert.not.match(r.stdout, /rejected|unsigned/);
+});
+
+test("claims the files accept, read against the account: only the conditions that fail there — the provider's audience and the role's applied trust", async () => {
+  const iam = await startIamEndpoint({ account: EXAMPLE.account });
+  try {
+    const withIam = { ...NO_AWS, ...awsEnv(iam) };
+    assert.is((await cli(['apply', repo, '--yes'], withIam)).status, 0);
+    const repository = api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, {
+      pipelinesEnabled: true,
+    });
+    repository.variables.push(roleVariable(ROLE_ARN));
+    // everything as the files say: nothing this tool reads explains the refusal, and it says so
+    api.nextPipeline({ steps: [{ name: 'Check the AWS OIDC role', result: 'FAILED', log: STS_LOG }] });
+    const clean = await cli(['run', repo, '--follow'], withIam);
+    assert.is(clean.status, 1, clean.stderr);
+    assert.match(clean.stdout, 'accept the token too');
+    assert.not.match(clean.stdout, /✖ (the|no) /);
+    // then someone changed the account by hand
+    const provider = [...iam.state.providers.values()][0]!;
+    provider.clientIds = ['sts.amazonaws.com'];
+    const role = iam.state.roles.get(EXAMPLE.roleName)!;
+    const trust = JSON.parse(readFileSync(join(repo, 'iam/trust-policy.json'), 'utf8')) as unknown;
+    role.trustPolicy = JSON.parse(
+      JSON.stringify(trust).replaceAll(EXAMPLE.repoUuid, '99999999-8888-4777-8666-555555555555'),
+    );
+    api.nextPipeline({ steps: [{ name: 'Check the AWS OIDC role', result: 'FAILED', log: STS_LOG }] });
+    const r = await cli(['run', repo, '--follow'], withIam);
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stdout, `✖ the provider's client IDs ["sts.amazonaws.com"] lack the token's audience`);
+    assert.match(r.stdout, "✖ the role's trust policy in AWS differs from iam/trust-policy.json and rejects the token");
+    assert.match(r.stdout, '99999999-8888-4777-8666-555555555555');
+    assert.not.match(r.stdout, /AWS_OIDC_ROLE_ARN names|not checked/);
+  } finally {
+    await iam.close();
+  }
+});
+
+test('--follow <build number> follows a pipeline already started (nothing new starts); a custom pipeline the file lacks is refused before Bitbucket is asked', async () => {
+  api.addRepository('phub', 'phub-oidc-check', `{${EXAMPLE.repoUuid}}`, { pipelinesEnabled: true });
+  const started = await cli(['run', repo]);
+  assert.is(started.status, 0, started.stderr);
+  assert.match(started.stdout, `Follow it with: pipelines-oidc run phub-oidc-check --follow 1 (it starts nothing new)`);
+  const followed = await cli(['run', repo, '--follow', '1']);
+  assert.is(followed.status, 0, followed.stderr);
+  assert.match(followed.stdout, 'Following pipeline #1 (custom:test-aws-oidc on main)');
+  assert.is(api.calls.filter((c) => c.method === 'POST').length, 1, 'only the first run started a pipeline');
+  assertOneLineError(await cli(['run', repo, '--follow', '7']), 1, ['pipeline #7', 'no such pipeline']);
+  assertOneLineError(await cli(['run', repo, '--follow=0']), 2, ['--follow 0', 'build number']);
+  const before = api.calls.length;
+  assertOneLineError(await cli(['run', repo, '--pipeline', 'custom:does-not-exist']), 2, [
+    '--pipeline custom:does-not-exist',
+    'defines no such custom pipeline (it has custom:test-aws-oidc)',
+  ]);
+  assertOneLineError(await cli(['run', repo, '--follow-timeout', '5s']), 2, ['--follow-timeout', 'only with --follow']);
+  assert.is(api.calls.length, before, 'Bitbucket was not asked');
 });
 
 test('run needs credentials and a custom pipeline', async () => {

@@ -349,7 +349,10 @@ export async function startBitbucketApi(options: {
       return [201, pipelineJson(p)];
     }
     if (a === 'pipelines' && b2) {
-      const p = pipelines.find((x) => sameUuid(x.uuid, b2) && x.repository === `${ws}/${slug}`);
+      // Bitbucket answers a build number in place of the UUID too
+      const p = pipelines.find(
+        (x) => (sameUuid(x.uuid, b2) || String(x.buildNumber) === b2) && x.repository === `${ws}/${slug}`,
+      );
       if (!p) throw new ApiError(404, 'Pipeline not found');
       if (rest.length === 2) {
         p.polls++;

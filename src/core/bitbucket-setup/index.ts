@@ -9,7 +9,7 @@ export {
   stepEnvironments,
   stsRefusal,
   tail,
-  unsignedToken,
 } from './pipeline-run.js';
 export { describeChange, desiredBitbucket, environmentType, planBitbucket } from './plan.js';
 export type { BitbucketPlan, Change, ObservedBitbucket, ObservedVariable } from './types.js';
+export { judgeClaims, liveRefusalCauses, roleOfStep, type LiveRead, type RefusalCauses } from './refusal.js';

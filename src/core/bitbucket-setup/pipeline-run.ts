@@ -2,7 +2,6 @@
  * `run`'s pure part: the trigger body for a custom pipeline, the end states, the STS refusal in a step's
  * log, and the claims that step's OIDC token carried, rebuilt from what Bitbucket says about it.
  */
-import { Buffer } from 'node:buffer';
 import { UsageError } from '../../errors.js';
 import { audience, issuerUrl, PIPELINE_FILE } from '../facts/index.js';
 import type { TokenClaims } from '../check/index.js';
@@ -83,12 +82,6 @@ export function stepClaims(id: StepIdentity, now: Date): TokenClaims {
     branchName: id.branch,
     ...(id.environmentUuid ? { deploymentEnvironmentUuid: braced(id.environmentUuid) } : {}),
   };
-}
-
-/** The claims as an unsigned compact JWT: the form `check --token` reads. */
-export function unsignedToken(claims: TokenClaims): string {
-  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
 }
 
 /** Step name → the deployment environment it runs in, for one custom pipeline of a parsed bitbucket-pipelines.yml. */

@@ -332,7 +332,11 @@ const TABLE = [
         description: `the custom pipeline of ${PIPELINE_FILE} to run`,
       },
       { flag: 'branch', value: '<b>', default: 'main', description: 'the branch to run it on' },
-      { flag: 'follow', description: 'wait for the end: the result, and the log of a failed step' },
+      {
+        flag: 'follow',
+        description:
+          'wait for the end: the result, the log of a failed step, and why STS refused a token; `--follow <build number>` follows a pipeline already started instead of starting one',
+      },
       {
         flag: 'follow-timeout',
         value: '<duration>',
@@ -341,7 +345,7 @@ const TABLE = [
       },
       BITBUCKET_TOKEN,
     ],
-    examples: ['run phub-oidc-check --follow', 'run --pipeline custom:test-aws-oidc --branch main'],
+    examples: ['run phub-oidc-check --follow', 'run phub-oidc-check --follow 42'],
   },
   {
     name: 'workshop',

@@ -3,4 +3,4 @@ export { doctorChecks } from './doctor.js';
 export type { DoctorCheck } from './doctor.js';
 export { STEP_ACTION, describeStep, planChanges, shown } from './plan.js';
 export type { Plan, Step } from './plan.js';
-export type { DesiredState, ObservedProvider, ObservedRole, ObservedState } from './types.js';
+export type { DesiredRole, DesiredState, ObservedProvider, ObservedRole, ObservedState } from './types.js';

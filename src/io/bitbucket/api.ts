@@ -38,6 +38,8 @@ export interface ApiPipeline {
   uuid: string;
   build_number?: number;
   state: ApiState;
+  /** The custom pipeline it runs (`custom:<name>`) and on which branch, when Bitbucket says so. */
+  ran?: { pipeline?: string; branch?: string };
 }
 
 export interface ApiStep {
@@ -104,15 +106,30 @@ const environment =
   };
 
 const pipeline =
-  (uuid?: string): Reader<ApiPipeline> =>
+  (uuid?: string, buildNumber?: number): Reader<ApiPipeline> =>
   (value) => {
     const o = object(value, 'the pipeline');
     const p = { uuid: bracedUuid(o, 'uuid', 'the pipeline'), state: state(o['state'], 'the pipeline state') };
     if (uuid !== undefined) sameUuid(p.uuid, uuid, 'the pipeline uuid');
     const n = o['build_number'];
     if (n !== undefined && !Number.isSafeInteger(n)) throw new ShapeError('the pipeline build_number is not a number');
-    return n === undefined ? p : { ...p, build_number: n as number };
+    if (buildNumber !== undefined && n !== buildNumber)
+      throw new ShapeError(`the pipeline is #${String(n ?? '?')}, not the #${buildNumber} asked for`);
+    const ran = ranOf(o['target']);
+    return { ...p, ...(n === undefined ? {} : { build_number: n as number }), ...(ran ? { ran } : {}) };
   };
+
+/** What a pipeline runs, from its `target`: only plain names are kept, anything else is left out. */
+function ranOf(target: unknown): ApiPipeline['ran'] {
+  if (!target || typeof target !== 'object') return undefined;
+  const t = target as { ref_name?: unknown; selector?: { type?: unknown; pattern?: unknown } };
+  const name = (v: unknown) => (typeof v === 'string' && /^[\w./-]{1,200}$/.test(v) ? v : undefined);
+  const pattern = t.selector?.type === 'custom' ? name(t.selector.pattern) : undefined;
+  const branch = name(t.ref_name);
+  return pattern || branch
+    ? { ...(pattern ? { pipeline: `custom:${pattern}` } : {}), ...(branch ? { branch } : {}) }
+    : undefined;
+}
 
 const step: Reader<ApiStep> = (value) => {
   const o = object(value, 'the step');
@@ -236,6 +253,10 @@ export const triggerPipeline = (c: BitbucketClient, workspace: string, slug: str
 
 export const getPipeline = (c: BitbucketClient, workspace: string, slug: string, uuid: string) =>
   c.get(`${repo(workspace, slug)}/pipelines/${seg(uuid)}`, pipeline(uuid));
+
+/** Bitbucket answers a pipeline's build number in place of its UUID; the answer must be that build. */
+export const getPipelineByNumber = (c: BitbucketClient, workspace: string, slug: string, buildNumber: number) =>
+  c.find(`${repo(workspace, slug)}/pipelines/${buildNumber}`, pipeline(undefined, buildNumber));
 
 export const listSteps = (c: BitbucketClient, workspace: string, slug: string, pipelineUuid: string) =>
   c.list(`${repo(workspace, slug)}/pipelines/${seg(pipelineUuid)}/steps?pagelen=100`, step);
