@@ -17,6 +17,7 @@ interface PackageJson {
   license: string;
   bin: Record<string, string>;
   engines: Record<string, string>;
+  scripts?: Record<string, string>;
   dependencies: Record<string, string>;
 }
 interface LockEntry {
@@ -119,7 +120,33 @@ test.before(() => {
     JSON.stringify({ name: 'consumer', private: true, dependencies: { [PKG.name]: tarball } }),
   );
   writeFileSync(join(app, 'package-lock.json'), JSON.stringify(consumerLock(tarball, result!.integrity)));
-  ok(run('npm', ['ci'], app, NO_NETWORK), 'npm ci --offline of the packed tarball');
+  const install = run('npm', ['ci'], app, NO_NETWORK);
+  ok(install, 'npm ci --offline of the packed tarball');
+  installWarnings = install.stderr.split('\n').filter((l) => /\bwarn/i.test(l));
+});
+let installWarnings: string[] = [];
+
+test('installing the package prints no warning, and runs no build (the tarball is built when packed)', () => {
+  assert.equal(installWarnings, []);
+  assert.is(PKG.scripts?.['prepare'], undefined, 'a prepare script would build on every install');
+  assert.ok(PKG.scripts?.['prepack'], 'the tarball is built when packed');
+});
+
+test('the package holds what it needs only: the built code of each source module, the templates, README, LICENSE', () => {
+  const allowed = /^(dist\/.+\.js|templates\/.+\.hbs|package\.json|README\.md|LICENSE)$/;
+  assert.equal(
+    packed.filter((f) => !allowed.test(f)),
+    [],
+  );
+  assert.ok(packed.includes('LICENSE'));
+  // a module left in dist/ by an earlier build of a since-removed source would ship too
+  const stale = packed.filter(
+    (f) =>
+      f.startsWith('dist/') &&
+      f !== 'dist/templates.js' &&
+      !existsSync(join(ROOT, 'src', f.slice('dist/'.length).replace(/\.js$/, '.ts'))),
+  );
+  assert.equal(stale, []);
 });
 test.after(tmp.cleanup);
 

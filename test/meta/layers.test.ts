@@ -419,7 +419,7 @@ test('negative controls: the scanner, the rules and the cycle search find what t
 
 /** The project's top level: what it is made of, then the README, lockfile, scripts and benchmarks. */
 const TOP_LEVEL = ['package.json', 'tsconfig.json', 'plopfile.ts', 'templates', 'src', 'test', 'examples'];
-const BESIDE = ['README.md', 'package-lock.json', 'scripts', 'bench'];
+const BESIDE = ['README.md', 'LICENSE', 'package-lock.json', 'scripts', 'bench'];
 
 test("the project's top level holds only its parts (dot-files and what the build and npm make aside)", () => {
   const made = new Set(['node_modules', 'dist']);
