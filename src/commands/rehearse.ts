@@ -8,6 +8,7 @@ import { desiredState } from '../core/iam/index.js';
 import { judgeLine, type LineVerdict, rehearsalPlan, type RehearsalPlan } from '../core/rehearse/index.js';
 import { RunError, UsageError } from '../errors.js';
 import { readPipelineDocument } from '../io/pipeline-file.js';
+import { isLoopback } from '../io/bitbucket/hosts.js';
 import { printable } from '../printable.js';
 import { rehearse, type StepReport } from '../io/rehearse/rehearsal.js';
 import { awsCliVersion } from '../io/rehearse/tools.js';
@@ -98,6 +99,26 @@ function planText(judged: ReturnType<typeof judgePlan>, sandbox: Sandbox): strin
   return `${lines.join('\n')}\n\n`;
 }
 
+/** `--endpoint`: plain HTTP to a port of this machine, nothing more (no path, credentials or query). */
+function localEmulator(endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  return (
+    url.protocol === 'http:' &&
+    isLoopback(url.hostname) &&
+    url.port !== '' &&
+    url.pathname === '/' &&
+    !url.search &&
+    !url.hash &&
+    !url.username &&
+    !url.password
+  );
+}
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('rehearse', argv);
   if (args.positionals.length > 1) throw new UsageError(`rehearse takes one [dir], got ${args.positionals.join(' ')}`);
@@ -105,7 +126,7 @@ export async function run(argv: string[]): Promise<number> {
   const runs = Number(o.runs ?? '2');
   if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new UsageError('--runs: a whole number from 1 to 10');
   const { endpoint } = o;
-  if (endpoint !== undefined && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+\/?$/.test(endpoint)) {
+  if (endpoint !== undefined && !localEmulator(endpoint)) {
     throw new UsageError(
       '--endpoint: the URL of a local AWS emulator, e.g. http://127.0.0.1:5000 (rehearse never talks to AWS itself)',
     );

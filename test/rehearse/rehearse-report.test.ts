@@ -183,4 +183,21 @@ test('rehearse --help: --pipeline says every pipeline runs by default', () => {
   assert.not.match(help, /handshake check/);
 });
 
+test('rehearse --endpoint: only plain HTTP to a port of this machine, each other URL exit 2 naming the flag', () => {
+  const dir = generate();
+  for (const url of [
+    'https://127.0.0.1:5000',
+    'http://10.0.0.1:5000',
+    'http://127.0.0.1',
+    'http://127.0.0.1:5000/prefix',
+    'http://user:secret@127.0.0.1:5000',
+    'http://127.0.0.1:5000/?x=1',
+    'not a url',
+  ]) {
+    const r = runCli(['rehearse', dir, '--endpoint', url]);
+    assert.is(r.status, 2, url);
+    assert.match(r.stderr, '--endpoint: the URL of a local AWS emulator');
+  }
+});
+
 test.run();
