@@ -35,12 +35,14 @@ function commandOf(argv: string[]): { command: CommandName; rest: string[] } | u
 
 async function main(argv: string[]): Promise<number> {
   const [name] = argv;
-  if (name === '-v' || name === '--version') {
+  // `help [command]` as git and npm take it: the same text as --help
+  if (name === 'help' && argv.length > 1) return main([...argv.slice(1), '--help']);
+  if (name === '-v' || name === '--version' || name === 'version') {
     const { toolVersion } = await import('./paths.js');
     process.stdout.write(`${toolVersion()}\n`);
     return 0;
   }
-  if (name === undefined || name === '-h' || name === '--help') {
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write((await import('./commands/help.js')).globalHelp());
     return name === undefined ? 2 : 0;
   }

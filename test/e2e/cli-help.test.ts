@@ -87,6 +87,22 @@ test('the global help lists every command with its usage and summary, and the gl
   const bare = runCli([]);
   assert.is(bare.status, 2, 'no command is a usage error');
   assert.is(bare.stdout, r.stdout);
+  const help = runCli(['help']);
+  assert.is(help.status, 0, help.stderr);
+  assert.is(help.stdout, r.stdout);
+});
+
+test('help <command> is <command> --help; version is --version', () => {
+  for (const command of [['new'], ['workshop', 'grade']]) {
+    const r = runCli(['help', ...command]);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, runCli([...command, '--help']).stdout);
+  }
+  assertOneLineError(runCli(['help', 'galery']), 2, ['unknown command "galery"', '(did you mean gallery?)']);
+  const version = runCli(['version']);
+  assert.is(version.status, 0, version.stderr);
+  assert.is(version.stdout, runCli(['--version']).stdout);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
 });
 
 test('an unknown command: exit 2, the command it is a typo of', () => {
