@@ -96,7 +96,7 @@ const QUESTION_TABLE = [
     message: 'Workspace UUID (Repository settings → Pipelines → OpenID Connect)',
     description: 'UUID of the workspace: the token audience is ari:cloud:bitbucket::workspace/<uuid>.',
     example: '{7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a}',
-    rule: rules.uuid,
+    rule: rules.workspaceUuid,
   },
   {
     name: 'account',

@@ -19,10 +19,17 @@ export const repoSlug: Rule = (raw) =>
         'must be a Bitbucket repository slug: 1-62 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
       );
 
-/** Bitbucket workspace slug (the ID in bitbucket.org/<workspace>/), not the display name. */
+/** The workspace of a pasted Bitbucket address (`https://bitbucket.org/<workspace>/…`), else the text itself. */
+const workspaceOfUrl = (raw: string) =>
+  /^(?:https?:\/\/)?(?:www\.)?bitbucket\.org\/([^/?#\s]+)(?:[/?#].*)?$/i.exec(raw.trim())?.[1] ?? raw.trim();
+
+/**
+ * Bitbucket workspace slug (the ID in bitbucket.org/<workspace>/), not the display name. The address of
+ * the workspace or of one of its repositories, as copied from the browser, is understood too.
+ */
 export const workspaceSlug: Rule = (raw) =>
-  test(PATTERN.workspace, raw)
-    ? ok(raw)
+  test(PATTERN.workspace, workspaceOfUrl(raw))
+    ? ok(workspaceOfUrl(raw))
     : bad(
         'must be a Bitbucket workspace slug: 1-62 lowercase letters, digits, "_" or "-" (the ID in bitbucket.org/<workspace>/, not the display name)',
       );
@@ -35,6 +42,9 @@ export const uuid: Rule = (raw) => {
     ? ok(written.uuid)
     : bad('must be a UUID like {2a1b3c4d-1111-4222-8333-444455556666} (braces optional)');
 };
+
+/** The workspace UUID, or the audience that names it (`ari:cloud:bitbucket::workspace/<uuid>`), as copied from the OpenID Connect page. */
+export const workspaceUuid: Rule = (raw) => uuid(raw.trim().replace(/^ari:cloud:bitbucket::workspace\//, ''));
 
 export const accountId: Rule = (raw) =>
   test(PATTERN.account, raw) ? ok(raw) : bad('must be a 12-digit AWS account ID');
