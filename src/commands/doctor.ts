@@ -1,22 +1,39 @@
 /** `pipelines-oidc doctor [dir] [--json] [--profile <p>] [--region <r>]`: the live account against the repository. */
 import { resolve } from 'node:path';
-import { doctorChecks } from '../core/iam/index.js';
-import { UsageError } from '../errors.js';
+import { doctorChecks, type DesiredState, type DoctorCheck } from '../core/iam/index.js';
+import { CliError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { bold, dim, green, red } from '../io/style.js';
 import { parseCommand } from './args.js';
 import { openBitbucket } from './bitbucket-session.js';
-import { desiredOf, observe, openArgRepository } from './iam-target.js';
+import { desiredOf, observe, openArgRepository, type AwsOptions } from './iam-target.js';
+
+/** The account's checks; without a Bitbucket side to check too, an account that cannot be read ends the command. */
+async function awsChecks(desired: DesiredState, options: AwsOptions, more: boolean): Promise<DoctorCheck[]> {
+  try {
+    const { aws, observed } = await observe(desired, options);
+    aws.close();
+    return doctorChecks(desired, observed);
+  } catch (e) {
+    if (!more || !(e instanceof CliError)) throw e;
+    return [
+      {
+        id: 'credentials.account',
+        ok: false,
+        detail: `the account was not read: ${e.message}`,
+        fix: `use credentials of account ${desired.account} (--profile, or AWS_PROFILE), then run doctor again`,
+      },
+    ];
+  }
+}
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('doctor', argv);
   if (args.positionals.length > 1) throw new UsageError(`doctor takes one [dir], got ${args.positionals.join(' ')}`);
   const desired = desiredOf(openArgRepository(process.cwd(), args), 'doctor');
-  const { aws, observed } = await observe(desired, args.options);
-  aws.close();
-  const checks = doctorChecks(desired, observed);
-  // with Bitbucket credentials, the Bitbucket side is checked too
+  // with Bitbucket credentials, the Bitbucket side is checked too, even when AWS cannot be read
   const session = openBitbucket(process.cwd(), process.env, args.options.bitbucketToken);
+  const checks = await awsChecks(desired, args.options, Boolean(session));
   if (session) {
     const { bitbucketDoctor } = await import('./doctor-bitbucket.js');
     checks.push(...(await bitbucketDoctor(resolve(process.cwd(), args.positionals[0] ?? '.'), desired, session)));

@@ -174,4 +174,23 @@ test('doctor with the token checks Bitbucket too: all pass, then a changed varia
   assert.is(api.writes().length, writesBefore, 'doctor wrote nothing');
 });
 
+test('doctor with the token and no AWS credentials still checks Bitbucket, and says the account was not read', async () => {
+  const noAws = { ...env(), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined };
+  const r = await runCliAsync(['doctor', dir, '--json'], { cwd: tmp.path, env: noAws });
+  assert.is(r.status, 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; ok: boolean; detail: string }> };
+  const account = report.checks.find((c) => c.id === 'credentials.account')!;
+  assert.is(account.ok, false);
+  assert.match(account.detail, 'the account was not read');
+  assert.ok(report.checks.some((c) => c.id === 'bitbucket.repository' && c.ok));
+  assert.not.ok(report.checks.some((c) => c.id.startsWith('role.')));
+  // without a Bitbucket side, an account that cannot be read is the whole answer: one line, exit 1
+  const alone = await runCliAsync(['doctor', dir], {
+    cwd: tmp.path,
+    env: { ...noAws, BITBUCKET_EMAIL: undefined, BITBUCKET_API_TOKEN: undefined },
+  });
+  assert.is(alone.status, 1, alone.stdout);
+  assert.is(alone.stderr.trim().split('\n').length, 1, alone.stderr);
+});
+
 test.run();
