@@ -3,7 +3,8 @@ import { TIMEOUTS, timeoutSeconds } from '../core/util/index.js';
 import { UsageError } from '../errors.js';
 import { loadGallery } from '../io/gallery.js';
 import { yellow } from '../io/style.js';
-import { readAnswersFile } from './answers-file.js';
+import { questionFor } from '../core/answers/index.js';
+import { givenAnswer, readAnswersFile } from './answers-file.js';
 import { parseWithGallery } from './args.js';
 import { NO_TOKEN, openBitbucket } from './bitbucket-session.js';
 import { runNew, type NewOptions } from './new.js';
@@ -64,7 +65,18 @@ export async function run(argv: string[], io: CommandIo = processIo()): Promise<
         out: io.stdout,
       });
     }
-    options.flags = (await bitbucket.lookUp(options, session, io.stdout)).flags;
+    // the look-ups need the repository and its workspace: asked first in a terminal, else the answers
+    // without them are refused below, naming what is missing, as without a token
+    for (const name of ['name', 'workspace'] as const) {
+      if (!options.interactive || givenAnswer(options.flags, options.answersFile, name)) continue;
+      const { askQuestion } = await import('../io/prompt.js');
+      options.flags[name] = await askQuestion(questionFor(name)!, undefined);
+    }
+    if (
+      givenAnswer(options.flags, options.answersFile, 'name') &&
+      givenAnswer(options.flags, options.answersFile, 'workspace')
+    )
+      options.flags = (await bitbucket.lookUp(options, session, io.stdout)).flags;
   }
   const result = await runNew(options);
   if (json) {

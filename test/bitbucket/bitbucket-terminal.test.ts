@@ -70,6 +70,32 @@ test('new --bitbucket on a terminal asks first: no changes nothing, yes makes th
   assert.is(api.writes().length, 4);
 });
 
+test('new <name> with a token exported, in a terminal: the workspace is asked first, then Bitbucket is read', async () => {
+  if (!hasTmux()) {
+    console.log('  (skipped: tmux is not installed)');
+    return;
+  }
+  const argv = [process.execPath, CLI, 'new', 'looky', '--no-git'];
+  const code = await withTerminal(argv, { cwd: tmp.path, env: env() }, async (t) => {
+    await t.waitFor(/Bitbucket workspace slug/);
+    t.type('phub');
+    t.press('Enter');
+    // the workspace UUID came from Bitbucket: the next question is the account's
+    const screen = await t.waitFor(/AWS account ID/);
+    assert.match(screen, 'Read phub/looky in Bitbucket');
+    assert.not.match(screen, /Workspace UUID/);
+    t.press('C-c');
+    return t.exitCode();
+  });
+  assert.is(code, 130);
+  assert.equal(api.writes(), []);
+  // without a terminal nothing can be asked: the answers missing are named as without a token
+  const r = runNew(['looky', '--yes', '--no-git'], tmp.path, env());
+  assert.is(r.status, 2);
+  assert.match(r.stderr, 'missing required answers: --workspace');
+  assert.not.match(r.stderr, 'look-ups');
+});
+
 test('new --bitbucket --apply on a terminal asks once, for Bitbucket and IAM alike, and then makes both', async () => {
   if (!hasTmux()) {
     console.log('  (skipped: tmux is not installed)');
