@@ -527,7 +527,6 @@ test('invalid --environment values are refused with exit 2, naming --environment
   const tmp = tempDir();
   try {
     const invalid = [
-      'Production', // Bitbucket shows names capitalised; deployment: takes the lowercase name we generate
       '1test',
       'test_env',
       'test-',
@@ -546,7 +545,14 @@ test('invalid --environment values are refused with exit 2, naming --environment
       assert.not.ok(existsSync(join(tmp.path, 'out')), `nothing written for ${value}`);
     }
     // and the edges that are fine
-    for (const value of ['x'.repeat(30), 'pre-prod', 'eu-1', 'test={1A2B3C4D-0001-4A00-8000-00000000000A}']) {
+    // Bitbucket shows names capitalised (Production): taken in lowercase, as deployment: matches them
+    for (const value of [
+      'x'.repeat(30),
+      'pre-prod',
+      'eu-1',
+      'Production',
+      'test={1A2B3C4D-0001-4A00-8000-00000000000A}',
+    ]) {
       const r = runNew([...exampleFlags(), '--environment', value, '--dry-run', '--yes', '--no-git'], tmp.path);
       assert.is(r.status, 0, `${value}: ${r.stderr}`);
     }

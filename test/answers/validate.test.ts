@@ -30,4 +30,11 @@ test('a pasted workspace address or audience is understood as the slug or the UU
   assert.is(value(rules.uuid(`ari:cloud:bitbucket::workspace/${uuid}`)), undefined);
 });
 
+test('environment names as Bitbucket shows them (Test, Production) are taken in lowercase, as deployment: matches them', () => {
+  assert.is(value(rules.environmentList('Test,Production')), 'test,production');
+  assert.is(value(rules.environmentList('QA:Staging')), 'qa:staging');
+  assert.is(value(rules.environmentList('production,Production')), undefined, 'the same environment twice');
+  assert.is(value(rules.environmentList('Pre Prod')), undefined);
+});
+
 test.run();

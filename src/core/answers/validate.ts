@@ -139,10 +139,14 @@ export const environmentList: Rule = (raw) => {
     .filter(Boolean);
   const out: Environment[] = [];
   for (const item of items) {
-    const { name, id, type, rest } = splitEnvironment(item);
+    // Bitbucket matches `deployment:` names without case, and shows its own as Test, Staging, Production
+    const split = splitEnvironment(item);
+    const { id, rest } = split;
+    const name = split.name.toLowerCase();
+    const type = split.type?.toLowerCase();
     if (!test(ENVIRONMENT_NAME, name) || name.length > 30 || rest) {
       return bad(
-        `"${item}" must be name, name=uuid or name=uuid:type, the name 1-30 lowercase letters and digits starting with a letter, words joined by single "-" (as in deployment: <name>)`,
+        `"${item}" must be name, name=uuid or name=uuid:type, the name 1-30 letters and digits starting with a letter (taken in lowercase, as Bitbucket matches it), words joined by single "-" (as in deployment: <name>)`,
       );
     }
     if (type !== undefined && !(ENVIRONMENT_TYPES as readonly string[]).includes(type))
