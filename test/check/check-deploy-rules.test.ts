@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pipelineFindings, repositoryFindings, trustFindings } from '../../src/core/check/findings.ts';
 import type { Finding } from '../../src/core/check/rules.ts';
+import { runChecks } from '../../src/core/check/run-checks.ts';
 import { credentialScript } from '../../src/core/repo/pipeline.ts';
 
 const pipeline = (text: string) =>
@@ -168,6 +169,7 @@ test('pipeline.token-exposed: a temporary token file, a decoded payload, a filte
     TOKEN_FILE,
     ['echo "$BITBUCKET_STEP_OIDC_TOKEN" | cut -d. -f2 | base64 -d'],
     ['env | grep AWS_'],
+    ['echo "the token has ${#BITBUCKET_STEP_OIDC_TOKEN} characters"'],
     [
       'export AWS_WEB_IDENTITY_TOKEN_FILE=/tmp/web-identity-token',
       `printf '%s' "$BITBUCKET_STEP_OIDC_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"`,
@@ -227,6 +229,8 @@ test('pipeline.tls-disabled: each way to turn TLS off, in a step with credential
     );
   }
   assert.equal(pipeline(step(['curl -k https://localhost:8443/health'], '', false)), [], 'no credentials in the step');
+  // the AWS CLI signs with the repository's variables when the step has none of its own
+  assert.equal(ids(pipeline(step(['aws s3 ls --no-verify-ssl'], '', false))), ['pipeline.tls-disabled']);
   for (const fine of [
     'curl -fsSL -K curl.conf https://x',
     'curl -o key.pem https://x',
@@ -344,6 +348,35 @@ test('repo.merge-conflict: each conflict at its line, instead of the syntax erro
   // a Markdown rule or a lone marker line is not a conflict
   const notConflict = `${step(['echo "=======" && echo "<<<<<<< not a block"'])}`;
   assert.equal(of('repo.merge-conflict', pipeline(notConflict)), []);
+});
+
+test('repo.merge-conflict: check reports a conflicted file by that alone, whatever else reads it', () => {
+  const markers = '<<<<<<< ours\n=======\n>>>>>>> theirs\n';
+  const terraform = { file: 'terraform/main.tf', text: `resource "aws_iam_role_policy" "deploy" {\n${markers}}\n` };
+  const policy = { file: 'iam/inline-policy.json', text: `{\n${markers}}\n` };
+  const report = runChecks(
+    {
+      dir: '.',
+      pipeline: { file: 'bitbucket-pipelines.yml', text: `${step(['aws s3 sync public s3://b'])}${markers}` },
+      trustPolicies: [],
+      permissionPolicies: [policy],
+      terraform: [terraform],
+      cloudformation: [],
+      terraformModules: [{ files: [{ ...terraform, error: 'Invalid block definition' }] }],
+      unread: [],
+    },
+    { now: new Date('2026-01-01T00:00:00Z') },
+  );
+  assert.equal(
+    report.findings.map((f) => [f.id, f.file, f.line]),
+    [
+      ['repo.merge-conflict', 'bitbucket-pipelines.yml', 8],
+      ['repo.merge-conflict', 'iam/inline-policy.json', 2],
+      ['repo.merge-conflict', 'terraform/main.tf', 2],
+    ],
+    show(report.findings),
+  );
+  assert.is(report.ok, false);
 });
 
 test.run();

@@ -64,13 +64,18 @@ const TLS_OFF: Array<{ pattern: RegExp; what: string }> = [
   { pattern: /\bstrict-ssl\s+["']?false\b/, what: 'npm strict-ssl false' },
 ];
 
-/** A step holds credentials: it asks for the OIDC token, or it names AWS keys. */
+/** Pipe variables that hand a pipe credentials. */
+const PIPE_CREDENTIALS = /^(?:AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_OIDC_ROLE_ARN)$/;
+/** An AWS CLI call signs with credentials from somewhere: the step's, or the repository's variables. */
+const AWS_CLI = /(?:^|[\s;&|(])aws\s+[a-z0-9-]+\s/;
+
+/** A step holds credentials: it asks for the OIDC token, names AWS keys or calls AWS. */
 const holdsCredentials = (src: YamlSource, step: Step) =>
   oidcEnabled(src, step.map) ||
   step.commands.some((c) =>
     c.kind === 'command'
-      ? CREDENTIALS.test(c.text)
-      : c.variables.some((v) => /^AWS_/.test(v.name) || CREDENTIALS.test(v.text)),
+      ? CREDENTIALS.test(c.text) || AWS_CLI.test(c.text)
+      : c.variables.some((v) => PIPE_CREDENTIALS.test(v.name) || CREDENTIALS.test(v.text)),
   );
 
 /** `pipeline.tls-disabled`: without certificate checks, anyone on the network path can read the credentials the step sends. */
