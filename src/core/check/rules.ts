@@ -145,7 +145,7 @@ export const RULES = [
     id: 'pipeline.deploy-without-environment',
     severity: 'warning',
     title:
-      'a step with `oidc: true` and no `deployment:` environment assumes a role whose inline policy can change resources, and the repository holds no trust policy of that role (with one, `trust.any-branch` judges it)',
+      'a step with `oidc: true` and no `deployment:` environment assumes a role whose inline policy can change resources, and no trust policy JSON lies beside that inline policy (with one, `trust.any-branch` judges which steps it admits)',
     check: { repository: deployWithoutEnvironment },
   },
   {
