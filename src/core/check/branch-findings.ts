@@ -1,9 +1,10 @@
 /** `trust.any-branch`: a role that deploys and that a step of any branch can assume. */
 import { subScope } from '../facts/index.js';
-import { ANY_BRANCH_ADVICE, changesResources } from '../repo/index.js';
+import { ANY_BRANCH_ADVICE } from '../repo/index.js';
 import { isObject } from '../util/index.js';
 import type { RepositorySource } from './drift.js';
-import { actionStatements, hit, policyStatements, type FileHit } from '../iam-eval/index.js';
+import { hit, policyStatements, type FileHit } from '../iam-eval/index.js';
+import { canChangeResources } from './step-roles.js';
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 
@@ -28,17 +29,13 @@ function admitsEveryStep(trust: unknown): boolean {
   });
 }
 
-/** The actions the policy's Allow statements name (a NotAction statement names none). */
-const actionsOf = (policy: unknown): string[] =>
-  actionStatements(policy).flatMap((s) => (s.effect === 'Allow' && !s.notAction ? s.actions : []));
-
 const folderOf = (file: string) => file.slice(0, file.lastIndexOf('/') + 1);
 
 /** Each trust policy beside an inline policy of its folder: the role's two documents. */
 export function anyBranch(repo: RepositorySource): FileHit[] {
   return (repo.trustFiles ?? []).flatMap((trustFile) => {
     const permissions = (repo.permissionFiles ?? []).filter((f) => folderOf(f) === folderOf(trustFile));
-    const deploys = permissions.some((f) => changesResources(actionsOf(repo.read(f))));
+    const deploys = permissions.some((f) => canChangeResources(repo.read(f)));
     if (!deploys || !admitsEveryStep(repo.read(trustFile))) return [];
     return [{ file: trustFile, ...hit(undefined, ANY_BRANCH_ADVICE.message, ANY_BRANCH_ADVICE.fix, 'warning') }];
   });

@@ -9,7 +9,7 @@ import type { Hit, SourceFile, UnreadFile } from '../iam-eval/index.js';
 import { RULES, type Finding, type RuleChecks } from './rules.js';
 
 type Rule = (typeof RULES)[number];
-type FileKind = Exclude<keyof RuleChecks, 'repository'>;
+type FileKind = Exclude<keyof RuleChecks, 'repository' | 'anyFile'>;
 type SourceOf<K extends FileKind> = Parameters<NonNullable<RuleChecks[K]>>[0];
 
 const finding = (rule: Rule, file: string, h: Hit): Finding => ({
@@ -31,28 +31,40 @@ const run = <K extends FileKind>(kind: K, file: string, source: SourceOf<K>): Fi
 /** One file's findings from the top down; on one line, in the order the rules ran. */
 const fromTheTop = (findings: Finding[]) => inLineOrder(unique(findings));
 
-const fileFindings = <K extends FileKind>(kind: K, file: string, source: SourceOf<K>): Finding[] =>
-  fromTheTop(run(kind, file, source));
+/** What every file's rules see first: a finding here (an unresolved merge) stands for the whole file. */
+const anyFileFindings = (file: SourceFile): Finding[] =>
+  RULES.flatMap((rule) => ((rule.check as RuleChecks).anyFile?.(file) ?? []).map((h) => finding(rule, file.file, h)));
+
+/** The file's findings of every file, else those of its kind. */
+const orKindFindings = (file: SourceFile, kindFindings: () => Finding[]): Finding[] => {
+  const first = anyFileFindings(file);
+  return first.length ? first : kindFindings();
+};
+
+const fileFindings = <K extends FileKind>(kind: K, file: SourceFile, source: () => SourceOf<K>): Finding[] =>
+  orKindFindings(file, () => fromTheTop(run(kind, file.file, source())));
 
 /** Findings of an entry check did not read. */
 export const unreadFindings = (entry: UnreadFile): Finding[] => run('unread', entry.file, entry);
 
 /** Findings of bitbucket-pipelines.yml on the day of the check (images age); with Atlassian's schema (compiled) the file is also validated against it. */
 export const pipelineFindings = (file: SourceFile, now: Date, schemaValidator?: SchemaValidator): Finding[] =>
-  fileFindings('pipeline', file.file, readPipeline(file, now, schemaValidator));
+  fileFindings('pipeline', file, () => readPipeline(file, now, schemaValidator));
 
 /** Findings of a role's trust policy: grammar, and whether it lets exactly the intended Bitbucket pipelines in. */
 export function trustFindings(file: SourceFile, scope: TrustScope = {}): Finding[] {
-  const policy = readTrustPolicy(file, scope);
-  return fromTheTop([
-    ...run('trustPolicy', file.file, policy),
-    ...policy.bitbucket.flatMap((statement) => run('trustStatement', file.file, statement)),
-  ]);
+  return orKindFindings(file, () => {
+    const policy = readTrustPolicy(file, scope);
+    return fromTheTop([
+      ...run('trustPolicy', file.file, policy),
+      ...policy.bitbucket.flatMap((statement) => run('trustStatement', file.file, statement)),
+    ]);
+  });
 }
 
 /** Findings of a role's permissions (identity) policy: grammar and broad grants. */
 export const permissionsFindings = (file: SourceFile): Finding[] =>
-  fileFindings('permissionsPolicy', file.file, readPermissionsPolicy(file));
+  fileFindings('permissionsPolicy', file, () => readPermissionsPolicy(file));
 
 /**
  * Findings of an IAM policy written in Terraform or CloudFormation: the rules of the JSON files, at the
@@ -82,7 +94,7 @@ const isJson = (text: string) => {
 };
 
 /** Findings of a Terraform or CloudFormation file. */
-export const infrastructureFindings = (file: SourceFile): Finding[] => fileFindings('infrastructure', file.file, file);
+export const infrastructureFindings = (file: SourceFile): Finding[] => fileFindings('infrastructure', file, () => file);
 
 /** Findings that compare the repository's files with each other and with its manifest. */
 export const repositoryFindings = (repo: RepositorySource): Finding[] =>

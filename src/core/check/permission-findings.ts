@@ -6,34 +6,19 @@
 import { isScalar, type Node } from 'yaml';
 import { walkSteps } from '../repo/index.js';
 import { cliPermissionsOf } from './cli-permissions.js';
-import { inlinePolicyPath } from '../facts/index.js';
 import type { RepositorySource } from './drift.js';
+import { rolePolicyOf } from './step-roles.js';
 import { actionStatements, hit, statementAllows, type FileHit } from '../iam-eval/index.js';
 import { parseYamlSource, yamlDocument } from './yaml-source.js';
-
-export interface RolePolicy {
-  file: string;
-  policy: unknown;
-}
 
 /** Whether some Allow statement names the action (wildcards included; resources are not judged here). */
 const allowsAction = (policy: unknown, action: string) =>
   actionStatements(policy).some((s) => statementAllows(s, action));
 
-/** The inline policy of the role a step assumes: its environment's, else the repository's. */
-function policyOf(repo: RepositorySource, environment: string | undefined): RolePolicy | undefined {
-  const generated = repo.model?.roles.find((r) => r.environment === environment)?.permissionsFile;
-  const file =
-    generated ??
-    [environment && inlinePolicyPath(environment), inlinePolicyPath()].find((f) => f && repo.read(f) !== undefined);
-  const policy = file ? repo.read(file) : undefined;
-  return file && policy !== undefined ? { file, policy } : undefined;
-}
-
 export function missingPermission(repo: RepositorySource): FileHit[] {
   const pipeline = repo.pipeline;
   if (!pipeline) return [];
-  const policyFor = (environment: string | undefined) => policyOf(repo, environment);
+  const policyFor = (environment: string | undefined) => rolePolicyOf(repo, environment);
   const src = parseYamlSource(pipeline.text);
   if (src.errors.length) return [];
   const findings: FileHit[] = [];

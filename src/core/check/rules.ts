@@ -5,14 +5,19 @@
  */
 import { GITIGNORE, MANIFEST_FILE, TFVARS_NAME } from '../facts/index.js';
 import { anyBranch } from './branch-findings.js';
+import { mergeConflict } from './conflict-markers.js';
+import { deployWithoutEnvironment, pullRequestDeploy } from './deploy-gates.js';
 import { iacDrift, type RepositorySource } from './drift.js';
 import { unresolvedPolicy, type IacPolicy } from './iac-policies.js';
 import { symlinkFile, unreadFile } from './input-limits.js';
 import { missingPermission } from './permission-findings.js';
 import { taggedTaskDefinition } from './task-definition-findings.js';
 import { missingFiles, missingInputs } from './missing-files.js';
-import { oidcMissing, pipelineSchema, staticKeys, type PipelineSource } from './pipeline-findings.js';
+import { oidcMissing, pipelineSchema, type PipelineSource } from './pipeline-findings.js';
 import { imageEol } from './pipeline-image-eol.js';
+import { staticKeys } from './static-keys.js';
+import { afterScriptSecrets, pipeUnpinned, tlsDisabled } from './step-hygiene.js';
+import { tokenExposed } from './token-exposure.js';
 import {
   broadManagedPolicies,
   broadPermissions,
@@ -44,6 +49,8 @@ export interface RuleChecks {
   repository?: (repo: RepositorySource) => FileHit[];
   /** An entry check did not read: a symbolic link, a file too large, too deep or unreadable. */
   unread?: (entry: UnreadFile) => Hit[];
+  /** Every file check reads, before the rules of its kind: a hit here stands for the whole file. */
+  anyFile?: (file: SourceFile) => Hit[];
 }
 
 export interface Rule {
@@ -72,6 +79,13 @@ export const RULES = [
     check: { unread: symlinkFile },
   },
   {
+    id: 'repo.merge-conflict',
+    severity: 'error',
+    title:
+      'a file check reads still holds merge conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`, as `update` leaves them): reported at each conflict instead of the syntax error they make',
+    check: { anyFile: mergeConflict },
+  },
+  {
     id: 'pipeline.schema',
     severity: 'error',
     title:
@@ -81,15 +95,58 @@ export const RULES = [
   {
     id: 'pipeline.oidc-missing',
     severity: 'error',
-    title: 'a step uses the OIDC token, an AWS OIDC pipe or a web-identity token file without `oidc: true`',
+    title:
+      'a step uses the OIDC token, an AWS OIDC pipe or a web-identity token file without `oidc: true` (a pipe given `AWS_OIDC_ROLE_ARN` then falls back to the stored access keys)',
     check: { pipeline: oidcMissing },
   },
   {
     id: 'pipeline.static-keys',
     severity: 'error',
     title:
-      'the pipeline relies on `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, or a step holds a key literally (an `AKIA…`/`ASIA…` ID, a key assigned a value, `aws configure set aws_secret_access_key`)',
+      "the pipeline relies on `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, or a step sets a key itself: an `AKIA…`/`ASIA…` ID, a key assigned a literal, another variable, a file or a command's output (`$(cat …)`), `aws configure set aws_secret_access_key`; only keys taken from an STS answer in the same step are a session's",
     check: { pipeline: staticKeys },
+  },
+  {
+    id: 'pipeline.token-exposed',
+    severity: 'error',
+    title:
+      'a step prints its OIDC token to the log (`echo`, `printenv`, `env`, `set -x` before a command that uses it) or writes it to a file its `artifacts:` or caches keep',
+    check: { pipeline: tokenExposed },
+  },
+  {
+    id: 'pipeline.after-script-secrets',
+    severity: 'warning',
+    title:
+      "`after-script` uses the OIDC token or AWS credentials: it runs whatever the script's outcome, outside the checks that guard the script",
+    check: { pipeline: afterScriptSecrets },
+  },
+  {
+    id: 'pipeline.tls-disabled',
+    severity: 'error',
+    title:
+      'a step that holds credentials turns TLS verification off (`--no-verify-ssl`, `curl -k`, `NODE_TLS_REJECT_UNAUTHORIZED=0`, `AWS_CA_BUNDLE=/dev/null`, …)',
+    check: { pipeline: tlsDisabled },
+  },
+  {
+    id: 'pipeline.pipe-unpinned',
+    severity: 'warning',
+    title:
+      'a pipe by a moving tag (`atlassian/aws-s3-deploy:1`, `:latest`, no tag) instead of a full release (`:1.6.0`) or a digest',
+    check: { pipeline: pipeUnpinned },
+  },
+  {
+    id: 'pipeline.pull-request-deploy',
+    severity: 'error',
+    title:
+      'a `pull-requests:` pipeline deploys to a production environment, applies IaC (`terraform apply`, `aws cloudformation deploy`, `cdk deploy`, …) or has `oidc: true` with a role that can change resources',
+    check: { repository: pullRequestDeploy },
+  },
+  {
+    id: 'pipeline.deploy-without-environment',
+    severity: 'warning',
+    title:
+      'a step with `oidc: true` and no `deployment:` environment assumes a role whose inline policy can change resources, and no trust policy JSON lies beside that inline policy (with one, `trust.any-branch` judges which steps it admits)',
+    check: { repository: deployWithoutEnvironment },
   },
   {
     id: 'pipeline.image-eol',

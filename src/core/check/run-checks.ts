@@ -26,7 +26,7 @@ import type { SchemaValidator } from './pipeline-schema.js';
 import { scopeOfPolicies, type TrustScope } from './principal-findings.js';
 import { simulate, type Identity, type RoleUnderTest, type SimulationRow } from './simulate.js';
 import { decodeToken, explainToken, providerFromTrustPolicy } from './token.js';
-import type { Finding } from './rules.js';
+import { RULES, type Finding } from './rules.js';
 import type { CheckInput } from '../iam-eval/index.js';
 
 // what `apply` refuses is what `check` reports: it judges the same IAM files with the same findings
@@ -139,6 +139,11 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
     }),
   ];
 
+  // a file with merge conflicts is reported as such; what other rules made of it (a syntax error, drift) waits
+  const whole = new Set<string>(RULES.filter((r) => 'anyFile' in r.check).map((r) => r.id));
+  const conflicted = new Set(findings.filter((f) => whole.has(f.id)).map((f) => f.file));
+  const reported = findings.filter((f) => whole.has(f.id) || !conflicted.has(f.file));
+
   const roles: RoleUnderTest[] = input.trustPolicies.flatMap((f) => {
     const policy = json.get(f.file);
     if (policy === undefined) return [];
@@ -171,6 +176,6 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
       options.now,
       decoded,
     );
-  const errors = findings.some((f) => f.severity === 'error');
-  return { ok: !errors, findings, simulation, ...(token ? { token } : {}) };
+  const errors = reported.some((f) => f.severity === 'error');
+  return { ok: !errors, findings: reported, simulation, ...(token ? { token } : {}) };
 }

@@ -3,6 +3,7 @@
  * such a role. AWS conditions only on `aud` and `sub` of Bitbucket's tokens, so no trust policy can name
  * a branch: a deployment environment in the `sub` plus Bitbucket's deployment permissions is the only way.
  */
+import { environmentTypeOf, type EnvironmentType } from '../answers/index.js';
 import type { RepoModel } from './model.js';
 
 /** Actions that only read: their names start with one of these verbs (`s3:GetObject`, `ecs:DescribeServices`). */
@@ -27,3 +28,7 @@ export function deploysFromAnyBranch(model: RepoModel): boolean {
       changesResources(r.permissions.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat())),
   );
 }
+
+/** A deployment environment of type production: its recorded type, else the type its name says. */
+export const isProductionEnvironment = (name: string, type?: EnvironmentType): boolean =>
+  (type ?? environmentTypeOf(name)) === 'production';

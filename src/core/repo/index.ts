@@ -1,4 +1,4 @@
-export { ANY_BRANCH_ADVICE, changesResources, deploysFromAnyBranch } from './deploy-rights.js';
+export { ANY_BRANCH_ADVICE, changesResources, deploysFromAnyBranch, isProductionEnvironment } from './deploy-rights.js';
 export { manifestModel, manifestSource, parseManifest } from './manifest.js';
 export type { Manifest } from './manifest.js';
 export { buildRepoModel, concretePolicies, environmentUuidParam, stackNameFor } from './model.js';
@@ -15,7 +15,7 @@ export { PIPELINE_KINDS, fieldOf, plainDocument, walkPipelines, walkSteps } from
 export type { DocumentAccess } from './pipeline-walk.js';
 export { credentialScript, verifyRoleScript } from './pipeline.js';
 export type { PipelineDoc, PipelineStep } from './pipeline.js';
-export { planUpdate } from './update-plan.js';
+export { conflictMarkerLines, planUpdate } from './update-plan.js';
 export { stepInputs } from './step-inputs.js';
 export type { StepInput } from './step-inputs.js';
 export type { PlannedFile } from './update-plan.js';

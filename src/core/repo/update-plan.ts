@@ -47,6 +47,12 @@ const MARKER_END = /^>{7}( |$)/m;
 export const hasConflictMarkers = (text: string): boolean =>
   MARKER_START.test(text) && MARKER_END.test(text) && /^={7}$/m.test(text);
 
+/** The 1-based lines where a conflict block opens (`<<<<<<<`), when `text` holds one. */
+export const conflictMarkerLines = (text: string): number[] =>
+  hasConflictMarkers(text)
+    ? text.split('\n').flatMap((line, i) => (new RegExp(MARKER_START.source).test(line) ? [i + 1] : []))
+    : [];
+
 export function planUpdate({ recorded, onDisk, generated, hash }: PlanInput): PlannedFile[] {
   const plan: PlannedFile[] = generated.map(({ path, content }) => {
     const disk = onDisk(path);
