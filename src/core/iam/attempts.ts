@@ -93,10 +93,11 @@ interface WebIdentityRecord {
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const NO_EVENT_ID = '(no event id)';
 /** A short identifier to name an event by; anything else is not trusted to be one. */
 const eventIdOf = (e: LookedUpEvent): string => {
   const id = text(e.EventId);
-  return id && /^[\w-]{1,128}$/.test(id) ? id : '(no event id)';
+  return id && /^[\w-]{1,128}$/.test(id) ? id : NO_EVENT_ID;
 };
 
 /** The record's fields `why` reads, or what is wrong with it. */
@@ -159,8 +160,12 @@ export function explainAttempts(
   environments: Array<{ name: string; uuid: string }>,
 ): AttemptsReport {
   const report: AttemptsReport = { attempts: [], unreadable: [], otherRoles: 0 };
+  const seen = new Set<string>();
   for (const event of events) {
     const eventId = eventIdOf(event);
+    // an event listed twice (a page answered again) is one attempt
+    if (seen.has(eventId)) continue;
+    if (eventId !== NO_EVENT_ID) seen.add(eventId);
     const record = readRecord(event);
     if ('problem' in record) {
       report.unreadable.push({ eventId, problem: record.problem });
