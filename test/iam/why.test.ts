@@ -310,6 +310,16 @@ test('hostile records: every odd shape is reported as unreadable or not judged, 
     ],
   );
   assert.ok('problem' in readRecord({ CloudTrailEvent: 'x'.repeat(256 * 1024 + 1) }));
+  const unread = explainAttempts(
+    [{ EventId: 'e', CloudTrailEvent: JSON.stringify(ok) }],
+    [{ ...roles[0]!, trustPolicy: undefined, problem: 'is not valid JSON' }],
+    provider,
+    [],
+  );
+  assert.equal(
+    unread.attempts.map((a) => [a.accepted, a.verdict]),
+    [[true, 'not judged: trust.json is not valid JSON']],
+  );
 });
 
 test("principalId: the audience is what lies between the provider's ARN and the subject, colons and all", () => {
