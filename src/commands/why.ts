@@ -3,7 +3,7 @@
  * `AssumeRoleWithWebIdentity` attempts on the repository's roles, read from CloudTrail's event history, and
  * for each refused one the condition of the repository's trust policy that refuses the presented claims.
  */
-import { parseEnvironments } from '../core/answers/index.js';
+import { parseEnvironments, region as regionRule } from '../core/answers/index.js';
 import { audience, issuerUrl, providerArn } from '../core/facts/index.js';
 import {
   explainAttempts,
@@ -62,6 +62,8 @@ export async function run(argv: string[]): Promise<number> {
   const o = args.options;
   const seconds = durationSeconds(o.since, 'since', LOOKUP_LIMITS.defaultWindowSeconds, LOOKUP_LIMITS.maxWindowSeconds);
   const timeout = timeoutSeconds(o.timeout, 'timeout', TIMEOUTS.aws);
+  const asked = o.region === undefined ? undefined : regionRule(o.region);
+  if (asked && 'error' in asked) throw new UsageError(`--region: ${asked.error}, got ${o.region}`);
   const repo = openArgRepository(process.cwd(), args);
   const model = repo.model();
   const { values } = model;

@@ -258,7 +258,7 @@ test('an endpoint that is not CloudTrail: one line naming the endpoint variable;
   assert.is((JSON.parse(r.stdout) as Report).attempts.length, 1, 'the event listed twice is one attempt');
 });
 
-test('a bad --since or an extra argument: one line, exit 2, nothing read', async () => {
+test('a bad --since or --region, or an extra argument: one line, exit 2, nothing read', async () => {
   for (const args of [
     ['--since', '91d'],
     ['--since', '2161h'],
@@ -266,6 +266,7 @@ test('a bad --since or an extra argument: one line, exit 2, nothing read', async
   ]) {
     assertOneLineError(await cli(['why', repo, ...args]), 2, ['--since']);
   }
+  assertOneLineError(await cli(['why', repo, '--region', 'eu west 1']), 2, ['--region', 'AWS region code']);
   assertOneLineError(await cli(['why', repo, 'extra']), 2, ['why takes one [dir]']);
   assert.is(trail.calls.length, 0);
 });
