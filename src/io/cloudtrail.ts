@@ -4,6 +4,7 @@
  * (`AWS_ENDPOINT_URL_CLOUDTRAIL`, `AWS_ENDPOINT_URL`), every answer bounded before the SDK parses it.
  */
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LookedUpEvent } from '../core/iam/index.js';
 import { LOOKUP_ACTION, LOOKUP_LIMITS, WEB_IDENTITY_EVENT } from '../core/iam/index.js';
 import { MAX_AWS_RESPONSE_BYTES } from '../core/util/index.js';
@@ -49,6 +50,8 @@ export async function lookupAttempts(options: LookupOptions): Promise<LookedUp> 
   let token: string | undefined;
   try {
     for (let page = 0; page < LOOKUP_LIMITS.maxPages; page++) {
+      // CloudTrail takes two lookups a second per account and region: a faster third is throttled
+      if (page > 0) await sleep(LOOKUP_LIMITS.pageIntervalMs);
       const answer = await client.send(
         new sdk.LookupEventsCommand({
           LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: WEB_IDENTITY_EVENT }],

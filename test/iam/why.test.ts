@@ -181,6 +181,12 @@ test('each attempt on the repository roles, explained by the condition that refu
     assert.ok(Math.abs(window - 86_400) < 2, `a window of 24 hours, got ${window} s`);
   }
   assert.equal([...new Set(trail.calls.map((c) => c.signedRegion))], [EXAMPLE.region]);
+  // CloudTrail takes two lookups a second: the pages are read at that pace
+  const gaps = trail.calls.slice(1).map((c, i) => c.at - trail.calls[i]!.at);
+  assert.ok(
+    gaps.every((g) => g >= 450),
+    `gaps ${gaps.join(', ')} ms`,
+  );
 });
 
 test('the text names the region read, each attempt and each unreadable event', async () => {

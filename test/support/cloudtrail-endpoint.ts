@@ -31,6 +31,8 @@ export interface LookupCall {
   /** The region the request was signed for (from its Authorization header). */
   signedRegion: string | undefined;
   status: number;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface CloudTrailEndpoint {
@@ -133,7 +135,7 @@ export async function startCloudTrailEndpoint(): Promise<CloudTrailEndpoint> {
   const server = createServer((req, res) => {
     void readBody(req).then((text) => {
       const signedRegion = /Credential=[^/]+\/\d{8}\/([^/]+)\/cloudtrail\//.exec(req.headers.authorization ?? '')?.[1];
-      const call: LookupCall = { body: {}, signedRegion, status: 0 };
+      const call: LookupCall = { body: {}, signedRegion, status: 0, at: Date.now() };
       calls.push(call);
       const answer = (status: number, doc: unknown) => {
         call.status = status;

@@ -18,6 +18,8 @@ export const LOOKUP_LIMITS = {
   pageSize: 50,
   /** Pages read at most (1,000 events); a narrower --since reads the rest. */
   maxPages: 20,
+  /** LookupEvents is limited to two calls a second per account and region. */
+  pageIntervalMs: 500,
   /** A record larger than CloudTrail's own event limit (256 KB) is not one it wrote. */
   maxRecordChars: 256 * 1024,
   /** The event history keeps 90 days. */
