@@ -15,6 +15,7 @@ const COMMANDS: Record<CommandName, () => Promise<{ run: (argv: string[]) => Pro
   check: () => import('./commands/check.js'),
   apply: () => import('./commands/apply.js'),
   doctor: () => import('./commands/doctor.js'),
+  why: () => import('./commands/why.js'),
   rehearse: () => import('./commands/rehearse.js'),
   run: () => import('./commands/run.js'),
   workshop: () => import('./commands/workshop-cli.js'),

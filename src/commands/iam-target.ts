@@ -10,7 +10,7 @@ import { openRepository, type Repository } from '../io/repository.js';
 import type { Parsed } from './args.js';
 
 /** The repository `[dir]` names (relative to `cwd`), with the --gallery given, if any. */
-export function openArgRepository(cwd: string, args: Parsed<'apply' | 'doctor' | 'rehearse'>): Repository {
+export function openArgRepository(cwd: string, args: Parsed<'apply' | 'doctor' | 'rehearse' | 'why'>): Repository {
   const { gallery } = args.options;
   return openRepository({ cwd, dir: args.positionals[0] ?? '.', ...(gallery === undefined ? {} : { gallery }) });
 }

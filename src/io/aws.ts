@@ -65,6 +65,10 @@ export function errorCode(e: unknown): string {
 /** A failed call as one line the user can act on; `action` is the IAM action the call needed. */
 export function explainAwsError(e: unknown, action: string, resource?: string): RunError {
   const code = errorCode(e);
+  // IAM and STS calls are apply's and doctor's; CloudTrail's are why's, with an endpoint of its own
+  const cloudtrail = action.startsWith('cloudtrail:');
+  const service = cloudtrail ? 'CloudTrail' : 'IAM';
+  const endpoint = cloudtrail ? 'AWS_ENDPOINT_URL_CLOUDTRAIL' : 'AWS_ENDPOINT_URL_IAM';
   const message = ((e as Error).message ?? String(e)).split('\n')[0]!;
   const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts;
   if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
@@ -88,23 +92,23 @@ export function explainAwsError(e: unknown, action: string, resource?: string): 
   }
   if (/^(Throttling|ThrottlingException|TooManyRequests|RequestLimitExceeded)$/.test(code)) {
     return new RunError(
-      `IAM kept throttling ${action} (${code}${attempts ? ` after ${attempts} attempts` : ''}): wait a minute and run again`,
+      `${service} kept throttling ${action} (${code}${attempts ? ` after ${attempts} attempts` : ''}): wait a minute and run again`,
     );
   }
   if (code === 'TimeoutError') {
     return new RunError(
-      `no answer from AWS for ${action} in time (${message.replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '')}): check the network (or AWS_ENDPOINT_URL_IAM), or raise --timeout`,
+      `no answer from AWS for ${action} in time (${message.replace(/^@smithy\/node-http-handler - (\[ERROR\] )?/, '')}): check the network (or ${endpoint}), or raise --timeout`,
     );
   }
   if (code === 'InvalidAnswer' || code === 'AnswerTooLarge') {
     return new RunError(
-      `${action}: the endpoint's answer is not one AWS gives (${message}); nothing was taken from it: check AWS_ENDPOINT_URL_IAM or the proxy in between`,
+      `${action}: the endpoint's answer is not one AWS gives (${message}); nothing was taken from it: check ${endpoint} or the proxy in between`,
     );
   }
   const network = (e as { code?: string }).code;
   if (network && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(network)) {
     return new RunError(
-      `cannot reach AWS for ${action} (${network}): check the network, or AWS_ENDPOINT_URL_IAM if you set one`,
+      `cannot reach AWS for ${action} (${network}): check the network, or ${endpoint} if you set one`,
     );
   }
   return new RunError(`${action} failed: ${code || 'error'}: ${message}`);

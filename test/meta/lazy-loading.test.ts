@@ -1,6 +1,7 @@
 /**
- * Heavy dependencies load only for the commands that use them: the AWS SDK (≈ 0.1 s) for apply and
- * doctor, never for new, check or gallery, and help (rendered from the command table) loads none.
+ * Heavy dependencies load only for the commands that use them: the AWS SDK (≈ 0.1 s) for apply, doctor
+ * and why (CloudTrail's client for why alone), never for new, check or gallery, and help (rendered from
+ * the command table) loads none.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,11 +70,20 @@ test('help loads no dependency at all, not even for apply', () => {
   }
 });
 
-test('doctor loads it (the measurement above can see it)', () => {
+test('doctor loads it (the measurement above can see it), but not CloudTrail, which only why loads', () => {
   const modules = loaded(['doctor', repo]);
   assert.ok(
     sdk(modules).some((m) => m.startsWith('@aws-sdk/client-iam/')),
     'client-iam loaded',
+  );
+  const cloudtrail = (ms: string[]) => ms.some((m) => m.startsWith('@aws-sdk/client-cloudtrail/'));
+  assert.not.ok(cloudtrail(modules), 'doctor loads no CloudTrail client');
+  // stops at the missing credentials, after loading the client
+  const why = loaded(['why', repo]);
+  assert.ok(cloudtrail(why), 'why loads the CloudTrail client');
+  assert.not.ok(
+    sdk(why).some((m) => m.startsWith('@aws-sdk/client-iam/')),
+    'why loads no IAM client',
   );
 });
 

@@ -13,6 +13,7 @@ export {
   environmentTypeOf,
   parseEnvironments,
   partitionOf,
+  region,
   repoSlug,
   repositoryPath,
   uuid,

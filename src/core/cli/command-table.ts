@@ -274,6 +274,32 @@ const TABLE = [
     examples: ['doctor phub-oidc-check', 'doctor --profile audit --json'],
   },
   {
+    name: 'why',
+    args: '[dir]',
+    summary:
+      "read the real AssumeRoleWithWebIdentity attempts on the repository's roles from CloudTrail, and why each was refused",
+    options: [
+      PROFILE,
+      {
+        flag: 'region',
+        value: '<r>',
+        default: "the repository's region",
+        description:
+          "the region whose event history to read: that of the STS endpoint the step called (the AWS CLI v2 calls AWS_DEFAULT_REGION's; the global endpoint records in us-east-1)",
+      },
+      AWS_TIMEOUT,
+      {
+        flag: 'since',
+        value: '<duration>',
+        default: '24h',
+        description: 'how far back to read (e.g. 30m, 6h, 72h; at most 2160h, the 90 days CloudTrail keeps)',
+      },
+      { flag: 'json', description: 'print {region, since, attempts, unreadable, otherRoles, truncated} as JSON' },
+      REPOSITORY_GALLERY,
+    ],
+    examples: ['why phub-oidc-check', 'why --since 2h --region us-east-1 --json'],
+  },
+  {
     name: 'rehearse',
     args: '[dir]',
     summary:
