@@ -17,7 +17,7 @@ import {
 import { CliError, UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';
-import { cachedSchema, loadSchema, schemaValidator } from '../io/schema.js';
+import { cachedSchema, loadSchema, NO_SCHEMA_NOTE, schemaValidator } from '../io/schema.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import type { TemplateLookup } from '../render/files.js';
@@ -141,7 +141,7 @@ export async function run(
         ...table(rows),
         '',
         `${totals.fixed === totals.total ? green('✔') : red('✖')} ${totals.fixed} of ${totals.total} done${parts.length ? ` (${parts.join('; ')})` : ''}`,
-        dim(schema?.note ?? 'schema: none cached; built-in structural checks only (pass --schema <file>)'),
+        dim(schema?.note ?? NO_SCHEMA_NOTE),
         '',
       ].join('\n'),
     );
