@@ -25,7 +25,7 @@ export interface SchemaSource {
 }
 
 /** Said once per run when there is no schema to validate with. */
-export const NO_SCHEMA_NOTE =
+const NO_SCHEMA_NOTE =
   'schema: none cached; built-in structural checks only (run check --refresh-schema once to fetch it, or pass --schema <file>)';
 
 /** Where pipelines-oidc caches the schema: data, read as any input is; never code. */
@@ -48,7 +48,7 @@ const parse = (text: string): object | undefined => {
  * The copy an earlier `check` cached, if any: never the network. The cache folder may be writable by
  * others, so the copy is read as any input: within --schema's size and the nesting limit, else ignored.
  */
-export function cachedSchema(env: NodeJS.ProcessEnv): SchemaSource | undefined {
+function cachedSchema(env: NodeJS.ProcessEnv): SchemaSource | undefined {
   const cache = cacheFile(env);
   try {
     const schema = parse(readBounded(cache, READ_LIMIT.schema));
