@@ -2,6 +2,7 @@
  * `pipelines-oidc check [dir] [--format text|json|sarif|junit] [--baseline <file>] [--schema <file>]
  * [--refresh-schema] [--token <jwt|@file>]`: verify a repository offline.
  */
+import { relative, resolve, sep } from 'node:path';
 import { parseBaseline, runChecks, withBaseline, type CheckReport, type Finding } from '../core/check/index.js';
 import { CHECK_FORMATS, type CheckFormat } from '../core/cli/index.js';
 import { assertNesting } from '../core/util/index.js';
@@ -42,6 +43,9 @@ function readBaseline(cwd: string, file: string) {
     throw new UsageError(`--baseline ${p(file)}: ${parsed.error} (write one with check --format json > ${p(file)})`);
   return parsed.entries;
 }
+
+/** The checked folder as a SARIF log names its files: from where `check` ran, `/`-separated. */
+const relativeFolder = (cwd: string, dir: string) => relative(cwd, resolve(cwd, dir)).split(sep).join('/');
 
 const suppressedLine = (n: number, file: string) =>
   `${n} finding${n === 1 ? '' : 's'} suppressed by the baseline ${p(file)}`;
@@ -146,7 +150,7 @@ export async function run(argv: string[]): Promise<number> {
     if (format === 'json') write(`${JSON.stringify({ ...report, schema: schema.note }, null, 2)}\n`);
     else if (format === 'sarif')
       write(
-        `${JSON.stringify(sarifLog({ findings: report.findings, ...withFile, toolVersion: toolVersion() }), null, 2)}\n`,
+        `${JSON.stringify(sarifLog({ findings: report.findings, ...withFile, toolVersion: toolVersion(), folder: relativeFolder(cwd, args.positionals[0] ?? '.') }), null, 2)}\n`,
       );
     else write(junitReport({ findings: report.findings, ...withFile }));
   }

@@ -1,7 +1,7 @@
 /**
  * `check --format sarif`: the findings as a SARIF 2.1.0 log (code scanning, review tools). Every rule of
  * the rule table is a rule of the log, described by its line of the table; every finding is a result at
- * its file (relative to the checked folder: run `check` at the repository's root) and line. With a
+ * its file (relative to the folder `check` ran in: in CI, the repository's root) and line. With a
  * baseline, the findings it holds are results too, marked as suppressed outside the source.
  */
 import { RULES, type Finding } from '../core/check/index.js';
@@ -15,6 +15,8 @@ export interface SarifInput {
   /** With a baseline: the findings it suppresses, and the baseline's name as given. */
   baseline?: { file: string; suppressed: readonly Finding[] };
   toolVersion: string;
+  /** The checked folder, relative to where `check` ran (`/`-separated; empty for the same folder). */
+  folder?: string;
 }
 
 /** A rule's title is one line of Markdown; the plain text leaves out its code marks. */
@@ -25,7 +27,7 @@ const uriOf = (path: string) => path.split('/').map(encodeURIComponent).join('/'
 
 const ruleIndex = new Map<string, number>(RULES.map((r, i) => [r.id, i]));
 
-function result(f: Finding, baselineState?: 'new' | 'unchanged', justification?: string) {
+function result(f: Finding, folder: string, baselineState?: 'new' | 'unchanged', justification?: string) {
   return {
     ruleId: f.id,
     ruleIndex: ruleIndex.get(f.id)!,
@@ -34,7 +36,7 @@ function result(f: Finding, baselineState?: 'new' | 'unchanged', justification?:
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: uriOf(f.file), uriBaseId: '%SRCROOT%' },
+          artifactLocation: { uri: uriOf(folder ? `${folder}/${f.file}` : f.file), uriBaseId: '%SRCROOT%' },
           ...(f.line === undefined ? {} : { region: { startLine: f.line } }),
         },
       },
@@ -45,7 +47,7 @@ function result(f: Finding, baselineState?: 'new' | 'unchanged', justification?:
 }
 
 /** The log as data; `JSON.stringify` writes it. */
-export function sarifLog({ findings, baseline, toolVersion }: SarifInput): object {
+export function sarifLog({ findings, baseline, toolVersion, folder = '' }: SarifInput): object {
   const suppressed = baseline?.suppressed ?? [];
   return {
     $schema: SARIF_SCHEMA,
@@ -69,8 +71,8 @@ export function sarifLog({ findings, baseline, toolVersion }: SarifInput): objec
           },
         },
         results: [
-          ...findings.map((f) => result(f, baseline && 'new')),
-          ...suppressed.map((f) => result(f, 'unchanged', `in the baseline ${baseline!.file}`)),
+          ...findings.map((f) => result(f, folder, baseline && 'new')),
+          ...suppressed.map((f) => result(f, folder, 'unchanged', `in the baseline ${baseline!.file}`)),
         ],
       },
     ],

@@ -103,7 +103,15 @@ test('the SARIF log of every rule fixture validates, with one result per finding
         r.locations[0]!.physicalLocation.region?.startLine,
         r.message.text,
       ]),
-      findings.map((f) => [f.id, f.id, f.severity, f.file, f.line, `${f.message}\nfix: ${f.fix}`]),
+      // the paths as seen from where check ran
+      findings.map((f) => [
+        f.id,
+        f.id,
+        f.severity,
+        `test/fixtures/check/${dir}/${f.file}`,
+        f.line,
+        `${f.message}\nfix: ${f.fix}`,
+      ]),
       dir,
     );
   }
