@@ -85,6 +85,23 @@ test('--baseline: the unchanged repository passes, a finding moved down passes, 
   });
 });
 
+test('--baseline: a finding whose message names a line (pipeline.oidc-missing) stays suppressed when it moves', () => {
+  const tmp = tempDir('pipelines-oidc-baseline-');
+  try {
+    cpSync(join(ROOT, 'test/fixtures/check/pipeline.oidc-missing'), tmp.path, { recursive: true });
+    const first = check(tmp.path, ['--json']);
+    assert.match((JSON.parse(first.stdout) as Report).findings[0]!.message, '(line 14)');
+    writeFileSync(join(tmp.path, BASELINE), first.stdout);
+    const pipeline = join(tmp.path, 'bitbucket-pipelines.yml');
+    writeFileSync(pipeline, `# moved down\n#\n${readFileSync(pipeline, 'utf8')}`);
+    const moved = check(tmp.path, ['--baseline', BASELINE, '--json']);
+    assert.is(moved.status, 0, moved.stdout);
+    assert.match((JSON.parse(moved.stdout) as Report).suppressed![0]!.message, '(line 16)');
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('--baseline with --format sarif and junit: only new findings fail, the count on stderr', () => {
   withTutorial((dir) => {
     writeFileSync(join(dir, BASELINE), check(dir, ['--json']).stdout);

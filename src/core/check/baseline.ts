@@ -16,7 +16,13 @@ export interface BaselineEntry {
 /** At most this many findings in a baseline: more is not a baseline a person wrote down. */
 export const BASELINE_MAX_FINDINGS = 10_000;
 
-const key = (f: BaselineEntry) => JSON.stringify([f.id, f.file, f.message]);
+/**
+ * A message as the baseline compares it: a line or column it names (`sets up … (line 14)`) is left out,
+ * as the finding's own line is, so the finding keeps its identity when lines above it change.
+ */
+const stable = (message: string) => message.replace(/\b(lines?|columns?) \d+/g, '$1 #');
+
+const key = (f: BaselineEntry) => JSON.stringify([f.id, f.file, stable(f.message)]);
 
 /**
  * The entries of a baseline's JSON text (a `check --format json` report), or why it is not one, in a
