@@ -111,11 +111,12 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('check', argv);
   if (args.positionals.length > 1) throw new UsageError(`check takes one [dir], got ${args.positionals.join(' ')}`);
   const cwd = process.cwd();
+  const dir = args.positionals[0] ?? '.';
   // a generated repository is also compared with what its answers give now
   const { gallery, schema: schemaFile, token: tokenFile, json, baseline, refreshSchema } = args.options;
   const format = formatOf(args.options.format, json);
   const accepted = baseline === undefined ? undefined : readBaseline(cwd, baseline);
-  const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates, {
+  const { input, model, expected } = await readCheckTarget(cwd, dir, loadTemplates, {
     ...(gallery === undefined ? {} : { gallery }),
   });
   if (
@@ -126,9 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     !input.cloudformation.length &&
     !input.unread.length
   ) {
-    throw new UsageError(
-      `check: ${args.positionals[0] ?? '.'} holds no ${PIPELINE_FILE}, IAM policy, Terraform or CloudFormation file`,
-    );
+    throw new UsageError(`check: ${dir} holds no ${PIPELINE_FILE}, IAM policy, Terraform or CloudFormation file`);
   }
   const schema = input.pipeline
     ? await loadSchema(cwd, schemaFile, process.env, { refresh: refreshSchema })
@@ -148,11 +147,11 @@ export async function run(argv: string[]): Promise<number> {
     if (!schema.quiet && format !== 'json') tell(p(schema.note));
     if (baseline !== undefined) tell(suppressedLine(suppressed.length, baseline));
     if (format === 'json') write(`${JSON.stringify({ ...report, schema: schema.note }, null, 2)}\n`);
-    else if (format === 'sarif')
-      write(
-        `${JSON.stringify(sarifLog({ findings: report.findings, ...withFile, toolVersion: toolVersion(), folder: relativeFolder(cwd, args.positionals[0] ?? '.') }), null, 2)}\n`,
-      );
-    else write(junitReport({ findings: report.findings, ...withFile }));
+    else if (format === 'sarif') {
+      const folder = relativeFolder(cwd, dir);
+      const log = sarifLog({ findings: report.findings, ...withFile, toolVersion: toolVersion(), folder });
+      write(`${JSON.stringify(log, null, 2)}\n`);
+    } else write(junitReport({ findings: report.findings, ...withFile }));
   }
   return report.ok ? 0 : 1;
 }
