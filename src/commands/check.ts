@@ -1,5 +1,11 @@
-/** `pipelines-oidc check [dir] [--json] [--schema <file>] [--token <jwt|@file>]`: verify a repository offline. */
-import { runChecks, type CheckReport } from '../core/check/index.js';
+/**
+ * `pipelines-oidc check [dir] [--format text|json|sarif|junit] [--baseline <file>] [--schema <file>]
+ * [--refresh-schema] [--token <jwt|@file>]`: verify a repository offline.
+ */
+import { relative, resolve, sep } from 'node:path';
+import { parseBaseline, runChecks, withBaseline, type CheckReport, type Finding } from '../core/check/index.js';
+import { CHECK_FORMATS, type CheckFormat } from '../core/cli/index.js';
+import { assertNesting } from '../core/util/index.js';
 import { PIPELINE_FILE } from '../core/facts/index.js';
 import { UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
@@ -8,14 +14,47 @@ import { loadSchema, schemaValidator } from '../io/schema.js';
 import { bold, dim, green, red, yellow } from '../io/style.js';
 import { parseCommand } from './args.js';
 import { loadTemplates } from '../io/templates.js';
+import { toolVersion } from '../paths.js';
 import { printable as p } from '../printable.js';
+import { junitReport } from '../render/check-junit.js';
+import { sarifLog } from '../render/check-sarif.js';
 
 function readToken(cwd: string, raw: string): string {
   if (!raw.startsWith('@')) return raw.trim();
   return readFlagFile(cwd, '--token', raw.slice(1), READ_LIMIT.token).trim();
 }
 
-function printText(report: CheckReport, note: string, out: (t: string) => void): void {
+/** --format, with --json as its old spelling. */
+function formatOf(format: string | undefined, json: boolean): CheckFormat {
+  if (json && format !== undefined && format !== 'json')
+    throw new UsageError(`--json is --format json: give one of --json and --format ${p(format)}`);
+  const chosen = format ?? (json ? 'json' : 'text');
+  const known = CHECK_FORMATS.find((f) => f === chosen);
+  if (!known) throw new UsageError(`--format ${p(chosen)}: one of ${CHECK_FORMATS.join(', ')}`);
+  return known;
+}
+
+/** The findings of an earlier report, read as hostile input: bounded, not nested too deep, of the shape checked. */
+function readBaseline(cwd: string, file: string) {
+  const text = readFlagFile(cwd, '--baseline', file, READ_LIMIT.baseline).replace(/^\uFEFF/, '');
+  assertNesting(text, `--baseline ${file}`);
+  const parsed = parseBaseline(text);
+  if ('error' in parsed)
+    throw new UsageError(`--baseline ${p(file)}: ${parsed.error} (write one with check --format json > ${p(file)})`);
+  return parsed.entries;
+}
+
+/** The checked folder as a SARIF log names its files: from where `check` ran, `/`-separated. */
+const relativeFolder = (cwd: string, dir: string) => relative(cwd, resolve(cwd, dir)).split(sep).join('/');
+
+const suppressedLine = (n: number, file: string) =>
+  `${n} finding${n === 1 ? '' : 's'} suppressed by the baseline ${p(file)}`;
+
+function printText(
+  report: CheckReport & { suppressed?: Finding[] },
+  notes: { schema?: string; baseline?: string },
+  out: (t: string) => void,
+): void {
   const byFile = new Map<string, CheckReport['findings']>();
   for (const f of report.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   const lines: string[] = [];
@@ -57,7 +96,8 @@ function printText(report: CheckReport, note: string, out: (t: string) => void):
   const warnings = report.findings.length - errors;
   lines.push(
     '',
-    dim(note),
+    ...(notes.schema ? [dim(p(notes.schema))] : []),
+    ...(notes.baseline ? [dim(suppressedLine(report.suppressed?.length ?? 0, notes.baseline))] : []),
     report.ok
       ? green(`✔ no errors${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}`)
       : red(
@@ -71,9 +111,12 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommand('check', argv);
   if (args.positionals.length > 1) throw new UsageError(`check takes one [dir], got ${args.positionals.join(' ')}`);
   const cwd = process.cwd();
+  const dir = args.positionals[0] ?? '.';
   // a generated repository is also compared with what its answers give now
-  const { gallery, schema: schemaFile, token: tokenFile, json } = args.options;
-  const { input, model, expected } = await readCheckTarget(cwd, args.positionals[0] ?? '.', loadTemplates, {
+  const { gallery, schema: schemaFile, token: tokenFile, json, baseline, refreshSchema } = args.options;
+  const format = formatOf(args.options.format, json);
+  const accepted = baseline === undefined ? undefined : readBaseline(cwd, baseline);
+  const { input, model, expected } = await readCheckTarget(cwd, dir, loadTemplates, {
     ...(gallery === undefined ? {} : { gallery }),
   });
   if (
@@ -84,17 +127,31 @@ export async function run(argv: string[]): Promise<number> {
     !input.cloudformation.length &&
     !input.unread.length
   ) {
-    throw new UsageError(
-      `check: ${args.positionals[0] ?? '.'} holds no ${PIPELINE_FILE}, IAM policy, Terraform or CloudFormation file`,
-    );
+    throw new UsageError(`check: ${dir} holds no ${PIPELINE_FILE}, IAM policy, Terraform or CloudFormation file`);
   }
   const schema = input.pipeline
-    ? await loadSchema(cwd, schemaFile, process.env)
-    : { note: 'schema: no pipeline to check' };
+    ? await loadSchema(cwd, schemaFile, process.env, { refresh: refreshSchema })
+    : { note: 'schema: no pipeline to check', quiet: true as const };
   const token = tokenFile === undefined ? undefined : readToken(cwd, tokenFile);
   const validator = await schemaValidator(schema.schema);
-  const report = runChecks(input, { schemaValidator: validator, model, expected, token, now: new Date() });
-  if (json) process.stdout.write(`${JSON.stringify({ ...report, schema: schema.note }, null, 2)}\n`);
-  else printText(report, schema.note, (t) => process.stdout.write(t));
+  const checked = runChecks(input, { schemaValidator: validator, model, expected, token, now: new Date() });
+  const report: CheckReport & { suppressed?: Finding[] } = accepted ? withBaseline(checked, accepted) : checked;
+  const suppressed = report.suppressed ?? [];
+  const withFile = baseline === undefined ? {} : { baseline: { file: baseline, suppressed } };
+  const write = (t: string) => process.stdout.write(t);
+  // a program reads stdout: what a person should know goes to stderr, once
+  const tell = (line: string) => process.stderr.write(`${line}\n`);
+  if (format === 'text')
+    printText(report, { ...(schema.quiet ? {} : { schema: schema.note }), ...(baseline ? { baseline } : {}) }, write);
+  else {
+    if (!schema.quiet && format !== 'json') tell(p(schema.note));
+    if (baseline !== undefined) tell(suppressedLine(suppressed.length, baseline));
+    if (format === 'json') write(`${JSON.stringify({ ...report, schema: schema.note }, null, 2)}\n`);
+    else if (format === 'sarif') {
+      const folder = relativeFolder(cwd, dir);
+      const log = sarifLog({ findings: report.findings, ...withFile, toolVersion: toolVersion(), folder });
+      write(`${JSON.stringify(log, null, 2)}\n`);
+    } else write(junitReport({ findings: report.findings, ...withFile }));
+  }
   return report.ok ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 /**
  * `pipelines-oidc workshop grade <dir> [--json] [--schema <file>]`: checks every attendee's repository of a
  * workshop folder, in-process, and tells which exercises are fixed. Never fetches Atlassian's schema:
- * it uses --schema, else the copy an earlier `check` cached, else the structural checks alone.
+ * it uses --schema, else the copy `check --refresh-schema` cached, else the structural checks alone.
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,7 +17,7 @@ import {
 import { CliError, UsageError } from '../errors.js';
 import { READ_LIMIT, readBounded } from '../io/bounded-read.js';
 import { readCheckTarget } from '../io/check-input.js';
-import { cachedSchema, loadSchema, schemaValidator } from '../io/schema.js';
+import { loadSchema, schemaValidator } from '../io/schema.js';
 import { dim, green, red } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
 import type { TemplateLookup } from '../render/files.js';
@@ -116,14 +116,14 @@ export async function run(
   const attendees = readAttendees(dir, shown);
   const { schema: given, gallery: galleryFlag } = args.options;
   const gallery = galleryFlag === undefined ? undefined : resolve(cwd, galleryFlag);
-  const schema = given === undefined ? cachedSchema(process.env) : await loadSchema(cwd, given, process.env);
+  const schema = await loadSchema(cwd, given, process.env);
 
   let loaded: Promise<TemplateLookup> | undefined;
   const templates = () => (loaded ??= loadTemplates());
   const repos = new Map<string, RepoUnderGrade | undefined>();
   for (const a of attendees)
     if (!repos.has(a.repo)) repos.set(a.repo, await repoUnderGrade(dir, a.repo, templates, gallery));
-  const validator = await schemaValidator(schema?.schema);
+  const validator = await schemaValidator(schema.schema);
   const rows = gradeWorkshop(attendees, repos, { schemaValidator: validator, now: new Date() });
 
   const totals = gradeTotals(rows);
@@ -141,7 +141,7 @@ export async function run(
         ...table(rows),
         '',
         `${totals.fixed === totals.total ? green('✔') : red('✖')} ${totals.fixed} of ${totals.total} done${parts.length ? ` (${parts.join('; ')})` : ''}`,
-        dim(schema?.note ?? 'schema: none cached; built-in structural checks only (pass --schema <file>)'),
+        dim(schema.note),
         '',
       ].join('\n'),
     );

@@ -16,6 +16,8 @@ export const READ_LIMIT = {
   credential: 16 * 1024,
   /** `--answers`, `--roster`, a gallery definition, the workshop state. */
   inputFile: 1_000_000,
+  /** `check --baseline` (a report of a few thousand findings). */
+  baseline: 5_000_000,
   /** `--schema` (Atlassian's schema is about 200 kB). */
   schema: 10_000_000,
 } as const;

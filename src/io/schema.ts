@@ -1,6 +1,8 @@
 /**
- * Atlassian's schema of bitbucket-pipelines.yml for `check`: --schema, else a cached copy, else fetched
- * once (a few seconds at most) and cached. Without any, `check` falls back to its structural checks.
+ * Atlassian's schema of bitbucket-pipelines.yml for `check`: --schema, else the copy cached by an earlier
+ * `--refresh-schema`. A run never reaches the network unless asked: CI and offline machines get the same
+ * answer every time, and nothing is printed about a schema in use. Without any, `check` falls back to its
+ * structural checks and says so in one line.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -18,7 +20,13 @@ export interface SchemaSource {
   schema?: object;
   /** Where it came from, or why there is none. */
   note: string;
+  /** Nothing the user needs to read: the schema they named, or the cached copy. */
+  quiet?: true;
 }
+
+/** Said once per run when there is no schema to validate with. */
+const NO_SCHEMA_NOTE =
+  'schema: none cached; built-in structural checks only (run check --refresh-schema once to fetch it, or pass --schema <file>)';
 
 /** Where pipelines-oidc caches the schema: data, read as any input is; never code. */
 export const cacheDir = (env: NodeJS.ProcessEnv) =>
@@ -40,50 +48,49 @@ const parse = (text: string): object | undefined => {
  * The copy an earlier `check` cached, if any: never the network. The cache folder may be writable by
  * others, so the copy is read as any input: within --schema's size and the nesting limit, else ignored.
  */
-export function cachedSchema(env: NodeJS.ProcessEnv): SchemaSource | undefined {
+function cachedSchema(env: NodeJS.ProcessEnv): SchemaSource | undefined {
   const cache = cacheFile(env);
   try {
     const schema = parse(readBounded(cache, READ_LIMIT.schema));
-    return schema && { schema, note: `schema: cached copy (${cache})` };
+    return schema && { schema, note: `schema: cached copy (${cache})`, quiet: true };
   } catch {
     return undefined;
   }
 }
 
+/** --schema, else with `refresh` a fresh copy (the cached one if the fetch fails), else the cached copy. */
 export async function loadSchema(
   cwd: string,
   given: string | undefined,
   env: NodeJS.ProcessEnv,
+  { refresh = false } = {},
 ): Promise<SchemaSource> {
   if (given !== undefined) {
+    if (refresh) throw new UsageError('--refresh-schema fetches the schema --schema names: give one of the two');
     const text = readFlagFile(cwd, '--schema', given, READ_LIMIT.schema);
     assertNesting(text, `--schema ${given}`);
     const schema = parse(text);
     if (!schema) throw new UsageError(`--schema ${given}: not a JSON schema`);
-    return { schema, note: `schema: ${given}` };
+    return { schema, note: `schema: ${given}`, quiet: true };
   }
   const cached = cachedSchema(env);
-  if (cached) return cached;
-  const cache = cacheFile(env);
+  if (!refresh) return cached ?? { note: NO_SCHEMA_NOTE };
   const url = env['PIPELINES_OIDC_SCHEMA_URL'] || SCHEMA_URL;
+  const fetched = await fetchSchema(url);
+  if ('failure' in fetched) {
+    const fallback = cached ? 'the cached copy is used' : 'built-in structural checks only (pass --schema <file>)';
+    return { ...(cached ? { schema: cached.schema } : {}), note: `schema: ${fetched.failure}; ${fallback}` };
+  }
+  return { schema: fetched.schema, note: `schema: fetched from ${url}${cacheCopy(env, fetched.schema)}` };
+}
+
+/** Atlassian's schema fetched (a few seconds at most), or why not. */
+async function fetchSchema(url: string): Promise<{ schema: object } | { failure: string }> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(4000) });
     // an answer is read no further than --schema's limit: whoever serves it cannot fill the memory
     const schema = response.ok ? parse(await readBody(response, READ_LIMIT.schema)) : undefined;
-    if (!schema)
-      return {
-        note: `schema: ${url} answered ${response.status}; built-in structural checks only (pass --schema <file>)`,
-      };
-    try {
-      mkdirSync(dirname(cache), { recursive: true });
-      // written beside and renamed over: a link planted at the cache's name is replaced, never written through
-      const staged = `${cache}.${process.pid}.${randomBytes(4).toString('hex')}`;
-      writeFileSync(staged, JSON.stringify(schema), { flag: 'wx' });
-      renameSync(staged, cache);
-    } catch {
-      // an unwritable cache only means fetching again next time
-    }
-    return { schema, note: `schema: fetched from ${url}` };
+    return schema ? { schema } : { failure: `${url} answered ${response.status}` };
   } catch (e) {
     const why =
       e instanceof TooLargeError
@@ -91,9 +98,22 @@ export async function loadSchema(
         : (e as Error).name === 'TimeoutError'
           ? 'timed out'
           : (e as Error).message;
-    return {
-      note: `schema: could not fetch ${url} (${why}); built-in structural checks only (pass --schema <file>)`,
-    };
+    return { failure: `could not fetch ${url} (${why})` };
+  }
+}
+
+/** The schema written to the cache, for the runs after this one; what the note adds about it. */
+function cacheCopy(env: NodeJS.ProcessEnv, schema: object): string {
+  const cache = cacheFile(env);
+  try {
+    mkdirSync(dirname(cache), { recursive: true });
+    // written beside and renamed over: a link planted at the cache's name is replaced, never written through
+    const staged = `${cache}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(staged, JSON.stringify(schema), { flag: 'wx' });
+    renameSync(staged, cache);
+    return ` and cached (${cache})`;
+  } catch (e) {
+    return `; not cached: ${(e as Error).message}`;
   }
 }
 

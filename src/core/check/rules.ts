@@ -89,7 +89,7 @@ export const RULES = [
     id: 'pipeline.schema',
     severity: 'error',
     title:
-      "not valid against Atlassian's schema (`--schema`, else fetched once and cached; without either, built-in structural checks), or an unknown key in a step (`scriptz:`)",
+      "not valid against Atlassian's schema (`--schema`, else the copy `--refresh-schema` cached; without either, built-in structural checks), or an unknown key in a step (`scriptz:`)",
     check: { pipeline: pipelineSchema },
   },
   {

@@ -124,8 +124,11 @@ const DIFF = option({ flag: 'diff', description: 'show the change of every file 
 const SCHEMA = option({
   flag: 'schema',
   value: '<file>',
-  description: `Atlassian's ${PIPELINE_FILE} JSON schema from a file instead of the cached or downloaded copy`,
+  description: `Atlassian's ${PIPELINE_FILE} JSON schema from a file instead of the cached copy`,
 });
+/** How `check` prints its report: for a person, for a program, for code scanning, for a CI's test report. */
+export const CHECK_FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
+export type CheckFormat = (typeof CHECK_FORMATS)[number];
 const PROFILE = option({ flag: 'profile', value: '<p>', description: 'the AWS profile to use' });
 const AWS_REGION = option({
   flag: 'region',
@@ -229,8 +232,24 @@ const TABLE = [
     args: '[dir]',
     summary: 'verify a repository offline (pipeline, trust and inline policies, IaC) and explain a token',
     options: [
-      { flag: 'json', description: 'print the findings as JSON' },
+      {
+        flag: 'format',
+        value: `<${CHECK_FORMATS.join('|')}>`,
+        default: 'text',
+        description: 'how to print the report: sarif for code scanning, junit for a CI test report',
+      },
+      { flag: 'json', description: 'the same as --format json' },
+      {
+        flag: 'baseline',
+        value: '<file>',
+        description:
+          'a report an earlier check --format json wrote: its findings (same rule, file and message) do not count',
+      },
       SCHEMA,
+      {
+        flag: 'refresh-schema',
+        description: "fetch Atlassian's schema and cache it (check never reaches the network otherwise)",
+      },
       CHECKED_GALLERY,
       {
         flag: 'token',
@@ -238,7 +257,7 @@ const TABLE = [
         description: 'an OIDC token (or @file holding one): decoded, and evaluated against every trust policy',
       },
     ],
-    examples: ['check phub-oidc-check', 'check --token @token.jwt --json'],
+    examples: ['check phub-oidc-check', 'check --format junit --baseline check-baseline.json'],
   },
   {
     name: 'apply',

@@ -1,4 +1,5 @@
 export {
+  CHECK_FORMATS,
   COMMAND_TABLE,
   GLOBAL_OPTIONS,
   WORKSHOP_CONCURRENCY,
@@ -9,6 +10,7 @@ export {
 } from './command-table.js';
 export type {
   AloneOf,
+  CheckFormat,
   CamelCase,
   CommandName,
   CommandSpec,
