@@ -150,6 +150,15 @@ test('answers file: an unknown key is exit 2 naming --answers and the key', () =
   const { r, entries } = withAnswersFile({ ...RAW, accountId: '123456789012' });
   assertOneLineError(r, 2, ['--answers', 'unknown answer "accountId"']);
   assert.equal(entries, ['answers.json']);
+  const typo = withAnswersFile({ ...RAW, workspce: 'phub' });
+  assertOneLineError(typo.r, 2, ['unknown answer "workspce" (did you mean workspace?)']);
+  const empty = tempDir();
+  try {
+    const value = runNew([...exampleFlags(), '--iac', 'terrafrom', '--dry-run', '--yes', '--no-git'], empty.path);
+    assertOneLineError(value, 2, ['--iac', 'must be one of terraform', '(did you mean terraform?)']);
+  } finally {
+    empty.cleanup();
+  }
 });
 
 test('answers file: a value that is not a string is exit 2 naming --answers and the key', () => {

@@ -348,8 +348,8 @@ test('--dry-run lists the folders and writes nothing', () =>
 
 test('usage errors exit 2 naming the flag, and write nothing', () =>
   withWorkshop((root, run) => {
-    assertOneLineError(run(['--exercise', 'sub-exact,nope']), 2, [
-      '--exercise: unknown exercise "nope" (known: workspace-wide-trust',
+    assertOneLineError(run(['--exercise', 'sub-exact,xyzzy']), 2, [
+      '--exercise: unknown exercise "xyzzy" (known: workspace-wide-trust',
       'sub-exact',
       'none)',
     ]);

@@ -228,8 +228,13 @@ test('plan: --role-name is the prefix; exercises go round-robin in roster order,
     ],
   );
   assert.is(
-    usage(() => parseExerciseList('sub-exact,nope', EXERCISES)),
-    `--exercise: unknown exercise "nope" (known: ${[...EXERCISES.map((e) => e.id), 'none'].join(', ')})`,
+    usage(() => parseExerciseList('sub-exact,xyzzy', EXERCISES)),
+    `--exercise: unknown exercise "xyzzy" (known: ${[...EXERCISES.map((e) => e.id), 'none'].join(', ')})`,
+  );
+  // a typo is answered with the exercise it is close to, instead of the whole list
+  assert.is(
+    usage(() => parseExerciseList('sub-exakt', EXERCISES)),
+    '--exercise: unknown exercise "sub-exakt" (did you mean sub-exact?)',
   );
 });
 

@@ -95,7 +95,7 @@ export function answersFromFile(path: string, parsed: unknown): Record<string, u
     }
     if (!BASE_KEYS.has(key))
       throw new UsageError(
-        `--answers ${path}: unknown answer "${key}" (known: ${[...BASE_KEYS, 'targetAnswers'].join(', ')})`,
+        `--answers ${path}: unknown answer "${key}"${didYouMean(key, [...BASE_KEYS, 'targetAnswers']) || ` (known: ${[...BASE_KEYS, 'targetAnswers'].join(', ')})`}`,
       );
     if (typeof value !== 'string') throw new UsageError(`--answers ${path}: "${key}" must be a string`);
   }

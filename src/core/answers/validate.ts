@@ -3,6 +3,7 @@
  * is wrong (the caller adds the flag name). Pure: no I/O, usable by prompts, flags and answer files alike.
  */
 import { readUuid, PATTERN } from '../facts/index.js';
+import { didYouMean } from '../util/index.js';
 
 export type Rule = (raw: string) => { value: string } | { error: string };
 
@@ -59,7 +60,7 @@ export const roleName: Rule = (raw) =>
 export const oneOf =
   (choices: readonly string[]): Rule =>
   (raw) =>
-    choices.includes(raw) ? ok(raw) : bad(`must be one of ${choices.join(', ')}`);
+    choices.includes(raw) ? ok(raw) : bad(`must be one of ${choices.join(', ')}${didYouMean(raw, choices)}`);
 
 export const nonEmpty: Rule = (raw) => (raw.trim() ? ok(raw.trim()) : bad('must not be empty'));
 

@@ -15,6 +15,7 @@ import {
 import { buildRepoModel, type RepoModel } from '../repo/index.js';
 import { findTarget, questionsOf, type Gallery } from '../targets/index.js';
 import { environmentsWithUuids } from '../bitbucket-setup/index.js';
+import { didYouMean } from '../util/index.js';
 import { UsageError } from '../../errors.js';
 import { parseRoster } from './roster.js';
 import type { Attendee, Exercise } from './types.js';
@@ -57,7 +58,10 @@ export function parseExerciseList(raw: string, catalog: readonly Exercise[]): Ar
   return ids.map((id) => {
     if (id === NO_EXERCISE) return null;
     const found = catalog.find((e) => e.id === id);
-    if (!found) throw new UsageError(`--exercise: unknown exercise ${JSON.stringify(id)} (known: ${known.join(', ')})`);
+    if (!found)
+      throw new UsageError(
+        `--exercise: unknown exercise ${JSON.stringify(id)}${didYouMean(id, known) || ` (known: ${known.join(', ')})`}`,
+      );
     return found;
   });
 }
