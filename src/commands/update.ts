@@ -51,7 +51,7 @@ export type ChangeAction = Exclude<PlannedFile['action'], 'merge'> | 'merged' | 
 export interface UpdateResult {
   dir: string;
   written: boolean;
-  changes: Array<{ path: string; action: ChangeAction; reason?: string; backup?: string }>;
+  changes: Array<{ path: string; action: ChangeAction; reason?: string; backup?: string; diff?: string }>;
   /** What to do next, in order (the IAM side, commit and push, Bitbucket variables). */
   next: string[];
 }
@@ -192,6 +192,8 @@ export interface UpdatePlan {
   changes: Change[];
   /** The manifest, written last whenever anything changed (it may change alone: a new answer, a new version). */
   manifestFile: RenderedFile;
+  /** With --diff --json: each changed file's unified diff, by path, carried in the one JSON document. */
+  diffs?: Map<string, string>;
 }
 
 /** The answers (asked in a terminal), the files they render and what happens to each: reads, never writes. */
@@ -256,6 +258,7 @@ export async function applyUpdate(plan: UpdatePlan, opts: UpdateOptions): Promis
         action: outcome,
         ...(reason ? { reason } : {}),
         ...(backup ? { backup } : {}),
+        ...(plan.diffs?.has(path) ? { diff: plan.diffs.get(path)! } : {}),
       })),
     next: [],
   };
@@ -311,8 +314,16 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const plan = await planRepositoryUpdate(opts);
   if (opts.diff) {
     const { createTwoFilesPatch } = await import('diff');
-    for (const c of plan.changes)
-      if (c.write !== undefined) opts.out(createTwoFilesPatch(`a/${c.path}`, `b/${c.path}`, c.before ?? '', c.write));
+    const patches = new Map(
+      plan.changes.flatMap((c) =>
+        c.write === undefined
+          ? []
+          : [[c.path, createTwoFilesPatch(`a/${c.path}`, `b/${c.path}`, c.before ?? '', c.write)] as const],
+      ),
+    );
+    // --json: stdout holds one JSON document, so the diffs go inside it
+    if (opts.json) plan.diffs = patches;
+    else for (const patch of patches.values()) opts.out(patch);
   }
   return applyUpdate(plan, opts);
 }

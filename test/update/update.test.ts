@@ -245,6 +245,12 @@ test('--diff prints a unified diff of each changed file', async () => {
       'unchanged files have no diff',
     );
     assert.equal(readTree(repo), before, '--diff with --dry-run writes nothing');
+    // with --json, stdout is one JSON document: each changed file carries its diff
+    const json = await update(root, ['--region', 'us-east-1', '--diff', '--dry-run', '--json']);
+    assert.is(json.status, 0, json.stderr);
+    const report = JSON.parse(json.stdout) as { changes: Array<{ path: string; diff?: string }> };
+    assert.equal(report.changes.map((c) => c.path).sort(), affected);
+    for (const c of report.changes) assert.match(c.diff ?? '', `--- a/${c.path}\n+++ b/${c.path}`);
 
     edit(repo, 'iam/inline-policy.json', (t) => `${t} `);
     const merge = await update(root, ['--region', 'cn-north-1', '--diff', '--dry-run']);
