@@ -135,6 +135,11 @@ export function parseCommand<C extends CommandName>(
     const unknown = /^Unknown option '(-{1,2})([^']*)'/.exec(first);
     if (!unknown) throw new UsageError(`${first} (${helpHint(spec)})`);
     const [, dashes, flag] = unknown;
+    // commands that take the folder as their argument, not as --dir (which new, update and add take)
+    if (dashes === '--' && flag === 'dir' && spec.args.includes('[dir]'))
+      throw new UsageError(
+        `unknown option --dir: ${spec.name} takes the folder as its argument: pipelines-oidc ${spec.name} <dir> (${helpHint(spec)})`,
+      );
     const hint = dashes === '--' ? didYouMean(flag!, Object.keys(options), (f) => `--${f}`) : '';
     throw new UsageError(`unknown option ${dashes}${flag}${hint} (${helpHint(spec)})`);
   }

@@ -292,6 +292,26 @@ test('--push with --no-git is exit 2', () => {
   assertRejected([...exampleFlags(), '--no-git', '--push', '../remote.git'], ['--push', '--no-git']);
 });
 
+test('the folder given the other way round: [dir] commands say they take it as their argument, update and add say --dir', () => {
+  const tmp = tempDir();
+  try {
+    for (const command of ['apply', 'doctor', 'check', 'rehearse', 'run'])
+      assertOneLineError(runCli([command, '--dir', 'repo'], { cwd: tmp.path }), 2, [
+        `unknown option --dir: ${command} takes the folder as its argument: pipelines-oidc ${command} <dir>`,
+      ]);
+    assertOneLineError(runCli(['update', 'repo'], { cwd: tmp.path }), 2, [
+      'update takes the folder with --dir: pipelines-oidc update --dir repo',
+    ]);
+    assertOneLineError(runCli(['add', 's3-static-site', 'repo'], { cwd: tmp.path }), 2, [
+      'add takes the folder with --dir: pipelines-oidc add s3-static-site --dir repo',
+    ]);
+    // without a folder, a folder that is no repository of ours is still named as such
+    assertOneLineError(runCli(['update'], { cwd: tmp.path }), 1, ['has no .pipelines-oidc.json']);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('an unknown command is exit 2', () => {
   const r = runCli(['neww', 'x']);
   assertOneLineError(r, 2, ['unknown command "neww"']);

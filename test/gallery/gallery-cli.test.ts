@@ -327,7 +327,7 @@ test("a question taking a command's own flag (--out, --roster, --concurrency, --
       ['roster', 'workshop'],
       ['concurrency', 'workshop'],
       ['list-exercises', 'workshop'],
-      ['profile', 'apply, doctor'],
+      ['profile', 'apply, doctor, why'],
       ['token', 'check'],
       ['diff', 'add, update'],
       ['help', 'pipelines-oidc'],
