@@ -312,6 +312,17 @@ test('the folder given the other way round: [dir] commands say they take it as t
   }
 });
 
+test("a repository or environment UUID that is the workspace's, or another's, was pasted from the wrong place: exit 2", () => {
+  const workspaceUuid = '7a3e5c1d-2b4f-4e6a-9c8d-1f2e3d4c5b6a';
+  const flags = exampleFlags({ workspaceUuid, repoUuid: workspaceUuid });
+  assertRejected(flags, ['--repo-uuid', "is the workspace's UUID"]);
+  const env = '1a2b3c4d-0003-4c00-a000-00000000000c';
+  assertRejected(
+    [...exampleFlags({ workspaceUuid }), '--environment', `test=${env}`, '--environment', `production=${env}`],
+    ['--environment production', 'is the UUID --environment test gives too'],
+  );
+});
+
 test('an unknown command is exit 2', () => {
   const r = runCli(['neww', 'x']);
   assertOneLineError(r, 2, ['unknown command "neww"']);

@@ -170,6 +170,28 @@ function chosenTargets(ids: string, gallery: Gallery): TargetDefinition[] {
   });
 }
 
+/**
+ * The repository's and the environments' UUIDs are each their own: one equal to the workspace's UUID (or
+ * to another of them) was pasted from the wrong place, and the trust policy would match no token.
+ */
+function checkDistinctUuids(answers: Record<string, string>): void {
+  const workspace = answers['workspaceUuid'];
+  const owners = [
+    ...(answers['repoUuid'] ? [['--repo-uuid', answers['repoUuid']] as const] : []),
+    ...parseEnvironments(answers['environments'] ?? '')
+      .filter((e) => e.uuid)
+      .map((e) => [`--environment ${e.name}`, e.uuid] as const),
+  ];
+  for (const [i, [flag, uuid]] of owners.entries()) {
+    if (uuid === workspace)
+      throw new UsageError(
+        `${flag}: {${uuid}} is the workspace's UUID (--workspace-uuid), not ${flag === '--repo-uuid' ? "the repository's (Repository settings → Repository details)" : "the environment's (Repository settings → Deployments)"}`,
+      );
+    const same = owners.slice(0, i).find(([, other]) => other === uuid);
+    if (same) throw new UsageError(`${flag}: {${uuid}} is the UUID ${same[0]} gives too; each has its own`);
+  }
+}
+
 /** Role names get `-<environment>` appended: each must still be a valid IAM role name. */
 function checkRoleNames(answers: Record<string, string>): void {
   const longest = parseEnvironments(answers['environments'] ?? '').reduce<Environment | undefined>(
@@ -296,6 +318,7 @@ function* resolution(sources: AnswerSources, gallery: Gallery): Generator<Pendin
   checkTargetAnswerKeys(sources, gallery);
   const base = yield* resolveList(questionsFor(gallery), sources, sources.file?.values);
   checkRoleNames(base);
+  checkDistinctUuids(base);
   const targets = chosenTargets(base['target']!, gallery);
   const environments = parseEnvironments(base['environments'] ?? '');
   checkReleases(targets, environments);
