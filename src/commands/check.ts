@@ -70,15 +70,29 @@ function printText(
   }
   if (report.simulation.length) {
     lines.push('', bold('Trust simulation'));
-    for (const r of report.simulation) {
-      if (r.notYet) {
-        lines.push(`  ${yellow('!')} ${r.role}: ${r.scenario} → not yet: ${r.notYet}`);
+    // one line per role whose every scenario came out as expected; each scenario with --verbose or a surprise
+    const verbose = process.argv.includes('--verbose');
+    const byRole = new Map<string, CheckReport['simulation']>();
+    for (const r of report.simulation) byRole.set(r.role, [...(byRole.get(r.role) ?? []), r]);
+    for (const [role, rows] of byRole) {
+      const expected = (r: (typeof rows)[number]) => !r.notYet && r.allowed === (r.expected === 'allowed');
+      if (!verbose && rows.every(expected)) {
+        const allowed = rows.filter((r) => r.allowed).map((r) => r.scenario);
+        const denied = rows.filter((r) => !r.allowed).map((r) => r.scenario);
+        lines.push(
+          `  ${green('✔')} ${p(role)}: allows ${p(allowed.join(', ') || 'nothing')}; denies ${denied.length} other${denied.length === 1 ? '' : 's'} ${dim(`(${p(denied.join(', '))})`)}`,
+        );
         continue;
       }
-      const ok = r.allowed === (r.expected === 'allowed');
-      lines.push(
-        `  ${ok ? green('✔') : red('✖')} ${p(r.role)}: ${p(r.scenario)} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${p(r.reason)})`)}`,
-      );
+      for (const r of rows) {
+        if (r.notYet) {
+          lines.push(`  ${yellow('!')} ${p(r.role)}: ${p(r.scenario)} → not yet: ${p(r.notYet)}`);
+          continue;
+        }
+        lines.push(
+          `  ${expected(r) ? green('✔') : red('✖')} ${p(r.role)}: ${p(r.scenario)} → ${r.allowed ? 'allowed' : 'denied'}${r.allowed ? '' : dim(` (${p(r.reason)})`)}`,
+        );
+      }
     }
   }
   if (report.token) {

@@ -299,7 +299,16 @@ test('without a repository UUID the simulation says the repository cannot assume
     assert.match(r.stdout, /✔ \S+: another repository of the workspace → denied/);
   });
   withRepo(exampleFlags(), (dir) => {
-    assert.match(check(dir, [...schemaArgs], { NO_COLOR: '1' }).stdout, /✔ \S+: this repository → allowed$/m);
+    // every scenario as expected: one line for the role; each scenario with --verbose
+    const summary = check(dir, [...schemaArgs], { NO_COLOR: '1' }).stdout;
+    assert.match(
+      summary,
+      /^ {2}✔ \S+: allows this repository; denies 4 others \(another repository of the workspace, /m,
+    );
+    assert.not.match(summary, /→ denied/);
+    const verbose = check(dir, [...schemaArgs, '--verbose'], { NO_COLOR: '1' }).stdout;
+    assert.match(verbose, /✔ \S+: this repository → allowed$/m);
+    assert.match(verbose, /✔ \S+: another workspace → denied/);
   });
 });
 

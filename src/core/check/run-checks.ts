@@ -157,7 +157,16 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
       .find(Boolean);
     const generated = options.model?.roles.find((r) => r.trustFile === f.file);
     const role = generated ? generated.concreteArn.replace(/^.*:role\//, '') : f.file;
-    return [{ role, file: f.file, policy, ...(env ? { environmentUuid: env } : {}) }];
+    const environmentName = generated?.environment;
+    return [
+      {
+        role,
+        file: f.file,
+        policy,
+        ...(env ? { environmentUuid: env } : {}),
+        ...(env && environmentName ? { environmentName } : {}),
+      },
+    ];
   });
   const identity = identityOf(roles, options.model);
   const simulation = identity ? simulate(roles, identity) : [];

@@ -34,6 +34,8 @@ export interface RoleUnderTest {
   policy: unknown;
   /** The deployment environment UUID the role is meant for, if any (no braces). */
   environmentUuid?: string;
+  /** That environment's name, when the manifest says it. */
+  environmentName?: string;
 }
 
 export interface Identity {
@@ -113,11 +115,11 @@ export function simulate(roles: RoleUnderTest[], id: Identity): SimulationRow[] 
               .concat(envs.length > 1 ? [] : [OTHER_ENV])
               .map(
                 (e) =>
-                  [`environment ${e}`, 'denied', request(id, subClaim(id.repoUuid, STEP, e))] as [
-                    string,
+                  [
+                    `environment ${roles.find((o) => o.environmentUuid === e)?.environmentName ?? e}`,
                     'denied',
-                    TrustRequest,
-                  ],
+                    request(id, subClaim(id.repoUuid, STEP, e)),
+                  ] as [string, 'denied', TrustRequest],
               ),
           ]
         : []),

@@ -46,7 +46,7 @@ const option = <const O extends OptionSpec>(o: O): O => o;
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'help', short: 'h', description: 'this help' },
   { flag: 'version', short: 'v', description: 'the version' },
-  { flag: 'verbose', description: 'show the stack of unexpected errors' },
+  { flag: 'verbose', description: "show the stack of unexpected errors, and each of check's trust scenarios" },
 ];
 
 /** An answer as a flag: a value always, never `required: true` (the answer may come from --answers). */
