@@ -75,8 +75,14 @@ function rolesOf(a: Answers, environments: string[]): Record<string, Role> {
             [s.Action].flat().map((action) => ({
               action,
               resource: r.replace(/\*/g, 'object'),
-              // the request a real call makes: the condition's values (the role passed, the service)
-              context: s.Condition?.['StringEquals'] ?? {},
+              // the request a real call makes: the condition's values (the role passed, the service, the
+              // revision a service is pointed at); a negated condition holds without its key
+              context: {
+                ...s.Condition?.['StringEquals'],
+                ...Object.fromEntries(
+                  Object.entries(s.Condition?.['ArnLike'] ?? {}).map(([k, v]) => [k, v.replace(/\*/g, 'object')]),
+                ),
+              },
             })),
           ),
       );
