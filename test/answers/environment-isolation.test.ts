@@ -27,6 +27,11 @@ const NAMES: Record<string, Record<string, string>> = {
   ecsCluster: { test: 'test', staging: 'staging', production: 'production' },
   ecsService: { test: 'web-test', staging: 'web-staging', production: 'web' },
   taskFamily: { test: 'web-test', staging: 'web-staging', production: 'web' },
+  taskDefinitionFile: {
+    test: 'ecs/test/task-definition.json',
+    staging: 'ecs/staging/task-definition.json',
+    production: 'ecs/production/task-definition.json',
+  },
   taskRoleName: { test: 'web-task-test', staging: 'web-task-staging', production: 'web-task' },
   executionRoleName: { test: 'web-exec-test', staging: 'web-exec-staging', production: 'web-exec' },
   stackName: { test: 'widgets-test', staging: 'widgets-staging', production: 'widgets' },

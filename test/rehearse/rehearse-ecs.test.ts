@@ -66,6 +66,7 @@ function rehearse(dir: string): Promise<{ code: number; stdout: string; stderr: 
 
 interface Report {
   ok: boolean;
+  madeUp: { inputs: Array<{ input: string; path: string }> };
   runs: Array<{
     steps: Array<{
       name: string;
@@ -97,12 +98,23 @@ test('ecr-push + ecs-deploy: each environment’s service runs the image pushed 
       `--task-family.${e}`,
       `${e}-web`,
     ]),
+    // production its own task definition file, test the default: each is its own step's input
+    '--task-definition-file.production',
+    'ecs/production.json',
     ...TEST_AND_PRODUCTION,
   ]);
   const r = await rehearse(dir);
   assert.ok(r.stdout.startsWith('{'), r.stderr);
   const report = JSON.parse(r.stdout) as Report;
   assert.ok(report.ok, failures(report));
+  assert.equal(
+    report.madeUp.inputs
+      .map((i) => i.input)
+      .filter((i) => i.startsWith('ecs/'))
+      .sort(),
+    ['ecs/production.json', 'ecs/task-definition.json'],
+    'each environment’s file is made up for its own step',
+  );
   const names = report.runs[0]!.steps.map((s) => s.name);
   assert.ok(
     names.indexOf('Push the image to ECR (test)') < names.indexOf('Deploy the ECS service (test)'),

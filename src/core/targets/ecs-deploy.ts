@@ -9,7 +9,7 @@ export const ecsDeploy: TargetDefinition = {
   id: 'ecs-deploy',
   title: 'Deploy a service to ECS',
   description:
-    "On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`) with the task and execution roles given here in place of the file's and, given an ECR repository, the image the pipeline pushed there (tagged with the commit) in place of that repository's images in the file; point the service at it, wait until the service is stable, and fail if ECS rolled the deployment back.",
+    "On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`; with deployment environments each may have its own, `--task-definition-file.<environment>`, and the plain answer serves the others) with the task and execution roles given here in place of the file's and, given an ECR repository, the image the pipeline pushed there (tagged with the commit) in place of that repository's images in the file; point the service at it, wait until the service is stable, and fail if ECS rolled the deployment back.",
   questions: [
     {
       name: 'ecsCluster',
@@ -38,11 +38,15 @@ export const ecsDeploy: TargetDefinition = {
     {
       name: 'taskDefinitionFile',
       flag: 'task-definition-file',
-      description: 'Task definition file in the repository (JSON input of register-task-definition)',
+      description:
+        'Task definition file in the repository (JSON input of register-task-definition); with environments, a plain answer serves each environment not given its own',
       example: 'ecs/task-definition.json',
       pattern: RELATIVE_PATH,
       insideRepository: true,
       default: 'ecs/task-definition.json',
+      // each environment usually has its own settings (CPU, memory, variables): its own file if given
+      perEnvironment: true,
+      sharedFallback: true,
     },
     {
       name: 'taskRoleName',
