@@ -43,6 +43,7 @@ function stepText(run: number, step: StepReport, verdict: StepVerdict, aws: stri
     lines.push(`    ${c.allowed ? green('allow') : red('deny ')} ${c.action} ${dim(printable(c.resource))}`);
     if (c.missing) lines.push(`          ${dim('missing statement:')} ${printable(JSON.stringify(c.missing))}`);
     else if (!c.allowed) lines.push(`          ${dim(printable(c.reason))}`);
+    if (c.rollout) lines.push(`          ${yellow('rolled back:')} ${printable(c.rollout)}`);
     for (const u of c.unproven ?? []) lines.push(`          ${dim('not proven:')} ${printable(u)}`);
   }
   for (const r of step.recorded) lines.push(`    ${dim(`recorded, not run: ${printable(r)}`)}`);

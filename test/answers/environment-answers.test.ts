@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseManifest } from '../../src/core/repo/manifest.ts';
+import { stepInputs } from '../../src/core/repo/step-inputs.ts';
 import { resolveAnswers } from '../../src/core/answers/resolve.ts';
 import { UsageError } from '../../src/errors.ts';
 import { assertOneLineError, runNew } from '../support/cli-helpers.ts';
@@ -79,6 +80,48 @@ test('a plain flag serves the only environment; without environments answers are
   const none = resolve({ target: 's3-static-site', siteBucket: 'www.example.com' });
   assert.is(none.targetAnswers['siteBucket'], 'www.example.com');
   assert.not.ok(Object.keys(none.targetAnswers).some((k) => k.includes('.')));
+});
+
+test('a task definition file: each environment its own when given, else the plain answer or the default serves it', () => {
+  const ECS = {
+    target: 'ecs-deploy',
+    environments: 'test,production',
+    ...Object.fromEntries(
+      ['test', 'production'].flatMap((e) => [
+        [`ecsCluster.${e}`, e],
+        [`ecsService.${e}`, `web-${e}`],
+        [`taskFamily.${e}`, `web-${e}`],
+      ]),
+    ),
+  };
+  const files = (a: ReturnType<typeof resolve>) =>
+    ['test', 'production'].map((e) => a.targetAnswers[`taskDefinitionFile.${e}`]);
+  assert.equal(files(resolve(ECS)), ['ecs/task-definition.json', 'ecs/task-definition.json']);
+  assert.equal(files(resolve({ ...ECS, taskDefinitionFile: 'deploy/task.json' })), [
+    'deploy/task.json',
+    'deploy/task.json',
+  ]);
+  const own = resolve({
+    ...ECS,
+    taskDefinitionFile: 'deploy/task.json',
+    'taskDefinitionFile.production': 'deploy/production.json',
+  });
+  assert.equal(files(own), ['deploy/task.json', 'deploy/production.json']);
+  // each environment's step registers its own file, and each file is that step's input
+  const { model, files: rendered } = renderRepo(own);
+  const pipeline = rendered.get('bitbucket-pipelines.yml')!;
+  assert.ok(pipeline.includes('task_input=deploy/task.json') && pipeline.includes('task_input=deploy/production.json'));
+  assert.equal(
+    stepInputs(model).map((i) => `${i.environment} ${i.input}`),
+    ['test deploy/task.json', 'production deploy/production.json'],
+  );
+  // without environments, or with one, the question is asked as before
+  assert.equal(
+    resolve({ target: 'ecs-deploy', ecsCluster: 'c', ecsService: 's', taskFamily: 'f' }).targetAnswers[
+      'taskDefinitionFile'
+    ],
+    'ecs/task-definition.json',
+  );
 });
 
 test('the CLI takes --<flag>.<environment> and refuses a missing one with exit 2, writing nothing', () => {

@@ -27,6 +27,11 @@ const NAMES: Record<string, Record<string, string>> = {
   ecsCluster: { test: 'test', staging: 'staging', production: 'production' },
   ecsService: { test: 'web-test', staging: 'web-staging', production: 'web' },
   taskFamily: { test: 'web-test', staging: 'web-staging', production: 'web' },
+  taskDefinitionFile: {
+    test: 'ecs/test/task-definition.json',
+    staging: 'ecs/staging/task-definition.json',
+    production: 'ecs/production/task-definition.json',
+  },
   taskRoleName: { test: 'web-task-test', staging: 'web-task-staging', production: 'web-task' },
   executionRoleName: { test: 'web-exec-test', staging: 'web-exec-staging', production: 'web-exec' },
   stackName: { test: 'widgets-test', staging: 'widgets-staging', production: 'widgets' },
@@ -75,8 +80,14 @@ function rolesOf(a: Answers, environments: string[]): Record<string, Role> {
             [s.Action].flat().map((action) => ({
               action,
               resource: r.replace(/\*/g, 'object'),
-              // the request a real call makes: the condition's values (the role passed, the service)
-              context: s.Condition?.['StringEquals'] ?? {},
+              // the request a real call makes: the condition's values (the role passed, the service, the
+              // revision a service is pointed at); a negated condition holds without its key
+              context: {
+                ...s.Condition?.['StringEquals'],
+                ...Object.fromEntries(
+                  Object.entries(s.Condition?.['ArnLike'] ?? {}).map(([k, v]) => [k, v.replace(/\*/g, 'object')]),
+                ),
+              },
             })),
           ),
       );

@@ -127,12 +127,17 @@ const CASES: Array<[string, AwsRequest, string, string, string[]]> = [
     R({
       service: 'ecs',
       target: 'AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition',
-      json: { family: 'web', taskRoleArn: 'arn:aws:iam::123456789012:role/task', executionRoleArn: 'exec' },
+      json: {
+        family: 'web',
+        taskRoleArn: 'arn:aws:iam::123456789012:role/task',
+        executionRoleArn: 'exec',
+        containerDefinitions: [{ name: 'app' }, { name: 'agent', privileged: true }],
+      },
     }),
     'ecs',
     'RegisterTaskDefinition',
     [
-      'ecs:RegisterTaskDefinition on arn:aws:ecs:eu-west-1:123456789012:task-definition/web:*',
+      'ecs:RegisterTaskDefinition on arn:aws:ecs:eu-west-1:123456789012:task-definition/web:* {"ecs:privileged":"true"}',
       'iam:PassRole on arn:aws:iam::123456789012:role/task {"iam:PassedToService":"ecs-tasks.amazonaws.com"}',
       'iam:PassRole on exec {"iam:PassedToService":"ecs-tasks.amazonaws.com"}',
     ],
@@ -154,6 +159,32 @@ const CASES: Array<[string, AwsRequest, string, string, string[]]> = [
     'ecs',
     'UpdateService',
     ['ecs:UpdateService on arn:aws:ecs:eu-west-1:123456789012:service/prod/web'],
+  ],
+  [
+    'ecs UpdateService onto a revision',
+    R({
+      service: 'ecs',
+      target: 'AmazonEC2ContainerServiceV20141113.UpdateService',
+      json: { cluster: 'prod', service: 'web', taskDefinition: 'web:7' },
+    }),
+    'ecs',
+    'UpdateService',
+    [
+      'ecs:UpdateService on arn:aws:ecs:eu-west-1:123456789012:service/prod/web {"ecs:task-definition":"arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7"}',
+    ],
+  ],
+  [
+    'ecs RegisterTaskDefinition, none privileged',
+    R({
+      service: 'ecs',
+      target: 'AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition',
+      json: { family: 'web', containerDefinitions: [{ name: 'app', privileged: false }] },
+    }),
+    'ecs',
+    'RegisterTaskDefinition',
+    [
+      'ecs:RegisterTaskDefinition on arn:aws:ecs:eu-west-1:123456789012:task-definition/web:* {"ecs:privileged":"false"}',
+    ],
   ],
   [
     'ecs UpdateService default cluster',

@@ -531,8 +531,14 @@ const CASES: Case[] = [
         resource: `arn:${r.partition}:ecs:${r.region}:${r.account}:task-definition/web:7`,
       },
       {
+        action: 'ecs:RegisterTaskDefinition',
+        resource: `arn:${r.partition}:ecs:${r.region}:${r.account}:task-definition/web:7`,
+        context: { 'ecs:privileged': 'false' },
+      },
+      {
         action: 'ecs:UpdateService',
         resource: `arn:${r.partition}:ecs:${r.region}:${r.account}:service/production/web`,
+        context: { 'ecs:task-definition': `arn:${r.partition}:ecs:${r.region}:${r.account}:task-definition/web:7` },
       },
       {
         action: 'ecs:DescribeServices',
@@ -547,6 +553,31 @@ const CASES: Case[] = [
         {
           action: 'ecs:RegisterTaskDefinition',
           resource: `arn:${r.partition}:ecs:${r.region}:${r.account}:task-definition/web-admin:1`,
+        },
+      ],
+      [
+        'registering a privileged container',
+        {
+          action: 'ecs:RegisterTaskDefinition',
+          resource: `arn:${r.partition}:ecs:${r.region}:${r.account}:task-definition/web:7`,
+          context: { 'ecs:privileged': 'true' },
+        },
+      ],
+      [
+        "pointing the service at another family's revision",
+        {
+          action: 'ecs:UpdateService',
+          resource: `arn:${r.partition}:ecs:${r.region}:${r.account}:service/production/web`,
+          context: {
+            'ecs:task-definition': `arn:${r.partition}:ecs:${r.region}:${r.account}:task-definition/web-admin:1`,
+          },
+        },
+      ],
+      [
+        'updating the service without naming a revision of the family',
+        {
+          action: 'ecs:UpdateService',
+          resource: `arn:${r.partition}:ecs:${r.region}:${r.account}:service/production/web`,
         },
       ],
       [

@@ -117,6 +117,42 @@ test('conditions are judged by the same code as in trust policies', () => {
   ]);
 });
 
+test('ARN operators: each of the six parts matched on its own, a "*" never past its colon; Equals and Like alike', () => {
+  const revision = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7';
+  const update = req({ action: 'ecs:UpdateService', resource: '*', context: { 'ecs:task-definition': revision } });
+  const onto = (pattern: string, operator = 'ArnLike') =>
+    evaluateIdentity(
+      [
+        policy(
+          allow({
+            Action: 'ecs:UpdateService',
+            Resource: '*',
+            Condition: { [operator]: { 'ecs:task-definition': pattern } },
+          }),
+        ),
+      ],
+      update,
+    ).allowed;
+  assert.ok(onto('arn:aws:ecs:eu-west-1:123456789012:task-definition/web:*'));
+  assert.ok(onto('arn:aws:ecs:*:123456789012:task-definition/web:?', 'ArnEquals'));
+  assert.ok(onto('arn:aws:ecs:eu-west-1:123456789012:task-definition/other:*', 'ArnNotLike'));
+  // the resource part keeps its own colons; a region wildcard cannot swallow the account
+  assert.not.ok(onto('arn:aws:ecs:eu-west-1:123456789012:task-definition/web-*:*'));
+  assert.not.ok(onto('arn:aws:ecs:*:task-definition/web:7'));
+  assert.not.ok(onto('arn:aws:ecs:eu-west-1:123456789012:task-definition/web:*', 'ArnNotEquals'));
+  assert.not.ok(
+    evaluateIdentity(
+      [
+        policy(
+          allow({ Action: 'ecs:UpdateService', Resource: '*', Condition: { ArnLike: { 'ecs:task-definition': '*' } } }),
+        ),
+      ],
+      req({ ...update, context: {} }),
+    ).allowed,
+    'an absent key fails a positive ARN operator',
+  );
+});
+
 test('what the engine does not judge: a Deny that may apply denies, undecided; an undecided Allow allows nothing', () => {
   const tls = { Bool: { 'aws:SecureTransport': 'false' } };
   const d = explainIdentity([policy(allow(), deny({ Condition: tls }))], req());

@@ -63,4 +63,25 @@ test('conditions decide; a Deny the engine cannot judge does not stop the call, 
   assert.not.ok(authorize([policy({ ...upload, Condition: tls })], put).allowed);
 });
 
+test('an Allow whose condition refuses the call names it, and offers no statement to add', () => {
+  const register = {
+    Sid: 'Register',
+    Effect: 'Allow',
+    Action: 'ecs:RegisterTaskDefinition',
+    Resource: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:*',
+    Condition: { StringNotEquals: { 'ecs:privileged': 'true' } },
+  };
+  const call = (context: Record<string, string>) => ({
+    action: 'ecs:RegisterTaskDefinition',
+    resource: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:*',
+    context,
+  });
+  assert.ok(authorize([policy(register)], call({})).allowed);
+  assert.equal(authorize([policy(register)], call({ 'ecs:privileged': 'true' })), {
+    allowed: false,
+    reason:
+      'statement "Register" allows ecs:RegisterTaskDefinition on arn:aws:ecs:eu-west-1:123456789012:task-definition/web:* only under its condition, which this call fails: StringNotEquals ecs:privileged: "true" equals "true"',
+  });
+});
+
 test.run();

@@ -1,7 +1,8 @@
 /**
  * ecr-push with ecs-deploy, rehearsed against one moto_server this suite starts: the service ends up on a
  * task definition running the image the pipeline pushed (built in the first stage, before any deployment),
- * and a deployment ECS rolled back fails the step instead of passing as stable.
+ * a privileged task definition is refused, and a deployment ECS rolled back (an image ECR lacks) fails the
+ * step instead of passing as stable.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -65,8 +66,14 @@ function rehearse(dir: string): Promise<{ code: number; stdout: string; stderr: 
 
 interface Report {
   ok: boolean;
+  madeUp: { inputs: Array<{ input: string; path: string }> };
   runs: Array<{
-    steps: Array<{ name: string; ok: boolean; output: string; calls: Array<{ action: string; allowed: boolean }> }>;
+    steps: Array<{
+      name: string;
+      ok: boolean;
+      output: string;
+      calls: Array<{ action: string; allowed: boolean; reason: string; rollout?: string; unproven?: string[] }>;
+    }>;
   }>;
 }
 
@@ -91,18 +98,34 @@ test('ecr-push + ecs-deploy: each environment’s service runs the image pushed 
       `--task-family.${e}`,
       `${e}-web`,
     ]),
+    // production its own task definition file, test the default: each is its own step's input
+    '--task-definition-file.production',
+    'ecs/production.json',
     ...TEST_AND_PRODUCTION,
   ]);
   const r = await rehearse(dir);
   assert.ok(r.stdout.startsWith('{'), r.stderr);
   const report = JSON.parse(r.stdout) as Report;
   assert.ok(report.ok, failures(report));
+  assert.equal(
+    report.madeUp.inputs
+      .map((i) => i.input)
+      .filter((i) => i.startsWith('ecs/'))
+      .sort(),
+    ['ecs/production.json', 'ecs/task-definition.json'],
+    'each environment’s file is made up for its own step',
+  );
   const names = report.runs[0]!.steps.map((s) => s.name);
   assert.ok(
     names.indexOf('Push the image to ECR (test)') < names.indexOf('Deploy the ECS service (test)'),
     names.join(', '),
   );
   assert.not.ok(names.includes('Push the image to ECR (production)'), 'the image is built once');
+  for (const step of report.runs[0]!.steps.filter((s) => s.name.startsWith('Deploy the ECS service'))) {
+    const update = step.calls.find((c) => c.action === 'ecs:UpdateService')!;
+    assert.not.ok(update.rollout, `${step.name}: the pushed image is there, nothing rolls back`);
+    assert.match(update.unproven?.join('\n') ?? '', /that the tasks start and stay up/, step.name);
+  }
 
   const tags = JSON.parse(aws(['ecr', 'list-images', '--repository-name', 'acme/web'])) as {
     imageIds: Array<{ imageTag: string }>;
@@ -129,7 +152,7 @@ test('ecr-push + ecs-deploy: each environment’s service runs the image pushed 
   }
 });
 
-test('ecs-deploy: a task definition with tags needs ecs:TagResource, which the role lacks: the rehearsal fails', async () => {
+test('ecs-deploy: a task definition with tags needs ecs:TagResource, and a privileged one is refused: the rehearsal fails', async () => {
   if (!moto) return;
   const dir = generate([
     '--target',
@@ -146,18 +169,65 @@ test('ecs-deploy: a task definition with tags needs ecs:TagResource, which the r
     join(dir, 'ecs/task-definition.json'),
     JSON.stringify({
       family: 'tagged-web',
-      containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/docker/library/busybox:latest', memory: 128 }],
+      containerDefinitions: [
+        { name: 'app', image: 'public.ecr.aws/docker/library/busybox:latest', memory: 128, privileged: true },
+      ],
       tags: [{ key: 'team', value: 'web' }],
     }),
   );
   const r = await rehearse(dir);
   assert.ok(r.stdout.startsWith('{'), r.stderr);
   const report = JSON.parse(r.stdout) as Report;
-  assert.not.ok(report.ok, 'registering a tagged task definition without ecs:TagResource must fail');
+  assert.not.ok(report.ok, 'registering a tagged, privileged task definition must fail');
   const denied = report.runs.flatMap((run) => run.steps.flatMap((s) => s.calls.filter((c) => !c.allowed)));
   assert.equal(
     denied.map((c) => c.action),
-    ['ecs:TagResource'],
+    ['ecs:RegisterTaskDefinition', 'ecs:TagResource'],
+  );
+  assert.match(denied[0]!.reason, /only under its condition, which this call fails: StringNotEquals ecs:privileged/);
+  const output = report.runs[0]!.steps[0]!.output;
+  assert.match(
+    output,
+    /RegisterTaskDefinition operation: User: .* is not authorized to perform: ecs:RegisterTaskDefinition/,
+  );
+});
+
+test('ecs-deploy: a revision whose image ECR lacks is rolled back by the circuit breaker, and the step says so', async () => {
+  if (!moto) return;
+  const dir = generate([
+    '--target',
+    'ecs-deploy',
+    '--ecs-cluster',
+    'rollback-cluster',
+    '--ecs-service',
+    'rollback-web',
+    '--task-family',
+    'rollback-web',
+  ]);
+  // the repository exists, the tag does not: the real service could not pull it
+  aws(['ecr', 'create-repository', '--repository-name', 'acme/api']);
+  const image = `${ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/acme/api:v2`;
+  mkdirSync(join(dir, 'ecs'), { recursive: true });
+  writeFileSync(
+    join(dir, 'ecs/task-definition.json'),
+    JSON.stringify({ family: 'rollback-web', containerDefinitions: [{ name: 'app', image, memory: 128 }] }),
+  );
+  const r = await rehearse(dir);
+  assert.ok(r.stdout.startsWith('{'), r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.not.ok(report.ok, 'a rolled-back deployment must fail the step');
+  const step = report.runs[0]!.steps[0]!;
+  const update = step.calls.find((c) => c.action === 'ecs:UpdateService')!;
+  assert.ok(update.allowed, 'the update itself is allowed');
+  assert.match(
+    update.rollout ?? '',
+    new RegExp(
+      `cannot pull ${image.replace(/[.]/g, '\\.')}.*rolls the service back to arn:aws:ecs:eu-central-1:${ACCOUNT}:task-definition/rollback-web:1`,
+    ),
+  );
+  assert.match(
+    step.output,
+    /ECS rolled the deployment back: the service runs arn:aws:ecs:eu-central-1:\d+:task-definition\/rollback-web:1, not arn:aws:ecs:eu-central-1:\d+:task-definition\/rollback-web:2 \(ECS deployment circuit breaker: rolling back to deploymentId ecs-svc\/\d+\./,
   );
 });
 

@@ -256,10 +256,13 @@ function targetQuestions(
       );
   }
   for (const q of perEnvironment) {
-    if (environments.length === 1) {
-      const key = environmentAnswerKey(q.name, environments[0]!.name);
-      flags[key] ??= flags[q.name];
-      if (file && file[key] === undefined && file[q.name] !== undefined) file[key] = file[q.name];
+    // a plain answer serves the only environment, or each one without its own where the question allows
+    if (environments.length === 1 || q.sharedFallback) {
+      for (const e of environments) {
+        const key = environmentAnswerKey(q.name, e.name);
+        flags[key] ??= flags[q.name];
+        if (file && file[key] === undefined && file[q.name] !== undefined) file[key] = file[q.name];
+      }
     } else if (flags[q.name] !== undefined) {
       throw new UsageError(
         `--${q.flag} names a resource each environment has its own of: give ${environments.map((e) => `--${environmentFlag(q.flag, e.name)}`).join(', ')} instead`,

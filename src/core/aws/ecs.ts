@@ -1,6 +1,19 @@
 /** Amazon ECS: a new task definition revision and a service rolled onto it, passing the task's roles. */
 import { check, passRole, regionalArn, str, type AwsService } from './service.js';
 
+/**
+ * `ecs:privileged` of a registration: "true" when a container asks for privileged mode, "false" when
+ * containers set it and none asks, absent when none sets it.
+ */
+function privileged(body: Record<string, unknown>): Record<string, string> {
+  const containers = Array.isArray(body['containerDefinitions']) ? (body['containerDefinitions'] as unknown[]) : [];
+  const values = containers.map((c) =>
+    c && typeof c === 'object' ? (c as Record<string, unknown>)['privileged'] : undefined,
+  );
+  if (values.includes(true)) return { 'ecs:privileged': 'true' };
+  return values.includes(false) ? { 'ecs:privileged': 'false' } : {};
+}
+
 export const ecs: AwsService = {
   name: 'ecs',
   actions: [
@@ -31,7 +44,9 @@ export const ecs: AwsService = {
     const body = req.json;
     const arn = (resource: string) => regionalArn(scope, 'ecs', resource);
     if (name === 'RegisterTaskDefinition') {
-      const checks = [check('ecs:RegisterTaskDefinition', arn(`task-definition/${str(body['family']) ?? ''}:*`))];
+      const checks = [
+        check('ecs:RegisterTaskDefinition', arn(`task-definition/${str(body['family']) ?? ''}:*`), privileged(body)),
+      ];
       for (const key of ['taskRoleArn', 'executionRoleArn']) {
         const role = str(body[key]);
         if (role) checks.push(passRole(role, 'ecs-tasks.amazonaws.com'));
@@ -56,6 +71,14 @@ export const ecs: AwsService = {
             ? [str(body['serviceName']) ?? '']
             : [];
     if (!services.length) return [check(`ecs:${name}`, '*')];
-    return services.map((s) => check(`ecs:${name}`, s.startsWith('arn:') ? s : arn(`service/${cluster}/${s}`)));
+    const context: Record<string, string> = {};
+    const revision = name === 'UpdateService' ? str(body['taskDefinition']) : undefined;
+    // the revision the service is pointed at; a family without one means its latest, whose ARN only ECS
+    // knows: the bare family stands in
+    if (revision)
+      context['ecs:task-definition'] = revision.startsWith('arn:') ? revision : arn(`task-definition/${revision}`);
+    return services.map((s) =>
+      check(`ecs:${name}`, s.startsWith('arn:') ? s : arn(`service/${cluster}/${s}`), context),
+    );
   },
 };

@@ -11,7 +11,7 @@ import { iacDrift, type RepositorySource } from './drift.js';
 import { unresolvedPolicy, type IacPolicy } from './iac-policies.js';
 import { symlinkFile, unreadFile } from './input-limits.js';
 import { missingPermission } from './permission-findings.js';
-import { taggedTaskDefinition } from './task-definition-findings.js';
+import { privilegedTaskDefinition, taggedTaskDefinition, unpassableRole } from './task-definition-findings.js';
 import { missingFiles, missingInputs } from './missing-files.js';
 import { oidcMissing, pipelineSchema, type PipelineSource } from './pipeline-findings.js';
 import { imageEol } from './pipeline-image-eol.js';
@@ -229,6 +229,20 @@ export const RULES = [
     title:
       'a task definition file has `tags`, and a role that may register task definitions (`ecs:RegisterTaskDefinition`) may not tag them (`ecs:TagResource`): ECS refuses the registration',
     check: { repository: taggedTaskDefinition },
+  },
+  {
+    id: 'policy.ecs-privileged',
+    severity: 'error',
+    title:
+      'a task definition file has a container with `privileged: true`: it runs with root on the container host, and a role that refuses `ecs:privileged` (as generated) cannot register it',
+    check: { repository: privilegedTaskDefinition },
+  },
+  {
+    id: 'policy.ecs-pass-role',
+    severity: 'error',
+    title:
+      "a task definition file names a task or execution role that a role registering it may not pass to ECS tasks (`iam:PassRole`), and the step does not replace the file's role: ECS refuses the registration",
+    check: { repository: unpassableRole },
   },
   {
     id: 'iac.unresolved',

@@ -53,6 +53,7 @@ const KEYS = {
     'default',
     'insideRepository',
     'perEnvironment',
+    'sharedFallback',
   ],
   pipeline: ['trigger', 'name'],
   step: ['name', 'image', 'services', 'setup', 'script'],
@@ -95,7 +96,7 @@ function checkQuestion(raw: unknown, where: string): { question: TargetQuestion;
   if (!source.startsWith('^') || !source.endsWith('$')) fail(`${where}.pattern`, 'must be anchored with ^ and $');
   const example = text(q, 'example', where, { max: 1024 });
   if (!pattern.test(example)) fail(`${where}.example`, `"${example}" does not match the pattern`);
-  for (const key of ['insideRepository', 'optional', 'perEnvironment']) optionalFlag(q, key, where);
+  for (const key of ['insideRepository', 'optional', 'perEnvironment', 'sharedFallback']) optionalFlag(q, key, where);
   const fallback = optionalText(q, 'default', where, { max: 1024, empty: true });
   if (fallback !== undefined && !pattern.test(fallback))
     fail(`${where}.default`, 'must be a string matching the pattern');

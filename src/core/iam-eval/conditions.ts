@@ -1,6 +1,6 @@
 /**
- * Condition blocks judged against a request's context keys: the string operators with their qualifiers
- * and IfExists, and Null (what evaluate.ts's header lists; anything else is `unknown`).
+ * Condition blocks judged against a request's context keys: the string and ARN operators with their
+ * qualifiers and IfExists, and Null (what evaluate.ts's header lists; anything else is `unknown`).
  */
 import { isObject, wildcardMatch } from '../util/index.js';
 import { and, anyOf, or, q, stringList, unknown, type CheckResult, type Truth } from './truth.js';
@@ -17,7 +17,22 @@ export const STRING_OPERATORS = [
   'StringLike',
   'StringNotLike',
 ] as const;
-type Operator = (typeof STRING_OPERATORS)[number];
+/** ARN operators: ArnEquals and ArnLike match alike, each of the ARN's six colon-separated parts on its own. */
+export const ARN_OPERATORS = ['ArnEquals', 'ArnNotEquals', 'ArnLike', 'ArnNotLike'] as const;
+type Operator = (typeof STRING_OPERATORS)[number] | (typeof ARN_OPERATORS)[number];
+
+/** `arn:partition:service:region:account:resource`, the resource keeping its own colons. */
+const arnParts = (arn: string) => {
+  const parts = arn.split(':');
+  return parts.length < 6 ? undefined : [...parts.slice(0, 5), parts.slice(5).join(':')];
+};
+
+/** An ARN against an ARN pattern, part by part with IAM's wildcards (a `*` stays within its part). */
+function arnMatch(pattern: string, value: string): boolean {
+  const p = arnParts(pattern);
+  const v = arnParts(value);
+  return Boolean(p && v && p.every((part, i) => wildcardMatch(part, v[i]!)));
+}
 
 /** ASCII-only case folding, and whether that is enough to compare these strings without guessing. */
 const foldAscii = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
@@ -34,6 +49,7 @@ const sameString = (like: boolean, ignoreCase: boolean, pattern: string, value: 
  */
 export function conditionValueMatches(operator: string, pattern: string, value: string): boolean {
   const base = operator.replace(/^(ForAnyValue|ForAllValues):/i, '').replace(/IfExists$/i, '');
+  if (/^Arn/i.test(base)) return arnMatch(pattern, value);
   return sameString(/Like$/i.test(base), /IgnoreCase$/i.test(base), pattern, value);
 }
 
@@ -45,12 +61,13 @@ interface ValueTest {
 
 /** One request value against the condition's values (any may match; negated operators: none may). */
 function testValue(op: Operator, value: string, patterns: string[]): ValueTest {
-  const like = op === 'StringLike' || op === 'StringNotLike';
+  const arn = op.startsWith('Arn');
+  const like = arn || op === 'StringLike' || op === 'StringNotLike';
   const ignoreCase = op.endsWith('IgnoreCase');
   const negated = op.includes('Not');
   const verb = like ? 'match' : 'equal';
   const suffix = ignoreCase ? ' (ignoring case)' : '';
-  const hit = patterns.find((p) => sameString(like, ignoreCase, p, value));
+  const hit = patterns.find((p) => (arn ? arnMatch(p, value) : sameString(like, ignoreCase, p, value)));
   if (hit !== undefined)
     return { result: !negated, phrase: `${q(value)} ${verb}${like ? 'es' : 's'} ${q(hit)}${suffix}` };
   // equal after ASCII folding is equal after any folding; unequal may still be equal under Unicode's
@@ -106,7 +123,7 @@ function conditionCheck(operatorName: string, key: string, raw: unknown, context
   if (Array.isArray(requested) && requested.length === 0)
     return unknown(element, 'the request has an empty list for this key');
   if (base === 'Null' && !set && !ifExists) return nullCheck(element, raw, requested !== undefined);
-  if (!(STRING_OPERATORS as readonly string[]).includes(base!))
+  if (![...STRING_OPERATORS, ...ARN_OPERATORS].includes(base as Operator))
     return unknown(element, `the condition operator ${q(operatorName)} is not supported here`);
   const op = base as Operator;
   const negated = op.includes('Not');

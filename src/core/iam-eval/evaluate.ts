@@ -12,7 +12,8 @@
  * - Resource / NotResource (identity policies): `*` and `?` wildcards over the whole ARN, case-sensitive (a
  *   `*` may run past the ARN's colons, as AWS lets a trailing `*` of a segment do).
  * - Condition: StringEquals, StringNotEquals, StringEqualsIgnoreCase, StringNotEqualsIgnoreCase, StringLike,
- *   StringNotLike, each with `IfExists` and the `ForAnyValue:` / `ForAllValues:` qualifiers, and Null.
+ *   StringNotLike, ArnEquals, ArnNotEquals, ArnLike, ArnNotLike (the ARN's six parts matched one by one,
+ *   Equals and Like alike, as AWS does), each with `IfExists` and the `ForAnyValue:` / `ForAllValues:` qualifiers, and Null.
  *   Keys match case-insensitively, values case-sensitively (IgnoreCase operators fold ASCII letters only).
  *   Several values for one key: any may match (for negated operators: none may match). Several keys or
  *   operators: all must hold. An absent key fails positive operators, passes negated ones and IfExists;

@@ -14,6 +14,9 @@ export interface Verdict {
   missing?: { Effect: 'Allow'; Action: string; Resource: string; Condition?: Record<string, Record<string, string>> };
 }
 
+/** A statement's elements other than its condition. */
+const ELEMENTS = ['Action', 'NotAction', 'Resource', 'NotResource'];
+
 export function authorize(policies: unknown[], check: Authorization): Verdict {
   const { statements } = explainIdentity(policies, check);
   const applying = (effect: 'Allow' | 'Deny') => statements.find((v) => v.effect === effect && v.result === true);
@@ -21,6 +24,22 @@ export function authorize(policies: unknown[], check: Authorization): Verdict {
   if (deny) return { allowed: false, reason: `explicitly denied by ${deny.label}` };
   const allow = applying('Allow');
   if (allow) return { allowed: true, reason: `allowed by ${allow.label}` };
+  // an Allow of this action and resource whose condition refuses the call (a privileged task definition):
+  // the refusal is the policy's intent, so no statement to add is offered
+  const refusing = statements.find(
+    (v) =>
+      v.effect === 'Allow' &&
+      v.checks.some((c) => c.result === false) &&
+      v.checks.every((c) => c.result === true || !ELEMENTS.includes(c.element)),
+  );
+  if (refusing)
+    return {
+      allowed: false,
+      reason: `${refusing.label} allows ${check.action} on ${check.resource} only under its condition, which this call fails: ${refusing.checks
+        .filter((c) => c.result !== true)
+        .map((c) => `${c.element}: ${c.detail}`)
+        .join('; ')}`,
+    };
   const condition = Object.keys(check.context).length ? { Condition: { StringEquals: { ...check.context } } } : {};
   return {
     allowed: false,

@@ -8,3 +8,5 @@ export type { RehearsalPlan, RehearsalStep } from './plan.js';
 export { stepClaims } from './token.js';
 export { judgeStackTemplate } from './stack-template.js';
 export type { StackTemplateVerdict } from './stack-template.js';
+export { imagesToCheck, rolledBackAnswer, serviceKey } from './ecs-rollout.js';
+export type { EcrImage, RolledBack } from './ecs-rollout.js';

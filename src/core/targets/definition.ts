@@ -29,6 +29,11 @@ export interface TargetQuestion {
    * names only its environment's resource.
    */
   perEnvironment?: boolean;
+  /**
+   * With `perEnvironment`: a plain answer (`--<flag>`) serves every environment not given one of its own,
+   * for an input each environment may have its own of but often shares (a task definition file).
+   */
+  sharedFallback?: boolean;
 }
 
 export type TargetStatement = Statement & { when?: string };

@@ -9,7 +9,7 @@ export const ecsDeploy: TargetDefinition = {
   id: 'ecs-deploy',
   title: 'Deploy a service to ECS',
   description:
-    "On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`) with the task and execution roles given here in place of the file's and, given an ECR repository, the image the pipeline pushed there (tagged with the commit) in place of that repository's images in the file; point the service at it, wait until the service is stable, and fail if ECS rolled the deployment back.",
+    "On every push to main: register a new revision of the task definition in the repository (register-task-definition input, e.g. from `aws ecs register-task-definition --generate-cli-skeleton`; with deployment environments each may have its own, `--task-definition-file.<environment>`, and the plain answer serves the others) with the task and execution roles given here in place of the file's and, given an ECR repository, the image the pipeline pushed there (tagged with the commit) in place of that repository's images in the file; point the service at it, wait until the service is stable, and fail if ECS rolled the deployment back.",
   questions: [
     {
       name: 'ecsCluster',
@@ -38,11 +38,15 @@ export const ecsDeploy: TargetDefinition = {
     {
       name: 'taskDefinitionFile',
       flag: 'task-definition-file',
-      description: 'Task definition file in the repository (JSON input of register-task-definition)',
+      description:
+        'Task definition file in the repository (JSON input of register-task-definition); with environments, a plain answer serves each environment not given its own',
       example: 'ecs/task-definition.json',
       pattern: RELATIVE_PATH,
       insideRepository: true,
       default: 'ecs/task-definition.json',
+      // each environment usually has its own settings (CPU, memory, variables): its own file if given
+      perEnvironment: true,
+      sharedFallback: true,
     },
     {
       name: 'taskRoleName',
@@ -111,7 +115,7 @@ export const ecsDeploy: TargetDefinition = {
       'aws ecs wait services-stable --cluster {{ecsCluster}} --services {{ecsService}}',
       // a circuit breaker's rollback ends stable too, on the previous revision: stable is not deployed
       'deployed="$(aws ecs describe-services --cluster {{ecsCluster}} --services {{ecsService}} --query \'services[0].taskDefinition\' --output text)"',
-      '[ "$deployed" = "$task_definition" ] || { echo "The service runs $deployed, not $task_definition: ECS rolled the deployment back (see the service\'s events)" >&2; exit 1; }',
+      '[ "$deployed" = "$task_definition" ] || { reason="$(aws ecs describe-services --cluster {{ecsCluster}} --services {{ecsService}} --query "services[0].deployments[?status==\'PRIMARY\'] | [0].rolloutStateReason" --output text)"; echo "ECS rolled the deployment back: the service runs $deployed, not $task_definition ($reason; see the service\'s events)" >&2; exit 1; }',
     ],
   },
   statements: [
@@ -127,11 +131,24 @@ export const ecsDeploy: TargetDefinition = {
       Effect: 'Allow',
       Action: 'ecs:RegisterTaskDefinition',
       Resource: 'arn:{{partition}}:ecs:{{region}}:{{account}}:task-definition/{{taskFamily}}:*',
+      // a negated operator holds when the key is absent: a file that does not mention privileged passes
+      Condition: { StringNotEquals: { 'ecs:privileged': 'true' } },
     },
     {
       Sid: 'EcsUpdateService',
       Effect: 'Allow',
-      Action: ['ecs:UpdateService', 'ecs:DescribeServices'],
+      Action: 'ecs:UpdateService',
+      Resource: 'arn:{{partition}}:ecs:{{region}}:{{account}}:service/{{ecsCluster}}/{{ecsService}}',
+      Condition: {
+        ArnLike: {
+          'ecs:task-definition': 'arn:{{partition}}:ecs:{{region}}:{{account}}:task-definition/{{taskFamily}}:*',
+        },
+      },
+    },
+    {
+      Sid: 'EcsDescribeService',
+      Effect: 'Allow',
+      Action: 'ecs:DescribeServices',
       Resource: 'arn:{{partition}}:ecs:{{region}}:{{account}}:service/{{ecsCluster}}/{{ecsService}}',
     },
     {
@@ -153,8 +170,9 @@ export const ecsDeploy: TargetDefinition = {
   ],
   notes: [
     '`ecr:DescribeRepositories` and `ecr:DescribeImages` on the ECR repository only (only if given): find the address of the image this commit pushed, and make sure it is there before deploying it.',
-    '`ecs:RegisterTaskDefinition` on revisions of this task definition family only: the step registers the file in the repository as a new revision.',
-    '`ecs:UpdateService` and `ecs:DescribeServices` on this service only: point it at the new revision, and let `aws ecs wait services-stable` watch the rollout.',
+    '`ecs:RegisterTaskDefinition` on revisions of this task definition family only, and none with a privileged container (`ecs:privileged`): the step registers the file in the repository as a new revision, and a push to the repository must not get root on the container hosts.',
+    '`ecs:UpdateService` on this service only, and only onto a revision of this family (`ecs:task-definition`): the role cannot point the service at a task definition someone else registered.',
+    '`ecs:DescribeServices` on this service only: let `aws ecs wait services-stable` watch the rollout, and read which revision the service ended on.',
     '`iam:PassRole` on the task role (only if given), only to ECS tasks: a task definition naming a role may be registered only by someone allowed to pass it.',
     '`iam:PassRole` on the task execution role (only if given), only to ECS tasks: the same rule for the role ECS uses to pull the image and write logs.',
   ],
@@ -174,8 +192,9 @@ export const ecsDeploy: TargetDefinition = {
         when: 'ecrRepository',
       },
       'aws ecs register-task-definition --family {{taskFamily}} --container-definitions \'[{"name":"app","image":"public.ecr.aws/docker/library/busybox:latest","memory":128}]\'',
-      // one task, as a live service has (the emulator reports it running); none would be stable at once
-      'aws ecs create-service --cluster {{ecsCluster}} --service-name {{ecsService}} --task-definition {{taskFamily}} --desired-count 1',
+      // one task, as a live service has (the emulator reports it running); none would be stable at once.
+      // The circuit breaker rolls a revision whose tasks cannot start back, as the rehearsal shows
+      "aws ecs create-service --cluster {{ecsCluster}} --service-name {{ecsService}} --task-definition {{taskFamily}} --desired-count 1 --deployment-configuration 'deploymentCircuitBreaker={enable=true,rollback=true}'",
     ],
     files: [
       {

@@ -15,6 +15,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { explainToken, decodeToken, type Provider } from '../../core/check/index.js';
 import { packageCheck, packageName, type AwsRequest, type Scope } from '../../core/aws/index.js';
+import { ecsRollout } from './ecs-rollout.js';
 import {
   authorize,
   judgeStackTemplate,
@@ -30,6 +31,7 @@ export const EMULATED = [
   "cloudformation: the template of a change set is judged here (moto checks none of it): the capabilities it needs, the caller's right to each AWS transform, and each resource's create actions against the service role's policies; a resource the service role may not create fails ExecuteChangeSet here, where AWS would roll the stack back (ROLLBACK_COMPLETE)",
   'codeartifact: GetAuthorizationToken, GetRepositoryEndpoint, DescribePackageVersion and the package registry answered here (moto has no CodeArtifact); the registry keeps what is published and refuses a version again, as CodeArtifact does',
   'ecr: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload answered here (moto lacks them)',
+  "ecs: an UpdateService is judged here before moto applies it (moto starts no task and reports every revision running): an image of this account's ECR that its repository lacks cannot be pulled, so the tasks fail to start and DescribeServices answers as after the deployment circuit breaker's rollback (one PRIMARY deployment on the previous revision, rollout COMPLETED, the circuit breaker's reason); whether tasks start and stay up is not proven",
   'cloudfront: the answered distribution ID is mapped onto the one moto created; an invalidation is InProgress when created and at its first read, then Completed as AWS spells it (moto answers COMPLETED at once, which the waiter of the CLI never accepts), so a waiter polls at least twice',
 ];
 
@@ -52,6 +54,8 @@ export interface RecordedCall {
   missing?: Verdict['missing'];
   /** What the rehearsal could not judge of this call: a green does not prove it. */
   unproven?: string[];
+  /** An ECS service update ECS would roll back, and why. */
+  rollout?: string;
 }
 
 interface Session {
@@ -195,6 +199,7 @@ export async function startFront(options: {
   };
   let calls: RecordedCall[] = [];
   let url = '';
+  const rollout = ecsRollout(moto, scope, options.now);
 
   const judge = (
     session: Session,
@@ -216,7 +221,7 @@ export async function startFront(options: {
     });
 
   const denial = (session: Session, call: RecordedCall) =>
-    `User: ${session.sessionArn} is not authorized to perform: ${call.action} on resource: ${call.resource} because no identity-based policy allows the ${call.action} action`;
+    `User: ${session.sessionArn} is not authorized to perform: ${call.action} on resource: ${call.resource} ${call.reason.startsWith('explicitly denied') ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${call.action} action`}`;
 
   async function assumeRole(
     req: IncomingMessage,
@@ -569,6 +574,14 @@ export async function startFront(options: {
     if (emulate(parsed, op.name, session, res)) return;
     let path = req.url ?? '/';
     let rewrite: ((text: string) => string) | undefined;
+    if (parsed.service === 'ecs' && op.name === 'UpdateService') {
+      const { rollout: rolledBack, unproven } = await rollout.update(
+        parsed.json,
+        String(req.headers['authorization'] ?? ''),
+      );
+      Object.assign(judged[0]!, rolledBack ? { rollout: rolledBack } : {}, unproven.length ? { unproven } : {});
+    }
+    if (parsed.service === 'ecs' && op.name === 'DescribeServices') rewrite = rollout.describe(parsed.json);
     if (parsed.service === 'cloudfront') {
       for (const [answered, actual] of aliases)
         path = path.replace(`/distribution/${answered}/`, `/distribution/${actual}/`);
