@@ -4,7 +4,7 @@ import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH } from './shared.js';
 
 // zipped from the repository's root (--function-dir .), the pipeline, IAM side and state stay out of the code
-const ZIP_CODE = `(cd {{functionDir}} && if [ "$(pwd -P)" = "$repository" ]; then set -- ${NOT_CODE.map(shQuote).join(' ')}; else set --; fi && zip -q -r "$package" . -x '.git/*' "$@")`;
+const ZIP_CODE = `(cd {{functionDir}} || exit 1; set -- '.git/*'; [ "$PWD" != "$repository" ] || set -- "$@" ${NOT_CODE.map(shQuote).join(' ')}; zip -q -r "$package" . -x "$@")`;
 
 /** Zip a folder as the function's code, wait for the update, and publish it as a version. */
 export const lambdaDeploy: TargetDefinition = {
@@ -40,7 +40,7 @@ export const lambdaDeploy: TargetDefinition = {
     setup: ['yum install -y -q zip'],
     script: [
       'package="$(mktemp -d)/function.zip"',
-      'repository="$(pwd -P)"',
+      'repository="$PWD"',
       ZIP_CODE,
       // --query: the full answer would print the function's environment variables into the log
       'aws lambda update-function-code --function-name {{functionName}} --zip-file "fileb://$package" --query CodeSha256 --output text',
