@@ -117,11 +117,9 @@ test('update to six environments and every target: the IAM step it prints names 
   });
   assert.is(r.status, 0, r.stderr);
   const next = (onlyJson(r) as { next: string[] }).next;
-  const step = next.find((s) => s.includes('aws cloudformation deploy'));
+  const step = next.find((s) => s.includes('aws cloudformation deploy')) ?? '';
   assert.ok(
-    step?.startsWith(
-      'Apply the IAM side again (its trust or inline policy changed). cloudformation/oidc-role.yaml is ',
-    ),
+    step.startsWith('Apply the IAM side again (its trust or inline policy changed). cloudformation/oidc-role.yaml is '),
     next.join('\n'),
   );
   assert.ok(step.endsWith(`--s3-bucket '${TEMPLATE_BUCKET_PLACEHOLDER}'`), step);

@@ -234,10 +234,13 @@ function targetQuestions(
       );
   }
   for (const q of perEnvironment) {
-    if (environments.length === 1) {
-      const key = environmentAnswerKey(q.name, environments[0]!.name);
-      flags[key] ??= flags[q.name];
-      if (file && file[key] === undefined && file[q.name] !== undefined) file[key] = file[q.name];
+    // one environment, or a file the environments may share: the plain answer is each environment's own
+    if (environments.length === 1 || q.sharedByDefault) {
+      for (const e of environments) {
+        const key = environmentAnswerKey(q.name, e.name);
+        flags[key] ??= flags[q.name];
+        if (file && file[key] === undefined && file[q.name] !== undefined) file[key] = file[q.name];
+      }
     } else if (flags[q.name] !== undefined) {
       throw new UsageError(
         `--${q.flag} names a resource each environment has its own of: give ${environments.map((e) => `--${environmentFlag(q.flag, e.name)}`).join(', ')} instead`,

@@ -53,6 +53,7 @@ const KEYS = {
     'default',
     'insideRepository',
     'perEnvironment',
+    'sharedByDefault',
   ],
   pipeline: ['trigger', 'name'],
   step: ['name', 'image', 'services', 'setup', 'script'],
@@ -95,7 +96,9 @@ function checkQuestion(raw: unknown, where: string): { question: TargetQuestion;
   if (!source.startsWith('^') || !source.endsWith('$')) fail(`${where}.pattern`, 'must be anchored with ^ and $');
   const example = text(q, 'example', where, { max: 1024 });
   if (!pattern.test(example)) fail(`${where}.example`, `"${example}" does not match the pattern`);
-  for (const key of ['insideRepository', 'optional', 'perEnvironment']) optionalFlag(q, key, where);
+  for (const key of ['insideRepository', 'optional', 'perEnvironment', 'sharedByDefault']) optionalFlag(q, key, where);
+  if (q['sharedByDefault'] === true && q['perEnvironment'] !== true)
+    fail(`${where}.sharedByDefault`, 'is only for a question with "perEnvironment": true');
   const fallback = optionalText(q, 'default', where, { max: 1024, empty: true });
   if (fallback !== undefined && !pattern.test(fallback))
     fail(`${where}.default`, 'must be a string matching the pattern');

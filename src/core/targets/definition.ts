@@ -29,6 +29,11 @@ export interface TargetQuestion {
    * names only its environment's resource.
    */
   perEnvironment?: boolean;
+  /**
+   * With `perEnvironment`: a file several environments may share (a template), so with environments a plain
+   * `--<flag>` still answers every environment that is not given its own `--<flag>.<environment>`.
+   */
+  sharedByDefault?: boolean;
 }
 
 export type TargetStatement = Statement & { when?: string };
