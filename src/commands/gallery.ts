@@ -20,6 +20,7 @@ export async function run(argv: string[]): Promise<number> {
       example: q.example,
       ...(q.optional ? { optional: true } : {}),
       ...(q.perEnvironment ? { perEnvironment: true } : {}),
+      ...(q.sharedFallback ? { sharedFallback: true } : {}),
     })),
   }));
   if (args.options.json) {

@@ -205,7 +205,7 @@ const resultOf = (plan: NewPlan): NewResult => ({
 /** What a dry run reports: the plan's files, nothing written. */
 export function dryRunResult(plan: NewPlan, opts: Pick<NewOptions, 'json' | 'out'>): NewResult {
   const result = resultOf(plan);
-  result.next = nextSteps(plan.model, plan.shownDir, plan.git ? 'committed' : 'skipped');
+  result.next = nextSteps(plan.model, plan.shownDir, plan.git ? 'committed' : 'skipped', plan.files);
   if (!opts.json)
     opts.out(
       `Would write ${plan.files.length} files to ${plan.shownDir} (dry run, nothing written):\n${result.files.map((p) => `  ${p}`).join('\n')}\n`,
@@ -247,7 +247,7 @@ export async function applyNew(plan: NewPlan, opts: Pick<NewOptions, 'json' | 'o
       result.git = 'pushed';
     }
   }
-  result.next = nextSteps(model, shownDir, result.git);
+  result.next = nextSteps(model, shownDir, result.git, files);
   if (!opts.json) {
     const gitLine = {
       committed: `${green('✔')} git: initialised ${shownDir} on main with one commit`,

@@ -194,6 +194,8 @@ export interface UpdatePlan {
   manifestFile: RenderedFile;
   /** With --diff --json: each changed file's unified diff, by path, carried in the one JSON document. */
   diffs?: Map<string, string>;
+  /** Every file as the new answers render it (what the next steps' commands are for). */
+  rendered: RenderedFile[];
 }
 
 /** The answers (asked in a terminal), the files they render and what happens to each: reads, never writes. */
@@ -240,7 +242,7 @@ export async function planRepositoryUpdate(opts: UpdateOptions): Promise<UpdateP
       `${unresolved.map((p) => p.path).join(', ')} still ${unresolved.length > 1 ? 'have' : 'has'} conflict markers from the last merge: edit the lines between <<<<<<< and >>>>>>> to what you want and delete the markers, then run the command again (or pass --force to take our version, yours kept as a .orig file). Nothing was written`,
     );
   }
-  return { model, changes: await resolveChanges(plan, opts, lastTime), manifestFile };
+  return { model, changes: await resolveChanges(plan, opts, lastTime), manifestFile, rendered: rendered.files };
 }
 
 /** Writes the plan's files (backups first, the manifest last), or with --dry-run nothing; reports what happened. */
@@ -284,6 +286,7 @@ export async function applyUpdate(plan: UpdatePlan, opts: UpdateOptions): Promis
       model,
       shownDir.startsWith('..') ? dir : shownDir,
       toWrite.map((c) => c.path),
+      plan.rendered,
     );
   const conflicts = changes.filter((c) => c.outcome === 'conflict');
   if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);

@@ -4,7 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Manifest, RepoModel } from '../core/repo/index.js';
-import { CLOUDFORMATION_FILE, MANIFEST_FILE } from '../core/facts/index.js';
+import {
+  CLOUDFORMATION_FILE,
+  MANIFEST_FILE,
+  TEMPLATE_BUCKET_PLACEHOLDER,
+  tooLargeInline,
+} from '../core/facts/index.js';
 import type { RenderedFile } from '../core/util/index.js';
 import { UsageError } from '../errors.js';
 import { overCloudFormationLimits } from './cloudformation.js';
@@ -38,6 +43,12 @@ export function renderRepository(
   galleryDir?: string,
 ): { jobs: FileJob[]; files: RenderedFile[] } {
   const context = templateContext(model, version);
+  // the README's deploy command depends on the stack's size: rendered first, measured as the AWS CLI does
+  const stackFile = model.files.find((f) => f.path === CLOUDFORMATION_FILE);
+  if (stackFile && context.repo.cloudformation) {
+    const tooLarge = tooLargeInline(template(stackFile.template)(context));
+    if (tooLarge !== undefined) context.repo.templateBucket = { tooLarge, placeholder: TEMPLATE_BUCKET_PLACEHOLDER };
+  }
   const jobs: FileJob[] = model.files.map((f) => ({
     path: f.path,
     template: f.template,

@@ -77,6 +77,12 @@ function roleView(model: RepoModel, role: RoleModel) {
 
 export type RoleView = ReturnType<typeof roleView>;
 
+/** A CloudFormation template too large to send inline: why, and the bucket the user names. */
+export interface TemplateBucketView {
+  tooLarge: string;
+  placeholder: string;
+}
+
 /** The images the steps run in, each once, with the targets using it and what is known of its support. */
 function imagesView(model: RepoModel) {
   return [...new Set(model.targets.map((t) => t.step.image))].map((name) => ({
@@ -171,6 +177,8 @@ export function templateContext(model: RepoModel, toolVersion: string) {
       },
       stackName: stackNameFor(answers.name),
       cloudformation: hasCloudFormation ? cloudFormationTemplate(model) : null,
+      /** Set once the CloudFormation template is rendered: too large to send inline, `deploy` uploads it. */
+      templateBucket: null as TemplateBucketView | null,
       /** Filled in once the other files are rendered (their hashes). */
       manifest: null as unknown,
     },

@@ -9,8 +9,6 @@ import { CREATE_PROVIDER_CONDITION, CREATE_PROVIDER_PARAMETER, oidcProvider, PRO
 import { toYaml, type YamlValue } from './yaml.js';
 
 export const ROLES_PER_STACK = 200;
-/** Above this size `aws cloudformation deploy` needs --s3-bucket to upload the template. */
-export const INLINE_TEMPLATE_LIMIT = 51_200;
 
 export interface WorkshopStack {
   path: string;

@@ -2,10 +2,16 @@
  * SUMMARY.md of the facilitator's folder: how to create the IAM side, and per attendee the repository,
  * role, exercise and the exact variables to set; rendered by templates/workshop/facilitator/SUMMARY.md.hbs.
  */
-import { FACILITATOR_DIR, SUMMARY_FILE, templateOf } from '../core/facts/index.js';
+import {
+  FACILITATOR_DIR,
+  needsTemplateBucket,
+  SUMMARY_FILE,
+  TEMPLATE_BUCKET_PLACEHOLDER,
+  templateOf,
+} from '../core/facts/index.js';
 import type { WorkshopView } from '../core/workshop/index.js';
 import type { TemplateLookup } from './files.js';
-import { INLINE_TEMPLATE_LIMIT, type WorkshopStack } from './workshop-cloudformation.js';
+import type { WorkshopStack } from './workshop-cloudformation.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -27,8 +33,9 @@ function summaryContext(view: WorkshopView, stacks: WorkshopStack[]) {
     stacks: stacks.map((s) => ({
       stackName: s.stackName,
       path: s.path,
-      big: Buffer.byteLength(s.content) > INLINE_TEMPLATE_LIMIT,
+      big: needsTemplateBucket(s.content),
     })),
+    templateBucket: TEMPLATE_BUCKET_PLACEHOLDER,
     entries: entries.map((e) => ({
       attendee: e.attendee.attendee,
       repo: e.attendee.repo,

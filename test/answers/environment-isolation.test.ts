@@ -19,7 +19,7 @@ import {
   trustPolicy,
 } from '../support/iam-simulator.ts';
 
-/** A resource name of each kind per environment; every per-environment question must have a row. */
+/** A resource name (or file) of each kind per environment; every per-environment question must have a row. */
 const NAMES: Record<string, Record<string, string>> = {
   siteBucket: { test: 'test.example.com', staging: 'staging.example.com', production: 'www.example.com' },
   distributionId: { test: 'E1TESTDIST0001', staging: 'E2STAGEDIST002', production: 'E3PRODDIST0003' },
@@ -36,6 +36,7 @@ const NAMES: Record<string, Record<string, string>> = {
   executionRoleName: { test: 'web-exec-test', staging: 'web-exec-staging', production: 'web-exec' },
   stackName: { test: 'widgets-test', staging: 'widgets-staging', production: 'widgets' },
   serviceRoleName: { test: 'cfn-test', staging: 'cfn-staging', production: 'cfn' },
+  templateFile: { test: 'stacks/test.yaml', staging: 'stacks/staging.yaml', production: 'template.yaml' },
 };
 
 function answersFor(target: TargetDefinition, environments: string[]): Answers {

@@ -129,6 +129,10 @@ test('every field is checked: unknown keys, wrong types, lengths and characters 
   const cases: Array<[(d: Def) => void, string]> = [
     [(d) => (d['hooks'] = ['x']), 'unknown key "hooks"'],
     [(d) => (d.questions[0]!['insideRepo'] = true), '.questions[0]: unknown key "insideRepo"'],
+    [
+      (d) => (d.questions[0]!['sharedFallback'] = true),
+      '.sharedFallback: is only for a question with "perEnvironment"',
+    ],
     [(d) => ((d['step'] as Def)['entrypoint'] = 'sh'), '.step: unknown key "entrypoint"'],
     [(d) => ((d['pipeline'] as Def)['on'] = 'push'), '.pipeline: unknown key "on"'],
     [(d) => (d['rehearsal'] = { seed: [], cleanup: [] }), '.rehearsal: unknown key "cleanup"'],

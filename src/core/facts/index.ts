@@ -34,6 +34,13 @@ export {
   managedPolicyBreadth,
   samePolicy,
 } from './iam-policy.js';
+export {
+  INLINE_TEMPLATE_LIMIT,
+  TEMPLATE_BUCKET_PLACEHOLDER,
+  needsTemplateBucket,
+  templateBytes,
+  tooLargeInline,
+} from './cloudformation.js';
 export { STEP_IMAGES, SUCCESSOR, imageSupport, releaseLineOf } from './images.js';
 export { PARAM_NAME, mapStrings, param, paramSpec, resolveParams, splitParams } from './params.js';
 export type { ParamValues } from './params.js';
@@ -47,6 +54,7 @@ export {
   FACILITATOR_DIR,
   GITIGNORE,
   MANIFEST_FILE,
+  NOT_CODE,
   PIPELINE_FILE,
   README_FILE,
   SETUP_README,

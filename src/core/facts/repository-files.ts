@@ -77,6 +77,25 @@ export const CLOUDFORMATION_DIR = 'cloudformation';
 /** The repository's IAM side as one CloudFormation stack. */
 export const CLOUDFORMATION_FILE = `${CLOUDFORMATION_DIR}/oidc-role.yaml`;
 
+/**
+ * What a generated repository holds besides code, as `zip -x` patterns (`*` spans folders): the pipeline,
+ * IAM side, Terraform state and our files, kept out of code zipped from the repository's root.
+ */
+export const NOT_CODE: readonly string[] = [
+  PIPELINE_FILE,
+  MANIFEST_FILE,
+  README_FILE,
+  SETUP_README,
+  GITIGNORE,
+  `${IAM_DIR}/*`,
+  `${TERRAFORM_DIR}/*`,
+  `${CLOUDFORMATION_DIR}/*`,
+  '.terraform/*',
+  '*.tfstate',
+  '*.tfstate.*',
+  '*.tfplan',
+];
+
 /** Whether a file is of the IAM side: the roles' JSON, Terraform or CloudFormation. */
 export function isIamSide(file: string): boolean {
   const [folder, ...rest] = file.split('/');

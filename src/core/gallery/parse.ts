@@ -97,6 +97,8 @@ function checkQuestion(raw: unknown, where: string): { question: TargetQuestion;
   const example = text(q, 'example', where, { max: 1024 });
   if (!pattern.test(example)) fail(`${where}.example`, `"${example}" does not match the pattern`);
   for (const key of ['insideRepository', 'optional', 'perEnvironment', 'sharedFallback']) optionalFlag(q, key, where);
+  if (q['sharedFallback'] === true && q['perEnvironment'] !== true)
+    fail(`${where}.sharedFallback`, 'is only for a question with "perEnvironment": true');
   const fallback = optionalText(q, 'default', where, { max: 1024, empty: true });
   if (fallback !== undefined && !pattern.test(fallback))
     fail(`${where}.default`, 'must be a string matching the pattern');

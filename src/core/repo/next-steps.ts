@@ -3,25 +3,37 @@
  * commands and returned in --json. A step that has a command ends with `run: <command>`, exact and
  * runnable where the user is (the folder as they named it), placeholders in `{…}` or `<…>`.
  */
-import { WHERE_TO_FIND, CLOUDFORMATION_FILE, GITIGNORE, isIamSide, TERRAFORM_DIR } from '../facts/index.js';
+import {
+  WHERE_TO_FIND,
+  CLOUDFORMATION_FILE,
+  GITIGNORE,
+  isIamSide,
+  TEMPLATE_BUCKET_PLACEHOLDER,
+  TERRAFORM_DIR,
+  tooLargeInline,
+} from '../facts/index.js';
 import { stackNameFor, type RepoModel } from './model.js';
-import { shQuote } from '../util/index.js';
+import { shQuote, type RenderedFile } from '../util/index.js';
 
 /** What `new` did with git: the first step depends on it. */
 export type GitOutcome = 'committed' | 'pushed' | 'skipped' | 'existing-repository';
 
 const remoteOf = (model: RepoModel) => `git@bitbucket.org:${model.answers.workspace}/${model.answers.name}.git`;
 
-/** The command that creates (or updates) the IAM side the way the repository chose. */
-function iamCommand(model: RepoModel, d: string, first: boolean): string {
+/**
+ * "Create the IAM side …, run: <command>": the way the repository chose, and for a CloudFormation template
+ * too large to send inline, the bucket `deploy` uploads it to and why.
+ */
+function iamStep(model: RepoModel, d: string, first: boolean, files: readonly RenderedFile[], what: string): string {
   const { iac, region } = model.answers;
   if (iac === 'terraform' || iac === 'both')
-    return first
-      ? `cd ${d}/${TERRAFORM_DIR} && terraform init && terraform apply`
-      : `cd ${d}/${TERRAFORM_DIR} && terraform apply`;
-  if (iac === 'cloudformation')
-    return `cd ${d} && aws cloudformation deploy --region ${shQuote(region)} --stack-name ${shQuote(stackNameFor(model.answers.name))} --template-file ${CLOUDFORMATION_FILE} --capabilities CAPABILITY_NAMED_IAM`;
-  return `pipelines-oidc apply ${d} && pipelines-oidc doctor ${d}`;
+    return `${what}, run: cd ${d}/${TERRAFORM_DIR} && ${first ? 'terraform init && ' : ''}terraform apply`;
+  if (iac !== 'cloudformation') return `${what}, run: pipelines-oidc apply ${d} && pipelines-oidc doctor ${d}`;
+  const deploy = `cd ${d} && aws cloudformation deploy --region ${shQuote(region)} --stack-name ${shQuote(stackNameFor(model.answers.name))} --template-file ${CLOUDFORMATION_FILE} --capabilities CAPABILITY_NAMED_IAM`;
+  const body = files.find((f) => f.path === CLOUDFORMATION_FILE)?.content;
+  const tooLarge = body === undefined ? undefined : tooLargeInline(body);
+  if (tooLarge === undefined) return `${what}, run: ${deploy}`;
+  return `${what}. ${CLOUDFORMATION_FILE} is ${tooLarge}: deploy uploads it to an S3 bucket of yours in ${region} first, run: ${deploy} --s3-bucket ${shQuote(TEMPLATE_BUCKET_PLACEHOLDER)}`;
 }
 
 /** Setting the UUIDs that were not known: each needs the repository (or environment) to exist in Bitbucket. */
@@ -38,7 +50,8 @@ function uuidSteps(model: RepoModel, d: string): string[] {
   return steps;
 }
 
-export function nextSteps(model: RepoModel, dir: string, git: GitOutcome): string[] {
+/** `files`: the repository as rendered (the CloudFormation template's size decides its command). */
+export function nextSteps(model: RepoModel, dir: string, git: GitOutcome, files: readonly RenderedFile[]): string[] {
   const { answers } = model;
   const d = shQuote(dir);
   const steps: string[] = [];
@@ -55,8 +68,7 @@ export function nextSteps(model: RepoModel, dir: string, git: GitOutcome): strin
   const uuids = uuidSteps(model, d);
   steps.push(...uuids);
   // the IAM side refuses a placeholder UUID: update's own next steps say to create it once they are set
-  if (!uuids.length)
-    steps.push(`Create the IAM side in account ${answers.account}, run: ${iamCommand(model, d, true)}`);
+  if (!uuids.length) steps.push(iamStep(model, d, true, files, `Create the IAM side in account ${answers.account}`));
   steps.push(...variableSteps(model));
   steps.push(`Check the repository at any time (offline), run: pipelines-oidc check ${d}`);
   if (!uuids.length) steps.push(...pipelineSteps(model));
@@ -84,18 +96,30 @@ function pipelineSteps(model: RepoModel): string[] {
 
 /**
  * After `update` or `add` changed `changed` (paths): the IAM side again if its files changed, the commit
- * and push, and each Bitbucket variable whose value is new.
+ * and push, and each Bitbucket variable whose value is new. `files`: the repository as rendered now.
  */
-export function nextStepsAfterChange(before: RepoModel, after: RepoModel, dir: string, changed: string[]): string[] {
+export function nextStepsAfterChange(
+  before: RepoModel,
+  after: RepoModel,
+  dir: string,
+  changed: string[],
+  files: readonly RenderedFile[],
+): string[] {
   const d = shQuote(dir);
   const steps = uuidSteps(after, d);
   // the last placeholder replaced: the IAM side can be created now (it refuses placeholders)
   const firstTime = before.repoUuidMissing || before.environmentUuidsMissing.length > 0;
   if (!steps.length && firstTime)
-    steps.push(`Create the IAM side in account ${after.answers.account}, run: ${iamCommand(after, d, true)}`);
+    steps.push(iamStep(after, d, true, files, `Create the IAM side in account ${after.answers.account}`));
   else if (!steps.length && changed.some(isIamSide))
     steps.push(
-      `Apply the IAM side again (its trust or inline policy changed), run: ${iamCommand(after, d, before.answers.iac !== after.answers.iac)}`,
+      iamStep(
+        after,
+        d,
+        before.answers.iac !== after.answers.iac,
+        files,
+        'Apply the IAM side again (its trust or inline policy changed)',
+      ),
     );
   if (changed.length)
     steps.push(

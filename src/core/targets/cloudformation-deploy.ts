@@ -7,7 +7,7 @@ export const cloudformationDeploy: TargetDefinition = {
   id: 'cloudformation-deploy',
   title: 'Deploy a CloudFormation stack',
   description:
-    "On every push to main: create or update a stack from a template in the repository through a change set, run by a CloudFormation service role that holds the permissions for the stack's resources (this role only passes it). The command acknowledges the capabilities IAM resources and transforms need (`CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM`, `CAPABILITY_AUTO_EXPAND`): what the stack may create is bounded by the service role. A SAM template (`Transform: AWS::Serverless-2016-10-31`) deploys as it is when its functions carry their code inline (`InlineCode`); code in local folders (`CodeUri: ./src`) needs `aws cloudformation package` and an artifact bucket first, and templates over 51,200 bytes need `--s3-bucket`.",
+    "On every push to main: create or update a stack from a template in the repository through a change set, run by a CloudFormation service role that holds the permissions for the stack's resources (this role only passes it). The command acknowledges the capabilities IAM resources and transforms need (`CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM`, `CAPABILITY_AUTO_EXPAND`): what the stack may create is bounded by the service role. A SAM template (`Transform: AWS::Serverless-2016-10-31`) deploys as it is when its functions carry their code inline (`InlineCode`); code in local folders (`CodeUri: ./src`) needs `aws cloudformation package` and an artifact bucket first, and templates over 51,200 bytes need `--s3-bucket`. With deployment environments, each environment deploys its own stack from `--template-file.<environment>` if given, else from the one `--template-file`: a template per environment is how its parameters' values (their `Default`s) or resources may differ.",
   questions: [
     {
       name: 'stackName',
@@ -25,6 +25,8 @@ export const cloudformationDeploy: TargetDefinition = {
       pattern: RELATIVE_PATH,
       insideRepository: true,
       default: 'template.yaml',
+      perEnvironment: true,
+      sharedFallback: true,
     },
     {
       name: 'serviceRoleName',

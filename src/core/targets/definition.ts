@@ -31,7 +31,7 @@ export interface TargetQuestion {
   perEnvironment?: boolean;
   /**
    * With `perEnvironment`: a plain answer (`--<flag>`) serves every environment not given one of its own,
-   * for an input each environment may have its own of but often shares (a task definition file).
+   * for an input each environment may have its own of but often shares (a task definition file, a template).
    */
   sharedFallback?: boolean;
 }

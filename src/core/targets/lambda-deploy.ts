@@ -1,13 +1,17 @@
-import { STEP_IMAGES } from '../facts/index.js';
+import { NOT_CODE, STEP_IMAGES } from '../facts/index.js';
+import { shQuote } from '../util/index.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH } from './shared.js';
+
+// zipped from the repository's root (--function-dir .), the pipeline, IAM side and state stay out of the code
+const ZIP_CODE = `(cd {{functionDir}} || exit 1; set -- '.git/*'; [ "$PWD" != "$repository" ] || set -- "$@" ${NOT_CODE.map(shQuote).join(' ')}; zip -q -r "$package" . -x "$@")`;
 
 /** Zip a folder as the function's code, wait for the update, and publish it as a version. */
 export const lambdaDeploy: TargetDefinition = {
   id: 'lambda-deploy',
   title: 'Deploy code to a Lambda function',
   description:
-    'On every push to main: zip a folder as the code of an existing Lambda function (up to 50 MB zipped), wait until the function is updated, and publish a version described with the commit hash.',
+    "On every push to main: zip a folder as the code of an existing Lambda function (up to 50 MB zipped), wait until the function is updated, and publish a version described with the commit hash. The folder is `src` unless you name another; with `.` (the whole repository) the zip leaves out what is not the function's code: `.git`, the pipeline, the IAM side (policies, Terraform, CloudFormation), Terraform state and the other files pipelines-oidc writes.",
   questions: [
     {
       name: 'functionName',
@@ -20,11 +24,12 @@ export const lambdaDeploy: TargetDefinition = {
     {
       name: 'functionDir',
       flag: 'function-dir',
-      description: 'Folder whose contents become the function code',
+      description:
+        'Folder whose contents become the function code (with ., the repository less its pipeline and IAM side)',
       example: 'src',
       pattern: RELATIVE_PATH,
       insideRepository: true,
-      default: '.',
+      default: 'src',
     },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
@@ -35,7 +40,8 @@ export const lambdaDeploy: TargetDefinition = {
     setup: ['yum install -y -q zip'],
     script: [
       'package="$(mktemp -d)/function.zip"',
-      '(cd {{functionDir}} && zip -q -r "$package" . -x \'.git/*\')',
+      'repository="$PWD"',
+      ZIP_CODE,
       // --query: the full answer would print the function's environment variables into the log
       'aws lambda update-function-code --function-name {{functionName}} --zip-file "fileb://$package" --query CodeSha256 --output text',
       'aws lambda wait function-updated --function-name {{functionName}}',
