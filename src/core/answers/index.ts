@@ -9,5 +9,13 @@ export { DEFAULT_ROLE_PREFIX, QUESTIONS, questionFor } from './questions.js';
 export type { AnswerFlag, AnswerName, Answers, Question } from './questions.js';
 export { answersFromFile, asQuestion, askAnswers, checkTargetFlags, resolveAnswers, unknownTarget } from './resolve.js';
 export type { AnswerSources } from './resolve.js';
-export { parseEnvironments, partitionOf, repoSlug, repositoryPath, uuid, workspaceSlug } from './validate.js';
+export {
+  parseEnvironments,
+  partitionOf,
+  repoSlug,
+  repositoryPath,
+  sessionSeconds,
+  uuid,
+  workspaceSlug,
+} from './validate.js';
 export type { EnvironmentType } from './validate.js';
