@@ -84,13 +84,13 @@ function stringsIn(src: YamlSource, node: Node | null, depth = 0): string[] {
   return [];
 }
 
-function oidcEnabled(src: YamlSource, step: YAMLMap): boolean {
+export function oidcEnabled(src: YamlSource, step: YAMLMap): boolean {
   const value = src.deref(src.get(step, 'oidc')?.value);
   return (isScalar(value) && value.value === true) || isMap(value);
 }
 
 /** A step of the pipeline with its commands, in the order it runs them. */
-interface Step {
+export interface Step {
   map: YAMLMap;
   /** Line of the `step:` key. */
   line: number | undefined;
@@ -100,7 +100,7 @@ interface Step {
 }
 
 /** Every step once: a shared (anchored) step that several items use is looked into at its first use. */
-function stepsOf(src: YamlSource, root: YAMLMap): Step[] {
+export function stepsOf(src: YamlSource, root: YAMLMap): Step[] {
   const seen = new Set<YAMLMap>();
   return walkSteps<Node>(root, yamlDocument(src)).flatMap((walked) => {
     const map = src.map(walked.step);
