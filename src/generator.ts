@@ -122,7 +122,7 @@ export function targetAnswersPrompt(Input: PromptClass): PromptClass {
 
 /** plop's (inquirer 9) questions: ours, from the same definitions as our flags, then the targets' prompt. */
 export function plopPrompts() {
-  const base = QUESTIONS.map((q) => ({
+  const base = QUESTIONS.filter((q) => !q.flagOnly).map((q) => ({
     type: q.multiple ? 'checkbox' : q.choices ? 'list' : 'input',
     name: q.name,
     message: q.message,

@@ -2,7 +2,7 @@
  * Reading and changing the IAM side with as few calls as possible: everything `doctor` and `apply` need
  * is read concurrently, and each planned step is one call.
  */
-import { MANAGED_TAGS as TAGS } from '../core/facts/index.js';
+import { AWS_DEFAULT_SESSION, MANAGED_TAGS as TAGS } from '../core/facts/index.js';
 import type { Step, DesiredState, ObservedProvider, ObservedRole, ObservedState } from '../core/iam/index.js';
 import { tooDeep } from '../core/util/index.js';
 import { RunError } from '../errors.js';
@@ -117,7 +117,7 @@ export async function readRole(aws: AwsSession, name: string, policyName: string
     name: role.RoleName ?? name,
     arn: role.Arn ?? '',
     trustPolicy: decodePolicy(role.AssumeRolePolicyDocument),
-    maxSessionDuration: role.MaxSessionDuration ?? 3600,
+    maxSessionDuration: role.MaxSessionDuration ?? AWS_DEFAULT_SESSION,
     tags: tagMap(role.Tags),
     inlinePolicyNames,
     ...(policy ? { permissions: decodePolicy(policy.PolicyDocument) } : {}),

@@ -4,6 +4,8 @@
  * contain it and CloudFormation cannot compute mapping keys.
  */
 import {
+  AWS_DEFAULT_SESSION,
+  MAX_ROLE_SESSION,
   REPO_UUID_PLACEHOLDER,
   WHERE_TO_FIND,
   MANAGED_TAGS as TAGS,
@@ -177,9 +179,9 @@ export function cloudFormationTemplate(model: RepoModel): YamlValue {
       MaxSessionDuration: {
         Type: 'Number',
         Description: 'Longest session in seconds',
-        Default: 3600,
-        MinValue: 3600,
-        MaxValue: 43200,
+        Default: model.sessionSeconds,
+        MinValue: AWS_DEFAULT_SESSION,
+        MaxValue: MAX_ROLE_SESSION,
       },
       ...Object.fromEntries(
         model.extraVariables.map((x) => {

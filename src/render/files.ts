@@ -3,7 +3,7 @@
  * serialising helpers. Pure: the compiled templates come in through `template`.
  */
 import { createHash } from 'node:crypto';
-import type { Manifest, RepoModel } from '../core/repo/index.js';
+import { recordedAnswers, type ManifestRecord, type RepoModel } from '../core/repo/index.js';
 import {
   CLOUDFORMATION_FILE,
   MANIFEST_FILE,
@@ -57,10 +57,10 @@ export function renderRepository(
   const files: RenderedFile[] = [];
   for (const job of jobs) {
     if (job.path === MANIFEST_FILE) {
-      const manifest: Manifest = {
+      const manifest: ManifestRecord = {
         tool: 'pipelines-oidc',
         version,
-        answers: model.answers,
+        answers: recordedAnswers(model.answers),
         ...(galleryDir === undefined ? {} : { gallery: galleryDir }),
         ...(model.existingRepository ? { existingRepository: true as const } : {}),
         files: Object.fromEntries(files.map((f) => [f.path, sha256(f.content)])),

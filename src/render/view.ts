@@ -23,8 +23,10 @@ import {
   resolveParams,
   asJson,
   PATTERN,
+  sessionText,
+  stepMaxTime,
 } from '../core/facts/index.js';
-import { concretePolicies, stackNameFor, type RepoModel, type RoleModel } from '../core/repo/index.js';
+import { concretePolicies, recordedAnswers, stackNameFor, type RepoModel, type RoleModel } from '../core/repo/index.js';
 import { environmentAnswerKey, environmentFlag } from '../core/answers/index.js';
 import { cloudFormationTemplate, optionalPattern } from './cloudformation.js';
 import { TERRAFORM_REQUIREMENTS } from './hcl.js';
@@ -154,6 +156,15 @@ export function templateContext(model: RepoModel, toolVersion: string) {
       guide: model.guide,
       hasTerraform,
       hasCloudFormation,
+      session: {
+        seconds: model.sessionSeconds,
+        text: sessionText(model.sessionSeconds),
+        maxTime: `max-time: ${stepMaxTime(model.sessionSeconds)}`,
+        request: `--duration-seconds ${model.sessionSeconds}`,
+        tokenFile: answers.auth === 'token-file',
+        /** Longer than STS's default: only the explicit call (assume-role) asks for it. */
+        extended: recordedAnswers(answers).sessionDuration !== undefined,
+      },
       tfvars: [
         { name: 'aws_region', value: answers.region },
         { name: 'account_id', value: answers.account },
@@ -161,6 +172,10 @@ export function templateContext(model: RepoModel, toolVersion: string) {
         { name: 'workspace_uuid', value: answers.workspaceUuid },
         { name: 'repository_uuid', value: values.repoUuid },
         { name: 'role_name', value: answers.roleName },
+        // an answer the manifest records: a session at AWS's default is the variable's default alone
+        ...(recordedAnswers(answers).sessionDuration === undefined
+          ? []
+          : [{ name: 'max_session_duration', value: model.sessionSeconds }]),
         ...model.extraVariables.map((v) => ({ name: snake(v.param), value: values[v.param] ?? '' })),
       ],
       extraVariables: model.extraVariables.map((v) => ({

@@ -209,7 +209,7 @@ test('check --format junit on a repository: the document expat reads, failures f
   const failed = suite.children.filter((c) => c.children.some((x) => x.name === 'failure'));
   assert.equal(
     failed.map((c) => c.attributes['name']),
-    ['trust.workspace-wide'],
+    ['trust.workspace-wide', 'pipeline.outlives-session'],
   );
   assert.is(r.stderr.trim().split('\n').length, 1, 'one line about the missing schema, on stderr');
   assert.match(r.stderr, /^schema: none cached/);

@@ -17,7 +17,10 @@ import { checkSchema, pipelineSchemaModes } from '../support/schema-reference.ts
 
 const FIXTURES = join(ROOT, 'test/fixtures/check');
 /** Fixtures of no single rule, and what check reports for them. */
-const OTHER_FIXTURES: Record<string, string[]> = { clean: [], tutorial: ['trust.workspace-wide'] };
+const OTHER_FIXTURES: Record<string, string[]> = {
+  clean: [],
+  tutorial: ['pipeline.outlives-session', 'trust.workspace-wide'],
+};
 const NOW = new Date('2026-01-01T00:00:00Z');
 
 const schemaModes = pipelineSchemaModes();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import type { Answers } from '../../src/core/answers/questions.ts';
+import { parseManifest } from '../../src/core/repo/manifest.ts';
 import { toolVersion } from '../../src/paths.ts';
 import { assertOneLineError, readTree, runNew } from '../support/cli-helpers.ts';
 import { exampleFlags, git, GIT_IDENTITY, renderRepo, runCli, SHARED_REFERENCE, tempDir } from '../support/fixtures.ts';
@@ -86,7 +86,7 @@ test("new --dir . adds our pipelines to the app's own file, comments kept, and r
     );
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, `${PIPELINE} (our pipelines added to yours)`);
-    const recorded = JSON.parse(read(app, '.pipelines-oidc.json')) as { answers: Answers };
+    const recorded = parseManifest(read(app, '.pipelines-oidc.json'), '.pipelines-oidc.json');
     const ours = renderRepo(recorded.answers, toolVersion(), { existingRepository: true }).files;
 
     assert.is(read(app, 'README.md'), APP_FILES['README.md']);

@@ -164,7 +164,9 @@ for (const set of SETS) {
     }
     assert.is(inline.Statement[0]!.Resource, `arn:${set.partition}:iam::${a.account}:role/${a.roleName}`);
     const manifest = JSON.parse(file(files, '.pipelines-oidc.json')) as { answers: unknown };
-    assert.equal(manifest.answers, a);
+    // a session at the default (an hour) is not recorded: manifests from before the answer read the same
+    const { sessionDuration, ...recorded } = a;
+    assert.equal(manifest.answers, sessionDuration === '1h' ? recorded : a);
   });
 
   if (hasTerraform(a)) {

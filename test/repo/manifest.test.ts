@@ -31,7 +31,9 @@ function refused(read: () => unknown): string {
 
 test('the committed example reads as it is written, and gives the model of its answers', () => {
   const manifest = parseManifest(TEXT, SOURCE);
-  assert.equal(manifest, JSON.parse(TEXT) as Manifest);
+  const written = JSON.parse(TEXT) as Manifest;
+  assert.not.ok('sessionDuration' in written.answers, 'a session at its default is not recorded');
+  assert.equal(manifest, { ...written, answers: { ...written.answers, sessionDuration: '1h' } });
   assert.equal(manifestModel(manifest, SOURCE, BUILT_IN_TARGETS), buildRepoModel(EXAMPLE));
 });
 

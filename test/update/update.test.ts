@@ -572,4 +572,34 @@ test('an invalid answer is refused with exit 2 and nothing is written', async ()
   });
 });
 
+test('--session-duration changes the pipeline, the IaC, the README and the manifest together; without it nothing changes', async () => {
+  await withRepo([...exampleFlags(), '--auth', 'assume-role'], async (root, repo) => {
+    const before = readTree(repo);
+    const again = await update(root, []);
+    assert.is(again.status, 0, again.stderr);
+    assert.equal(readTree(repo), before, 'an update that does not give the answer changes no file');
+    assert.not.ok('sessionDuration' in manifestAnswers(repo), 'the default is not recorded');
+
+    assertOneLineError(await update(root, ['--auth', 'token-file', '--session-duration', '2h']), 2, [
+      '--session-duration',
+      '--auth assume-role',
+    ]);
+    assert.equal(readTree(repo), before, 'nothing written');
+
+    const result = jsonResult(await update(root, ['--session-duration', '2h', '--json']));
+    const changed = answers({ auth: 'assume-role', sessionDuration: '2h' });
+    assert.equal(
+      result.changes.map((c) => c.path).sort(),
+      differing(before, expectedTree(changed)).filter((p) => p !== MANIFEST),
+    );
+    assert.equal(readTree(repo), expectedTree(changed));
+    assert.is(manifestAnswers(repo).sessionDuration, '2h');
+    assert.match(readFileSync(join(repo, 'bitbucket-pipelines.yml'), 'utf8'), /max-time: 120\n/);
+    assert.match(readFileSync(join(repo, 'terraform/terraform.tfvars'), 'utf8'), /max_session_duration = 7200\n/);
+
+    jsonResult(await update(root, ['--session-duration', '60m', '--json']));
+    assert.equal(readTree(repo), before, 'back to an hour: the files of an hour, the answer no longer recorded');
+  });
+});
+
 test.run();

@@ -16,6 +16,7 @@ export {
   region,
   repoSlug,
   repositoryPath,
+  sessionSeconds,
   uuid,
   workspaceSlug,
 } from './validate.js';

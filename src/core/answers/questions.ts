@@ -2,7 +2,8 @@
  * The questions `new` asks, defined once: the command-line flags, the answers file, the prompts of our
  * CLI and of plop are all derived from this list.
  */
-import { CLOUDFORMATION_DIR, TERRAFORM_DIR } from '../facts/index.js';
+import { AWS_DEFAULT_SESSION, CLOUDFORMATION_DIR, TERRAFORM_DIR } from '../facts/index.js';
+import { formatDuration } from '../util/index.js';
 import { BUILT_IN_TARGETS, type Gallery } from '../targets/index.js';
 import * as rules from './validate.js';
 import type { Rule } from './validate.js';
@@ -24,6 +25,8 @@ export interface Answers {
   roleName: string;
   iac: (typeof IAC_CHOICES)[number];
   auth: (typeof AUTH_CHOICES)[number];
+  /** The role's maximum session, as `sessionDuration` stores it (`1h`, `2h`, `90m`). */
+  sessionDuration: string;
   /** Target ids, comma-separated. */
   target: string;
   /** Deployment environments, comma-separated `name` or `name=uuid` (UUID without braces); empty for none. */
@@ -56,6 +59,11 @@ export interface Question {
   fallbackText?: string;
   /** A default derived from earlier answers or the environment; none means the answer is required. */
   fallback?: (earlier: Partial<Answers>, env: Readonly<Record<string, string | undefined>>) => string | undefined;
+  /**
+   * Never asked in a terminal or by plop: its flag or the answers file, else its default (a setting few
+   * need). Its default is not recorded in the manifest, so repositories from before it render as they did.
+   */
+  flagOnly?: true;
 }
 
 const choices = (values: readonly string[], describe: (v: string) => string): Choice[] =>
@@ -155,6 +163,17 @@ const QUESTION_TABLE = [
     rule: rules.oneOf(AUTH_CHOICES),
     choices: choices(AUTH_CHOICES, (v) => AUTH_TEXT[v] ?? v),
     fallback: () => 'token-file',
+  },
+  {
+    name: 'sessionDuration',
+    flag: 'session-duration',
+    message: 'Longest role session',
+    description:
+      "How long the role's credentials may last (its maximum session): 1h to 12h in whole minutes, e.g. 2h or 90m; above 1h needs --auth assume-role (never asked: an hour suits most steps).",
+    example: '2h',
+    rule: rules.sessionDuration,
+    fallback: () => formatDuration(AWS_DEFAULT_SESSION),
+    flagOnly: true,
   },
   {
     name: 'target',

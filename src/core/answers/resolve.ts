@@ -15,7 +15,8 @@ import {
   type TargetQuestion,
 } from '../targets/index.js';
 import { environmentAnswerKey, environmentFlag, releaseEnvironment } from './environment-answers.js';
-import { parseEnvironments, repositoryPath, type Environment, type Rule } from './validate.js';
+import { parseEnvironments, repositoryPath, sessionSeconds, type Environment, type Rule } from './validate.js';
+import { TOKEN_FILE_SESSION, sessionText } from '../facts/index.js';
 
 export interface AnswerSources {
   /** Flag values by answer name: the questions of `new` and of the targets alike. */
@@ -207,6 +208,15 @@ function checkRoleNames(answers: Record<string, string>): void {
   }
 }
 
+/** The token file gets the SDK's session, whatever the role allows: a longer one needs the explicit call. */
+function checkSessionAuth(answers: Record<string, string>): void {
+  const duration = answers['sessionDuration']!;
+  if (answers['auth'] === 'token-file' && sessionSeconds(duration) > TOKEN_FILE_SESSION)
+    throw new UsageError(
+      `--session-duration: ${duration} needs --auth assume-role: with --auth token-file the AWS SDK asks STS for no duration, so every session lasts ${sessionText(TOKEN_FILE_SESSION)} whatever the role allows`,
+    );
+}
+
 /**
  * A release runs in the last stage only, a build in the first: every other environment needs a deployment
  * of its own.
@@ -322,6 +332,7 @@ function* resolution(sources: AnswerSources, gallery: Gallery): Generator<Pendin
   const base = yield* resolveList(questionsFor(gallery), sources, sources.file?.values);
   checkRoleNames(base);
   checkDistinctUuids(base);
+  checkSessionAuth(base);
   const targets = chosenTargets(base['target']!, gallery);
   const environments = parseEnvironments(base['environments'] ?? '');
   checkReleases(targets, environments);
@@ -359,7 +370,12 @@ export async function askAnswers(
   let step = run.next();
   while (!step.done) {
     const { q, earlier } = step.value;
-    step = run.next(await ask(q, q.fallback?.(earlier, sources.env), earlier));
+    const suggested = q.fallback?.(earlier, sources.env);
+    step = run.next(
+      q.flagOnly && suggested !== undefined
+        ? check(q, suggested, `${flagLabel(q)} (default):`)
+        : await ask(q, suggested, earlier),
+    );
   }
   return step.value;
 }

@@ -2,8 +2,8 @@
  * Input rules. Each rule takes raw text and returns the normalised value, or a string that says what
  * is wrong (the caller adds the flag name). Pure: no I/O, usable by prompts, flags and answer files alike.
  */
-import { readUuid, PATTERN } from '../facts/index.js';
-import { didYouMean } from '../util/index.js';
+import { AWS_DEFAULT_SESSION, MAX_ROLE_SESSION, readUuid, PATTERN } from '../facts/index.js';
+import { didYouMean, formatDuration, parseDuration } from '../util/index.js';
 
 export type Rule = (raw: string) => { value: string } | { error: string };
 
@@ -63,6 +63,22 @@ export const oneOf =
     choices.includes(raw) ? ok(raw) : bad(`must be one of ${choices.join(', ')}${didYouMean(raw, choices)}`);
 
 export const nonEmpty: Rule = (raw) => (raw.trim() ? ok(raw.trim()) : bad('must not be empty'));
+
+/**
+ * How long the role's sessions may last (its MaxSessionDuration): from IAM's least to its most, in whole
+ * minutes (a step's `max-time` is in minutes); stored as `2h` or `90m`.
+ */
+export const sessionDuration: Rule = (raw) => {
+  const seconds = parseDuration(raw);
+  return seconds !== undefined && seconds % 60 === 0 && seconds >= AWS_DEFAULT_SESSION && seconds <= MAX_ROLE_SESSION
+    ? ok(formatDuration(seconds))
+    : bad(
+        `must be a session from ${formatDuration(AWS_DEFAULT_SESSION)} to ${formatDuration(MAX_ROLE_SESSION)} in whole minutes, e.g. 3600, 90m or 2h`,
+      );
+};
+
+/** The seconds of a duration the rule above accepted. */
+export const sessionSeconds = (answer: string): number => parseDuration(answer)!;
 
 /** The AWS partition a region belongs to: it appears in every ARN. */
 export function partitionOf(regionCode: string): string {

@@ -7,7 +7,7 @@
 import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
 import { samePolicy as same, MANIFEST_FILE, TERRAFORM_FILE } from '../facts/index.js';
 import { concretePolicies, type RepoModel } from '../repo/index.js';
-import type { FileHit, SourceFile } from '../iam-eval/index.js';
+import type { FileHit, SourceFile, TerraformModule } from '../iam-eval/index.js';
 import { readTfvars, type TfvarsValue } from './tfvars.js';
 
 const drift = (file: string, message: string, fix: string): FileHit => ({ file, message, fix });
@@ -192,6 +192,8 @@ export interface RepositorySource {
   /** The trust and inline policy files found, for rules that read a role's two documents together. */
   trustFiles?: readonly string[];
   permissionFiles?: readonly string[];
+  /** Terraform's folders parsed (those with IAM resources that differ from what the answers render). */
+  terraformModules?: readonly TerraformModule[];
 }
 
 function tfvarsHits({ tfvars, expected }: RepositorySource): FileHit[] {

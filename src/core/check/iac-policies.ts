@@ -53,7 +53,7 @@ function joinPath(folder: string, rel: string): string | undefined {
 }
 
 /** hcl2json lists each block under its labels as a list of bodies. */
-const blocks = (node: unknown, ...labels: string[]): Array<[string, Record<string, unknown>]> => {
+export const blocks = (node: unknown, ...labels: string[]): Array<[string, Record<string, unknown>]> => {
   let at = node;
   for (const l of labels) at = isObject(at) ? at[l] : undefined;
   if (!isObject(at)) return [];
@@ -133,6 +133,19 @@ const hasPrincipal = (doc: unknown) => policyStatements(doc).some((s) => 'Princi
 /** The text of a policy value: a JSON string as it is, anything else as JSON. */
 const policyText = (v: HclValue) => (typeof v === 'string' ? v : JSON.stringify(v, null, 2));
 
+/** The files of a module hcl2json could parse. */
+export const parsedFiles = (module: TerraformModule) =>
+  module.files.filter((f): f is SourceFile & { hcl: Record<string, unknown> } => f.hcl !== undefined);
+
+/** A module's variables as Terraform sets them without `-var`: each default, terraform.tfvars over it. */
+export function moduleVariables(module: TerraformModule): Map<string, unknown> {
+  const variables = new Map<string, unknown>();
+  for (const f of parsedFiles(module))
+    for (const [name, body] of blocks(f.hcl, 'variable')) if ('default' in body) variables.set(name, body['default']);
+  for (const [name, v] of Object.entries(module.tfvars ?? {})) variables.set(name, v);
+  return variables;
+}
+
 /** The policies of a Terraform module, with `var.*`, `local.*` and policy document references resolved. */
 export function terraformPolicies(
   module: TerraformModule,
@@ -144,11 +157,8 @@ export function terraformPolicies(
       ? []
       : [{ file: f.file, label: f.file, kind: 'permissions', text: '', unresolved: [], unparsed: f.error }],
   );
-  const all = module.files.filter((f): f is SourceFile & { hcl: Record<string, unknown> } => f.hcl !== undefined);
-  const variables = new Map<string, unknown>();
-  for (const f of all)
-    for (const [name, body] of blocks(f.hcl, 'variable')) if ('default' in body) variables.set(name, body['default']);
-  for (const [name, v] of Object.entries(module.tfvars ?? {})) variables.set(name, v);
+  const all = parsedFiles(module);
+  const variables = moduleVariables(module);
   const locals = new Map<string, unknown>();
   for (const f of all)
     for (const body of bodies(f.hcl['locals'])) for (const [k, v] of Object.entries(body)) locals.set(k, v);

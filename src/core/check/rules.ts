@@ -18,6 +18,7 @@ import { imageEol } from './pipeline-image-eol.js';
 import { staticKeys } from './static-keys.js';
 import { afterScriptSecrets, pipeUnpinned, tlsDisabled } from './step-hygiene.js';
 import { tokenExposed } from './token-exposure.js';
+import { outlivesSession } from './session-findings.js';
 import {
   broadManagedPolicies,
   broadPermissions,
@@ -269,6 +270,13 @@ export const RULES = [
     title:
       'a path a step of a target reads is not in the repository (the site folder, a task definition, `package.json`, a template…): the first real run fails, and `rehearse` only stands in a made-up one',
     check: { repository: missingInputs },
+  },
+  {
+    id: 'pipeline.outlives-session',
+    severity: 'warning',
+    title:
+      "a step with `oidc: true` may run longer (its `max-time`, else `options.max-time`, else Bitbucket's 120 minutes) than its AWS credentials last: an hour through the token file; through an explicit STS call its `--duration-seconds`, at most the role's MaxSessionDuration (the answers', else the IaC's, else AWS's default)",
+    check: { repository: outlivesSession },
   },
 ] as const satisfies readonly Rule[];
 

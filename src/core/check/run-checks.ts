@@ -136,6 +136,7 @@ export function runChecks(given: CheckInput, options: CheckOptions): CheckReport
       ...(input.missingInputs ? { missingInputs: input.missingInputs } : {}),
       trustFiles: input.trustPolicies.map((f) => f.file),
       permissionFiles: input.permissionPolicies.map((f) => f.file),
+      ...(input.terraformModules ? { terraformModules: input.terraformModules } : {}),
     }),
   ];
 

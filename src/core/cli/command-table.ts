@@ -80,6 +80,7 @@ const REPO_UUID = answer('repoUuid', '<uuid>');
 const ROLE_NAME = answer('roleName', '<name>');
 const IAC = answer('iac', 'terraform|cloudformation|both|none');
 const AUTH = answer('auth', 'token-file|assume-role');
+const SESSION_DURATION = answer('sessionDuration', '<duration>');
 const TARGET = answer('target', '<id>[,<id>…]');
 const ENVIRONMENT = answer('environments', '<name>[=<uuid>][:<type>]');
 
@@ -160,7 +161,17 @@ const BITBUCKET_TOKEN = option({
 export const WORKSHOP_CONCURRENCY = { default: 4, max: 32 } as const;
 
 /** The answers of a repository but its targets and environments (in help's order). */
-const REPOSITORY_ANSWERS = [WORKSPACE, WORKSPACE_UUID, ACCOUNT, REGION, REPO_UUID, ROLE_NAME, IAC, AUTH] as const;
+const REPOSITORY_ANSWERS = [
+  WORKSPACE,
+  WORKSPACE_UUID,
+  ACCOUNT,
+  REGION,
+  REPO_UUID,
+  ROLE_NAME,
+  IAC,
+  AUTH,
+  SESSION_DURATION,
+] as const;
 /** The answers of a repository, as `new` asks them and `update` changes them (in help's order). */
 const ANSWER_OPTIONS = [...REPOSITORY_ANSWERS, TARGET, ENVIRONMENT, GALLERY] as const;
 

@@ -45,6 +45,14 @@ export { STEP_IMAGES, SUCCESSOR, imageSupport, releaseLineOf } from './images.js
 export { PARAM_NAME, mapStrings, param, paramSpec, resolveParams, splitParams } from './params.js';
 export type { ParamValues } from './params.js';
 export { PATTERN } from './patterns.js';
+export {
+  AWS_DEFAULT_SESSION,
+  BITBUCKET_STEP_MAX_TIME,
+  MAX_ROLE_SESSION,
+  TOKEN_FILE_SESSION,
+  sessionText,
+  stepMaxTime,
+} from './session.js';
 export { asJson, permissionsPolicy, trustPolicy } from './policy.js';
 export type { PolicyDocument, Statement, TrustPolicy } from './policy.js';
 export {

@@ -15,7 +15,7 @@ import type { SourceFile } from '../iam-eval/index.js';
 import { assertNesting } from '../util/index.js';
 import type { RepoModel } from '../repo/index.js';
 import { UsageError } from '../../errors.js';
-import { DEFAULT_MAX_SESSION, type DesiredState } from './types.js';
+import type { DesiredState } from './types.js';
 
 /** IAM's limits on documents, counted without whitespace as IAM counts them. */
 export const TRUST_POLICY_LIMIT = 2048;
@@ -99,7 +99,7 @@ export function desiredState(
       policyName: role.policyName,
       permissions: inline.doc,
       permissionsFile: role.permissionsFile,
-      maxSessionDuration: DEFAULT_MAX_SESSION,
+      maxSessionDuration: model.sessionSeconds,
     };
   });
   return {

@@ -94,11 +94,18 @@ export function doctorChecks(desired: DesiredState, observed: ObservedState): Do
       broad.length ? `${attachedDetail} (far broader than the pipeline needs)` : attachedDetail,
       live.attached.map((p) => `aws iam detach-role-policy --role-name ${role.name} --policy-arn ${p.arn}`).join('; '),
     );
-    const sessionOk = live.maxSessionDuration <= role.maxSessionDuration;
+    // longer grants more than the repository asked for; shorter, and STS refuses the steps' request for the session
+    const sessionOk = live.maxSessionDuration === role.maxSessionDuration;
     add(
       id('max-session'),
       sessionOk,
-      `maximum session ${live.maxSessionDuration} s${sessionOk ? '' : ` (the repository sets ${role.maxSessionDuration} s)`}`,
+      `maximum session ${live.maxSessionDuration} s${
+        sessionOk
+          ? ''
+          : live.maxSessionDuration > role.maxSessionDuration
+            ? ` (the repository sets ${role.maxSessionDuration} s)`
+            : ` (the repository sets ${role.maxSessionDuration} s: STS refuses a step that asks for a longer session than the role allows)`
+      }`,
       APPLY,
     );
   }

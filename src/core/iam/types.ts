@@ -3,9 +3,6 @@
  * what the account holds (observed), and the calls that close the gap (plan). Pure data.
  */
 
-/** STS's default session length, and what the IaC sets unless told otherwise. */
-export const DEFAULT_MAX_SESSION = 3600;
-
 export interface DesiredRole {
   name: string;
   arn: string;

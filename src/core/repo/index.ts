@@ -1,6 +1,6 @@
 export { ANY_BRANCH_ADVICE, changesResources, deploysFromAnyBranch, isProductionEnvironment } from './deploy-rights.js';
-export { manifestModel, manifestSource, parseManifest } from './manifest.js';
-export type { Manifest } from './manifest.js';
+export { manifestModel, manifestSource, parseManifest, recordedAnswers } from './manifest.js';
+export type { Manifest, ManifestRecord } from './manifest.js';
 export { buildRepoModel, concretePolicies, environmentUuidParam, stackNameFor } from './model.js';
 export type { ExtraVariable, RepoModel, RoleModel } from './model.js';
 export { nextSteps, nextStepsAfterChange } from './next-steps.js';

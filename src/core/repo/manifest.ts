@@ -37,6 +37,30 @@ export interface Manifest {
 
 type Json = Record<string, unknown>;
 
+/** The questions never asked: at their default they are not recorded (see `recordedAnswers`). */
+const FLAG_ONLY = QUESTIONS.filter((q) => q.flagOnly);
+
+/** The manifest as written: a flag-only answer at its default is left out. */
+export type ManifestRecord = Omit<Manifest, 'answers'> & { answers: Partial<Answers> };
+
+/**
+ * The answers as the manifest records them: a flag-only answer at its default is left out, so a repository
+ * generated before that answer existed and one generated now with the same answers have the same manifest.
+ */
+export function recordedAnswers(answers: Answers): Partial<Answers> {
+  const recorded: Partial<Answers> = { ...answers };
+  for (const q of FLAG_ONLY) if (answers[q.name] === q.fallback?.({}, {})) delete recorded[q.name];
+  return recorded;
+}
+
+/** A flag-only answer the manifest does not record is at its default. */
+function flagOnlyDefaults(m: Json): Json {
+  const answers = m['answers'];
+  if (!isObject(answers)) return m;
+  const defaults = FLAG_ONLY.filter((q) => !(q.name in answers)).map((q) => [q.name, q.fallback?.({}, {})]);
+  return defaults.length ? { ...m, answers: { ...answers, ...Object.fromEntries(defaults) } } : m;
+}
+
 /**
  * Each step brings one older shape up to the next; they run in order on the parsed JSON, before it is
  * validated. Early manifests listed the generated files without hashes and had neither environments
@@ -56,6 +80,7 @@ const MIGRATIONS: ReadonlyArray<(m: Json) => Json> = [
       ? { ...m, answers: { ...m['answers'], targetAnswers: {} } }
       : m,
   perEnvironmentAnswers,
+  flagOnlyDefaults,
 ];
 
 /** Built-in questions that name a resource of each environment. */

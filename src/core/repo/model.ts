@@ -9,6 +9,7 @@ import {
   releaseEnvironment,
   parseEnvironments,
   partitionOf,
+  sessionSeconds,
   type EnvironmentType,
 } from '../answers/index.js';
 import {
@@ -32,6 +33,7 @@ import {
   trustPolicyPath,
   type GeneratedFile,
   PATTERN,
+  stepMaxTime,
 } from '../facts/index.js';
 import { type Json, shQuote } from '../util/index.js';
 import {
@@ -88,6 +90,11 @@ export interface RepoModel {
   answers: Answers;
   /** The concrete value of every parameter marker. */
   values: ParamValues;
+  /**
+   * The roles' maximum session in seconds, from the answer `sessionDuration`: the IaC's MaxSessionDuration,
+   * `apply`'s and `doctor`'s, the explicit STS call's DurationSeconds and the steps' `max-time` all read it.
+   */
+  sessionSeconds: number;
   /** True until the repository UUID is known: the trust policies then match no token. */
   repoUuidMissing: boolean;
   /** Environments whose UUID is not known yet: their role trusts no step until it is. */
@@ -123,6 +130,7 @@ export function buildRepoModel(
   // a repository of the user's own keeps its README.md: ours goes beside it
   const guide = existingRepository ? SETUP_README : README_FILE;
   const repoUuidMissing = answers.repoUuid === '';
+  const session = sessionSeconds(answers.sessionDuration);
   const environments = parseEnvironments(answers.environments);
   const targets = answers.target.split(',').map((id) => {
     const t = findTarget(gallery, id);
@@ -238,10 +246,11 @@ export function buildRepoModel(
       name: targetStepName(t, role.environment),
       image: t.step.image,
       oidc: true,
+      'max-time': stepMaxTime(session),
       ...(t.step.services ? { services: t.step.services } : {}),
       script: [
         ...targetSetup(t, fill),
-        ...credentialScript(answers.auth, guide),
+        ...credentialScript(answers.auth, guide, session),
         ...verifyRoleScript(role.concreteArn),
         ...targetScript(t, givenIn(role.environment), fill),
       ],
@@ -251,6 +260,7 @@ export function buildRepoModel(
   return {
     answers,
     values,
+    sessionSeconds: session,
     repoUuidMissing,
     environmentUuidsMissing: environments.filter((e) => !e.uuid).map((e) => e.name),
     provider: {

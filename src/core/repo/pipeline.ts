@@ -4,6 +4,7 @@
  * the region from the repository variable AWS_DEFAULT_REGION.
  */
 import type { Answers } from '../answers/index.js';
+import { AWS_DEFAULT_SESSION } from '../facts/index.js';
 import { shQuote } from '../util/index.js';
 
 export const ROLE_VARIABLE = 'AWS_OIDC_ROLE_ARN';
@@ -19,8 +20,12 @@ const requireVariables = (guide: string) => [
   `: "\${${REGION_VARIABLE}:?Set the repository variable ${REGION_VARIABLE} (see ${guide})}"`,
 ];
 
-/** Lines that give the rest of the step AWS credentials from the OIDC token; `guide` is the setup README. */
-export function credentialScript(auth: Answers['auth'], guide: string): string[] {
+/**
+ * Lines that give the rest of the step AWS credentials from the OIDC token; `guide` is the setup README.
+ * The explicit call asks for `sessionSeconds` when that is longer than STS's default (the token file cannot:
+ * the SDK names no duration, which the answers' rules hold it to).
+ */
+export function credentialScript(auth: Answers['auth'], guide: string, sessionSeconds = AWS_DEFAULT_SESSION): string[] {
   if (auth === 'token-file') {
     return [
       ...requireVariables(guide),
@@ -32,7 +37,7 @@ export function credentialScript(auth: Answers['auth'], guide: string): string[]
   // Without jq: the CLI prints the three values tab-separated, and an assignment fails the step if STS does.
   return [
     ...requireVariables(guide),
-    `credentials="$(aws sts assume-role-with-web-identity --role-arn "$${ROLE_VARIABLE}" --role-session-name ${SESSION_NAME} --web-identity-token "$BITBUCKET_STEP_OIDC_TOKEN" --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)"`,
+    `credentials="$(aws sts assume-role-with-web-identity --role-arn "$${ROLE_VARIABLE}" --role-session-name ${SESSION_NAME}${sessionSeconds > AWS_DEFAULT_SESSION ? ` --duration-seconds ${sessionSeconds}` : ''} --web-identity-token "$BITBUCKET_STEP_OIDC_TOKEN" --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)"`,
     'set -- $credentials',
     'export AWS_ACCESS_KEY_ID="$1" AWS_SECRET_ACCESS_KEY="$2" AWS_SESSION_TOKEN="$3"',
   ];
@@ -54,6 +59,8 @@ export interface PipelineStep {
   image: string;
   /** Absent only on a step that needs no AWS credentials. */
   oidc?: true;
+  /** Minutes: a step with credentials ends when its session does (its AWS calls would fail after). */
+  'max-time'?: number;
   services?: string[];
   deployment?: string;
   trigger?: 'manual';

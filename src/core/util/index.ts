@@ -13,6 +13,8 @@ export {
   MAX_BITBUCKET_RESPONSE_BYTES,
   TIMEOUTS,
   durationSeconds,
+  formatDuration,
+  parseDuration,
   timeoutSeconds,
 } from './timeouts.js';
 export { wildcardMatch } from './wildcard.js';

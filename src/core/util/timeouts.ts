@@ -30,11 +30,22 @@ export const MAX_BITBUCKET_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600 };
 
+/** A duration as typed (`90`, `90s`, `30m`, `2h`) in seconds, or undefined when it is not one. */
+export function parseDuration(value: string): number | undefined {
+  const m = /^(\d+)([smh]?)$/.exec(value.trim());
+  return m ? Number(m[1]) * UNIT_SECONDS[m[2]!]! : undefined;
+}
+
+/** Seconds in the largest unit that writes them whole (`2h`, `90m`, `45s`): how a duration is stored. */
+export function formatDuration(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}
+
 /** A duration flag's value (`90`, `90s`, `30m`, `2h`) in seconds, or its default when not given. */
 export function durationSeconds(value: string | undefined, flag: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
-  const m = /^(\d+)([smh]?)$/.exec(value.trim());
-  const seconds = m ? Number(m[1]) * UNIT_SECONDS[m[2]!]! : NaN;
+  const seconds = parseDuration(value) ?? NaN;
   if (!(seconds >= 1 && seconds <= max))
     throw new UsageError(`--${flag}: must be a duration from 1s to ${max / 3600}h (e.g. 90s, 30m, 2h), got ${value}`);
   return seconds;

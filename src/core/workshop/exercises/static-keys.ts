@@ -15,7 +15,7 @@ export const staticKeys: Exercise = {
   summary: 'the pipeline signs in with stored access keys (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) instead of OIDC',
   findingId: 'pipeline.static-keys',
   repository(model) {
-    const credentials = credentialScript(model.answers.auth, model.guide);
+    const credentials = credentialScript(model.answers.auth, model.guide, model.sessionSeconds);
     // the role's session is checked only once there is one: with keys the caller is an IAM user
     const oidcLines = new Set([...credentials, ...model.roles.flatMap((r) => verifyRoleScript(r.concreteArn))]);
     const broken = pipelineFile(
