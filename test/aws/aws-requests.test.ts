@@ -312,6 +312,16 @@ const CASES: Array<[string, AwsRequest, string, string, string[]]> = [
     ['s3:GetObject on arn:aws:s3:::site/index.html'],
   ],
   [
+    's3 put object under an alias no one resolved: checked on the alias, which grants no key',
+    R({ service: 's3', method: 'PUT', path: '/site/index.html', kmsKey: 'alias/site' }),
+    's3',
+    'PutObject',
+    [
+      's3:PutObject on arn:aws:s3:::site/index.html',
+      'kms:GenerateDataKey on arn:aws:kms:eu-west-1:123456789012:alias/site',
+    ],
+  ],
+  [
     's3 put object under the AWS managed key: its key policy grants it, IAM checks nothing',
     R({ service: 's3', method: 'PUT', path: '/site/index.html', kmsKey: '' }),
     's3',

@@ -100,9 +100,13 @@ const KMS_ACTION: Record<string, string> = {
   GetObject: 'kms:Decrypt',
 };
 
-/** The key ARN IAM authorizes: an ARN as given, a bare key ID in the scope's account and region. */
+/**
+ * The ARN IAM authorizes: an ARN as given, a bare key ID (or an alias no one resolved, which names no key
+ * AWS would use) in the scope's account and region.
+ */
 export function kmsKeyArn(key: string, scope: Scope): string {
-  return key.startsWith('arn:') ? key : regionalArn(scope, 'kms', `key/${key}`);
+  if (key.startsWith('arn:')) return key;
+  return regionalArn(scope, 'kms', key.startsWith('alias/') ? key : `key/${key}`);
 }
 
 /** The headers of an upload that asks for SSE-KMS: the key it names, or `''` for the AWS managed key. */

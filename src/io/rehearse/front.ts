@@ -376,17 +376,11 @@ export async function startFront(options: {
       path = '';
     }
     const object: AwsRequest = { method: 'GET', path, query: {}, service: 's3', form: {}, json: {}, body: '' };
-    const reading = operationOf(object, scope);
-    if (reading.name === 'GetObject') object.kmsKey = await keys.of(object, reading.name, headers);
-    const judged = judge(
-      session,
-      `${reading.name} (TemplateURL, by CloudFormation)`,
-      operationOf(object, scope).checks,
-    );
-    const answer =
-      reading.name === 'GetObject' && judged.every((c) => c.allowed)
-        ? await emulatorGet(moto, path, headers)
-        : undefined;
+    // a URL that names no object of a bucket names no template
+    if (operationOf(object, scope).name !== 'GetObject') return { calls: [] };
+    object.kmsKey = await keys.of(object, 'GetObject', headers);
+    const judged = judge(session, 'GetObject (TemplateURL, by CloudFormation)', operationOf(object, scope).checks);
+    const answer = judged.every((c) => c.allowed) ? await emulatorGet(moto, path, headers) : undefined;
     return answer?.status === 200 ? { calls: judged, text: answer.body } : { calls: judged };
   }
 
