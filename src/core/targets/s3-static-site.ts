@@ -1,4 +1,4 @@
-import { STEP_IMAGES } from '../facts/index.js';
+import { PATTERN, STEP_IMAGES } from '../facts/index.js';
 import type { TargetDefinition } from './definition.js';
 import { RELATIVE_PATH } from './shared.js';
 
@@ -41,8 +41,7 @@ export const s3StaticSite: TargetDefinition = {
       description:
         "ARN of the customer managed KMS key of the bucket's default encryption (SSE-KMS); leave empty for SSE-S3 or the AWS managed key",
       example: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      pattern:
-        '^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$',
+      pattern: PATTERN.kmsKeyArn,
       optional: true,
       perEnvironment: true,
     },
