@@ -44,6 +44,8 @@ test('each environment gets its own answer, recorded as <question>.<environment>
     siteDir: 'public',
     'distributionId.test': '',
     'distributionId.production': '',
+    'siteKmsKey.test': '',
+    'siteKmsKey.production': '',
   });
   const { files } = renderRepo(a);
   const resources = (env: string) =>

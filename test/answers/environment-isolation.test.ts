@@ -37,6 +37,12 @@ const NAMES: Record<string, Record<string, string>> = {
   stackName: { test: 'widgets-test', staging: 'widgets-staging', production: 'widgets' },
   serviceRoleName: { test: 'cfn-test', staging: 'cfn-staging', production: 'cfn' },
   templateFile: { test: 'stacks/test.yaml', staging: 'stacks/staging.yaml', production: 'template.yaml' },
+  templateBucket: { test: 'cfn-templates-test', staging: 'cfn-templates-staging', production: 'cfn-templates' },
+  siteKmsKey: {
+    test: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-1111-4111-8111-111111111111',
+    staging: 'arn:aws:kms:eu-west-1:123456789012:key/22222222-2222-4222-8222-222222222222',
+    production: 'arn:aws:kms:eu-west-1:123456789012:key/mrk-33333333333333333333333333333333',
+  },
 };
 
 function answersFor(target: TargetDefinition, environments: string[]): Answers {

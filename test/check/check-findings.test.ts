@@ -915,6 +915,33 @@ test('JSON: the locator accepts exactly what JSON.parse accepts, and gives the s
   );
 });
 
+test('policy.missing-permission: `cloudformation deploy --s3-bucket` uploads the template and CloudFormation reads it back', () => {
+  const missing = (line: string) =>
+    missingPermission({
+      read: (f) =>
+        f === 'iam/inline-policy.json'
+          ? {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'cloudformation:*', Resource: '*' }],
+            }
+          : undefined,
+      terraform: [],
+      cloudformation: [],
+      pipeline: {
+        file: 'bitbucket-pipelines.yml',
+        text: `pipelines:\n  default:\n    - step:\n        script:\n          - ${line}\n`,
+      },
+    }).map((h) => h.message.replace(/, which .*/, ''));
+  const deploy = 'aws cloudformation deploy --stack-name web --template-file big.yaml';
+  assert.equal(missing(deploy), []);
+  assert.equal(missing(`${deploy} --s3-bucket acme-templates --s3-prefix web`), [
+    '`aws cloudformation deploy` calls s3:GetObject, s3:PutObject',
+  ]);
+  assert.equal(missing(`${deploy} --s3-bucket=acme-templates`), [
+    '`aws cloudformation deploy` calls s3:GetObject, s3:PutObject',
+  ]);
+});
+
 test('JSON: lines of keys and list items; the line of an error', () => {
   const parsed = parseJsonSource('{\n  "a": {\n    "b": [\n      1,\n      {"c": 2}\n    ]\n  }\n}');
   assert.ok(parsed.ok);

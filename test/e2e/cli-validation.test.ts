@@ -66,6 +66,11 @@ for (const [what, override, flag, rule] of INVALID) {
   });
 }
 
+test("a bucket's KMS key given as an alias, not a key ARN: exit 2 naming --site-kms-key, nothing written", () => {
+  const site = [...exampleFlags({ target: 's3-static-site' }), '--site-bucket', 'www.example.com'];
+  assertRejected([...site, '--site-kms-key', 'alias/site'], ['--site-kms-key', '(got "alias/site")']);
+});
+
 test('the rejected value is quoted back in the message', () => {
   assertRejected(exampleFlags({ account: '12345678901' }), ['(got "12345678901")']);
 });

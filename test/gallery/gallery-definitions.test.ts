@@ -210,6 +210,42 @@ test('optional answers left empty drop their statements and commands', () => {
     assert.not.ok(content.includes('{{'), `${path} has no placeholder left`);
 });
 
+test('a template bucket moves the stack deploy to --s3-bucket and grants the upload on the stack folder only', () => {
+  const answers = examples(target('cloudformation-deploy'));
+  const deployLines = (templateBucket: string) =>
+    render('cloudformation-deploy', { ...answers, templateBucket }).pipeline.pipelines.branches![
+      'main'
+    ]![0]!.step.script.filter((l) => l.startsWith('aws cloudformation deploy'));
+  const [without] = deployLines('');
+  const [withBucket, ...more] = deployLines('acme-cfn-templates');
+  assert.equal(more, []);
+  assert.not.ok(without!.includes('--s3-bucket'));
+  assert.is(
+    withBucket,
+    without!.replace(' --role-arn', ' --s3-bucket acme-cfn-templates --s3-prefix acme-web --role-arn'),
+  );
+  const upload = render('cloudformation-deploy', {
+    ...answers,
+    templateBucket: 'acme-cfn-templates',
+  }).policy.Statement.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+  assert.equal(
+    upload.map((s) => [actionsOf(s), s.Resource]),
+    [[['s3:GetObject', 's3:PutObject'], 'arn:aws:s3:::acme-cfn-templates/acme-web/*']],
+  );
+  // a gallery line may be conditional on the answer's absence too, and only of an optional question
+  const base = JSON.parse(JSON.stringify(target('cloudformation-deploy'))) as { step: { script: unknown[] } };
+  const withScript = (script: unknown[]) => ({ ...base, step: { ...base.step, script } });
+  assert.throws(
+    () => parseTargetDefinition(withScript([{ run: 'echo', unless: 'stackName' }]), 'g.json'),
+    /step\.script\[0\]\.unless: must name an optional question/,
+  );
+  assert.throws(
+    () =>
+      parseTargetDefinition(withScript([{ run: 'echo', when: 'templateBucket', unless: 'templateBucket' }]), 'g.json'),
+    /step\.script\[0\]/,
+  );
+});
+
 test('"Resource": "*" only for actions AWS offers on no narrower resource, each with its reason', async () => {
   for (const t of DEPLOY_TARGETS) {
     const { policy } = render(t.id, examples(t));

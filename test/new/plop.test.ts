@@ -111,6 +111,10 @@ const SITE_PROMPTS = {
     [''],
   'ID of the CloudFront distribution serving the bucket (leave empty without CloudFront) (production environment) (optional)':
     ['E2QWRUHAPOMQZL'],
+  "ARN of the customer managed KMS key of the bucket's default encryption (SSE-KMS); leave empty for SSE-S3 or the AWS managed key (test environment) (optional)":
+    [''],
+  "ARN of the customer managed KMS key of the bucket's default encryption (SSE-KMS); leave empty for SSE-S3 or the AWS managed key (production environment) (optional)":
+    [''],
 };
 const SITE_ANSWERS = {
   'siteBucket.test': 'test-site',
@@ -118,6 +122,8 @@ const SITE_ANSWERS = {
   siteDir: 'public',
   'distributionId.test': '',
   'distributionId.production': 'E2QWRUHAPOMQZL',
+  'siteKmsKey.test': '',
+  'siteKmsKey.production': '',
 };
 /** What `new` writes for the same answers given as flags. */
 function cliSiteFiles(): Map<string, string> {

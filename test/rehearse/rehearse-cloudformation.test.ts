@@ -3,13 +3,11 @@
  * emulator creates whatever it is given: the capabilities the command must acknowledge, the SAM transform the
  * role must be allowed to use, and each resource against the service role's policies.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { generatedRepository } from '../support/cli-helpers.ts';
-import { CLI } from '../support/fixtures.ts';
+import { generatedRepository, rehearseOnce } from '../support/cli-helpers.ts';
 import { hasTool } from '../support/tools.ts';
 
 interface Call {
@@ -42,21 +40,7 @@ function withoutCapabilities(dir: string): void {
   writeFileSync(file, readFileSync(file, 'utf8').replace(/ --capabilities( CAPABILITY_[A-Z_]+)+/g, ''));
 }
 
-function rehearse(dir: string): Promise<Report> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'rehearse', dir, '--json', '--runs', '1'], {
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } as NodeJS.ProcessEnv,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', () => {
-      assert.ok(stdout.startsWith('{'), `rehearse printed no report: ${stderr}`);
-      resolve(JSON.parse(stdout) as Report);
-    });
-  });
-}
+const rehearse = (dir: string) => rehearseOnce<Report>(dir);
 
 const stepOf = (report: Report) => report.runs[0]!.steps.find((s) => s.name.includes('CloudFormation'))!;
 const denied = (report: Report) => stepOf(report).calls.filter((c) => !c.allowed);

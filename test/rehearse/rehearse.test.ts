@@ -33,7 +33,12 @@ interface Report {
 
 /** An environment's own value of a per-environment question: the example marked with the environment. */
 function inEnvironment(q: { example: string; pattern: string }, environment: string): string {
-  const marked = [`${environment}-${q.example}`, `${environment.slice(0, 4).toUpperCase()}${q.example.slice(4)}`];
+  const marked = [
+    `${environment}-${q.example}`,
+    `${environment.slice(0, 4).toUpperCase()}${q.example.slice(4)}`,
+    // an ARN or ID ending in hex digits (a KMS key): the environment's name in hex at its end
+    `${q.example.slice(0, -4)}${Buffer.from(environment).toString('hex').slice(0, 4)}`,
+  ];
   const value = marked.find((v) => new RegExp(q.pattern).test(v));
   if (value === undefined) throw new Error(`no ${environment} value for ${q.example}`);
   return value;

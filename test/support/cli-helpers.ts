@@ -36,6 +36,23 @@ export function generatedRepository(name: string, flags: string[]): string {
   return dir;
 }
 
+/** `rehearse <dir> --json --runs 1`: the report it printed (the test fails if it printed none). */
+export function rehearseOnce<Report>(dir: string): Promise<Report> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'rehearse', dir, '--json', '--runs', '1'], {
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } as NodeJS.ProcessEnv,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', () => {
+      assert.ok(stdout.startsWith('{'), `rehearse printed no report: ${stderr}`);
+      resolve(JSON.parse(stdout) as Report);
+    });
+  });
+}
+
 /** Every file under `dir` as sorted relative paths with `/`, the shape `--json` reports. */
 export function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })

@@ -6,6 +6,7 @@
 import {
   createValidatedPolicy,
   validateIdentityPolicy,
+  validateResourcePolicy,
   validateTrustPolicy,
   type ValidatedPolicy,
   type ValidationError,
@@ -45,6 +46,28 @@ function validated(policy: unknown, validate: (p: unknown) => ValidationError[],
 
 export const trustPolicy = (doc: unknown) => validated(doc, validateTrustPolicy, 'trust-policy');
 export const identityPolicy = (doc: unknown) => validated(doc, validateIdentityPolicy, 'inline-policy');
+
+/**
+ * A KMS key's default key policy: KMS honours identity policies on a key only where its key policy lets the
+ * account's IAM decide (AWS's default key policy does, as its first statement).
+ */
+export const defaultKeyPolicy = (account: string) =>
+  validated(
+    {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${account}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    },
+    validateResourcePolicy,
+    'key-policy',
+  );
 
 /** The claims as IAM condition keys: `<host/path>:aud`, `<host/path>:sub` (absent claims stay absent). */
 function webIdentityContext(request: WebIdentityRequest): Record<string, string> {
@@ -106,7 +129,10 @@ export function assumeRoleWithWebIdentity(trust: Policy, role: RoleRef, request:
   return callOnRole(trust, role, request.providerArn, 'sts:AssumeRoleWithWebIdentity', webIdentityContext(request));
 }
 
-/** A call made with the role's session: decided by the role's inline policy, and any `others` it has (no resource policy). */
+/**
+ * A call made with the role's session: decided by the role's inline policy, and any `others` it has; a KMS
+ * key's by its default key policy too, no other call's by a resource policy.
+ */
 export function callAsRole(
   inline: Policy,
   sessionArn: string,
@@ -122,6 +148,7 @@ export function callAsRole(
         name: `${policy.metadata?.name ?? 'inline-policy'}${i ? `-${i + 1}` : ''}`,
         policy,
       })),
+      ...(/^arn:[^:]+:kms:/.test(resource.arn) ? { resourcePolicy: defaultKeyPolicy(resource.account) } : {}),
     },
   );
 }

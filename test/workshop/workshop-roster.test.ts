@@ -93,12 +93,12 @@ test('a role name falls back to the repository when the attendee has no ASCII le
 
 test('header: unknown, repeated and missing columns are errors on line 1, and no row is read', () => {
   assert.equal(problems('attendee,colour\nAna,red\n'), [
-    'line 1: unknown column "colour" (known: attendee, repo, repo_uuid, siteBucket, siteDir, distributionId)',
+    'line 1: unknown column "colour" (known: attendee, repo, repo_uuid, siteBucket, siteDir, distributionId, siteKmsKey)',
   ]);
   assert.equal(problems('attendee,repo,repo\nAna,a,b\n'), ['line 1: column "repo" appears twice']);
   assert.equal(problems('repo\nana\n'), ['line 1: no attendee column (the header must name one)']);
   assert.equal(problems('attendee,functionName\nAna,f\n'), [
-    'line 1: unknown column "functionName" (known: attendee, repo, repo_uuid, siteBucket, siteDir, distributionId)',
+    'line 1: unknown column "functionName" (known: attendee, repo, repo_uuid, siteBucket, siteDir, distributionId, siteKmsKey)',
   ]);
 });
 

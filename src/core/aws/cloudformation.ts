@@ -27,7 +27,12 @@ export const cloudformation: AwsService = {
   ].join(' '),
   cli: {
     // a redeploy also reads the deployed template's parameters (GetTemplateSummary) before its change set
-    deploy: 'DescribeStacks GetTemplateSummary CreateChangeSet DescribeChangeSet ExecuteChangeSet',
+    deploy: {
+      actions: 'DescribeStacks GetTemplateSummary CreateChangeSet DescribeChangeSet ExecuteChangeSet',
+      // --s3-bucket (a template over 51,200 bytes): the CLI asks whether the template is there already
+      // (HeadObject) and uploads it (PutObject); CloudFormation reads it from its TemplateURL as the caller
+      withFlag: { '--s3-bucket': 's3:GetObject s3:PutObject' },
+    },
   },
   query(name, req, scope) {
     const stack = req.form['StackName'];

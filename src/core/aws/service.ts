@@ -20,6 +20,12 @@ export interface AwsRequest {
   json: Record<string, unknown>;
   /** Raw body text (S3 batch deletes list their keys in XML). */
   body: string;
+  /**
+   * The customer managed KMS key S3 encrypts or decrypts this object request's data with (its own
+   * `x-amz-server-side-encryption-aws-kms-key-id`, its multipart upload's, the stored object's or the bucket's
+   * default encryption): state the request does not carry, found by whoever sees the bucket.
+   */
+  kmsKey?: string;
 }
 
 /** One authorization IAM makes for a request. */

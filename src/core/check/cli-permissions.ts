@@ -21,7 +21,7 @@ export function cliPermissionsOf(line: string): Array<{ command: string; actions
     if (!entry) return [];
     const words = `${third} ${rest}`.split(/\s+/);
     const extra = Object.entries(entry.withFlag ?? {}).flatMap(([flag, actions]) =>
-      words.includes(flag) ? actions : [],
+      words.some((w) => w === flag || w.startsWith(`${flag}=`)) ? actions : [],
     );
     return [{ command: `aws ${entry.command}`, actions: [...entry.actions, ...extra] }];
   });

@@ -113,15 +113,16 @@ function checkQuestion(raw: unknown, where: string): { question: TargetQuestion;
   return { question: q as unknown as TargetQuestion, pattern };
 }
 
-/** A command line of the step: a string, or `{run, when}` with an optional question of this target. */
+/** A command line of the step: a string, or `{run, when}` / `{run, unless}` with an optional question of this target. */
 function checkScriptLine(line: unknown, where: string, optional: Set<string>): void {
   if (typeof line === 'string') return void textValue(line, where, LINE);
-  if (!isObj(line) || typeof line['run'] !== 'string' || typeof line['when'] !== 'string')
-    fail(where, 'must be a command string or {"run": "…", "when": "<optional question>"}');
-  object(line, where, ['run', 'when']);
+  const condition = isObj(line) ? (['when', 'unless'] as const).find((k) => k in line) : undefined;
+  if (!isObj(line) || typeof line['run'] !== 'string' || !condition || typeof line[condition] !== 'string')
+    fail(where, 'must be a command string or {"run": "…", "when" (or "unless"): "<optional question>"}');
+  object(line, where, ['run', condition]);
   text(line, 'run', where, LINE);
-  if (!optional.has(text(line, 'when', where, { max: 64 })))
-    fail(`${where}.when`, 'must name an optional question of this target');
+  if (!optional.has(text(line, condition, where, { max: 64 })))
+    fail(`${where}.${condition}`, 'must name an optional question of this target');
 }
 
 function checkStep(raw: unknown, where: string, optional: Set<string>): Obj {

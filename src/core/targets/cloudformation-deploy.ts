@@ -7,7 +7,7 @@ export const cloudformationDeploy: TargetDefinition = {
   id: 'cloudformation-deploy',
   title: 'Deploy a CloudFormation stack',
   description:
-    "On every push to main: create or update a stack from a template in the repository through a change set, run by a CloudFormation service role that holds the permissions for the stack's resources (this role only passes it). The command acknowledges the capabilities IAM resources and transforms need (`CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM`, `CAPABILITY_AUTO_EXPAND`): what the stack may create is bounded by the service role. A SAM template (`Transform: AWS::Serverless-2016-10-31`) deploys as it is when its functions carry their code inline (`InlineCode`); code in local folders (`CodeUri: ./src`) needs `aws cloudformation package` and an artifact bucket first, and templates over 51,200 bytes need `--s3-bucket`. With deployment environments, each environment deploys its own stack from `--template-file.<environment>` if given, else from the one `--template-file`: a template per environment is how its parameters' values (their `Default`s) or resources may differ.",
+    "On every push to main: create or update a stack from a template in the repository through a change set, run by a CloudFormation service role that holds the permissions for the stack's resources (this role only passes it). The command acknowledges the capabilities IAM resources and transforms need (`CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM`, `CAPABILITY_AUTO_EXPAND`): what the stack may create is bounded by the service role. A SAM template (`Transform: AWS::Serverless-2016-10-31`) deploys as it is when its functions carry their code inline (`InlineCode`); code in local folders (`CodeUri: ./src`) needs `aws cloudformation package` and an artifact bucket first, and a template over 51,200 bytes needs a template bucket (`--template-bucket`), which the deploy uploads it to. With deployment environments, each environment deploys its own stack from `--template-file.<environment>` if given, else from the one `--template-file`: a template per environment is how its parameters' values (their `Default`s) or resources may differ.",
   questions: [
     {
       name: 'stackName',
@@ -37,13 +37,30 @@ export const cloudformationDeploy: TargetDefinition = {
       pattern: ROLE_NAME,
       perEnvironment: true,
     },
+    {
+      name: 'templateBucket',
+      flag: 'template-bucket',
+      description:
+        'S3 bucket the deploy uploads the template to, under the stack name (needed for a template over 51,200 bytes; leave empty to send the template in the request)',
+      example: 'acme-cfn-templates',
+      pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+      optional: true,
+      perEnvironment: true,
+    },
   ],
   pipeline: { trigger: 'branch', name: 'main' },
   step: {
     name: 'Deploy the CloudFormation stack',
     image: STEP_IMAGES.awsCli.name,
     script: [
-      'aws cloudformation deploy --stack-name {{stackName}} --template-file {{templateFile}} --role-arn arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}} --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset',
+      {
+        run: 'aws cloudformation deploy --stack-name {{stackName}} --template-file {{templateFile}} --role-arn arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}} --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset',
+        unless: 'templateBucket',
+      },
+      {
+        run: 'aws cloudformation deploy --stack-name {{stackName}} --template-file {{templateFile}} --s3-bucket {{templateBucket}} --s3-prefix {{stackName}} --role-arn arn:{{partition}}:iam::{{account}}:role/{{serviceRoleName}} --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset',
+        when: 'templateBucket',
+      },
     ],
   },
   statements: [
@@ -74,6 +91,13 @@ export const cloudformationDeploy: TargetDefinition = {
       Resource: 'arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{{stackName}}/*',
     },
     {
+      Sid: 'CloudFormationTemplateUpload',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: 'arn:{{partition}}:s3:::{{templateBucket}}/{{stackName}}/*',
+      when: 'templateBucket',
+    },
+    {
       Sid: 'CloudFormationPassRole',
       Effect: 'Allow',
       Action: 'iam:PassRole',
@@ -85,12 +109,14 @@ export const cloudformationDeploy: TargetDefinition = {
     "`cloudformation:CreateChangeSet` on this stack, only with the service role: `aws cloudformation deploy` creates (or updates) the stack through a change set, and cannot hand it to another role or run it with this role's own rights.",
     '`cloudformation:CreateChangeSet` on the AWS SAM transform: CloudFormation authorizes a change set of a template with `Transform: AWS::Serverless-2016-10-31` on the transform too.',
     '`cloudformation:DescribeStacks`, `GetTemplateSummary`, `DescribeChangeSet` and `ExecuteChangeSet` on this stack: deploy checks whether the stack exists (and, for an update, reads the parameters of the deployed template), waits for the change set, executes it and waits for the stack.',
+    "`s3:GetObject` and `s3:PutObject` on the stack's folder of the template bucket (only with a template bucket): deploy asks whether the template is there already, uploads it, and CloudFormation reads it from there with the pipeline's credentials.",
     "`iam:PassRole` on the service role, only to CloudFormation: the stack's resources are created with that role's permissions, not this one's.",
   ],
   rehearsal: {
     seed: [
       'aws iam create-role --role-name {{serviceRoleName}} --assume-role-policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'',
       // the service role creates the stack's resources: a topic, or a SAM function with its execution role
+      { run: 'aws s3 mb s3://{{templateBucket}}', when: 'templateBucket' },
       'aws iam put-role-policy --role-name {{serviceRoleName}} --policy-name stack-resources --policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sns:CreateTopic","Resource":"arn:*:sns:*:*:\'{{stackName}}\'-*"},{"Effect":"Allow","Action":"lambda:CreateFunction","Resource":"arn:*:lambda:*:*:function:\'{{stackName}}\'-*"},{"Effect":"Allow","Action":["iam:CreateRole","iam:AttachRolePolicy","iam:PassRole"],"Resource":"arn:*:iam::*:role/\'{{stackName}}\'-*"}]}\'',
     ],
     conditional: {

@@ -37,7 +37,8 @@ export interface TargetQuestion {
 }
 
 export type TargetStatement = Statement & { when?: string };
-export type ScriptLine = string | { run: string; when: string };
+/** A command line; `when`: only with that optional question's answer, `unless`: only without it. */
+export type ScriptLine = string | { run: string; when: string } | { run: string; unless: string };
 
 /** A file the step reads from the repository: rehearsals create it in their scratch copy when it is missing. */
 export interface RehearsalFile {
@@ -139,7 +140,7 @@ function scriptLines(
   fill: (name: string) => string,
 ): string[] {
   return lines
-    .filter((line) => typeof line === 'string' || given(line.when))
+    .filter((line) => typeof line === 'string' || ('when' in line ? given(line.when) : !given(line.unless)))
     .map((line) => fillPlaceholders(typeof line === 'string' ? line : line.run, fill));
 }
 

@@ -14,7 +14,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { explainToken, decodeToken, type Provider } from '../../core/check/index.js';
-import { packageCheck, packageName, type AwsRequest, type Scope } from '../../core/aws/index.js';
+import { KMS_OPERATIONS, packageCheck, packageName, type AwsRequest, type Scope } from '../../core/aws/index.js';
 import { ecsRollout } from './ecs-rollout.js';
 import {
   authorize,
@@ -23,12 +23,15 @@ import {
   operationOf,
   UNAUTHORIZED_ACTIONS,
 } from '../../core/rehearse/index.js';
+import { emulatorGet, kmsKeys } from './sse-kms.js';
 
 /** What the emulator lacks, and how the front fills in: the rehearsal prints this. */
 export const EMULATED = [
   'sts:AssumeRoleWithWebIdentity: token signature, provider, audience and trust policy judged here (moto checks no trust policy), credentials issued by moto',
   "authorization: every call judged here against the role's inline policy (moto compares resources only for S3, IAM and STS, and treats every condition as unmet)",
   "cloudformation: the template of a change set is judged here (moto checks none of it): the capabilities it needs, the caller's right to each AWS transform, and each resource's create actions against the service role's policies; a resource the service role may not create fails ExecuteChangeSet here, where AWS would roll the stack back (ROLLBACK_COMPLETE)",
+  "cloudformation: a change set's TemplateURL (`deploy --s3-bucket`) is read here from the emulator's S3 with the caller's rights, as CloudFormation reads it, and handed to the emulator as the template body (moto reads TemplateURLs only on AWS's hosts)",
+  "s3: the customer managed KMS key an object's data is encrypted with (the request's SSE-KMS headers, its multipart upload's, the object's, else the bucket's default encryption) is looked up in the emulator and kms:GenerateDataKey or kms:Decrypt authorized on it, as S3 asks KMS with the caller's credentials (moto calls no KMS)",
   'codeartifact: GetAuthorizationToken, GetRepositoryEndpoint, DescribePackageVersion and the package registry answered here (moto has no CodeArtifact); the registry keeps what is published and refuses a version again, as CodeArtifact does',
   'ecr: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload answered here (moto lacks them)',
   "ecs: an UpdateService is judged here before moto applies it (moto starts no task and reports every revision running): an image of this account's ECR that its repository lacks cannot be pulled, so the tasks fail to start and DescribeServices answers as after the deployment circuit breaker's rollback (one PRIMARY deployment on the previous revision, rollout COMPLETED, the circuit breaker's reason); whether tasks start and stay up is not proven",
@@ -197,6 +200,7 @@ export async function startFront(options: {
     const p = packageName(format, given, namespace);
     return `${domain}/${repository}/${format}/${p.namespace}/${p.name}`;
   };
+  const keys = kmsKeys(moto);
   let calls: RecordedCall[] = [];
   let url = '';
   const rollout = ecsRollout(moto, scope, options.now);
@@ -362,6 +366,30 @@ export async function startFront(options: {
   }
 
   /**
+   * The template a change set names by TemplateURL, read as CloudFormation reads it: from S3, with the
+   * caller's credentials (path-style, as `aws cloudformation deploy --s3-bucket` writes it).
+   */
+  async function templateAt(
+    templateUrl: string,
+    session: Session,
+    headers: IncomingMessage['headers'],
+  ): Promise<{ calls: RecordedCall[]; text?: string }> {
+    let path: string;
+    try {
+      path = new URL(templateUrl).pathname;
+    } catch {
+      path = '';
+    }
+    const object: AwsRequest = { method: 'GET', path, query: {}, service: 's3', form: {}, json: {}, body: '' };
+    // a URL that names no object of a bucket names no template
+    if (operationOf(object, scope).name !== 'GetObject') return { calls: [] };
+    object.kmsKey = await keys.of(object, 'GetObject', headers);
+    const judged = judge(session, 'GetObject (TemplateURL, by CloudFormation)', operationOf(object, scope).checks);
+    const answer = judged.every((c) => c.allowed) ? await emulatorGet(moto, path, headers) : undefined;
+    return answer?.status === 200 ? { calls: judged, text: answer.body } : { calls: judged };
+  }
+
+  /**
    * What CloudFormation checks of a change set's template: the refusal CreateChangeSet answers (capabilities,
    * a transform the caller may not use), else the calls recorded; the service role's denials wait for the
    * change set's execution, as the stack's rollback would.
@@ -384,13 +412,7 @@ export async function startFront(options: {
     rollbacks.delete(stack);
     const text = parsed.form['TemplateBody'];
     if (text === undefined)
-      return {
-        calls: [
-          note(true, 'template not read', [
-            'the template comes from TemplateURL: its capabilities, transforms and resources were not evaluated',
-          ]),
-        ],
-      };
+      return { calls: [note(true, 'template not read', ['the request names no template: nothing was evaluated'])] };
     const capabilities = Object.entries(parsed.form)
       .filter(([k]) => /^Capabilities\.member\.\d+$/.test(k))
       .map(([, v]) => v);
@@ -525,7 +547,7 @@ export async function startFront(options: {
     const parsed = parseRequest(req, body);
     if (parsed.path.startsWith('/registry/')) return registry(req, parsed, res);
     if (parsed.form['Action'] === 'AssumeRoleWithWebIdentity') return assumeRole(req, body, parsed, res);
-    const op = operationOf(parsed, scope);
+    let op = operationOf(parsed, scope);
     const key = /Credential=([^/]+)\//.exec(String(req.headers['authorization'] ?? ''))?.[1] ?? '';
     const session = sessions.get(key);
     if (!session) {
@@ -544,6 +566,10 @@ export async function startFront(options: {
         'The security token included in the request is invalid.',
       );
     }
+    if (parsed.service === 's3' && KMS_OPERATIONS.includes(op.name)) {
+      parsed.kmsKey = await keys.of(parsed, op.name, req.headers);
+      op = operationOf(parsed, scope);
+    }
     const judged = judge(session, op.name, op.checks);
     calls.push(...judged);
     const denied = judged.find((c) => !c.allowed);
@@ -555,7 +581,27 @@ export async function startFront(options: {
         parsed.target || parsed.service === 'lambda' ? 'AccessDeniedException' : 'AccessDenied',
         denial(session, denied),
       );
+    let forwarded = body;
     if (parsed.service === 'cloudformation' && ['CreateChangeSet', 'CreateStack', 'UpdateStack'].includes(op.name)) {
+      const templateUrl = parsed.form['TemplateBody'] === undefined ? parsed.form['TemplateURL'] : undefined;
+      if (templateUrl !== undefined) {
+        const template = await templateAt(templateUrl, session, req.headers);
+        calls.push(...template.calls);
+        if (template.text === undefined)
+          return sendError(
+            res,
+            parsed,
+            400,
+            'ValidationError',
+            'TemplateURL must reference a valid S3 object to which you have access.',
+          );
+        // the emulator reads a TemplateURL only on AWS's hosts: it gets the body CloudFormation would read
+        const form = new URLSearchParams(body.toString('utf8'));
+        form.delete('TemplateURL');
+        form.set('TemplateBody', template.text);
+        forwarded = Buffer.from(form.toString());
+        parsed.form['TemplateBody'] = template.text;
+      }
       const judgedTemplate = await stackTemplate(parsed, op.name, session);
       calls.push(...judgedTemplate.calls);
       if (judgedTemplate.refusal) return sendError(res, parsed, ...judgedTemplate.refusal);
@@ -593,7 +639,9 @@ export async function startFront(options: {
           .reduce((t, [answered, actual]) => t.split(actual).join(answered), text)
           .replace(/<Status>(InProgress|COMPLETED|Completed)<\/Status>/, `<Status>${status}</Status>`);
     }
-    const answer = await forward(moto, req, body, path, rewrite);
+    const answer = await forward(moto, req, forwarded, path, rewrite);
+    if (op.name === 'CreateMultipartUpload' && answer.status === 200)
+      keys.started(parsed.kmsKey, answer.body.toString('utf8'));
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
   }
