@@ -125,6 +125,16 @@ test('iac.drift: a JSON file, the CloudFormation or the Terraform policy changed
       writeFileSync(path, before);
     }
     assert.is(check(dir, ['--json']).status, 0, 'clean again');
+    // a stack of the user's own (the template cloudformation-deploy deploys) holds no role of ours: no drift
+    writeFileSync(
+      join(dir, 'template.yaml'),
+      "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: python3.12, Handler: index.handler, CodeUri: src/ }\n",
+    );
+    const own = check(dir, ['--json']);
+    assert.equal(
+      report(own).findings.filter((f) => f.id === 'iac.drift'),
+      [],
+    );
   });
 });
 

@@ -3,12 +3,13 @@
  * emulator creates whatever it is given: the capabilities the command must acknowledge, the SAM transform the
  * role must be allowed to use, and each resource against the service role's policies.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generatedRepository, rehearseOnce } from '../support/cli-helpers.ts';
 import { hasTool } from '../support/tools.ts';
+import { judgeStackTemplate } from '../../src/core/rehearse/index.ts';
 
 interface Call {
   action: string;
@@ -25,10 +26,11 @@ interface Report {
 const ready = () => hasTool('moto_server', "pip install 'moto[server]'");
 
 /** A generated cloudformation-deploy repository whose template is `template`. */
-function repository(template: string): string {
+function repository(template: string, extra: string[] = []): string {
   const dir = generatedRepository('stacked', [
     ...['--target', 'cloudformation-deploy', '--stack-name', 'acme-web'],
     ...['--service-role-name', 'acme-web-cloudformation'],
+    ...extra,
   ]);
   writeFileSync(join(dir, 'template.yaml'), template);
   return dir;
@@ -116,6 +118,43 @@ test('a SAM template deploys with the generated command: transform and service r
     actions.join('\n'),
   );
   assert.ok(actions.some((a) => a.startsWith('lambda:CreateFunction ')));
+});
+
+/** A SAM template as users write it: the function's code in a folder of the repository. */
+const SAM_CODE_URI = SAM.replace(/ {6}InlineCode: \|\n(?: {8}.*\n)+/, '      CodeUri: src/\n');
+
+test('a SAM function whose code is a local folder: refused without a template bucket; with one, packaged, and its code read by the service role', async () => {
+  if (!ready()) return;
+  assert.match(SAM_CODE_URI, 'CodeUri: src/');
+  const plain = repository(SAM_CODE_URI);
+  mkdirSync(join(plain, 'src'));
+  writeFileSync(join(plain, 'src/index.py'), 'def handler(event, context):\n    return "hello"\n');
+  const refused = await rehearse(plain);
+  assert.is(refused.ok, false);
+  assert.match(denied(refused)[0]!.reason, `Hello's CodeUri "src/" is not a valid S3 Uri`);
+
+  const dir = repository(SAM_CODE_URI, ['--template-bucket', 'acme-cfn']);
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src/index.py'), 'def handler(event, context):\n    return "hello"\n');
+  const report = await rehearse(dir);
+  assert.ok(report.ok, stepOf(report).output);
+  const actions = stepOf(report).calls.map((c) => `${c.action} ${c.resource}`);
+  // package uploads the code, deploy the rewritten template; the service role reads the code to create the function
+  const code = actions.find((a) => /^s3:PutObject arn:aws:s3:::acme-cfn\/acme-web\/[0-9a-f]{32}$/.test(a));
+  assert.ok(code, actions.join('\n'));
+  assert.ok(actions.includes(code.replace('PutObject', 'GetObject')), actions.join('\n'));
+  assert.ok(actions.some((a) => a.startsWith('lambda:CreateFunction ')));
+});
+
+test("judged as CloudFormation would: a function's code in S3 is read with the service role's rights", () => {
+  const scope = { partition: 'aws', region: 'eu-west-1', account: '123456789012' };
+  const lambda = `Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: arn:aws:iam::123456789012:role/exec\n      Code: { S3Bucket: code-bucket, S3Key: fn/v1.zip }\n`;
+  const verdict = judgeStackTemplate(lambda, { stack: 'acme', capabilities: [], scope });
+  assert.ok(
+    verdict.resources.some((a) => a.action === 's3:GetObject' && a.resource === 'arn:aws:s3:::code-bucket/fn/v1.zip'),
+  );
+  assert.equal(judgeStackTemplate(SAM, { stack: 'acme', capabilities: [], scope }).invalid, []);
+  assert.is(judgeStackTemplate(SAM_CODE_URI, { stack: 'acme', capabilities: [], scope }).invalid.length, 1);
 });
 
 test('a resource type without create actions is reported as not evaluated', async () => {

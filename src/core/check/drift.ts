@@ -5,7 +5,7 @@
  * and the answers.
  */
 import { parseDocument, type Scalar, type Tags, type YAMLMap, type YAMLSeq } from 'yaml';
-import { samePolicy as same, MANIFEST_FILE, TERRAFORM_FILE } from '../facts/index.js';
+import { samePolicy as same, CLOUDFORMATION_FILE, MANIFEST_FILE, TERRAFORM_FILE } from '../facts/index.js';
 import { concretePolicies, type RepoModel } from '../repo/index.js';
 import type { FileHit, SourceFile, TerraformModule } from '../iam-eval/index.js';
 import { readTfvars, type TfvarsValue } from './tfvars.js';
@@ -211,9 +211,15 @@ export function iacDrift(repo: RepositorySource): FileHit[] {
   // a template byte-identical to what the answers render agrees with them (a test proves it), and so with
   // JSON files that agree with them too: only a changed template is parsed and compared
   const changed = (f: SourceFile) => json.length > 0 || repo.expected?.get(f.file) !== f.text;
+  // only the template the answers render holds the roles: a stack the pipeline deploys (a SAM template.yaml)
+  // is the user's own, with no role of ours to compare
+  const ours = (f: SourceFile) => (repo.expected ? repo.expected.has(f.file) : f.file === CLOUDFORMATION_FILE);
   return [
     ...json,
-    ...repo.cloudformation.filter(changed).flatMap((f) => cloudFormationDrift(f, model, read)),
+    ...repo.cloudformation
+      .filter(ours)
+      .filter(changed)
+      .flatMap((f) => cloudFormationDrift(f, model, read)),
     ...(main && rendered ? terraformDrift(main, rendered) : []),
     ...tfvarsHits(repo),
   ];

@@ -18,6 +18,8 @@ export interface StackTemplateVerdict {
   resources: Authorization[];
   /** What was not evaluated: resource types without an action row, macros of the account. */
   notEvaluated: string[];
+  /** What CloudFormation refuses before creating anything (a SAM function's code in a local folder). */
+  invalid: string[];
   /** Why the template could not be read at all (then nothing of it is evaluated). */
   unreadable?: string;
 }
@@ -48,9 +50,29 @@ function roleChecks(props: Props, at: Place): Authorization[] {
   ];
 }
 
+/** Code in S3 (Lambda's Code.S3Bucket/S3Key, SAM's CodeUri as packaged): Lambda reads it with the creator's rights. */
+function codeObject(props: Props): { bucket: string; key: string } | undefined {
+  const code = props['Code'] as Props | undefined;
+  const uri = props['CodeUri'];
+  const pair = (bucket: unknown, key: unknown) =>
+    typeof bucket === 'string' && typeof key === 'string' ? { bucket, key } : undefined;
+  if (code && typeof code === 'object') return pair(code['S3Bucket'], code['S3Key']);
+  if (typeof uri === 'string') {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    return m ? { bucket: m[1]!, key: m[2]! } : undefined;
+  }
+  if (uri && typeof uri === 'object') return pair((uri as Props)['Bucket'], (uri as Props)['Key']);
+  return undefined;
+}
+
 function functionChecks(props: Props, at: Place): Authorization[] {
   const role = typeof props['Role'] === 'string' ? [check('iam:PassRole', props['Role'] as string)] : [];
-  return [check('lambda:CreateFunction', arn(at, 'lambda', `function:${nameOf(props, 'FunctionName', at)}`)), ...role];
+  const code = codeObject(props);
+  return [
+    check('lambda:CreateFunction', arn(at, 'lambda', `function:${nameOf(props, 'FunctionName', at)}`)),
+    ...role,
+    ...(code ? [check('s3:GetObject', `arn:${at.scope.partition}:s3:::${code.bucket}/${code.key}`)] : []),
+  ];
 }
 
 /** Resource type → the actions CloudFormation calls, as the service role, to create one. */
@@ -122,7 +144,14 @@ export function judgeStackTemplate(
 ): StackTemplateVerdict {
   const { template, error } = readTemplate(text);
   if (!template)
-    return { missingCapabilities: [], transforms: [], resources: [], notEvaluated: [], unreadable: error! };
+    return {
+      missingCapabilities: [],
+      transforms: [],
+      resources: [],
+      notEvaluated: [],
+      invalid: [],
+      unreadable: error!,
+    };
   const { scope, stack } = options;
   const declared = template['Transform'];
   const transforms = (Array.isArray(declared) ? declared : declared === undefined ? [] : [declared]).map(String);
@@ -141,6 +170,14 @@ export function judgeStackTemplate(
     if (create) checks.push(...create(props, { scope, stack, logicalId }));
     else notEvaluated.push(`${logicalId} (${type}): no create actions known for this type`);
   }
+  // the SAM transform takes code only from S3: a local folder is what `aws cloudformation package` uploads first
+  const invalid = resources
+    .filter(([, type, props]) => type === 'AWS::Serverless::Function' && typeof props['CodeUri'] === 'string')
+    .filter(([, , props]) => !(props['CodeUri'] as string).startsWith('s3://'))
+    .map(
+      ([id, , props]) =>
+        `Transform AWS::Serverless-2016-10-31 failed: ${id}'s CodeUri ${JSON.stringify(props['CodeUri'])} is not a valid S3 Uri of the form 's3://bucket/key': a local folder must be uploaded first (aws cloudformation package)`,
+    );
   const awsTransform = (t: string) => /^AWS::[A-Za-z0-9-]+$/.test(t);
   for (const t of transforms.filter((x) => !awsTransform(x)))
     notEvaluated.push(`transform ${t}: a macro of the account, its expansion is not known`);
@@ -156,5 +193,6 @@ export function judgeStackTemplate(
       ),
     resources: checks,
     notEvaluated,
+    invalid,
   };
 }

@@ -435,6 +435,10 @@ export async function startFront(options: {
         refusal: [400, 'InsufficientCapabilitiesException', message],
       };
     }
+    if (verdict.invalid.length) {
+      const message = verdict.invalid.join('; ');
+      return { calls: [...transforms, note(false, message)], refusal: [400, 'ValidationError', message] };
+    }
     // without a service role CloudFormation creates the resources with the caller's own credentials
     const role = parsed.form['RoleARN'];
     const policies = role ? await options.roles.policies(role) : session.policies;
