@@ -940,6 +940,11 @@ test('policy.missing-permission: `cloudformation deploy --s3-bucket` uploads the
   assert.equal(missing(`${deploy} --s3-bucket=acme-templates`), [
     '`aws cloudformation deploy` calls s3:GetObject, s3:PutObject',
   ]);
+  // package uploads the template's local code (a SAM CodeUri) to its bucket
+  assert.equal(
+    missing('aws cloudformation package --template-file t.yaml --s3-bucket acme --output-template-file p.yaml'),
+    ['`aws cloudformation package` calls s3:GetObject, s3:PutObject'],
+  );
 });
 
 test('JSON: lines of keys and list items; the line of an error', () => {

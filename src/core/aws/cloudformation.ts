@@ -33,6 +33,9 @@ export const cloudformation: AwsService = {
       // (HeadObject) and uploads it (PutObject); CloudFormation reads it from its TemplateURL as the caller
       withFlag: { '--s3-bucket': 's3:GetObject s3:PutObject' },
     },
+    // package uploads each local artifact (and the template, with --use-json or a nested stack) to --s3-bucket,
+    // asking first whether it is there already (HeadObject)
+    package: 's3:GetObject s3:PutObject',
   },
   query(name, req, scope) {
     const stack = req.form['StackName'];
