@@ -17,6 +17,7 @@ import {
 } from '../core/repo/index.js';
 import { unknownTarget, type AnswerSources } from '../core/answers/index.js';
 import { GITIGNORE, MANIFEST_FILE, PIPELINE_FILE } from '../core/facts/index.js';
+import { shQuote } from '../core/util/index.js';
 import { RunError, UsageError } from '../errors.js';
 import type { Repository } from '../io/repository.js';
 import { bold, dim, green, yellow } from '../io/style.js';
@@ -280,15 +281,21 @@ export async function applyUpdate(plan: UpdatePlan, opts: UpdateOptions): Promis
     result.written = true;
   }
   const shownDir = relative(opts.cwd, dir) || '.';
-  if (!opts.dryRun)
+  const conflicts = changes.filter((c) => c.outcome === 'conflict');
+  const where = shownDir.startsWith('..') ? dir : shownDir;
+  // with a conflict left the change is not done: resolving it is the only next step, not committing it
+  if (!opts.dryRun && conflicts.length)
+    result.next = [
+      `Resolve the conflicts in ${conflicts.map((c) => c.path).join(', ')} (keep what you want between <<<<<<< and >>>>>>>, delete the marker lines), then run: pipelines-oidc update --dir ${shQuote(where)}`,
+    ];
+  else if (!opts.dryRun)
     result.next = nextStepsAfterChange(
       opts.repo.model(),
       model,
-      shownDir.startsWith('..') ? dir : shownDir,
+      where,
       toWrite.map((c) => c.path),
       plan.rendered,
     );
-  const conflicts = changes.filter((c) => c.outcome === 'conflict');
   if (opts.json) opts.out(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const lines = changes.filter((c) => c.outcome !== 'keep').map(describe);

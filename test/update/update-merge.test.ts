@@ -63,6 +63,11 @@ test('an overlapping edit is marked in the file; the user finishes it; the resol
     assert.is(first.status, 1, first.stderr);
     assert.match(first.stdout, `! ${PIPELINE} (`);
     assert.match(first.stderr, 'run pipelines-oidc update again to finish');
+    // a change left with conflicts is not done: the only next step is to resolve them, not to commit
+    const steps = first.stdout.slice(first.stdout.indexOf('Next steps'));
+    assert.match(steps, `1. Resolve the conflicts in ${PIPELINE}`);
+    assert.match(steps, 'then run: pipelines-oidc update --dir');
+    assert.not.match(steps, /commit|push|2\./);
     const marked = read(repo, PIPELINE);
     assert.match(marked, `<<<<<<< ${PIPELINE} (yours)`);
     assert.match(marked, `>>>>>>> ${PIPELINE} (pipelines-oidc ${toolVersion()})`);
