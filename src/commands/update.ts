@@ -19,6 +19,7 @@ import { unknownTarget, type AnswerSources } from '../core/answers/index.js';
 import { GITIGNORE, MANIFEST_FILE, PIPELINE_FILE } from '../core/facts/index.js';
 import { shQuote } from '../core/util/index.js';
 import { RunError, UsageError } from '../errors.js';
+import { invalidPipeline } from '../io/pipeline-file.js';
 import type { Repository } from '../io/repository.js';
 import { bold, dim, green, yellow } from '../io/style.js';
 import { loadTemplates } from '../io/templates.js';
@@ -251,6 +252,14 @@ export async function applyUpdate(plan: UpdatePlan, opts: UpdateOptions): Promis
   const { dir, read } = opts.repo;
   const { changes, manifestFile, model } = plan;
   const toWrite = changes.filter((c) => c.write !== undefined);
+  // a merged pipeline must still be YAML Bitbucket reads; one left with conflict markers is the user's to finish
+  for (const c of toWrite.filter((x) => x.path === PIPELINE_FILE && x.outcome !== 'conflict')) {
+    const invalid = invalidPipeline(c.write!);
+    if (invalid)
+      throw new RunError(
+        `${PIPELINE_FILE} would not be valid YAML after this change (${invalid}); nothing was written. Run pipelines-oidc check to see what in it our change collides with`,
+      );
+  }
   const result: UpdateResult = {
     dir,
     written: false,

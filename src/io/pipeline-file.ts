@@ -4,7 +4,7 @@
  * YAML parser recurses into it. Anything else is one line naming the command and the file.
  */
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseDocument } from 'yaml';
 import { assertNesting } from '../core/util/index.js';
 import { PIPELINE_FILE } from '../core/facts/index.js';
 import { UsageError } from '../errors.js';
@@ -19,4 +19,14 @@ export function readPipelineDocument(dir: string, command: string): unknown {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${command}: cannot read ${PIPELINE_FILE} (${(e as Error).message.split('\n')[0]})`);
   }
+}
+
+/**
+ * Why a pipeline file about to be written would not be YAML Bitbucket reads (a key twice, a syntax error),
+ * or undefined: a write that leaves the file invalid is refused before the old one is replaced.
+ */
+export function invalidPipeline(text: string): string | undefined {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const error = doc.errors[0];
+  return error ? error.message.split('\n')[0] : undefined;
 }

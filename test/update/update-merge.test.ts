@@ -95,6 +95,19 @@ test('an overlapping edit is marked in the file; the user finishes it; the resol
   });
 });
 
+test('a change that would leave the pipeline invalid YAML (a key twice) is refused, exit 1, and nothing is written', () => {
+  withCommittedRepo((repo) => {
+    // the user's own part of the file already holds a key twice: a merged file would still be invalid
+    edit(repo, PIPELINE, (t) => `image: node:22\nimage: node:24\n${t}`);
+    const before = readTree(repo);
+    assertOneLineError(cli(repo, ['add', 's3-static-site', '--site-bucket', 'www.example.com', '--yes']), 1, [
+      `${PIPELINE} would not be valid YAML after this change`,
+      'nothing was written',
+    ]);
+    assert.equal(readTree(repo), before);
+  });
+});
+
 /** An earlier version's output of the pipeline file (a comment worded otherwise), recorded as generated. */
 function asEarlierVersionWrote(repo: string): string {
   const earlier = read(repo, PIPELINE).replace(
