@@ -2,7 +2,7 @@
  * Input rules. Each rule takes raw text and returns the normalised value, or a string that says what
  * is wrong (the caller adds the flag name). Pure: no I/O, usable by prompts, flags and answer files alike.
  */
-import { AWS_DEFAULT_SESSION, MAX_ROLE_SESSION, readUuid, PATTERN } from '../facts/index.js';
+import { AWS_DEFAULT_SESSION, MAX_ROLE_SESSION, readUuid, PATTERN, workspaceOfAudience } from '../facts/index.js';
 import { didYouMean, formatDuration, parseDuration } from '../util/index.js';
 
 export type Rule = (raw: string) => { value: string } | { error: string };
@@ -45,7 +45,7 @@ export const uuid: Rule = (raw) => {
 };
 
 /** The workspace UUID, or the audience that names it (`ari:cloud:bitbucket::workspace/<uuid>`), as copied from the OpenID Connect page. */
-export const workspaceUuid: Rule = (raw) => uuid(raw.trim().replace(/^ari:cloud:bitbucket::workspace\//, ''));
+export const workspaceUuid: Rule = (raw) => uuid(workspaceOfAudience(raw.trim()) ?? raw);
 
 export const accountId: Rule = (raw) =>
   test(PATTERN.account, raw) ? ok(raw) : bad('must be a 12-digit AWS account ID');
