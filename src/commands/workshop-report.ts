@@ -1,7 +1,7 @@
 /** What `workshop` did or would do, as data (the --json output) and as text. */
 import { SUMMARY_FILE, TERRAFORM_DIR } from '../core/facts/index.js';
 import { shQuote } from '../core/util/index.js';
-import { bold, dim, green, red } from '../io/style.js';
+import { bold, dim, green, red, yellow } from '../io/style.js';
 import type { FolderPlan } from '../io/workshop-write.js';
 import type { PushResult } from '../io/workshop-push.js';
 import { printable } from '../printable.js';
@@ -17,6 +17,8 @@ export interface WorkshopResult {
     roleName: string;
     /** One role, or one per deployment environment. */
     roleArns: string[];
+    /** The repository's UUID (or an environment's) is not known yet: its roles trust no pipeline. */
+    trustsNoPipeline: boolean;
     status: FolderPlan['status'];
     /** The files written (or, in a dry run, to be written): none for an unchanged folder. */
     files: string[];
@@ -73,11 +75,29 @@ export function printPlan(
   ];
   if (heading === 'Wrote') {
     const facilitator = shQuote(shown(result.facilitator.dir));
-    const next = [
-      `Create every attendee's role, once (or with CloudFormation: ${facilitator}/${SUMMARY_FILE}), run: cd ${facilitator}/${TERRAFORM_DIR} && terraform init && terraform apply`,
-      attendeeStep(delivery, `${facilitator}/${SUMMARY_FILE}`),
-      `When the attendees are done, run: pipelines-oidc workshop grade ${shQuote(shown(result.out))}`,
-    ];
+    const unset = result.attendees.filter((a) => a.trustsNoPipeline);
+    if (unset.length)
+      lines.push(
+        '',
+        `${yellow('!')} ${repositories(unset.length)} without ${unset.length === 1 ? 'its' : 'their'} UUID yet (${unset
+          .slice(0, 3)
+          .map((a) => a.repo)
+          .join(
+            ', ',
+          )}${unset.length > 3 ? ', …' : ''}): ${unset.length === 1 ? 'its roles trust' : 'their roles trust'} no pipeline, and the facilitator's Terraform refuses to create them until the UUIDs are in the roster`,
+      );
+    const next = unset.length
+      ? [
+          attendeeStep(delivery, `${facilitator}/${SUMMARY_FILE}`),
+          `Put each repository's UUID (Repository settings → Repository details) in the roster's repo_uuid column and run this workshop command again: the roles then trust their repositories`,
+          `Create every attendee's role, once (or with CloudFormation: ${facilitator}/${SUMMARY_FILE}), run: terraform -chdir=${facilitator}/${TERRAFORM_DIR} init && terraform -chdir=${facilitator}/${TERRAFORM_DIR} apply`,
+          `When the attendees are done, run: pipelines-oidc workshop grade ${shQuote(shown(result.out))}`,
+        ]
+      : [
+          `Create every attendee's role, once (or with CloudFormation: ${facilitator}/${SUMMARY_FILE}), run: terraform -chdir=${facilitator}/${TERRAFORM_DIR} init && terraform -chdir=${facilitator}/${TERRAFORM_DIR} apply`,
+          attendeeStep(delivery, `${facilitator}/${SUMMARY_FILE}`),
+          `When the attendees are done, run: pipelines-oidc workshop grade ${shQuote(shown(result.out))}`,
+        ];
     lines.push('', bold('Next steps'), ...next.map((step, i) => `  ${i + 1}. ${step}`));
   }
   out(`${lines.join('\n')}\n`);

@@ -6,7 +6,7 @@
 import { join, relative, resolve } from 'node:path';
 import { WORKSHOP_CONCURRENCY } from '../core/cli/index.js';
 import { FACILITATOR_DIR } from '../core/facts/index.js';
-import type { AnswerSources } from '../core/answers/index.js';
+import { parseEnvironments, type AnswerSources } from '../core/answers/index.js';
 import { parseExerciseList, planWorkshop, type PlanInput, type WorkshopPlan } from '../core/workshop/index.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { READ_LIMIT, readFlagFile } from '../io/bounded-read.js';
@@ -125,6 +125,9 @@ export async function runWorkshop(opts: WorkshopOptions): Promise<WorkshopResult
       exercise: r.entry.exercise?.id ?? null,
       roleName: r.entry.attendee.roleName,
       roleArns: r.entry.model.roles.map((role) => role.concreteArn),
+      // its repository (or an environment of it) is not in Bitbucket yet: its roles trust no pipeline
+      trustsNoPipeline:
+        r.entry.model.repoUuidMissing || parseEnvironments(r.entry.model.answers.environments).some((e) => !e.uuid),
       status: plans[i]!.status,
       files: plans[i]!.writes.map((f) => f.path),
     })),

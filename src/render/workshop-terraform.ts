@@ -27,8 +27,16 @@ function terraformContext(view: WorkshopView) {
       trustPolicy: r.trustPolicy,
       permissions: r.permissions,
       tags: { ...TAGS, 'workshop-repository': r.entry.attendee.repo },
+      // a role that would trust no pipeline is refused at plan, as a repository's own Terraform refuses it
+      ...(r.trustsNoPipeline
+        ? {
+            refusal: `${r.trustsNoPipeline}: this role would trust no pipeline. Create the repositories, put their UUIDs in the roster (repo_uuid) and run pipelines-oidc workshop again, then apply`,
+          }
+        : {}),
     })),
     roleArns,
+    /** The roles that trust no pipeline yet: each one's precondition names itself here, so plan refuses it. */
+    rolesWithoutUuid: view.roles.filter((r) => r.trustsNoPipeline).map((r) => r.label),
     /** The map's `=` aligned as terraform fmt aligns them. */
     keyWidth: Math.max(...roleArns.map((a) => hclString(a.key).length)),
   };

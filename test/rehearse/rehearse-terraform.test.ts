@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startMoto } from '../../src/io/rehearse/moto.ts';
 import { runNew } from '../support/cli-helpers.ts';
-import { CLI, exampleAnswerFlags, tempDir } from '../support/fixtures.ts';
+import { CLI, exampleAnswerFlags, runCli, tempDir, WORKSHOP_FLAGS } from '../support/fixtures.ts';
 import { hasTool } from '../support/tools.ts';
 
 /** Where the provider mirror of this machine (and CI's) lives: TF_PROVIDER_MIRROR overrides it. */
@@ -111,6 +111,59 @@ test('terraform init (mirror), validate, apply against moto, then plan shows no 
         ),
     );
     assert.is(live.status, 0);
+  } finally {
+    await moto.stop();
+  }
+});
+
+test("a workshop's Terraform refuses, at plan, a role whose repository has no UUID yet; with the UUID it plans", async () => {
+  if (
+    !hasTool('terraform', 'https://developer.hashicorp.com/terraform/install') ||
+    !hasTool('moto_server', "pip install 'moto[server]'") ||
+    !existsSync(join(MIRROR, 'registry.terraform.io/hashicorp/aws'))
+  )
+    return;
+  const moto = await startMoto('123456789012');
+  const parent = tempDir().path;
+  const cliConfig = join(parent, 'terraform.rc');
+  writeFileSync(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(MIRROR)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`,
+  );
+  const env = {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: cliConfig,
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    AWS_ACCESS_KEY_ID: 'AKIA123456789012TERRAFORM',
+    AWS_SECRET_ACCESS_KEY: 'workshop',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PROFILE: undefined,
+    AWS_CONFIG_FILE: join(parent, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(parent, 'none'),
+    AWS_ENDPOINT_URL: moto.url,
+  } as NodeJS.ProcessEnv;
+  const plan = (roster: string) => {
+    writeFileSync(join(parent, 'roster.csv'), roster);
+    const made = runCli(['workshop', '--roster', 'roster.csv', '--out', 'out', ...WORKSHOP_FLAGS, '--yes', '--force'], {
+      cwd: parent,
+    });
+    assert.is(made.status, 0, made.stderr);
+    const dir = join(parent, 'out/facilitator/terraform');
+    const tf = (...args: string[]) => spawnSync('terraform', [`-chdir=${dir}`, ...args], { encoding: 'utf8', env });
+    const init = tf('init', '-input=false', '-no-color');
+    assert.is(init.status, 0, init.stdout + init.stderr);
+    return { made, plan: tf('plan', '-input=false', '-refresh=false', '-no-color', '-lock=false') };
+  };
+  try {
+    const unset = plan('attendee\nAda\n');
+    assert.match(unset.made.stdout, 'without its UUID yet (ada): its roles trust no pipeline');
+    assert.match(unset.made.stdout, /2\. Put each repository's UUID .* run this workshop command again/);
+    assert.is.not(unset.plan.status, 0, unset.plan.stdout);
+    assert.match(unset.plan.stderr.replace(/\s+/g, ' '), 'the repository UUID of ada is not set');
+    const set = plan('attendee,repo_uuid\nAda,aaaaaaaa-0000-4000-8000-000000000001\n');
+    assert.not.match(set.made.stdout, 'trust no pipeline');
+    assert.is(set.plan.status, 0, set.plan.stdout + set.plan.stderr);
   } finally {
     await moto.stop();
   }

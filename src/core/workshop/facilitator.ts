@@ -6,7 +6,7 @@
  * purpose; the roles here are always the working ones. Pure.
  */
 import { concretePolicies } from '../repo/index.js';
-import { resolveParams } from '../facts/index.js';
+import { ENVIRONMENT_UUID_PLACEHOLDER, REPO_UUID_PLACEHOLDER, resolveParams } from '../facts/index.js';
 import type { Json } from '../util/index.js';
 import { partitionOf } from '../answers/index.js';
 import type { WorkshopEntry } from './plan.js';
@@ -24,6 +24,8 @@ export interface WorkshopRole {
   /** Terraform resource label and CloudFormation logical ID: unique in the workshop. */
   label: string;
   logicalId: string;
+  /** Why the role trusts no pipeline yet (its repository's or environment's UUID is not set), if it does not. */
+  trustsNoPipeline?: string;
 }
 
 export interface WorkshopView {
@@ -57,6 +59,12 @@ export function workshopView(entries: WorkshopEntry[], version: string): Worksho
   const roles = entries.flatMap((entry) =>
     entry.model.roles.map((role): WorkshopRole => {
       const concrete = concretePolicies(entry.model, role);
+      const trust = JSON.stringify(concrete.trustPolicy);
+      const unset = trust.includes(REPO_UUID_PLACEHOLDER)
+        ? `the repository UUID of ${entry.attendee.repo} is not set`
+        : trust.includes(ENVIRONMENT_UUID_PLACEHOLDER)
+          ? `the UUID of ${entry.attendee.repo}'s ${role.environment} environment is not set`
+          : undefined;
       const stem = `${entry.attendee.repo}${role.environment ? `__${role.key}` : ''}`.replace(/[^a-z0-9_]/g, '_');
       return {
         entry,
@@ -69,6 +77,7 @@ export function workshopView(entries: WorkshopEntry[], version: string): Worksho
         permissions: concrete.permissions,
         label: uniqueName(/^[a-z_]/.test(stem) ? stem : `r_${stem}`, labels, '_'),
         logicalId: uniqueName(`Role${pascal(entry.attendee.repo)}${pascal(role.environment ?? '')}`, logicalIds, ''),
+        ...(unset ? { trustsNoPipeline: unset } : {}),
       };
     }),
   );
