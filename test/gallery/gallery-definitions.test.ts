@@ -220,9 +220,20 @@ test('a template bucket moves the stack deploy to --s3-bucket and grants the upl
   const [withBucket, ...more] = deployLines('acme-cfn-templates');
   assert.equal(more, []);
   assert.not.ok(without!.includes('--s3-bucket'));
+  // with a bucket the template deployed is the one package wrote (local code uploaded, the template pointed at it)
   assert.is(
     withBucket,
-    without!.replace(' --role-arn', ' --s3-bucket acme-cfn-templates --s3-prefix acme-web --role-arn'),
+    without!
+      .replace(' --template-file template.yaml', ' --template-file "$packaged"')
+      .replace(' --role-arn', ' --s3-bucket acme-cfn-templates --s3-prefix acme-web --role-arn'),
+  );
+  const script = render('cloudformation-deploy', { ...answers, templateBucket: 'acme-cfn-templates' }).pipeline
+    .pipelines.branches!['main']![0]!.step.script;
+  assert.ok(
+    script.includes(
+      'aws cloudformation package --template-file template.yaml --s3-bucket acme-cfn-templates --s3-prefix acme-web --output-template-file "$packaged"',
+    ),
+    script.join('\n'),
   );
   const upload = render('cloudformation-deploy', {
     ...answers,
