@@ -13,6 +13,7 @@ import {
   PIPELINE_NOTE,
   replaceOurPipelines,
   planUpdate,
+  sameTerraformLayoutAside,
   type PlannedFile,
 } from '../core/repo/index.js';
 import { unknownTarget, type AnswerSources } from '../core/answers/index.js';
@@ -121,6 +122,13 @@ async function resolveChanges(
     } else if (p.action === 'merge') {
       const { findBase, mergeThreeWay } = await import('../io/merge.js');
       const base = await findBase(dir, p.path, p.baseHash, lastTime?.get(p.path), sha256);
+      // a file the user only ran terraform fmt on, generated with another layout: not an edit to merge
+      if (
+        [base, lastTime?.get(p.path)].some((b) => b !== undefined && sameTerraformLayoutAside(p.path, b, p.before!))
+      ) {
+        changes.push({ ...p, outcome: 'update', reason: 'only reformatted since it was generated', write: p.after! });
+        continue;
+      }
       const merged = await mergeThreeWay(
         p.path,
         { theirs: p.before!, base, ours: p.after! },

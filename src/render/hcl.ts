@@ -58,7 +58,38 @@ export function hcl(value: Json, indent = ''): string {
   const entries = Object.entries(value);
   if (entries.length === 0) return '{}';
   const key = (k: string) => (IDENT.test(k) && !/^(null|true|false)$/.test(k) ? k : hclString(k));
-  return `{\n${entries.map(([k, v]) => `${inner}${key(k)} = ${hcl(v, inner)}`).join('\n')}\n${indent}}`;
+  return `{\n${hclAttributes(
+    entries.map(([k, v]) => [key(k), hcl(v, inner)]),
+    inner,
+  )}\n${indent}}`;
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+/**
+ * The columns terraform fmt counts for a name: grapheme clusters, token by token (a quoted name's
+ * quotes apart from its text, so a combining mark after a quote does not join it).
+ */
+function columns(name: string): number {
+  const count = (text: string) => [...graphemes.segment(text)].length;
+  return name.startsWith('"') ? 2 + count(name.slice(1, -1)) : count(name);
+}
+
+/**
+ * Lines `name = value` (names and values already HCL) laid out as terraform fmt does, so that a user's
+ * `terraform fmt` changes nothing: the `=` of consecutive single-line attributes line up, and an
+ * attribute whose value spans lines is not padded and ends the group.
+ */
+export function hclAttributes(attributes: readonly (readonly [string, string])[], indent = ''): string {
+  // the key width of each attribute's group; 0 for a multi-line one, which belongs to no group
+  const widths = attributes.map(([name, value]) => (value.includes('\n') ? 0 : columns(name)));
+  const groupWidth = widths.map((w, i) => {
+    if (w === 0) return 0;
+    const end = widths.indexOf(0, i);
+    const start = widths.lastIndexOf(0, i) + 1;
+    return Math.max(...widths.slice(start, end === -1 ? undefined : end));
+  });
+  const padding = (name: string, i: number) => ' '.repeat(Math.max(0, (groupWidth[i] ?? 0) - columns(name)));
+  return attributes.map(([name, value], i) => `${indent}${name}${padding(name, i)} = ${value}`).join('\n');
 }
 
 /** A block label or attribute name we write ourselves (checked, never escaped). */

@@ -4,7 +4,7 @@
  * change the structure of the file (a test checks every template uses nothing else).
  */
 import { Markdown, type Json, shQuote } from '../core/util/index.js';
-import { hcl, hclIdentifier, hclString } from './hcl.js';
+import { hcl, hclAttributes, hclIdentifier, hclString } from './hcl.js';
 import { printable } from '../printable.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
@@ -70,6 +70,16 @@ export const helpers = {
   hclString: (value: string, options: HelperOptions) =>
     new Safe(hclString(value).padEnd(Number(options.hash?.['pad'] ?? 0))),
   hclIdent: (value: string) => new Safe(hclIdentifier(value)),
+  /** HCL attribute lines `name = value` from `[{ name, value }]`, their `=` aligned as terraform fmt does. */
+  hclAttributes: (attributes: readonly { name: string; value: Json }[], options: HelperOptions) => {
+    const indent = indentOf(options);
+    return new Safe(
+      hclAttributes(
+        attributes.map(({ name, value }) => [hclIdentifier(name), hcl(value, indent)]),
+        indent,
+      ),
+    );
+  },
   /** YAML document of a mapping or sequence. */
   yaml: (value: YamlValue) => new Safe(toYaml(value).trimEnd()),
   /** Markdown-escaped text. */

@@ -177,6 +177,7 @@ export function templateContext(model: RepoModel, toolVersion: string) {
           ? []
           : [{ name: 'max_session_duration', value: model.sessionSeconds }]),
         ...model.extraVariables.map((v) => ({ name: snake(v.param), value: values[v.param] ?? '' })),
+        { name: 'create_oidc_provider', value: true },
       ],
       extraVariables: model.extraVariables.map((v) => ({
         name: snake(v.param),

@@ -108,7 +108,7 @@ test('iac.drift: a JSON file, the CloudFormation or the Terraform policy changed
     const edits: Array<[string, string, string]> = [
       ['iam/inline-policy.json', '"iam:GetRole"', '"iam:GetRole*"'],
       ['cloudformation/oidc-role.yaml', 'Action: iam:GetRole', 'Action: iam:ListRoles'],
-      ['terraform/main.tf', 'Action = "iam:GetRole"', 'Action = "iam:ListRoles"'],
+      ['terraform/main.tf', 'Action   = "iam:GetRole"', 'Action   = "iam:ListRoles"'],
     ];
     for (const [file, from, to] of edits) {
       const path = join(dir, file);
@@ -143,9 +143,9 @@ test('iac.drift: each answer terraform.tfvars sets, changed by hand, is reported
     const path = join(dir, 'terraform/terraform.tfvars');
     const before = readFileSync(path, 'utf8');
     for (const name of ['repository_uuid', 'workspace_uuid', 'account_id', 'role_name', 'aws_region']) {
-      const line = new RegExp(`^${name} = "(.)`, 'm');
+      const line = new RegExp(`^${name}( +)= "(.)`, 'm');
       assert.match(before, line, name);
-      writeFileSync(path, before.replace(line, `${name} = "9$1`));
+      writeFileSync(path, before.replace(line, `${name}$1= "9$2`));
       const r = check(dir, ['--json']);
       assert.is(r.status, 1, `${name}: ${r.stdout}`);
       const drift = report(r).findings.filter((f) => f.id === 'iac.drift');
@@ -196,7 +196,7 @@ test('iac.drift still runs on a manifest without answers.environments (an early 
     writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest));
     assert.is(check(dir, ['--json']).status, 0, 'clean: the missing list means no environments');
     const main = join(dir, 'terraform/main.tf');
-    writeFileSync(main, readFileSync(main, 'utf8').replace('Action = "iam:GetRole"', 'Action = "iam:ListRoles"'));
+    writeFileSync(main, readFileSync(main, 'utf8').replace('Action   = "iam:GetRole"', 'Action   = "iam:ListRoles"'));
     const r = check(dir, ['--json']);
     assert.is(r.status, 1, r.stdout);
     const rep = report(r);

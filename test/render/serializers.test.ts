@@ -3,17 +3,21 @@
  * read by the `yaml` package (YAML 1.2 and 1.1 rules) and the HCL serializer's output read by
  * hcl2json give back exactly the input.
  */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseDocument } from 'yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { param, PARAMS, paramSpec, type ParamName } from '../../src/core/facts/params.ts';
 import type { Json } from '../../src/core/util/json.ts';
-import { hcl, hclString } from '../../src/render/hcl.ts';
+import { hcl, hclAttributes, hclString } from '../../src/render/hcl.ts';
 import { Tagged, toYaml, yamlScalar, type YamlValue } from '../../src/render/yaml.ts';
 import { parseCloudFormation } from '../support/cfn-resolve.ts';
 import { asTerraformSees, evaluate, parseHcl, type Value } from '../support/hcl-resolve.ts';
 import { codePoint, FRAGMENTS, LONE_SURROGATES } from '../support/hostile-strings.ts';
+import { tempDir } from '../support/fixtures.ts';
 
 const wellFormedText = fc.oneof(
   fc.string({ unit: codePoint, maxLength: 24 }),
@@ -151,6 +155,26 @@ test('hcl round-trips nested values at an indent', async () => {
     }),
     { numRuns: 300 },
   );
+});
+
+test('hcl lays values out as terraform fmt does: `=` aligned by group, a multi-line value ends the group', () => {
+  if (spawnSync('terraform', ['version']).status !== 0)
+    return console.log('  skipped: terraform is not installed (CI has it)');
+  const values = fc.sample(jsonValue, { numRuns: 400, seed: 7 });
+  const attributes = values.map((v, i): [string, string] => [`v${'x'.repeat(i % 5)}${i}`, hcl(v)]);
+  // one file, one terraform fmt: a blank line every 7 attributes starts a fresh group, as in a template
+  const text = `${attributes
+    .map((_, i) => (i % 7 ? '' : hclAttributes(attributes.slice(i, i + 7))))
+    .filter(Boolean)
+    .join('\n\n')}\n`;
+  const tmp = tempDir();
+  try {
+    writeFileSync(join(tmp.path, 'values.tf'), text);
+    const fmt = spawnSync('terraform', ['fmt', '-check', '-diff', tmp.path], { encoding: 'utf8' });
+    assert.is(fmt.status, 0, fmt.stdout || fmt.stderr);
+  } finally {
+    tmp.cleanup();
+  }
 });
 
 test('hcl keeps hcl2json escapes apart from interpolations', async () => {

@@ -4,10 +4,12 @@
  * resolved file accepted, deleted files restored. Through the built CLI, with real git.
  */
 import { cpSync, existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { hasConflictMarkers } from '../../src/core/repo/update-plan.ts';
 import { toolVersion } from '../../src/paths.ts';
 import { assertOneLineError, readTree, runNew } from '../support/cli-helpers.ts';
 import {
@@ -187,5 +189,42 @@ test('--force keeps the edited file under the next free .orig name, never over a
     assert.is(read(repo, 'iam/inline-policy.json.orig'), 'an older backup\n');
   });
 });
+
+const TERRAFORM = ['terraform/terraform.tfvars', 'terraform/main.tf'];
+const hasTerraform = spawnSync('terraform', ['version']).status === 0;
+
+for (const history of ['committed', 'not in git history']) {
+  test(`a Terraform file the user ran terraform fmt on (written with another layout, ${history}) is updated, not merged`, () => {
+    if (!hasTerraform) return console.log('  skipped: terraform is not installed (CI has it)');
+    withCommittedRepo((repo) => {
+      const formatted = Object.fromEntries(TERRAFORM.map((path) => [path, read(repo, path)]));
+      // as an earlier version wrote them: no `=` aligned, recorded as generated
+      const manifest = JSON.parse(read(repo, MANIFEST)) as { files: Record<string, string> };
+      for (const path of TERRAFORM) {
+        edit(repo, path, (t) => t.replace(/^([ \t]*[\w"-]+) +=(?!=)/gm, '$1 ='));
+        assert.is.not(read(repo, path), formatted[path]);
+        manifest.files[path] = sha256(read(repo, path));
+      }
+      writeFileSync(join(repo, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+      if (history === 'committed') git(repo, ['commit', '-qam', 'as an earlier version wrote it'], GIT_IDENTITY);
+
+      const fmt = spawnSync('terraform', ['fmt', 'terraform'], { cwd: repo, encoding: 'utf8' });
+      assert.is(fmt.status, 0, fmt.stderr);
+      for (const path of TERRAFORM)
+        assert.is(read(repo, path), formatted[path], `terraform fmt laid out ${path} as we do`);
+
+      const r = cli(repo, ['update', '--region', 'us-east-1', '--json']);
+      assert.is(r.status, 0, r.stderr);
+      // main.tf has no region in it: it is as we generate it, left as it is (not listed)
+      assert.equal(
+        TERRAFORM.map((path) => actions(r)[path]),
+        ['update', undefined],
+      );
+      const now = ours({ region: 'us-east-1' });
+      for (const path of TERRAFORM) assert.is(read(repo, path), now.get(path), path);
+      assert.is(hasConflictMarkers(read(repo, TERRAFORM[0]!)), false);
+    });
+  });
+}
 
 test.run();

@@ -216,7 +216,7 @@ test(
     delete manifest.answers['environments'];
     writeFileSync(manifestPath, JSON.stringify(manifest));
     const main = join(out, 'cy-site/terraform/main.tf');
-    writeFileSync(main, readFileSync(main, 'utf8').replace('Action = "iam:GetRole"', 'Action = "iam:ListRoles"'));
+    writeFileSync(main, readFileSync(main, 'utf8').replace('Action   = "iam:GetRole"', 'Action   = "iam:ListRoles"'));
     const drifted = await grade([out, '--json']);
     const [again] = JSON.parse(drifted.text) as GradeRow[];
     assert.equal([again!.checked, again!.fixed, again!.findingsLeft.ids], [true, false, ['iac.drift']]);

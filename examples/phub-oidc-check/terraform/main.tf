@@ -14,9 +14,9 @@ locals {
 # repository of the workspace created it already. IAM validates Bitbucket's certificate itself, so
 # a thumbprint is optional.
 resource "aws_iam_openid_connect_provider" "bitbucket" {
-  count           = var.create_oidc_provider ? 1 : 0
-  url             = "https://api.bitbucket.org/2.0/workspaces/${var.workspace}/pipelines-config/identity/oidc"
-  client_id_list  = [
+  count = var.create_oidc_provider ? 1 : 0
+  url   = "https://api.bitbucket.org/2.0/workspaces/${var.workspace}/pipelines-config/identity/oidc"
+  client_id_list = [
     "ari:cloud:bitbucket::workspace/${var.workspace_uuid}",
   ]
   thumbprint_list = length(var.oidc_thumbprints) > 0 ? var.oidc_thumbprints : null
@@ -27,11 +27,11 @@ resource "aws_iam_role" "pipeline" {
   name                 = var.role_name
   description          = "Assumed by Bitbucket Pipelines of phub/phub-oidc-check through OpenID Connect"
   max_session_duration = var.max_session_duration
-  assume_role_policy   = jsonencode({
+  assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid = "BitbucketPipelinesOidc"
+        Sid    = "BitbucketPipelinesOidc"
         Effect = "Allow"
         Principal = {
           Federated = "arn:${data.aws_partition.current.partition}:iam::${var.account_id}:oidc-provider/api.bitbucket.org/2.0/workspaces/${var.workspace}/pipelines-config/identity/oidc"
@@ -48,7 +48,7 @@ resource "aws_iam_role" "pipeline" {
       },
     ]
   })
-  tags                 = local.tags
+  tags = local.tags
 
   depends_on = [aws_iam_openid_connect_provider.bitbucket]
 
@@ -61,15 +61,15 @@ resource "aws_iam_role" "pipeline" {
 }
 
 resource "aws_iam_role_policy" "pipeline" {
-  name   = "pipelines-oidc-permissions"
-  role   = aws_iam_role.pipeline.id
+  name = "pipelines-oidc-permissions"
+  role = aws_iam_role.pipeline.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid = "ReadOwnRole"
-        Effect = "Allow"
-        Action = "iam:GetRole"
+        Sid      = "ReadOwnRole"
+        Effect   = "Allow"
+        Action   = "iam:GetRole"
         Resource = "arn:${data.aws_partition.current.partition}:iam::${var.account_id}:role/${var.role_name}"
       },
     ]

@@ -14,9 +14,9 @@ locals {
 # repository of the workspace created it already. IAM validates Bitbucket's certificate itself, so
 # a thumbprint is optional.
 resource "aws_iam_openid_connect_provider" "bitbucket" {
-  count           = var.create_oidc_provider ? 1 : 0
-  url             = "https://api.bitbucket.org/2.0/workspaces/${var.workspace}/pipelines-config/identity/oidc"
-  client_id_list  = [
+  count = var.create_oidc_provider ? 1 : 0
+  url   = "https://api.bitbucket.org/2.0/workspaces/${var.workspace}/pipelines-config/identity/oidc"
+  client_id_list = [
     "ari:cloud:bitbucket::workspace/${var.workspace_uuid}",
   ]
   thumbprint_list = length(var.oidc_thumbprints) > 0 ? var.oidc_thumbprints : null
@@ -27,11 +27,11 @@ resource "aws_iam_role" "test" {
   name                 = "${var.role_name}-test"
   description          = "Assumed by Bitbucket Pipelines of phub/phub-site-environments in the test environment through OpenID Connect"
   max_session_duration = var.max_session_duration
-  assume_role_policy   = jsonencode({
+  assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid = "BitbucketPipelinesOidc"
+        Sid    = "BitbucketPipelinesOidc"
         Effect = "Allow"
         Principal = {
           Federated = "arn:${data.aws_partition.current.partition}:iam::${var.account_id}:oidc-provider/api.bitbucket.org/2.0/workspaces/${var.workspace}/pipelines-config/identity/oidc"
@@ -48,7 +48,7 @@ resource "aws_iam_role" "test" {
       },
     ]
   })
-  tags                 = local.tags
+  tags = local.tags
 
   depends_on = [aws_iam_openid_connect_provider.bitbucket]
 
@@ -61,25 +61,25 @@ resource "aws_iam_role" "test" {
 }
 
 resource "aws_iam_role_policy" "test" {
-  name   = "pipelines-oidc-permissions"
-  role   = aws_iam_role.test.id
+  name = "pipelines-oidc-permissions"
+  role = aws_iam_role.test.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid = "ReadOwnRole"
-        Effect = "Allow"
-        Action = "iam:GetRole"
+        Sid      = "ReadOwnRole"
+        Effect   = "Allow"
+        Action   = "iam:GetRole"
         Resource = "arn:${data.aws_partition.current.partition}:iam::${var.account_id}:role/${var.role_name}-test"
       },
       {
-        Sid = "SiteBucketList"
-        Effect = "Allow"
-        Action = "s3:ListBucket"
+        Sid      = "SiteBucketList"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
         Resource = "arn:${data.aws_partition.current.partition}:s3:::${var.site_bucket_test}"
       },
       {
-        Sid = "SiteBucketObjects"
+        Sid    = "SiteBucketObjects"
         Effect = "Allow"
         Action = [
           "s3:PutObject",
@@ -95,11 +95,11 @@ resource "aws_iam_role" "production" {
   name                 = "${var.role_name}-production"
   description          = "Assumed by Bitbucket Pipelines of phub/phub-site-environments in the production environment through OpenID Connect"
   max_session_duration = var.max_session_duration
-  assume_role_policy   = jsonencode({
+  assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid = "BitbucketPipelinesOidc"
+        Sid    = "BitbucketPipelinesOidc"
         Effect = "Allow"
         Principal = {
           Federated = "arn:${data.aws_partition.current.partition}:iam::${var.account_id}:oidc-provider/api.bitbucket.org/2.0/workspaces/${var.workspace}/pipelines-config/identity/oidc"
@@ -116,7 +116,7 @@ resource "aws_iam_role" "production" {
       },
     ]
   })
-  tags                 = local.tags
+  tags = local.tags
 
   depends_on = [aws_iam_openid_connect_provider.bitbucket]
 
@@ -129,25 +129,25 @@ resource "aws_iam_role" "production" {
 }
 
 resource "aws_iam_role_policy" "production" {
-  name   = "pipelines-oidc-permissions"
-  role   = aws_iam_role.production.id
+  name = "pipelines-oidc-permissions"
+  role = aws_iam_role.production.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid = "ReadOwnRole"
-        Effect = "Allow"
-        Action = "iam:GetRole"
+        Sid      = "ReadOwnRole"
+        Effect   = "Allow"
+        Action   = "iam:GetRole"
         Resource = "arn:${data.aws_partition.current.partition}:iam::${var.account_id}:role/${var.role_name}-production"
       },
       {
-        Sid = "SiteBucketList"
-        Effect = "Allow"
-        Action = "s3:ListBucket"
+        Sid      = "SiteBucketList"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
         Resource = "arn:${data.aws_partition.current.partition}:s3:::${var.site_bucket_production}"
       },
       {
-        Sid = "SiteBucketObjects"
+        Sid    = "SiteBucketObjects"
         Effect = "Allow"
         Action = [
           "s3:PutObject",
@@ -156,7 +156,7 @@ resource "aws_iam_role_policy" "production" {
         Resource = "arn:${data.aws_partition.current.partition}:s3:::${var.site_bucket_production}/*"
       },
       {
-        Sid = "SiteInvalidation"
+        Sid    = "SiteInvalidation"
         Effect = "Allow"
         Action = [
           "cloudfront:CreateInvalidation",

@@ -15,7 +15,7 @@ export { PIPELINE_KINDS, fieldOf, plainDocument, walkPipelines, walkSteps } from
 export type { DocumentAccess } from './pipeline-walk.js';
 export { credentialScript, verifyRoleScript } from './pipeline.js';
 export type { PipelineDoc, PipelineStep } from './pipeline.js';
-export { conflictMarkerLines, planUpdate } from './update-plan.js';
+export { conflictMarkerLines, planUpdate, sameTerraformLayoutAside } from './update-plan.js';
 export { stepInputs } from './step-inputs.js';
 export type { StepInput } from './step-inputs.js';
 export type { PlannedFile } from './update-plan.js';
