@@ -4,13 +4,13 @@
  * a privileged task definition is refused, and a deployment ECS rolled back (an image ECR lacks) fails the
  * step instead of passing as stable.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startMoto, type Emulator } from '../../src/io/rehearse/moto.ts';
-import { runNew } from '../support/cli-helpers.ts';
+import { rehearseCli, runNew } from '../support/cli-helpers.ts';
 import { CLI, exampleAnswerFlags, TEST_AND_PRODUCTION, tempDir } from '../support/fixtures.ts';
 import { hasTool } from '../support/tools.ts';
 
@@ -51,18 +51,7 @@ function generate(flags: string[]): string {
   return join(parent, 'repo');
 }
 
-function rehearse(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'rehearse', dir, '--json', '--runs', '1', '--endpoint', moto!.url], {
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } as NodeJS.ProcessEnv,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const rehearse = (dir: string) => rehearseCli(dir, ['--json', '--runs', '1', '--endpoint', moto!.url]);
 
 interface Report {
   ok: boolean;

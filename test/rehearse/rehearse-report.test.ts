@@ -4,12 +4,11 @@
  * instead of the steps' images. A step that passed only with something made up says so, and fails with
  * --strict; `rehearse --help` says which pipelines run by default.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runNew } from '../support/cli-helpers.ts';
+import { rehearseCli, runNew } from '../support/cli-helpers.ts';
 import { CLI, ENVIRONMENT_UUIDS, exampleAnswerFlags, runCli, tempDir } from '../support/fixtures.ts';
 import { hasTool } from '../support/tools.ts';
 
@@ -59,18 +58,7 @@ function generate(extra: string[] = [], overrides: Record<string, string | undef
   return dir;
 }
 
-function rehearse(dir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'rehearse', dir, ...args], {
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } as NodeJS.ProcessEnv,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const rehearse = (dir: string, args: string[]) => rehearseCli(dir, args);
 
 async function rehearseJson(dir: string, args: string[]): Promise<{ code: number; report: Report }> {
   const r = await rehearse(dir, ['--json', ...args]);

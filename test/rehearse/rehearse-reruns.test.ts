@@ -4,13 +4,12 @@
  * refuses a second image, and the generated release steps pass run 2 by saying they release nothing.
  * `npm ci` needs a lockfile, as real npm does.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse as parseYaml, stringify } from 'yaml';
-import { runNew } from '../support/cli-helpers.ts';
+import { rehearseCli, runNew } from '../support/cli-helpers.ts';
 import { CLI, exampleAnswerFlags, tempDir } from '../support/fixtures.ts';
 import { hasTool } from '../support/tools.ts';
 
@@ -52,19 +51,10 @@ function generate(targets: string[] = RELEASES): string {
   return dir;
 }
 
-function rehearse(dir: string, args: string[]): Promise<Report> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'rehearse', dir, '--json', ...args], {
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } as NodeJS.ProcessEnv,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', () =>
-      stdout.startsWith('{') ? resolve(JSON.parse(stdout) as Report) : reject(new Error(`no report: ${stderr}`)),
-    );
-  });
+async function rehearse(dir: string, args: string[]): Promise<Report> {
+  const r = await rehearseCli(dir, ['--json', ...args]);
+  if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Report;
 }
 
 const step = (report: Report, run: number, name: RegExp) => {

@@ -3,7 +3,7 @@
  * every call authorized against the role's inline policy. Proves each target's permissions are enough
  * (every target alone and all together, twice: first deploy and redeploy) and no more than needed.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { CLI_PERMISSIONS, cliPermissionsOf } from '../../src/core/check/cli-permissions.ts';
 import { authorize } from '../../src/core/rehearse/authorize.ts';
 import { BUILT_IN_TARGETS } from '../../src/core/targets/registry.ts';
-import { runNew } from '../support/cli-helpers.ts';
+import { rehearseCli, runNew } from '../support/cli-helpers.ts';
 import { CLI, exampleAnswerFlags, TEST_AND_PRODUCTION, tempDir } from '../support/fixtures.ts';
 import { hasTool } from '../support/tools.ts';
 import { mapPool } from '../../src/io/pool.ts';
@@ -85,22 +85,7 @@ function generate(ids: string[], extra: string[] = []): string {
   return join(parent, 'repo');
 }
 
-function rehearse(
-  dir: string,
-  args: string[] = [],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'rehearse', dir, ...args], {
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...env } as NodeJS.ProcessEnv,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const rehearse = (dir: string, args: string[] = [], env: Record<string, string> = {}) => rehearseCli(dir, args, env);
 
 async function rehearseJson(dir: string, args: string[] = []): Promise<Report> {
   const r = await rehearse(dir, ['--json', ...args]);

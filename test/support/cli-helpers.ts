@@ -37,20 +37,20 @@ export function generatedRepository(name: string, flags: string[]): string {
 }
 
 /** `rehearse <dir> --json --runs 1`: the report it printed (the test fails if it printed none). */
-export function rehearseOnce<Report>(dir: string): Promise<Report> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'rehearse', dir, '--json', '--runs', '1'], {
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } as NodeJS.ProcessEnv,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', () => {
-      assert.ok(stdout.startsWith('{'), `rehearse printed no report: ${stderr}`);
-      resolve(JSON.parse(stdout) as Report);
-    });
-  });
+export async function rehearseOnce<Report>(dir: string): Promise<Report> {
+  const r = await rehearseCli(dir, ['--json', '--runs', '1']);
+  assert.ok(r.stdout.startsWith('{'), `rehearse printed no report: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Report;
+}
+
+/** `rehearse <dir> …` with the built CLI, without blocking this process (a test's emulator must answer). */
+export async function rehearseCli(
+  dir: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await runCliAsync(['rehearse', dir, ...args], { cwd: process.cwd(), env });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Every file under `dir` as sorted relative paths with `/`, the shape `--json` reports. */
