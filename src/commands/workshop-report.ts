@@ -86,18 +86,19 @@ export function printPlan(
             ', ',
           )}${unset.length > 3 ? ', …' : ''}): ${unset.length === 1 ? 'its roles trust' : 'their roles trust'} no pipeline, and the facilitator's Terraform refuses to create them until the UUIDs are in the roster`,
       );
-    const next = unset.length
-      ? [
-          attendeeStep(delivery, `${facilitator}/${SUMMARY_FILE}`),
-          `Put each repository's UUID (Repository settings → Repository details) in the roster's repo_uuid column and run this workshop command again: the roles then trust their repositories`,
-          `Create every attendee's role, once (or with CloudFormation: ${facilitator}/${SUMMARY_FILE}), run: terraform -chdir=${facilitator}/${TERRAFORM_DIR} init && terraform -chdir=${facilitator}/${TERRAFORM_DIR} apply`,
-          `When the attendees are done, run: pipelines-oidc workshop grade ${shQuote(shown(result.out))}`,
-        ]
-      : [
-          `Create every attendee's role, once (or with CloudFormation: ${facilitator}/${SUMMARY_FILE}), run: terraform -chdir=${facilitator}/${TERRAFORM_DIR} init && terraform -chdir=${facilitator}/${TERRAFORM_DIR} apply`,
-          attendeeStep(delivery, `${facilitator}/${SUMMARY_FILE}`),
-          `When the attendees are done, run: pipelines-oidc workshop grade ${shQuote(shown(result.out))}`,
-        ];
+    const apply = `Create every attendee's role, once (or with CloudFormation: ${facilitator}/${SUMMARY_FILE}), run: terraform -chdir=${facilitator}/${TERRAFORM_DIR} init && terraform -chdir=${facilitator}/${TERRAFORM_DIR} apply`;
+    const attendees = attendeeStep(delivery, `${facilitator}/${SUMMARY_FILE}`);
+    // without the UUIDs the roles trust no pipeline: the repositories first, their UUIDs, and only then the apply
+    const next = [
+      ...(unset.length
+        ? [
+            attendees,
+            `Put each repository's UUID (Repository settings → Repository details) in the roster's repo_uuid column and run this workshop command again: the roles then trust their repositories`,
+            apply,
+          ]
+        : [apply, attendees]),
+      `When the attendees are done, run: pipelines-oidc workshop grade ${shQuote(shown(result.out))}`,
+    ];
     lines.push('', bold('Next steps'), ...next.map((step, i) => `  ${i + 1}. ${step}`));
   }
   out(`${lines.join('\n')}\n`);
